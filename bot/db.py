@@ -1,0 +1,135 @@
+"""The database: engine, sessions, migrations and a health check.
+
+SQLite is the embedded default: WAL mode (readers never wait for the writer), foreign keys on,
+and a busy timeout so that several processes on one file wait their turn instead of failing.
+Writing sessions start with ``BEGIN IMMEDIATE`` on SQLite: a deferred transaction that reads and
+then writes can fail at once with "database is locked" when another process wrote in between,
+and waiting does not help it; taking the write lock up front makes writers queue instead.
+PostgreSQL is the shared store for several web workers and schedulers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import normalise_database_url
+
+log = logging.getLogger(__name__)
+
+# Any fixed number: it names the lock that keeps two processes from migrating at once.
+_MIGRATION_LOCK = 7_213_001
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        parsed = normalise_database_url(make_url(url))
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            self.engine: Engine = create_engine(
+                parsed, connect_args={"check_same_thread": False, "timeout": 30}
+            )
+            _configure_sqlite(self.engine)
+        else:
+            self.engine = create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        self._writer = sessionmaker(
+            self.engine.execution_options(sqlite_immediate=True), expire_on_commit=False
+        )
+        self._reader = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A writing transaction: committed when the block ends, rolled back on error."""
+        with self._writer.begin() as session:
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only transaction (never takes SQLite's write lock)."""
+        with self._reader() as session:
+            yield session
+
+    def upgrade(self) -> None:
+        """Apply Alembic migrations to head, one process at a time."""
+        engine = self.engine.execution_options(sqlite_immediate=True)
+        with engine.connect() as connection, connection.begin():
+            if self.dialect == "postgresql":
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK}
+                )
+            command.upgrade(alembic_config(connection), "head")
+
+    def current_revision(self) -> str | None:
+        with self.engine.connect() as connection:
+            from alembic.runtime.migration import MigrationContext
+
+            return MigrationContext.configure(connection).get_current_revision()
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError as exc:
+            log.warning("database did not answer: %s", exc.__class__.__name__)
+            return False
+        return True
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def alembic_config(connection: Connection | None = None) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", "bot:migrations")
+    config.attributes["connection"] = connection
+    return config
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: object, _record: object) -> None:
+        # Let SQLAlchemy's "begin" event below issue BEGIN, not pysqlite's own logic.
+        dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
+        cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get("sqlite_immediate", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def insert_ignoring_duplicates(session: Session, model: type, values: dict) -> bool:
+    """INSERT a row unless one with the same unique key exists; True when it was inserted.
+
+    Race-free across processes (``ON CONFLICT DO NOTHING``), unlike a SELECT-then-INSERT.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    result = session.execute(insert(model).values(**values).on_conflict_do_nothing())
+    return bool(result.rowcount)
+
+
+def include_in_autogenerate(name: str | None, type_: str, parent_names: object) -> bool:
+    """Leave out what migrations make by hand: the full-text search table and index."""
+    if type_ == "table" and name and name.startswith("entries_fts"):
+        return False
+    return not (type_ == "index" and name == "ix_entries_text_search")

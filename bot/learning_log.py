@@ -1,0 +1,591 @@
+"""The learning-log service: members' stories, actions and reflections. No Slack in here.
+
+Rules that live here, so that every way in (slash command, modal, thread reply, shortcut, CLI)
+obeys them alike:
+- a text is non-empty after trimming and at most ``MAX_TEXT`` characters;
+- a member edits, deletes and closes only their own entries;
+- *private* entries are seen by their author alone; *anonymous* ones are shown without their
+  author to anybody else; *network* ones with their author;
+- a repeated delivery (same ``dedupe_key``) returns the entry already stored, never a second one;
+- every query is scoped to one workspace (``team_id``).
+Times come from the injected ``clock``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, text
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from bot.db import Database
+from bot.errors import (
+    ActionAlreadyDone,
+    EmptySearch,
+    EmptyText,
+    EntryNotFound,
+    EntryTooLong,
+    NotAnAction,
+    NotYourEntry,
+    StorageFailed,
+    UnknownGoal,
+    UnknownKind,
+    UnknownVisibility,
+)
+from bot.goals import Framework
+from bot.models import KINDS, SOURCES, VISIBILITIES, Entry, Member
+from bot.weeks import Clock, utc_now
+from bot.workspaces import ensure_workspace
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 4000
+SHARED = ("network", "anonymous")
+_WORD = re.compile(r"\w+", re.UNICODE)
+_UNCHANGED: object = object()
+
+
+@dataclass(frozen=True)
+class EntryView:
+    """An entry as one viewer may see it (``author_id`` is None when hidden from them)."""
+
+    id: int
+    kind: str
+    goal_key: str | None
+    text: str
+    visibility: str
+    source: str
+    author_id: str | None
+    is_mine: bool
+    channel_id: str | None
+    message_ts: str | None
+    permalink: str | None
+    action_status: str | None
+    follow_up_at: datetime | None
+    completed_at: datetime | None
+    reflection_of_id: int | None
+    prompt_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, entry: Entry, viewer: str | None) -> EntryView:
+        mine = viewer is not None and entry.user_id == viewer
+        hidden = entry.visibility == "anonymous" and not mine
+        return cls(
+            id=entry.id,
+            kind=entry.kind,
+            goal_key=entry.goal_key,
+            text=entry.text,
+            visibility=entry.visibility,
+            source=entry.source,
+            author_id=None if hidden else entry.user_id,
+            is_mine=mine,
+            channel_id=entry.channel_id,
+            message_ts=entry.message_ts,
+            permalink=entry.permalink,
+            action_status=entry.action_status,
+            follow_up_at=entry.follow_up_at,
+            completed_at=entry.completed_at,
+            reflection_of_id=entry.reflection_of_id,
+            prompt_id=entry.prompt_id,
+            created_at=entry.created_at,
+            updated_at=entry.updated_at,
+        )
+
+
+@dataclass(frozen=True)
+class Saved:
+    entry: EntryView
+    created: bool  # False when a repeated delivery matched the entry already stored
+
+
+@dataclass(frozen=True)
+class MyLog:
+    entries: list[EntryView]
+    open_actions: list[EntryView]
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    words: list[str]
+    goal_key: str | None
+    entries: list[EntryView]
+    has_more: bool
+    offset: int
+
+
+class LearningLog:
+    def __init__(
+        self,
+        db: Database,
+        framework: Framework,
+        *,
+        clock: Clock = utc_now,
+        default_timezone: str = "UTC",
+    ) -> None:
+        self.db = db
+        self.framework = framework
+        self.clock = clock
+        self.default_timezone = default_timezone
+
+    # -- checks the Slack layer also uses to validate a modal field by field -----------------
+
+    def check_text(self, raw: str | None) -> str:
+        cleaned = (raw or "").strip()
+        if not cleaned:
+            raise EmptyText(text=raw)
+        if len(cleaned) > MAX_TEXT:
+            raise EntryTooLong(len(cleaned), MAX_TEXT, text=cleaned)
+        return cleaned
+
+    def check_kind(self, kind: str, *, text: str | None = None) -> str:
+        value = kind.strip().lower()
+        if value not in KINDS:
+            raise UnknownKind(kind, list(KINDS), text=text)
+        return value
+
+    def check_goal(self, reference: str | None, *, text: str | None = None) -> str | None:
+        """A goal key from ``g3``, ``3`` or a key; None stays None (the goal is asked later)."""
+        if reference is None or not reference.strip():
+            return None
+        goal = self.framework.resolve(reference)
+        if goal is None:
+            raise UnknownGoal(reference, self.framework.references(), text=text)
+        return goal.key
+
+    def check_visibility(self, visibility: str, *, text: str | None = None) -> str:
+        value = visibility.strip().lower()
+        if value not in VISIBILITIES:
+            raise UnknownVisibility(visibility, list(VISIBILITIES), text=text)
+        return value
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def add_entry(
+        self,
+        team_id: str,
+        user_id: str,
+        text: str,
+        *,
+        kind: str = "story",
+        goal: str | None = None,
+        visibility: str = "network",
+        source: str = "slash",
+        channel_id: str | None = None,
+        message_ts: str | None = None,
+        permalink: str | None = None,
+        prompt_id: int | None = None,
+        reflection_of: int | None = None,
+        dedupe_key: str | None = None,
+    ) -> Saved:
+        """Store a member's words; validated first, each failure its own error."""
+        cleaned = self.check_text(text)
+        kind = self.check_kind(kind, text=cleaned)
+        goal_key = self.check_goal(goal, text=cleaned)
+        visibility = self.check_visibility(visibility, text=cleaned)
+        if source not in SOURCES:
+            raise ValueError(f"unknown source {source!r}")
+        now = self.clock()
+        try:
+            with self._writing(cleaned) as session:
+                if dedupe_key is not None:
+                    existing = self._by_dedupe_key(session, team_id, dedupe_key)
+                    if existing is not None:
+                        return Saved(EntryView.of(existing, user_id), created=False)
+                workspace = ensure_workspace(
+                    session, team_id, now=now, timezone=self.default_timezone
+                )
+                if reflection_of is not None:
+                    self._own_entry(session, team_id, user_id, reflection_of)
+                entry = Entry(
+                    team_id=team_id,
+                    user_id=user_id,
+                    kind=kind,
+                    goal_key=goal_key,
+                    text=cleaned,
+                    visibility=visibility,
+                    source=source,
+                    channel_id=channel_id,
+                    message_ts=message_ts,
+                    permalink=permalink,
+                    prompt_id=prompt_id,
+                    reflection_of_id=reflection_of,
+                    dedupe_key=dedupe_key,
+                    created_at=now,
+                    updated_at=now,
+                )
+                if kind == "action":
+                    entry.action_status = "open"
+                    entry.follow_up_at = now + timedelta(days=workspace.followup_days)
+                session.add(entry)
+                session.flush()
+                return Saved(EntryView.of(entry, user_id), created=True)
+        except IntegrityError:
+            # Another delivery of the same thing won the race: return what it stored.
+            if dedupe_key is None:
+                raise StorageFailed(text=cleaned) from None
+            with self.db.reading() as session:
+                existing = self._by_dedupe_key(session, team_id, dedupe_key)
+            if existing is None:
+                raise StorageFailed(text=cleaned) from None
+            return Saved(EntryView.of(existing, user_id), created=False)
+
+    def edit_entry(
+        self,
+        team_id: str,
+        user_id: str,
+        entry_id: int,
+        *,
+        text: str | None = None,
+        kind: str | None = None,
+        goal: object = _UNCHANGED,
+        visibility: str | None = None,
+    ) -> EntryView:
+        """Change one's own entry; ``goal=None`` clears the goal, leaving it out keeps it."""
+        cleaned = self.check_text(text) if text is not None else None
+        quoted = cleaned
+        new_kind = self.check_kind(kind, text=quoted) if kind is not None else None
+        new_goal = (
+            self.check_goal(goal, text=quoted)  # type: ignore[arg-type]
+            if goal is not _UNCHANGED
+            else _UNCHANGED
+        )
+        new_visibility = (
+            self.check_visibility(visibility, text=quoted) if visibility is not None else None
+        )
+        now = self.clock()
+        with self._writing(quoted) as session:
+            entry = self._own_entry(session, team_id, user_id, entry_id, text=quoted)
+            if cleaned is not None:
+                entry.text = cleaned
+            if new_goal is not _UNCHANGED:
+                entry.goal_key = new_goal  # type: ignore[assignment]
+            if new_visibility is not None:
+                entry.visibility = new_visibility
+            if new_kind is not None and new_kind != entry.kind:
+                self._change_kind(session, entry, new_kind, now)
+            entry.updated_at = now
+            session.flush()
+            return EntryView.of(entry, user_id)
+
+    def delete_entry(self, team_id: str, user_id: str, entry_id: int) -> EntryView:
+        with self._writing() as session:
+            entry = self._own_entry(session, team_id, user_id, entry_id)
+            view = EntryView.of(entry, user_id)
+            session.delete(entry)
+            return view
+
+    def edit_message_entry(
+        self, team_id: str, user_id: str, channel_id: str, message_ts: str, new_text: str
+    ) -> EntryView | None:
+        """A member edited a thread reply in Slack: the entry follows (None if none stored)."""
+        owner, entry_id = self._message_entry(team_id, channel_id, message_ts)
+        if entry_id is None or owner != user_id:
+            return None
+        return self.edit_entry(team_id, user_id, entry_id, text=new_text)
+
+    def delete_message_entry(
+        self, team_id: str, channel_id: str, message_ts: str
+    ) -> EntryView | None:
+        """A thread reply was deleted in Slack: its entry goes too (None if none stored)."""
+        owner, entry_id = self._message_entry(team_id, channel_id, message_ts)
+        if entry_id is None or owner is None:
+            return None
+        return self.delete_entry(team_id, owner, entry_id)
+
+    def complete_action(
+        self,
+        team_id: str,
+        user_id: str,
+        entry_id: int,
+        reflection: str | None = None,
+        *,
+        dedupe_key: str | None = None,
+    ) -> tuple[EntryView, EntryView | None]:
+        """Mark one's action done, optionally with a reflection stored under the same goal."""
+        cleaned = self.check_text(reflection) if reflection and reflection.strip() else None
+        now = self.clock()
+        with self._writing(cleaned) as session:
+            action = self._own_entry(session, team_id, user_id, entry_id, text=cleaned)
+            if action.kind != "action":
+                raise NotAnAction(entry_id, action.kind, text=cleaned)
+            if action.action_status == "done":
+                raise ActionAlreadyDone(entry_id, text=cleaned)
+            action.action_status = "done"
+            action.completed_at = now
+            action.follow_up_at = None
+            action.updated_at = now
+            note = None
+            if cleaned is not None:
+                note = Entry(
+                    team_id=team_id,
+                    user_id=user_id,
+                    kind="reflection",
+                    goal_key=action.goal_key,
+                    text=cleaned,
+                    visibility=action.visibility,
+                    source="slash" if dedupe_key is None else "modal",
+                    reflection_of_id=action.id,
+                    dedupe_key=dedupe_key,
+                    created_at=now,
+                    updated_at=now,
+                )
+                session.add(note)
+            session.flush()
+            return EntryView.of(action, user_id), (EntryView.of(note, user_id) if note else None)
+
+    def drop_action(self, team_id: str, user_id: str, entry_id: int) -> EntryView:
+        """The member lets an action go: no more follow-ups; it stays in the log as dropped."""
+        return self._set_action_status(team_id, user_id, entry_id, "dropped", follow_up=None)
+
+    def snooze_action(
+        self, team_id: str, user_id: str, entry_id: int, until: datetime
+    ) -> EntryView:
+        """ "Still on it": the action stays open and the next follow-up waits until ``until``."""
+        return self._set_action_status(team_id, user_id, entry_id, "open", follow_up=until)
+
+    def forget_me(self, team_id: str, user_id: str) -> int:
+        """Delete every entry of the member and what the bot knows of them; the count deleted."""
+        with self._writing() as session:
+            deleted = session.execute(
+                delete(Entry).where(Entry.team_id == team_id, Entry.user_id == user_id)
+            ).rowcount
+            session.execute(
+                delete(Member).where(Member.team_id == team_id, Member.user_id == user_id)
+            )
+            return deleted or 0
+
+    def set_nudges(self, team_id: str, user_id: str, enabled: bool) -> None:
+        now = self.clock()
+        with self._writing() as session:
+            member = self._member(session, team_id, user_id, now)
+            member.nudges_enabled = enabled
+
+    def nudges_enabled(self, team_id: str, user_id: str) -> bool:
+        with self.db.reading() as session:
+            enabled = session.scalar(
+                select(Member.nudges_enabled).where(
+                    Member.team_id == team_id, Member.user_id == user_id
+                )
+            )
+        return True if enabled is None else bool(enabled)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def get_entry(self, team_id: str, viewer: str | None, entry_id: int) -> EntryView:
+        """An entry the viewer may see; a private entry of somebody else is "not found"."""
+        with self.db.reading() as session:
+            entry = session.scalar(
+                select(Entry).where(
+                    Entry.team_id == team_id, Entry.id == entry_id, _visible_to(viewer)
+                )
+            )
+            if entry is None:
+                raise EntryNotFound(entry_id)
+            return EntryView.of(entry, viewer)
+
+    def list_mine(self, team_id: str, user_id: str, *, limit: int = 10) -> MyLog:
+        with self.db.reading() as session:
+            recent = session.scalars(
+                select(Entry)
+                .where(Entry.team_id == team_id, Entry.user_id == user_id)
+                .order_by(Entry.created_at.desc(), Entry.id.desc())
+                .limit(limit)
+            ).all()
+            actions = session.scalars(
+                select(Entry)
+                .where(
+                    Entry.team_id == team_id,
+                    Entry.user_id == user_id,
+                    Entry.kind == "action",
+                    Entry.action_status == "open",
+                )
+                .order_by(Entry.created_at.desc(), Entry.id.desc())
+                .limit(limit)
+            ).all()
+            return MyLog(
+                entries=[EntryView.of(e, user_id) for e in recent],
+                open_actions=[EntryView.of(e, user_id) for e in actions],
+            )
+
+    def latest_shared(self, team_id: str, viewer: str | None, *, limit: int = 5) -> list[EntryView]:
+        """The network's newest shared entries (network and anonymous)."""
+        with self.db.reading() as session:
+            rows = session.scalars(
+                select(Entry)
+                .where(Entry.team_id == team_id, Entry.visibility.in_(SHARED))
+                .order_by(Entry.id.desc())
+                .limit(limit)
+            ).all()
+            return [EntryView.of(e, viewer) for e in rows]
+
+    def search(
+        self,
+        team_id: str,
+        viewer: str | None,
+        words: str,
+        *,
+        goal: str | None = None,
+        limit: int = 10,
+        offset: int = 0,
+    ) -> SearchPage:
+        """Entries matching every word (as a word prefix), newest first.
+
+        Uses the full-text index (SQLite FTS5 or PostgreSQL's GIN over ``to_tsvector``), so a
+        search costs what its matches cost, not what the whole log costs.
+        """
+        tokens = [t.lower() for t in _WORD.findall(words or "")][:12]
+        if not tokens:
+            raise EmptySearch()
+        goal_key = self.check_goal(goal)
+        with self.db.reading() as session:
+            query = select(Entry).where(
+                Entry.team_id == team_id,
+                _visible_to(viewer),
+                self._matches(session, tokens),
+            )
+            if goal_key is not None:
+                query = query.where(Entry.goal_key == goal_key)
+            # Ids grow with insertion time, so id order is newest-first and index-friendly.
+            rows = session.scalars(
+                query.order_by(Entry.id.desc()).offset(offset).limit(limit + 1)
+            ).all()
+            return SearchPage(
+                words=tokens,
+                goal_key=goal_key,
+                entries=[EntryView.of(e, viewer) for e in rows[:limit]],
+                has_more=len(rows) > limit,
+                offset=offset,
+            )
+
+    def counts_by_goal(self, team_id: str, viewer: str | None = None) -> dict[str | None, int]:
+        """Shared entries per goal key, all time (for App Home figures)."""
+        with self.db.reading() as session:
+            rows = session.execute(
+                select(Entry.goal_key, func.count())
+                .where(Entry.team_id == team_id, Entry.visibility.in_(SHARED))
+                .group_by(Entry.goal_key)
+            ).all()
+        return {goal_key: count for goal_key, count in rows}
+
+    # -- internals -------------------------------------------------------------------------
+
+    @contextmanager
+    def _writing(self, text: str | None = None) -> Iterator[Session]:
+        """A writing session whose database failures become ``StorageFailed`` (quoting text)."""
+        try:
+            with self.db.session() as session:
+                yield session
+        except IntegrityError:
+            raise
+        except SQLAlchemyError as exc:
+            log.error("learning log write failed: %s", exc.__class__.__name__, exc_info=True)
+            raise StorageFailed(text=text) from exc
+
+    def _own_entry(
+        self,
+        session: Session,
+        team_id: str,
+        user_id: str,
+        entry_id: int,
+        *,
+        text: str | None = None,
+    ) -> Entry:
+        entry = session.scalar(
+            select(Entry).where(Entry.team_id == team_id, Entry.id == entry_id).with_for_update()
+        )
+        if entry is None or (entry.visibility == "private" and entry.user_id != user_id):
+            raise EntryNotFound(entry_id, text=text)
+        if entry.user_id != user_id:
+            raise NotYourEntry(entry_id, text=text)
+        return entry
+
+    def _change_kind(self, session: Session, entry: Entry, kind: str, now: datetime) -> None:
+        entry.kind = kind
+        if kind == "action":
+            workspace = ensure_workspace(session, entry.team_id, now=now)
+            entry.action_status = "open"
+            entry.follow_up_at = now + timedelta(days=workspace.followup_days)
+            entry.completed_at = None
+        else:
+            entry.action_status = None
+            entry.follow_up_at = None
+            entry.completed_at = None
+
+    def _set_action_status(
+        self, team_id: str, user_id: str, entry_id: int, status: str, *, follow_up: datetime | None
+    ) -> EntryView:
+        now = self.clock()
+        with self._writing() as session:
+            action = self._own_entry(session, team_id, user_id, entry_id)
+            if action.kind != "action":
+                raise NotAnAction(entry_id, action.kind)
+            if action.action_status == "done":
+                raise ActionAlreadyDone(entry_id)
+            action.action_status = status
+            action.follow_up_at = follow_up
+            action.updated_at = now
+            session.flush()
+            return EntryView.of(action, user_id)
+
+    def _member(self, session: Session, team_id: str, user_id: str, now: datetime) -> Member:
+        ensure_workspace(session, team_id, now=now, timezone=self.default_timezone)
+        member = session.scalar(
+            select(Member).where(Member.team_id == team_id, Member.user_id == user_id)
+        )
+        if member is None:
+            member = Member(team_id=team_id, user_id=user_id, created_at=now)
+            session.add(member)
+            session.flush()
+        return member
+
+    @staticmethod
+    def _by_dedupe_key(session: Session, team_id: str, key: str) -> Entry | None:
+        return session.scalar(
+            select(Entry).where(Entry.team_id == team_id, Entry.dedupe_key == key)
+        )
+
+    def _message_entry(
+        self, team_id: str, channel_id: str, message_ts: str
+    ) -> tuple[str | None, int | None]:
+        """(author, id) of the entry stored from a Slack thread reply, or (None, None)."""
+        with self.db.reading() as session:
+            row = session.execute(
+                select(Entry.user_id, Entry.id).where(
+                    Entry.team_id == team_id,
+                    Entry.channel_id == channel_id,
+                    Entry.message_ts == message_ts,
+                    Entry.source == "thread",
+                )
+            ).first()
+        return (row[0], row[1]) if row else (None, None)
+
+    @staticmethod
+    def _matches(session: Session, tokens: list[str]) -> ColumnElement[bool]:
+        if session.get_bind().dialect.name == "postgresql":
+            query = " & ".join(f"{t}:*" for t in tokens)
+            return text(
+                "to_tsvector('kindness', entries.text) @@ to_tsquery('kindness', :q)"
+            ).bindparams(q=query)
+        query = " AND ".join(f'"{t}"*' for t in tokens)
+        return Entry.id.in_(
+            select(text("rowid"))
+            .select_from(text("entries_fts"))
+            .where(text("entries_fts MATCH :q").bindparams(q=query))
+        )
+
+
+def _visible_to(viewer: str | None) -> ColumnElement[bool]:
+    """Private entries only for their author; nobody (viewer None) sees any private entry."""
+    if viewer is None:
+        return Entry.visibility.in_(SHARED)
+    return or_(
+        Entry.visibility.in_(SHARED), and_(Entry.visibility == "private", Entry.user_id == viewer)
+    )

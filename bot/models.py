@@ -1,0 +1,246 @@
+"""The learning log's tables (SQLAlchemy 2.x typed ORM). Changes go through Alembic.
+
+Every row belongs to a workspace (``team_id``) and every query is scoped by it. Instants are
+stored as naive UTC and read back as aware UTC (``UTCDateTime``), so SQLite and PostgreSQL
+behave the same.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    true,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+KINDS = ("story", "action", "reflection")
+VISIBILITIES = ("network", "anonymous", "private")
+SOURCES = ("slash", "modal", "thread", "shortcut")
+ACTION_STATUSES = ("open", "done", "dropped")
+
+# Integer primary keys that are BIGINT on PostgreSQL and SQLite's rowid alias on SQLite.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes in, aware UTC datetimes out; stored naive UTC."""
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; pass an aware datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Workspace(Base):
+    """A Slack workspace and its settings (the defaults are the product's)."""
+
+    __tablename__ = "workspaces"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    prompt_day: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    prompt_time: Mapped[str] = mapped_column(String(5), default="10:00", server_default="10:00")
+    digest_day: Mapped[int] = mapped_column(Integer, default=4, server_default="4")
+    digest_time: Mapped[str] = mapped_column(String(5), default="15:00", server_default="15:00")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    nudges_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    followup_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    # 0 turns the gentle nudge to quiet members off; otherwise the weeks of silence before it.
+    quiet_nudge_weeks: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    paused_until: Mapped[date | None] = mapped_column(Date)
+    # The admin who last saved settings: told by DM when the channel cannot be posted to.
+    configured_by: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        CheckConstraint("prompt_day BETWEEN 0 AND 6", name="prompt_day"),
+        CheckConstraint("digest_day BETWEEN 0 AND 6", name="digest_day"),
+        CheckConstraint("followup_days BETWEEN 1 AND 90", name="followup_days"),
+    )
+
+
+class Member(Base):
+    """A member as the bot knows them: nudge preference and cached Slack profile."""
+
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("workspaces.team_id", ondelete="CASCADE")
+    )
+    user_id: Mapped[str] = mapped_column(String(32))
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    tz: Mapped[str | None] = mapped_column(String(64))
+    profile_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    nudges_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    last_quiet_nudge_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+
+
+class Entry(Base):
+    """One story, action or reflection in the learning log."""
+
+    __tablename__ = "entries"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("workspaces.team_id", ondelete="CASCADE")
+    )
+    user_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    # None until the member picks a goal (a quick log without one asks afterwards).
+    goal_key: Mapped[str | None] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    visibility: Mapped[str] = mapped_column(String(16), default="network")
+    source: Mapped[str] = mapped_column(String(16))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    permalink: Mapped[str | None] = mapped_column(Text)
+    prompt_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posted_prompts.id", ondelete="SET NULL")
+    )
+    action_status: Mapped[str | None] = mapped_column(String(16))
+    follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    follow_ups_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reflection_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("entries.id", ondelete="SET NULL")
+    )
+    # What makes a repeated delivery the same entry: a view id, a Slack message, a button click.
+    dedupe_key: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        CheckConstraint(_in("kind", KINDS), name="kind"),
+        CheckConstraint(_in("visibility", VISIBILITIES), name="visibility"),
+        CheckConstraint(_in("source", SOURCES), name="source"),
+        CheckConstraint(
+            f"action_status IS NULL OR {_in('action_status', ACTION_STATUSES)}",
+            name="action_status",
+        ),
+        UniqueConstraint("team_id", "dedupe_key"),
+        # This week's entries of workspace T (digest, trend, stats).
+        Index("ix_entries_team_created", "team_id", "created_at"),
+        # A member's own list, newest first.
+        Index("ix_entries_team_user_created", "team_id", "user_id", "created_at"),
+        # Actions completed this week.
+        Index("ix_entries_team_completed", "team_id", "completed_at"),
+        # Follow-ups that are due.
+        Index("ix_entries_team_status_follow_up", "team_id", "action_status", "follow_up_at"),
+        # The entry behind a Slack message (edited or deleted in Slack).
+        Index("ix_entries_team_message", "team_id", "channel_id", "message_ts"),
+    )
+
+
+class PostedPrompt(Base):
+    """A weekly prompt as posted: its goal, its question and where it lives in Slack."""
+
+    __tablename__ = "posted_prompts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("workspaces.team_id", ondelete="CASCADE")
+    )
+    period: Mapped[str] = mapped_column(String(16))
+    goal_key: Mapped[str] = mapped_column(String(40))
+    question: Mapped[str] = mapped_column(Text)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    message_ts: Mapped[str] = mapped_column(String(32))
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "period"),
+        Index("ix_posted_prompts_team_message", "team_id", "channel_id", "message_ts"),
+    )
+
+
+class PostedDigest(Base):
+    __tablename__ = "posted_digests"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("workspaces.team_id", ondelete="CASCADE")
+    )
+    period: Mapped[str] = mapped_column(String(16))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    message_ts: Mapped[str] = mapped_column(String(32))
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("team_id", "period"),)
+
+
+class JobClaim(Base):
+    """A scheduled post claimed before it is sent: one row per (workspace, job, period).
+
+    The unique constraint is what makes a post happen once across processes; a failed post
+    deletes its claim so a later run can try again.
+    """
+
+    __tablename__ = "job_claims"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("workspaces.team_id", ondelete="CASCADE")
+    )
+    job: Mapped[str] = mapped_column(String(32))
+    period: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16), default="claimed")
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    detail: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("team_id", "job", "period"),)
+
+
+class ProcessedEvent(Base):
+    """Slack deliveries already handled (event ids, message keys), so a retry stores nothing."""
+
+    __tablename__ = "processed_events"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    event_key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -1,0 +1,201 @@
+"""The weekly summary the digest renders, and the figures per goal over time (the measurement).
+
+Only *shared* entries (network and anonymous) are counted or shown: a private entry is a
+member's own journal, so it does not appear even as a number. Anonymous entries appear
+without their author. The cost grows with the entries of the weeks asked for, never with the
+size of the whole log: every query is a range over the ``(team_id, created_at)`` or
+``(team_id, completed_at)`` index.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+
+from bot.db import Database
+from bot.goals import Framework
+from bot.learning_log import SHARED, EntryView
+from bot.models import KINDS, Entry, Workspace
+from bot.weeks import Week, week_of
+
+TREND_WEEKS = 8
+# Which entries make the best highlights: a story or reflection says more than a bare action.
+_KIND_WEIGHT = {"story": 3, "reflection": 2, "action": 1}
+
+
+@dataclass(frozen=True)
+class GoalWeek:
+    """One goal's week: counts by kind, and its best entries first."""
+
+    goal_key: str | None
+    counts: dict[str, int]
+    highlights: list[EntryView]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class WeekFigures:
+    """One week's figures, for the trend and ``/kindness stats``."""
+
+    week: Week
+    total: int
+    participants: int
+    actions_completed: int
+    by_goal: dict[str | None, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WeeklySummary:
+    team_id: str
+    week: Week
+    goals: list[GoalWeek]  # every goal of the framework in order, then "no goal yet" if any
+    counts_by_kind: dict[str, int]
+    participants: int
+    actions_committed: int
+    actions_completed: list[EntryView]  # actions marked done this week (shared ones)
+    quiet_goals: list[str]
+    trend: list[WeekFigures]  # the last TREND_WEEKS weeks, oldest first, this week last
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts_by_kind.values())
+
+    @property
+    def previous_weeks_average(self) -> float:
+        earlier = self.trend[:-1]
+        return sum(w.total for w in earlier) / len(earlier) if earlier else 0.0
+
+
+def workspace_week(
+    db: Database, team_id: str, moment: datetime, default_timezone: str = "UTC"
+) -> Week:
+    """The week containing ``moment`` in the workspace's own time zone."""
+    with db.reading() as session:
+        tz = session.scalar(select(Workspace.timezone).where(Workspace.team_id == team_id))
+    return week_of(moment, tz or default_timezone)
+
+
+def weekly_summary(
+    db: Database,
+    framework: Framework,
+    team_id: str,
+    week: Week,
+    *,
+    highlights_per_goal: int = 5,
+    trend_weeks: int = TREND_WEEKS,
+) -> WeeklySummary:
+    with db.reading() as session:
+        entries = session.scalars(
+            select(Entry)
+            .where(
+                Entry.team_id == team_id,
+                Entry.visibility.in_(SHARED),
+                Entry.created_at >= week.start,
+                Entry.created_at < week.end,
+            )
+            .order_by(Entry.created_at, Entry.id)
+        ).all()
+        completed = session.scalars(
+            select(Entry)
+            .where(
+                Entry.team_id == team_id,
+                Entry.visibility.in_(SHARED),
+                Entry.kind == "action",
+                Entry.action_status == "done",
+                Entry.completed_at >= week.start,
+                Entry.completed_at < week.end,
+            )
+            .order_by(Entry.completed_at, Entry.id)
+        ).all()
+        views = [EntryView.of(e, None) for e in entries]
+        completed_views = [EntryView.of(e, None) for e in completed]
+        participants = len({e.user_id for e in entries} | {e.user_id for e in completed})
+
+    by_goal: dict[str | None, list[EntryView]] = defaultdict(list)
+    for view in views:
+        by_goal[view.goal_key].append(view)
+    goal_keys: list[str | None] = [g.key for g in framework.goals]
+    goal_keys += sorted(k for k in by_goal if k is not None and k not in goal_keys)
+    if None in by_goal:
+        goal_keys.append(None)
+    goals = [
+        GoalWeek(
+            goal_key=key,
+            counts=_count_kinds(by_goal.get(key, [])),
+            highlights=_best(by_goal.get(key, []))[:highlights_per_goal],
+        )
+        for key in goal_keys
+    ]
+    trend = weekly_figures(db, team_id, [week.shifted(-n) for n in range(trend_weeks - 1, -1, -1)])
+    return WeeklySummary(
+        team_id=team_id,
+        week=week,
+        goals=goals,
+        counts_by_kind=_count_kinds(views),
+        participants=participants,
+        actions_committed=sum(1 for v in views if v.kind == "action"),
+        actions_completed=completed_views,
+        quiet_goals=[g.key for g in framework.goals if not by_goal.get(g.key)],
+        trend=trend,
+    )
+
+
+def weekly_figures(db: Database, team_id: str, weeks: list[Week]) -> list[WeekFigures]:
+    """Figures for each of ``weeks`` (consecutive, oldest first) from two range queries."""
+    if not weeks:
+        return []
+    start, end = weeks[0].start, weeks[-1].end
+    with db.reading() as session:
+        created = session.execute(
+            select(Entry.created_at, Entry.user_id, Entry.goal_key).where(
+                Entry.team_id == team_id,
+                Entry.visibility.in_(SHARED),
+                Entry.created_at >= start,
+                Entry.created_at < end,
+            )
+        ).all()
+        completed = session.scalars(
+            select(Entry.completed_at).where(
+                Entry.team_id == team_id,
+                Entry.visibility.in_(SHARED),
+                Entry.action_status == "done",
+                Entry.completed_at >= start,
+                Entry.completed_at < end,
+            )
+        ).all()
+    starts = [week.start for week in weeks]
+    created_in: list[list] = [[] for _ in weeks]
+    completed_in = [0 for _ in weeks]
+    for row in created:
+        created_in[bisect_right(starts, row.created_at) - 1].append(row)
+    for at in completed:
+        completed_in[bisect_right(starts, at) - 1] += 1
+    return [
+        WeekFigures(
+            week=week,
+            total=len(rows),
+            participants=len({r.user_id for r in rows}),
+            actions_completed=done,
+            by_goal=dict(Counter(r.goal_key for r in rows)),
+        )
+        for week, rows, done in zip(weeks, created_in, completed_in, strict=True)
+    ]
+
+
+def _count_kinds(views: list[EntryView]) -> dict[str, int]:
+    counts = Counter(v.kind for v in views)
+    return {kind: counts.get(kind, 0) for kind in KINDS}
+
+
+def _best(views: list[EntryView]) -> list[EntryView]:
+    """Highlights first: stories and reflections before actions, fuller texts first, then newest."""
+    return sorted(
+        views, key=lambda v: (-_KIND_WEIGHT[v.kind], -min(len(v.text), 400) // 100, -v.id)
+    )

@@ -1,0 +1,63 @@
+"""Weeks in a workspace's own time zone — the period of the network's rhythm.
+
+A week runs from Monday 00:00 to the next Monday 00:00 *local time*, so a week that crosses a
+daylight-saving change lasts 167 or 169 hours. Instants are aware datetimes in UTC everywhere
+else in the code; this module is where local calendars meet them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Week:
+    monday: date
+    tz: str
+
+    @property
+    def start(self) -> datetime:
+        """Monday 00:00 local, as an aware UTC datetime."""
+        return _local_midnight(self.monday, self.tz)
+
+    @property
+    def end(self) -> datetime:
+        return _local_midnight(self.monday + timedelta(days=7), self.tz)
+
+    @property
+    def key(self) -> str:
+        """ISO week, e.g. ``2026-W48`` — the period of weekly claims and posts."""
+        year, number, _ = self.monday.isocalendar()
+        return f"{year}-W{number:02d}"
+
+    def shifted(self, weeks: int) -> Week:
+        return Week(self.monday + timedelta(weeks=weeks), self.tz)
+
+    def contains(self, moment: datetime) -> bool:
+        return self.start <= moment < self.end
+
+
+def week_of(moment: datetime, tz: str) -> Week:
+    """The local week that contains ``moment`` (an aware datetime)."""
+    local = moment.astimezone(ZoneInfo(tz)).date()
+    return Week(local - timedelta(days=local.weekday()), tz)
+
+
+def _local_midnight(day: date, tz: str) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=ZoneInfo(tz)).astimezone(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Aware UTC; a naive value is taken to be UTC already (as the database returns it)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)

@@ -1,0 +1,118 @@
+"""The console script, run as a subprocess the way an operator runs it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.db import Database
+from bot.goals import load_framework
+from bot.learning_log import LearningLog
+
+SCRIPT = str(Path(sys.executable).parent / "kindness-bot")
+
+
+def run(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "KINDNESS_"))}
+    clean.setdefault("DATABASE_URL", f"sqlite:///{tmp_path / 'kindness.db'}")
+    clean.update(env)
+    return subprocess.run(
+        [SCRIPT, *args], cwd=tmp_path, env=clean, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_run_without_a_slack_app_explains_how_to_create_one(tmp_path: Path) -> None:
+    result = run(tmp_path, "run")
+    assert result.returncode == 2
+    assert "no Slack app to talk to yet" in result.stderr
+    assert "kindness-bot manifest" in result.stderr and "SLACK_BOT_TOKEN=" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_settings_stop_the_program_with_one_message_naming_each(tmp_path: Path) -> None:
+    result = run(
+        tmp_path,
+        "run",
+        DATABASE_URL="oracle://nowhere/db",
+        KINDNESS_TIMEZONE="Atlantis/Capital",
+        SLACK_BOT_TOKEN="xoxb-1",
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("kindness-bot cannot start.")
+    assert "  - DATABASE_URL: the database 'oracle' is not supported" in result.stderr
+    assert "  - KINDNESS_TIMEZONE: 'Atlantis/Capital' is not a known time zone" in result.stderr
+    assert "  - SLACK_SIGNING_SECRET: required" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_dotenv_file_in_the_working_directory_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("KINDNESS_TIMEZONE=Nowhere/Land\n")
+    result = run(tmp_path, "goals")
+    assert result.returncode == 2
+    assert "KINDNESS_TIMEZONE: 'Nowhere/Land'" in result.stderr
+
+
+def test_goals_prints_the_framework(tmp_path: Path) -> None:
+    result = run(tmp_path, "goals")
+    assert result.returncode == 0, result.stderr
+    assert "g3  relationships: Put relationships at the centre" in result.stdout
+    questions = [line for line in result.stdout.splitlines() if line.startswith("    - ")]
+    assert len(questions) >= 30
+
+
+def test_a_bad_goals_file_is_named_with_its_problem(tmp_path: Path) -> None:
+    goals = tmp_path / "ours.toml"
+    goals.write_text('name = "Ours"\n')
+    result = run(tmp_path, "goals", KINDNESS_GOALS_FILE=str(goals))
+    assert result.returncode == 2
+    assert f"KINDNESS_GOALS_FILE: {goals}: defines no goals" in result.stderr
+
+
+def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
+    result = run(tmp_path, "db", "upgrade")
+    assert result.returncode == 0, result.stderr
+    assert "database is at revision 0001" in result.stdout
+    assert (tmp_path / "kindness.db").exists()
+
+
+@pytest.fixture
+def one_workspace(tmp_path: Path) -> Path:
+    db = Database(f"sqlite:///{tmp_path / 'kindness.db'}")
+    db.upgrade()
+    log = LearningLog(db, load_framework())
+    log.add_entry("T0001", "UANN", "Shared with the network", goal="g2")
+    log.add_entry("T0001", "UBEN", "Kept to myself", goal="g2", visibility="private")
+    db.dispose()
+    return tmp_path
+
+
+def test_export_writes_csv_to_stdout_without_private_entries(one_workspace: Path) -> None:
+    result = run(one_workspace, "export")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [r["text"] for r in rows] == ["Shared with the network"]
+
+
+def test_export_markdown_for_a_named_team(one_workspace: Path) -> None:
+    result = run(one_workspace, "export", "--team", "T0001", "--format", "md")
+    assert result.returncode == 0, result.stderr
+    assert "## 2. Lead with kindness" in result.stdout
+    assert "Shared with the network" in result.stdout and "Kept to myself" not in result.stdout
+
+
+def test_export_of_an_unknown_team_names_the_known_ones(one_workspace: Path) -> None:
+    result = run(one_workspace, "export", "--team", "T9999")
+    assert result.returncode == 2
+    assert "no workspace 'T9999' in the database (known: T0001)" in result.stderr
+
+
+def test_export_with_a_bad_date_says_how_to_write_it(one_workspace: Path) -> None:
+    result = run(one_workspace, "export", "--since", "last tuesday")
+    assert result.returncode == 2
+    assert "write it as YYYY-MM-DD" in result.stderr
