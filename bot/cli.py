@@ -32,8 +32,13 @@ class UsageError(Exception):
     """A command-line mistake worth one sentence to the operator (exit status 2)."""
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def load_environment() -> None:
+    """Settings from ``.env`` in the working directory; the real environment wins."""
     load_dotenv(os.path.join(os.getcwd(), ".env"), override=False)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    load_environment()
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
@@ -58,6 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. `kindness-bot export | head`): not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -89,6 +98,16 @@ def _parser() -> argparse.ArgumentParser:
     upgrade.set_defaults(handler=_db_upgrade, needs_slack=False)
 
     command("goals", _goals, "print the goals framework in use")
+
+    manifest = command("manifest", _manifest, "print the Slack app manifest (JSON)")
+    manifest.add_argument(
+        "--url",
+        default="https://YOUR-HOST/slack/events",
+        help="the public address of POST /slack/events",
+    )
+    manifest.add_argument(
+        "--socket-mode", action="store_true", help="for Socket Mode (no request URLs)"
+    )
 
     export = command("export", _export, "write the shared learning log to standard output")
     _team_option(export)
@@ -194,6 +213,13 @@ def _goals(config: Config, args: argparse.Namespace) -> int:
         for question in goal.questions:
             print(f"    - {question}")
         print()
+    return 0
+
+
+def _manifest(config: Config, args: argparse.Namespace) -> int:
+    from bot.manifest import manifest_json
+
+    print(manifest_json(args.url, socket_mode=args.socket_mode))
     return 0
 
 

@@ -129,7 +129,7 @@ def insert_ignoring_duplicates(session: Session, model: type, values: dict) -> b
 
 
 def include_in_autogenerate(name: str | None, type_: str, parent_names: object) -> bool:
-    """Leave out what migrations make by hand: the full-text search table and index."""
-    if type_ == "table" and name and name.startswith("entries_fts"):
+    """Leave out what migrations make by other means: full-text search, Bolt's OAuth tables."""
+    if type_ == "table" and name and name.startswith(("entries_fts", "slack_")):
         return False
     return not (type_ == "index" and name == "ix_entries_text_search")

@@ -300,6 +300,13 @@ class LearningLog:
             return None
         return self.delete_entry(team_id, owner, entry_id)
 
+    def attach_permalink(self, team_id: str, entry_id: int, permalink: str) -> None:
+        """Record where an entry's Slack message lives (looked up after it was stored)."""
+        with self._writing() as session:
+            entry = session.get(Entry, entry_id)
+            if entry is not None and entry.team_id == team_id:
+                entry.permalink = permalink
+
     def complete_action(
         self,
         team_id: str,

@@ -539,6 +539,7 @@ class SlackStandIn:
         self._last_ts_micros = 0
         self._calls: list[Call] = []
         self._faults: dict[str, deque[_Fault]] = {}
+        self._holds: dict[str, threading.Event] = {}
         self._users: dict[str, dict] = {}
         self._channels: dict[str, dict] = {}
         self._dms: dict[str, str] = {}  # user id -> DM channel id
@@ -779,6 +780,25 @@ class SlackStandIn:
         """Close the connection without answering the next `times` calls to `method`."""
         self._add_faults(method, _Fault(None, None, 0, drop=True), times)
 
+    def hold(self, method: str) -> threading.Event:
+        """Make calls to `method` wait until the returned event is set — a slow Slack.
+
+        `method` may also be "response_url". Tests use it to show that the bot answers Slack's
+        request before its slow work finishes; set the event to let the calls through.
+        """
+        release = threading.Event()
+        with self._lock:
+            self._holds[method] = release
+        return release
+
+    def _wait_if_held(self, method: str) -> None:
+        with self._lock:
+            release = self._holds.get(method)
+        if release is not None and release.wait(timeout=30):
+            with self._lock:
+                if self._holds.get(method) is release:
+                    del self._holds[method]
+
     def _add_faults(self, method: str, fault: _Fault, times: int) -> None:
         with self._lock:
             self._faults.setdefault(method, deque()).extend([fault] * times)
@@ -833,6 +853,7 @@ class SlackStandIn:
         authorization = headers.get("Authorization", "")
         if authorization.startswith("Bearer "):
             token = authorization[len("Bearer ") :]
+        self._wait_if_held(method)
         fault = self._take_fault(method)
         if fault is not None:
             return method, args, fault.answer()
@@ -1349,6 +1370,7 @@ class SlackStandIn:
         except ValueError:
             payload = None
         args = {**payload, "url_id": url_id} if isinstance(payload, dict) else {"url_id": url_id}
+        self._wait_if_held("response_url")
         fault = self._take_fault("response_url")
         if fault is not None:
             return "response_url", args, fault.answer()

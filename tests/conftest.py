@@ -8,18 +8,30 @@ server's binaries are missing the PostgreSQL half is skipped, unless
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import shutil
+import threading
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from pgserver import PostgresServer, find_bin_dir
+from sqlalchemy import select
+from waitress.server import create_server
 
+from bot.app import KindnessWsgi, create_app
+from bot.config import load_config
 from bot.db import Database
 from bot.goals import Framework, load_framework
 from bot.learning_log import LearningLog
+from bot.models import Entry
+from bot.services import Services
+from bot.slack_client import make_client
+from bot.slack_standin import SlackDriver, SlackStandIn
+from pgserver import PostgresServer, find_bin_dir
 
 
 class FakeClock:
@@ -106,3 +118,174 @@ def sqlite_db(tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
 @pytest.fixture
 def learning_log(database: Database, framework: Framework, clock: FakeClock) -> LearningLog:
     return LearningLog(database, framework, clock=clock)
+
+
+# -- the bot behind its real HTTP endpoint, talking to a Slack stand-in --------------------------
+
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+
+
+class DrainingExecutor(ThreadPoolExecutor):
+    """Runs Bolt's lazy listeners, and lets a test wait until all of them have finished."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=4, thread_name_prefix="lazy")
+        self._pending: set[Future] = set()
+        self._lock = threading.Lock()
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future = super().submit(fn, *args, **kwargs)
+        with self._lock:
+            self._pending.add(future)
+        return future
+
+    def drain(self, timeout: float = 20) -> None:
+        # Work may schedule more work (rarely); loop until nothing is pending.
+        while True:
+            with self._lock:
+                pending, self._pending = self._pending, set()
+            if not pending:
+                return
+            _, not_done = wait(pending, timeout=timeout)
+            assert not not_done, "the bot's background work did not finish in time"
+
+
+class ErrorLog(logging.Handler):
+    """Collects errors the bot logged, so a test fails when a listener broke unseen."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+class SettlingDriver:
+    """The SlackDriver, waiting after each request until the bot's lazy work is done."""
+
+    def __init__(self, driver: SlackDriver, executor: DrainingExecutor) -> None:
+        self._driver = driver
+        self._executor = executor
+
+    def __getattr__(self, name: str):
+        attribute = getattr(self._driver, name)
+        if name not in ("command", "event", "block_action", "view_submission", "message_action"):
+            return attribute
+
+        def send(*args, **kwargs):
+            reply = attribute(*args, **kwargs)
+            self._executor.drain()
+            return reply
+
+        return send
+
+
+@dataclass
+class BotUnderTest:
+    services: Services
+    standin: SlackStandIn
+    slack: SettlingDriver
+    url: str
+    executor: DrainingExecutor
+    errors: ErrorLog
+    expect_errors: bool = False
+
+    @property
+    def log(self) -> LearningLog:
+        return self.services.log
+
+    def entries(self, team_id: str | None = None) -> list[Entry]:
+        """Everything stored, oldest first (the test's view of the database)."""
+        with self.services.db.reading() as session:
+            query = select(Entry).order_by(Entry.id)
+            if team_id:
+                query = query.where(Entry.team_id == team_id)
+            return list(session.scalars(query))
+
+    def responses(self, reply) -> list[dict]:
+        """What the bot answered to one command or click through its response_url."""
+        return self.standin.responses(reply.response_url)
+
+    def answer_text(self, reply) -> str:
+        """All text the member was shown in answer to ``reply``, blocks included."""
+        return "\n".join(message_text(m) for m in self.responses(reply))
+
+
+def message_text(message: dict) -> str:
+    """Every piece of text in a message or view, flattened, for assertions."""
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "text" and isinstance(value, str):
+                    found.append(value)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(message)
+    return "\n".join(found)
+
+
+def stop_server(server, thread: threading.Thread) -> None:
+    """Stop a waitress server running in ``thread`` from inside its own loop (thread-safe)."""
+
+    def close_everything() -> None:
+        for channel in list(server._map.values()):
+            channel.close()
+
+    server.trigger.pull_trigger(close_everything)
+    thread.join(timeout=10)
+
+
+def _make_bot(db: Database, clock: FakeClock, **env: str) -> Iterator[BotUnderTest]:
+    standin = SlackStandIn().start()
+    config = load_config(
+        {
+            "SLACK_BOT_TOKEN": standin.bot_token,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": standin.api_url,
+            **env,
+        },
+        require_slack=True,
+    )
+    services = Services(config, db, clock=clock)
+    executor = DrainingExecutor()
+    app = create_app(services, client=make_client(config, backoff=0.01), listener_executor=executor)
+    server = create_server(
+        KindnessWsgi(app, services), host="127.0.0.1", port=0, threads=4, ident="test"
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.effective_port}/slack/events"
+    errors = ErrorLog()
+    logging.getLogger().addHandler(errors)
+    driver = SlackDriver(url, SIGNING_SECRET, standin)
+    bot = BotUnderTest(services, standin, SettlingDriver(driver, executor), url, executor, errors)
+    try:
+        yield bot
+        executor.drain()
+    finally:
+        logging.getLogger().removeHandler(errors)
+        stop_server(server, thread)
+        executor.shutdown(wait=False)
+        standin.stop()
+    if not bot.expect_errors:
+        messages = [r.getMessage() for r in errors.records]
+        assert not messages, f"the bot logged errors: {messages}"
+
+
+@pytest.fixture
+def bot(sqlite_db: Database, clock: FakeClock) -> Iterator[BotUnderTest]:
+    """The real app on 127.0.0.1 (SQLite), its Web API pointed at a Slack stand-in."""
+    yield from _make_bot(sqlite_db, clock)
+
+
+@pytest.fixture
+def bot_on_each_store(database: Database, clock: FakeClock) -> Iterator[BotUnderTest]:
+    """As ``bot``, once on SQLite and once on PostgreSQL."""
+    yield from _make_bot(database, clock)

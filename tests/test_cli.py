@@ -77,7 +77,7 @@ def test_a_bad_goals_file_is_named_with_its_problem(tmp_path: Path) -> None:
 def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
     result = run(tmp_path, "db", "upgrade")
     assert result.returncode == 0, result.stderr
-    assert "database is at revision 0001" in result.stdout
+    assert "database is at revision 0002" in result.stdout
     assert (tmp_path / "kindness.db").exists()
 
 

@@ -1,0 +1,172 @@
+"""The Bolt app and the WSGI application that serves it.
+
+``create_app`` wires Bolt to the services; ``KindnessWsgi`` serves ``POST /slack/events``
+(commands, events and interactivity), the OAuth install pages in multi-workspace mode, and
+``GET /healthz``. For gunicorn, ``bot.app:wsgi`` builds everything from the environment on the
+first request::
+
+    gunicorn -k gthread -w 2 --threads 8 -b 0.0.0.0:3000 'bot.app:wsgi'
+
+Bolt runs with ``process_before_response=True``: each listener acks at once in the request
+thread and its slow part (Slack calls, most database work) runs after the ack as a lazy
+listener, which is both the fastest way to serve Bolt and the way to stay inside Slack's
+3 seconds (see SLACK-NOTES in the project's shared notes).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+
+from bot.manifest import BOT_SCOPES
+from bot.services import Services
+from bot.slack_client import make_client
+from handlers import register_listeners
+
+log = logging.getLogger(__name__)
+EVENTS_PATH = "/slack/events"
+
+StartResponse = Callable[..., Any]
+
+
+def create_app(
+    services: Services,
+    *,
+    client: WebClient | None = None,
+    listener_executor: Executor | None = None,
+) -> App:
+    config = services.config
+    options: dict[str, Any] = {
+        "client": client or make_client(config),
+        "process_before_response": True,
+        # The token is checked once, clearly, at start (bot.serve), not on every request.
+        "token_verification_enabled": False,
+        "listener_executor": listener_executor,
+    }
+    if config.slack_mode == "oauth":
+        options["signing_secret"] = config.slack_signing_secret
+        options["oauth_settings"] = OAuthSettings(
+            client_id=config.slack_client_id,
+            client_secret=config.slack_client_secret,
+            scopes=BOT_SCOPES,
+            installation_store=installation_store(services),
+            state_store=SQLAlchemyOAuthStateStore(
+                expiration_seconds=600, engine=services.db.engine
+            ),
+        )
+    else:
+        # The bot token travels on the client (make_client); Bolt takes it from there. In
+        # OAuth mode the client has none: tokens come per workspace from the installations.
+        options["signing_secret"] = config.slack_signing_secret
+        if config.slack_mode == "socket":
+            options["request_verification_enabled"] = False
+    app = App(**options)
+    register_listeners(app, services)
+    return app
+
+
+def installation_store(services: Services) -> SQLAlchemyInstallationStore:
+    """Bolt's store of per-workspace tokens, in our own database (tables from migration 0002)."""
+    return SQLAlchemyInstallationStore(
+        client_id=services.config.slack_client_id or "", engine=services.db.engine
+    )
+
+
+class KindnessWsgi:
+    """``/healthz`` and Slack's requests, with two guards in front of Bolt.
+
+    Bolt answers 500 to a non-numeric ``X-Slack-Request-Timestamp`` and to a body that starts
+    with ``{`` but is not JSON (it parses before verifying). Both are requests that did not
+    come from Slack, so they get 401 and 400 here and never reach Bolt.
+    """
+
+    def __init__(self, app: App | None, services: Services) -> None:
+        self.services = services
+        self.slack = SlackRequestHandler(app, path=EVENTS_PATH) if app is not None else None
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == "/healthz" and method in ("GET", "HEAD"):
+            ok = self.services.db.ping()
+            return _reply(start_response, 200 if ok else 503, {"ok": ok})
+        if self.slack is None:
+            return _reply(start_response, 404, {"ok": False, "error": "not_found"})
+        if path == EVENTS_PATH and method == "POST":
+            refusal = _refuse_malformed(environ)
+            if refusal is not None:
+                status, error = refusal
+                return _reply(start_response, status, {"ok": False, "error": error})
+        return self.slack(environ, start_response)
+
+
+def _refuse_malformed(environ: dict[str, Any]) -> tuple[int, str] | None:
+    timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
+    if not timestamp.isdigit():
+        return 401, "invalid_request"
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length > 0 else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    if body.lstrip().startswith(b"{"):
+        try:
+            json.loads(body)
+        except ValueError:
+            return 400, "invalid_json"
+    return None
+
+
+def _reply(start_response: StartResponse, status: int, payload: dict[str, Any]) -> list[bytes]:
+    reasons = {
+        200: "OK",
+        400: "Bad Request",
+        401: "Unauthorized",
+        404: "Not Found",
+        503: "Service Unavailable",
+    }
+    body = json.dumps(payload).encode()
+    start_response(
+        f"{status} {reasons[status]}",
+        [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+    )
+    return [body]
+
+
+def build_wsgi_from_environment() -> KindnessWsgi:
+    """The whole web application from the environment, as ``kindness-bot web`` builds it."""
+    from bot.cli import load_environment, open_database
+    from bot.config import ConfigError, load_config
+
+    load_environment()
+    try:
+        config = load_config(os.environ, require_slack=True)
+    except ConfigError as exc:
+        print(exc.message(), file=sys.stderr)
+        raise SystemExit(2) from None
+    services = Services(config, open_database(config))
+    return KindnessWsgi(create_app(services), services)
+
+
+_built: dict[str, KindnessWsgi] = {}
+
+
+def __getattr__(name: str) -> KindnessWsgi:
+    # ``bot.app:wsgi`` (gunicorn) is built when first looked up, so importing this module for
+    # tests or the CLI costs nothing and reads no environment.
+    if name != "wsgi":
+        raise AttributeError(name)
+    if "wsgi" not in _built:
+        _built["wsgi"] = build_wsgi_from_environment()
+    return _built["wsgi"]

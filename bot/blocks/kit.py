@@ -1,0 +1,264 @@
+"""Block Kit primitives that cannot exceed Slack's limits.
+
+Slack rejects a whole message or view (``invalid_blocks``) when one element is over a limit, so
+each builder here truncates text to its limit (never mid-entity, see ``bot.slack_text``) and the
+containers (``message``, ``modal``, ``home``) cut block lists to size with a closing
+"…and N more" line. Member text passes through ``neutralise`` wherever it is shown, so a
+re-posted ``<!channel>`` cannot ping anybody.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from bot.slack_text import neutralise, to_plain, truncate
+
+Block = dict[str, Any]
+
+MESSAGE_BLOCKS = 50
+VIEW_BLOCKS = 100
+SECTION_TEXT = 3000
+FIELD_TEXT = 2000
+FIELDS = 10
+HEADER_TEXT = 150
+CONTEXT_ELEMENTS = 10
+ACTIONS_ELEMENTS = 25
+BUTTON_TEXT = 75
+BUTTON_VALUE = 2000
+VIEW_TITLE = 24
+PRIVATE_METADATA = 3000
+OPTION_TEXT = 75
+OPTION_VALUE = 150
+OPTIONS = 100
+ID_LENGTH = 255
+INPUT_LABEL = 2000
+INPUT_MAX_LENGTH = 3000
+INPUT_HINT = 2000
+PLACEHOLDER = 150
+CONFIRM_TITLE = 100
+CONFIRM_TEXT = 300
+# Notification fallback text: Slack allows 40,000, but a notification is read at a glance.
+FALLBACK_TEXT = 3000
+
+
+def mrkdwn(text: str, limit: int = SECTION_TEXT) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": truncate(text, limit) or " "}
+
+
+def plain(text: str, limit: int) -> dict[str, Any]:
+    return {"type": "plain_text", "text": truncate(to_plain(text), limit) or " ", "emoji": True}
+
+
+def quote(member_text: str, limit: int = SECTION_TEXT) -> str:
+    """A member's words as a mrkdwn block quote, defused and within ``limit``."""
+    lines = truncate(neutralise(member_text), limit - 64).splitlines() or [""]
+    return "\n".join("&gt; " + line for line in lines)
+
+
+def section(text: str, *, accessory: Block | None = None, block_id: str | None = None) -> Block:
+    block: Block = {"type": "section", "text": mrkdwn(text)}
+    if accessory is not None:
+        block["accessory"] = accessory
+    if block_id is not None:
+        block["block_id"] = block_id[:ID_LENGTH]
+    return block
+
+
+def fields(*texts: str) -> Block:
+    return {"type": "section", "fields": [mrkdwn(t, FIELD_TEXT) for t in texts[:FIELDS]]}
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": plain(text, HEADER_TEXT)}
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def context(*texts: str) -> Block:
+    return {"type": "context", "elements": [mrkdwn(t) for t in texts[:CONTEXT_ELEMENTS]]}
+
+
+def actions(*elements: Block, block_id: str | None = None) -> Block:
+    block: Block = {"type": "actions", "elements": list(elements[:ACTIONS_ELEMENTS])}
+    if block_id is not None:
+        block["block_id"] = block_id[:ID_LENGTH]
+    return block
+
+
+def button(
+    text: str,
+    action_id: str,
+    value: str | None = None,
+    *,
+    style: str | None = None,
+    confirm: Block | None = None,
+) -> Block:
+    element: Block = {
+        "type": "button",
+        "text": plain(text, BUTTON_TEXT),
+        "action_id": action_id[:ID_LENGTH],
+    }
+    if value is not None:
+        if len(value) > BUTTON_VALUE:
+            raise ValueError(f"button value of {len(value)} characters (limit {BUTTON_VALUE})")
+        element["value"] = value
+    if style is not None:
+        element["style"] = style
+    if confirm is not None:
+        element["confirm"] = confirm
+    return element
+
+
+def confirm_dialog(title: str, text: str, yes: str, no: str = "Cancel") -> Block:
+    return {
+        "title": plain(title, CONFIRM_TITLE),
+        "text": {"type": "plain_text", "text": truncate(text, CONFIRM_TEXT)},
+        "confirm": plain(yes, VIEW_TITLE),
+        "deny": plain(no, VIEW_TITLE),
+        "style": "danger",
+    }
+
+
+def option(text: str, value: str, description: str | None = None) -> Block:
+    if len(value) > OPTION_VALUE:
+        raise ValueError(f"option value of {len(value)} characters (limit {OPTION_VALUE})")
+    item: Block = {"text": plain(text, OPTION_TEXT), "value": value}
+    if description:
+        item["description"] = plain(description, OPTION_TEXT)
+    return item
+
+
+def static_select(
+    action_id: str,
+    options: Sequence[Block],
+    *,
+    initial: str | None = None,
+    placeholder: str = "Choose…",
+) -> Block:
+    element: Block = {
+        "type": "static_select",
+        "action_id": action_id,
+        "placeholder": plain(placeholder, PLACEHOLDER),
+        "options": list(options[:OPTIONS]),
+    }
+    chosen = next((o for o in element["options"] if o["value"] == initial), None)
+    if chosen is not None:
+        element["initial_option"] = chosen
+    return element
+
+
+def radio_buttons(action_id: str, options: Sequence[Block], *, initial: str | None = None) -> Block:
+    element: Block = {
+        "type": "radio_buttons",
+        "action_id": action_id,
+        "options": list(options[:10]),
+    }
+    chosen = next((o for o in element["options"] if o["value"] == initial), None)
+    if chosen is not None:
+        element["initial_option"] = chosen
+    return element
+
+
+def text_input(
+    action_id: str,
+    *,
+    multiline: bool = False,
+    max_length: int | None = None,
+    initial: str | None = None,
+    placeholder: str | None = None,
+) -> Block:
+    element: Block = {"type": "plain_text_input", "action_id": action_id, "multiline": multiline}
+    if max_length is not None:
+        element["max_length"] = min(max_length, INPUT_MAX_LENGTH)
+    if initial:
+        element["initial_value"] = initial[: element.get("max_length", INPUT_MAX_LENGTH)]
+    if placeholder:
+        element["placeholder"] = plain(placeholder, PLACEHOLDER)
+    return element
+
+
+def input_block(
+    label: str,
+    element: Block,
+    *,
+    block_id: str,
+    optional: bool = False,
+    hint: str | None = None,
+) -> Block:
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, INPUT_LABEL),
+        "element": element,
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain(hint, INPUT_HINT)
+    return block
+
+
+def fit(
+    blocks: Sequence[Block], limit: int, more: Callable[[int], str] | None = None
+) -> list[Block]:
+    """At most ``limit`` blocks; when cut, the last one says how many were left out."""
+    if len(blocks) <= limit:
+        return list(blocks)
+    kept = list(blocks[: limit - 1])
+    left_out = len(blocks) - len(kept)
+    kept.append(context(more(left_out) if more else f"…and {left_out} more"))
+    return kept
+
+
+def message(blocks: Sequence[Block], text: str) -> dict[str, Any]:
+    """Keyword arguments for chat.postMessage / respond: blocks plus notification text."""
+    return {
+        "blocks": fit(blocks, MESSAGE_BLOCKS),
+        "text": truncate(neutralise(to_plain(text)), FALLBACK_TEXT),
+    }
+
+
+def modal(
+    title: str,
+    blocks: Sequence[Block],
+    *,
+    callback_id: str,
+    submit: str | None = None,
+    close: str = "Cancel",
+    private_metadata: dict[str, Any] | None = None,
+    external_id: str | None = None,
+) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain(title, VIEW_TITLE),
+        "close": plain(close, VIEW_TITLE),
+        "blocks": fit(blocks, VIEW_BLOCKS),
+    }
+    if submit is not None:
+        view["submit"] = plain(submit, VIEW_TITLE)
+    if private_metadata:
+        encoded = json.dumps(private_metadata, separators=(",", ":"))
+        if len(encoded) > PRIVATE_METADATA:
+            raise ValueError(f"private_metadata of {len(encoded)} characters")
+        view["private_metadata"] = encoded
+    if external_id is not None:
+        view["external_id"] = external_id[:ID_LENGTH]
+    return view
+
+
+def home(blocks: Sequence[Block]) -> dict[str, Any]:
+    return {"type": "home", "blocks": fit(blocks, VIEW_BLOCKS)}
+
+
+def metadata(view: dict[str, Any]) -> dict[str, Any]:
+    """The private_metadata a ``modal`` stored, decoded (empty when none)."""
+    raw = view.get("private_metadata") or ""
+    try:
+        decoded = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return decoded if isinstance(decoded, dict) else {}

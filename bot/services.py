@@ -1,0 +1,31 @@
+"""What the Slack listeners and scheduled jobs are given: configuration, storage, the log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.config import Config
+from bot.db import Database
+from bot.goals import Framework
+from bot.learning_log import LearningLog
+from bot.weeks import Clock, utc_now
+
+
+@dataclass
+class Services:
+    config: Config
+    db: Database
+    clock: Clock = utc_now
+    log: LearningLog = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.log = LearningLog(
+            self.db,
+            self.config.framework,
+            clock=self.clock,
+            default_timezone=self.config.default_timezone,
+        )
+
+    @property
+    def framework(self) -> Framework:
+        return self.config.framework

@@ -1,0 +1,300 @@
+"""``/kindness …``: one table of subcommands — name, usage, one example, what it does, handler.
+
+``/kindness help``, "did you mean…", the README's command list and the test that runs every
+example all come from ``SUBCOMMANDS``, so they cannot drift apart.
+
+Every subcommand answers through ``respond`` (the command's ``response_url``), which works in
+DMs and private channels the bot is not in. The listener acks at once; the work runs after the
+ack (a Bolt lazy listener), so Slack never waits more than a moment.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.blocks import capture
+from bot.errors import EntryNotFound, LogError
+from bot.models import KINDS
+from bot.quicklog import parse_quick_log
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+COMMAND = "/kindness"
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One ``/kindness`` command as the handlers see it."""
+
+    services: Services
+    team_id: str
+    user_id: str
+    channel_id: str
+    args: str
+    trigger_id: str
+    response_url: str
+    respond: Respond
+    client: WebClient
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    name: str
+    usage: str
+    summary: str
+    example: str
+    run: Callable[[Invocation], None]
+
+
+# -- the subcommands -------------------------------------------------------------------------
+
+
+def run_help(inv: Invocation) -> None:
+    inv.respond(**help_message(inv.services))
+
+
+def run_goals(inv: Invocation) -> None:
+    inv.respond(**capture.goals_message(inv.services.framework))
+
+
+def run_log(inv: Invocation) -> None:
+    if not inv.args.strip():
+        inv.client.views_open(
+            trigger_id=inv.trigger_id, view=capture.log_modal(inv.services.framework)
+        )
+        return
+    try:
+        parsed = parse_quick_log(inv.args, inv.services.framework)
+        saved = inv.services.log.add_entry(
+            inv.team_id,
+            inv.user_id,
+            parsed.text,
+            kind=parsed.kind,
+            goal=parsed.goal,
+            source="slash",
+            channel_id=inv.channel_id,
+        )
+    except LogError as error:
+        inv.respond(**capture.error_message(error, usage=usage_of("log")))
+        return
+    inv.respond(**capture.saved_message(saved.entry, inv.services.framework))
+
+
+def run_mine(inv: Invocation) -> None:
+    mine = inv.services.log.list_mine(inv.team_id, inv.user_id)
+    inv.respond(**capture.mine_message(mine, inv.services.framework))
+
+
+def run_done(inv: Invocation) -> None:
+    number, _, reflection = inv.args.strip().partition(" ")
+    entry_id = parse_entry_id(number)
+    if entry_id is None:
+        inv.respond(
+            **capture.error_message(
+                EntryNotFound(number or "?", text=reflection.strip() or None),
+                usage=usage_of("done"),
+            )
+        )
+        return
+    try:
+        action, note = inv.services.log.complete_action(
+            inv.team_id, inv.user_id, entry_id, reflection.strip() or None
+        )
+    except LogError as error:
+        inv.respond(**capture.error_message(error, usage=usage_of("done")))
+        return
+    inv.respond(**capture.done_message(action, note, inv.services.framework))
+
+
+def run_search(inv: Invocation) -> None:
+    words, goal = split_goal_filter(inv.args, inv.services)
+    try:
+        page = inv.services.log.search(inv.team_id, inv.user_id, words, goal=goal)
+    except LogError as error:
+        inv.respond(**capture.error_message(error, usage=usage_of("search")))
+        return
+    inv.respond(**capture.search_message(page, inv.services.framework))
+
+
+def run_nudges(inv: Invocation) -> None:
+    choice = inv.args.strip().lower()
+    if choice not in ("on", "off"):
+        state = "on" if inv.services.log.nudges_enabled(inv.team_id, inv.user_id) else "off"
+        inv.respond(
+            **capture.notice(
+                f"Your nudges are *{state}*. Turn them on or off with `{usage_of('nudges')}`."
+            )
+        )
+        return
+    inv.services.log.set_nudges(inv.team_id, inv.user_id, choice == "on")
+    if choice == "on":
+        text = (
+            "Nudges are *on*: I'll check in by DM on the actions you commit to "
+            "(never at night in your time zone)."
+        )
+    else:
+        text = (
+            "Nudges are *off*: no more DMs about your actions. "
+            "Turn them back on with `/kindness nudges on`."
+        )
+    inv.respond(**capture.notice(text))
+
+
+def run_forget_me(inv: Invocation) -> None:
+    count = len(inv.services.log.list_mine(inv.team_id, inv.user_id, limit=10_000).entries)
+    inv.respond(**capture.forget_me_message(count))
+
+
+SUBCOMMANDS: list[Subcommand] = [
+    Subcommand(
+        "help", "/kindness help", "what you can do, with examples", "/kindness help", run_help
+    ),
+    Subcommand(
+        "goals",
+        "/kindness goals",
+        "the network's goals, each with a button to log against it",
+        "/kindness goals",
+        run_goals,
+    ),
+    Subcommand(
+        "log",
+        "/kindness log [story|action|reflection] [g1..g6|goal-key] <text>",
+        "log in one line (a story unless you say otherwise), or open the form with no text",
+        "/kindness log action g3 Ask each new starter what would make them feel welcome",
+        run_log,
+    ),
+    Subcommand(
+        "mine",
+        "/kindness mine",
+        "your recent entries and open actions, to edit or delete",
+        "/kindness mine",
+        run_mine,
+    ),
+    Subcommand(
+        "done",
+        "/kindness done <entry> [reflection]",
+        "close one of your actions, optionally with what you learnt",
+        "/kindness done 12 People opened up once the agenda was theirs",
+        run_done,
+    ),
+    Subcommand(
+        "search",
+        "/kindness search <words> [g1..g6]",
+        "the shared learning log, newest first; add a goal to narrow it",
+        "/kindness search listening g3",
+        run_search,
+    ),
+    Subcommand(
+        "nudges",
+        "/kindness nudges on|off",
+        "follow-up DMs about your actions, on or off",
+        "/kindness nudges off",
+        run_nudges,
+    ),
+    Subcommand(
+        "forget-me",
+        "/kindness forget-me",
+        "delete all your entries (asks you to confirm)",
+        "/kindness forget-me",
+        run_forget_me,
+    ),
+]
+
+
+# -- table lookups ---------------------------------------------------------------------------
+
+
+def find(name: str) -> Subcommand | None:
+    return next((s for s in SUBCOMMANDS if s.name == name), None)
+
+
+def usage_of(name: str) -> str:
+    sub = find(name)
+    return sub.usage if sub else COMMAND
+
+
+def help_message(services: Services, preface: str | None = None) -> dict[str, Any]:
+    rows = [(s.usage, s.summary, s.example) for s in SUBCOMMANDS]
+    return capture.help_message(rows, services.framework, preface=preface)
+
+
+def suggestion(name: str, args: str) -> str:
+    """The closest subcommand to what was typed, as a ready-to-use command."""
+    if name in KINDS:
+        return f"{COMMAND} log {name} {args}".rstrip()
+    close = difflib.get_close_matches(name, [s.name for s in SUBCOMMANDS], n=1, cutoff=0.5)
+    return f"{COMMAND} {close[0]} {args}".rstrip() if close else ""
+
+
+def readme_table() -> str:
+    """The README's command list (a test keeps the README equal to this)."""
+    lines = ["| command | what it does | example |", "| --- | --- | --- |"]
+    for sub in SUBCOMMANDS:
+        usage = sub.usage.replace("|", "\\|")
+        lines.append(f"| `{usage}` | {sub.summary} | `{sub.example}` |")
+    return "\n".join(lines)
+
+
+def parse_entry_id(text: str) -> int | None:
+    match = re.fullmatch(r"#?(\d{1,12})", text.strip())
+    return int(match.group(1)) if match else None
+
+
+def split_goal_filter(args: str, services: Services) -> tuple[str, str | None]:
+    """``listening g3`` → (``listening``, ``relationships``): a goal word narrows a search."""
+    words, goal = [], None
+    for word in args.split():
+        found = services.framework.resolve(word) if re.fullmatch(r"g\d{1,2}", word, re.I) else None
+        if found is not None and goal is None:
+            goal = found.key
+        else:
+            words.append(word)
+    return " ".join(words), goal
+
+
+# -- the listener ----------------------------------------------------------------------------
+
+
+def register(app: App, services: Services) -> None:
+    def ack_command(ack: Ack) -> None:
+        ack()
+
+    def run_command(
+        body: dict[str, Any], respond: Respond, client: WebClient, context: dict[str, Any]
+    ) -> None:
+        text = (body.get("text") or "").strip()
+        name, _, args = text.partition(" ")
+        name = name.lower() or "help"
+        inv = Invocation(
+            services=services,
+            team_id=context.get("team_id") or body["team_id"],
+            user_id=body["user_id"],
+            channel_id=body.get("channel_id", ""),
+            args=args,
+            trigger_id=body.get("trigger_id", ""),
+            response_url=body.get("response_url", ""),
+            respond=respond,
+            client=client,
+        )
+        sub = find(name)
+        if sub is None:
+            guess = suggestion(name, args)
+            hint = f" Did you mean `{guess}`?" if guess else ""
+            respond(**help_message(services, f"I don't know `{COMMAND} {name}`.{hint}"))
+            return
+        sub.run(inv)
+
+    app.command(COMMAND)(ack=ack_command, lazy=[run_command])
+
+
+if __name__ == "__main__":
+    # Regenerates the README's command table: python -m handlers.commands
+    print(readme_table())

@@ -1,0 +1,169 @@
+"""Modal submissions: log an entry, edit one, close an action.
+
+The entry is stored *before* the modal is answered, inside Slack's 3 seconds (a database write,
+no Slack call). A refusal or a failed write answers ``response_action: errors`` on the right
+field, so the modal stays open with the member's words still in it — nothing is lost. Success
+turns the modal into a short confirmation. A modal submitted twice stores one entry: the view
+id is the entry's dedupe key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.blocks import capture, kit
+from bot.errors import (
+    ActionAlreadyDone,
+    EmptyText,
+    EntryTooLong,
+    LogError,
+    StorageFailed,
+    UnknownGoal,
+    UnknownKind,
+    UnknownVisibility,
+)
+from bot.services import Services
+from bot.slack_text import from_plain
+from handlers.home import publish_home
+
+SAVE_FAILED = "Could not save just now — your words are still here. Press the button again."
+
+
+def field(view: dict[str, Any], block_id: str) -> str | None:
+    """The value of the input in ``block_id`` (its action id is the same by convention)."""
+    element = view["state"]["values"].get(block_id, {}).get(block_id, {})
+    if element.get("type") in ("static_select", "radio_buttons"):
+        return (element.get("selected_option") or {}).get("value")
+    return element.get("value")
+
+
+def field_of(error: LogError) -> str:
+    """The modal block a refusal belongs to."""
+    if isinstance(error, UnknownGoal):
+        return "goal"
+    if isinstance(error, UnknownKind):
+        return "kind"
+    if isinstance(error, UnknownVisibility):
+        return "visibility"
+    return "text"
+
+
+def refusal(error: LogError) -> dict[str, str]:
+    if isinstance(error, StorageFailed):
+        return {"text": SAVE_FAILED}
+    if isinstance(error, EmptyText | EntryTooLong):
+        return {"text": capture.explain(error)}
+    return {field_of(error): capture.explain(error)}
+
+
+def register(app: App, services: Services) -> None:
+    learning = services.log
+    framework = services.framework
+
+    def entry_fields(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        """The submitted entry, and the errors by block id (Slack's rule) when it is not valid."""
+        has_text = "text" in view["state"]["values"]  # absent when a long text is kept as is
+        submitted = {
+            "kind": field(view, "kind") or "story",
+            "goal": field(view, "goal"),
+            "text": from_plain(field(view, "text") or "") if has_text else None,
+            "visibility": capture.visibility_of(field(view, "visibility")),
+        }
+        errors: dict[str, str] = {}
+        if not submitted["goal"]:
+            errors["goal"] = "Choose the goal this is for."
+        if has_text or view.get("callback_id") != capture.EDIT_MODAL:
+            try:
+                learning.check_text(submitted["text"])
+            except LogError as error:
+                errors.update(refusal(error))
+        return submitted, errors
+
+    def submit_log(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict[str, Any]
+    ) -> None:
+        submitted, errors = entry_fields(view)
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        meta = kit.metadata(view)
+        try:
+            saved = learning.add_entry(
+                context.get("team_id") or body["team"]["id"],
+                body["user"]["id"],
+                submitted["text"],
+                kind=submitted["kind"],
+                goal=submitted["goal"],
+                visibility=submitted["visibility"],
+                source="shortcut" if meta.get("ts") else "modal",
+                channel_id=meta.get("channel"),
+                message_ts=meta.get("ts"),
+                permalink=meta.get("permalink"),
+                prompt_id=meta.get("prompt"),
+                dedupe_key=f"view:{view['id']}",
+            )
+        except LogError as error:
+            ack(response_action="errors", errors=refusal(error))
+            return
+        ack(response_action="update", view=capture.saved_view(saved.entry, framework))
+
+    def submit_edit(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict[str, Any]
+    ) -> None:
+        submitted, errors = entry_fields(view)
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        meta = kit.metadata(view)
+        try:
+            entry = learning.edit_entry(
+                context.get("team_id") or body["team"]["id"],
+                body["user"]["id"],
+                int(meta.get("entry", 0)),
+                text=submitted["text"],
+                kind=submitted["kind"],
+                goal=submitted["goal"],
+                visibility=submitted["visibility"],
+            )
+        except LogError as error:
+            ack(response_action="errors", errors=refusal(error))
+            return
+        ack(
+            response_action="update",
+            view=capture.saved_view(entry, framework, verb="Changes saved"),
+        )
+
+    def submit_complete(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict[str, Any]
+    ) -> None:
+        team_id = context.get("team_id") or body["team"]["id"]
+        user_id = body["user"]["id"]
+        entry_id = int(kit.metadata(view).get("entry", 0))
+        reflection = from_plain(field(view, "text") or "").strip() or None
+        try:
+            action, note = learning.complete_action(
+                team_id, user_id, entry_id, reflection, dedupe_key=f"view:{view['id']}"
+            )
+        except ActionAlreadyDone:
+            # Submitted twice, or closed elsewhere meanwhile: the action is done either way.
+            action, note = learning.get_entry(team_id, user_id, entry_id), None
+        except LogError as error:
+            ack(response_action="errors", errors=refusal(error))
+            return
+        shown = note or action
+        ack(response_action="update", view=capture.saved_view(shown, framework, verb="Action done"))
+
+    def after_submit(
+        body: dict[str, Any], view: dict[str, Any], client: WebClient, context: dict[str, Any]
+    ) -> None:
+        if kit.metadata(view).get("home"):
+            publish_home(
+                services, client, context.get("team_id") or body["team"]["id"], body["user"]["id"]
+            )
+
+    app.view(capture.LOG_MODAL)(ack=submit_log, lazy=[after_submit])
+    app.view(capture.EDIT_MODAL)(ack=submit_edit, lazy=[after_submit])
+    app.view(capture.COMPLETE_MODAL)(ack=submit_complete, lazy=[after_submit])

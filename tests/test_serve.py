@@ -1,0 +1,95 @@
+"""``kindness-bot web`` as an operator runs it: a real process serving a real port."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from bot.slack_standin import SlackDriver, SlackStandIn
+from conftest import SIGNING_SECRET
+
+SCRIPT = str(Path(sys.executable).parent / "kindness-bot")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start(
+    tmp_path: Path, standin: SlackStandIn, *args: str, **env: str
+) -> tuple[subprocess.Popen, int]:
+    port = _free_port()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "KINDNESS_"))}
+    clean.update(
+        {
+            "SLACK_BOT_TOKEN": standin.bot_token,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": standin.api_url,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'kindness.db'}",
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            **env,
+        }
+    )
+    process = subprocess.Popen(
+        [SCRIPT, *args],
+        cwd=tmp_path,
+        env=clean,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    return process, port
+
+
+def _wait_healthy(port: int, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stderr.read() if process.stderr else ""
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                assert json.loads(r.read()) == {"ok": True}
+                return
+        except OSError:
+            time.sleep(0.1)  # the process is still starting: poll, no fixed sleep
+    pytest.fail("the web process did not become healthy")
+
+
+def test_web_serves_signed_commands_and_stops_cleanly(tmp_path: Path) -> None:
+    with SlackStandIn() as standin:
+        process, port = _start(tmp_path, standin, "web")
+        try:
+            _wait_healthy(port, process)
+            driver = SlackDriver(f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET, standin)
+            reply = driver.command("log g6 Counted the thank-you cards", user="UANN")
+            assert reply.status == 200
+            deadline = time.monotonic() + 10
+            while not standin.responses(reply.response_url) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert "Saved your story" in json.dumps(standin.responses(reply.response_url))
+            assert standin.calls_to("auth.test"), "the token is checked at start"
+            assert driver.command("help", signature="v0=bad").status == 401
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=20)
+        assert process.returncode == 0
+
+
+def test_a_token_slack_refuses_stops_the_start_with_a_clear_message(tmp_path: Path) -> None:
+    with SlackStandIn() as standin:
+        process, _ = _start(tmp_path, standin, "web", SLACK_BOT_TOKEN="xoxb-revoked-token")
+        _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 2
+    assert "SLACK_BOT_TOKEN: Slack refused the token (invalid_auth)" in stderr
+    assert "Traceback" not in stderr

@@ -1,0 +1,118 @@
+"""The HTTP endpoint: Slack's signatures, malformed requests, health, and acking first."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+
+from waitress.server import create_server
+
+from bot.app import KindnessWsgi
+from bot.config import load_config
+from bot.db import Database
+from bot.services import Services
+from conftest import BotUnderTest, stop_server
+
+
+def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def _get(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_a_wrong_signature_is_refused_and_nothing_is_stored(bot: BotUnderTest) -> None:
+    reply = bot.slack.command("log g1 forged", signature="v0=" + "0" * 64)
+    assert reply.status == 401
+    assert bot.entries() == []
+
+
+def test_a_stale_timestamp_is_refused(bot: BotUnderTest) -> None:
+    reply = bot.slack.command("log g1 replayed", timestamp=time.time() - 600)
+    assert reply.status == 401
+    assert bot.entries() == []
+
+
+def test_an_unsigned_request_is_refused(bot: BotUnderTest) -> None:
+    assert bot.slack.command("help", unsigned=True).status == 401
+
+
+def test_a_non_numeric_timestamp_is_refused_not_a_server_error(bot: BotUnderTest) -> None:
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": "yesterday",
+        "X-Slack-Signature": "v0=abc",
+    }
+    assert _post(bot.url, b"command=%2Fkindness&text=help", headers) == 401
+
+
+def test_a_body_that_is_not_json_is_a_bad_request_not_a_server_error(bot: BotUnderTest) -> None:
+    timestamp = str(int(time.time()))
+    body = b'{"type": "event_callback", '
+    headers = {
+        "Content-Type": "application/json",
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": bot.slack.signature_for(body, timestamp),
+    }
+    assert _post(bot.url, body, headers) == 400
+
+
+def test_health_is_ok_while_the_database_answers(bot: BotUnderTest) -> None:
+    status, body = _get(bot.url.replace("/slack/events", "/healthz"))
+    assert (status, body) == (200, {"ok": True})
+
+
+def test_health_is_503_when_the_database_does_not_answer(tmp_path) -> None:
+    broken = Database(f"sqlite:///{tmp_path}/missing-dir/kindness.db")
+    services = Services(load_config({}), broken)
+    server = create_server(KindnessWsgi(None, services), host="127.0.0.1", port=0, threads=1)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        status, body = _get(f"http://127.0.0.1:{server.effective_port}/healthz")
+    finally:
+        stop_server(server, thread)
+    assert (status, body) == (503, {"ok": False})
+
+
+def test_a_command_is_acknowledged_before_its_slow_answer_is_sent(bot: BotUnderTest) -> None:
+    """Slack waits 3 seconds at most: the HTTP answer may not wait for the member's reply."""
+    release = bot.standin.hold("response_url")
+    reply = bot.slack._driver.command("log g2 Trusted the team with the rota", user="UANN")
+    # The bot answered Slack while its answer to the member is still held up...
+    assert reply.status == 200
+    assert bot.standin.responses(reply.response_url) == []
+    # ...and the member's words were stored before "saved" could be said.
+    release.set()
+    bot.executor.drain()
+    assert [e.text for e in bot.entries()] == ["Trusted the team with the rota"]
+    assert "Saved your story" in bot.answer_text(reply)
+
+
+def test_slack_rate_limits_are_waited_out(bot: BotUnderTest) -> None:
+    bot.standin.fail_next("views.open", status=429, retry_after=0)
+    reply = bot.slack.command("log", user="UANN")
+    attempts = bot.standin.calls_to("views.open")
+    assert [a.status for a in attempts] == [429, 200]
+    assert attempts[1].args["trigger_id"] == reply.trigger_id
+
+
+def test_slack_server_errors_are_retried(bot: BotUnderTest) -> None:
+    bot.slack.command("log g1 First", user="UANN")
+    bot.standin.fail_next("views.publish", status=503, times=2)
+    bot.slack.event(bot.slack.app_home_opened("UANN"))
+    assert [c.status for c in bot.standin.calls_to("views.publish")] == [503, 503, 200]
+    assert "First" in json.dumps(bot.standin.home_view("UANN"))
