@@ -124,8 +124,11 @@ def insert_ignoring_duplicates(session: Session, model: type, values: dict) -> b
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    result = session.execute(insert(model).values(**values).on_conflict_do_nothing())
-    return bool(result.rowcount)
+    statement = insert(model).values(**values).on_conflict_do_nothing()
+    # Without preserve_rowcount, SQLAlchemy 2.1 fetches the new primary key on PostgreSQL and
+    # the row count then reads -1 ("unknown"), which would look like an insert every time.
+    result = session.execute(statement.execution_options(preserve_rowcount=True))
+    return result.rowcount == 1
 
 
 def include_in_autogenerate(name: str | None, type_: str, parent_names: object) -> bool:

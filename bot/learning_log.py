@@ -24,7 +24,7 @@ from sqlalchemy import ColumnElement, and_, delete, func, or_, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.db import Database
+from bot.db import Database, insert_ignoring_duplicates
 from bot.errors import (
     ActionAlreadyDone,
     EmptySearch,
@@ -544,14 +544,12 @@ class LearningLog:
 
     def _member(self, session: Session, team_id: str, user_id: str, now: datetime) -> Member:
         ensure_workspace(session, team_id, now=now, timezone=self.default_timezone)
-        member = session.scalar(
-            select(Member).where(Member.team_id == team_id, Member.user_id == user_id)
+        insert_ignoring_duplicates(
+            session, Member, {"team_id": team_id, "user_id": user_id, "created_at": now}
         )
-        if member is None:
-            member = Member(team_id=team_id, user_id=user_id, created_at=now)
-            session.add(member)
-            session.flush()
-        return member
+        return session.scalars(
+            select(Member).where(Member.team_id == team_id, Member.user_id == user_id)
+        ).one()
 
     @staticmethod
     def _by_dedupe_key(session: Session, team_id: str, key: str) -> Entry | None:

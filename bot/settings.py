@@ -1,0 +1,389 @@
+"""A workspace's rhythm settings: what they are, how a coordinator writes them, how they read.
+
+One validator serves every way in — the ``/kindness settings`` modal and
+``kindness-bot settings set key=value …`` in a shell — so both accept exactly the same values
+and word a mistake the same way. Decisions:
+
+- Every bad key is reported at once (``SettingsErrors``): an operator who typed five settings
+  fixes them in one go, not in five round trips.
+- Each message names the key, the value given and what to write instead.
+- ``channel`` takes a Slack channel id (``C0123ABCD``, or ``G…`` for an old private channel),
+  or the ``<#C0123ABCD|name>`` form Slack sends when a channel is mentioned in a command.
+  A ``#name`` is refused: names change and are not unique across a workspace's history, ids are
+  neither, and resolving a name would need Slack here.
+- Days are names (``monday``/``mon``, any case), never numbers: is day 1 Monday or Tuesday?
+- Times are 24-hour ``HH:MM`` (``9:30`` is read as ``09:30``), stored normalised.
+- Time zones are IANA names as zoneinfo knows them; the case is forgiven
+  (``europe/london`` is stored as ``Europe/London``), the host's ``localtime`` is refused
+  because it means different things on different machines.
+- ``paused_until`` is the first local date the rhythm runs again: paused while the workspace's
+  local date is before it. When validated with ``today`` a past date is refused (it would pause
+  nothing), and so is a date more than a year ahead (most likely a typo in the year).
+- ``quiet_weeks`` 0 turns the gentle nudge to quiet members off.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from sqlalchemy import select
+
+from bot.db import Database
+from bot.models import Workspace
+from bot.weeks import Clock
+from bot.workspaces import ensure_workspace
+
+DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MAX_FOLLOWUP_DAYS = 90
+MAX_QUIET_WEEKS = 26
+MAX_PAUSE = timedelta(days=366)
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+_CHANNEL_MENTION = re.compile(r"^<#([CG][A-Z0-9]{2,})(\|[^>]*)?>$")
+_TIME = re.compile(r"^([0-9]{1,2}):([0-9]{2})$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_HOST_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+_TRUE = ("on", "true", "yes")
+_FALSE = ("off", "false", "no")
+_CLEAR = ("", "off", "none")
+
+
+@dataclass(frozen=True)
+class WorkspaceSettings:
+    team_id: str
+    channel_id: str | None
+    prompt_day: int  # 0 = Monday … 6 = Sunday
+    prompt_time: str  # "HH:MM", local to ``timezone``
+    digest_day: int
+    digest_time: str
+    timezone: str
+    nudges_enabled: bool
+    followup_days: int
+    quiet_nudge_weeks: int  # 0 = no nudge to quiet members
+    paused_until: date | None  # first local date the rhythm runs again
+    configured_by: str | None  # the admin who last saved settings (told when posting fails)
+
+
+class SettingsError(ValueError):
+    """One setting cannot be used; ``str()`` names it, quotes the value and says what to write."""
+
+    def __init__(self, key: str, value: str | None, reason: str) -> None:
+        self.key = key
+        self.value = value
+        self.reason = reason
+        given = f"{key} {value!r}" if value is not None else repr(key)
+        super().__init__(f"{given}: {reason}")
+
+
+class SettingsErrors(ValueError):
+    """Every problem of one change at once, so that all of them can be fixed in one go."""
+
+    def __init__(self, errors: list[SettingsError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(error) for error in errors))
+
+    def by_key(self) -> dict[str, str]:
+        """Key → message, for a modal's per-field errors."""
+        return {error.key: str(error) for error in self.errors}
+
+
+# -- parsing and validating -------------------------------------------------------------------
+
+
+def _channel(value: str, today: date | None) -> str:
+    text = value.strip()
+    mention = _CHANNEL_MENTION.match(text.upper())
+    if mention:
+        return mention.group(1)
+    if text.startswith("#"):
+        raise ValueError(
+            "channel names are not accepted, only ids; write the channel's id, e.g. C0123ABCD "
+            "(in Slack: open the channel's details, the id is at the bottom)"
+        )
+    if not _CHANNEL_ID.match(text.upper()):
+        raise ValueError("is not a Slack channel id; write one such as C0123ABCD")
+    return text.upper()
+
+
+def _day(value: str, today: date | None) -> int:
+    word = value.strip().lower()
+    for number, name in enumerate(DAY_NAMES):
+        if word in (name, name[:3]):
+            return number
+    raise ValueError("is not a day; write a day name such as monday or mon")
+
+
+def _time(value: str, today: date | None) -> str:
+    match = _TIME.match(value.strip())
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise ValueError("is not a time of day; write 24-hour HH:MM, e.g. 09:30 or 15:00")
+    return f"{int(match.group(1)):02d}:{match.group(2)}"
+
+
+def _timezone(value: str, today: date | None) -> str:
+    name = value.strip()
+    if name and name not in _HOST_ZONES:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            pass
+        else:
+            return name
+    known = sorted(available_timezones() - _HOST_ZONES)
+    by_lower = {zone.lower(): zone for zone in known}
+    if name.lower() in by_lower:
+        return by_lower[name.lower()]
+    close = difflib.get_close_matches(name, known, n=3)
+    hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+    raise ValueError(f"is not a known time zone{hint}; write an IANA name such as Europe/London")
+
+
+def _switch(value: str, today: date | None) -> bool:
+    word = value.strip().lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise ValueError("write on or off")
+
+
+def _whole_number(low: int, high: int, note: str = "") -> Callable[[str, date | None], int]:
+    def parse(value: str, today: date | None) -> int:
+        text = value.strip()
+        if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
+            raise ValueError(f"write a whole number from {low} to {high}{note}")
+        return int(text)
+
+    return parse
+
+
+def _pause(value: str, today: date | None) -> date | None:
+    text = value.strip()
+    if text.lower() in _CLEAR:
+        return None
+    not_a_date = "is not a date; write YYYY-MM-DD (the first day to run again), or off"
+    if not _DATE.match(text):
+        raise ValueError(not_a_date)
+    try:
+        until = date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(not_a_date) from None  # e.g. 2027-13-01
+    if today is not None and until < today:
+        raise ValueError(
+            f"is in the past (today is {today.isoformat()}); write a later date, or off"
+        )
+    if today is not None and until > today + MAX_PAUSE:
+        raise ValueError("is more than a year ahead; check the year, or write an earlier date")
+    return until
+
+
+@dataclass(frozen=True)
+class _Setting:
+    key: str
+    column: str
+    parse: Callable[[str, date | None], object]
+
+
+_SETTINGS = (
+    _Setting("channel", "channel_id", _channel),
+    _Setting("prompt_day", "prompt_day", _day),
+    _Setting("prompt_time", "prompt_time", _time),
+    _Setting("digest_day", "digest_day", _day),
+    _Setting("digest_time", "digest_time", _time),
+    _Setting("timezone", "timezone", _timezone),
+    _Setting("nudges", "nudges_enabled", _switch),
+    _Setting("followup_days", "followup_days", _whole_number(1, MAX_FOLLOWUP_DAYS)),
+    _Setting(
+        "quiet_weeks",
+        "quiet_nudge_weeks",
+        _whole_number(0, MAX_QUIET_WEEKS, " (0 turns the nudge to quiet members off)"),
+    ),
+    _Setting("paused_until", "paused_until", _pause),
+)
+_BY_KEY = {setting.key: setting for setting in _SETTINGS}
+KNOWN_KEYS = tuple(_BY_KEY)
+
+
+def _unknown_key(key: str, value: str | None) -> SettingsError:
+    close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
+    hint = f"did you mean {close[0]}? " if close else ""
+    return SettingsError(
+        key, value, f"is not a setting; {hint}known settings: {', '.join(KNOWN_KEYS)}"
+    )
+
+
+def parse_assignments(items: Iterable[str]) -> dict[str, str]:
+    """``["channel=C0123", "prompt_time=09:30"]`` → ``{"channel": "C0123", …}`` (values raw).
+
+    Keys are matched in any case; a key given twice is an error rather than a silent choice.
+    """
+    assignments: dict[str, str] = {}
+    errors: list[SettingsError] = []
+    for item in items:
+        if "=" not in item:
+            errors.append(
+                SettingsError(item, None, "is not key=value; write e.g. prompt_time=09:30")
+            )
+            continue
+        raw_key, value = item.split("=", 1)
+        key = raw_key.strip().lower()
+        if key not in _BY_KEY:
+            errors.append(_unknown_key(raw_key.strip(), value))
+        elif key in assignments:
+            errors.append(SettingsError(key, value, "is given twice; give it once"))
+        else:
+            assignments[key] = value
+    if errors:
+        raise SettingsErrors(errors)
+    return assignments
+
+
+def validate_changes(
+    changes: Mapping[str, str | None], *, today: date | None = None
+) -> dict[str, object]:
+    """Raw values by key → typed values by key, or ``SettingsErrors`` naming every bad one.
+
+    ``today`` (the workspace's local date) enables the checks that depend on it: a pause that
+    ends in the past or more than a year ahead. None stands for an empty field (as a modal's
+    state reports one).
+    """
+    typed: dict[str, object] = {}
+    errors: list[SettingsError] = []
+    for key, raw in changes.items():
+        value = raw or ""
+        setting = _BY_KEY.get(key)
+        if setting is None:
+            errors.append(_unknown_key(key, value))
+            continue
+        try:
+            typed[key] = setting.parse(value, today)
+        except ValueError as exc:
+            errors.append(SettingsError(key, value, str(exc)))
+    if errors:
+        raise SettingsErrors(errors)
+    return typed
+
+
+# -- storing ----------------------------------------------------------------------------------
+
+
+class SettingsStore:
+    """Settings per workspace, kept in the ``workspaces`` row (created with defaults on demand)."""
+
+    def __init__(self, db: Database, *, clock: Clock, default_timezone: str = "UTC") -> None:
+        self.db = db
+        self.clock = clock
+        self.default_timezone = default_timezone
+
+    def get(self, team_id: str) -> WorkspaceSettings:
+        with self.db.reading() as session:
+            workspace = session.get(Workspace, team_id)
+            if workspace is not None:
+                return _settings_of(workspace)
+        with self.db.session() as session:
+            workspace = ensure_workspace(
+                session, team_id, now=self.clock(), timezone=self.default_timezone
+            )
+            return _settings_of(workspace)
+
+    def update(
+        self, team_id: str, changes: Mapping[str, object], *, by_user: str | None
+    ) -> WorkspaceSettings:
+        """Apply typed changes (from ``validate_changes``); ``by_user`` becomes configured_by."""
+        unknown = [key for key in changes if key not in _BY_KEY]
+        if unknown:
+            raise SettingsErrors([_unknown_key(key, None) for key in unknown])
+        now = self.clock()
+        with self.db.session() as session:
+            workspace = ensure_workspace(session, team_id, now=now, timezone=self.default_timezone)
+            for key, value in changes.items():
+                setattr(workspace, _BY_KEY[key].column, value)
+            if by_user is not None:
+                workspace.configured_by = by_user
+            workspace.updated_at = now
+            session.flush()
+            return _settings_of(workspace)
+
+    def apply(
+        self, team_id: str, raw: Mapping[str, str | None], *, by_user: str | None
+    ) -> WorkspaceSettings:
+        """Validate raw values (shell words, modal fields) and store them: both callers' path.
+
+        "Today" for the pause check is the local date in the time zone being set, if any.
+        """
+        zone = self.get(team_id).timezone
+        with suppress(ValueError):  # a bad zone is reported below, with every other problem
+            zone = _timezone(raw.get("timezone") or zone, None)
+        today = self.clock().astimezone(ZoneInfo(zone)).date()
+        return self.update(team_id, validate_changes(raw, today=today), by_user=by_user)
+
+    def all(self) -> list[WorkspaceSettings]:
+        with self.db.reading() as session:
+            rows = session.scalars(select(Workspace).order_by(Workspace.team_id)).all()
+            return [_settings_of(row) for row in rows]
+
+    def is_paused(self, settings: WorkspaceSettings, now: datetime) -> bool:
+        return paused_at(settings.paused_until, settings.timezone, now)
+
+
+def paused_at(paused_until: date | None, timezone: str, now: datetime) -> bool:
+    """Paused while the workspace's local date (in ``timezone``) is before ``paused_until``."""
+    if paused_until is None:
+        return False
+    return now.astimezone(ZoneInfo(timezone)).date() < paused_until
+
+
+def _settings_of(workspace: Workspace) -> WorkspaceSettings:
+    return WorkspaceSettings(
+        team_id=workspace.team_id,
+        channel_id=workspace.channel_id,
+        prompt_day=workspace.prompt_day,
+        prompt_time=workspace.prompt_time,
+        digest_day=workspace.digest_day,
+        digest_time=workspace.digest_time,
+        timezone=workspace.timezone,
+        nudges_enabled=workspace.nudges_enabled,
+        followup_days=workspace.followup_days,
+        quiet_nudge_weeks=workspace.quiet_nudge_weeks,
+        paused_until=workspace.paused_until,
+        configured_by=workspace.configured_by,
+    )
+
+
+# -- reading back -----------------------------------------------------------------------------
+
+
+def describe(settings: WorkspaceSettings, *, today: date | None = None) -> list[tuple[str, str]]:
+    """(label, value) lines for ``settings show`` in a shell and in Slack.
+
+    With ``today`` (the workspace's local date), a pause that has already ended reads "no".
+    """
+    paused = settings.paused_until
+    if paused is not None and (today is None or today < paused):
+        pause = f"until {paused:%a} {paused.day} {paused:%b %Y}"
+    else:
+        pause = "no"
+    quiet = settings.quiet_nudge_weeks
+    return [
+        ("Channel", settings.channel_id or "not set — nothing is posted until it is"),
+        ("Weekly prompt", _when(settings.prompt_day, settings.prompt_time, settings.timezone)),
+        ("Weekly digest", _when(settings.digest_day, settings.digest_time, settings.timezone)),
+        ("Nudges", "on" if settings.nudges_enabled else "off"),
+        ("Action follow-up", _plural(settings.followup_days, "day") + " after an action"),
+        ("Quiet-member nudge", f"after {_plural(quiet, 'quiet week')}" if quiet else "off"),
+        ("Paused", pause),
+        ("Last changed by", settings.configured_by or "nobody yet"),
+    ]
+
+
+def _when(day: int, hhmm: str, timezone: str) -> str:
+    return f"{DAY_NAMES[day].capitalize()} {hhmm} {timezone}"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
