@@ -8,6 +8,7 @@ from bot.config import Config
 from bot.db import Database
 from bot.goals import Framework
 from bot.learning_log import LearningLog
+from bot.settings import SettingsStore
 from bot.weeks import Clock, utc_now
 
 
@@ -17,6 +18,7 @@ class Services:
     db: Database
     clock: Clock = utc_now
     log: LearningLog = field(init=False)
+    settings: SettingsStore = field(init=False)
 
     def __post_init__(self) -> None:
         self.log = LearningLog(
@@ -24,6 +26,9 @@ class Services:
             self.config.framework,
             clock=self.clock,
             default_timezone=self.config.default_timezone,
+        )
+        self.settings = SettingsStore(
+            self.db, clock=self.clock, default_timezone=self.config.default_timezone
         )
 
     @property
