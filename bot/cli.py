@@ -99,6 +99,26 @@ def _parser() -> argparse.ArgumentParser:
 
     command("goals", _goals, "print the goals framework in use")
 
+    settings = command("settings", _settings, "show or change a workspace's rhythm settings")
+    _team_option(settings)
+    settings_actions = settings.add_subparsers(title="actions", metavar="ACTION", dest="action")
+    _team_option(settings_actions.add_parser("show", help="print the settings"), nested=True)
+    set_parser = settings_actions.add_parser(
+        "set", help="change settings: key=value … (e.g. channel=C0123 prompt_time=09:30)"
+    )
+    _team_option(set_parser, nested=True)
+    set_parser.add_argument("assignments", nargs="+", metavar="key=value")
+
+    post = command("post", _post, "run a scheduled job now (once per period)", needs_slack=True)
+    post.add_argument("job", choices=("prompt", "digest", "nudges"))
+    _team_option(post)
+    post.add_argument(
+        "--at",
+        type=_instant,
+        metavar="ISO-8601",
+        help="act as if it were this moment (default: now), e.g. 2026-11-30T10:00+00:00",
+    )
+
     manifest = command("manifest", _manifest, "print the Slack app manifest (JSON)")
     manifest.add_argument(
         "--url",
@@ -121,10 +141,28 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _team_option(sub: argparse.ArgumentParser) -> None:
+def _team_option(sub: argparse.ArgumentParser, *, nested: bool = False) -> None:
+    # A nested parser must not reset --team given before its action (argparse copies defaults).
     sub.add_argument(
-        "--team", metavar="T", help="workspace (team) id; may be left out while there is one"
+        "--team",
+        metavar="T",
+        help="workspace (team) id; may be left out while there is one",
+        **({"default": argparse.SUPPRESS} if nested else {}),
     )
+
+
+def _instant(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{value}' is not an ISO-8601 instant; write e.g. 2026-11-30T10:00+00:00"
+        ) from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(
+            f"'{value}' has no UTC offset; add one, e.g. 2026-11-30T10:00+00:00"
+        )
+    return moment
 
 
 def _date_or_datetime(value: str) -> date | datetime:
@@ -144,6 +182,9 @@ def _configure_logging(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if level != "DEBUG":
+        # Migrations say what they do only when there is something to apply.
+        logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
 
 
 def open_database(config: Config) -> Database:
@@ -214,6 +255,54 @@ def _goals(config: Config, args: argparse.Namespace) -> int:
             print(f"    - {question}")
         print()
     return 0
+
+
+def _settings(config: Config, args: argparse.Namespace) -> int:
+    from bot.settings import SettingsErrors, SettingsStore, describe, parse_assignments
+
+    db = open_database(config)
+    store = SettingsStore(db, clock=utc_now, default_timezone=config.default_timezone)
+    if args.action == "set":
+        # A workspace named with --team may be configured before anyone has used the bot.
+        team_id = args.team or resolve_team(db, None)
+        try:
+            current = store.apply(team_id, parse_assignments(args.assignments), by_user=None)
+        except SettingsErrors as errors:
+            print("kindness-bot: nothing was changed:", file=sys.stderr)
+            for error in errors.errors:
+                print(f"  - {error}", file=sys.stderr)
+            return 2
+        print(f"Saved. Settings of {team_id}:")
+    else:
+        team_id = resolve_team(db, args.team)
+        current = store.get(team_id)
+        print(f"Settings of {team_id}:")
+    today = utc_now().astimezone(ZoneInfo(current.timezone)).date()
+    for label, value in describe(current, today=today):
+        print(f"  {label + ':':<20} {value}")
+    return 0
+
+
+def _post(config: Config, args: argparse.Namespace) -> int:
+    from bot.services import Services
+    from bot.slack_client import TeamClients
+    from schedules.digest import post_weekly_digest
+    from schedules.prompt import post_weekly_prompt
+
+    db = open_database(config)
+    team_id = resolve_team(db, args.team)
+    now = args.at or utc_now()
+    services = Services(config, db, clock=lambda: now)
+    client = TeamClients(config, engine=db.engine)(team_id)
+    if args.job == "nudges":
+        from schedules.nudges import send_nudges
+
+        print(send_nudges(services, client, team_id, now).describe())
+        return 0
+    post = post_weekly_prompt if args.job == "prompt" else post_weekly_digest
+    outcome = post(services, client, team_id, now=now)
+    print(outcome.message)
+    return 0 if outcome.status in ("posted", "already", "paused") else 1
 
 
 def _manifest(config: Config, args: argparse.Namespace) -> int:

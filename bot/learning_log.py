@@ -445,19 +445,18 @@ class LearningLog:
     ) -> SearchPage:
         """Entries matching every word (as a word prefix), newest first.
 
-        Uses the full-text index (SQLite FTS5 or PostgreSQL's GIN over ``to_tsvector``), so a
+        With a goal and no words, the goal's newest entries. Uses the full-text index
+        (SQLite FTS5 or PostgreSQL's GIN over ``to_tsvector``), so a
         search costs what its matches cost, not what the whole log costs.
         """
         tokens = [t.lower() for t in _WORD.findall(words or "")][:12]
-        if not tokens:
-            raise EmptySearch()
         goal_key = self.check_goal(goal)
+        if not tokens and goal_key is None:
+            raise EmptySearch()
         with self.db.reading() as session:
-            query = select(Entry).where(
-                Entry.team_id == team_id,
-                _visible_to(viewer),
-                self._matches(session, tokens),
-            )
+            query = select(Entry).where(Entry.team_id == team_id, _visible_to(viewer))
+            if tokens:
+                query = query.where(self._matches(session, tokens))
             if goal_key is not None:
                 query = query.where(Entry.goal_key == goal_key)
             # Ids grow with insertion time, so id order is newest-first and index-friendly.

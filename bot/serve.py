@@ -16,6 +16,7 @@ from types import FrameType
 from urllib.error import URLError
 
 from slack_bolt import App
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from waitress.server import create_server
 
@@ -28,12 +29,12 @@ log = logging.getLogger(__name__)
 THREADS = 8
 
 
-def check_token(app: App, config: Config) -> None:
+def check_token(client: WebClient, config: Config) -> None:
     """A wrong bot token makes Bolt answer every request with "please reinstall" — say so now."""
     if config.slack_mode == "oauth":
         return
     try:
-        identity = app.client.auth_test()
+        identity = client.auth_test()
     except SlackApiError as exc:
         raise ConfigError(
             [
@@ -50,7 +51,7 @@ def check_token(app: App, config: Config) -> None:
 def run_web(config: Config, db: Database, *, with_scheduler: bool = False) -> int:
     services = Services(config, db)
     app = create_app(services)
-    check_token(app, config)
+    check_token(app.client, config)
     scheduler = None
     if with_scheduler:
         from schedules.runner import start_scheduler
@@ -63,7 +64,7 @@ def run_web(config: Config, db: Database, *, with_scheduler: bool = False) -> in
             serve_http(KindnessWsgi(app, services), config)
     finally:
         if scheduler is not None:
-            scheduler.shutdown(wait=False)
+            scheduler.shutdown()
     return 0
 
 
@@ -80,7 +81,7 @@ def serve_http(wsgi: KindnessWsgi, config: Config) -> None:
         config.host,
         config.port,
     )
-    _stop_on_sigterm()
+    stop_on_sigterm()
     server.run()
 
 
@@ -98,11 +99,11 @@ def _serve_socket_mode(app: App, services: Services) -> None:
     log.info(
         "connecting to Slack over Socket Mode (health: /healthz on port %s)", services.config.port
     )
-    _stop_on_sigterm()
+    stop_on_sigterm()
     SocketModeHandler(app, services.config.slack_app_token).start()
 
 
-def _stop_on_sigterm() -> None:
+def stop_on_sigterm() -> None:
     def stop(signum: int, frame: FrameType | None) -> None:
         raise SystemExit(0)
 

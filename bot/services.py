@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.config import Config
@@ -19,6 +20,9 @@ class Services:
     clock: Clock = utc_now
     log: LearningLog = field(init=False)
     settings: SettingsStore = field(init=False)
+    # Set by the scheduler running in this process: reschedules a workspace's jobs at once
+    # when its settings change (a scheduler in another process notices within a minute).
+    settings_changed: Callable[[str], None] | None = None
 
     def __post_init__(self) -> None:
         self.log = LearningLog(

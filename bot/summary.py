@@ -54,7 +54,9 @@ class WeekFigures:
 @dataclass(frozen=True)
 class WeeklySummary:
     team_id: str
-    week: Week
+    week: Week  # the calendar week the summary belongs to (its key names the period)
+    start: datetime  # the entries counted were created in [start, end)
+    end: datetime
     goals: list[GoalWeek]  # every goal of the framework in order, then "no goal yet" if any
     counts_by_kind: dict[str, int]
     participants: int
@@ -90,15 +92,24 @@ def weekly_summary(
     *,
     highlights_per_goal: int = 5,
     trend_weeks: int = TREND_WEEKS,
+    start: datetime | None = None,
+    end: datetime | None = None,
 ) -> WeeklySummary:
+    """The summary of ``week``, or of the window [start, end) within it when given.
+
+    The digest passes a window (since the previous digest) so that every entry appears in
+    exactly one digest whatever day and time it is posted; the trend is always by calendar week.
+    """
+    start = start or week.start
+    end = end or week.end
     with db.reading() as session:
         entries = session.scalars(
             select(Entry)
             .where(
                 Entry.team_id == team_id,
                 Entry.visibility.in_(SHARED),
-                Entry.created_at >= week.start,
-                Entry.created_at < week.end,
+                Entry.created_at >= start,
+                Entry.created_at < end,
             )
             .order_by(Entry.created_at, Entry.id)
         ).all()
@@ -109,8 +120,8 @@ def weekly_summary(
                 Entry.visibility.in_(SHARED),
                 Entry.kind == "action",
                 Entry.action_status == "done",
-                Entry.completed_at >= week.start,
-                Entry.completed_at < week.end,
+                Entry.completed_at >= start,
+                Entry.completed_at < end,
             )
             .order_by(Entry.completed_at, Entry.id)
         ).all()
@@ -137,6 +148,8 @@ def weekly_summary(
     return WeeklySummary(
         team_id=team_id,
         week=week,
+        start=start,
+        end=end,
         goals=goals,
         counts_by_kind=_count_kinds(views),
         participants=participants,

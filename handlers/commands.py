@@ -16,18 +16,24 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.blocks import capture
+from bot.admins import is_coordinator
+from bot.blocks import capture, rhythm
 from bot.errors import EntryNotFound, LogError
 from bot.models import KINDS
 from bot.quicklog import parse_quick_log
 from bot.services import Services
+from bot.summary import weekly_figures
+from bot.weeks import week_of
+from schedules.digest import digest_preview
 
 log = logging.getLogger(__name__)
 COMMAND = "/kindness"
+STATS_WEEKS = 12
 
 
 @dataclass(frozen=True)
@@ -153,6 +159,33 @@ def run_forget_me(inv: Invocation) -> None:
     inv.respond(**capture.forget_me_message(count))
 
 
+def run_settings(inv: Invocation) -> None:
+    settings = inv.services.settings.get(inv.team_id)
+    if inv.args.strip().lower() == "show":
+        today = inv.services.clock().astimezone(ZoneInfo(settings.timezone)).date()
+        inv.respond(**rhythm.settings_message(settings, today))
+        return
+    if inv.args.strip():
+        inv.respond(**capture.notice(f"Usage: `{usage_of('settings')}`"))
+        return
+    if not is_coordinator(inv.services.config, inv.client, inv.user_id):
+        inv.respond(**rhythm.not_admin_message())
+        return
+    inv.client.views_open(trigger_id=inv.trigger_id, view=rhythm.settings_modal(settings))
+
+
+def run_digest(inv: Invocation) -> None:
+    inv.respond(**digest_preview(inv.services, inv.team_id, inv.services.clock()))
+
+
+def run_stats(inv: Invocation) -> None:
+    tz = inv.services.settings.get(inv.team_id).timezone
+    this_week = week_of(inv.services.clock(), tz)
+    weeks = [this_week.shifted(-n) for n in range(STATS_WEEKS - 1, -1, -1)]
+    figures = weekly_figures(inv.services.db, inv.team_id, weeks)
+    inv.respond(**rhythm.stats_message(figures, inv.services.framework, tz))
+
+
 SUBCOMMANDS: list[Subcommand] = [
     Subcommand(
         "help", "/kindness help", "what you can do, with examples", "/kindness help", run_help
@@ -188,7 +221,7 @@ SUBCOMMANDS: list[Subcommand] = [
     Subcommand(
         "search",
         "/kindness search <words> [g1..g6]",
-        "the shared learning log, newest first; add a goal to narrow it",
+        "the shared learning log, newest first; add a goal to narrow it, or give only a goal",
         "/kindness search listening g3",
         run_search,
     ),
@@ -205,6 +238,27 @@ SUBCOMMANDS: list[Subcommand] = [
         "delete all your entries (asks you to confirm)",
         "/kindness forget-me",
         run_forget_me,
+    ),
+    Subcommand(
+        "digest",
+        "/kindness digest",
+        "a private preview of this week's digest so far",
+        "/kindness digest",
+        run_digest,
+    ),
+    Subcommand(
+        "stats",
+        "/kindness stats",
+        "the network's figures per goal, week by week (12 weeks)",
+        "/kindness stats",
+        run_stats,
+    ),
+    Subcommand(
+        "settings",
+        "/kindness settings [show]",
+        "coordinators: the channel, days and times, time zone, nudges and pauses",
+        "/kindness settings show",
+        run_settings,
     ),
 ]
 

@@ -10,11 +10,14 @@ id is the entry's dedupe key.
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
-from bot.blocks import capture, kit
+from bot.admins import is_coordinator
+from bot.blocks import capture, kit, rhythm
 from bot.errors import (
     ActionAlreadyDone,
     EmptyText,
@@ -26,6 +29,7 @@ from bot.errors import (
     UnknownVisibility,
 )
 from bot.services import Services
+from bot.settings import KNOWN_KEYS, SettingsErrors
 from bot.slack_text import from_plain
 from handlers.home import publish_home
 
@@ -35,9 +39,17 @@ SAVE_FAILED = "Could not save just now — your words are still here. Press the 
 def field(view: dict[str, Any], block_id: str) -> str | None:
     """The value of the input in ``block_id`` (its action id is the same by convention)."""
     element = view["state"]["values"].get(block_id, {}).get(block_id, {})
-    if element.get("type") in ("static_select", "radio_buttons"):
+    kind = element.get("type")
+    if kind in ("static_select", "radio_buttons"):
         return (element.get("selected_option") or {}).get("value")
-    return element.get("value")
+    return element.get(_SELECTED.get(kind, "value"))
+
+
+_SELECTED = {
+    "conversations_select": "selected_conversation",
+    "timepicker": "selected_time",
+    "datepicker": "selected_date",
+}
 
 
 def field_of(error: LogError) -> str:
@@ -57,6 +69,20 @@ def refusal(error: LogError) -> dict[str, str]:
     if isinstance(error, EmptyText | EntryTooLong):
         return {"text": capture.explain(error)}
     return {field_of(error): capture.explain(error)}
+
+
+def make_ready_to_post(client: WebClient, channel: str, coordinator: str) -> None:
+    """Join the network channel now rather than at the first post; a private channel needs an
+    invitation, which only a member can give — so say so to the coordinator who chose it."""
+    try:
+        client.conversations_join(channel=channel)
+    except SlackApiError:
+        try:
+            member = client.conversations_info(channel=channel)["channel"].get("is_member")
+        except SlackApiError:
+            member = False
+        if not member:
+            client.chat_postMessage(channel=coordinator, **rhythm.invite_needed_message(channel))
 
 
 def register(app: App, services: Services) -> None:
@@ -164,6 +190,41 @@ def register(app: App, services: Services) -> None:
                 services, client, context.get("team_id") or body["team"]["id"], body["user"]["id"]
             )
 
+    def submit_settings(
+        ack: Ack,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: WebClient,
+        context: dict[str, Any],
+    ) -> None:
+        team_id = context.get("team_id") or body["team"]["id"]
+        user_id = body["user"]["id"]
+        if not is_coordinator(services.config, client, user_id):
+            ack(response_action="update", view=rhythm.refusal_view())
+            return
+        raw = {key: field(view, key) for key in KNOWN_KEYS}
+        raw["paused_until"] = raw["paused_until"] or "off"
+        try:
+            saved = services.settings.apply(team_id, raw, by_user=user_id)
+        except SettingsErrors as errors:
+            ack(response_action="errors", errors=errors.by_key())
+            return
+        today = services.clock().astimezone(ZoneInfo(saved.timezone)).date()
+        ack(response_action="update", view=rhythm.settings_saved_view(saved, today))
+
+    def after_settings(
+        body: dict[str, Any], view: dict[str, Any], client: WebClient, context: dict[str, Any]
+    ) -> None:
+        team_id = context.get("team_id") or body["team"]["id"]
+        saved = services.settings.get(team_id)
+        if saved.configured_by != body["user"]["id"]:
+            return  # the submission was refused
+        if services.settings_changed is not None:
+            services.settings_changed(team_id)
+        if saved.channel_id:
+            make_ready_to_post(client, saved.channel_id, body["user"]["id"])
+
     app.view(capture.LOG_MODAL)(ack=submit_log, lazy=[after_submit])
+    app.view(rhythm.SETTINGS_MODAL)(ack=submit_settings, lazy=[after_settings])
     app.view(capture.EDIT_MODAL)(ack=submit_edit, lazy=[after_submit])
     app.view(capture.COMPLETE_MODAL)(ack=submit_complete, lazy=[after_submit])

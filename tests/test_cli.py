@@ -116,3 +116,74 @@ def test_export_with_a_bad_date_says_how_to_write_it(one_workspace: Path) -> Non
     result = run(one_workspace, "export", "--since", "last tuesday")
     assert result.returncode == 2
     assert "write it as YYYY-MM-DD" in result.stderr
+
+
+# -- the rhythm from the shell ---------------------------------------------------------------------
+
+
+def test_settings_set_is_validated_like_the_modal(tmp_path: Path) -> None:
+    result = run(
+        tmp_path, "settings", "--team", "T0001", "set", "prompt_time=25:00", "timezone=Mars/Base"
+    )
+    assert result.returncode == 2
+    assert "nothing was changed" in result.stderr
+    assert "prompt_time '25:00'" in result.stderr and "timezone 'Mars/Base'" in result.stderr
+
+
+def test_settings_set_then_show(tmp_path: Path) -> None:
+    result = run(
+        tmp_path,
+        "settings",
+        "--team",
+        "T0001",
+        "set",
+        "channel=C0123ABC",
+        "prompt_day=tue",
+        "prompt_time=9:30",
+        "timezone=Europe/London",
+    )
+    assert result.returncode == 0, result.stderr
+    shown = run(tmp_path, "settings", "show")
+    assert "Weekly prompt:       Tuesday 09:30 Europe/London" in shown.stdout
+    assert "Channel:             C0123ABC" in shown.stdout
+
+
+def test_post_prompt_twice_posts_once_and_says_so(tmp_path: Path) -> None:
+    from bot.slack_standin import SlackStandIn
+
+    with SlackStandIn() as standin:
+        standin.add_channel("C0123ABC", "kindness-network")
+        slack = {
+            "SLACK_BOT_TOKEN": standin.bot_token,
+            "SLACK_SIGNING_SECRET": "8f742231b10e8888abcd99yyyzzz85a5",
+            "SLACK_API_URL": standin.api_url,
+        }
+        run(tmp_path, "settings", "--team", standin.team_id, "set", "channel=C0123ABC")
+        first = run(tmp_path, "post", "prompt", "--at", "2026-11-23T10:00+00:00", **slack)
+        second = run(tmp_path, "post", "prompt", "--at", "2026-11-23T11:00+00:00", **slack)
+        digest = run(tmp_path, "post", "digest", "--at", "2026-11-27T15:00+00:00", **slack)
+        posts = [c for c in standin.calls_to("chat.postMessage") if c.ok]
+    assert first.returncode == 0, first.stderr
+    assert (
+        "posted the 2026-W48 prompt in C0123ABC (g1 Make kindness an explicit value)"
+        in first.stdout
+    )
+    assert (
+        second.returncode == 0
+        and "the 2026-W48 prompt was posted already; nothing posted" in second.stdout
+    )
+    assert "posted the 2026-W48 digest" in digest.stdout
+    assert len(posts) == 2
+
+
+def test_post_without_an_offset_says_how_to_write_the_instant(tmp_path: Path) -> None:
+    result = run(
+        tmp_path,
+        "post",
+        "prompt",
+        "--at",
+        "2026-11-23T10:00",
+        SLACK_BOT_TOKEN="xoxb-1",
+        SLACK_SIGNING_SECRET="8f742231b10e8888abcd99yyyzzz85a5",
+    )
+    assert result.returncode == 2 and "has no UTC offset" in result.stderr

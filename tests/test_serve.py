@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,42 @@ def test_a_token_slack_refuses_stops_the_start_with_a_clear_message(tmp_path: Pa
     assert process.returncode == 2
     assert "SLACK_BOT_TOKEN: Slack refused the token (invalid_auth)" in stderr
     assert "Traceback" not in stderr
+
+
+def test_run_serves_and_catches_up_a_prompt_missed_an_hour_ago(tmp_path: Path) -> None:
+    """``run`` = web + scheduler in one process; on start it makes a post missed within the
+    grace window (real time here: the process's own clock)."""
+    now = datetime.now(UTC) - timedelta(hours=1)
+    with SlackStandIn() as standin:
+        standin.add_channel("C0NETWORK", "kindness-network")
+        setup = subprocess.run(
+            [
+                SCRIPT,
+                "settings",
+                "--team",
+                standin.team_id,
+                "set",
+                "channel=C0NETWORK",
+                f"prompt_day={now:%A}",
+                f"prompt_time={now:%H:%M}",
+                "timezone=UTC",
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'kindness.db'}"},
+        )
+        assert setup.returncode == 0, setup.stderr
+        process, port = _start(tmp_path, standin, "run")
+        try:
+            _wait_healthy(port, process)
+            deadline = time.monotonic() + 20
+            while not standin.messages_in("C0NETWORK") and time.monotonic() < deadline:
+                time.sleep(0.05)
+            [prompt] = standin.messages_in("C0NETWORK")
+            assert "This week" in json.dumps(prompt)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=20)
+        assert process.returncode == 0

@@ -265,25 +265,24 @@ def entry_actions(entry: EntryView) -> Block:
 
 
 def search_message(page: SearchPage, framework: Framework) -> dict[str, Any]:
-    query = " ".join(page.words)
+    query = f"*{' '.join(page.words)}*" if page.words else "anything"
     scope = f" in {goal_name(framework, page.goal_key)}" if page.goal_key else ""
     if not page.entries:
         text = (
-            f"Nothing in the learning log matches *{query}*{scope}."
+            f"Nothing in the learning log matches {query}{scope}."
             if page.offset == 0
-            else f"No more entries match *{query}*{scope}."
+            else f"No more entries match {query}{scope}."
         )
-        return kit.message([kit.section(text)], f"No entries match {query}")
+        return kit.message([kit.section(text)], f"No entries match {to_plain(query)}")
     first = page.offset + 1
     last = page.offset + len(page.entries)
-    blocks: list[Block] = [
-        kit.section(f"Entries matching *{query}*{scope}, newest first ({first}–{last}):")
-    ]
+    lead = f"Entries matching {query}{scope}" if page.words else f"Entries{scope}"
+    blocks: list[Block] = [kit.section(f"{lead}, newest first ({first}–{last}):")]
     blocks += [entry_block(e, framework) for e in page.entries]
     if page.has_more:
         value = json.dumps({"q": query, "g": page.goal_key, "o": last}, separators=(",", ":"))
         blocks.append(kit.actions(kit.button("More results", SEARCH_MORE, value)))
-    return kit.message(blocks, f"{len(page.entries)} entries match {query}")
+    return kit.message(blocks, f"{len(page.entries)} entries found")
 
 
 def forget_me_message(count: int) -> dict[str, Any]:

@@ -163,6 +163,32 @@ def radio_buttons(action_id: str, options: Sequence[Block], *, initial: str | No
     return element
 
 
+def timepicker(action_id: str, *, initial: str | None = None) -> Block:
+    element: Block = {"type": "timepicker", "action_id": action_id}
+    if initial:
+        element["initial_time"] = initial
+    return element
+
+
+def datepicker(action_id: str, *, initial: str | None = None) -> Block:
+    element: Block = {"type": "datepicker", "action_id": action_id}
+    if initial:
+        element["initial_date"] = initial
+    return element
+
+
+def conversations_select(action_id: str, *, initial: str | None = None) -> Block:
+    element: Block = {
+        "type": "conversations_select",
+        "action_id": action_id,
+        "placeholder": plain("Choose a channel", PLACEHOLDER),
+        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
+    }
+    if initial:
+        element["initial_conversation"] = initial
+    return element
+
+
 def text_input(
     action_id: str,
     *,
@@ -199,6 +225,11 @@ def input_block(
     if hint:
         block["hint"] = plain(hint, INPUT_HINT)
     return block
+
+
+def preformatted(text: str) -> Block:
+    """A monospace section (a table of figures); cut to the section limit."""
+    return section("```\n" + truncate(text, SECTION_TEXT - 8) + "\n```")
 
 
 def fit(

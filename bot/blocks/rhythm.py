@@ -1,0 +1,385 @@
+"""What the network sees from its rhythm — the weekly prompt and digest — and what a
+coordinator sees: the settings modal, the settings summary, the figures, and the DM sent when
+the bot cannot post to the channel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.blocks import capture, kit
+from bot.blocks.kit import Block
+from bot.goals import Framework, Goal
+from bot.learning_log import EntryView
+from bot.settings import DAY_NAMES, WorkspaceSettings, describe
+from bot.slack_text import neutralise, one_line
+from bot.summary import GoalWeek, WeekFigures, WeeklySummary
+
+SETTINGS_MODAL = "settings_modal"
+DIGEST_HIGHLIGHTS = 3
+HIGHLIGHT_LENGTH = 240
+SPARKS = "▁▂▃▄▅▆▇█"
+KIND_PLURALS = {"story": "stories", "action": "actions", "reflection": "reflections"}
+
+
+# -- the weekly prompt ----------------------------------------------------------------------------
+
+
+def prompt_message(goal: Goal, question: str) -> dict[str, Any]:
+    blocks = [
+        kit.header(f"This week · g{goal.number} {goal.title}"),
+        kit.section(f"*{question}*"),
+        kit.context(goal.summary),
+        kit.section(
+            "Reply in this thread and your answer goes into the network's learning log "
+            f"under g{goal.number}. Or use a button — they also let you stay anonymous or "
+            "keep it private:"
+        ),
+        capture.log_buttons(goal, block_id="prompt_log"),
+    ]
+    return kit.message(blocks, f"This week's prompt (g{goal.number} {goal.title}): {question}")
+
+
+# -- the weekly digest ----------------------------------------------------------------------------
+
+
+def digest_message(
+    summary: WeeklySummary, framework: Framework, tz: str, *, preview: bool = False
+) -> dict[str, Any]:
+    """The digest: counts, highlights per goal (top few, then how many more), completed
+    actions, quiet goals, the trend. Fits Slack's limits however busy the week was: each goal
+    is one block, highlights are cut short, and every list says what it left out."""
+    period = _period(summary.start, summary.end, tz)
+    blocks: list[Block] = []
+    if preview:
+        blocks.append(
+            kit.context("Preview — only you can see this. The digest is posted on its day.")
+        )
+    blocks.append(kit.header(f"The week in kindness · {period}"))
+    if summary.total == 0:
+        blocks.append(
+            kit.section(
+                "Nothing was shared in the learning log this time. A quiet week happens — "
+                "what is one small thing you noticed?"
+            )
+        )
+        blocks.append(capture.log_buttons(block_id="digest_log"))
+        return kit.message(blocks, f"The week in kindness ({period}): a quiet week")
+
+    blocks.append(kit.section(_headline(summary)))
+    for goal_week in summary.goals:
+        if goal_week.total:
+            blocks.append(kit.section(_goal_section(goal_week, framework)))
+    if summary.actions_completed:
+        blocks.append(kit.section(_completed(summary.actions_completed, framework)))
+    if summary.quiet_goals:
+        names = ", ".join(capture.goal_name(framework, key) for key in summary.quiet_goals)
+        blocks.append(kit.section(f"*Quiet this week:* {names}. Got a story for one of them?"))
+    blocks.append(kit.context(_trend_line(summary)))
+    blocks.append(capture.log_buttons(block_id="digest_log"))
+    blocks.append(
+        kit.context(
+            "Private entries never appear here; anonymous ones appear without a name. "
+            "Find more with `/kindness search <words>` or `/kindness search g3`."
+        )
+    )
+    text = (
+        f"The week in kindness ({period}): {summary.total} entries from "
+        f"{summary.participants} members"
+    )
+    return kit.message(blocks, text)
+
+
+def _headline(summary: WeeklySummary) -> str:
+    kinds = summary.counts_by_kind
+    parts = [
+        f"*{summary.total} {_plural(summary.total, 'entry', 'entries')}* from "
+        f"*{summary.participants} {_plural(summary.participants, 'member', 'members')}*: "
+        f"{kinds['story']} {_plural(kinds['story'], 'story', 'stories')}, "
+        f"{kinds['action']} {_plural(kinds['action'], 'action', 'actions')} committed, "
+        f"{kinds['reflection']} {_plural(kinds['reflection'], 'reflection', 'reflections')}."
+    ]
+    done = len(summary.actions_completed)
+    if done:
+        parts.append(f"{done} {_plural(done, 'action', 'actions')} completed.")
+    return " ".join(parts)
+
+
+def _goal_section(goal_week: GoalWeek, framework: Framework) -> str:
+    counts = ", ".join(
+        f"{n} {_plural(n, kind, KIND_PLURALS[kind])}" for kind, n in goal_week.counts.items() if n
+    )
+    lines = [f"*{capture.goal_name(framework, goal_week.goal_key)}* — {counts}"]
+    for entry in goal_week.highlights[:DIGEST_HIGHLIGHTS]:
+        lines.append(_highlight(entry))
+    more = goal_week.total - min(len(goal_week.highlights), DIGEST_HIGHLIGHTS)
+    if more > 0:
+        goal = framework.get(goal_week.goal_key) if goal_week.goal_key else None
+        where = f"`/kindness search g{goal.number}`" if goal else "`/kindness mine`"
+        lines.append(f"_…and {more} more — see them with {where}_")
+    return "\n".join(lines)
+
+
+def _highlight(entry: EntryView) -> str:
+    who = "a member" if entry.author_id is None else f"<@{entry.author_id}>"
+    link = f" · <{entry.permalink}|message>" if entry.permalink else ""
+    kind = capture.KIND_LABELS[entry.kind].lower()
+    text = kit.quote(one_line(entry.text, HIGHLIGHT_LENGTH), HIGHLIGHT_LENGTH + 80)
+    return f"{text}\n      — {who}, {kind}{link}"
+
+
+def _completed(actions: Sequence[EntryView], framework: Framework) -> str:
+    lines = [f"*Actions completed ({len(actions)})*"]
+    for action in actions[:5]:
+        who = "a member" if action.author_id is None else f"<@{action.author_id}>"
+        lines.append(f"✓ {one_line(neutralise(action.text), 150)} — {who}")
+    if len(actions) > 5:
+        lines.append(f"_…and {len(actions) - 5} more_")
+    return "\n".join(lines)
+
+
+def _trend_line(summary: WeeklySummary) -> str:
+    totals = [w.total for w in summary.trend]
+    average = summary.previous_weeks_average
+    this_week = summary.trend[-1].total if summary.trend else summary.total
+    if average == 0:
+        comparison = "the first busy week in a while"
+    elif this_week > average * 1.2:
+        comparison = f"more than the average of {average:.0f} a week before it"
+    elif this_week < average * 0.8:
+        comparison = f"fewer than the average of {average:.0f} a week before it"
+    else:
+        comparison = f"about the average of {average:.0f} a week"
+    return f"Entries per week, last {len(totals)} weeks: {sparkline(totals)} — {comparison}."
+
+
+def sparkline(values: Sequence[int]) -> str:
+    top = max(values, default=0)
+    if top == 0:
+        return SPARKS[0] * len(values)
+    return "".join(SPARKS[min(len(SPARKS) - 1, round(v / top * (len(SPARKS) - 1)))] for v in values)
+
+
+def _period(start: datetime, end: datetime, tz: str) -> str:
+    zone = ZoneInfo(tz)
+    first = start.astimezone(zone).date()
+    last = (end - timedelta(microseconds=1)).astimezone(zone).date()
+    if first.month == last.month:
+        return f"{first.day}–{last.day} {last:%b %Y}"
+    return f"{first.day} {first:%b} – {last.day} {last:%b %Y}"
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return one if count == 1 else many
+
+
+# -- figures --------------------------------------------------------------------------------------
+
+
+def stats_message(figures: Sequence[WeekFigures], framework: Framework, tz: str) -> dict[str, Any]:
+    """Shared entries per goal per week over the last weeks: the measurement view."""
+    weeks = [f.week for f in figures]
+    label_width = 8
+    header = " " * label_width + "".join(f"{w.monday.day:>3}" for w in weeks) + "  total"
+    months = " " * label_width + "".join(
+        f"{w.monday:%b}"[:3].rjust(3) if i == 0 or w.monday.day <= 7 else "   "
+        for i, w in enumerate(weeks)
+    )
+    rows = [months, header]
+    keys: list[str | None] = [g.key for g in framework.goals]
+    if any(None in f.by_goal for f in figures):
+        keys.append(None)
+    for key in keys:
+        goal = framework.get(key) if key else None
+        label = f"g{goal.number}" if goal else "no goal"
+        counts = [f.by_goal.get(key, 0) for f in figures]
+        rows.append(
+            label.ljust(label_width) + "".join(f"{n:>3}" for n in counts) + f"{sum(counts):>7}"
+        )
+    rows.append(
+        "all".ljust(label_width)
+        + "".join(f"{f.total:>3}" for f in figures)
+        + f"{sum(f.total for f in figures):>7}"
+    )
+    rows.append("members".ljust(label_width) + "".join(f"{f.participants:>3}" for f in figures))
+    rows.append(
+        "done".ljust(label_width)
+        + "".join(f"{f.actions_completed:>3}" for f in figures)
+        + f"{sum(f.actions_completed for f in figures):>7}"
+    )
+    legend = " · ".join(f"g{g.number} {g.title}" for g in framework.goals)
+    blocks = [
+        kit.header(f"The network's figures · last {len(figures)} weeks"),
+        kit.section(
+            "Shared entries per goal, week by week (weeks start on Monday, "
+            f"{tz}); *members* who took part, actions *done*."
+        ),
+        kit.preformatted("\n".join(rows)),
+        kit.context(legend),
+        kit.context("Private entries are not counted. `kindness-bot export` gives the raw data."),
+    ]
+    total = sum(f.total for f in figures)
+    return kit.message(
+        blocks, f"The network's figures: {total} shared entries in {len(figures)} weeks"
+    )
+
+
+# -- settings -------------------------------------------------------------------------------------
+
+
+def settings_message(settings: WorkspaceSettings, today: date) -> dict[str, Any]:
+    lines = [
+        f"*{label}:* {_channel(value) if label == 'Channel' else value}"
+        for label, value in describe(settings, today=today)
+    ]
+    blocks = [
+        kit.header("The network's rhythm"),
+        kit.section("\n".join(lines)),
+        kit.context("Coordinators change these with `/kindness settings`."),
+    ]
+    return kit.message(blocks, "The network's rhythm settings")
+
+
+def _channel(value: str) -> str:
+    return f"<#{value}>" if value[:1] in ("C", "G") and " " not in value else value
+
+
+def settings_modal(
+    settings: WorkspaceSettings, *, metadata: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Every setting, prefilled; block ids are the setting keys, so errors land on the field."""
+    days = [kit.option(name.capitalize(), name) for name in DAY_NAMES]
+    quiet = [kit.option("Off", "0")] + [
+        kit.option(f"After {n} quiet weeks", str(n)) for n in (2, 3, 4, 6, 8, 12)
+    ]
+    if str(settings.quiet_nudge_weeks) not in {o["value"] for o in quiet}:
+        quiet.append(
+            kit.option(
+                f"After {settings.quiet_nudge_weeks} quiet weeks", str(settings.quiet_nudge_weeks)
+            )
+        )
+    blocks = [
+        kit.input_block(
+            "Network channel",
+            kit.conversations_select("channel", initial=settings.channel_id),
+            block_id="channel",
+            hint="Prompts and digests are posted here. Invite the bot to a private channel first.",
+        ),
+        kit.input_block(
+            "Weekly prompt — day",
+            kit.static_select("prompt_day", days, initial=DAY_NAMES[settings.prompt_day]),
+            block_id="prompt_day",
+        ),
+        kit.input_block(
+            "Weekly prompt — time",
+            kit.timepicker("prompt_time", initial=settings.prompt_time),
+            block_id="prompt_time",
+        ),
+        kit.input_block(
+            "Weekly digest — day",
+            kit.static_select("digest_day", days, initial=DAY_NAMES[settings.digest_day]),
+            block_id="digest_day",
+        ),
+        kit.input_block(
+            "Weekly digest — time",
+            kit.timepicker("digest_time", initial=settings.digest_time),
+            block_id="digest_time",
+        ),
+        kit.input_block(
+            "Time zone",
+            kit.text_input("timezone", initial=settings.timezone, max_length=64),
+            block_id="timezone",
+            hint="An IANA name such as Europe/London or America/New_York.",
+        ),
+        kit.input_block(
+            "Nudges by DM",
+            kit.radio_buttons(
+                "nudges",
+                [
+                    kit.option("On", "on", "follow-ups on members' actions"),
+                    kit.option("Off", "off"),
+                ],
+                initial="on" if settings.nudges_enabled else "off",
+            ),
+            block_id="nudges",
+        ),
+        kit.input_block(
+            "Follow up on an action after (days)",
+            kit.text_input("followup_days", initial=str(settings.followup_days), max_length=2),
+            block_id="followup_days",
+        ),
+        kit.input_block(
+            "Gentle nudge to quiet members",
+            kit.static_select("quiet_weeks", quiet, initial=str(settings.quiet_nudge_weeks)),
+            block_id="quiet_weeks",
+        ),
+        kit.input_block(
+            "Pause the rhythm until (optional)",
+            kit.datepicker(
+                "paused_until",
+                initial=settings.paused_until.isoformat() if settings.paused_until else None,
+            ),
+            block_id="paused_until",
+            optional=True,
+            hint="Nothing is posted or nudged before this date; prompts resume where they stopped.",
+        ),
+    ]
+    return kit.modal(
+        "Network settings",
+        blocks,
+        callback_id=SETTINGS_MODAL,
+        submit="Save",
+        private_metadata=metadata,
+    )
+
+
+def settings_saved_view(settings: WorkspaceSettings, today: date) -> dict[str, Any]:
+    message = settings_message(settings, today)
+    return kit.modal(
+        "Settings saved", message["blocks"], callback_id="settings_saved", close="Close"
+    )
+
+
+def not_admin_message() -> dict[str, Any]:
+    return capture.notice(
+        "Only the network's coordinators — workspace admins and owners, and the members "
+        "listed in `KINDNESS_ADMINS` — can change settings. `/kindness settings show` shows them."
+    )
+
+
+# -- when the channel cannot be posted to ---------------------------------------------------------
+
+
+CHANNEL_ADVICE = {
+    "not_in_channel": "the bot is not a member of that private channel. Invite it there with "
+    "`/invite @kindness`, or choose another channel with `/kindness settings`",
+    "channel_not_found": "that channel no longer exists, or the bot cannot see it. Choose "
+    "another with `/kindness settings`",
+    "is_archived": "that channel is archived. Unarchive it, or choose another with "
+    "`/kindness settings`",
+}
+
+
+def channel_problem_message(what: str, channel: str, error: str) -> dict[str, Any]:
+    advice = CHANNEL_ADVICE.get(
+        error, f"Slack answered `{error}`. Check the channel with `/kindness settings`"
+    )
+    text = f"I could not post {what} in <#{channel}>: {advice}. I will try again at the next run."
+    return capture.notice(text)
+
+
+def invite_needed_message(channel: str) -> dict[str, Any]:
+    return capture.notice(
+        f"Settings saved. To post prompts and digests in <#{channel}> I need to be a member: "
+        "type `/invite @kindness` in that channel."
+    )
+
+
+def refusal_view() -> dict[str, Any]:
+    message = not_admin_message()
+    return kit.modal(
+        "Network settings", message["blocks"], callback_id="settings_refused", close="Close"
+    )

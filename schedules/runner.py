@@ -1,0 +1,242 @@
+"""APScheduler wiring: three jobs per workspace, in the workspace's own time zone.
+
+APScheduler only *wakes* the jobs; the database decides whether anything is posted (claims in
+``schedules.posting``), so any number of schedulers, restarts and catch-ups post each prompt
+and digest once. Per workspace:
+
+- the weekly prompt and the weekly digest: cron triggers on the configured day and time in the
+  workspace's time zone (APScheduler follows daylight-saving changes);
+- nudges: every 30 minutes, since quiet hours depend on each member's own time zone.
+
+Jobs are coalesced, run one instance at a time, and keep a misfire grace equal to the catch-up
+window (APScheduler's default of one second would silently drop a run the machine was too busy
+to start on time). On start, every workspace's latest prompt and digest are caught up if they
+were missed by less than the grace window (``KINDNESS_CATCHUP_HOURS``, default 6); older ones
+are skipped and logged. Settings changed in this process reschedule at once; a scheduler in
+another process re-reads settings every minute.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from slack_sdk import WebClient
+
+from bot.config import Config
+from bot.db import Database
+from bot.deliveries import forget_old
+from bot.services import Services
+from bot.settings import WorkspaceSettings
+from bot.slack_client import TeamClients, make_client
+from bot.weeks import week_of
+from schedules import claims
+from schedules.digest import JOB as DIGEST
+from schedules.digest import post_weekly_digest
+from schedules.posting import Outcome
+from schedules.prompt import JOB as PROMPT
+from schedules.prompt import post_weekly_prompt
+from schedules.timing import Missed, due
+
+log = logging.getLogger(__name__)
+
+CRON_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+NUDGE_EVERY = timedelta(minutes=30)
+SYNC_EVERY = timedelta(minutes=1)
+
+ClientFor = Callable[[str], WebClient]
+
+
+class Rhythm:
+    def __init__(
+        self,
+        services: Services,
+        client_for: ClientFor,
+        scheduler: BaseScheduler | None = None,
+    ) -> None:
+        self.services = services
+        self.client_for = client_for
+        self.grace = timedelta(hours=services.config.catchup_hours)
+        self.scheduler = scheduler or BackgroundScheduler(timezone="UTC")
+        self._job_options = {
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": max(int(self.grace.total_seconds()), 60),
+            "replace_existing": True,
+        }
+        self._scheduled: dict[str, tuple] = {}
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start(self, *, catch_up: bool = True) -> None:
+        self.services.settings_changed = self.reschedule
+        self.sync()
+        self.scheduler.add_job(
+            self.sync,
+            IntervalTrigger(seconds=SYNC_EVERY.total_seconds()),
+            id="sync",
+            **self._job_options,
+        )
+        self.scheduler.add_job(
+            self.housekeeping,
+            CronTrigger(hour=3, minute=17),
+            id="housekeeping",
+            **self._job_options,
+        )
+        if catch_up:
+            self.catch_up()
+        log.info("scheduler started for %d workspace(s)", len(self._scheduled))
+        self.scheduler.start()
+
+    def shutdown(self) -> None:
+        self.services.settings_changed = None
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    # -- jobs per workspace ------------------------------------------------------------------------
+
+    def sync(self) -> None:
+        """(Re)schedule every workspace whose settings differ from what is scheduled."""
+        for settings in self.services.settings.all():
+            self.schedule(settings)
+
+    def reschedule(self, team_id: str) -> None:
+        self.schedule(self.services.settings.get(team_id))
+
+    def schedule(self, settings: WorkspaceSettings) -> None:
+        team = settings.team_id
+        fingerprint = (
+            settings.prompt_day,
+            settings.prompt_time,
+            settings.digest_day,
+            settings.digest_time,
+            settings.timezone,
+        )
+        if self._scheduled.get(team) == fingerprint:
+            return
+        self._scheduled[team] = fingerprint
+        for job, day, at, run in (
+            (PROMPT, settings.prompt_day, settings.prompt_time, self.run_prompt),
+            (DIGEST, settings.digest_day, settings.digest_time, self.run_digest),
+        ):
+            hour, minute = (int(part) for part in at.split(":"))
+            trigger = CronTrigger(
+                day_of_week=CRON_DAYS[day], hour=hour, minute=minute, timezone=settings.timezone
+            )
+            self.scheduler.add_job(
+                run,
+                trigger,
+                args=[team],
+                id=f"{team}:{job}",
+                name=f"{job} for {team}",
+                **self._job_options,
+            )
+        self.scheduler.add_job(
+            self.run_nudges,
+            IntervalTrigger(seconds=NUDGE_EVERY.total_seconds()),
+            args=[team],
+            id=f"{team}:nudges",
+            name=f"nudges for {team}",
+            **self._job_options,
+        )
+        log.info(
+            "scheduled %s: prompt %s %s, digest %s %s (%s)",
+            team,
+            CRON_DAYS[settings.prompt_day],
+            settings.prompt_time,
+            CRON_DAYS[settings.digest_day],
+            settings.digest_time,
+            settings.timezone,
+        )
+
+    def run_prompt(self, team_id: str) -> Outcome | None:
+        return self._run_weekly(team_id, PROMPT, post_weekly_prompt)
+
+    def run_digest(self, team_id: str) -> Outcome | None:
+        return self._run_weekly(team_id, DIGEST, post_weekly_digest)
+
+    def _run_weekly(self, team_id: str, job: str, post: Callable[..., Outcome]) -> Outcome | None:
+        settings = self.services.settings.get(team_id)
+        now = self.services.clock()
+        day, at = (
+            (settings.prompt_day, settings.prompt_time)
+            if job == PROMPT
+            else (settings.digest_day, settings.digest_time)
+        )
+        when = due(
+            day, at, settings.timezone, now, grace=self.grace, paused_until=settings.paused_until
+        )
+        if when is None:
+            return None
+        if isinstance(when, Missed):
+            if claims.claim_status(self.services.db, team_id, job, when.period) != "done":
+                log.warning("%s: %s", team_id, when.describe(job))
+            return Outcome("skipped", when.describe(job))
+        week = week_of(when.scheduled_at, settings.timezone)
+        try:
+            outcome = post(self.services, self.client_for(team_id), team_id, now=now, week=week)
+        except LookupError as exc:  # OAuth: the app was uninstalled from the workspace
+            log.warning("%s: %s", team_id, exc)
+            return Outcome("failed", str(exc))
+        log.info("%s: %s", team_id, outcome.message)
+        return outcome
+
+    def run_nudges(self, team_id: str) -> object:
+        from schedules.nudges import send_nudges
+
+        try:
+            report = send_nudges(
+                self.services, self.client_for(team_id), team_id, self.services.clock()
+            )
+        except LookupError as exc:
+            log.warning("%s: %s", team_id, exc)
+            return None
+        return report
+
+    def catch_up(self) -> list[Outcome]:
+        """Posts missed while no scheduler ran: made within the grace window, else skipped."""
+        outcomes = []
+        for settings in self.services.settings.all():
+            for run in (self.run_prompt, self.run_digest):
+                outcome = run(settings.team_id)
+                if outcome is not None:
+                    outcomes.append(outcome)
+        return outcomes
+
+    def housekeeping(self) -> None:
+        forget_old(self.services.db, now=self.services.clock())
+
+
+def start_scheduler(services: Services, client: WebClient) -> Rhythm:
+    """The scheduler inside ``kindness-bot run``: a background thread beside the web server."""
+    rhythm = Rhythm(
+        services, TeamClients(services.config, default=client, engine=services.db.engine)
+    )
+    rhythm.start()
+    return rhythm
+
+
+def run_scheduler(config: Config, db: Database) -> int:
+    """``kindness-bot scheduler``: the jobs alone, no HTTP (for deployments that split them)."""
+    from bot.serve import check_token, stop_on_sigterm
+
+    services = Services(config, db)
+    client = make_client(config)
+    check_token(client, config)
+    rhythm = Rhythm(
+        services,
+        TeamClients(config, default=client, engine=db.engine),
+        BlockingScheduler(timezone="UTC"),
+    )
+    stop_on_sigterm()
+    try:
+        rhythm.start()  # blocks until stopped
+    except (KeyboardInterrupt, SystemExit):
+        rhythm.shutdown()
+    return 0

@@ -1,0 +1,497 @@
+"""The network's rhythm: weekly prompts and digests, exactly once, in the workspace's time zone.
+
+Jobs run against the Slack stand-in with an injected clock; nothing sleeps for real time.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.db import Database
+from bot.models import PostedPrompt
+from bot.services import Services
+from bot.slack_client import make_client
+from bot.slack_standin import message_block_errors
+from conftest import BotUnderTest, FakeClock, message_text
+from schedules.digest import post_weekly_digest
+from schedules.prompt import post_weekly_prompt
+from schedules.runner import Rhythm
+
+CHANNEL = "CNETWORK"
+# Monday 23 November 2026, 10:00 in London (GMT) is 10:00 UTC.
+MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+FRIDAY_15 = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
+
+
+def configure(bot: BotUnderTest, **settings: str) -> str:
+    team = bot.standin.team_id
+    bot.standin.add_channel(CHANNEL, "kindness-network")
+    bot.services.settings.apply(
+        team,
+        {"channel": CHANNEL, "timezone": "Europe/London", **settings},
+        by_user="UCOORD",
+    )
+    return team
+
+
+def client(bot: BotUnderTest):
+    return make_client(bot.services.config, backoff=0.01)
+
+
+@pytest.fixture(autouse=True)
+def _stop_schedulers() -> Iterator[None]:
+    yield
+    for scheduler in _started:
+        scheduler.shutdown(wait=False)
+    _started.clear()
+
+
+_started: list[BackgroundScheduler] = []
+
+
+def rhythm(bot: BotUnderTest, services: Services | None = None) -> Rhythm:
+    """A scheduler whose jobs are registered but never fire on their own (tests run them)."""
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.start(paused=True)
+    _started.append(scheduler)
+    return Rhythm(services or bot.services, lambda team: client(bot), scheduler)
+
+
+def posted(bot: BotUnderTest) -> list[dict]:
+    return [c.args for c in bot.standin.calls_to("chat.postMessage") if c.ok]
+
+
+# -- the weekly prompt ----------------------------------------------------------------------------
+
+
+def test_the_prompt_is_posted_at_its_time_with_a_question_and_buttons(
+    bot: BotUnderTest, clock: FakeClock
+) -> None:
+    team = configure(bot)
+    clock.set(MONDAY_10)
+    outcome = rhythm(bot).run_prompt(team)
+    assert outcome is not None and outcome.posted
+    [message] = posted(bot)
+    assert message["channel"] == CHANNEL
+    text = message_text(message)
+    assert "This week · g1 Make kindness an explicit value" in text
+    first_question = bot.services.framework.goals[0].questions[0]
+    assert first_question in text
+    labels = [
+        e["text"]["text"]
+        for b in message["blocks"]
+        for e in b.get("elements", [])
+        if e.get("type") == "button"
+    ]
+    assert labels == ["Share a story", "Commit to an action", "Reflect"]
+
+
+def test_prompts_rotate_through_the_goals_and_never_repeat_a_question_early(
+    bot: BotUnderTest, clock: FakeClock
+) -> None:
+    team = configure(bot)
+    framework = bot.services.framework
+    weeks = len(framework.goals) * (len(framework.goals[0].questions) + 1)
+    for week in range(weeks):
+        clock.set(MONDAY_10 + timedelta(weeks=week))
+        assert post_weekly_prompt(bot.services, client(bot), team, now=clock.now).posted
+    with bot.services.db.reading() as session:
+        rows = session.query(PostedPrompt).order_by(PostedPrompt.posted_at).all()
+    goals = [r.goal_key for r in rows]
+    assert goals[:7] == [g.key for g in framework.goals] + ["purpose"]
+    purpose = [r.question for r in rows if r.goal_key == "purpose"]
+    bank = list(framework.goals[0].questions)
+    assert purpose[: len(bank)] == bank  # every question once before any repeats
+    assert purpose[len(bank)] == bank[0]
+
+
+def test_a_second_run_for_the_same_week_posts_nothing(bot: BotUnderTest, clock: FakeClock) -> None:
+    team = configure(bot)
+    clock.set(MONDAY_10)
+    assert post_weekly_prompt(bot.services, client(bot), team, now=clock.now).posted
+    again = post_weekly_prompt(bot.services, client(bot), team, now=clock.now + timedelta(hours=1))
+    assert again.status == "already" and "posted already" in again.message
+    assert len(posted(bot)) == 1
+
+
+@pytest.mark.parametrize("store", ["sqlite", "postgresql"])
+def test_two_schedulers_on_one_database_post_once(
+    bot_on_each_store: BotUnderTest, clock: FakeClock, store: str
+) -> None:
+    bot = bot_on_each_store
+    team = configure(bot)
+    clock.set(MONDAY_10)
+    url = bot.services.db.engine.url.render_as_string(hide_password=False)
+    schedulers = [
+        rhythm(bot, Services(bot.services.config, Database(url), clock=clock)) for _ in range(2)
+    ]
+    start = threading.Barrier(2)
+    results = []
+
+    def run(scheduler: Rhythm) -> None:
+        start.wait()
+        results.append(scheduler.run_prompt(team))
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in schedulers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(r.status for r in results) == ["already", "posted"]
+    assert len(posted(bot)) == 1
+
+
+def test_a_restart_inside_the_grace_window_catches_the_prompt_up(
+    bot: BotUnderTest, clock: FakeClock
+) -> None:
+    configure(bot)
+    clock.set(MONDAY_10 + timedelta(hours=5, minutes=59))  # down since before 10:00
+    outcomes = rhythm(bot).catch_up()
+    # The prompt is caught up; last Friday's digest, three days late, is not.
+    assert [o.status for o in outcomes] == ["posted", "skipped"]
+    assert "missed the 2026-W47 digest by 3d" in outcomes[1].message
+    [message] = posted(bot)
+    assert "g1 Make kindness" in message_text(message)
+
+
+def test_a_restart_outside_the_grace_window_skips_and_says_so(
+    bot: BotUnderTest, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    team = configure(bot)
+    clock.set(MONDAY_10 + timedelta(hours=6, minutes=1))
+    outcomes = rhythm(bot).catch_up()
+    assert [o.status for o in outcomes] == ["skipped", "skipped"]
+    assert posted(bot) == []
+    assert f"{team}: missed the 2026-W48 prompt by 6h" in caplog.text
+
+
+def test_a_restart_after_the_post_was_made_posts_nothing_more(
+    bot: BotUnderTest, clock: FakeClock
+) -> None:
+    team = configure(bot)
+    clock.set(MONDAY_10)
+    rhythm(bot).run_prompt(team)
+    clock.advance(hours=2)
+    assert [o.status for o in rhythm(bot).catch_up()] == ["already", "skipped"]
+    assert len(posted(bot)) == 1
+
+
+def test_the_prompt_follows_local_time_across_daylight_saving(
+    bot: BotUnderTest, clock: FakeClock
+) -> None:
+    team = configure(bot)
+    scheduler = rhythm(bot)
+    scheduler.sync()
+    trigger = scheduler.scheduler.get_job(f"{team}:prompt").trigger
+    # London changes to summer time on Sunday 29 March 2026.
+    before = trigger.get_next_fire_time(None, datetime(2026, 3, 20, tzinfo=UTC))
+    after = trigger.get_next_fire_time(None, datetime(2026, 3, 28, tzinfo=UTC))
+    assert before.astimezone(UTC) == datetime(2026, 3, 23, 10, 0, tzinfo=UTC)
+    assert after.astimezone(UTC) == datetime(2026, 3, 30, 9, 0, tzinfo=UTC)
+    clock.set(datetime(2026, 3, 30, 9, 0, tzinfo=UTC))  # 10:00 BST: due
+    assert scheduler.run_prompt(team).posted
+    clock.set(datetime(2026, 3, 30, 8, 59, tzinfo=UTC))
+    assert len(posted(bot)) == 1
+
+
+def test_a_paused_network_gets_nothing_and_resumes_where_it_stopped(
+    bot: BotUnderTest, clock: FakeClock
+) -> None:
+    team = configure(bot)
+    clock.set(MONDAY_10)
+    rhythm(bot).run_prompt(team)  # g1
+    bot.services.settings.apply(team, {"paused_until": "2026-12-14"}, by_user="UCOORD")
+    for week in (1, 2):
+        clock.set(MONDAY_10 + timedelta(weeks=week))
+        assert rhythm(bot).run_prompt(team) is None
+        assert post_weekly_prompt(bot.services, client(bot), team, now=clock.now).status == "paused"
+    clock.set(MONDAY_10 + timedelta(weeks=3))  # Monday 14 December
+    assert rhythm(bot).run_prompt(team).posted
+    assert [m["text"].split(")")[0] for m in posted(bot)] == [
+        "This week's prompt (g1 Make kindness an explicit value",
+        "This week's prompt (g2 Lead with kindness",
+    ]
+
+
+def test_a_changed_setting_reschedules_at_once(bot: BotUnderTest, clock: FakeClock) -> None:
+    team = configure(bot)
+    scheduler = rhythm(bot)
+    scheduler.sync()
+    bot.services.settings_changed = scheduler.reschedule
+    bot.services.settings.apply(
+        team, {"prompt_day": "wednesday", "prompt_time": "08:15"}, by_user="UCOORD"
+    )
+    bot.services.settings_changed(team)
+    trigger = scheduler.scheduler.get_job(f"{team}:prompt").trigger
+    fire = trigger.get_next_fire_time(None, MONDAY_10)
+    assert fire.astimezone(UTC) == datetime(2026, 11, 25, 8, 15, tzinfo=UTC)
+
+
+# -- Slack says no --------------------------------------------------------------------------------
+
+
+def test_a_rate_limit_is_waited_out_and_the_prompt_posted(
+    bot: BotUnderTest, clock: FakeClock
+) -> None:
+    team = configure(bot)
+    clock.set(MONDAY_10)
+    bot.standin.fail_next("chat.postMessage", status=429, retry_after=0)
+    assert rhythm(bot).run_prompt(team).posted
+    assert [c.status for c in bot.standin.calls_to("chat.postMessage")] == [429, 200]
+
+
+def test_not_in_a_public_channel_joins_it_and_posts(bot: BotUnderTest, clock: FakeClock) -> None:
+    team = configure(bot)
+    bot.standin.add_channel(CHANNEL, "kindness-network", bot_is_member=False)
+    clock.set(MONDAY_10)
+    assert rhythm(bot).run_prompt(team).posted
+    assert bot.standin.last("conversations.join").args["channel"] == CHANNEL
+    assert [c.error for c in bot.standin.calls_to("chat.postMessage")] == ["not_in_channel", None]
+
+
+def test_a_private_channel_the_bot_is_not_in_tells_the_coordinator_and_retries_later(
+    bot: BotUnderTest, clock: FakeClock
+) -> None:
+    team = configure(bot)
+    bot.standin.add_channel(CHANNEL, "kindness-network", is_private=True, bot_is_member=False)
+    bot.standin.add_user("UCOORD", name="coordinator")
+    clock.set(MONDAY_10)
+    outcome = rhythm(bot).run_prompt(team)
+    assert outcome.status == "unavailable"
+    dm = [c.args for c in bot.standin.calls_to("chat.postMessage") if c.args["channel"] == "UCOORD"]
+    assert len(dm) == 1 and "/invite @kindness" in message_text(dm[0])
+    # Invited later the same morning: the next run posts, because the claim was released.
+    bot.standin.add_channel(CHANNEL, "kindness-network", is_private=True, bot_is_member=True)
+    clock.advance(hours=1)
+    assert post_weekly_prompt(bot.services, client(bot), team, now=clock.now).posted
+
+
+def test_no_channel_set_posts_nothing_and_says_how_to_set_one(
+    bot: BotUnderTest, clock: FakeClock
+) -> None:
+    team = bot.standin.team_id
+    clock.set(MONDAY_10)
+    outcome = post_weekly_prompt(bot.services, client(bot), team, now=clock.now)
+    assert outcome.status == "no_channel" and "/kindness settings" in outcome.message
+
+
+def test_a_persistent_server_error_releases_the_claim(bot: BotUnderTest, clock: FakeClock) -> None:
+    bot.expect_errors = True  # the failed post is logged as an error
+    team = configure(bot)
+    clock.set(MONDAY_10)
+    bot.standin.fail_next("chat.postMessage", status=500, times=4)  # every retry fails too
+    assert rhythm(bot).run_prompt(team).status == "failed"
+    assert len(bot.standin.calls_to("chat.postMessage")) == 4
+    clock.advance(minutes=30)
+    assert post_weekly_prompt(bot.services, client(bot), team, now=clock.now).posted
+
+
+# -- the weekly digest ----------------------------------------------------------------------------
+
+
+def fixture_week(bot: BotUnderTest, clock: FakeClock) -> None:
+    team = bot.standin.team_id
+    log = bot.log
+    clock.set(datetime(2026, 11, 18, 9, 0, tzinfo=UTC))
+    action = log.add_entry(team, "UANN", "Start a kindness huddle", kind="action", goal="g2").entry
+    clock.set(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
+    log.add_entry(
+        team,
+        "UANN",
+        "We rewrote the letter with a family",
+        goal="g3",
+        permalink="https://kindness-network.slack.com/archives/C1/p1",
+    )
+    log.add_entry(team, "UBEN", "Phone three carers", kind="action", goal="g3")
+    log.add_entry(team, "UCAT", "Said without a name", goal="g3", visibility="anonymous")
+    log.add_entry(team, "UDEV", "Kept to myself entirely", goal="g4", visibility="private")
+    log.add_entry(team, "UEVE", "Numbers hid the real story", kind="reflection", goal="g6")
+    clock.set(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
+    log.complete_action(team, "UANN", action.id, "The huddle stuck")
+    clock.set(FRIDAY_15)
+
+
+def test_the_digest_of_a_fixture_week(bot: BotUnderTest, clock: FakeClock) -> None:
+    team = configure(bot)
+    fixture_week(bot, clock)
+    outcome = rhythm(bot).run_digest(team)
+    assert outcome is not None and outcome.posted
+    [message] = posted(bot)
+    text = message_text(message)
+    assert "The week in kindness · 20–27 Nov 2026" in text
+    assert "*5 entries* from *4 members*" in text
+    assert "1 action completed" in text
+    assert "g3 Put relationships at the centre* — 2 stories, 1 action" in text
+    assert "We rewrote the letter with a family" in text and "<@UANN>" in text
+    assert "|message>" in text  # a link to the original message
+    assert "Said without a name\n      — a member" in text and "<@UCAT>" not in text
+    assert "Kept to myself" not in text and "UDEV" not in text
+    assert "✓ Start a kindness huddle" in text
+    assert "*Quiet this week:* g1 Make kindness an explicit value" in text
+    assert "Entries per week, last 8 weeks" in text
+    assert message_block_errors(message["blocks"]) == []
+
+
+def test_every_entry_appears_in_exactly_one_digest(bot: BotUnderTest, clock: FakeClock) -> None:
+    team = configure(bot)
+    clock.set(FRIDAY_15)
+    post_weekly_digest(bot.services, client(bot), team, now=clock.now)
+    clock.set(FRIDAY_15 + timedelta(hours=2))  # Friday evening, after the digest
+    bot.log.add_entry(team, "UANN", "Logged after the digest went out", goal="g1")
+    clock.set(FRIDAY_15 + timedelta(weeks=1))
+    post_weekly_digest(bot.services, client(bot), team, now=clock.now)
+    first, second = posted(bot)
+    assert "Logged after the digest" not in message_text(first)
+    assert "Logged after the digest" in message_text(second)
+
+
+def test_a_week_of_500_entries_stays_inside_every_block_kit_limit(
+    bot: BotUnderTest, clock: FakeClock
+) -> None:
+    team = configure(bot)
+    clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    long_text = "A long and heartfelt story about the team " * 90  # ~3,800 characters
+    for n in range(500):
+        bot.log.add_entry(
+            team,
+            f"U{n % 60:04d}",
+            f"{n} {long_text}"[:4000],
+            kind=("story", "action", "reflection")[n % 3],
+            goal=f"g{n % 6 + 1}",
+            visibility="anonymous" if n % 7 == 0 else "network",
+            permalink=f"https://kindness-network.slack.com/archives/C1/p{n}",
+        )
+        clock.advance(minutes=10)
+    clock.set(FRIDAY_15)
+    assert post_weekly_digest(bot.services, client(bot), team, now=clock.now).posted
+    [message] = posted(bot)
+    assert message_block_errors(message["blocks"]) == []
+    assert len(message["blocks"]) <= 50
+    assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in message["blocks"])
+    text = message_text(message)
+    assert "*500 entries*" in text
+    assert "…and 81 more — see them with `/kindness search g1`" in text
+
+
+def test_an_empty_week_says_so_kindly(bot: BotUnderTest, clock: FakeClock) -> None:
+    team = configure(bot)
+    clock.set(FRIDAY_15)
+    post_weekly_digest(bot.services, client(bot), team, now=clock.now)
+    assert "Nothing was shared in the learning log this time" in message_text(posted(bot)[0])
+
+
+# -- members and coordinators in Slack ------------------------------------------------------------
+
+
+def test_digest_preview_is_private_to_the_member(bot: BotUnderTest, clock: FakeClock) -> None:
+    configure(bot)
+    fixture_week(bot, clock)
+    reply = bot.slack.command("digest", user="UANN")
+    text = bot.answer_text(reply)
+    assert "Preview — only you can see this" in text and "*5 entries*" in text
+    assert posted(bot) == []
+
+
+def test_stats_show_figures_per_goal_over_twelve_weeks(bot: BotUnderTest, clock: FakeClock) -> None:
+    configure(bot)
+    fixture_week(bot, clock)
+    text = bot.answer_text(bot.slack.command("stats", user="UANN"))
+    assert "last 12 weeks" in text
+    table = text.split("```")[1]
+    rows = {line.split()[0]: line.split() for line in table.strip().splitlines()[2:]}
+    assert rows["g3"][-1] == "3" and rows["g2"][-1] == "2"  # totals over the 12 weeks
+    assert rows["g4"][-1] == "0"  # the private entry is not counted
+    assert rows["done"][-1] == "1"
+
+
+def test_settings_show_is_for_everyone(bot: BotUnderTest) -> None:
+    configure(bot, prompt_time="09:30")
+    text = bot.answer_text(bot.slack.command("settings show", user="UANN"))
+    assert f"<#{CHANNEL}>" in text and "Monday 09:30 Europe/London" in text
+
+
+def test_a_member_who_is_not_an_admin_cannot_open_settings(bot: BotUnderTest) -> None:
+    bot.standin.add_user("UANN", name="ann")
+    text = bot.answer_text(bot.slack.command("settings", user="UANN"))
+    assert "Only the network's coordinators" in text
+    assert bot.standin.calls_to("views.open") == []
+
+
+def _settings_values(**overrides: dict) -> dict:
+    from bot.slack_standin import InputValue
+
+    values = {
+        "channel": {"channel": InputValue.conversations_select(CHANNEL)},
+        "prompt_day": {"prompt_day": InputValue.static_select("tuesday")},
+        "prompt_time": {"prompt_time": InputValue.timepicker("09:30")},
+        "digest_day": {"digest_day": InputValue.static_select("friday")},
+        "digest_time": {"digest_time": InputValue.timepicker("16:00")},
+        "timezone": {"timezone": InputValue.plain_text("Europe/Paris")},
+        "nudges": {"nudges": InputValue.radio_buttons("on")},
+        "followup_days": {"followup_days": InputValue.plain_text("10")},
+        "quiet_weeks": {"quiet_weeks": InputValue.static_select("3")},
+        "paused_until": {"paused_until": InputValue.datepicker(None)},
+    }
+    values.update(overrides)
+    return values
+
+
+def test_an_admin_opens_and_saves_settings(bot: BotUnderTest) -> None:
+    bot.standin.add_user("UBOSS", name="boss", is_admin=True)
+    bot.standin.add_channel(CHANNEL, "kindness-network", bot_is_member=False)
+    bot.slack.command("settings", user="UBOSS")
+    view = bot.standin.last("views.open").args["view"]
+    assert view["callback_id"] == "settings_modal"
+    view_id = bot.standin.open_views()[-1]["id"]
+    reply = bot.slack.view_submission(
+        "settings_modal", _settings_values(), user="UBOSS", view_id=view_id
+    )
+    assert reply.json["response_action"] == "update"
+    saved = bot.services.settings.get(bot.standin.team_id)
+    assert (saved.channel_id, saved.prompt_day, saved.prompt_time, saved.timezone) == (
+        CHANNEL,
+        1,
+        "09:30",
+        "Europe/Paris",
+    )
+    assert (saved.followup_days, saved.quiet_nudge_weeks, saved.configured_by) == (10, 3, "UBOSS")
+    assert bot.standin.last("conversations.join").args["channel"] == CHANNEL
+
+
+def test_settings_errors_land_on_their_fields(bot: BotUnderTest) -> None:
+    bot.standin.add_user("UBOSS", name="boss", is_owner=True)
+    from bot.slack_standin import InputValue
+
+    values = _settings_values(
+        timezone={"timezone": InputValue.plain_text("Mars/Olympus")},
+        followup_days={"followup_days": InputValue.plain_text("400")},
+    )
+    reply = bot.slack.view_submission("settings_modal", values, user="UBOSS")
+    errors = reply.json["errors"]
+    assert reply.json["response_action"] == "errors"
+    assert set(errors) == {"timezone", "followup_days"}
+    assert bot.services.settings.get(bot.standin.team_id).channel_id is None  # nothing saved
+
+
+def test_a_non_admin_submitting_settings_is_refused_on_submit(bot: BotUnderTest) -> None:
+    """Checked again on submit: a forged or stale submission changes nothing."""
+    bot.standin.add_user("UANN", name="ann")
+    reply = bot.slack.view_submission("settings_modal", _settings_values(), user="UANN")
+    assert reply.json["response_action"] == "update"
+    assert "Only the network's coordinators" in json.dumps(reply.json["view"])
+    assert bot.services.settings.get(bot.standin.team_id).channel_id is None
+
+
+def test_kindness_admins_are_coordinators_too(tmp_path, sqlite_db, clock) -> None:
+    from conftest import _make_bot
+
+    for bot in _make_bot(sqlite_db, clock, KINDNESS_ADMINS="UANN"):
+        bot.standin.add_user("UANN", name="ann")
+        bot.slack.command("settings", user="UANN")
+        assert bot.standin.last("views.open").args["view"]["callback_id"] == "settings_modal"
