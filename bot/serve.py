@@ -100,7 +100,22 @@ def _serve_socket_mode(app: App, services: Services) -> None:
         "connecting to Slack over Socket Mode (health: /healthz on port %s)", services.config.port
     )
     stop_on_sigterm()
-    SocketModeHandler(app, services.config.slack_app_token).start()
+    handler = SocketModeHandler(app, services.config.slack_app_token)
+    try:
+        handler.connect()
+    except SlackApiError as exc:
+        raise ConfigError(
+            [
+                f"SLACK_APP_TOKEN: Slack refused the app-level token "
+                f"({exc.response.get('error')}); create one with the connections:write scope "
+                "(Basic Information → App-Level Tokens) and turn Socket Mode on"
+            ]
+        ) from None
+    try:
+        threading.Event().wait()  # the Socket Mode client works in its own threads
+    finally:
+        handler.close()
+        health.close()
 
 
 def stop_on_sigterm() -> None:

@@ -39,6 +39,7 @@ from bot.weeks import week_of
 from schedules import claims
 from schedules.digest import JOB as DIGEST
 from schedules.digest import post_weekly_digest
+from schedules.nudges import NudgeReport, send_nudges
 from schedules.posting import Outcome
 from schedules.prompt import JOB as PROMPT
 from schedules.prompt import post_weekly_prompt
@@ -187,9 +188,7 @@ class Rhythm:
         log.info("%s: %s", team_id, outcome.message)
         return outcome
 
-    def run_nudges(self, team_id: str) -> object:
-        from schedules.nudges import send_nudges
-
+    def run_nudges(self, team_id: str) -> NudgeReport | None:
         try:
             report = send_nudges(
                 self.services, self.client_for(team_id), team_id, self.services.clock()
@@ -197,6 +196,7 @@ class Rhythm:
         except LookupError as exc:
             log.warning("%s: %s", team_id, exc)
             return None
+        log.info(report.describe())
         return report
 
     def catch_up(self) -> list[Outcome]:

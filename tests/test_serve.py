@@ -133,3 +133,14 @@ def test_run_serves_and_catches_up_a_prompt_missed_an_hour_ago(tmp_path: Path) -
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=20)
         assert process.returncode == 0
+
+
+def test_socket_mode_with_a_refused_app_token_stops_with_a_clear_message(tmp_path: Path) -> None:
+    with SlackStandIn() as standin:
+        process, _ = _start(tmp_path, standin, "web", SLACK_APP_TOKEN="xapp-1-revoked")
+        _, stderr = process.communicate(timeout=30)
+        methods = [c.method for c in standin.calls]
+    assert process.returncode == 2
+    assert "SLACK_APP_TOKEN: Slack refused the app-level token" in stderr
+    assert "Traceback" not in stderr
+    assert methods == ["auth.test", "apps.connections.open"]
