@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.blocks import capture
-from bot.errors import LogError, NotYourEntry
+from bot.errors import ActionAlreadyDone, LogError, NotYourEntry
 from bot.services import Services
 from handlers.home import publish_home
 
@@ -63,19 +64,41 @@ def answer(
         client.chat_postMessage(channel=click.user_id, **message)
 
 
+Handler = Callable[[Click, Respond, WebClient], None]
+
+
+def on_click(
+    handle: Handler, *, replace_on_refusal: Callable[[LogError], bool] = lambda error: False
+) -> Callable[..., None]:
+    """A Bolt lazy listener from ``handle(click, respond, client)``; a refusal from the
+    service (``LogError``) is answered with its one clear sentence."""
+
+    def listener(
+        body: dict[str, Any], respond: Respond, client: WebClient, context: dict[str, Any]
+    ) -> None:
+        click = Click(body, context)
+        try:
+            handle(click, respond, client)
+        except LogError as error:
+            message = capture.error_message(error)
+            answer(click, respond, client, message, replace=replace_on_refusal(error))
+
+    return listener
+
+
+def ack_click(ack: Ack) -> None:
+    ack()
+
+
 def register(app: App, services: Services) -> None:
     framework = services.framework
     learning = services.log
-
-    def ack_click(ack: Ack) -> None:
-        ack()
 
     def refresh(click: Click, client: WebClient) -> None:
         if click.on_home:
             publish_home(services, client, click.team_id, click.user_id)
 
-    def open_log_modal(body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
-        click = Click(body, context)
+    def open_log_modal(click: Click, respond: Respond, client: WebClient) -> None:
         client.views_open(
             trigger_id=click.trigger_id,
             view=capture.log_modal(
@@ -86,117 +109,73 @@ def register(app: App, services: Services) -> None:
             ),
         )
 
-    def set_goal(
-        body: dict[str, Any], respond: Respond, client: WebClient, context: dict[str, Any]
-    ) -> None:
-        click = Click(body, context)
-        try:
-            entry = learning.edit_entry(
-                click.team_id, click.user_id, click.entry_id, goal=click.value.get("goal")
-            )
-        except LogError as error:
-            answer(click, respond, client, capture.error_message(error))
-            return
+    def set_goal(click: Click, respond: Respond, client: WebClient) -> None:
+        entry = learning.edit_entry(
+            click.team_id, click.user_id, click.entry_id, goal=click.value.get("goal")
+        )
         answer(click, respond, client, capture.saved_message(entry, framework), replace=True)
 
-    def edit_entry(
-        body: dict[str, Any], respond: Respond, client: WebClient, context: dict[str, Any]
-    ) -> None:
-        click = Click(body, context)
-        try:
-            entry = learning.get_entry(click.team_id, click.user_id, click.entry_id)
-            if not entry.is_mine:
-                raise NotYourEntry(entry.id)
-        except LogError as error:
-            answer(click, respond, client, capture.error_message(error))
-            return
+    def edit_entry(click: Click, respond: Respond, client: WebClient) -> None:
+        entry = learning.get_entry(click.team_id, click.user_id, click.entry_id)
+        if not entry.is_mine:
+            raise NotYourEntry(entry.id)
         client.views_open(
             trigger_id=click.trigger_id,
             view=capture.edit_modal(entry, framework, {"home": click.on_home}),
         )
 
-    def delete_entry(
-        body: dict[str, Any], respond: Respond, client: WebClient, context: dict[str, Any]
-    ) -> None:
-        click = Click(body, context)
-        try:
-            removed = learning.delete_entry(click.team_id, click.user_id, click.entry_id)
-        except LogError as error:
-            answer(click, respond, client, capture.error_message(error))
-            return
+    def delete_entry(click: Click, respond: Respond, client: WebClient) -> None:
+        removed = learning.delete_entry(click.team_id, click.user_id, click.entry_id)
         if click.on_home:
             refresh(click, client)
             return
         mine = learning.list_mine(click.team_id, click.user_id)
         note = f"Deleted #{removed.id} from the learning log."
-        answer(
-            click, respond, client, capture.mine_message(mine, framework, note=note), replace=True
-        )
+        message = capture.mine_message(mine, framework, note=note)
+        answer(click, respond, client, message, replace=True)
 
-    def undo_entry(
-        body: dict[str, Any], respond: Respond, client: WebClient, context: dict[str, Any]
-    ) -> None:
-        click = Click(body, context)
-        try:
-            removed = learning.delete_entry(click.team_id, click.user_id, click.entry_id)
-        except LogError as error:
-            answer(click, respond, client, capture.error_message(error), replace=True)
-            return
+    def undo_entry(click: Click, respond: Respond, client: WebClient) -> None:
+        removed = learning.delete_entry(click.team_id, click.user_id, click.entry_id)
         answer(click, respond, client, capture.undone_message(removed), replace=True)
 
-    def complete_action(
-        body: dict[str, Any], respond: Respond, client: WebClient, context: dict[str, Any]
-    ) -> None:
-        click = Click(body, context)
-        try:
-            action = learning.get_entry(click.team_id, click.user_id, click.entry_id)
-        except LogError as error:
-            answer(click, respond, client, capture.error_message(error))
-            return
+    def complete_action(click: Click, respond: Respond, client: WebClient) -> None:
+        action = learning.get_entry(click.team_id, click.user_id, click.entry_id)
         if action.action_status == "done":
-            answer(click, respond, client, capture.notice(f"Action #{action.id} is already done."))
-            return
+            raise ActionAlreadyDone(action.id)
         client.views_open(
             trigger_id=click.trigger_id,
             view=capture.complete_modal(action, framework, {"home": click.on_home}),
         )
 
-    def search_more(
-        body: dict[str, Any], respond: Respond, client: WebClient, context: dict[str, Any]
-    ) -> None:
-        click = Click(body, context)
-        try:
-            page = learning.search(
-                click.team_id,
-                click.user_id,
-                str(click.value.get("q", "")),
-                goal=click.value.get("g"),
-                offset=int(click.value.get("o", 0)),
-            )
-        except LogError as error:
-            answer(click, respond, client, capture.error_message(error))
-            return
+    def search_more(click: Click, respond: Respond, client: WebClient) -> None:
+        page = learning.search(
+            click.team_id,
+            click.user_id,
+            str(click.value.get("q", "")),
+            goal=click.value.get("g"),
+            offset=int(click.value.get("o", 0)),
+        )
         answer(click, respond, client, capture.search_message(page, framework))
 
-    def forget_me(
-        body: dict[str, Any], respond: Respond, client: WebClient, context: dict[str, Any]
-    ) -> None:
-        click = Click(body, context)
+    def forget_me(click: Click, respond: Respond, client: WebClient) -> None:
         deleted = learning.forget_me(click.team_id, click.user_id)
         answer(click, respond, client, capture.forgotten_message(deleted), replace=True)
         refresh(click, client)
 
-    listeners = {
+    handlers: dict[str, Handler] = {
         capture.OPEN_LOG_MODAL: open_log_modal,
         capture.SET_GOAL: set_goal,
         capture.EDIT_ENTRY: edit_entry,
         capture.DELETE_ENTRY: delete_entry,
-        capture.UNDO_ENTRY: undo_entry,
         capture.COMPLETE_ACTION: complete_action,
         capture.SEARCH_MORE: search_more,
         capture.FORGET_ME_CONFIRMED: forget_me,
     }
-    for action_id, listener in listeners.items():
+    for action_id, handle in handlers.items():
         # Some ids carry a suffix (``set_goal:relationships``) to stay unique within a block.
         pattern = re.compile(rf"^{re.escape(action_id)}(:.*)?$")
-        app.action(pattern)(ack=ack_click, lazy=[listener])
+        app.action(pattern)(ack=ack_click, lazy=[on_click(handle)])
+    # Undo replaces its note even when refused: the entry is gone either way.
+    app.action(capture.UNDO_ENTRY)(
+        ack=ack_click, lazy=[on_click(undo_entry, replace_on_refusal=lambda error: True)]
+    )

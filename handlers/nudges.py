@@ -11,51 +11,35 @@ replaces it too, any other is answered beside it.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
-from bot.blocks import capture
 from bot.blocks.nudges import NUDGE_DROP, NUDGE_SNOOZE, dropped_message, snoozed_message
 from bot.errors import ActionAlreadyDone, EntryNotFound, LogError
 from bot.services import Services
-from handlers.actions import Click, answer
+from handlers.actions import Click, ack_click, answer, on_click
 
 
 def register(app: App, services: Services) -> None:
     learning = services.log
 
-    def ack_click(ack: Ack) -> None:
-        ack()
-
-    def refuse(click: Click, respond: Respond, client: WebClient, error: LogError) -> None:
-        stale = isinstance(error, ActionAlreadyDone | EntryNotFound)
-        answer(click, respond, client, capture.error_message(error), replace=stale)
-
-    def still_on_it(
-        body: dict[str, Any], respond: Respond, client: WebClient, context: dict[str, Any]
-    ) -> None:
-        click = Click(body, context)
+    def still_on_it(click: Click, respond: Respond, client: WebClient) -> None:
         delay = timedelta(days=services.settings.get(click.team_id).followup_days)
         until = services.clock() + delay
-        try:
-            action = learning.snooze_action(click.team_id, click.user_id, click.entry_id, until)
-        except LogError as error:
-            refuse(click, respond, client, error)
-            return
+        action = learning.snooze_action(click.team_id, click.user_id, click.entry_id, until)
         answer(click, respond, client, snoozed_message(action, until), replace=True)
 
-    def drop_it(
-        body: dict[str, Any], respond: Respond, client: WebClient, context: dict[str, Any]
-    ) -> None:
-        click = Click(body, context)
-        try:
-            action = learning.drop_action(click.team_id, click.user_id, click.entry_id)
-        except LogError as error:
-            refuse(click, respond, client, error)
-            return
+    def drop_it(click: Click, respond: Respond, client: WebClient) -> None:
+        action = learning.drop_action(click.team_id, click.user_id, click.entry_id)
         answer(click, respond, client, dropped_message(action), replace=True)
 
-    app.action(NUDGE_SNOOZE)(ack=ack_click, lazy=[still_on_it])
-    app.action(NUDGE_DROP)(ack=ack_click, lazy=[drop_it])
+    for action_id, handle in ((NUDGE_SNOOZE, still_on_it), (NUDGE_DROP, drop_it)):
+        app.action(action_id)(
+            ack=ack_click, lazy=[on_click(handle, replace_on_refusal=makes_the_nudge_stale)]
+        )
+
+
+def makes_the_nudge_stale(error: LogError) -> bool:
+    """Already done or gone: the nudge's buttons mean nothing any more, so it is replaced."""
+    return isinstance(error, ActionAlreadyDone | EntryNotFound)
