@@ -96,9 +96,10 @@ def test_a_token_slack_refuses_stops_the_start_with_a_clear_message(tmp_path: Pa
     assert "Traceback" not in stderr
 
 
-def test_run_serves_and_catches_up_a_prompt_missed_an_hour_ago(tmp_path: Path) -> None:
-    """``run`` = web + scheduler in one process; on start it makes a post missed within the
-    grace window (real time here: the process's own clock)."""
+@pytest.mark.parametrize("command", ["run", "scheduler"])
+def test_the_scheduler_catches_up_a_prompt_missed_an_hour_ago(tmp_path: Path, command: str) -> None:
+    """``run`` (web + scheduler) and ``scheduler`` alone: on start, a post missed within the
+    grace window is made (real time here: the process's own clock)."""
     now = datetime.now(UTC) - timedelta(hours=1)
     with SlackStandIn() as standin:
         standin.add_channel("C0NETWORK", "kindness-network")
@@ -121,11 +122,13 @@ def test_run_serves_and_catches_up_a_prompt_missed_an_hour_ago(tmp_path: Path) -
             env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'kindness.db'}"},
         )
         assert setup.returncode == 0, setup.stderr
-        process, port = _start(tmp_path, standin, "run")
+        process, port = _start(tmp_path, standin, command)
         try:
-            _wait_healthy(port, process)
-            deadline = time.monotonic() + 20
+            if command == "run":
+                _wait_healthy(port, process)
+            deadline = time.monotonic() + 30
             while not standin.messages_in("C0NETWORK") and time.monotonic() < deadline:
+                assert process.poll() is None, process.stderr.read() if process.stderr else ""
                 time.sleep(0.05)
             [prompt] = standin.messages_in("C0NETWORK")
             assert "This week" in json.dumps(prompt)
