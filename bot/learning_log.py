@@ -422,6 +422,15 @@ class LearningLog:
                 open_actions=[EntryView.of(e, user_id) for e in actions],
             )
 
+    def count_mine(self, team_id: str, user_id: str) -> int:
+        with self.db.reading() as session:
+            return (
+                session.scalar(
+                    select(func.count()).where(Entry.team_id == team_id, Entry.user_id == user_id)
+                )
+                or 0
+            )
+
     def latest_shared(self, team_id: str, viewer: str | None, *, limit: int = 5) -> list[EntryView]:
         """The network's newest shared entries (network and anonymous)."""
         with self.db.reading() as session:

@@ -155,8 +155,7 @@ def run_nudges(inv: Invocation) -> None:
 
 
 def run_forget_me(inv: Invocation) -> None:
-    count = len(inv.services.log.list_mine(inv.team_id, inv.user_id, limit=10_000).entries)
-    inv.respond(**capture.forget_me_message(count))
+    inv.respond(**capture.forget_me_message(inv.services.log.count_mine(inv.team_id, inv.user_id)))
 
 
 def run_settings(inv: Invocation) -> None:

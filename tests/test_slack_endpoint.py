@@ -116,3 +116,49 @@ def test_slack_server_errors_are_retried(bot: BotUnderTest) -> None:
     bot.slack.event(bot.slack.app_home_opened("UANN"))
     assert [c.status for c in bot.standin.calls_to("views.publish")] == [503, 503, 200]
     assert "First" in json.dumps(bot.standin.home_view("UANN"))
+
+
+def test_the_gunicorn_entry_point_builds_the_app_from_the_environment(
+    tmp_path, monkeypatch
+) -> None:
+    import importlib
+
+    import bot.app
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1-2-3")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "8f742231b10e8888abcd99yyyzzz85a5")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'kindness.db'}")
+    module = importlib.reload(bot.app)
+    statuses = []
+    body = module.wsgi(
+        {"PATH_INFO": "/healthz", "REQUEST_METHOD": "GET"},
+        lambda status, headers: statuses.append(status),
+    )
+    assert statuses == ["200 OK"] and json.loads(b"".join(body)) == {"ok": True}
+    assert module.wsgi is module.wsgi  # built once
+
+
+def test_the_gunicorn_entry_point_refuses_bad_settings_with_the_message(
+    tmp_path, monkeypatch, capsys
+) -> None:
+    import importlib
+
+    import pytest
+
+    import bot.app
+
+    monkeypatch.chdir(tmp_path)
+    for name in (
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "SLACK_APP_TOKEN",
+        "SLACK_CLIENT_ID",
+        "SLACK_CLIENT_SECRET",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    module = importlib.reload(bot.app)
+    with pytest.raises(SystemExit) as stopped:
+        module.wsgi  # noqa: B018
+    assert stopped.value.code == 2
+    assert "no Slack app to talk to yet" in capsys.readouterr().err
