@@ -9,12 +9,12 @@ size of the whole log: every query is a range over the ``(team_id, created_at)``
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, case, distinct, func, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.db import Database
 from bot.goals import Framework
@@ -161,44 +161,64 @@ def weekly_summary(
 
 
 def weekly_figures(db: Database, team_id: str, weeks: list[Week]) -> list[WeekFigures]:
-    """Figures for each of ``weeks`` (consecutive, oldest first) from two range queries."""
+    """Figures for each of ``weeks`` (consecutive, oldest first), counted by the database.
+
+    Three grouped range queries over the ``(team_id, created_at)`` and ``(team_id,
+    completed_at)`` indexes; only the counts travel, however many entries the weeks hold.
+    """
     if not weeks:
         return []
     start, end = weeks[0].start, weeks[-1].end
+
+    def week_number(column: InstrumentedAttribute) -> ColumnElement[int]:
+        return case(*[(column < week.end, n) for n, week in enumerate(weeks)], else_=len(weeks))
+
+    created = week_number(Entry.created_at).label("week")
+    shared_in_range = (
+        Entry.team_id == team_id,
+        Entry.visibility.in_(SHARED),
+        Entry.created_at >= start,
+        Entry.created_at < end,
+    )
     with db.reading() as session:
-        created = session.execute(
-            select(Entry.created_at, Entry.user_id, Entry.goal_key).where(
-                Entry.team_id == team_id,
-                Entry.visibility.in_(SHARED),
-                Entry.created_at >= start,
-                Entry.created_at < end,
-            )
+        per_goal = session.execute(
+            select(created, Entry.goal_key, func.count())
+            .where(*shared_in_range)
+            .group_by(created, Entry.goal_key)
         ).all()
-        completed = session.scalars(
-            select(Entry.completed_at).where(
-                Entry.team_id == team_id,
-                Entry.visibility.in_(SHARED),
-                Entry.action_status == "done",
-                Entry.completed_at >= start,
-                Entry.completed_at < end,
-            )
-        ).all()
-    starts = [week.start for week in weeks]
-    created_in: list[list] = [[] for _ in weeks]
-    completed_in = [0 for _ in weeks]
-    for row in created:
-        created_in[bisect_right(starts, row.created_at) - 1].append(row)
-    for at in completed:
-        completed_in[bisect_right(starts, at) - 1] += 1
+        members = dict(
+            session.execute(
+                select(created, func.count(distinct(Entry.user_id)))
+                .where(*shared_in_range)
+                .group_by(created)
+            ).all()
+        )
+        done = week_number(Entry.completed_at).label("week")
+        completed = dict(
+            session.execute(
+                select(done, func.count())
+                .where(
+                    Entry.team_id == team_id,
+                    Entry.visibility.in_(SHARED),
+                    Entry.action_status == "done",
+                    Entry.completed_at >= start,
+                    Entry.completed_at < end,
+                )
+                .group_by(done)
+            ).all()
+        )
+    by_goal: list[dict[str | None, int]] = [{} for _ in weeks]
+    for number, goal_key, count in per_goal:
+        by_goal[number][goal_key] = count
     return [
         WeekFigures(
             week=week,
-            total=len(rows),
-            participants=len({r.user_id for r in rows}),
-            actions_completed=done,
-            by_goal=dict(Counter(r.goal_key for r in rows)),
+            total=sum(by_goal[n].values()),
+            participants=members.get(n, 0),
+            actions_completed=completed.get(n, 0),
+            by_goal=by_goal[n],
         )
-        for week, rows, done in zip(weeks, created_in, completed_in, strict=True)
+        for n, week in enumerate(weeks)
     ]
 
 
