@@ -44,11 +44,6 @@ class Goal:
     summary: str
     questions: tuple[str, ...]
 
-    @property
-    def label(self) -> str:
-        """``"3. Put relationships at the centre"`` — how a goal is named to members."""
-        return f"{self.number}. {self.title}"
-
 
 @dataclass(frozen=True)
 class Framework:
@@ -71,13 +66,6 @@ class Framework:
     def references(self) -> list[str]:
         """What a member may type for a goal, for "did you mean" answers and usage texts."""
         return [f"g{g.number}" for g in self.goals] + [g.key for g in self.goals]
-
-    def title_of(self, key: str | None) -> str:
-        """The label of a goal key, tolerating keys of an older framework and no goal at all."""
-        if key is None:
-            return "No goal yet"
-        goal = self.get(key)
-        return goal.label if goal else key
 
 
 def default_goals_path() -> str:
