@@ -16,14 +16,22 @@ from bot.config import Config
 log = logging.getLogger(__name__)
 
 
-def is_coordinator(config: Config, client: WebClient, user_id: str) -> bool:
+def is_coordinator(
+    config: Config, client: WebClient, user_id: str, *, within_ack: bool = False
+) -> bool:
+    """``within_ack``: the answer is needed inside Slack's 3 seconds (a modal's submission),
+    so users.info is asked once, with a short timeout and no retries; when Slack cannot say in
+    time the change is refused, and the coordinator can press Save again."""
     if user_id in config.admins:
         return True
+    if within_ack:
+        client = WebClient(
+            token=client.token, base_url=client.base_url, timeout=2, retry_handlers=[]
+        )
     try:
         user = client.users_info(user=user_id)["user"]
-    except SlackApiError as exc:
-        log.warning(
-            "could not check whether %s is an admin: %s", user_id, exc.response.get("error")
-        )
+    except (SlackApiError, OSError) as exc:
+        reason = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+        log.warning("could not check whether %s is an admin: %s", user_id, reason)
         return False
     return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))

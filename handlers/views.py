@@ -199,7 +199,7 @@ def register(app: App, services: Services) -> None:
     ) -> None:
         team_id = context.get("team_id") or body["team"]["id"]
         user_id = body["user"]["id"]
-        if not is_coordinator(services.config, client, user_id):
+        if not is_coordinator(services.config, client, user_id, within_ack=True):
             ack(response_action="update", view=rhythm.refusal_view())
             return
         raw = {key: field(view, key) for key in KNOWN_KEYS}

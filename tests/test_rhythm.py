@@ -495,3 +495,15 @@ def test_kindness_admins_are_coordinators_too(tmp_path, sqlite_db, clock) -> Non
         bot.standin.add_user("UANN", name="ann")
         bot.slack.command("settings", user="UANN")
         assert bot.standin.last("views.open").args["view"]["callback_id"] == "settings_modal"
+
+
+def test_an_admin_check_slack_cannot_answer_in_time_refuses_without_retrying(
+    bot: BotUnderTest,
+) -> None:
+    """The check on submit must fit in Slack's 3 seconds: one try, no retry waits."""
+    bot.standin.add_user("UBOSS", name="boss", is_admin=True)
+    bot.standin.fail_next("users.info", status=503)
+    reply = bot.slack.view_submission("settings_modal", _settings_values(), user="UBOSS")
+    assert "Only the network's coordinators" in json.dumps(reply.json["view"])
+    assert len(bot.standin.calls_to("users.info")) == 1
+    assert bot.services.settings.get(bot.standin.team_id).channel_id is None
