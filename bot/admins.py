@@ -16,12 +16,16 @@ from bot.config import Config
 log = logging.getLogger(__name__)
 
 
+class CoordinatorCheckFailed(Exception):
+    """Slack did not say whether the member is an admin (in time)."""
+
+
 def is_coordinator(
     config: Config, client: WebClient, user_id: str, *, within_ack: bool = False
 ) -> bool:
     """``within_ack``: the answer is needed inside Slack's 3 seconds (a modal's submission),
-    so users.info is asked once, with a short timeout and no retries; when Slack cannot say in
-    time the change is refused, and the coordinator can press Save again."""
+    so users.info is asked once, with a short timeout and no retries, and
+    ``CoordinatorCheckFailed`` is raised when Slack cannot say in time."""
     if user_id in config.admins:
         return True
     if within_ack:
@@ -33,5 +37,7 @@ def is_coordinator(
     except (SlackApiError, OSError) as exc:
         reason = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
         log.warning("could not check whether %s is an admin: %s", user_id, reason)
+        if within_ack:
+            raise CoordinatorCheckFailed(reason) from None
         return False
     return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))

@@ -16,7 +16,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.admins import is_coordinator
+from bot.admins import CoordinatorCheckFailed, is_coordinator
 from bot.blocks import capture, kit, rhythm
 from bot.errors import (
     ActionAlreadyDone,
@@ -33,6 +33,9 @@ from bot.settings import KNOWN_KEYS, SettingsErrors
 from bot.slack_text import from_plain
 from handlers.home import publish_home
 
+ADMIN_CHECK_FAILED = (
+    "Slack did not confirm in time that you are a coordinator; nothing was saved. Press Save again."
+)
 SAVE_FAILED = "Could not save just now — your words are still here. Press the button again."
 
 
@@ -199,7 +202,12 @@ def register(app: App, services: Services) -> None:
     ) -> None:
         team_id = context.get("team_id") or body["team"]["id"]
         user_id = body["user"]["id"]
-        if not is_coordinator(services.config, client, user_id, within_ack=True):
+        try:
+            allowed = is_coordinator(services.config, client, user_id, within_ack=True)
+        except CoordinatorCheckFailed:
+            ack(response_action="errors", errors={"channel": ADMIN_CHECK_FAILED})
+            return
+        if not allowed:
             ack(response_action="update", view=rhythm.refusal_view())
             return
         raw = {key: field(view, key) for key in KNOWN_KEYS}

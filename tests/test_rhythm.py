@@ -504,6 +504,7 @@ def test_an_admin_check_slack_cannot_answer_in_time_refuses_without_retrying(
     bot.standin.add_user("UBOSS", name="boss", is_admin=True)
     bot.standin.fail_next("users.info", status=503)
     reply = bot.slack.view_submission("settings_modal", _settings_values(), user="UBOSS")
-    assert "Only the network's coordinators" in json.dumps(reply.json["view"])
+    assert reply.json["response_action"] == "errors"  # the form stays open, values intact
+    assert "Press Save again" in reply.json["errors"]["channel"]
     assert len(bot.standin.calls_to("users.info")) == 1
     assert bot.services.settings.get(bot.standin.team_id).channel_id is None
