@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
@@ -176,12 +177,20 @@ def _date_or_datetime(value: str) -> date | datetime:
         ) from None
 
 
+class RedactingFormatter(logging.Formatter):
+    """Slack tokens never reach a log, even at DEBUG (where slack_sdk logs response bodies,
+    such as the tokens an OAuth install returns)."""
+
+    TOKEN = re.compile(r"\b(xox[abepr]|xapp)-[A-Za-z0-9-]+")
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self.TOKEN.sub(r"\1-(redacted)", super().format(record))
+
+
 def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
     if level != "DEBUG":
         # Migrations say what they do only when there is something to apply.
         logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
