@@ -19,8 +19,8 @@ from sqlalchemy.orm import InstrumentedAttribute
 from bot.db import Database
 from bot.goals import Framework
 from bot.learning_log import SHARED, EntryView
-from bot.models import KINDS, Entry, Workspace
-from bot.weeks import Week, week_of
+from bot.models import KINDS, Entry
+from bot.weeks import Week
 
 TREND_WEEKS = 8
 # Which entries make the best highlights: a story or reflection says more than a bare action.
@@ -73,15 +73,6 @@ class WeeklySummary:
     def previous_weeks_average(self) -> float:
         earlier = self.trend[:-1]
         return sum(w.total for w in earlier) / len(earlier) if earlier else 0.0
-
-
-def workspace_week(
-    db: Database, team_id: str, moment: datetime, default_timezone: str = "UTC"
-) -> Week:
-    """The week containing ``moment`` in the workspace's own time zone."""
-    with db.reading() as session:
-        tz = session.scalar(select(Workspace.timezone).where(Workspace.team_id == team_id))
-    return week_of(moment, tz or default_timezone)
 
 
 def weekly_summary(

@@ -9,6 +9,7 @@ id is the entry's dedupe key.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,6 +29,7 @@ from bot.errors import (
     UnknownKind,
     UnknownVisibility,
 )
+from bot.learning_log import EntryView
 from bot.services import Services
 from bot.settings import KNOWN_KEYS, SettingsErrors
 from bot.slack_text import from_plain
@@ -111,16 +113,29 @@ def register(app: App, services: Services) -> None:
                 errors.update(refusal(error))
         return submitted, errors
 
-    def submit_log(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict[str, Any]
+    def store_then_answer(
+        ack: Ack, view: dict[str, Any], store: Callable[[dict[str, Any]], EntryView], verb: str
     ) -> None:
+        """Check the fields, store, then turn the modal into a confirmation — or keep it open
+        with the refusal on its field."""
         submitted, errors = entry_fields(view)
         if errors:
             ack(response_action="errors", errors=errors)
             return
-        meta = kit.metadata(view)
         try:
-            saved = learning.add_entry(
+            entry = store(submitted)
+        except LogError as error:
+            ack(response_action="errors", errors=refusal(error))
+            return
+        ack(response_action="update", view=capture.saved_view(entry, framework, verb=verb))
+
+    def submit_log(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict[str, Any]
+    ) -> None:
+        meta = kit.metadata(view)
+
+        def store(submitted: dict[str, Any]) -> EntryView:
+            return learning.add_entry(
                 context.get("team_id") or body["team"]["id"],
                 body["user"]["id"],
                 submitted["text"],
@@ -133,37 +148,25 @@ def register(app: App, services: Services) -> None:
                 permalink=meta.get("permalink"),
                 prompt_id=meta.get("prompt"),
                 dedupe_key=f"view:{view['id']}",
-            )
-        except LogError as error:
-            ack(response_action="errors", errors=refusal(error))
-            return
-        ack(response_action="update", view=capture.saved_view(saved.entry, framework))
+            ).entry
+
+        store_then_answer(ack, view, store, "Saved")
 
     def submit_edit(
         ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict[str, Any]
     ) -> None:
-        submitted, errors = entry_fields(view)
-        if errors:
-            ack(response_action="errors", errors=errors)
-            return
-        meta = kit.metadata(view)
-        try:
-            entry = learning.edit_entry(
+        def store(submitted: dict[str, Any]) -> EntryView:
+            return learning.edit_entry(
                 context.get("team_id") or body["team"]["id"],
                 body["user"]["id"],
-                int(meta.get("entry", 0)),
+                int(kit.metadata(view).get("entry", 0)),
                 text=submitted["text"],
                 kind=submitted["kind"],
                 goal=submitted["goal"],
                 visibility=submitted["visibility"],
             )
-        except LogError as error:
-            ack(response_action="errors", errors=refusal(error))
-            return
-        ack(
-            response_action="update",
-            view=capture.saved_view(entry, framework, verb="Changes saved"),
-        )
+
+        store_then_answer(ack, view, store, "Changes saved")
 
     def submit_complete(
         ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict[str, Any]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.learning_log import LearningLog
-from bot.summary import weekly_figures, weekly_summary, workspace_week
+from bot.summary import weekly_figures, weekly_summary
 from bot.weeks import week_of
 
 T1, T2 = "T0001", "T0002"
@@ -44,7 +44,7 @@ def _fixture_week(learning_log: LearningLog, clock) -> None:
 
 def test_the_weekly_summary_of_a_fixture_week(learning_log: LearningLog, framework, clock) -> None:
     _fixture_week(learning_log, clock)
-    week = workspace_week(learning_log.db, T1, clock.now)
+    week = week_of(clock.now, "UTC")  # the workspace was created with the UTC default
     summary = weekly_summary(learning_log.db, framework, T1, week)
 
     assert week.key == "2026-W48"
