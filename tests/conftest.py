@@ -30,8 +30,8 @@ from bot.learning_log import LearningLog
 from bot.models import Entry
 from bot.services import Services
 from bot.slack_client import make_client
-from bot.slack_standin import SlackDriver, SlackStandIn
 from pgserver import PostgresServer, find_bin_dir
+from sandbox import SlackDriver, SlackStandIn
 
 
 class FakeClock:

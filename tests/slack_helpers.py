@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.models import PostedPrompt
-from bot.slack_standin import InputValue
 from bot.workspaces import ensure_workspace
 from conftest import BotUnderTest
+from sandbox import InputValue
 
 NETWORK_CHANNEL = "CNETWORK"
 

@@ -10,8 +10,8 @@ import pytest
 from bot.blocks import capture, kit
 from bot.goals import Framework, Goal, load_framework
 from bot.learning_log import EntryView, MyLog, SearchPage
-from bot.slack_standin import message_block_errors, view_errors
 from bot.slack_text import from_plain, neutralise, to_plain, truncate
+from sandbox import message_block_errors, view_errors
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 FRAMEWORK = load_framework()

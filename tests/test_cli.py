@@ -149,7 +149,7 @@ def test_settings_set_then_show(tmp_path: Path) -> None:
 
 
 def test_post_prompt_twice_posts_once_and_says_so(tmp_path: Path) -> None:
-    from bot.slack_standin import SlackStandIn
+    from sandbox import SlackStandIn
 
     with SlackStandIn() as standin:
         standin.add_channel("C0123ABC", "kindness-network")

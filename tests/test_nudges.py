@@ -14,8 +14,8 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.slack_client import make_client
-from bot.slack_standin import InputValue
 from conftest import BotUnderTest, FakeClock, message_text
+from sandbox import InputValue
 from schedules import claims
 from schedules.followups import MAX_FOLLOW_UPS
 from schedules.nudges import NudgeReport, send_nudges

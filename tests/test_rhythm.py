@@ -17,8 +17,8 @@ from bot.db import Database
 from bot.models import PostedPrompt
 from bot.services import Services
 from bot.slack_client import make_client
-from bot.slack_standin import message_block_errors
 from conftest import BotUnderTest, FakeClock, message_text
+from sandbox import message_block_errors
 from schedules.digest import post_weekly_digest
 from schedules.prompt import post_weekly_prompt
 from schedules.runner import Rhythm
@@ -424,7 +424,7 @@ def test_a_member_who_is_not_an_admin_cannot_open_settings(bot: BotUnderTest) ->
 
 
 def _settings_values(**overrides: dict) -> dict:
-    from bot.slack_standin import InputValue
+    from sandbox import InputValue
 
     values = {
         "channel": {"channel": InputValue.conversations_select(CHANNEL)},
@@ -466,7 +466,7 @@ def test_an_admin_opens_and_saves_settings(bot: BotUnderTest) -> None:
 
 def test_settings_errors_land_on_their_fields(bot: BotUnderTest) -> None:
     bot.standin.add_user("UBOSS", name="boss", is_owner=True)
-    from bot.slack_standin import InputValue
+    from sandbox import InputValue
 
     values = _settings_values(
         timezone={"timezone": InputValue.plain_text("Mars/Olympus")},

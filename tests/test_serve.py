@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.slack_standin import SlackDriver, SlackStandIn
 from conftest import SIGNING_SECRET
+from sandbox import SlackDriver, SlackStandIn
 
 SCRIPT = str(Path(sys.executable).parent / "kindness-bot")
 

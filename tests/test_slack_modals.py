@@ -6,8 +6,8 @@ import json
 
 from sqlalchemy import text
 
-from bot.slack_standin import InputValue
 from conftest import BotUnderTest, message_text
+from sandbox import InputValue
 from slack_helpers import modal_values
 
 ANN, BEN = "UANN", "UBEN"

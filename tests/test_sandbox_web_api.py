@@ -23,7 +23,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
-from bot.slack_standin import InputValue, SlackDriver, SlackStandIn
+from sandbox import InputValue, SlackDriver, SlackStandIn
 
 SIGNING_SECRET = "standin-signing-secret"
 NO_WAIT = FixedValueRetryIntervalCalculator(0.0)

@@ -1,50 +1,6 @@
-"""A local stand-in for Slack, and a driver that sends the bot signed requests the way Slack does.
+"""Slack's Web API, response URLs and file uploads, served on 127.0.0.1 (`SlackStandIn`).
 
-`SlackStandIn` serves enough of Slack's Web API on 127.0.0.1 for the bot to run against it
-without a workspace: point slack_sdk's `WebClient(base_url=standin.api_url)` at it. It keeps a
-small workspace (users, channels, DMs, messages, reactions, modals, Home tabs, files), answers
-in Slack's response shapes and error names, enforces Block Kit's limits with Slack's wording, and
-records every call so tests can assert what the bot sent. Failures can be injected per method:
-HTTP 429 with `Retry-After`, 5xx, `{"ok": false}` errors, and dropped connections.
-
-`SlackDriver` plays Slack's other half: it posts slash commands, events and interactions to the
-bot's HTTP endpoint, signed with the signing secret (or deliberately not), with `response_url`s
-and `trigger_id`s the stand-in knows.
-
-    with SlackStandIn() as slack:
-        slack.add_user("U1", name="ada")
-        slack.add_channel("C1", "general")
-        client = WebClient(token=slack.bot_token, base_url=slack.api_url)
-        client.chat_postMessage(channel="C1", text="Hello")
-        assert slack.last("chat.postMessage").args["text"] == "Hello"
-
-Standard library only, so the `kindness-bot sandbox` command can use it as well as the tests.
-
-Judgement calls — where Slack's documentation and recorded responses did not settle a detail:
-- Block Kit complaints use the wording of real Slack responses ("must be less than 3001
-  characters", "no more than 50 items allowed", "must be more than 0 characters", "missing
-  required field: text", "unsupported type: x", "must be a valid enum value"), each followed by
-  `[json-pointer:/blocks/…]`. Messages answer `invalid_blocks` with the complaints in both
-  `errors` and `response_metadata.messages` (prefixed "[ERROR] "), as chat.postMessage does;
-  views answer `invalid_arguments` with `response_metadata.messages` only. The wording for a
-  repeated block_id ("duplicate block_id: x") and for a plain_text_input `max_length` over
-  3,000 is a guess, and Slack's extra "failed to match all allowed schemas" lines are left out.
-- The `markdown` block's text is held to 12,000 characters (its documented cumulative limit);
-  every other text object to 3,000 unless a tighter limit applies. Which block types a message
-  (as opposed to a view) may hold is not checked.
-- A `trigger_id` used a second time answers `exchanged_trigger_id` (Slack's documented error,
-  and what Bolt users report) rather than `expired_trigger_id`; one older than 3 seconds answers
-  `expired_trigger_id`; one the stand-in never issued, `invalid_trigger_id`. Only a call that
-  succeeds spends a trigger.
-- An unknown method answers HTTP 200 `{"ok": false, "error": "unknown_method"}`; an injected
-  500/503 carries a JSON body (`internal_error` / `service_unavailable`), not an HTML page.
-- response_url: 200 "ok" on success; a rejected body gets HTTP 400 with the bare error name as
-  text ("invalid_blocks", "no_text", "msg_too_long", "invalid_payload"), as incoming webhooks
-  do; an unknown id 404 "no_service"; a sixth use 404 "used_url" (Slack allows five).
-- The upload URL answers 200 "OK - <bytes>" and takes a raw body or multipart form data.
-- Group DMs (conversations.open with several users) are not modelled and are refused.
-- A user's `tz_label` is the zone's abbreviation ("BST"), not Slack's long name; `tz_offset` is
-  computed from zoneinfo when users.info is called.
+See the package's docstring for what it models and the judgement calls behind it.
 """
 
 from __future__ import annotations
@@ -52,8 +8,6 @@ from __future__ import annotations
 import contextlib
 import email.parser
 import email.policy
-import hashlib
-import hmac
 import itertools
 import json
 import secrets
@@ -62,7 +16,6 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -71,328 +24,11 @@ from types import TracebackType
 from typing import Any
 from zoneinfo import ZoneInfo
 
-# ---------------------------------------------------------------------------------------------
-# Block Kit limits, as Slack documents them
-# ---------------------------------------------------------------------------------------------
-
-MESSAGE_BLOCK_LIMIT = 50
-VIEW_BLOCK_LIMIT = 100
-MESSAGE_TEXT_LIMIT = 40_000
-
-TEXT_LIMIT = 3_000  # any text object, unless a tighter limit below applies
-SECTION_FIELD_LIMIT = 2_000
-SECTION_FIELDS_MAX = 10
-HEADER_TEXT_LIMIT = 150
-CONTEXT_ELEMENTS_MAX = 10
-ACTIONS_ELEMENTS_MAX = 25
-MARKDOWN_BLOCK_LIMIT = 12_000
-INPUT_LABEL_LIMIT = 2_000
-INPUT_HINT_LIMIT = 2_000
-IMAGE_ALT_TEXT_LIMIT = 2_000
-URL_LIMIT = 3_000
-ID_LIMIT = 255  # action_id, block_id, callback_id, external_id
-BUTTON_TEXT_LIMIT = 75
-BUTTON_VALUE_LIMIT = 2_000
-PLACEHOLDER_LIMIT = 150
-OPTION_TEXT_LIMIT = 75
-OPTION_VALUE_LIMIT = 150
-SELECT_OPTIONS_MAX = 100
-RADIO_OPTIONS_MAX = 10
-OVERFLOW_OPTIONS_MAX = 5
-PLAIN_TEXT_INPUT_LIMIT = 3_000  # max_length, min_length, initial_value
-VIEW_TITLE_LIMIT = 24  # title, submit and close
-PRIVATE_METADATA_LIMIT = 3_000
-
-BLOCK_TYPES = frozenset(
-    {
-        "section",
-        "header",
-        "divider",
-        "context",
-        "actions",
-        "input",
-        "image",
-        "rich_text",
-        "markdown",
-    }
+from sandbox.blockkit import (
+    MESSAGE_TEXT_LIMIT,
+    message_block_errors,
+    view_errors,
 )
-
-_SELECTS_WITH_OPTIONS = {"static_select", "multi_static_select"}
-_OPTION_LISTS_MAX = {"radio_buttons": RADIO_OPTIONS_MAX, "checkboxes": RADIO_OPTIONS_MAX}
-_OPTION_LISTS_MAX["overflow"] = OVERFLOW_OPTIONS_MAX
-_ELEMENTS_WITHOUT_OPTIONS = {
-    "button",
-    "datepicker",
-    "datetimepicker",
-    "timepicker",
-    "plain_text_input",
-    "email_text_input",
-    "url_text_input",
-    "number_input",
-    "rich_text_input",
-    "file_input",
-    "image",
-    "users_select",
-    "multi_users_select",
-    "conversations_select",
-    "multi_conversations_select",
-    "channels_select",
-    "multi_channels_select",
-    "external_select",
-    "multi_external_select",
-    "workflow_button",
-}
-ELEMENT_TYPES = frozenset(
-    _ELEMENTS_WITHOUT_OPTIONS | _SELECTS_WITH_OPTIONS | set(_OPTION_LISTS_MAX)
-)
-
-
-class _BlockKitCheck:
-    """Collects Slack-worded complaints about one message or view, each with its JSON pointer."""
-
-    def __init__(self) -> None:
-        self.errors: list[str] = []
-
-    def fail(self, pointer: str, complaint: str) -> None:
-        self.errors.append(f"{complaint} [json-pointer:{pointer}]")
-
-    def chars(self, value: Any, limit: int, pointer: str) -> None:
-        if value is None:
-            return
-        if not isinstance(value, str):
-            self.fail(pointer, "must be a string")
-        elif len(value) > limit:
-            self.fail(pointer, f"must be less than {limit + 1} characters")
-
-    def required(self, obj: dict, key: str, pointer: str) -> Any:
-        if obj.get(key) is None:
-            self.fail(pointer, f"missing required field: {key}")
-        return obj.get(key)
-
-    def items(self, value: Any, limit: int, pointer: str, *, minimum: int = 0) -> list:
-        if not isinstance(value, list):
-            self.fail(pointer, "must be an array")
-            return []
-        if len(value) > limit:
-            self.fail(pointer, f"no more than {limit} items allowed")
-        if len(value) < minimum:
-            self.fail(pointer, f"must provide at least {minimum} items")
-        return value
-
-    def text(self, obj: Any, pointer: str, limit: int = TEXT_LIMIT, *, plain: bool = False) -> None:
-        """A text object: `{"type": "plain_text" | "mrkdwn", "text": "…"}`, non-empty."""
-        if obj is None:
-            return
-        if not isinstance(obj, dict):
-            self.fail(pointer, "must be an object")
-            return
-        kind = obj.get("type")
-        if kind is None:
-            self.fail(pointer, "missing required field: type")
-        elif kind not in (("plain_text",) if plain else ("plain_text", "mrkdwn")):
-            self.fail(f"{pointer}/type", "must be a valid enum value")
-        value = obj.get("text")
-        if value is None:
-            self.fail(pointer, "missing required field: text")
-        elif not isinstance(value, str):
-            self.fail(f"{pointer}/text", "must be a string")
-        elif not value:
-            self.fail(f"{pointer}/text", "must be more than 0 characters")
-        else:
-            self.chars(value, limit, f"{pointer}/text")
-
-    # -- blocks ---------------------------------------------------------------------------
-
-    def blocks(self, blocks: Any, pointer: str, limit: int) -> None:
-        block_ids: set[str] = set()
-        for index, block in enumerate(self.items(blocks, limit, pointer)):
-            at = f"{pointer}/{index}"
-            if not isinstance(block, dict):
-                self.fail(at, "must be an object")
-                continue
-            block_id = block.get("block_id")
-            if block_id is not None:
-                self.chars(block_id, ID_LIMIT, f"{at}/block_id")
-                if block_id in block_ids:
-                    self.fail(f"{at}/block_id", f"duplicate block_id: {block_id}")
-                block_ids.add(block_id)
-            kind = block.get("type")
-            if kind is None:
-                self.fail(at, "missing required field: type")
-            elif kind not in BLOCK_TYPES:
-                self.fail(f"{at}/type", f"unsupported type: {kind}")
-            else:
-                getattr(self, f"_{kind}_block")(block, at)
-
-    def _section_block(self, block: dict, at: str) -> None:
-        if block.get("text") is None and block.get("fields") is None:
-            self.fail(at, "must define either `text` or `fields`")
-        self.text(block.get("text"), f"{at}/text")
-        if block.get("fields") is not None:
-            fields = self.items(block["fields"], SECTION_FIELDS_MAX, f"{at}/fields", minimum=1)
-            for index, item in enumerate(fields):
-                self.text(item, f"{at}/fields/{index}", SECTION_FIELD_LIMIT)
-        if block.get("accessory") is not None:
-            self.element(block["accessory"], f"{at}/accessory")
-
-    def _header_block(self, block: dict, at: str) -> None:
-        text = self.required(block, "text", at)
-        self.text(text, f"{at}/text", HEADER_TEXT_LIMIT, plain=True)
-
-    def _divider_block(self, block: dict, at: str) -> None:
-        pass
-
-    def _context_block(self, block: dict, at: str) -> None:
-        elements = self.required(block, "elements", at)
-        if elements is None:
-            return
-        for index, item in enumerate(
-            self.items(elements, CONTEXT_ELEMENTS_MAX, f"{at}/elements", minimum=1)
-        ):
-            if isinstance(item, dict) and item.get("type") == "image":
-                self.element(item, f"{at}/elements/{index}")
-            else:
-                self.text(item, f"{at}/elements/{index}")
-
-    def _actions_block(self, block: dict, at: str) -> None:
-        elements = self.required(block, "elements", at)
-        if elements is None:
-            return
-        for index, item in enumerate(
-            self.items(elements, ACTIONS_ELEMENTS_MAX, f"{at}/elements", minimum=1)
-        ):
-            self.element(item, f"{at}/elements/{index}")
-
-    def _input_block(self, block: dict, at: str) -> None:
-        label = self.required(block, "label", at)
-        self.text(label, f"{at}/label", INPUT_LABEL_LIMIT, plain=True)
-        self.text(block.get("hint"), f"{at}/hint", INPUT_HINT_LIMIT, plain=True)
-        element = self.required(block, "element", at)
-        if element is not None:
-            self.element(element, f"{at}/element")
-
-    def _image_block(self, block: dict, at: str) -> None:
-        self.element(block, at)
-        self.text(block.get("title"), f"{at}/title", INPUT_LABEL_LIMIT, plain=True)
-
-    def _rich_text_block(self, block: dict, at: str) -> None:
-        elements = self.required(block, "elements", at)
-        if elements is not None and not isinstance(elements, list):
-            self.fail(f"{at}/elements", "must be an array")
-
-    def _markdown_block(self, block: dict, at: str) -> None:
-        text = self.required(block, "text", at)
-        if isinstance(text, str) and not text:
-            self.fail(f"{at}/text", "must be more than 0 characters")
-        self.chars(text, MARKDOWN_BLOCK_LIMIT, f"{at}/text")
-
-    # -- elements -------------------------------------------------------------------------
-
-    def element(self, element: Any, at: str) -> None:
-        if not isinstance(element, dict):
-            self.fail(at, "must be an object")
-            return
-        kind = element.get("type")
-        if kind is None:
-            self.fail(at, "missing required field: type")
-            return
-        if kind not in ELEMENT_TYPES:
-            self.fail(f"{at}/type", f"unsupported type: {kind}")
-            return
-        self.chars(element.get("action_id"), ID_LIMIT, f"{at}/action_id")
-        self.text(element.get("placeholder"), f"{at}/placeholder", PLACEHOLDER_LIMIT, plain=True)
-        if kind == "button":
-            self.text(
-                self.required(element, "text", at), f"{at}/text", BUTTON_TEXT_LIMIT, plain=True
-            )
-            self.chars(element.get("value"), BUTTON_VALUE_LIMIT, f"{at}/value")
-            self.chars(element.get("url"), URL_LIMIT, f"{at}/url")
-            if element.get("style") not in (None, "primary", "danger"):
-                self.fail(f"{at}/style", "must be a valid enum value")
-        elif kind == "image":
-            if element.get("image_url") is None and element.get("slack_file") is None:
-                self.fail(at, "missing required field: image_url")
-            self.chars(element.get("image_url"), URL_LIMIT, f"{at}/image_url")
-            self.chars(
-                self.required(element, "alt_text", at), IMAGE_ALT_TEXT_LIMIT, f"{at}/alt_text"
-            )
-        elif kind == "plain_text_input":
-            for key in ("initial_value", "max_length", "min_length"):
-                self._text_input_limit(element.get(key), f"{at}/{key}")
-        elif kind in _SELECTS_WITH_OPTIONS:
-            if element.get("options") is None and element.get("option_groups") is None:
-                self.fail(at, "must define either `options` or `option_groups`")
-            self._options(element.get("options"), SELECT_OPTIONS_MAX, f"{at}/options", plain=True)
-            groups = element.get("option_groups")
-            if groups is not None:
-                for index, group in enumerate(
-                    self.items(groups, SELECT_OPTIONS_MAX, f"{at}/option_groups", minimum=1)
-                ):
-                    group_at = f"{at}/option_groups/{index}"
-                    if isinstance(group, dict):
-                        self.text(group.get("label"), f"{group_at}/label", OPTION_TEXT_LIMIT)
-                        options = group.get("options")
-                        self._options(
-                            options, SELECT_OPTIONS_MAX, f"{group_at}/options", plain=True
-                        )
-        elif kind in _OPTION_LISTS_MAX:
-            options = self.required(element, "options", at)
-            self._options(options, _OPTION_LISTS_MAX[kind], f"{at}/options", plain=False)
-
-    def _text_input_limit(self, value: Any, pointer: str) -> None:
-        if isinstance(value, int) and value > PLAIN_TEXT_INPUT_LIMIT:
-            self.fail(pointer, f"must be less than {PLAIN_TEXT_INPUT_LIMIT + 1}")
-        elif isinstance(value, str):
-            self.chars(value, PLAIN_TEXT_INPUT_LIMIT, pointer)
-
-    def _options(self, options: Any, limit: int, pointer: str, *, plain: bool) -> None:
-        if options is None:
-            return
-        for index, option in enumerate(self.items(options, limit, pointer, minimum=1)):
-            at = f"{pointer}/{index}"
-            if not isinstance(option, dict):
-                self.fail(at, "must be an object")
-                continue
-            self.text(
-                self.required(option, "text", at), f"{at}/text", OPTION_TEXT_LIMIT, plain=plain
-            )
-            self.chars(self.required(option, "value", at), OPTION_VALUE_LIMIT, f"{at}/value")
-            self.text(option.get("description"), f"{at}/description", OPTION_TEXT_LIMIT)
-
-
-def message_block_errors(blocks: Any, pointer: str = "/blocks") -> list[str]:
-    """Slack's complaints about a message's blocks (empty when Slack would accept them)."""
-    check = _BlockKitCheck()
-    check.blocks(blocks, pointer, MESSAGE_BLOCK_LIMIT)
-    return check.errors
-
-
-def view_errors(view: Any) -> list[str]:
-    """Slack's complaints about a modal or Home tab view (empty when Slack would accept it)."""
-    check = _BlockKitCheck()
-    if not isinstance(view, dict):
-        check.fail("/view", "must be an object")
-        return check.errors
-    kind = view.get("type")
-    if kind not in ("modal", "home"):
-        check.fail("/view/type", "must be a valid enum value")
-    if kind == "modal":
-        check.text(
-            check.required(view, "title", "/view"), "/view/title", VIEW_TITLE_LIMIT, plain=True
-        )
-        for key in ("submit", "close"):
-            check.text(view.get(key), f"/view/{key}", VIEW_TITLE_LIMIT, plain=True)
-    check.chars(view.get("private_metadata"), PRIVATE_METADATA_LIMIT, "/view/private_metadata")
-    check.chars(view.get("callback_id"), ID_LIMIT, "/view/callback_id")
-    check.chars(view.get("external_id"), ID_LIMIT, "/view/external_id")
-    blocks = check.required(view, "blocks", "/view")
-    if blocks is not None:
-        check.blocks(blocks, "/view/blocks", VIEW_BLOCK_LIMIT)
-        has_input = any(isinstance(b, dict) and b.get("type") == "input" for b in blocks or [])
-        if kind == "modal" and has_input and view.get("submit") is None:
-            check.fail("/view/submit", "must define `submit` to use an `input` block in modals")
-    return check.errors
-
 
 # ---------------------------------------------------------------------------------------------
 # What the stand-in records
@@ -1000,7 +636,7 @@ class SlackStandIn:
         if args.get("user") not in self._users:
             raise _ApiError("user_not_in_channel")
         _check_message(args)
-        ts = self._next_ts()
+        ts = self.next_ts()
         self._ephemerals.append(
             {
                 "channel": channel,
@@ -1022,7 +658,7 @@ class SlackStandIn:
         for key in ("text", "blocks", "attachments"):
             if key in args:
                 message[key] = self._with_block_ids(args[key]) if key == "blocks" else args[key]
-        message["edited"] = {"user": self.bot_user_id, "ts": self._next_ts()}
+        message["edited"] = {"user": self.bot_user_id, "ts": self.next_ts()}
         shown = _copy(message)
         return {
             "channel": channel,
@@ -1080,7 +716,7 @@ class SlackStandIn:
             "app_id": self.app_id,
             "team": self.team_id,
             "text": args.get("text", ""),
-            "ts": self._next_ts(),
+            "ts": self.next_ts(),
         }
         if args.get("blocks") is not None:
             message["blocks"] = self._with_block_ids(args["blocks"])
@@ -1096,7 +732,7 @@ class SlackStandIn:
                 block["block_id"] = secrets.token_urlsafe(4)[:5]
         return stored
 
-    def _next_ts(self) -> str:
+    def next_ts(self) -> str:
         """A message ts, strictly increasing like Slack's ("1700000000.000100")."""
         with self._lock:
             micros = max(int(time.time() * 1_000_000), self._last_ts_micros + 1)
@@ -1262,11 +898,11 @@ class SlackStandIn:
             depth += 1
         return depth
 
-    def _home_view_by_id(self, view_id: str) -> dict | None:
+    def home_view_by_id(self, view_id: str) -> dict | None:
         with self._lock:
             return _copy(next((v for v in self._home_views.values() if v["id"] == view_id), None))
 
-    def _close_view(self, view_id: str, *, all_of_stack: bool = False) -> None:
+    def close_view(self, view_id: str, *, all_of_stack: bool = False) -> None:
         """A modal closes: just this one, or (response_action "clear") its whole stack."""
         with self._lock:
             view = self._views.pop(view_id, None)
@@ -1275,7 +911,7 @@ class SlackStandIn:
                 for other in [v for v in self._views.values() if v["root_view_id"] == root]:
                     self._views.pop(other["id"], None)
 
-    def _replace_view(self, view_id: str, view: dict) -> None:
+    def replace_view(self, view_id: str, view: dict) -> None:
         """A view_submission answered with response_action "update"."""
         with self._lock:
             current = self._views.get(view_id)
@@ -1420,20 +1056,20 @@ class SlackStandIn:
                 "text": payload.get("text"),
                 "blocks": payload.get("blocks"),
                 "thread_ts": payload.get("thread_ts"),
-                "ts": self._next_ts(),
+                "ts": self.next_ts(),
                 "via": "response_url",
             }
         )
 
     # -- used by SlackDriver ----------------------------------------------------------------
 
-    def _ensure_user(self, user_id: str, name: str | None) -> dict:
+    def ensure_user(self, user_id: str, name: str | None) -> dict:
         with self._lock:
             if user_id not in self._users:
                 self.add_user(user_id, name=name or user_id.lower())
             return self._users[user_id]
 
-    def _ensure_channel(self, channel_id: str) -> dict:
+    def ensure_channel(self, channel_id: str) -> dict:
         """A channel Slack sent a request from exists; one the stand-in did not know is added
         as a public channel the bot was never invited to."""
         with self._lock:
@@ -1449,22 +1085,22 @@ class SlackStandIn:
                     self.add_channel(channel_id, channel_id.lower(), bot_is_member=False)
             return self._channels[channel_id]
 
-    def _dm_with(self, user_id: str) -> str:
+    def dm_with(self, user_id: str) -> str:
         with self._lock:
             return self._open_dm(user_id)
 
-    def _channel_of(self, ts: str) -> str | None:
+    def channel_of(self, ts: str) -> str | None:
         with self._lock:
             for channel, messages in self._messages.items():
                 if any(m["ts"] == ts for m in messages):
                     return channel
         return None
 
-    def _record_member_message(self, channel: str, message: dict) -> None:
+    def record_member_message(self, channel: str, message: dict) -> None:
         with self._lock:
             self._messages.setdefault(channel, []).append(_copy(message))
 
-    def _edit_member_message(self, channel: str, ts: str, text: str, edited_ts: str) -> dict | None:
+    def edit_member_message(self, channel: str, ts: str, text: str, edited_ts: str) -> dict | None:
         """Returns the message as it was before the edit (None if the stand-in never saw it)."""
         with self._lock:
             for message in self._messages.get(channel, []):
@@ -1474,7 +1110,7 @@ class SlackStandIn:
                     return before
         return None
 
-    def _delete_member_message(self, channel: str, ts: str) -> dict | None:
+    def delete_member_message(self, channel: str, ts: str) -> dict | None:
         with self._lock:
             for message in self._messages.get(channel, []):
                 if message["ts"] == ts:
@@ -1552,536 +1188,3 @@ def _flag(value: Any) -> bool:
 
 def _copy(value: Any) -> Any:
     return json.loads(json.dumps(value)) if value is not None else None
-
-
-# ---------------------------------------------------------------------------------------------
-# The driver: Slack's requests to the bot
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Reply:
-    """The bot's HTTP answer to one request; `response_url`/`trigger_id` are the ones sent."""
-
-    status: int
-    body: str
-    headers: dict[str, str] = field(default_factory=dict)
-    response_url: str | None = None
-    trigger_id: str | None = None
-
-    @property
-    def json(self) -> Any:
-        return json.loads(self.body) if self.body.strip() else None
-
-
-class InputValue:
-    """`view.state.values` entries as Slack sends them, one builder per kind of input.
-
-    `SlackDriver.view_submission` takes `values` shaped block_id → action_id → one of these:
-        {"entry": {"text": InputValue.plain_text("I learned…")},
-         "goal": {"choice": InputValue.static_select("listening", "Listening")}}
-    """
-
-    @staticmethod
-    def plain_text(value: str | None) -> dict:
-        return {"type": "plain_text_input", "value": value}
-
-    @staticmethod
-    def static_select(value: str | None, text: str | None = None) -> dict:
-        return {"type": "static_select", "selected_option": _option(value, text)}
-
-    @staticmethod
-    def radio_buttons(value: str | None, text: str | None = None) -> dict:
-        return {"type": "radio_buttons", "selected_option": _option(value, text)}
-
-    @staticmethod
-    def timepicker(time_of_day: str | None, timezone: str | None = None) -> dict:
-        """`time_of_day` as "HH:mm"."""
-        value: dict[str, Any] = {"type": "timepicker", "selected_time": time_of_day}
-        if timezone is not None:
-            value["timezone"] = timezone
-        return value
-
-    @staticmethod
-    def datepicker(date: str | None) -> dict:
-        """`date` as "YYYY-MM-DD"."""
-        return {"type": "datepicker", "selected_date": date}
-
-    @staticmethod
-    def conversations_select(conversation: str | None) -> dict:
-        return {"type": "conversations_select", "selected_conversation": conversation}
-
-
-def _option(value: str | None, text: str | None) -> dict | None:
-    if value is None:
-        return None
-    return {"text": {"type": "plain_text", "text": text or value, "emoji": True}, "value": value}
-
-
-class SlackDriver:
-    """Sends the bot's HTTP endpoint what Slack would, signed with the signing secret.
-
-    Every sending method takes `timestamp` (seconds; default now), `signature` (sent instead of
-    the right one) and `unsigned=True` (no signature headers at all), to test the bot's checks.
-    Slack only sends requests from people and channels that exist, so the driver adds an
-    unknown user to the stand-in first, and an unknown channel as a public channel the bot is
-    not a member of (as when someone runs a slash command where the bot was never invited).
-    """
-
-    verification_token = "standin-verification-token"  # Slack's deprecated `token` field
-
-    def __init__(
-        self,
-        app_url: str,
-        signing_secret: str,
-        standin: SlackStandIn,
-        team_id: str | None = None,
-    ) -> None:
-        self.app_url = app_url
-        self.signing_secret = signing_secret
-        self.standin = standin
-        self.team_id = team_id or standin.team_id
-
-    # -- slash commands ---------------------------------------------------------------------
-
-    def command(
-        self,
-        text: str,
-        *,
-        user: str = "U1",
-        channel: str = "C1",
-        command: str = "/kindness",
-        user_name: str | None = None,
-        timestamp: float | None = None,
-        signature: str | None = None,
-        unsigned: bool = False,
-    ) -> Reply:
-        member = self.standin._ensure_user(user, user_name)
-        place = self.standin._ensure_channel(channel)
-        response_url = self.standin.new_response_url(channel=channel, user=user)
-        trigger_id = self.standin.new_trigger_id()
-        form = {
-            "token": self.verification_token,
-            "team_id": self.team_id,
-            "team_domain": self.standin.team_domain,
-            "channel_id": channel,
-            "channel_name": "directmessage" if place.get("is_im") else place.get("name", ""),
-            "user_id": user,
-            "user_name": user_name or member["name"],
-            "command": command,
-            "text": text,
-            "api_app_id": self.standin.app_id,
-            "is_enterprise_install": "false",
-            "response_url": response_url,
-            "trigger_id": trigger_id,
-        }
-        reply = self._post(
-            urllib.parse.urlencode(form).encode(),
-            "application/x-www-form-urlencoded",
-            timestamp=timestamp,
-            signature=signature,
-            unsigned=unsigned,
-        )
-        reply.response_url, reply.trigger_id = response_url, trigger_id
-        return reply
-
-    # -- events -----------------------------------------------------------------------------
-
-    def event(
-        self,
-        event: dict,
-        *,
-        event_id: str | None = None,
-        retry_num: int | None = None,
-        retry_reason: str = "http_timeout",
-        timestamp: float | None = None,
-        signature: str | None = None,
-        unsigned: bool = False,
-    ) -> Reply:
-        """Deliver an event (build one with `message`, `app_home_opened`…) in its envelope.
-
-        `retry_num` marks a redelivery the way Slack does (same `event_id` to match).
-        """
-        envelope = {
-            "token": self.verification_token,
-            "team_id": self.team_id,
-            "context_team_id": self.team_id,
-            "context_enterprise_id": None,
-            "api_app_id": self.standin.app_id,
-            "event": event,
-            "type": "event_callback",
-            "event_id": event_id or "Ev" + secrets.token_hex(5).upper(),
-            "event_time": int(time.time()),
-            "authorizations": [
-                {
-                    "enterprise_id": None,
-                    "team_id": self.team_id,
-                    "user_id": self.standin.bot_user_id,
-                    "is_bot": True,
-                    "is_enterprise_install": False,
-                }
-            ],
-            "is_ext_shared_channel": False,
-            "event_context": "4-" + secrets.token_urlsafe(24),
-        }
-        headers = {}
-        if retry_num is not None:
-            headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
-        return self._post(
-            json.dumps(envelope).encode(),
-            "application/json",
-            headers=headers,
-            timestamp=timestamp,
-            signature=signature,
-            unsigned=unsigned,
-        )
-
-    def message(
-        self,
-        text: str,
-        *,
-        user: str,
-        channel: str,
-        ts: str | None = None,
-        thread_ts: str | None = None,
-    ) -> dict:
-        """A member's `message` event (not sent: pass it to `event`). The stand-in keeps the
-        message, so the bot can react to it, link to it or reply in its thread."""
-        self.standin._ensure_user(user, None)
-        place = self.standin._ensure_channel(channel)
-        ts = ts or self.standin._next_ts()
-        message = {
-            "type": "message",
-            "client_msg_id": str(uuid.uuid4()),
-            "text": text,
-            "user": user,
-            "ts": ts,
-            "team": self.team_id,
-            "blocks": [_rich_text(text)],
-        }
-        if thread_ts is not None:
-            message["thread_ts"] = thread_ts
-        self.standin._record_member_message(channel, message)
-        return {**message, "channel": channel, "event_ts": ts, "channel_type": _kind(place)}
-
-    def message_changed(self, text: str, *, user: str, channel: str, ts: str) -> dict:
-        """The event Slack sends when a member edits their message `ts` to `text`."""
-        event_ts = self.standin._next_ts()
-        before = self.standin._edit_member_message(channel, ts, text, event_ts)
-        before = before or {"type": "message", "user": user, "text": "", "ts": ts}
-        after = {**before, "text": text, "edited": {"user": user, "ts": event_ts}}
-        after["blocks"] = [_rich_text(text)]
-        return {
-            "type": "message",
-            "subtype": "message_changed",
-            "hidden": True,
-            "message": after,
-            "previous_message": before,
-            "channel": channel,
-            "ts": event_ts,
-            "event_ts": event_ts,
-            "channel_type": _kind(self.standin._ensure_channel(channel)),
-        }
-
-    def message_deleted(self, *, channel: str, ts: str) -> dict:
-        """The event Slack sends when the message `ts` is deleted."""
-        event_ts = self.standin._next_ts()
-        before = self.standin._delete_member_message(channel, ts)
-        event = {
-            "type": "message",
-            "subtype": "message_deleted",
-            "hidden": True,
-            "deleted_ts": ts,
-            "channel": channel,
-            "ts": event_ts,
-            "event_ts": event_ts,
-            "channel_type": _kind(self.standin._ensure_channel(channel)),
-        }
-        if before is not None:
-            event["previous_message"] = before
-        return event
-
-    def app_home_opened(self, user: str) -> dict:
-        """The event Slack sends when a member opens the bot's Home tab."""
-        self.standin._ensure_user(user, None)
-        event = {
-            "type": "app_home_opened",
-            "user": user,
-            "channel": self.standin._dm_with(user),
-            "tab": "home",
-            "event_ts": self.standin._next_ts(),
-        }
-        home = self.standin.home_view(user)
-        if home is not None:
-            event["view"] = home
-        return event
-
-    # -- interactions -----------------------------------------------------------------------
-
-    def block_action(
-        self,
-        action_id: str,
-        value: str | None = None,
-        *,
-        user: str = "U1",
-        channel: str | None = None,
-        message: dict | None = None,
-        view: dict | str | None = None,
-        container: dict | None = None,
-        response_url: bool = True,
-        block_id: str | None = None,
-        action_type: str = "button",
-        selected_option: dict | None = None,
-        timestamp: float | None = None,
-        signature: str | None = None,
-        unsigned: bool = False,
-    ) -> Reply:
-        """A click (or selection) on an element in a message (`message`, e.g. one from
-        `standin.messages_in`) or a view (`view`, a dict or a view id the stand-in knows).
-        The block_id is looked up from the element with `action_id` when not given.
-        """
-        if isinstance(view, str):
-            view = self.standin.view(view) or self.standin._home_view_by_id(view)
-            if view is None:
-                raise ValueError("the stand-in knows no view with that id")
-        if message is not None and channel is None:
-            channel = self.standin._channel_of(message["ts"])
-        member = self.standin._ensure_user(user, None)
-        place = self.standin._ensure_channel(channel) if channel else None
-        blocks = (message or view or {}).get("blocks", [])
-        found_block_id, element = _find_element(blocks, action_id)
-        action: dict[str, Any] = {
-            "type": action_type,
-            "action_id": action_id,
-            "block_id": block_id or found_block_id or secrets.token_urlsafe(4)[:5],
-            "action_ts": f"{time.time():.6f}",
-        }
-        if element is not None and "text" in element:
-            action["text"] = element["text"]
-        if value is not None:
-            action["value"] = value
-        if selected_option is not None:
-            action["selected_option"] = selected_option
-        trigger_id = self.standin.new_trigger_id(view_id=view["id"] if view else None)
-        payload: dict[str, Any] = {
-            "type": "block_actions",
-            "user": _user_field(member, self.team_id),
-            "api_app_id": self.standin.app_id,
-            "token": self.verification_token,
-            "container": container or _container(channel, message, view),
-            "trigger_id": trigger_id,
-            "team": {"id": self.team_id, "domain": self.standin.team_domain},
-            "enterprise": None,
-            "is_enterprise_install": False,
-            "actions": [action],
-        }
-        if channel is not None:
-            payload["channel"] = {"id": channel, "name": (place or {}).get("name", "")}
-        if message is not None:
-            payload["message"] = message
-            payload["state"] = {"values": {}}
-        if view is not None:
-            payload["view"] = view
-        url = None
-        if response_url and view is None:
-            message_ts = message["ts"] if message is not None else None
-            url = self.standin.new_response_url(channel=channel, user=user, message_ts=message_ts)
-            payload["response_url"] = url
-        reply = self._post_payload(payload, timestamp, signature, unsigned)
-        reply.response_url, reply.trigger_id = url, trigger_id
-        return reply
-
-    def view_submission(
-        self,
-        callback_id: str,
-        values: dict[str, dict[str, dict]],
-        *,
-        user: str = "U1",
-        private_metadata: str | None = None,
-        view_id: str | None = None,
-        hash: str | None = None,
-        timestamp: float | None = None,
-        signature: str | None = None,
-        unsigned: bool = False,
-    ) -> Reply:
-        """A modal's Submit. `values` maps block_id → action_id → an `InputValue` builder's
-        dict. With the `view_id` of a modal the stand-in opened, the payload carries that view
-        (its blocks, title, private_metadata), and the bot's answer is applied to it: no
-        `response_action` closes it, "update" replaces it, "clear" closes its stack, "errors"
-        and "push" leave it open.
-        """
-        member = self.standin._ensure_user(user, None)
-        opened = self.standin.view(view_id) if view_id else None
-        view: dict[str, Any] = opened or {
-            "id": view_id or f"V{secrets.token_hex(5).upper()}",
-            "team_id": self.team_id,
-            "type": "modal",
-            "title": {"type": "plain_text", "text": "Kindness"},
-            "blocks": [],
-            "private_metadata": "",
-            "hash": f"{int(time.time())}.{secrets.token_hex(4)}",
-            "app_id": self.standin.app_id,
-            "bot_id": self.standin.bot_id,
-        }
-        view.update(callback_id=callback_id, state={"values": values})
-        if private_metadata is not None:
-            view["private_metadata"] = private_metadata
-        if hash is not None:
-            view["hash"] = hash
-        payload = {
-            "type": "view_submission",
-            "team": {"id": self.team_id, "domain": self.standin.team_domain},
-            "user": _user_field(member, self.team_id),
-            "api_app_id": self.standin.app_id,
-            "token": self.verification_token,
-            "trigger_id": self.standin.new_trigger_id(view_id=view["id"]),
-            "view": view,
-            "response_urls": [],
-            "is_enterprise_install": False,
-            "enterprise": None,
-        }
-        reply = self._post_payload(payload, timestamp, signature, unsigned)
-        reply.trigger_id = payload["trigger_id"]
-        if opened is not None and reply.status == 200:
-            self._apply_view_answer(view["id"], reply)
-        return reply
-
-    def _apply_view_answer(self, view_id: str, reply: Reply) -> None:
-        try:
-            answer = reply.json or {}
-        except ValueError:
-            answer = {}
-        action = answer.get("response_action") if isinstance(answer, dict) else None
-        if action == "update" and isinstance(answer.get("view"), dict):
-            self.standin._replace_view(view_id, answer["view"])
-        elif action == "clear":
-            self.standin._close_view(view_id, all_of_stack=True)
-        elif action not in ("errors", "push"):
-            self.standin._close_view(view_id)
-
-    def message_action(
-        self,
-        callback_id: str,
-        message: dict,
-        *,
-        user: str = "U1",
-        channel: str = "C1",
-        timestamp: float | None = None,
-        signature: str | None = None,
-        unsigned: bool = False,
-    ) -> Reply:
-        """A message shortcut run on `message` (e.g. one from `standin.messages_in`)."""
-        member = self.standin._ensure_user(user, None)
-        place = self.standin._ensure_channel(channel)
-        response_url = self.standin.new_response_url(
-            channel=channel, user=user, message_ts=message.get("ts")
-        )
-        trigger_id = self.standin.new_trigger_id()
-        payload = {
-            "type": "message_action",
-            "token": self.verification_token,
-            "action_ts": f"{time.time():.6f}",
-            "team": {"id": self.team_id, "domain": self.standin.team_domain},
-            "user": _user_field(member, self.team_id),
-            "channel": {"id": channel, "name": place.get("name", "directmessage")},
-            "is_enterprise_install": False,
-            "enterprise": None,
-            "callback_id": callback_id,
-            "trigger_id": trigger_id,
-            "response_url": response_url,
-            "message_ts": message.get("ts"),
-            "message": message,
-        }
-        reply = self._post_payload(payload, timestamp, signature, unsigned)
-        reply.response_url, reply.trigger_id = response_url, trigger_id
-        return reply
-
-    # -- signing and sending ----------------------------------------------------------------
-
-    def signature_for(self, body: bytes, timestamp: str) -> str:
-        """Slack's v0 signature: HMAC-SHA256 of "v0:{timestamp}:{body}" with the secret."""
-        base = b"v0:" + timestamp.encode() + b":" + body
-        digest = hmac.new(self.signing_secret.encode(), base, hashlib.sha256).hexdigest()
-        return f"v0={digest}"
-
-    def _post_payload(
-        self, payload: dict, timestamp: float | None, signature: str | None, unsigned: bool
-    ) -> Reply:
-        body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
-        return self._post(
-            body,
-            "application/x-www-form-urlencoded",
-            timestamp=timestamp,
-            signature=signature,
-            unsigned=unsigned,
-        )
-
-    def _post(
-        self,
-        body: bytes,
-        content_type: str,
-        *,
-        headers: dict[str, str] | None = None,
-        timestamp: float | None = None,
-        signature: str | None = None,
-        unsigned: bool = False,
-    ) -> Reply:
-        sent = {"Content-Type": content_type, **(headers or {})}
-        if not unsigned:
-            stamp = str(int(timestamp if timestamp is not None else time.time()))
-            sent["X-Slack-Request-Timestamp"] = stamp
-            sent["X-Slack-Signature"] = signature or self.signature_for(body, stamp)
-        request = urllib.request.Request(self.app_url, data=body, headers=sent, method="POST")
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                text = response.read().decode("utf-8")
-                return Reply(response.status, text, dict(response.headers.items()))
-        except urllib.error.HTTPError as error:
-            text = error.read().decode("utf-8")
-            return Reply(error.code, text, dict(error.headers.items()))
-
-
-def _kind(channel: dict) -> str:
-    if channel.get("is_im"):
-        return "im"
-    return "group" if channel.get("is_private") else "channel"
-
-
-def _rich_text(text: str) -> dict:
-    section = {"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}
-    return {"type": "rich_text", "block_id": secrets.token_urlsafe(4)[:5], "elements": [section]}
-
-
-def _user_field(member: dict, team_id: str) -> dict:
-    return {
-        "id": member["id"],
-        "username": member["name"],
-        "name": member["name"],
-        "team_id": team_id,
-    }
-
-
-def _container(channel: str | None, message: dict | None, view: dict | None) -> dict:
-    if view is not None:
-        return {"type": "view", "view_id": view["id"]}
-    if message is not None:
-        return {
-            "type": "message",
-            "message_ts": message["ts"],
-            "channel_id": channel,
-            "is_ephemeral": False,
-        }
-    return {"type": "message", "channel_id": channel, "is_ephemeral": True}
-
-
-def _find_element(blocks: list, action_id: str) -> tuple[str | None, dict | None]:
-    """The block_id and element carrying `action_id` in a message's or view's blocks."""
-    for block in blocks:
-        if not isinstance(block, dict):
-            continue
-        candidates = list(block.get("elements") or []) if block.get("type") == "actions" else []
-        candidates += [block[key] for key in ("accessory", "element") if key in block]
-        for element in candidates:
-            if isinstance(element, dict) and element.get("action_id") == action_id:
-                return block.get("block_id"), element
-    return None, None
