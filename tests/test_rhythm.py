@@ -437,6 +437,8 @@ def _settings_values(**overrides: dict) -> dict:
         "followup_days": {"followup_days": InputValue.plain_text("10")},
         "quiet_weeks": {"quiet_weeks": InputValue.static_select("3")},
         "paused_until": {"paused_until": InputValue.datepicker(None)},
+        "digest_chart": {"digest_chart": InputValue.radio_buttons("on")},
+        "min_group": {"min_group": InputValue.static_select("0")},
     }
     values.update(overrides)
     return values

@@ -326,6 +326,26 @@ def settings_modal(
             optional=True,
             hint="Nothing is posted or nudged before this date; prompts resume where they stopped.",
         ),
+        kit.input_block(
+            "Chart in the weekly digest",
+            kit.radio_buttons(
+                "digest_chart",
+                [
+                    kit.option("On", "on", "entries per goal over the last 12 weeks"),
+                    kit.option("Off", "off"),
+                ],
+                initial="on" if settings.digest_chart else "off",
+            ),
+            block_id="digest_chart",
+        ),
+        kit.input_block(
+            "Impact report: hide figures drawn from few members",
+            kit.static_select(
+                "min_group", _min_group_options(settings), initial=str(settings.min_group)
+            ),
+            block_id="min_group",
+            hint="A per-goal figure drawn from fewer members than this is not shown in reports.",
+        ),
     ]
     return kit.modal(
         "Network settings",
@@ -334,6 +354,17 @@ def settings_modal(
         submit="Save",
         private_metadata=metadata,
     )
+
+
+def _min_group_options(settings: WorkspaceSettings) -> list[Block]:
+    choices = [kit.option("Off — show every figure", "0")] + [
+        kit.option(f"Fewer than {n} members", str(n)) for n in (3, 5, 10)
+    ]
+    if str(settings.min_group) not in {o["value"] for o in choices}:
+        choices.append(
+            kit.option(f"Fewer than {settings.min_group} members", str(settings.min_group))
+        )
+    return choices
 
 
 def settings_saved_view(settings: WorkspaceSettings, today: date) -> dict[str, Any]:
