@@ -149,11 +149,13 @@ def _render(title: str, draw: Any, *, fmt: str, wide: bool, rows: int = 0) -> by
     if fmt not in ("png", "svg"):
         raise ValueError(f"unknown chart format {fmt!r}")
     try:
+        from matplotlib import rc_context
         from matplotlib.figure import Figure
     except ImportError:
         raise ChartsUnavailable("matplotlib is not installed") from None
     size = (9.0, 3.6) if wide else (9.0, max(2.4, 0.4 * rows + 1.0))
-    with _DRAWING:
+    # A fixed salt for the SVG's internal ids: the same figures draw the same file.
+    with _DRAWING, rc_context({"svg.hashsalt": "kindness-bot"}):
         figure = Figure(figsize=size, layout="constrained")
         axes = figure.subplots()
         axes.set_title(title, loc="left", fontsize="medium", fontweight="bold")

@@ -478,7 +478,10 @@ def _highlights(
             partition_by=Entry.goal_key,
             order_by=(
                 case((Entry.kind == "story", 3), else_=2).desc(),
-                (func.min(func.length(Entry.text), 400) / 100).desc(),
+                # Fuller texts first, by hundreds of characters up to 400 (as the digest does).
+                case(
+                    (func.length(Entry.text) >= 400, 4), else_=func.length(Entry.text) // 100
+                ).desc(),
                 Entry.id.desc(),
             ),
         )
