@@ -6,6 +6,7 @@ the bot cannot post to the channel.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -46,12 +47,28 @@ def prompt_message(goal: Goal, question: str) -> dict[str, Any]:
 # -- the weekly digest ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ChartImage:
+    """A chart already uploaded to Slack, and its words for those who cannot see it."""
+
+    file_id: str
+    title: str
+    alt_text: str
+
+
 def digest_message(
-    summary: WeeklySummary, framework: Framework, tz: str, *, preview: bool = False
+    summary: WeeklySummary,
+    framework: Framework,
+    tz: str,
+    *,
+    preview: bool = False,
+    chart: ChartImage | None = None,
 ) -> dict[str, Any]:
-    """The digest: counts, highlights per goal (top few, then how many more), completed
-    actions, quiet goals, the trend. Fits Slack's limits however busy the week was: each goal
-    is one block, highlights are cut short, and every list says what it left out."""
+    """The digest: counts, the 12-week chart (when given), highlights per goal (top few, then
+    how many more), completed actions, quiet goals, the trend. Fits Slack's limits however busy
+    the week was: each goal is one block, highlights are cut short, and every list says what it
+    left out. Every figure the chart shows is also in words, so the digest reads as well where
+    an image cannot be shown."""
     period = _period(summary.start, summary.end, tz)
     blocks: list[Block] = []
     if preview:
@@ -70,6 +87,8 @@ def digest_message(
         return kit.message(blocks, f"The week in kindness ({period}): a quiet week")
 
     blocks.append(kit.section(_headline(summary)))
+    if chart is not None:
+        blocks.append(kit.image(chart.file_id, chart.alt_text, chart.title))
     for goal_week in summary.goals:
         if goal_week.total:
             blocks.append(kit.section(_goal_section(goal_week, framework)))
