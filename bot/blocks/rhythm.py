@@ -83,6 +83,8 @@ def digest_message(
                 "what is one small thing you noticed?"
             )
         )
+        if chart is not None:
+            blocks.append(kit.image(chart.file_id, chart.alt_text, chart.title))
         blocks.append(capture.log_buttons(block_id="digest_log"))
         return kit.message(blocks, f"The week in kindness ({period}): a quiet week")
 
