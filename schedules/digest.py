@@ -91,7 +91,8 @@ def post_weekly_digest(
         chart = (
             digest_chart(services, client, team_id, week, now) if settings.digest_chart else None
         )
-        for pause in (*FILE_WAITS, None):
+        waits = list(FILE_WAITS)
+        while True:
             message = rhythm.digest_message(
                 summary, services.framework, settings.timezone, chart=chart
             )
@@ -100,14 +101,11 @@ def post_weekly_digest(
             except SlackApiError as exc:
                 if chart is None or not _chart_not_ready(exc):
                     raise
-                if pause is None:
-                    log.warning(
-                        "%s: the chart was not ready in time; digest sent without it", team_id
-                    )
-                    chart = None
+                if waits:
+                    wait(waits.pop(0))
                 else:
-                    wait(pause)
-        raise AssertionError("unreachable")
+                    log.warning("%s: the chart was not ready in time; sent without it", team_id)
+                    chart = None
 
     def record(channel: str, ts: str) -> None:
         with services.db.session() as session:
