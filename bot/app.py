@@ -130,6 +130,9 @@ class KindnessWsgi:
             return _reply(start_response, 200, None)
         except Refused as refused:
             return _reply(start_response, refused.status, {"ok": False, "error": refused.error})
+        except Exception:
+            log.exception("could not read a request to %s", EVENTS_PATH)
+            return _reply(start_response, 400, {"ok": False, "error": "invalid_request"})
         try:
             response = self.app.dispatch(request)
         except Exception:

@@ -10,7 +10,7 @@ member's command is lost as an empty request). So every ``POST /slack/events`` i
 2. ``X-Slack-Request-Timestamp``: present, digits, within five minutes of now (401);
 3. ``X-Slack-Signature``: Slack's v0 HMAC of the exact bytes received (401);
 4. the body: UTF-8, and either a JSON object or a form whose ``payload`` (interactivity) is
-   a JSON object (400).
+   a JSON object; a slash command's form names its member and workspace (400).
 
 Bolt then gets the request already parsed (``bolt_request``) and checks the signature again.
 ``ssl_check=1`` (Slack's certificate probe for slash commands) is answered 200 with nothing,
@@ -19,6 +19,7 @@ as Bolt does, before the signature check.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import time
@@ -30,7 +31,6 @@ from urllib.parse import parse_qsl
 from slack_bolt.context import BoltContext
 from slack_bolt.request import BoltRequest
 from slack_bolt.request.internals import build_context
-from slack_sdk.signature import SignatureVerifier
 
 # Slack's largest requests are modal submissions carrying a whole view (100 blocks of at most
 # 3,000 characters, plus its state): well under a megabyte.
@@ -61,7 +61,7 @@ class SlackRequest:
 
 class SlackRequestReader:
     def __init__(self, signing_secret: str, *, now: Callable[[], float] = time.time) -> None:
-        self._verifier = SignatureVerifier(signing_secret)
+        self._secret = signing_secret.encode()
         self._now = now
 
     def read(self, environ: dict[str, Any]) -> SlackRequest:
@@ -76,12 +76,13 @@ class SlackRequestReader:
         signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
         if not (timestamp.isascii() and timestamp.isdigit()) or not signature:
             raise Refused(401, "invalid_request")
-        if abs(self._now() - int(timestamp)) > SIGNATURE_WINDOW:
+        if abs(int(self._now()) - int(timestamp)) > SIGNATURE_WINDOW:
             raise Refused(401, "invalid_request")
-        expected = self._verifier.generate_signature(timestamp=timestamp, body=data)
-        if expected is None or not hmac.compare_digest(
-            expected.encode(), signature.encode("utf-8", "replace")
-        ):
+        # Slack's v0 signature over the exact bytes (slack_sdk's verifier decodes the body as
+        # UTF-8 first, and raises on bytes that are not).
+        base = b"v0:" + timestamp.encode() + b":" + data
+        expected = "v0=" + hmac.new(self._secret, base, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
             raise Refused(401, "invalid_request")
         try:
             raw = data.decode("utf-8")
@@ -128,16 +129,31 @@ def _parse(raw: str, content_type: str) -> dict[str, Any]:
         return _json_object(fields["payload"], "invalid_payload")
     if not fields:
         raise Refused(400, "empty_body")
+    if "command" in fields and not (fields.get("user_id") and fields.get("team_id")):
+        raise Refused(400, "invalid_command")  # Slack always says who ran it, and where
     return fields
+
+
+# Top-level fields Bolt reads while routing a request: objects, and lists of objects, in
+# everything Slack sends (a signed body shaped otherwise is not Slack's, and would make Bolt
+# raise while matching listeners).
+_OBJECTS = ("team", "user", "channel", "view", "message", "container", "event", "state")
+_LISTS_OF_OBJECTS = ("actions", "authorizations", "response_urls")
 
 
 def _json_object(text: str, error: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise Refused(400, error) from None
-    if not isinstance(value, dict):
+    if not isinstance(value, dict) or not isinstance(value.get("type", ""), str):
         raise Refused(400, error)
+    if any(not isinstance(value.get(key, {}), dict | None) for key in _OBJECTS):
+        raise Refused(400, error)
+    for key in _LISTS_OF_OBJECTS:
+        items = value.get(key) or []
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise Refused(400, error)
     return value
 
 
