@@ -33,7 +33,7 @@ from bot.services import Services
 from bot.slack_client import make_client
 from pgserver import PostgresServer, find_bin_dir
 from sandbox import SlackDriver, SlackStandIn
-from serving import ServedWsgi
+from serving import SIGNING_SECRET, ServedWsgi
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -136,8 +136,6 @@ def learning_log(database: Database, framework: Framework, clock: FakeClock) -> 
 
 
 # -- the bot behind its real HTTP endpoint, talking to a Slack stand-in --------------------------
-
-SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 
 
 class DrainingExecutor(ThreadPoolExecutor):
