@@ -23,9 +23,10 @@ class CoordinatorCheckFailed(Exception):
 def is_coordinator(
     config: Config, client: WebClient, user_id: str, *, within_ack: bool = False
 ) -> bool:
-    """``within_ack``: the answer is needed inside Slack's 3 seconds (a modal's submission),
-    so users.info is asked once, with a short timeout and no retries, and
-    ``CoordinatorCheckFailed`` is raised when Slack cannot say in time."""
+    """``CoordinatorCheckFailed`` when Slack cannot say (a member is never taken for a
+    coordinator, nor refused as a member, on a failed call). ``within_ack``: the answer is
+    needed inside Slack's 3 seconds (a modal's submission, a trigger_id about to expire), so
+    users.info is asked once, with a short timeout and no retries."""
     if user_id in config.admins:
         return True
     if within_ack:
@@ -37,7 +38,5 @@ def is_coordinator(
     except (SlackApiError, OSError) as exc:
         reason = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
         log.warning("could not check whether %s is an admin: %s", user_id, reason)
-        if within_ack:
-            raise CoordinatorCheckFailed(reason) from None
-        return False
+        raise CoordinatorCheckFailed(reason) from None
     return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))

@@ -12,7 +12,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from dotenv import load_dotenv
@@ -21,9 +21,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Config, ConfigError, load_config
 from bot.db import Database
-from bot.export import FORMATS, Period, write_export
+from bot.export import FORMATS, export_period, write_export
 from bot.models import Workspace
 from bot.names import Directory
+from bot.periods import PeriodError, parse_when
 from bot.report import FORMATS as REPORT_FORMATS
 from bot.weeks import utc_now
 from bot.workspaces import known_team_ids
@@ -197,13 +198,9 @@ def _instant(value: str) -> datetime:
 
 def _date_or_datetime(value: str) -> date | datetime:
     try:
-        if "T" in value or " " in value:
-            return datetime.fromisoformat(value)
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"'{value}' is not a date; write it as YYYY-MM-DD or an ISO-8601 instant"
-        ) from None
+        return parse_when(value)
+    except PeriodError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 class RedactingFormatter(logging.Formatter):
@@ -354,17 +351,17 @@ def _export(config: Config, args: argparse.Namespace) -> int:
     db = open_database(config)
     team_id = resolve_team(db, args.team)
     tz = _timezone_of(db, team_id)
-    since = _moment(args.since, tz, "--since")
-    until = _moment(args.until, tz, "--until", next_day=True)
-    if since is not None and until is not None and since >= until:
-        raise UsageError("--since must come before --until")
+    try:
+        period = export_period(tz, args.since, args.until)
+    except PeriodError as exc:
+        raise UsageError(str(exc)) from None
     count = write_export(
         db,
         config.framework,
         team_id,
         args.format,
         sys.stdout,
-        period=Period(since, until),
+        period=period,
         now=utc_now(),
         tz=tz,
         names=_directory(config, db, team_id, offline=args.offline),
@@ -375,7 +372,7 @@ def _export(config: Config, args: argparse.Namespace) -> int:
 
 def _report(config: Config, args: argparse.Namespace) -> int:
     from bot.report import write_report
-    from bot.report.figures import PeriodError, build_report, report_period
+    from bot.report.figures import build_report, report_period
     from bot.settings import SettingsStore
 
     db = open_database(config)
@@ -407,22 +404,6 @@ def _timezone_of(db: Database, team_id: str) -> str:
     with db.reading() as session:
         tz = session.scalar(select(Workspace.timezone).where(Workspace.team_id == team_id))
     return tz or "UTC"
-
-
-def _moment(
-    value: date | datetime | None, tz: str, option: str, *, next_day: bool = False
-) -> datetime | None:
-    """A date as local midnight (the next one for an inclusive end), an instant as given."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise UsageError(
-                f"{option}: give the instant a UTC offset, e.g. 2026-11-02T09:00+00:00"
-            )
-        return value
-    day = value + timedelta(days=1) if next_day else value
-    return datetime.combine(day, time(0, 0), tzinfo=ZoneInfo(tz))
 
 
 def _directory(config: Config, db: Database, team_id: str, *, offline: bool) -> Directory:

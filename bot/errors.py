@@ -90,3 +90,12 @@ class StorageFailed(LogError):
 
     def __init__(self, *, text: str | None = None) -> None:
         super().__init__("the learning log could not be written just now", text=text)
+
+
+class UnknownFormat(UnknownChoice):
+    what = "format"
+
+
+class RequestNotUnderstood(LogError):
+    """Words a command cannot read (a date that is not one, a word it does not take); the
+    message is the sentence that says what to write instead."""

@@ -17,7 +17,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
@@ -28,6 +28,7 @@ from bot.goals import Framework
 from bot.learning_log import SHARED
 from bot.models import KINDS, Entry, Member
 from bot.names import Directory
+from bot.periods import check_order, end_at, start_at
 from bot.slack_text import to_plain
 from bot.text_formats import csv_cell, escape_markdown, markdown_url, to_markdown
 
@@ -85,6 +86,19 @@ class Period:
 
     since: datetime | None = None
     until: datetime | None = None
+
+
+def export_period(
+    tz: str, since: date | datetime | None = None, until: date | datetime | None = None
+) -> Period:
+    """The period ``--since``/``--until`` (or ``since``/``until`` in Slack) ask for, read by
+    ``bot.periods``' rules in the workspace's time zone ``tz``; ``PeriodError`` when it cannot
+    be used."""
+    start = start_at(since, tz) if since is not None else None
+    end = end_at(until, tz) if until is not None else None
+    if start is not None and end is not None:
+        check_order(start, end, tz)
+    return Period(start, end)
 
 
 def export_rows(

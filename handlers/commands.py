@@ -31,6 +31,7 @@ from bot.quicklog import parse_quick_log
 from bot.services import Services
 from bot.summary import weekly_figures
 from bot.weeks import week_of
+from handlers import coordinator_files
 from handlers.answering import Answer, Slack, later, open_modal, say, slash_command
 from schedules.digest import digest_preview
 
@@ -171,6 +172,18 @@ def run_stats(inv: Invocation) -> Answer:
     return say(rhythm.stats_message(figures, inv.services.framework, tz))
 
 
+def run_export(inv: Invocation) -> Answer:
+    return coordinator_files.export_answer(
+        inv.services, inv.team_id, inv.user_id, inv.channel_id, inv.args
+    )
+
+
+def run_report(inv: Invocation) -> Answer:
+    return coordinator_files.report_answer(
+        inv.services, inv.team_id, inv.user_id, inv.channel_id, inv.args
+    )
+
+
 SUBCOMMANDS: list[Subcommand] = [
     Subcommand(
         "help", "/kindness help", "what you can do, with examples", "/kindness help", run_help
@@ -244,6 +257,20 @@ SUBCOMMANDS: list[Subcommand] = [
         "coordinators: the channel, days and times, time zone, nudges and pauses",
         "/kindness settings show",
         run_settings,
+    ),
+    Subcommand(
+        "report",
+        "/kindness report [since DATE] [until DATE] [html|md]",
+        "coordinators: the impact report as a file in your DM (default: the last 12 weeks)",
+        "/kindness report since 2026-09-01",
+        run_report,
+    ),
+    Subcommand(
+        "export",
+        "/kindness export [csv|json|md] [since DATE] [until DATE]",
+        "coordinators: the shared learning log as a file in your DM (never a private entry)",
+        "/kindness export md",
+        run_export,
     ),
 ]
 

@@ -1,28 +1,57 @@
-"""App Home: the member's own log and the network's latest, refreshed whenever it is opened
-(after the event's ack: it reads and publishes, and stores nothing)."""
+"""App Home: the member's own log, the network's latest and its chart, refreshed whenever it is
+opened (after the event's ack: it reads and publishes; it stores nothing but the record of the
+day's chart upload)."""
 
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_bolt import App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.blocks import capture
+from bot.chart_uploads import HOME, image_refused, network_chart
+from bot.report.weekly_chart import ChartImage
 from bot.services import Services
+from bot.weeks import week_of
 from handlers.answering import Answer, Slack, later
 from handlers.answering import event as answering_event
 
 
 def publish_home(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
+    """The member's Home tab, with the network's chart of the last 12 weeks (one upload per
+    workspace and day). A chart Slack cannot show yet (a fresh upload still processing) is
+    left out rather than held for: the next visit shows it."""
     log = services.log
-    view = capture.home_view(
-        log.list_mine(team_id, user_id, limit=5),
-        log.latest_shared(team_id, user_id, limit=5),
-        log.counts_by_goal(team_id),
-        services.framework,
+    now = services.clock()
+    tz = services.settings.get(team_id).timezone
+    chart = network_chart(
+        services,
+        client,
+        team_id,
+        place=HOME,
+        period=now.astimezone(ZoneInfo(tz)).date().isoformat(),
+        last_week=week_of(now, tz),
+        now=now,
     )
-    client.views_publish(user_id=user_id, view=view)
+
+    def view(shown: ChartImage | None) -> dict[str, Any]:
+        return capture.home_view(
+            log.list_mine(team_id, user_id, limit=5),
+            log.latest_shared(team_id, user_id, limit=5),
+            log.counts_by_goal(team_id),
+            services.framework,
+            chart=shown,
+        )
+
+    try:
+        client.views_publish(user_id=user_id, view=view(chart))
+    except SlackApiError as error:
+        if chart is None or not image_refused(error):
+            raise
+        client.views_publish(user_id=user_id, view=view(None))
 
 
 def register(app: App, services: Services) -> None:

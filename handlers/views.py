@@ -202,8 +202,12 @@ def register(app: App, services: Services) -> None:
             return field_errors({"channel": ADMIN_CHECK_FAILED})
         if not allowed:
             return update_view(rhythm.refusal_view())
-        raw = {key: field(view, key) for key in KNOWN_KEYS}
-        raw["paused_until"] = raw["paused_until"] or "off"
+        # Only the fields the form holds: a form opened before an upgrade that added a
+        # setting lacks that field, and saving it must leave that setting as it is.
+        present = view["state"]["values"]
+        raw = {key: field(view, key) for key in KNOWN_KEYS if key in present}
+        if "paused_until" in raw:
+            raw["paused_until"] = raw["paused_until"] or "off"  # the date was cleared
         try:
             saved = services.settings.apply(team_id, raw, by_user=user_id)
         except SettingsErrors as errors:

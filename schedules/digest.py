@@ -6,13 +6,11 @@ time the coordinator chose, and a change of day neither loses nor repeats entrie
 by calendar week (Monday to Monday, the workspace's time zone).
 
 The chart (setting ``digest_chart``, on by default): entries per goal over the last 12 weeks,
-drawn as a PNG, uploaded privately with ``files_upload_v2`` (no channel: no second message in
-the channel) and shown in the digest as an image block that refers to the file
-(``slack_file``). Slack processes an upload for a moment before a message may show it, and
-answers ``invalid_blocks`` ("invalid slack file") until then, so the digest waits and tries
-again a few times, then goes out without the picture: the chart never holds the digest back,
-and every figure in it is also in the digest's words. The upload is recorded per week, so a
-digest tried again later reuses it.
+uploaded privately once per week (``bot.chart_uploads``). Slack processes an upload for a
+moment before a message may show it, and answers ``invalid_blocks`` ("invalid slack file")
+until then, so the digest waits and tries again a few times, then goes out without the
+picture: the chart never holds the digest back, and every figure in it is also in the
+digest's words.
 """
 
 from __future__ import annotations
@@ -24,15 +22,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from bot.blocks import rhythm
-from bot.db import insert_ignoring_duplicates
-from bot.models import ChartUpload, PostedDigest
-from bot.report import charts, weekly_chart
+from bot.chart_uploads import DIGEST, image_refused, network_chart
+from bot.models import PostedDigest
+from bot.report import charts
+from bot.report.weekly_chart import ChartImage
 from bot.services import Services
-from bot.summary import WeeklySummary, weekly_figures, weekly_summary
+from bot.summary import WeeklySummary, weekly_summary
 from bot.weeks import Week, week_of
 from schedules.posting import Outcome, post_once, post_to_channel
 
@@ -99,7 +98,7 @@ def post_weekly_digest(
             try:
                 return post_to_channel(client, channel, message)
             except SlackApiError as exc:
-                if chart is None or not _chart_not_ready(exc):
+                if chart is None or not image_refused(exc):
                     raise
                 if waits:
                     wait(waits.pop(0))
@@ -134,56 +133,8 @@ def post_weekly_digest(
 
 def digest_chart(
     services: Services, client: WebClient, team_id: str, week: Week, now: datetime
-) -> rhythm.ChartImage | None:
+) -> ChartImage | None:
     """The week's chart, uploaded once (None without matplotlib, or when the upload failed)."""
-    if not charts.available():
-        return None
-    tz = services.settings.get(team_id).timezone
-    figures = weekly_figures(
-        services.db, team_id, [week.shifted(-n) for n in range(weekly_chart.WEEKS - 1, -1, -1)]
+    return network_chart(
+        services, client, team_id, place=DIGEST, period=week.key, last_week=week, now=now
     )
-    title = weekly_chart.title()
-    alt = weekly_chart.alt_text(figures, services.framework)
-    with services.db.reading() as session:
-        file_id = session.scalar(
-            select(ChartUpload.file_id).where(
-                ChartUpload.team_id == team_id,
-                ChartUpload.chart == JOB,
-                ChartUpload.period == week.key,
-            )
-        )
-    if file_id is None:
-        png = weekly_chart.weekly_chart_png(figures, services.framework)
-        try:
-            response = client.files_upload_v2(
-                content=png,
-                filename=f"kindness-{week.key}.png",
-                title=f"{title} ({week.key}, {tz})",
-                alt_txt=alt[:1000],
-            )
-        except (SlackClientError, OSError) as exc:
-            reason = exc.response.get("error") if isinstance(exc, SlackApiError) else repr(exc)
-            log.warning("%s: chart upload failed (%s); digest sent without it", team_id, reason)
-            return None
-        file_id = str(response["file"]["id"])
-        with services.db.session() as session:
-            insert_ignoring_duplicates(
-                session,
-                ChartUpload,
-                {
-                    "team_id": team_id,
-                    "chart": JOB,
-                    "period": week.key,
-                    "file_id": file_id,
-                    "uploaded_at": now,
-                },
-            )
-    return rhythm.ChartImage(file_id, title, alt)
-
-
-def _chart_not_ready(error: SlackApiError) -> bool:
-    """Slack refused the image block because it cannot show the file (yet)."""
-    if error.response.get("error") != "invalid_blocks":
-        return False
-    details = " ".join(str(e) for e in error.response.get("errors") or [])
-    return "slack_file" in details or "slack file" in details

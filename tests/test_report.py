@@ -10,8 +10,9 @@ import pytest
 
 from bot.learning_log import LearningLog
 from bot.names import Directory
+from bot.periods import PeriodError
 from bot.report import charts, write_report
-from bot.report.figures import ImpactReport, PeriodError, build_report, report_period
+from bot.report.figures import ImpactReport, build_report, report_period
 
 T1 = "T0001"
 TZ = "Europe/London"

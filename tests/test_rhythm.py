@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -480,6 +480,37 @@ def test_settings_errors_land_on_their_fields(bot: BotUnderTest) -> None:
     assert reply.json["response_action"] == "errors"
     assert set(errors) == {"timezone", "followup_days"}
     assert bot.services.settings.get(bot.standin.team_id).channel_id is None  # nothing saved
+
+
+def test_a_settings_form_opened_before_an_upgrade_saves_what_it_shows(bot: BotUnderTest) -> None:
+    """A form opened before new settings were added lacks their fields: it saves the fields
+    it has and leaves the others as they were."""
+    team = bot.standin.team_id
+    bot.standin.add_user("UBOSS", name="boss", is_admin=True)
+    bot.services.settings.apply(
+        team, {"min_group": "5", "digest_chart": "off", "paused_until": "2026-12-01"}, by_user=None
+    )
+    old_form = _settings_values()
+    for added in ("min_group", "digest_chart", "paused_until"):
+        del old_form[added]
+    reply = bot.slack.view_submission("settings_modal", old_form, user="UBOSS")
+    assert reply.json["response_action"] == "update"
+    saved = bot.services.settings.get(team)
+    assert (saved.prompt_day, saved.followup_days) == (1, 10)  # what the form showed
+    assert (saved.min_group, saved.digest_chart) == (5, False)  # what it did not
+    assert saved.paused_until == date(2026, 12, 1)
+
+
+def test_the_settings_form_shows_the_report_threshold_and_digest_chart(bot: BotUnderTest) -> None:
+    team = bot.standin.team_id
+    bot.standin.add_user("UBOSS", name="boss", is_admin=True)
+    bot.services.settings.apply(team, {"min_group": "7", "digest_chart": "off"}, by_user=None)
+    bot.slack.command("settings", user="UBOSS")
+    blocks = {b["block_id"]: b for b in bot.standin.last("views.open").args["view"]["blocks"]}
+    threshold = blocks["min_group"]["element"]
+    assert threshold["initial_option"]["value"] == "7"
+    assert threshold["initial_option"]["text"]["text"] == "Fewer than 7 members"
+    assert blocks["digest_chart"]["element"]["initial_option"]["value"] == "off"
 
 
 def test_a_non_admin_submitting_settings_is_refused_on_submit(bot: BotUnderTest) -> None:

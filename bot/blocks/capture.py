@@ -27,6 +27,7 @@ from bot.errors import (
 from bot.goals import Framework, Goal
 from bot.learning_log import EntryView, MyLog, SearchPage
 from bot.models import KINDS, VISIBILITIES
+from bot.report.weekly_chart import ChartImage
 from bot.slack_text import one_line, to_plain
 
 # Action ids (buttons) and callback ids (modals).
@@ -560,8 +561,11 @@ def home_view(
     latest: Sequence[EntryView],
     counts: dict[str | None, int],
     framework: Framework,
+    *,
+    chart: ChartImage | None = None,
 ) -> dict[str, Any]:
-    """App Home: buttons to log, my open actions and entries, the network's latest, figures."""
+    """App Home: buttons to log, my open actions and entries, the network's latest, figures
+    (and its chart, when one is given)."""
     blocks: list[Block] = [
         kit.header("Your learning log"),
         kit.section("Share what happened, commit to something, or look back on it."),
@@ -595,6 +599,8 @@ def home_view(
     figures = [f"*g{g.number} {g.title}*\n{counts.get(g.key, 0):,}" for g in framework.goals]
     for start in range(0, len(figures), kit.FIELDS):
         blocks.append(kit.fields(*figures[start : start + kit.FIELDS]))
+    if chart is not None:
+        blocks.append(kit.image(chart.file_id, chart.alt_text, chart.title))
     return kit.home(blocks)
 
 

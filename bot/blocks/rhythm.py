@@ -6,7 +6,6 @@ the bot cannot post to the channel.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,6 +14,7 @@ from bot.blocks import capture, kit
 from bot.blocks.kit import Block
 from bot.goals import Framework, Goal
 from bot.learning_log import EntryView
+from bot.report.weekly_chart import ChartImage
 from bot.settings import DAY_NAMES, WorkspaceSettings, describe
 from bot.slack_text import neutralise, one_line
 from bot.summary import GoalWeek, WeekFigures, WeeklySummary
@@ -45,15 +45,6 @@ def prompt_message(goal: Goal, question: str) -> dict[str, Any]:
 
 
 # -- the weekly digest ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChartImage:
-    """A chart already uploaded to Slack, and its words for those who cannot see it."""
-
-    file_id: str
-    title: str
-    alt_text: str
 
 
 def digest_message(

@@ -133,12 +133,7 @@ def _goal_section(
         parts.append(f'<p class="summary"><em>{escape(summary)}</em></p>\n')
     parts.append(f"<p>{escape(words.trend_sentence(goal, report))}")
     if not goal.entries.hidden and not goal.quiet:
-        parts.append(
-            f" {escape(words.kinds_line(goal).capitalize())}; "
-            f"{escape(words.shown(goal.members, report.min_group))} members; actions: "
-            f"{escape(words.shown(goal.actions_committed, report.min_group))} committed, "
-            f"{escape(words.shown(goal.actions_completed, report.min_group))} completed."
-        )
+        parts.append(f" {escape(words.goal_figures_line(goal, report.min_group))}")
     parts.append("</p>\n")
     if goal.quiet:
         parts.append('<p class="quiet">This goal went quiet in this period.</p>\n')

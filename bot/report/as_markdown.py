@@ -78,12 +78,7 @@ def _goal_section(
         out.write(f"_{escape_markdown(summary, inline=True)}_\n\n")
     line = words.trend_sentence(goal, report)
     if not goal.entries.hidden and not goal.quiet:
-        line += (
-            f" {words.kinds_line(goal).capitalize()}; "
-            f"{words.shown(goal.members, report.min_group)} members; actions: "
-            f"{words.shown(goal.actions_committed, report.min_group)} committed, "
-            f"{words.shown(goal.actions_completed, report.min_group)} completed."
-        )
+        line += f" {words.goal_figures_line(goal, report.min_group)}"
     out.write(escape_markdown(line) + "\n\n")
     if goal.quiet:
         out.write("This goal went quiet in this period.\n\n")

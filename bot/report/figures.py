@@ -33,6 +33,7 @@ from bot.db import Database
 from bot.goals import Framework
 from bot.learning_log import SHARED
 from bot.models import KINDS, Entry
+from bot.periods import check_order, end_at, start_at
 from bot.weeks import week_of
 
 DEFAULT_WEEKS = 12
@@ -40,10 +41,6 @@ DEFAULT_WEEKS = 12
 MONTHLY_AFTER = timedelta(weeks=53)
 HIGHLIGHTS_PER_GOAL = 3
 PAIRS_PER_GOAL = 3
-
-
-class PeriodError(ValueError):
-    """A period that cannot be reported on; ``str()`` says what to change."""
 
 
 @dataclass(frozen=True)
@@ -88,28 +85,14 @@ def report_period(
     instants are taken as given (``until`` excluded). The default is the last ``DEFAULT_WEEKS``
     weeks, this one included, up to ``now``; ``since`` alone runs to ``now``, ``until`` alone
     starts ``DEFAULT_WEEKS`` weeks before it."""
-    zone = ZoneInfo(tz)
-    end = _instant(until, zone, next_day=True) if until is not None else now
+    end = end_at(until, tz) if until is not None else now
     if since is not None:
-        start = _instant(since, zone)
+        start = start_at(since, tz)
     else:
         start = week_of(end - timedelta(microseconds=1), tz).shifted(-(DEFAULT_WEEKS - 1)).start
-    if start >= end:
-        raise PeriodError(
-            f"the period is empty: it starts {start.astimezone(zone):%d %b %Y %H:%M} and "
-            f"ends {end.astimezone(zone):%d %b %Y %H:%M}; give a start before the end"
-        )
+    check_order(start, end, tz)
     unit = "month" if end - start > MONTHLY_AFTER else "week"
     return ReportPeriod(start, end, tz, unit, tuple(_buckets(start, end, tz, unit)))
-
-
-def _instant(value: date | datetime, zone: ZoneInfo, *, next_day: bool = False) -> datetime:
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise PeriodError(f"{value.isoformat()} has no UTC offset; add one, e.g. +00:00")
-        return value
-    day = value + timedelta(days=1) if next_day else value
-    return datetime.combine(day, time(0, 0), tzinfo=zone)
 
 
 def _buckets(start: datetime, end: datetime, tz: str, unit: str) -> list[Bucket]:

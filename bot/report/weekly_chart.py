@@ -4,12 +4,22 @@ for Slack (the weekly digest and App Home)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from bot.goals import Framework
 from bot.report import charts
 from bot.summary import WeekFigures
 
 WEEKS = 12
+
+
+@dataclass(frozen=True)
+class ChartImage:
+    """A chart already uploaded to Slack, and its words for those who cannot see it."""
+
+    file_id: str
+    title: str
+    alt_text: str
 
 
 def title(weeks: int = WEEKS) -> str:

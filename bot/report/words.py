@@ -42,6 +42,17 @@ def shown(figure: Figure, min_group: int, *, decimals: int = 0) -> str:
     return hidden_note(min_group) if figure.hidden else number(figure.value, decimals=decimals)
 
 
+def goal_figures_line(goal: GoalFigures, min_group: int) -> str:
+    """``1 action, 1 reflection; 1 member; actions: 1 committed, 1 completed.``"""
+    members = shown(goal.members, min_group)
+    noun = "member" if goal.members.value == 1 and not goal.members.hidden else "members"
+    return (
+        f"{kinds_line(goal).capitalize()}; {members} {noun}; actions: "
+        f"{shown(goal.actions_committed, min_group)} committed, "
+        f"{shown(goal.actions_completed, min_group)} completed."
+    )
+
+
 def before(report: ImpactReport) -> str:
     """The comparison period in words, with its dates."""
     start, end = report.period.previous

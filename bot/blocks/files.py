@@ -1,0 +1,115 @@
+"""What a coordinator is told about the files they ask for: the export and the impact report
+(``/kindness export``, ``/kindness report``) — on their way, in the DM, or why not."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from bot.blocks.capture import notice
+from bot.coordinator_files import EXPORT, CoordinatorFile
+
+_FORMAT_NAMES = {"csv": "CSV", "json": "JSON", "md": "Markdown", "html": "HTML"}
+_WHAT = {EXPORT: "the learning log export", "report": "the impact report"}
+_MAY = {EXPORT: "export the learning log", "report": "have the impact report"}
+PRIVACY = "Private entries are never included; anonymous entries appear as \u201ca member\u201d."
+# Slack's answers to an upload that a coordinator can act on.
+_UPLOAD_ADVICE = {
+    "missing_scope": "the app lacks the `files:write` permission: reinstall it from "
+    "its manifest (`kindness-bot manifest`)",
+    "not_allowed_token_type": "the app's token cannot upload files: reinstall the app",
+    "file_uploads_disabled": "file uploads are turned off in this workspace; an owner can "
+    "turn them on, or use `kindness-bot export` on the server",
+    "file_uploads_except_images_disabled": "this workspace only allows images to be "
+    "uploaded; an owner can change that, or use `kindness-bot export` on the server",
+}
+
+
+def days(first: date | None, last: date | None) -> str:
+    """``7 Sep – 25 Nov 2026``, ``since 1 Sep 2026``, ``up to 30 Nov 2026``, ``all time``."""
+
+    def day(value: date, *, year: bool = True) -> str:
+        return f"{value.day} {value:%b}" + (f" {value.year}" if year else "")
+
+    if first and last:
+        if first == last:
+            return day(first)
+        return f"{day(first, year=first.year != last.year)} – {day(last)}"
+    if first:
+        return f"since {day(first)}"
+    if last:
+        return f"up to {day(last)}"
+    return "all time"
+
+
+def describe(kind: str, fmt: str, first: date | None, last: date | None) -> str:
+    """``the impact report (HTML, 7 Sep – 25 Nov 2026)``."""
+    return f"{_WHAT[kind]} ({_FORMAT_NAMES.get(fmt, fmt)}, {days(first, last)})"
+
+
+def _described(made: CoordinatorFile) -> str:
+    return describe(made.kind, made.fmt, made.first_day, made.last_day)
+
+
+def preparing_message(description: str) -> dict[str, Any]:
+    return notice(f"Preparing {description}… it will be in our DM in a moment.")
+
+
+def delivered_message(
+    made: CoordinatorFile, permalink: str | None, *, here: bool
+) -> dict[str, Any]:
+    """Where the file went: the DM with the bot (a link to it), or just above when the
+    command was typed in that DM."""
+    name = f"<{permalink}|{made.filename}>" if permalink else f"`{made.filename}`"
+    where = "is just above, in this DM" if here else "is in our DM"
+    count = f"{made.entries:,} shared {'entry' if made.entries == 1 else 'entries'}"
+    text = f"Done: {_described(made)} {where}: {name} — {count}. {PRIVACY}"
+    return notice(text)
+
+
+def upload_comment(made: CoordinatorFile) -> str:
+    """The words above the file in the DM."""
+    count = f"{made.entries:,} shared {'entry' if made.entries == 1 else 'entries'}"
+    title = _described(made)
+    return f"Here is {title}: {count}. {PRIVACY}"
+
+
+def not_coordinator_message(kind: str) -> dict[str, Any]:
+    return notice(
+        "Only the network's coordinators — workspace admins and owners, and the members "
+        f"listed in `KINDNESS_ADMINS` — can {_MAY[kind]}, so nothing was made. "
+        "`/kindness stats` shows the network's figures to everyone."
+    )
+
+
+def coordinator_check_failed_message(kind: str, reason: str) -> dict[str, Any]:
+    return notice(
+        f"Slack did not say whether you are a coordinator (`{reason}`), so I did not make "
+        f"{_WHAT[kind]}. Please try again in a minute."
+    )
+
+
+def preparation_failed_message(description: str, *, database: bool) -> dict[str, Any]:
+    cause = (
+        "the learning log could not be reached just now"
+        if database
+        else "something went wrong on my side"
+    )
+    return notice(
+        f"Sorry — I could not prepare {description}: {cause}. Nothing was sent; "
+        "please try again in a minute."
+    )
+
+
+def upload_failed_message(description: str, reason: str | None) -> dict[str, Any]:
+    """``reason``: Slack's error code, or None when the upload did not reach Slack."""
+    if reason is None:
+        return notice(
+            f"I prepared {description}, but the upload to Slack did not go through, so "
+            "nothing was sent. Please try again in a minute."
+        )
+    advice = _UPLOAD_ADVICE.get(reason, "please try again in a minute")
+    return notice(
+        f"I prepared {description}, but Slack did not take the upload (`{reason}`), "
+        f"so nothing was sent: {advice}."
+    )

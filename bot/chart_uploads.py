@@ -1,0 +1,100 @@
+"""The network's chart in Slack: shared entries per goal over the last 12 weeks, drawn as a
+PNG, uploaded privately and shown in an image block that refers to the file (``slack_file``).
+
+The upload goes through ``files_upload_v2`` with no channel, so it posts no message anywhere.
+Each upload is recorded in ``chart_uploads`` by workspace, place and period — the digest's by
+week (a digest tried again reuses its picture), App Home's by local day (one picture per
+workspace and day, not one per visit) — and reused while the period lasts.
+
+Without matplotlib, or when the upload fails (logged), there is no chart: a picture never
+holds back what it illustrates, whose figures are also in its words (``alt_text``).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy import select
+
+from bot.db import insert_ignoring_duplicates
+from bot.models import ChartUpload
+from bot.report import charts, weekly_chart
+from bot.report.weekly_chart import ChartImage
+from bot.services import Services
+from bot.summary import weekly_figures
+from bot.weeks import Week
+
+log = logging.getLogger(__name__)
+
+DIGEST = "digest"
+HOME = "home"
+
+
+def network_chart(
+    services: Services,
+    client: WebClient,
+    team_id: str,
+    *,
+    place: str,
+    period: str,
+    last_week: Week,
+    now: datetime,
+) -> ChartImage | None:
+    """The chart of the ``weekly_chart.WEEKS`` weeks up to ``last_week``, uploaded once per
+    ``place`` (DIGEST, HOME) and ``period``; None without matplotlib or when Slack refused it."""
+    if not charts.available():
+        return None
+    weeks = [last_week.shifted(-n) for n in range(weekly_chart.WEEKS - 1, -1, -1)]
+    figures = weekly_figures(services.db, team_id, weeks)
+    title = weekly_chart.title()
+    alt = weekly_chart.alt_text(figures, services.framework)
+    with services.db.reading() as session:
+        file_id = session.scalar(
+            select(ChartUpload.file_id).where(
+                ChartUpload.team_id == team_id,
+                ChartUpload.chart == place,
+                ChartUpload.period == period,
+            )
+        )
+    if file_id is None:
+        png = weekly_chart.weekly_chart_png(figures, services.framework)
+        tz = services.settings.get(team_id).timezone
+        try:
+            response = client.files_upload_v2(
+                content=png,
+                filename=f"kindness-{place}-{period}.png",
+                title=f"{title} ({period}, {tz})",
+                alt_txt=alt[:1000],
+            )
+        except (SlackClientError, OSError) as exc:
+            reason = exc.response.get("error") if isinstance(exc, SlackApiError) else repr(exc)
+            log.warning("%s: the %s chart was not uploaded (%s)", team_id, place, reason)
+            return None
+        file_id = str(response["file"]["id"])
+        with services.db.session() as session:
+            insert_ignoring_duplicates(
+                session,
+                ChartUpload,
+                {
+                    "team_id": team_id,
+                    "chart": place,
+                    "period": period,
+                    "file_id": file_id,
+                    "uploaded_at": now,
+                },
+            )
+    return ChartImage(file_id, title, alt)
+
+
+def image_refused(error: SlackApiError) -> bool:
+    """Slack refused a message or view because it cannot show the chart's file (yet): it is
+    still processing a fresh upload, or the file is gone."""
+    if error.response.get("error") not in ("invalid_blocks", "invalid_arguments"):
+        return False
+    details = list(error.response.get("errors") or [])
+    details += (error.response.get("response_metadata") or {}).get("messages") or []
+    text = " ".join(str(detail) for detail in details)
+    return "slack_file" in text or "slack file" in text

@@ -1,0 +1,109 @@
+"""The files a coordinator asks for in Slack — the learning log export and the impact report —
+made by the same writers, with the same rules, as ``kindness-bot export`` and
+``kindness-bot report``: private entries never, anonymous ones without a name, members' words
+as they wrote them, CSV cells a spreadsheet cannot run.
+
+One difference, on purpose: a CSV file made for Slack starts with a UTF-8 byte-order mark.
+A coordinator opens it by double-clicking, and Excel reads a CSV without one in the
+computer's legacy code page ("café" becomes "cafÃ©"); every CSV reader that knows UTF-8
+skips the mark (Python: ``encoding="utf-8-sig"``). The command line writes to a pipe, where
+a mark would only get in the way, so it writes none.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.db import Database
+from bot.export import Period, write_export
+from bot.goals import Framework
+from bot.names import Directory
+from bot.report import write_report
+from bot.report.figures import ReportPeriod, build_report
+
+EXPORT = "export"
+REPORT = "report"
+_BYTE_ORDER_MARK = "\ufeff"
+_JUST_BEFORE = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class CoordinatorFile:
+    """A file ready to hand over: its name, its bytes, and what it holds."""
+
+    kind: str  # EXPORT or REPORT
+    fmt: str  # csv, json, md (exports); html, md (reports)
+    filename: str
+    content: bytes
+    entries: int  # shared entries in the file (an export) or in the period (a report)
+    first_day: date | None  # the period, in the workspace's local days (None: open)
+    last_day: date | None
+
+
+def export_days(period: Period, tz: str) -> tuple[date | None, date | None]:
+    """The local days an export's period covers (None where it is open)."""
+    zone = ZoneInfo(tz)
+    first = period.since.astimezone(zone).date() if period.since else None
+    last = (period.until - _JUST_BEFORE).astimezone(zone).date() if period.until else None
+    return first, last
+
+
+def make_export(
+    db: Database,
+    framework: Framework,
+    team_id: str,
+    fmt: str,
+    period: Period,
+    *,
+    now: datetime,
+    tz: str,
+    names: Directory,
+) -> CoordinatorFile:
+    out = io.StringIO()
+    if fmt == "csv":
+        out.write(_BYTE_ORDER_MARK)
+    count = write_export(
+        db, framework, team_id, fmt, out, period=period, now=now, tz=tz, names=names
+    )
+    first, last = export_days(period, tz)
+    made = now.astimezone(ZoneInfo(tz)).date()
+    span = f"{first or 'start'}-to-{last or made}"
+    return CoordinatorFile(
+        kind=EXPORT,
+        fmt=fmt,
+        filename=f"kindness-log-{span}.{fmt}",
+        content=out.getvalue().encode("utf-8"),
+        entries=count,
+        first_day=first,
+        last_day=last,
+    )
+
+
+def make_report(
+    db: Database,
+    framework: Framework,
+    team_id: str,
+    fmt: str,
+    period: ReportPeriod,
+    *,
+    now: datetime,
+    min_group: int,
+    names: Directory,
+) -> CoordinatorFile:
+    report = build_report(db, framework, team_id, period, now=now, min_group=min_group)
+    out = io.StringIO()
+    write_report(report, framework, fmt, out, names=names)
+    first, last = period.first_day, period.last_day
+    value = report.headline.entries.value
+    return CoordinatorFile(
+        kind=REPORT,
+        fmt=fmt,
+        filename=f"kindness-report-{first}-to-{last}.{fmt}",
+        content=out.getvalue().encode("utf-8"),
+        entries=int(value or 0),
+        first_day=first,
+        last_day=last,
+    )

@@ -1,0 +1,197 @@
+"""``/kindness export`` and ``/kindness report``: a coordinator's file, made after the ack and
+put in their DM with the bot.
+
+Before the ack, only the words are read (a format, ``since DATE``, ``until DATE``; a bad one
+is answered at once, with the usage) together with the workspace's settings (its time zone
+gives the dates their meaning). After it, in order:
+
+1. the coordinator check (Slack's admins and owners, and ``KINDNESS_ADMINS``): a member is
+   refused with a clear word, and a check Slack could not answer is said as such;
+2. a word that the file is on its way (a year's report takes a second or two);
+3. the file, made exactly as ``kindness-bot export``/``report`` make it
+   (``bot.coordinator_files``), names of mentioned members asked of Slack;
+4. the upload into the DM (``conversations.open``, then ``files_upload_v2``:
+   files.getUploadURLExternal + files.completeUploadExternal), with a line saying what it is;
+5. where it went, with a link to the file.
+
+Every failure is told to the coordinator in words that say what became of the file.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.admins import CoordinatorCheckFailed, is_coordinator
+from bot.blocks import files
+from bot.coordinator_files import (
+    EXPORT,
+    REPORT,
+    CoordinatorFile,
+    export_days,
+    make_export,
+    make_report,
+)
+from bot.errors import RequestNotUnderstood, UnknownFormat
+from bot.export import FORMATS as EXPORT_FORMATS
+from bot.export import export_period
+from bot.names import Directory
+from bot.periods import PeriodError, parse_when
+from bot.report import FORMATS as REPORT_FORMATS
+from bot.report.figures import report_period
+from bot.services import Services
+from bot.slack_names import SlackNames
+from handlers.answering import Answer, Slack, later
+
+log = logging.getLogger(__name__)
+
+_SINCE = ("since", "from")
+_UNTIL = ("until", "to")
+
+
+@dataclass(frozen=True)
+class FileRequest:
+    """What ``/kindness export …`` or ``report …`` asked for."""
+
+    fmt: str
+    since: date | datetime | None = None
+    until: date | datetime | None = None
+
+
+def read_request(args: str, formats: tuple[str, ...], default: str) -> FileRequest:
+    """``md since 2026-09-01 until 2026-11-30`` — a format and the period, in any order; a
+    date without ``since``/``until`` is the start, a second one the end."""
+    fmt: str | None = None
+    dates: dict[str, date | datetime] = {}
+    words = args.split()
+    while words:
+        word = words.pop(0)
+        lowered = word.lower()
+        if lowered in formats:
+            if fmt is not None and fmt != lowered:
+                raise RequestNotUnderstood(f"Give one format, not both `{fmt}` and `{lowered}`.")
+            fmt = lowered
+            continue
+        if lowered in _SINCE + _UNTIL:
+            end = "since" if lowered in _SINCE else "until"
+            if not words:
+                raise RequestNotUnderstood(
+                    f"`{word}` needs a date after it, e.g. `{end} 2026-09-01`."
+                )
+            word = words.pop(0)
+        elif word[:1].isdigit():
+            end = "until" if "since" in dates else "since"
+        else:
+            raise UnknownFormat(word, list(formats))
+        if end in dates:
+            raise RequestNotUnderstood(f"Give one {end} date, not two.")
+        try:
+            dates[end] = parse_when(word)
+        except PeriodError as error:
+            raise RequestNotUnderstood(_sentence(error)) from None
+    return FileRequest(fmt or default, dates.get("since"), dates.get("until"))
+
+
+def export_answer(
+    services: Services, team_id: str, user_id: str, channel_id: str, args: str
+) -> Answer:
+    asked = read_request(args, EXPORT_FORMATS, default="csv")
+    tz = services.settings.get(team_id).timezone
+    try:
+        period = export_period(tz, asked.since, asked.until)
+    except PeriodError as error:
+        raise RequestNotUnderstood(_sentence(error)) from None
+    description = files.describe(EXPORT, asked.fmt, *export_days(period, tz))
+
+    def make(names: Directory) -> CoordinatorFile:
+        now = services.clock()
+        return make_export(
+            services.db, services.framework, team_id, asked.fmt, period, now=now, tz=tz, names=names
+        )
+
+    return later(deliver(services, team_id, user_id, channel_id, EXPORT, description, make))
+
+
+def report_answer(
+    services: Services, team_id: str, user_id: str, channel_id: str, args: str
+) -> Answer:
+    asked = read_request(args, REPORT_FORMATS, default="html")
+    settings = services.settings.get(team_id)
+    now = services.clock()
+    try:
+        period = report_period(settings.timezone, now, since=asked.since, until=asked.until)
+    except PeriodError as error:
+        raise RequestNotUnderstood(_sentence(error)) from None
+    description = files.describe(REPORT, asked.fmt, period.first_day, period.last_day)
+
+    def make(names: Directory) -> CoordinatorFile:
+        return make_report(
+            services.db,
+            services.framework,
+            team_id,
+            asked.fmt,
+            period,
+            now=now,
+            min_group=settings.min_group,
+            names=names,
+        )
+
+    return later(deliver(services, team_id, user_id, channel_id, REPORT, description, make))
+
+
+def deliver(
+    services: Services,
+    team_id: str,
+    user_id: str,
+    channel_id: str,
+    kind: str,
+    description: str,
+    make: Callable[[Directory], CoordinatorFile],
+) -> Callable[[Slack], None]:
+    """The work after the ack: check, make, upload, say where it went (or what failed)."""
+
+    def deliver_file(slack: Slack) -> None:
+        try:
+            allowed = is_coordinator(services.config, slack.client, user_id)
+        except CoordinatorCheckFailed as error:
+            slack.reply(files.coordinator_check_failed_message(kind, str(error)))
+            return
+        if not allowed:
+            slack.reply(files.not_coordinator_message(kind))
+            return
+        slack.reply(files.preparing_message(description))
+        try:
+            made = make(Directory(services.db, team_id, SlackNames(slack.client)))
+        except Exception as error:
+            log.exception("could not make %s for %s", kind, team_id)
+            database = isinstance(error, SQLAlchemyError)
+            slack.reply(files.preparation_failed_message(description, database=database))
+            return
+        try:
+            dm = slack.client.conversations_open(users=user_id)["channel"]["id"]
+            uploaded = slack.client.files_upload_v2(
+                channel=dm,
+                content=made.content,
+                filename=made.filename,
+                title=made.filename,
+                initial_comment=files.upload_comment(made),
+            )
+        except (SlackClientError, OSError) as error:
+            reason = str(error.response.get("error")) if isinstance(error, SlackApiError) else None
+            log.warning("%s: uploading %s to %s failed: %r", team_id, kind, user_id, error)
+            slack.reply(files.upload_failed_message(description, reason))
+            return
+        permalink = (uploaded.get("file") or {}).get("permalink")
+        slack.reply(files.delivered_message(made, permalink, here=channel_id == dm))
+
+    return deliver_file
+
+
+def _sentence(error: Exception) -> str:
+    text = str(error)
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
