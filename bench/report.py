@@ -23,8 +23,10 @@ Run (SQLite)::
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -41,16 +43,31 @@ PERIOD_END = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday: the year reported end
 SEARCH_SEED = 42  # the search benchmark's default: its cached log is reused
 
 
+@dataclass(frozen=True)
+class ReportTiming:
+    wall: common.Timing
+    cpu_ms: float  # median processor time of this process (and its database, for SQLite)
+
+
 def time_report(
     db: Database, framework: Framework, team: str, since: datetime, until: datetime, repeat: int
-) -> tuple[common.Timing, ImpactReport]:
+) -> tuple[ReportTiming, ImpactReport]:
+    """The report's wall time, and its processor time: on a machine shared with other work the
+    wall time waits for a free core, the processor time much less so. (For PostgreSQL the
+    server's own work is not in the processor time, only in the wall time.)"""
     period = report_period("UTC", until, since=since, until=until)
+    cpu: list[float] = []
 
     def run() -> ImpactReport:
-        return build_report(db, framework, team, period, now=until)
+        started = time.process_time()
+        report = build_report(db, framework, team, period, now=until)
+        cpu.append((time.process_time() - started) * 1000)
+        return report
 
     report = run()  # the untimed warm-up
-    return common.measure(run, repeat, warmup=0), report
+    cpu.clear()
+    wall = common.measure(run, repeat, warmup=0)
+    return ReportTiming(wall, statistics.median(cpu)), report
 
 
 def on_the_search_log(backend: str, db: Database, framework: Framework, repeat: int) -> None:
@@ -64,12 +81,13 @@ def on_the_search_log(backend: str, db: Database, framework: Framework, repeat: 
                 label,
                 f"{report.headline.entries.value:,.0f}",
                 f"{report.headline.entries.previous:,.0f}",
-                common.ms(timing.median_ms),
-                common.ms(timing.p95_ms),
+                common.ms(timing.wall.median_ms),
+                common.ms(timing.wall.p95_ms),
+                common.ms(timing.cpu_ms),
             ]
         )
     common.print_table(
-        ["report of", "entries (shared)", "period before", "median ms", "p95 ms"],
+        ["report of", "entries (shared)", "period before", "median ms", "p95 ms", "cpu ms"],
         rows,
         title=f"report, {backend}: the big workspace of the search log "
         f"({common.count_entries(db):,} rows in table)",
@@ -125,19 +143,30 @@ def growing_history(
         timing, report = time_report(
             db, framework, TEAM, PERIOD_END - timedelta(weeks=52), PERIOD_END, args.repeat
         )
-        base = base or timing.median_ms
+        base = base or timing
         rows.append(
             [
                 f"{size:,}",
                 f"{common.count_entries(db):,}",
                 f"{report.headline.entries.value:,.0f}",
-                common.ms(timing.median_ms),
-                common.ms(timing.p95_ms),
-                common.ratio(timing.median_ms / base),
+                common.ms(timing.wall.median_ms),
+                common.ms(timing.wall.p95_ms),
+                common.ms(timing.cpu_ms),
+                common.ratio(timing.wall.median_ms / base.wall.median_ms),
+                common.ratio(timing.cpu_ms / base.cpu_ms),
             ]
         )
     common.print_table(
-        ["history", "rows in table", "year (shared)", "median ms", "p95 ms", "vs first"],
+        [
+            "history",
+            "rows in table",
+            "year (shared)",
+            "median ms",
+            "p95 ms",
+            "cpu ms",
+            "vs first",
+            "cpu vs first",
+        ],
         rows,
         title=f"report of a year, {backend}: {args.per_week} entries a week, growing history",
     )

@@ -7,14 +7,17 @@ What is counted, and the privacy rules every figure obeys:
   period; *new voices*: members whose first shared entry falls in the period;
 - *actions committed*: shared actions created in the period; *completed*: shared actions
   marked done in the period, and the median days from committing to completing them;
-- each figure is compared with the previous period of the same length;
+- the headline figures and each goal's entries are compared with the period of the same
+  length just before (a goal's other figures are not: the report does not show them);
 - with ``min_group`` (a workspace setting, 0 = off) a per-goal figure drawn from fewer members
   than that is hidden (``Figure.hidden``), and so is each goal's cell of the week-by-week
   series; the network-wide figures stay (they describe the whole network, not a few people).
 
-Cost: every query is a range over the ``(team_id, created_at)`` or ``(team_id, completed_at)``
-index, plus one index probe per member for "new voices", so the cost grows with the entries
-of the period and the one before it, not with the size of the whole log (``bench/report.py``).
+Cost: one statement per period (``_read_period``) reads the period's rows once, through the
+``(team_id, created_at)`` and ``(team_id, completed_at)`` indexes, and computes every figure
+from them; "new voices" adds one index probe per member taking part. Then the few chosen
+highlights and lessons are read by id. So the cost grows with the entries of the period and
+the one before it, not with the size of the whole log (``bench/report.py``).
 """
 
 from __future__ import annotations
@@ -26,8 +29,28 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, case, distinct, exists, func, literal, select, union_all
+from sqlalchemy import (
+    CTE,
+    BigInteger,
+    ColumnElement,
+    Float,
+    Integer,
+    Select,
+    String,
+    case,
+    cast,
+    distinct,
+    exists,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.types import TypeEngine
 
 from bot.db import Database
 from bot.goals import Framework
@@ -203,16 +226,22 @@ class ImpactReport:
 
 @dataclass
 class _Period:
-    """What one period's queries found."""
+    """What one period's statement found."""
 
     per_goal: dict[str | None, dict[str, int]] = field(default_factory=dict)
     members_per_goal: dict[str | None, int] = field(default_factory=dict)
     action_members_per_goal: dict[str | None, int] = field(default_factory=dict)
     completed_per_goal: dict[str | None, int] = field(default_factory=dict)
-    completers_per_goal: dict[str | None, set[str]] = field(default_factory=dict)
+    completers_per_goal: dict[str | None, int] = field(default_factory=dict)
     days_to_complete: list[float] = field(default_factory=list)
     members: int = 0
     new_voices: int = 0
+    # The report's own period only:
+    cells: dict[tuple[int, str | None], list[int]] = field(default_factory=dict)  # [n, members]
+    members_per_bucket: dict[int, int] = field(default_factory=dict)
+    highlight_ids: dict[str | None, list[tuple[int, int]]] = field(default_factory=dict)
+    lesson_ids: dict[str | None, list[tuple[int, int, int]]] = field(default_factory=dict)
+    lesson_counts: dict[str | None, int] = field(default_factory=dict)
 
     @property
     def entries(self) -> int:
@@ -242,12 +271,10 @@ def build_report(
 ) -> ImpactReport:
     previous_start, previous_end = period.previous
     with db.reading() as session:
-        current = _period_figures(session, team_id, period.start, period.end)
-        before = _period_figures(session, team_id, previous_start, previous_end)
-        cells = _cells(session, team_id, period)
-        members_per_bucket = _members_per_bucket(session, team_id, period)
-        highlights = _highlights(session, team_id, period.start, period.end)
-        lessons, lesson_counts = _lessons(session, team_id, period.start, period.end)
+        detail = _Detail(period.buckets, [g.key for g in framework.goals], min_group > 0)
+        current = _read_period(session, team_id, period.start, period.end, detail)
+        before = _read_period(session, team_id, previous_start, previous_end)
+        highlights, lessons = _chosen_entries(session, team_id, current)
 
     def hide(members: int) -> bool:
         return min_group > 0 and members < min_group
@@ -263,10 +290,10 @@ def build_report(
         old = before.per_goal.get(key, {})
         members = current.members_per_goal.get(key, 0)
         action_members = current.action_members_per_goal.get(key, 0)
-        completers = len(current.completers_per_goal.get(key, set()))
+        completers = current.completers_per_goal.get(key, 0)
         weekly: list[int | None] = []
         for index, _bucket in enumerate(period.buckets):
-            count, cell_members = cells.get((index, key), (0, 0))
+            count, cell_members = current.cells.get((index, key), (0, 0))
             if count and hide(cell_members):
                 weekly.append(None)
                 hidden_per_bucket[index] += count
@@ -277,7 +304,7 @@ def build_report(
                 key=key,
                 entries=Figure(sum(kinds.values()), sum(old.values()), hide(members)),
                 by_kind={kind: kinds.get(kind, 0) for kind in KINDS},
-                members=Figure(members, before.members_per_goal.get(key, 0), hide(members)),
+                members=Figure(members, None, hide(members)),  # not counted before
                 actions_committed=Figure(
                     kinds.get("action", 0), old.get("action", 0), hide(action_members)
                 ),
@@ -289,7 +316,7 @@ def build_report(
                 weekly=weekly,
                 highlights=highlights.get(key, []),
                 lessons=lessons.get(key, []),
-                more_lessons=lesson_counts.get(key, 0) - len(lessons.get(key, [])),
+                more_lessons=current.lesson_counts.get(key, 0) - len(lessons.get(key, [])),
             )
         )
     headline = Headline(
@@ -301,7 +328,7 @@ def build_report(
         median_days_to_complete=Figure(current.median_days, before.median_days),
     )
     totals = [0] * len(period.buckets)
-    for (index, _key), (count, _members) in cells.items():
+    for (index, _key), (count, _members) in current.cells.items():
         totals[index] += count
     return ImpactReport(
         team_id=team_id,
@@ -311,7 +338,9 @@ def build_report(
         min_group=min_group,
         headline=headline,
         goals=goals,
-        members_per_bucket=members_per_bucket,
+        members_per_bucket=[
+            current.members_per_bucket.get(index, 0) for index in range(len(period.buckets))
+        ],
         hidden_per_bucket=hidden_per_bucket,
         totals_per_bucket=totals,
     )
@@ -337,66 +366,6 @@ def _shared_completed(team_id: str, start: datetime, end: datetime) -> tuple[Col
     )
 
 
-def _period_figures(session: Session, team_id: str, start: datetime, end: datetime) -> _Period:
-    found = _Period()
-    in_period = _shared_created(team_id, start, end)
-    action_author = case((Entry.kind == "action", Entry.user_id))
-    rows = session.execute(
-        select(
-            Entry.goal_key,
-            Entry.kind,
-            func.count(),
-        )
-        .where(*in_period)
-        .group_by(Entry.goal_key, Entry.kind)
-    ).all()
-    for goal_key, kind, count in rows:
-        found.per_goal.setdefault(goal_key, {})[kind] = count
-    for goal_key, members, action_members in session.execute(
-        select(
-            Entry.goal_key, func.count(distinct(Entry.user_id)), func.count(distinct(action_author))
-        )
-        .where(*in_period)
-        .group_by(Entry.goal_key)
-    ):
-        found.members_per_goal[goal_key] = members
-        found.action_members_per_goal[goal_key] = action_members
-    completers: dict[str | None, set[str]] = defaultdict(set)
-    for goal_key, user_id, created_at, completed_at in session.execute(
-        select(Entry.goal_key, Entry.user_id, Entry.created_at, Entry.completed_at).where(
-            *_shared_completed(team_id, start, end)
-        )
-    ):
-        found.completed_per_goal[goal_key] = found.completed_per_goal.get(goal_key, 0) + 1
-        completers[goal_key].add(user_id)
-        found.days_to_complete.append((completed_at - created_at).total_seconds() / 86400)
-    found.completers_per_goal = dict(completers)
-    taking_part = union_all(
-        select(Entry.user_id).where(*in_period),
-        select(Entry.user_id).where(*_shared_completed(team_id, start, end)),
-    ).subquery()
-    found.members = session.scalar(select(func.count(distinct(taking_part.c.user_id)))) or 0
-    found.new_voices = _new_voices(session, team_id, start, end)
-    return found
-
-
-def _new_voices(session: Session, team_id: str, start: datetime, end: datetime) -> int:
-    """Members whose first shared entry falls in [start, end): one index probe per member."""
-    authors = (
-        select(Entry.user_id).where(*_shared_created(team_id, start, end)).distinct().subquery()
-    )
-    earlier = aliased(Entry)
-    spoke_before = exists(
-        select(literal(1)).where(
-            earlier.team_id == team_id,
-            earlier.user_id == authors.c.user_id,
-            earlier.created_at < start,
-            earlier.visibility.in_(SHARED),
-        )
-    )
-    return session.scalar(select(func.count()).select_from(authors).where(~spoke_before)) or 0
-
-
 def bucket_number(column: ColumnElement[datetime], buckets: Sequence[Bucket]) -> ColumnElement:
     """The index of the bucket a moment falls in, as a balanced tree of comparisons: a year of
     weeks costs six comparisons a row rather than fifty-two."""
@@ -410,33 +379,250 @@ def bucket_number(column: ColumnElement[datetime], buckets: Sequence[Bucket]) ->
     return tree(0, len(buckets) - 1)
 
 
-def _cells(
-    session: Session, team_id: str, period: ReportPeriod
-) -> dict[tuple[int, str | None], tuple[int, int]]:
-    """(bucket, goal) → (entries, members)."""
-    number = bucket_number(Entry.created_at, period.buckets).label("bucket")
-    rows = session.execute(
-        select(number, Entry.goal_key, func.count(), func.count(distinct(Entry.user_id)))
-        .where(*_shared_created(team_id, period.start, period.end))
-        .group_by(number, Entry.goal_key)
-    )
-    return {(int(index), goal_key): (count, members) for index, goal_key, count, members in rows}
+def _length_band(text: ColumnElement[str]) -> ColumnElement[int]:
+    """Fuller texts first, by hundreds of characters up to 400 (as the digest ranks them)."""
+    return case((func.length(text) >= 400, 4), else_=func.length(text) // 100)
 
 
-def _members_per_bucket(session: Session, team_id: str, period: ReportPeriod) -> list[int]:
+def _days_between(later: ColumnElement[datetime], earlier: ColumnElement[datetime], dialect: str):
+    if dialect == "sqlite":
+        return func.julianday(later) - func.julianday(earlier)
+    return func.extract("epoch", later - earlier) / 86400.0
+
+
+# The columns of every row the period statement answers: what the row is, then its values.
+_TAG, _B, _G, _K, _N, _M, _X = range(7)
+
+
+def _row(
+    tag: str,
+    *,
+    b: ColumnElement | None = None,
+    g: ColumnElement | None = None,
+    k: ColumnElement | None = None,
+    n: ColumnElement | None = None,
+    m: ColumnElement | None = None,
+    x: ColumnElement | None = None,
+) -> list[ColumnElement]:
+    def given(value: ColumnElement | None, kind: type[TypeEngine]) -> ColumnElement:
+        return cast(null(), kind) if value is None else value
+
+    return [
+        literal_column(f"'{tag}'").label("tag"),
+        given(b, Integer).label("b"),
+        given(g, String).label("g"),
+        given(k, String).label("k"),
+        given(n, BigInteger).label("n"),
+        given(m, BigInteger).label("m"),
+        given(x, Float).label("x"),
+    ]
+
+
+@dataclass(frozen=True)
+class _Detail:
+    """What is counted for the report's own period, beyond what the period before gives."""
+
+    buckets: Sequence[Bucket]
+    goal_keys: Sequence[str]  # the framework's, for the highlights
+    cell_members: bool  # members per goal and bucket (only min_group needs them)
+
+
+def _read_period(
+    session: Session,
+    team_id: str,
+    start: datetime,
+    end: datetime,
+    detail: _Detail | None = None,
+) -> _Period:
+    """Every figure of one period, in one statement that reads the period's rows once.
+
+    The period's shared entries (by ``created_at``) and the shared actions completed in it
+    (by ``completed_at``) are read once, through the two range indexes, into a common table
+    expression that the database materialises because every figure is an aggregate over it
+    (SQLite 3.35+ and PostgreSQL 12+ do so for a CTE used more than once). Each aggregate is
+    one branch of a ``UNION ALL``, tagged with what it counts. New voices are one index probe
+    per author (``ix_entries_team_user_created``).
+
+    With ``detail`` (the report's own period) it also counts per bucket, per goal's members,
+    and ranks the highlights and the lessons, so that only the few chosen entries are read in
+    full afterwards. The period before is compared on what the report shows of it: the
+    headline figures and each goal's entries (its members per goal are not counted)."""
+    dialect = session.get_bind().dialect.name
+    buckets = detail.buckets if detail else None
     created = select(
-        bucket_number(Entry.created_at, period.buckets).label("bucket"), Entry.user_id
-    ).where(*_shared_created(team_id, period.start, period.end))
+        (bucket_number(Entry.created_at, buckets) if buckets else literal(0)).label("b"),
+        Entry.goal_key.label("g"),
+        Entry.kind.label("k"),
+        Entry.user_id.label("u"),
+        literal(1).label("made"),
+        Entry.id.label("id"),
+        (_length_band(Entry.text) if detail else literal(0)).label("band"),  # highlights
+        Entry.reflection_of_id.label("refl"),
+        cast(null(), Float).label("days"),
+    ).where(*_shared_created(team_id, start, end))
     completed = select(
-        bucket_number(Entry.completed_at, period.buckets).label("bucket"), Entry.user_id
-    ).where(*_shared_completed(team_id, period.start, period.end))
-    both = union_all(created, completed).subquery()
-    counts = dict(
-        session.execute(
-            select(both.c.bucket, func.count(distinct(both.c.user_id))).group_by(both.c.bucket)
-        ).all()
+        bucket_number(Entry.completed_at, buckets) if buckets else literal(0),
+        Entry.goal_key,
+        Entry.kind,
+        Entry.user_id,
+        literal(0),
+        Entry.id,
+        literal(0),
+        cast(null(), BigInteger),
+        _days_between(Entry.completed_at, Entry.created_at, dialect),
+    ).where(*_shared_completed(team_id, start, end))
+    rows = union_all(created, completed).cte("period_rows")
+    made = rows.c.made == 1
+    # Who took part (wrote, or completed an action), and whether they wrote something.
+    people = select(rows.c.u, func.max(rows.c.made).label("wrote")).group_by(rows.c.u).cte("people")
+    earlier = aliased(Entry)
+    spoke_before = exists(
+        select(literal(1)).where(
+            earlier.team_id == team_id,
+            earlier.user_id == people.c.u,
+            earlier.created_at < start,
+            earlier.visibility.in_(SHARED),
+        )
     )
-    return [counts.get(index, 0) for index in range(len(period.buckets))]
+    branches = [
+        select(*_row("kinds", b=rows.c.b, g=rows.c.g, k=rows.c.k, n=func.count()))
+        .where(made)
+        .group_by(rows.c.b, rows.c.g, rows.c.k),
+        select(*_row("done", g=rows.c.g, n=func.count(), m=func.count(distinct(rows.c.u))))
+        .where(~made)
+        .group_by(rows.c.g),
+        select(*_row("days", x=rows.c.days)).where(~made),
+        select(*_row("all", n=func.count())).select_from(people),
+        select(*_row("new", n=func.count()))
+        .select_from(people)
+        .where(people.c.wrote == 1, ~spoke_before),
+    ]
+    if detail is not None:
+        branches += _detail_branches(rows, team_id, detail)
+    found = _Period()
+    per_goal: dict[str | None, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in session.execute(union_all(*branches)):
+        tag, b, g = row[_TAG], row[_B], row[_G]
+        if tag == "kinds":
+            per_goal[g][row[_K]] += row[_N]
+            found.cells.setdefault((b, g), [0, 0])[0] += row[_N]
+        elif tag == "cell":
+            found.cells.setdefault((b, g), [0, 0])[1] = row[_N]
+        elif tag == "goal":
+            found.members_per_goal[g] = row[_N]
+            found.action_members_per_goal[g] = row[_M]
+        elif tag == "done":
+            found.completed_per_goal[g] = row[_N]
+            found.completers_per_goal[g] = row[_M]
+        elif tag == "days":
+            found.days_to_complete.append(float(row[_X]))
+        elif tag == "all":
+            found.members = row[_N]
+        elif tag == "new":
+            found.new_voices = row[_N]
+        elif tag == "bucket":
+            found.members_per_bucket[b] = row[_N]
+        elif tag == "highlight":
+            found.highlight_ids.setdefault(g, []).append((row[_M], row[_N]))
+        elif tag == "lesson":
+            found.lesson_ids.setdefault(g, []).append((b, row[_N], row[_M]))
+            found.lesson_counts[g] = int(row[_X])
+    for chosen in found.highlight_ids.values():
+        chosen.sort(reverse=True)  # by merit, then newest
+        del chosen[HIGHLIGHTS_PER_GOAL:]
+    found.per_goal = {key: dict(kinds) for key, kinds in per_goal.items()}
+    return found
+
+
+def _detail_branches(rows: CTE, team_id: str, detail: _Detail) -> list[Select]:
+    """The report's own period: members per goal and per bucket, and the highlights and
+    lessons ranked by the database (only their ids, and each goal's number of lessons, come
+    back).
+
+    Highlights: per goal, the best few stories and reflections (not those closing an action:
+    they appear with their action), stories first, fuller texts first, then newest; one
+    ``ORDER BY … LIMIT`` per goal of the framework (a bounded sort), and a ranking for the
+    rest (no goal yet, goals no longer in the framework). Lessons ("what we did → what we
+    learnt"): per goal of the action, the shared reflections written in the period that closed
+    a shared action, the fullest first, then newest. A reflection is written when its action
+    is closed, so the period's rows find them."""
+    made = rows.c.made == 1
+    acted = case((rows.c.k == "action", 1), else_=0)
+    # Per goal and member, whether they committed an action: one sort, not two DISTINCTs.
+    goal_members = (
+        select(rows.c.g, func.max(acted).label("acted"))
+        .where(made)
+        .group_by(rows.c.g, rows.c.u)
+        .subquery("goal_members")
+    )
+    branches: list[Select] = [
+        select(
+            *_row("goal", g=goal_members.c.g, n=func.count(), m=func.sum(goal_members.c.acted))
+        ).group_by(goal_members.c.g),
+        select(*_row("bucket", b=rows.c.b, n=func.count(distinct(rows.c.u)))).group_by(rows.c.b),
+    ]
+    if detail.cell_members:
+        branches.append(
+            select(*_row("cell", b=rows.c.b, g=rows.c.g, n=func.count(distinct(rows.c.u))))
+            .where(made)
+            .group_by(rows.c.b, rows.c.g)
+        )
+    # A highlight's merit, one number: a story over a reflection, then the fuller text.
+    merit = (case((rows.c.k == "story", 10), else_=0) + rows.c.band).label("merit")
+    candidate = (made, rows.c.k.in_(("story", "reflection")), rows.c.refl.is_(None))
+    for key in detail.goal_keys:
+        best = (
+            select(rows.c.g, rows.c.id, merit)
+            .where(*candidate, rows.c.g == key)
+            .order_by(merit.desc(), rows.c.id.desc())
+            .limit(HIGHLIGHTS_PER_GOAL)
+            .subquery()
+        )
+        branches.append(select(*_row("highlight", g=best.c.g, n=best.c.id, m=best.c.merit)))
+    rank = func.row_number().over(partition_by=rows.c.g, order_by=(merit.desc(), rows.c.id.desc()))
+    others = (
+        select(rows.c.g, rows.c.id, merit, rank.label("rank"))
+        .where(*candidate, or_(rows.c.g.is_(None), rows.c.g.not_in(detail.goal_keys)))
+        .subquery("other_goals")
+    )
+    branches.append(
+        select(*_row("highlight", g=others.c.g, n=others.c.id, m=others.c.merit)).where(
+            others.c.rank <= HIGHLIGHTS_PER_GOAL
+        )
+    )
+    action = aliased(Entry)
+    pairs = (
+        select(
+            action.goal_key.label("g"),
+            rows.c.id.label("note"),
+            action.id.label("action"),
+            func.row_number()
+            .over(partition_by=action.goal_key, order_by=(rows.c.band.desc(), rows.c.id.desc()))
+            .label("rank"),
+            func.count().over(partition_by=action.goal_key).label("total"),
+        )
+        .join_from(rows, action, action.id == rows.c.refl)
+        .where(
+            made,
+            action.team_id == team_id,
+            action.visibility.in_(SHARED),
+            action.action_status == "done",
+        )
+        .subquery("pairs")
+    )
+    branches.append(
+        select(
+            *_row(
+                "lesson",
+                b=pairs.c.rank,
+                g=pairs.c.g,
+                n=pairs.c.note,
+                m=pairs.c.action,
+                x=pairs.c.total,
+            )
+        ).where(pairs.c.rank <= PAIRS_PER_GOAL)
+    )
+    return branches
 
 
 def _highlight(entry: Entry) -> Highlight:
@@ -450,77 +636,30 @@ def _highlight(entry: Entry) -> Highlight:
     )
 
 
-def _highlights(
-    session: Session, team_id: str, start: datetime, end: datetime
-) -> dict[str | None, list[Highlight]]:
-    """Per goal, the best few stories and reflections (not those closing an action: they
-    appear with their action): stories first, fuller texts first, then newest."""
-    rank = (
-        func.row_number()
-        .over(
-            partition_by=Entry.goal_key,
-            order_by=(
-                case((Entry.kind == "story", 3), else_=2).desc(),
-                # Fuller texts first, by hundreds of characters up to 400 (as the digest does).
-                case(
-                    (func.length(Entry.text) >= 400, 4), else_=func.length(Entry.text) // 100
-                ).desc(),
-                Entry.id.desc(),
-            ),
-        )
-        .label("rank")
-    )
-    ranked = (
-        select(Entry.id, rank)
-        .where(
-            *_shared_created(team_id, start, end),
-            Entry.kind.in_(("story", "reflection")),
-            Entry.reflection_of_id.is_(None),
-        )
-        .subquery()
-    )
-    chosen = session.scalars(
-        select(Entry)
-        .join(ranked, ranked.c.id == Entry.id)
-        .where(ranked.c.rank <= HIGHLIGHTS_PER_GOAL)
-        .order_by(ranked.c.rank)
-    ).all()
-    found: dict[str | None, list[Highlight]] = defaultdict(list)
-    for entry in chosen:
-        found[entry.goal_key].append(_highlight(entry))
-    return found
-
-
-def _lessons(
-    session: Session, team_id: str, start: datetime, end: datetime
-) -> tuple[dict[str | None, list[Lesson]], dict[str | None, int]]:
-    """Per goal, actions completed with a reflection in the period: the fullest reflections
-    first, then newest; and how many there were in all. A reflection is written when its
-    action is closed, so the period's reflections find them through the created_at index."""
-    action = aliased(Entry)
-    reflection = aliased(Entry)
-    pairs = (
-        select(reflection, action)
-        .join(action, action.id == reflection.reflection_of_id)
-        .where(
-            reflection.team_id == team_id,
-            reflection.visibility.in_(SHARED),
-            reflection.created_at >= start,
-            reflection.created_at < end,
-            action.team_id == team_id,
-            action.visibility.in_(SHARED),
-            action.action_status == "done",
-        )
-    )
-    counts: dict[str | None, int] = defaultdict(int)
-    found: dict[str | None, list[tuple[tuple, Lesson]]] = defaultdict(list)
-    for note, done in session.execute(pairs):
-        counts[done.goal_key] += 1
-        order = (-min(len(note.text), 400) // 100, -note.id)
-        lesson = Lesson(_highlight(done), _highlight(note), done.completed_at or note.created_at)
-        found[done.goal_key].append((order, lesson))
-    best = {
-        key: [lesson for _, lesson in sorted(items, key=lambda item: item[0])[:PAIRS_PER_GOAL]]
-        for key, items in found.items()
+def _chosen_entries(
+    session: Session, team_id: str, found: _Period
+) -> tuple[dict[str | None, list[Highlight]], dict[str | None, list[Lesson]]]:
+    """The chosen highlights and lessons, read in full (a few dozen entries at most)."""
+    ids = {entry_id for chosen in found.highlight_ids.values() for _, entry_id in chosen}
+    for chosen in found.lesson_ids.values():
+        ids.update(i for _, note, action in chosen for i in (note, action))
+    entries = {}
+    if ids:
+        entries = {
+            e.id: e
+            for e in session.scalars(
+                select(Entry).where(Entry.team_id == team_id, Entry.id.in_(sorted(ids)))
+            )
+        }
+    highlights = {
+        key: [_highlight(entries[i]) for _, i in chosen]  # best first already
+        for key, chosen in found.highlight_ids.items()
     }
-    return best, dict(counts)
+    lessons = {}
+    for key, chosen in found.lesson_ids.items():
+        lessons[key] = []
+        for _, note_id, action_id in sorted(chosen):  # by rank
+            done, note = entries[action_id], entries[note_id]
+            completed = done.completed_at or note.created_at
+            lessons[key].append(Lesson(_highlight(done), _highlight(note), completed))
+    return highlights, lessons
