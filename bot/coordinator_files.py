@@ -13,8 +13,11 @@ a mark would only get in the way, so it writes none.
 from __future__ import annotations
 
 import io
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import IO, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.db import Database
@@ -28,19 +31,39 @@ EXPORT = "export"
 REPORT = "report"
 _BYTE_ORDER_MARK = "\ufeff"
 _JUST_BEFORE = timedelta(microseconds=1)
+# A file larger than this is written to a temporary file on disk rather than kept in memory
+# (the export of a large log can run to hundreds of megabytes).
+IN_MEMORY = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
 class CoordinatorFile:
-    """A file ready to hand over: its name, its bytes, and what it holds."""
+    """A file ready to hand over: its name, its content (a binary file, rewound; close it when
+    done), and what it holds."""
 
     kind: str  # EXPORT or REPORT
     fmt: str  # csv, json, md (exports); html, md (reports)
     filename: str
-    content: bytes
+    content: IO[bytes]
     entries: int  # shared entries in the file (an export) or in the period (a report)
     first_day: date | None  # the period, in the workspace's local days (None: open)
     last_day: date | None
+
+
+def _written(write: Callable[[TextIO], int]) -> tuple[IO[bytes], int]:
+    """Whatever ``write`` writes, as UTF-8 in a rewound binary file; and what it returned."""
+    # Handed over open: the caller uploads it, then closes it.
+    content = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY, mode="w+b")  # noqa: SIM115
+    text = io.TextIOWrapper(content, encoding="utf-8", newline="")
+    try:
+        result = write(text)
+        text.flush()
+        text.detach()  # leaves ``content`` open
+    except BaseException:
+        content.close()
+        raise
+    content.seek(0)
+    return content, result
 
 
 def export_days(period: Period, tz: str) -> tuple[date | None, date | None]:
@@ -62,12 +85,14 @@ def make_export(
     tz: str,
     names: Directory,
 ) -> CoordinatorFile:
-    out = io.StringIO()
-    if fmt == "csv":
-        out.write(_BYTE_ORDER_MARK)
-    count = write_export(
-        db, framework, team_id, fmt, out, period=period, now=now, tz=tz, names=names
-    )
+    def write(out: TextIO) -> int:
+        if fmt == "csv":
+            out.write(_BYTE_ORDER_MARK)
+        return write_export(
+            db, framework, team_id, fmt, out, period=period, now=now, tz=tz, names=names
+        )
+
+    content, count = _written(write)
     first, last = export_days(period, tz)
     made = now.astimezone(ZoneInfo(tz)).date()
     span = f"{first or 'start'}-to-{last or made}"
@@ -75,7 +100,7 @@ def make_export(
         kind=EXPORT,
         fmt=fmt,
         filename=f"kindness-log-{span}.{fmt}",
-        content=out.getvalue().encode("utf-8"),
+        content=content,
         entries=count,
         first_day=first,
         last_day=last,
@@ -94,15 +119,19 @@ def make_report(
     names: Directory,
 ) -> CoordinatorFile:
     report = build_report(db, framework, team_id, period, now=now, min_group=min_group)
-    out = io.StringIO()
-    write_report(report, framework, fmt, out, names=names)
+
+    def write(out: TextIO) -> int:
+        write_report(report, framework, fmt, out, names=names)
+        return 0
+
+    content, _ = _written(write)
     first, last = period.first_day, period.last_day
     value = report.headline.entries.value
     return CoordinatorFile(
         kind=REPORT,
         fmt=fmt,
         filename=f"kindness-report-{first}-to-{last}.{fmt}",
-        content=out.getvalue().encode("utf-8"),
+        content=content,
         entries=int(value or 0),
         first_day=first,
         last_day=last,

@@ -176,7 +176,7 @@ def deliver(
             dm = slack.client.conversations_open(users=user_id)["channel"]["id"]
             uploaded = slack.client.files_upload_v2(
                 channel=dm,
-                content=made.content,
+                file=made.content,
                 filename=made.filename,
                 title=made.filename,
                 initial_comment=files.upload_comment(made),
@@ -186,6 +186,8 @@ def deliver(
             log.warning("%s: uploading %s to %s failed: %r", team_id, kind, user_id, error)
             slack.reply(files.upload_failed_message(description, reason))
             return
+        finally:
+            made.content.close()
         permalink = (uploaded.get("file") or {}).get("permalink")
         slack.reply(files.delivered_message(made, permalink, here=channel_id == dm))
 

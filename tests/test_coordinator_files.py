@@ -269,3 +269,30 @@ def test_a_file_that_cannot_be_made_is_told_to_the_coordinator(
     assert "the learning log could not be reached just now. Nothing was sent" in failed
     assert bot.standin.files == []
     assert any(r.exc_info for r in bot.errors.records), "logged with its traceback"
+
+
+def test_a_large_file_goes_to_disk_and_comes_back_whole(
+    learning_log, clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot import coordinator_files
+
+    monkeypatch.setattr(coordinator_files, "IN_MEMORY", 256)
+    for n in range(20):
+        learning_log.add_entry("T0001", ANN, f"Entry number {n} with café and ünïcode", goal="g1")
+    made = coordinator_files.make_export(
+        learning_log.db,
+        learning_log.framework,
+        "T0001",
+        "csv",
+        Period(),
+        now=clock(),
+        tz="Europe/London",
+        names=Directory(learning_log.db, "T0001"),
+    )
+    with made.content as content:
+        assert content._rolled  # on disk, not in memory
+        rows = list(csv.DictReader(io.StringIO(content.read().decode("utf-8-sig"))))
+    assert [row["text"] for row in rows] == [
+        f"Entry number {n} with café and ünïcode" for n in range(20)
+    ]
+    assert made.entries == 20
