@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/kindness-bot run
+	$(BIN)/kindness-bot run --or-sandbox
 
 test: $(STAMP)
 	$(BIN)/ruff check .
