@@ -78,7 +78,7 @@ def seed_workspace(standin: SlackStandIn) -> None:
     standin.add_channel(GENERAL_CHANNEL, "general", bot_is_member=False)
     for channel in (NETWORK_CHANNEL, GENERAL_CHANNEL):
         for member in MEMBERS:
-            standin.join_channel(channel, member.id)
+            standin.join_channel(channel, member.id, announce=False)
 
 
 def seed_settings(services: Services, team_id: str) -> None:

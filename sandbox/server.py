@@ -32,7 +32,7 @@ import os
 import secrets
 import threading
 from collections.abc import Iterable, Mapping
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -122,6 +122,7 @@ class Sandbox:
         self._threads: list[threading.Thread] = []
         self._server: Any = None
         self._saved_version = -1
+        self._own_executor: ThreadPoolExecutor | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -168,6 +169,11 @@ class Sandbox:
         if kept is None:
             seed_settings(self.services, self.standin.team_id)
         self.client = make_client(self.config, backoff=0.05)
+        if self.listener_executor is None:
+            # Bolt's lazy listeners run here; stop() waits for them, so nothing is left running.
+            self.listener_executor = self._own_executor = ThreadPoolExecutor(
+                max_workers=8, thread_name_prefix="sandbox-lazy"
+            )
         app = create_app(
             self.services, client=self.client, listener_executor=self.listener_executor
         )
@@ -210,6 +216,9 @@ class Sandbox:
             thread.join(timeout=10)
         self._threads.clear()
         if self._server is not None:
+            self._server.task_dispatcher.shutdown(timeout=5)
+            if self._own_executor is not None:
+                self._own_executor.shutdown(wait=True)
             self.save()
             self.standin.stop()
             self.db.dispose()

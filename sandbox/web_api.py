@@ -333,14 +333,18 @@ class SlackStandIn:
             self._messages.setdefault(channel_id, [])
         return _copy(channel)
 
-    def join_channel(self, channel_id: str, user_id: str) -> dict | None:
+    def join_channel(self, channel_id: str, user_id: str, *, announce: bool = True) -> dict | None:
         """A person joins a channel; returns the "has joined the channel" message Slack posts
-        (None when they were in it already)."""
+        (None when they were in it already, or with `announce=False`: members from the
+        start)."""
         with self._lock:
             members = self._members.setdefault(channel_id, [])
             if user_id in members:
                 return None
             members.append(user_id)
+            if not announce:
+                self._touch()
+                return None
             message = {
                 "type": "message",
                 "subtype": "channel_join",
