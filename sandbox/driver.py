@@ -40,11 +40,12 @@ class Reply:
     response_url: str | None = None
     trigger_id: str | None = None
     seconds: float = 0.0  # how long the bot took to answer
+    ack_seconds: float = ACK_SECONDS  # how long Slack waited
 
     @property
     def in_time(self) -> bool:
         """Answered 200 within Slack's 3 seconds (else Slack reports a failure)."""
-        return self.status == 200 and self.seconds <= ACK_SECONDS
+        return self.status == 200 and self.seconds <= self.ack_seconds
 
     @property
     def json(self) -> Any:
@@ -118,11 +119,15 @@ class SlackDriver:
         signing_secret: str,
         standin: SlackStandIn,
         team_id: str | None = None,
+        *,
+        ack_seconds: float = ACK_SECONDS,
     ) -> None:
+        """`ack_seconds`: how long Slack waits for the bot's answer (tests shorten it)."""
         self.app_url = app_url
         self.signing_secret = signing_secret
         self.standin = standin
         self.team_id = team_id or standin.team_id
+        self.ack_seconds = ack_seconds
 
     # -- slash commands ---------------------------------------------------------------------
 
@@ -634,6 +639,7 @@ class SlackDriver:
         except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
             reply = Reply(0, str(error))  # no answer at all: Slack sees a failure
         reply.seconds = time.monotonic() - started
+        reply.ack_seconds = self.ack_seconds
         return reply
 
 
