@@ -91,228 +91,236 @@ def seed_settings(services: Services, team_id: str) -> None:
     )
 
 
-# (days before now, member index, kind, goal position, visibility, text, reflection when done)
-_EXAMPLES: tuple[tuple[float, int, str, int, str, str, str | None], ...] = (
-    (
-        27.2,
-        0,
-        "story",
-        2,
-        "network",
-        "A family told us our letter made them feel like a case number. We rang them instead, "
-        "listened for half an hour, and rewrote the letter with them.",
-        None,
+@dataclass(frozen=True)
+class Example:
+    days_ago: float  # before the sandbox's now
+    member: int  # index in MEMBERS
+    kind: str
+    goal: int  # position in the framework in use
+    text: str
+    visibility: str = "network"
+    reflection: str | None = None  # an action done, with what was learnt
+
+
+EXAMPLES = (
+    Example(
+        days_ago=27.2,
+        member=0,
+        kind="story",
+        goal=2,
+        text=(
+            "A family told us our letter made them feel like a case number. We rang them "
+            "instead, listened for half an hour, and rewrote the letter with them."
+        ),
     ),
-    (
-        26.5,
-        1,
-        "action",
-        1,
-        "network",
-        "Give every volunteer one shift a month with no targets — just time to talk with the "
-        "people who come in.",
-        "People told us things they had never mentioned at the counter.",
+    Example(
+        days_ago=26.5,
+        member=1,
+        kind="action",
+        goal=1,
+        text=(
+            "Give every volunteer one shift a month with no targets — just time to talk with "
+            "the people who come in."
+        ),
+        reflection="People told us things they had never mentioned at the counter.",
     ),
-    (
-        25.1,
-        2,
-        "reflection",
-        4,
-        "network",
-        "During the lockdowns we phoned every tenant over 70. Nobody asked us to stop doing it; "
-        "we just drifted back to letters. Worth asking why.",
-        None,
+    Example(
+        days_ago=25.1,
+        member=2,
+        kind="reflection",
+        goal=4,
+        text=(
+            "During the lockdowns we phoned every tenant over 70. Nobody asked us to stop "
+            "doing it; we just drifted back to letters. Worth asking why."
+        ),
     ),
-    (
-        23.8,
-        0,
-        "story",
-        3,
-        "anonymous",
-        "A manager waived the missed-appointment rule for a carer whose mum had a fall. The "
-        "policy allowed it all along; nobody had felt they could.",
-        None,
+    Example(
+        days_ago=23.8,
+        member=0,
+        kind="story",
+        goal=3,
+        text=(
+            "A manager waived the missed-appointment rule for a carer whose mum had a fall. "
+            "The policy allowed it all along; nobody had felt they could."
+        ),
+        visibility="anonymous",
     ),
-    (
-        21.3,
-        1,
-        "story",
-        5,
-        "network",
-        "We counted how many people came back a second time after a first warm welcome: 64%, "
-        "against 31% the year before.",
-        None,
+    Example(
+        days_ago=21.3,
+        member=1,
+        kind="story",
+        goal=5,
+        text=(
+            "We counted how many people came back a second time after a first warm welcome: "
+            "64%, against 31% the year before."
+        ),
     ),
-    (
-        20.6,
-        2,
-        "action",
-        3,
-        "network",
-        "Take the 'three strikes' line out of our repairs letter and ask the team what they "
-        "would write instead.",
-        None,
+    Example(
+        days_ago=20.6,
+        member=2,
+        kind="action",
+        goal=3,
+        text=(
+            "Take the 'three strikes' line out of our repairs letter and ask the team what "
+            "they would write instead."
+        ),
     ),
-    (
-        19.9,
-        0,
-        "reflection",
-        0,
-        "network",
-        "Putting 'kindness' in the service plan felt awkward until a councillor quoted it back "
-        "to us in a budget meeting.",
-        None,
+    Example(
+        days_ago=19.9,
+        member=0,
+        kind="reflection",
+        goal=0,
+        text=(
+            "Putting 'kindness' in the service plan felt awkward until a councillor quoted it"
+            " back to us in a budget meeting."
+        ),
     ),
-    (
-        18.2,
-        1,
-        "story",
-        2,
-        "private",
-        "I snapped at a volunteer today and apologised an hour later. Writing it here so I "
-        "remember how much better the afternoon went after.",
-        None,
+    Example(
+        days_ago=18.2,
+        member=1,
+        kind="story",
+        goal=2,
+        text=(
+            "I snapped at a volunteer today and apologised an hour later. Writing it here so "
+            "I remember how much better the afternoon went after."
+        ),
+        visibility="private",
     ),
-    (
-        16.7,
-        2,
-        "story",
-        1,
-        "network",
-        "Our director sat on the phones for a morning. The team saw her bend a rule for a "
-        "tenant in tears — and now they do it too.",
-        None,
+    Example(
+        days_ago=16.7,
+        member=2,
+        kind="story",
+        goal=1,
+        text=(
+            "Our director sat on the phones for a morning. The team saw her bend a rule for a"
+            " tenant in tears — and now they do it too."
+        ),
     ),
-    (
-        14.4,
-        0,
-        "action",
-        5,
-        "network",
-        "Ask each team to bring one story of kindness making a difference to the quarterly "
-        "review, alongside the numbers.",
-        "The stories were what the board remembered.",
+    Example(
+        days_ago=14.4,
+        member=0,
+        kind="action",
+        goal=5,
+        text=(
+            "Ask each team to bring one story of kindness making a difference to the "
+            "quarterly review, alongside the numbers."
+        ),
+        reflection="The stories were what the board remembered.",
     ),
-    (
-        13.1,
-        1,
-        "reflection",
-        3,
-        "anonymous",
-        "The risk form takes longer than the visit. I am not sure the form makes anyone safer.",
-        None,
+    Example(
+        days_ago=13.1,
+        member=1,
+        kind="reflection",
+        goal=3,
+        text=(
+            "The risk form takes longer than the visit. I am not sure the form makes anyone safer."
+        ),
+        visibility="anonymous",
     ),
-    (
-        12.5,
-        2,
-        "story",
-        2,
-        "network",
-        "A tenant we had only ever written to about arrears came to the drop-in. Over tea we "
-        "found she was owed a benefit she had never claimed.",
-        None,
+    Example(
+        days_ago=12.5,
+        member=2,
+        kind="story",
+        goal=2,
+        text=(
+            "A tenant we had only ever written to about arrears came to the drop-in. Over tea"
+            " we found she was owed a benefit she had never claimed."
+        ),
     ),
-    (
-        10.8,
-        0,
-        "story",
-        4,
-        "network",
-        "We kept the 'no wrong door' phone line we set up in the pandemic. This week it caught "
-        "a man who had been passed between four departments.",
-        None,
+    Example(
+        days_ago=10.8,
+        member=0,
+        kind="story",
+        goal=4,
+        text=(
+            "We kept the 'no wrong door' phone line we set up in the pandemic. This week it "
+            "caught a man who had been passed between four departments."
+        ),
     ),
-    (
-        9.6,
-        1,
-        "action",
-        0,
-        "network",
-        "Add one line on kindness to every job advert and ask about it at interview.",
-        None,
+    Example(
+        days_ago=9.6,
+        member=1,
+        kind="action",
+        goal=0,
+        text="Add one line on kindness to every job advert and ask about it at interview.",
     ),
-    (
-        8.2,
-        2,
-        "reflection",
-        5,
-        "network",
-        "Measuring kindness does not have to mean a survey. Repeat visits, complaints that turn "
-        "into thank-yous, staff who stay: the signs are already in our data.",
-        None,
+    Example(
+        days_ago=8.2,
+        member=2,
+        kind="reflection",
+        goal=5,
+        text=(
+            "Measuring kindness does not have to mean a survey. Repeat visits, complaints "
+            "that turn into thank-yous, staff who stay: the signs are already in our data."
+        ),
     ),
-    (
-        6.4,
-        0,
-        "story",
-        1,
-        "network",
-        "I told my team they could spend up to £50 without asking, to put something right for "
-        "a resident. In a month they spent £212 and saved two formal complaints.",
-        None,
+    Example(
+        days_ago=6.4,
+        member=0,
+        kind="story",
+        goal=1,
+        text=(
+            "I told my team they could spend up to £50 without asking, to put something right"
+            " for a resident. In a month they spent £212 and saved two formal complaints."
+        ),
     ),
-    (
-        5.3,
-        1,
-        "story",
-        3,
-        "network",
-        "We stopped asking for ID at the food bank door. Nobody abused it; more people who "
-        "needed help came in.",
-        None,
+    Example(
+        days_ago=5.3,
+        member=1,
+        kind="story",
+        goal=3,
+        text=(
+            "We stopped asking for ID at the food bank door. Nobody abused it; more people "
+            "who needed help came in."
+        ),
     ),
-    (
-        4.1,
-        2,
-        "action",
-        2,
-        "network",
-        "Call three tenants this week just to ask how they are — no agenda.",
-        None,
+    Example(
+        days_ago=4.1,
+        member=2,
+        kind="action",
+        goal=2,
+        text="Call three tenants this week just to ask how they are — no agenda.",
     ),
-    (
-        3.2,
-        0,
-        "reflection",
-        2,
-        "network",
-        "Listening without an agenda is harder than it sounds: I kept wanting to fix things.",
-        None,
+    Example(
+        days_ago=3.2,
+        member=0,
+        kind="reflection",
+        goal=2,
+        text="Listening without an agenda is harder than it sounds: I kept wanting to fix things.",
     ),
-    (
-        2.5,
-        1,
-        "story",
-        0,
-        "network",
-        "Our trustees agreed to add 'we are kind' to the charity's values after hearing three "
-        "volunteers' stories.",
-        None,
+    Example(
+        days_ago=2.5,
+        member=1,
+        kind="story",
+        goal=0,
+        text=(
+            "Our trustees agreed to add 'we are kind' to the charity's values after hearing "
+            "three volunteers' stories."
+        ),
     ),
-    (
-        1.6,
-        2,
-        "story",
-        4,
-        "anonymous",
-        "Flexible hours came back through the side door: the team simply kept them, and the "
-        "work got done.",
-        None,
+    Example(
+        days_ago=1.6,
+        member=2,
+        kind="story",
+        goal=4,
+        text=(
+            "Flexible hours came back through the side door: the team simply kept them, and "
+            "the work got done."
+        ),
+        visibility="anonymous",
     ),
-    (
-        0.7,
-        0,
-        "action",
-        3,
-        "network",
-        "Review the missed-appointment policy with two people who were turned away by it.",
-        None,
+    Example(
+        days_ago=0.7,
+        member=0,
+        kind="action",
+        goal=3,
+        text="Review the missed-appointment policy with two people who were turned away by it.",
     ),
 )
 
 
 def add_examples(services: Services, team_id: str, now: datetime) -> int:
-    """Store the example entries (once); returns how many were new."""
+    "''Store the example entries (once); returns how many were new.''"
     moment = [now]
     log = LearningLog(
         services.db,
@@ -322,21 +330,21 @@ def add_examples(services: Services, team_id: str, now: datetime) -> int:
     )
     goals = services.framework.goals
     added = 0
-    for number, (days_ago, who, kind, goal, visibility, text, reflection) in enumerate(_EXAMPLES):
-        moment[0] = now - timedelta(days=days_ago)
-        member = MEMBERS[who]
+    for number, example in enumerate(EXAMPLES):
+        moment[0] = now - timedelta(days=example.days_ago)
+        member = MEMBERS[example.member]
         saved = log.add_entry(
             team_id,
             member.id,
-            text,
-            kind=kind,
-            goal=goals[goal % len(goals)].key,
-            visibility=visibility,
+            example.text,
+            kind=example.kind,
+            goal=goals[example.goal % len(goals)].key,
+            visibility=example.visibility,
             source="slash" if number % 2 else "modal",
             dedupe_key=f"sandbox-example:{number}",
         )
         added += saved.created
-        if saved.created and reflection is not None:
+        if saved.created and example.reflection is not None:
             moment[0] = min(now, moment[0] + timedelta(days=6))
-            log.complete_action(team_id, member.id, saved.entry.id, reflection)
+            log.complete_action(team_id, member.id, saved.entry.id, example.reflection)
     return added

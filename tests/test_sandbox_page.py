@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,6 +90,15 @@ def type_in(page, text: str, where: str = "composer") -> None:
     box = page.locator(f"[data-testid={where}]")
     box.fill(text)
     box.press("Enter")
+
+
+def eventually(check, what: str, timeout: float = 10) -> None:
+    """The bot works after acknowledging (Bolt's lazy listeners): poll, never sleep blindly."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up waiting for {what}")
+        time.sleep(0.05)
 
 
 def last(page, testid: str, text: str):
@@ -238,3 +248,110 @@ def test_the_readme_screenshot_shows_a_week_of_the_network(sandbox: Sandbox, pag
     expect(digest).to_contain_text(re.compile(r"\d+ entries"))
     page.locator("#messages").evaluate("list => list.scrollTop = list.scrollHeight")
     shot(page, "sandbox")
+
+
+def test_shortcuts_edits_joins_files_and_slacks_refusals_show_in_the_page(
+    sandbox: Sandbox, page
+) -> None:
+    """The rest of what a person does and sees: the message shortcut, editing a reply the bot
+    saved, leaving and joining a channel, a file and an image the bot sends, and a message
+    Slack refuses."""
+    from playwright.sync_api import expect
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    modal = page.locator("[data-testid=modal]")
+    team = sandbox.standin.team_id
+    be(page, DEVI)
+    page.get_by_role("button", name="Post this week's prompt").click()
+    prompt = last(page, "message", "This week")
+    prompt.hover()
+    prompt.locator(".menu-button").click()
+    page.get_by_role("menuitem", name="Reply in thread").click()
+    type_in(page, "We phoned every tenant over 70.", "thread-composer")
+    thread = page.locator("[data-testid=thread]")
+    expect(thread.locator("[data-reaction=seedling]")).to_be_visible()
+
+    # Editing the reply in Slack edits the entry.
+    reply = thread.locator("[data-testid=message]", has_text="We phoned").last
+    reply.hover()
+    reply.locator(".menu-button").click()
+    page.get_by_role("menuitem", name="Edit message").click()
+    page.locator("#dialog-root textarea").fill("We phoned every tenant over 70, every week.")
+    page.locator("#dialog-root .confirm").click()
+    expect(reply).to_contain_text("(edited)")
+    eventually(
+        lambda: (
+            [e.text for e in sandbox.services.log.search(team, DEVI, "phoned").entries]
+            == ["We phoned every tenant over 70, every week."]
+        ),
+        "the entry to follow the edit",
+    )
+
+    # The message shortcut: any message into the log form, its words prefilled.
+    type_in(page, "Our trustees now read one story at each meeting.")
+    said = last(page, "message", "Our trustees")
+    said.hover()
+    said.locator(".menu-button").click()
+    page.get_by_role("menuitem", name="Save to learning log").click()
+    expect(modal.locator("[data-block-id=text] textarea")).to_have_value(
+        "Our trustees now read one story at each meeting."
+    )
+    modal.get_by_role("button", name="Close").click()
+    expect(modal).to_have_count(0)
+
+    # Leaving and joining: Slack's "has joined the channel", and the composer comes back.
+    page.get_by_role("button", name="Leave channel").click()
+    page.get_by_role("button", name="Join channel").click()
+    expect(last(page, "message", "has joined the channel")).to_contain_text("Devi Raman")
+    expect(page.locator("[data-testid=composer]")).to_be_visible()
+
+    # A file and an image the bot sends (as reports and charts are sent) show and download.
+    bot = WebClient(token=sandbox.standin.bot_token, base_url=sandbox.standin.api_url)
+    upload = bot.files_upload_v2(
+        channel=DEVI, filename="report.csv", content="goal,entries\ng3,4\n", title="Report"
+    )
+    chart = bot.files_upload_v2(channel=DEVI, filename="chart.svg", content=_CHART)
+    bot.chat_postMessage(
+        channel=DEVI,
+        text="Your chart",
+        blocks=[
+            {"type": "section", "text": {"type": "mrkdwn", "text": "Entries *per goal*"}},
+            {
+                "type": "image",
+                "slack_file": {"id": chart["file"]["id"]},
+                "alt_text": "entries per goal",
+            },
+        ],
+    )
+    # Over a Block Kit limit: Slack refuses, and the page says so.
+    with pytest.raises(SlackApiError) as refused:
+        bot.chat_postMessage(
+            channel=DEVI,
+            text="too long",
+            blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}],
+        )
+    assert refused.value.response["error"] == "invalid_blocks"
+    page.locator("[data-app=kindness]").click()
+    page.get_by_role("tab", name="Messages").click()
+    report = page.locator("[data-file='report.csv']")
+    expect(report).to_contain_text("Report")
+    with page.expect_download() as download:
+        report.get_by_role("link", name="Download").click()
+    assert Path(download.value.path()).read_text() == "goal,entries\ng3,4\n"
+    image = page.locator("[data-testid=message] figure img").last
+    expect(image).to_have_attribute("alt", "entries per goal")
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+    )
+    expect(page.locator(".toast.error").last).to_contain_text("invalid_blocks")
+    page.locator("#api-log summary").click()
+    expect(page.locator("#api-log tr.failed").first).to_contain_text("chat.postMessage")
+    shot(page, "07-files-and-refusals")
+    assert upload["file"]["name"] == "report.csv"
+
+
+_CHART = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="60">'
+    '<rect width="40" height="50" y="10" fill="#2e5e4e"/></svg>'
+)

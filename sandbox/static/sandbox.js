@@ -358,7 +358,7 @@ function metaLine(who, ts, extra) {
 
 function renderMessage(message, conv, inThread) {
   if (message.subtype === "channel_join" || message.subtype === "channel_leave") {
-    return h("div", { className: "message system", dataset: { ts: message.ts } },
+    return h("div", { className: "message system", dataset: { ts: message.ts, testid: "message" } },
       h("div", { className: "body" }, mrkdwn(message.text)));
   }
   const who = sender(message);
