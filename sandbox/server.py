@@ -145,6 +145,7 @@ class Sandbox:
                     (self.directory / name).unlink()
         settings = load_config({k: v for k, v in self.env.items() if k not in _IGNORED})
         kept = self._read_kept()
+        new_database = not self.database_path.exists()
         if kept is not None:
             self.clock.offset = timedelta(seconds=float(kept.get("clock_offset_seconds", 0)))
         if self.start_at is not None:
@@ -166,7 +167,7 @@ class Sandbox:
         self.db = Database(self.config.database_url)
         self.db.upgrade()
         self.services = Services(self.config, self.db, clock=self.clock)
-        if kept is None:
+        if new_database:
             seed_settings(self.services, self.standin.team_id)
         self.client = make_client(self.config, backoff=0.05)
         if self.listener_executor is None:

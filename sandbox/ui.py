@@ -122,6 +122,8 @@ class SlackUi:
         if place is None:
             return "There is no such conversation."
         if place.get("is_im"):
+            if place.get("user") != user:
+                return "There is no such conversation."
             return READ_ONLY_DM if self.messages_read_only else None
         if user not in self.standin.members_of(channel):
             return NOT_A_MEMBER
@@ -333,7 +335,7 @@ def view_for(ui: SlackUi, user: str, *, api_calls: int = 80) -> dict[str, Any]:
         "team": {"id": standin.team_id, "name": standin.team_name},
         "bot": {"id": standin.bot_user_id, "name": people[standin.bot_user_id]["real_name"]},
         "me": people.get(user),
-        "people": [p for p in people.values()],
+        "people": list(people.values()),
         "conversations": conversations,
         "ephemerals": standin.ephemerals(user),
         "home": standin.home_view(user),

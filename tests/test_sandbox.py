@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -27,8 +28,11 @@ MORAG, DEVI, TAMA = (member.id for member in MEMBERS)
 
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
+    before = set(threading.enumerate())
     with Sandbox(tmp_path, port=0, env={}, start_at=START) as running:
         yield running
+    left = [t.name for t in set(threading.enumerate()) - before]
+    assert not left, f"the sandbox left threads running: {left}"
 
 
 def call(sandbox: Sandbox, operation: str, **body: object) -> dict:

@@ -295,3 +295,10 @@ def test_the_workspace_comes_back_from_a_snapshot(rig: Rig) -> None:
         assert again.ephemerals("U1") == rig.standin.ephemerals("U1")
         assert again.members_of("C1") == ["U1", again.bot_user_id]
         assert float(again.next_ts()) > float(rig.standin.messages_in("C1")[-1]["ts"])
+
+
+def test_typed_mentions_are_sent_as_slack_sends_them(rig: Rig) -> None:
+    rig.standin.add_user("U2", name="bea")
+    subscribed = {"settings": {"event_subscriptions": {"bot_events": ["message.channels"]}}}
+    SlackUi(rig.slack, subscribed).send("U1", "C1", "Thanks @bea and @here, mail bob@example.org")
+    assert rig.events[-1]["text"] == "Thanks <@U2> and <!here>, mail bob@example.org"

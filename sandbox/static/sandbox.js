@@ -564,7 +564,11 @@ function submitModal(view, button) {
   }
   button.disabled = true;
   button.textContent = "Submitting…";
-  api("submit", { view_id: view.id, values });
+  api("submit", { view_id: view.id, values }).finally(() => {
+    // Drawn again even when the answer changed nothing (the same error twice, say).
+    state.signatures.modal = null;
+    if (state.data) renderModals();
+  });
 }
 
 function isEmpty(value) {
@@ -1025,6 +1029,7 @@ function special(token) {
   if (target.startsWith("!subteam^")) return h("span", { className: "mention special" }, label || "@team");
   if (target.startsWith("!")) return h("span", { className: "mention special" }, "@" + target.slice(1).split("^")[0]);
   const href = unescapeSlack(target);
+  if (!/^(https?:|mailto:)/i.test(href)) return document.createTextNode(unescapeSlack(label || target));
   const link = h("a", { href, target: "_blank", rel: "noopener noreferrer" }, emojify(unescapeSlack(label || target)));
   const archive = href.match(/\/archives\/([A-Z0-9]+)\/p(\d{10})(\d{6})/);
   if (archive) {
