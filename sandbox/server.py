@@ -349,7 +349,8 @@ def run_sandbox(env: Mapping[str, str], *, port: int, fresh: bool, announce: str
     except SandboxError as exc:
         print(f"kindness-bot: {exc}")
         return 2
-    print(announce.format(url=sandbox.url) if announce else f"Sandbox: open {sandbox.url}")
+    default = "Sandbox: open {url} (Ctrl-C stops it; its data stays in sandbox.db)"
+    print((announce or default).format(url=sandbox.url), flush=True)
     stop_on_sigterm()
     try:
         sandbox.wait()

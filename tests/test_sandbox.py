@@ -291,7 +291,7 @@ def test_sandbox_fresh_starts_over(tmp_path: Path) -> None:
     port = _free_port()
     process, line = _serve(tmp_path, "sandbox", "--port", str(port), "--fresh")
     try:
-        assert line.strip() == f"Sandbox: open http://127.0.0.1:{port}/"
+        assert line.startswith(f"Sandbox: open http://127.0.0.1:{port}/ (Ctrl-C stops it")
     finally:
         _stop(process)
     assert json.loads((tmp_path / "sandbox-slack.json").read_text())["slack"]["users"]
