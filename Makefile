@@ -1,6 +1,6 @@
 # Two commands: `make run` and `make test`. Each bootstraps .venv from nothing.
-# `make run` installs only what the bot needs (a newcomer's first run stays short);
-# `make test` adds the test tools (pytest, ruff, Playwright for the browser test).
+# `make run` installs the bot (with its charts); `make test` adds the test tools (pytest, ruff,
+# Playwright for the sandbox's browser test), which a newcomer's first run does not wait for.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -11,11 +11,11 @@ DEV_STAMP := $(VENV)/.installed-dev
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[charts]'
 	touch $(STAMP)
 
 $(DEV_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,charts]'
 	touch $(DEV_STAMP)
 
 # With no Slack app configured, `run` starts the sandbox instead (and says so in one line).

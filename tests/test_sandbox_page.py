@@ -11,8 +11,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import struct
 import tempfile
 import time
+import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -226,7 +228,8 @@ def test_a_coordinator_and_two_members_use_every_part_of_the_bot_in_the_page(
 
 
 def test_the_readme_screenshot_shows_a_week_of_the_network(sandbox: Sandbox, page) -> None:
-    """Example entries, the prompt, a reply and the digest: the picture in the README."""
+    """Example entries, the prompt, a reply and the digest with its chart: the README's
+    picture."""
     from playwright.sync_api import expect
 
     be(page, MORAG)
@@ -246,7 +249,12 @@ def test_the_readme_screenshot_shows_a_week_of_the_network(sandbox: Sandbox, pag
     page.get_by_role("button", name="Post the digest").click()
     digest = last(page, "message", "The week in kindness")
     expect(digest).to_contain_text(re.compile(r"\d+ entries"))
-    page.locator("#messages").evaluate("list => list.scrollTop = list.scrollHeight")
+    chart = digest.locator("figure img")
+    expect(chart).to_have_attribute("alt", re.compile("."))
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=chart.element_handle()
+    )
+    digest.evaluate("message => message.scrollIntoView({block: 'start'})")
     shot(page, "sandbox")
 
 
@@ -311,7 +319,7 @@ def test_shortcuts_edits_joins_files_and_slacks_refusals_show_in_the_page(
     upload = bot.files_upload_v2(
         channel=DEVI, filename="report.csv", content="goal,entries\ng3,4\n", title="Report"
     )
-    chart = bot.files_upload_v2(channel=DEVI, filename="chart.svg", content=_CHART)
+    chart = bot.files_upload_v2(channel=DEVI, filename="chart.png", content=_png(120, 60))
     bot.chat_postMessage(
         channel=DEVI,
         text="Your chart",
@@ -351,7 +359,18 @@ def test_shortcuts_edits_joins_files_and_slacks_refusals_show_in_the_page(
     assert upload["file"]["name"] == "report.csv"
 
 
-_CHART = (
-    '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="60">'
-    '<rect width="40" height="50" y="10" fill="#2e5e4e"/></svg>'
-)
+def _png(width: int, height: int) -> bytes:
+    """A plain green PNG, as a chart would be uploaded."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    row = b"\x00" + b"\x2e\x5e\x4e" * width
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
