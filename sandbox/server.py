@@ -152,7 +152,14 @@ class Sandbox:
             self.clock.offset = self.start_at - utc_now()
         self.standin = SlackStandIn(clock=self.clock.seconds).start()
         if kept is not None:
-            self.standin.restore(kept["slack"])
+            try:
+                self.standin.restore(kept["slack"])
+            except (KeyError, TypeError, ValueError) as exc:
+                self.standin.stop()
+                raise SandboxError(
+                    f"{self.slack_path} is not a sandbox this version can read ({exc!r}); "
+                    "start over with --fresh"
+                ) from None
         else:
             seed_workspace(self.standin)
         self.config = dataclasses.replace(

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.examples import MEMBERS, NETWORK_CHANNEL
-from sandbox.server import Sandbox
+from sandbox.server import Sandbox, SandboxError
 
 SCRIPT = str(Path(sys.executable).parent / "kindness-bot")
 START = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)  # a Wednesday
@@ -295,3 +295,9 @@ def test_sandbox_fresh_starts_over(tmp_path: Path) -> None:
     finally:
         _stop(process)
     assert json.loads((tmp_path / "sandbox-slack.json").read_text())["slack"]["users"]
+
+
+def test_a_sandbox_file_it_cannot_read_says_to_start_over(tmp_path: Path) -> None:
+    (tmp_path / "sandbox-slack.json").write_text('{"slack": {"users": {}}}')
+    with pytest.raises(SandboxError, match="start over with --fresh"):
+        Sandbox(tmp_path, port=0, env={}).start()
