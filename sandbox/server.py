@@ -190,7 +190,12 @@ class Sandbox:
         wsgi = _Routes(SandboxPage(self), KindnessWsgi(app, self.services))
         try:
             self._server = create_server(
-                wsgi, host=HOST, port=self.port, threads=THREADS, ident="kindness-bot-sandbox"
+                wsgi,
+                host=HOST,
+                port=self.port,
+                threads=THREADS,
+                ident="kindness-bot-sandbox",
+                asyncore_use_poll=True,
             )
         except OSError as exc:
             self.standin.stop()
@@ -206,28 +211,29 @@ class Sandbox:
             self.standin,
         )
         self.ui = SlackUi(self.driver)
-        self._spawn(self._server.run, "sandbox-http")
+        self._spawn(self._serve, "sandbox-http")
         self._spawn(self._keep_saving, "sandbox-save")
         return self
 
+    def _serve(self) -> None:
+        """waitress's loop in small steps until stop(); then, in this thread, its workers end
+        first and only then are its sockets closed (waitress's own run() has no stop, and
+        closing its channels from another thread races with workers waking the loop)."""
+        server = self._server
+        try:
+            while not self._stopping.is_set():
+                server.asyncore.loop(timeout=0.05, map=server._map, use_poll=True, count=1)
+        finally:
+            server.task_dispatcher.shutdown(cancel_pending=True, timeout=10)
+            for channel in list(server._map.values()):
+                channel.close()
+
     def stop(self) -> None:
         self._stopping.set()
-        if self._server is not None:
-            server = self._server
-
-            def close_everything() -> None:
-                for channel in list(server._map.values()):
-                    channel.close()
-
-            # The loop may run the thunk (closing the trigger) before pull_trigger's own write,
-            # when an earlier pull is still pending: the write then fails, the work is done.
-            with contextlib.suppress(OSError):
-                server.trigger.pull_trigger(close_everything)
         for thread in self._threads:
-            thread.join(timeout=10)
+            thread.join(timeout=15)
         self._threads.clear()
         if self._server is not None:
-            self._server.task_dispatcher.shutdown(timeout=5)
             if self._own_executor is not None:
                 self._own_executor.shutdown(wait=True)
             self.save()

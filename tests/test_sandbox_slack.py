@@ -10,7 +10,6 @@ answer.
 from __future__ import annotations
 
 import json
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -20,11 +19,10 @@ import pytest
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
-from waitress.server import create_server
 
-from conftest import SIGNING_SECRET, stop_server
 from sandbox import InputValue, SlackDriver, SlackStandIn
 from sandbox.ui import SlackUi
+from serving import SIGNING_SECRET, ServedWsgi
 
 TOO_LONG = {"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}
 FORM = {
@@ -116,16 +114,12 @@ def rig() -> Iterator[Rig]:
     def message(event):
         events.append(event)
 
-    server = create_server(
-        SlackRequestHandler(app), host="127.0.0.1", port=0, threads=4, ident="rig"
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.effective_port}/slack/events"
+    served = ServedWsgi(SlackRequestHandler(app))
+    url = f"{served.url}/slack/events"
     try:
         yield Rig(standin, SlackDriver(url, SIGNING_SECRET, standin, ack_seconds=1.0), events)
     finally:
-        stop_server(server, thread)
+        served.stop()
         standin.stop()
 
 

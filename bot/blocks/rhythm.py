@@ -402,6 +402,13 @@ def not_admin_message() -> dict[str, Any]:
     )
 
 
+def admin_check_failed_message() -> dict[str, Any]:
+    return capture.notice(
+        "Slack did not confirm in time that you are a coordinator, so the settings did not "
+        "open. Please run `/kindness settings` again."
+    )
+
+
 # -- when the channel cannot be posted to ---------------------------------------------------------
 
 
