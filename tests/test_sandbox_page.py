@@ -308,6 +308,13 @@ def test_shortcuts_edits_joins_files_and_slacks_refusals_show_in_the_page(
     modal.get_by_role("button", name="Close").click()
     expect(modal).to_have_count(0)
 
+    # Undo on the answer to a command replaces that answer (its response_url), not adds one.
+    type_in(page, "/kindness log g2 A note I did not mean to save")
+    answer = last(page, "ephemeral", "A note I did not mean to save")
+    answer.get_by_role("button", name="Undo").click()
+    expect(answer).to_contain_text("Removed #")
+    expect(page.locator("[data-testid=ephemeral]", has_text="did not mean")).to_have_count(1)
+
     # Leaving and joining: Slack's "has joined the channel", and the composer comes back.
     page.get_by_role("button", name="Leave channel").click()
     page.get_by_role("button", name="Join channel").click()
