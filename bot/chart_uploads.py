@@ -42,14 +42,18 @@ def network_chart(
     period: str,
     last_week: Week,
     now: datetime,
+    until: datetime | None = None,
 ) -> ChartImage | None:
-    """The chart of the ``weekly_chart.WEEKS`` weeks up to ``last_week``, uploaded once per
-    ``place`` (DIGEST, HOME) and ``period``; None without matplotlib or when Slack refused it."""
+    """The chart of the ``weekly_chart.WEEKS`` weeks up to ``last_week`` (and before
+    ``until``, when given), uploaded once per ``place`` (DIGEST, HOME) and ``period``; None
+    without matplotlib or when Slack refused it. A picture reused during its period must show
+    what its words say, so its figures must not change during the period: App Home's chart,
+    one a day, stops at ``until``, the start of the day."""
     if not charts.available():
         return None
     weeks = [last_week.shifted(-n) for n in range(weekly_chart.WEEKS - 1, -1, -1)]
-    figures = weekly_figures(services.db, team_id, weeks)
-    title = weekly_chart.title()
+    figures = weekly_figures(services.db, team_id, weeks, until=until)
+    title = weekly_chart.title() + (" (to yesterday)" if until is not None else "")
     alt = weekly_chart.alt_text(figures, services.framework)
     with services.db.reading() as session:
         file_id = session.scalar(

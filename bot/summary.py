@@ -151,8 +151,11 @@ def weekly_summary(
     )
 
 
-def weekly_figures(db: Database, team_id: str, weeks: list[Week]) -> list[WeekFigures]:
-    """Figures for each of ``weeks`` (consecutive, oldest first), counted by the database.
+def weekly_figures(
+    db: Database, team_id: str, weeks: list[Week], *, until: datetime | None = None
+) -> list[WeekFigures]:
+    """Figures for each of ``weeks`` (consecutive, oldest first), counted by the database;
+    with ``until``, only what happened before that moment.
 
     Three grouped range queries over the ``(team_id, created_at)`` and ``(team_id,
     completed_at)`` indexes; only the counts travel, however many entries the weeks hold.
@@ -160,6 +163,8 @@ def weekly_figures(db: Database, team_id: str, weeks: list[Week]) -> list[WeekFi
     if not weeks:
         return []
     start, end = weeks[0].start, weeks[-1].end
+    if until is not None:
+        end = min(end, until)
 
     def week_number(column: InstrumentedAttribute) -> ColumnElement[int]:
         return case(*[(column < week.end, n) for n, week in enumerate(weeks)], else_=len(weeks))

@@ -4,6 +4,7 @@ day's chart upload)."""
 
 from __future__ import annotations
 
+from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,20 +22,23 @@ from handlers.answering import event as answering_event
 
 
 def publish_home(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
-    """The member's Home tab, with the network's chart of the last 12 weeks (one upload per
-    workspace and day). A chart Slack cannot show yet (a fresh upload still processing) is
-    left out rather than held for: the next visit shows it."""
+    """The member's Home tab, with the network's chart of the last 12 weeks up to yesterday
+    (one upload per workspace and day; the figures above it are live). A chart Slack cannot
+    show yet (a fresh upload still processing) is left out rather than held for: the next
+    visit shows it."""
     log = services.log
     now = services.clock()
     tz = services.settings.get(team_id).timezone
+    today = now.astimezone(ZoneInfo(tz)).date()
     chart = network_chart(
         services,
         client,
         team_id,
         place=HOME,
-        period=now.astimezone(ZoneInfo(tz)).date().isoformat(),
+        period=today.isoformat(),
         last_week=week_of(now, tz),
         now=now,
+        until=datetime.combine(today, time(0, 0), tzinfo=ZoneInfo(tz)),
     )
 
     def view(shown: ChartImage | None) -> dict[str, Any]:

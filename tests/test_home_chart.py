@@ -25,11 +25,14 @@ def open_home(bot: BotUnderTest, user: str) -> dict:
 
 
 @pytest.fixture
-def shared(bot: BotUnderTest) -> BotUnderTest:
+def shared(bot: BotUnderTest, clock: FakeClock) -> BotUnderTest:
+    """Entries from yesterday: the chart, drawn once a day, runs to the end of yesterday."""
     team = bot.standin.team_id
+    clock.advance(days=-1)
     bot.log.add_entry(team, ANN, "We sat with a family for an hour", goal="g3")
     bot.log.add_entry(team, BEN, "Rewrote the rejection letter", goal="g4")
     bot.log.add_entry(team, BEN, "Only for me", goal="g1", visibility="private")
+    clock.advance(days=1)
     return bot
 
 
@@ -44,13 +47,18 @@ def test_home_shows_the_networks_chart_uploaded_once_a_day(
     # The figures in words, private entries not counted.
     assert "By goal: g1 0, g2 0, g3 1, g4 1, g5 0, g6 0." in image["alt_text"]
 
+    assert image["title"]["text"] == "Entries per goal, last 12 weeks (to yesterday)"
+
+    bot.log.add_entry(bot.standin.team_id, BEN, "Logged today", goal="g6")
     [again] = images(open_home(bot, BEN))
-    assert again["slack_file"] == image["slack_file"]  # same day: the same picture
+    assert again["slack_file"] == image["slack_file"]  # same day: the same picture…
+    assert again["alt_text"] == image["alt_text"]  # …and the same words for it
     assert len(bot.standin.files) == 1
 
     clock.advance(days=1)
     [next_day] = images(open_home(bot, ANN))
     assert len(bot.standin.files) == 2 and next_day["slack_file"] != image["slack_file"]
+    assert "g5 0, g6 1." in next_day["alt_text"]
 
 
 def test_a_chart_slack_is_still_processing_is_left_out_until_the_next_visit(

@@ -135,6 +135,25 @@ def test_app_home_is_published_when_a_member_opens_it(sandbox: Sandbox) -> None:
     assert seen_by(sandbox, DEVI)["home"] is None
 
 
+def test_the_coordinator_gets_the_impact_report_in_her_dm_and_a_member_does_not(
+    sandbox: Sandbox,
+) -> None:
+    call(sandbox, "examples", user=MORAG)
+    call(sandbox, "send", user=MORAG, channel=NETWORK_CHANNEL, text="/kindness report")
+    wait_until(lambda: "is in our DM" in texts(seen_by(sandbox, MORAG)), "the report", 30)
+    [report] = sandbox.standin.files
+    assert report.name.startswith("kindness-report-") and report.name.endswith(".html")
+    assert report.channels == (sandbox.standin.dm_with(MORAG),)
+    assert "impact report" in report.content.decode()
+    assert report.name in json.dumps(seen_by(sandbox, MORAG))  # shown in her DM
+
+    call(sandbox, "send", user=DEVI, channel=NETWORK_CHANNEL, text="/kindness export csv")
+    wait_until(
+        lambda: "Only the network's coordinators" in texts(seen_by(sandbox, DEVI)), "the refusal"
+    )
+    assert len(sandbox.standin.files) == 1
+
+
 # -- the clock panel ---------------------------------------------------------------------------
 
 
