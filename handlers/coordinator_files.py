@@ -78,20 +78,20 @@ def read_request(args: str, formats: tuple[str, ...], default: str) -> FileReque
             fmt = lowered
             continue
         if lowered in _SINCE + _UNTIL:
-            end = "since" if lowered in _SINCE else "until"
+            which = "since" if lowered in _SINCE else "until"
             if not words:
                 raise RequestNotUnderstood(
-                    f"`{word}` needs a date after it, e.g. `{end} 2026-09-01`."
+                    f"`{word}` needs a date after it, e.g. `{which} 2026-09-01`."
                 )
             word = words.pop(0)
         elif word[:1].isdigit():
-            end = "until" if "since" in dates else "since"
+            which = "until" if "since" in dates else "since"
         else:
             raise UnknownFormat(word, list(formats))
-        if end in dates:
-            raise RequestNotUnderstood(f"Give one {end} date, not two.")
+        if which in dates:
+            raise RequestNotUnderstood(f"Give one {which} date, not two.")
         try:
-            dates[end] = parse_when(word)
+            dates[which] = parse_when(word)
         except PeriodError as error:
             raise RequestNotUnderstood(_sentence(error)) from None
     return FileRequest(fmt or default, dates.get("since"), dates.get("until"))

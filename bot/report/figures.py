@@ -645,20 +645,22 @@ def _chosen_entries(
         ids.update(i for _, note, action in chosen for i in (note, action))
     entries = {}
     if ids:
-        entries = {
-            e.id: e
-            for e in session.scalars(
-                select(Entry).where(Entry.team_id == team_id, Entry.id.in_(sorted(ids)))
-            )
-        }
+        # By primary key alone: with ``team_id = ?`` beside ``id IN (…)`` SQLite (no
+        # statistics) walks the workspace's whole history through a team_id index instead.
+        # The ids come from this workspace's rows; the check below keeps it so.
+        found_rows = session.scalars(select(Entry).where(Entry.id.in_(sorted(ids))))
+        entries = {e.id: e for e in found_rows if e.team_id == team_id}
     highlights = {
-        key: [_highlight(entries[i]) for _, i in chosen]  # best first already
+        # Best first already; an entry deleted meanwhile is left out.
+        key: [_highlight(entries[i]) for _, i in chosen if i in entries]
         for key, chosen in found.highlight_ids.items()
     }
     lessons = {}
     for key, chosen in found.lesson_ids.items():
         lessons[key] = []
         for _, note_id, action_id in sorted(chosen):  # by rank
+            if note_id not in entries or action_id not in entries:
+                continue
             done, note = entries[action_id], entries[note_id]
             completed = done.completed_at or note.created_at
             lessons[key].append(Lesson(_highlight(done), _highlight(note), completed))
