@@ -362,10 +362,12 @@ def run_sandbox(env: Mapping[str, str], *, port: int, fresh: bool, announce: str
     except SandboxError as exc:
         print(f"kindness-bot: {exc}")
         return 2
-    default = "Sandbox: open {url} (Ctrl-C stops it; its data stays in sandbox.db)"
-    print((announce or default).format(url=sandbox.url), flush=True)
+    # Stop cleanly on SIGTERM from before the address is announced: whoever reads it may stop
+    # the sandbox at once.
     stop_on_sigterm()
+    default = "Sandbox: open {url} (Ctrl-C stops it; its data stays in sandbox.db)"
     try:
+        print((announce or default).format(url=sandbox.url), flush=True)
         sandbox.wait()
     except (KeyboardInterrupt, SystemExit):
         pass
