@@ -22,7 +22,6 @@ the one before it, not with the size of the whole log (``bench/report.py``).
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -233,7 +232,7 @@ class _Period:
     action_members_per_goal: dict[str | None, int] = field(default_factory=dict)
     completed_per_goal: dict[str | None, int] = field(default_factory=dict)
     completers_per_goal: dict[str | None, int] = field(default_factory=dict)
-    days_to_complete: list[float] = field(default_factory=list)
+    median_days: float | None = None  # from committing an action to completing it
     members: int = 0
     new_voices: int = 0
     # The report's own period only:
@@ -254,10 +253,6 @@ class _Period:
     @property
     def completed(self) -> int:
         return sum(self.completed_per_goal.values())
-
-    @property
-    def median_days(self) -> float | None:
-        return statistics.median(self.days_to_complete) if self.days_to_complete else None
 
 
 def build_report(
@@ -491,7 +486,7 @@ def _read_period(
         select(*_row("done", g=rows.c.g, n=func.count(), m=func.count(distinct(rows.c.u))))
         .where(~made)
         .group_by(rows.c.g),
-        select(*_row("days", x=rows.c.days)).where(~made),
+        _median_days(rows),
         select(*_row("all", n=func.count())).select_from(people),
         select(*_row("new", n=func.count()))
         .select_from(people)
@@ -514,8 +509,8 @@ def _read_period(
         elif tag == "done":
             found.completed_per_goal[g] = row[_N]
             found.completers_per_goal[g] = row[_M]
-        elif tag == "days":
-            found.days_to_complete.append(float(row[_X]))
+        elif tag == "median":
+            found.median_days = float(row[_X]) if row[_X] is not None else None
         elif tag == "all":
             found.members = row[_N]
         elif tag == "new":
@@ -532,6 +527,22 @@ def _read_period(
         del chosen[HIGHLIGHTS_PER_GOAL:]
     found.per_goal = {key: dict(kinds) for key, kinds in per_goal.items()}
     return found
+
+
+def _median_days(rows: CTE) -> Select:
+    """The median of the completed actions' days from committing to completing: the middle
+    one, or the mean of the middle two."""
+    ranked = (
+        select(
+            rows.c.days,
+            func.row_number().over(order_by=rows.c.days).label("place"),
+            func.count().over().label("count"),
+        )
+        .where(rows.c.made == 0)
+        .subquery("completions")
+    )
+    middle = ranked.c.place.in_([(ranked.c.count + 1) // 2, (ranked.c.count + 2) // 2])
+    return select(*_row("median", x=func.avg(ranked.c.days))).where(middle)
 
 
 def _detail_branches(rows: CTE, team_id: str, detail: _Detail) -> list[Select]:
