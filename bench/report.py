@@ -138,6 +138,10 @@ def growing_history(
         added = history(size - loaded, loaded + 1, oldest - timedelta(days=1), args.seed + size)
         common.bulk_insert(db, added, total=len(added), label=f"history to {size:,}")
         common.after_load(db)
+        # The report runs on fresh connections, as the bot's do: the loader's connection has
+        # a 256 MiB page cache full of the history it just wrote.
+        db.engine.dispose()
+        del added
         loaded = size
         print(f"  timing {backend}: history {size:,}", file=sys.stderr)
         timing, report = time_report(

@@ -379,7 +379,10 @@ def _length_band(text: ColumnElement[str]) -> ColumnElement[int]:
     return case((func.length(text) >= 400, 4), else_=func.length(text) // 100)
 
 
-def _days_between(later: ColumnElement[datetime], earlier: ColumnElement[datetime], dialect: str):
+def _days_between(
+    later: ColumnElement[datetime], earlier: ColumnElement[datetime], dialect: str
+) -> ColumnElement[float]:
+    """Days from ``earlier`` to ``later``, with their fraction (SQLite keeps instants as text)."""
     if dialect == "sqlite":
         return func.julianday(later) - func.julianday(earlier)
     return func.extract("epoch", later - earlier) / 86400.0
