@@ -26,6 +26,7 @@ from bot.goals import Framework, GoalsFileError, load_framework
 DEFAULT_DATABASE_URL = "sqlite:///kindness.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _SLACK_VARIABLES = (
     "SLACK_BOT_TOKEN",
@@ -70,6 +71,11 @@ class ConfigError(Exception):
         return "\n".join(lines)
 
 
+class StartError(Exception):
+    """Something outside the settings' own syntax stops the start (a port in use): one line,
+    exit status 2."""
+
+
 class NoSlackApp(ConfigError):
     """No Slack variable is set at all: explain how to create and connect the app."""
 
@@ -92,10 +98,32 @@ class Config:
     framework: Framework = field(default_factory=load_framework)
     admins: frozenset[str] = frozenset()
     log_level: str = "INFO"
+    log_format: str = "text"
     host: str = "0.0.0.0"
     port: int = 3000
     default_timezone: str = "UTC"
     catchup_hours: float = 6.0
+
+    def __repr__(self) -> str:
+        # A Config may end up in a log line or a traceback: secrets show only whether they are
+        # set, and the database URL without its password.
+        secrets = (
+            "slack_bot_token",
+            "slack_signing_secret",
+            "slack_client_secret",
+            "slack_app_token",
+        )
+        shown = []
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if name in secrets:
+                value = "(set)" if value else None
+            elif name == "database_url":
+                value = _without_password(value)
+            elif name == "framework":
+                value = value.source
+            shown.append(f"{name}={value!r}")
+        return f"Config({', '.join(shown)})"
 
     @property
     def slack_mode(self) -> str | None:
@@ -137,6 +165,10 @@ def load_config(env: Mapping[str, str], *, require_slack: bool = False) -> Confi
     log_level = (get("LOG_LEVEL") or "INFO").upper()
     if log_level not in LOG_LEVELS:
         problems.append(f"LOG_LEVEL: '{get('LOG_LEVEL')}' is not one of {', '.join(LOG_LEVELS)}")
+
+    log_format = (get("LOG_FORMAT") or "text").lower()
+    if log_format not in LOG_FORMATS:
+        problems.append(f"LOG_FORMAT: '{get('LOG_FORMAT')}' is not one of {', '.join(LOG_FORMATS)}")
 
     port = 3000
     if get("PORT"):
@@ -185,11 +217,19 @@ def load_config(env: Mapping[str, str], *, require_slack: bool = False) -> Confi
         framework=framework,
         admins=admins,
         log_level=log_level,
+        log_format=log_format,
         host=get("HOST") or "0.0.0.0",
         port=port,
         default_timezone=default_timezone,
         catchup_hours=catchup_hours,
     )
+
+
+def _without_password(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(unreadable)"
 
 
 def is_time_zone(name: str) -> bool:

@@ -6,6 +6,9 @@ Writing sessions start with ``BEGIN IMMEDIATE`` on SQLite: a deferred transactio
 then writes can fail at once with "database is locked" when another process wrote in between,
 and waiting does not help it; taking the write lock up front makes writers queue instead.
 PostgreSQL is the shared store for several web workers and schedulers.
+
+Engines hide statement parameters: an error's message (and so a logged traceback) shows the
+SQL but never the values, which may be a member's words.
 """
 
 from __future__ import annotations
@@ -35,11 +38,15 @@ class Database:
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         if self.is_sqlite:
             self.engine: Engine = create_engine(
-                parsed, connect_args={"check_same_thread": False, "timeout": 30}
+                parsed,
+                connect_args={"check_same_thread": False, "timeout": 30},
+                hide_parameters=True,
             )
             _configure_sqlite(self.engine)
         else:
-            self.engine = create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=10)
+            self.engine = create_engine(
+                parsed, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True
+            )
         self._writer = sessionmaker(
             self.engine.execution_options(sqlite_immediate=True), expire_on_commit=False
         )

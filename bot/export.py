@@ -63,9 +63,10 @@ class ExportRow:
 
 
 def export_rows(
-    db: Database, framework: Framework, team_id: str, since: datetime | None = None
+    db: Database, framework: Framework, team_id: str | None, since: datetime | None = None
 ) -> Iterator[ExportRow]:
-    """Shared entries of one workspace, oldest first."""
+    """Shared entries of one workspace, oldest first (none for ``team_id`` None: no workspace
+    yet)."""
     query = (
         select(Entry, Member.display_name)
         .outerjoin(Member, and_(Member.team_id == Entry.team_id, Member.user_id == Entry.user_id))
@@ -100,7 +101,7 @@ def export_rows(
 def write_export(
     db: Database,
     framework: Framework,
-    team_id: str,
+    team_id: str | None,
     fmt: str,
     out: TextIO,
     *,
@@ -132,7 +133,7 @@ def _write_json(
     rows: Iterator[ExportRow],
     out: TextIO,
     framework: Framework,
-    team_id: str,
+    team_id: str | None,
     since: datetime | None,
     now: datetime,
 ) -> int:
@@ -160,7 +161,7 @@ def _write_markdown(
     rows: list[ExportRow],
     out: TextIO,
     framework: Framework,
-    team_id: str,
+    team_id: str | None,
     since: datetime | None,
     now: datetime,
 ) -> int:
@@ -170,7 +171,7 @@ def _write_markdown(
     period = f"since {since.date().isoformat()}" if since else "all time"
     out.write(f"# Learning log — {framework.name}\n\n")
     out.write(
-        f"Workspace {team_id} · {len(rows)} shared entries, {period} · exported "
+        f"Workspace {team_id or '(none yet)'} · {len(rows)} shared entries, {period} · exported "
         f"{now.strftime('%Y-%m-%d %H:%M %Z')}.\n"
         "Private entries are never exported; anonymous entries are shown without a name.\n"
     )

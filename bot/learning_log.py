@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, and_, delete, func, or_, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from bot import metrics
 from bot.db import Database, insert_ignoring_duplicates
 from bot.errors import (
     ActionAlreadyDone,
@@ -226,7 +227,9 @@ class LearningLog:
                     entry.follow_up_at = now + timedelta(days=workspace.followup_days)
                 session.add(entry)
                 session.flush()
-                return Saved(EntryView.of(entry, user_id), created=True)
+                saved = Saved(EntryView.of(entry, user_id), created=True)
+            metrics.entry_stored(source)  # committed
+            return saved
         except IntegrityError:
             # Another delivery of the same thing won the race: return what it stored.
             if dedupe_key is None:

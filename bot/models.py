@@ -91,6 +91,12 @@ class Workspace(Base):
     configured_by: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The Enterprise Grid organisation the workspace belongs to: an org-wide install's token
+    # is found by it.
+    enterprise_id: Mapped[str | None] = mapped_column(String(32))
+    # Set when the app is uninstalled (or its bot token revoked): no more scheduled posts, the
+    # learning log kept. Cleared when the app is installed again.
+    uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         CheckConstraint("prompt_day BETWEEN 0 AND 6", name="prompt_day"),

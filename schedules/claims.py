@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 
+from bot import metrics
 from bot.db import Database, insert_ignoring_duplicates
 from bot.models import JobClaim
 
@@ -69,6 +70,7 @@ def claim(
             },
         )
         if inserted:
+            metrics.claim(job, taken=True)
             return True
         taken_over = session.execute(
             update(JobClaim)
@@ -79,6 +81,7 @@ def claim(
             )
             .values(claimed_by=owner, claimed_at=now)
         )
+        metrics.claim(job, taken=taken_over.rowcount == 1)
         return taken_over.rowcount == 1
 
 

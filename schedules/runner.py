@@ -29,6 +29,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 
+from bot import metrics
 from bot.config import Config
 from bot.db import Database
 from bot.deliveries import forget_old
@@ -103,12 +104,28 @@ class Rhythm:
     # -- jobs per workspace ------------------------------------------------------------------------
 
     def sync(self) -> None:
-        """(Re)schedule every workspace whose settings differ from what is scheduled."""
-        for settings in self.services.settings.all():
+        """(Re)schedule every workspace whose settings differ from what is scheduled; stop
+        the jobs of workspaces the app was uninstalled from."""
+        installed = self.services.settings.all()
+        for settings in installed:
             self.schedule(settings)
+        for team in set(self._scheduled) - {s.team_id for s in installed}:
+            self.unschedule(team)
 
     def reschedule(self, team_id: str) -> None:
-        self.schedule(self.services.settings.get(team_id))
+        settings = self.services.settings.get(team_id)
+        if settings.installed:
+            self.schedule(settings)
+        else:
+            self.unschedule(team_id)
+
+    def unschedule(self, team_id: str) -> None:
+        if self._scheduled.pop(team_id, None) is None:
+            return
+        for job in (PROMPT, DIGEST, "nudges"):
+            if self.scheduler.get_job(f"{team_id}:{job}") is not None:
+                self.scheduler.remove_job(f"{team_id}:{job}")
+        log.info("unscheduled %s: the app is no longer installed there", team_id)
 
     def schedule(self, settings: WorkspaceSettings) -> None:
         team = settings.team_id
@@ -173,19 +190,22 @@ class Rhythm:
         when = due(
             day, at, settings.timezone, now, grace=self.grace, paused_until=settings.paused_until
         )
-        if when is None:
+        if when is None or not settings.installed:
             return None
         if isinstance(when, Missed):
             if claims.claim_status(self.services.db, team_id, job, when.period) != "done":
                 log.warning("%s: %s", team_id, when.describe(job))
+            metrics.job_ran(job, "skipped")
             return Outcome("skipped", when.describe(job))
         week = week_of(when.scheduled_at, settings.timezone)
         try:
             outcome = post(self.services, self.client_for(team_id), team_id, now=now, week=week)
         except LookupError as exc:  # OAuth: the app was uninstalled from the workspace
             log.warning("%s: %s", team_id, exc)
+            metrics.job_ran(job, "failed")
             return Outcome("failed", str(exc))
         log.info("%s: %s", team_id, outcome.message)
+        metrics.job_ran(job, outcome.status)
         return outcome
 
     def run_nudges(self, team_id: str) -> NudgeReport | None:
@@ -195,8 +215,12 @@ class Rhythm:
             )
         except LookupError as exc:
             log.warning("%s: %s", team_id, exc)
+            metrics.job_ran("nudges", "failed")
             return None
         log.info(report.describe())
+        metrics.job_ran("nudges", "failed" if report.failed else "ran")
+        metrics.nudges_sent("follow_up", report.sent)
+        metrics.nudges_sent("quiet", report.quiet_sent)
         return report
 
     def catch_up(self) -> list[Outcome]:
@@ -224,11 +248,11 @@ def start_scheduler(services: Services, client: WebClient) -> Rhythm:
 
 def run_scheduler(config: Config, db: Database) -> int:
     """``kindness-bot scheduler``: the jobs alone, no HTTP (for deployments that split them)."""
-    from bot.serve import check_token, stop_on_sigterm
+    from bot.serve import check_token, note_token_workspace, stop_on_sigterm
 
     services = Services(config, db)
     client = make_client(config)
-    check_token(client, config)
+    note_token_workspace(services, check_token(client, config))
     rhythm = Rhythm(
         services,
         TeamClients(config, default=client, engine=db.engine),
