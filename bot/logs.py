@@ -53,6 +53,30 @@ class RedactingJsonFormatter(_Redacting, JsonFormatter):
     """One JSON object per line for log shippers."""
 
 
+class SocketModeReconnects(logging.Filter):
+    """The Socket Mode client logs each end of a connection at ERROR, including the ones Slack
+    asks for every few hours (``refresh_requested``) and after which it reconnects at once. A
+    close Slack asked for is INFO; a connection lost (and replaced) is a WARNING."""
+
+    RELEVELLED = (
+        ("Connection closed normally", logging.INFO),
+        ("Connection to remote host was lost", logging.WARNING),
+    )
+
+    def __init__(self, threshold: int) -> None:
+        super().__init__()
+        self.threshold = threshold
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR and record.name.startswith(("websocket", "slack_")):
+            message = record.getMessage()
+            for sign, level in self.RELEVELLED:
+                if sign in message:
+                    record.levelno, record.levelname = level, logging.getLevelName(level)
+                    return level >= self.threshold
+        return True
+
+
 def make_formatter(log_format: str, secrets: Iterable[str | None] = ()) -> logging.Formatter:
     formatter: logging.Formatter
     if log_format == "json":
@@ -81,6 +105,7 @@ def configure_logging(
         root.removeHandler(old)
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(make_formatter(log_format, secrets))
+    handler.addFilter(SocketModeReconnects(logging.getLevelName(level)))
     handler.kindness_bot = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)

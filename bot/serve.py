@@ -141,7 +141,7 @@ def listen(
 def _serve_socket_mode(
     app: App, services: Services, health: BaseWSGIServer | MultiSocketServer
 ) -> None:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
 
     threading.Thread(target=health.run, name="healthz", daemon=True).start()
     log.info(
