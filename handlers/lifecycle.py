@@ -82,15 +82,22 @@ def forget_installation(app: App, services: Services, context: BoltContext, why:
             )
         }
     where = f"workspace {team_id}" if team_id else f"organisation {enterprise_id}"
-    tokens = "its tokens are deleted, " if app.installation_store is not None else ""
-    log.warning("%s: %s; %sits scheduled posts stop", where, why, tokens)
+    if app.installation_store is not None:
+        log.warning("%s: %s; its tokens are deleted, its scheduled posts stop", where, why)
+        again = "installing the app again resumes the workspace"
+    else:
+        log.warning("%s: %s; SLACK_BOT_TOKEN no longer works, scheduled posts stop", where, why)
+        again = "install the app again and set its new SLACK_BOT_TOKEN to resume"
     for team in teams:
+        entries = kept.get(team, 0)
         log.warning(
-            "%s: its learning log (%d entries) is kept: `kindness-bot export --team %s` still "
-            "works, and installing the app again resumes the workspace",
+            "%s: its learning log (%d %s) is kept: `kindness-bot export --team %s` still "
+            "works; %s",
             team,
-            kept.get(team, 0),
+            entries,
+            "entry" if entries == 1 else "entries",
             team,
+            again,
         )
         if services.settings_changed is not None:
             services.settings_changed(team)
