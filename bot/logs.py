@@ -19,13 +19,13 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TextIO
 
 from pythonjsonlogger.json import JsonFormatter
 from sqlalchemy.engine import make_url
 
-from bot.config import Config
+from bot.config import LOG_FORMATS, LOG_LEVELS, Config
 
 # Libraries that log request or response bodies below INFO.
 BODY_LOGGING_LIBRARIES = ("slack_sdk", "slack_bolt")
@@ -92,6 +92,10 @@ def make_formatter(log_format: str, secrets: Iterable[str | None] = ()) -> loggi
     return formatter
 
 
+class BotHandler(logging.StreamHandler):
+    """The bot's one handler on the root logger (stderr); a later set-up replaces it."""
+
+
 def configure_logging(
     level: str = "INFO",
     log_format: str = "text",
@@ -101,21 +105,19 @@ def configure_logging(
 ) -> logging.Handler:
     """Install the bot's one handler on the root logger (replacing an earlier one of ours)."""
     root = logging.getLogger()
-    for old in [h for h in root.handlers if getattr(h, "kindness_bot", False)]:
+    for old in [h for h in root.handlers if isinstance(h, BotHandler)]:
         root.removeHandler(old)
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = BotHandler(stream or sys.stderr)
     handler.setFormatter(make_formatter(log_format, secrets))
     handler.addFilter(SocketModeReconnects(logging.getLevelName(level)))
-    handler.kindness_bot = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
     numeric = logging.getLevelName(level)
     for name in BODY_LOGGING_LIBRARIES:
         logging.getLogger(name).setLevel(max(numeric, logging.INFO))
-    # Migrations say what they do only when there is something to apply.
-    logging.getLogger("alembic.runtime.migration").setLevel(
-        logging.INFO if level == "DEBUG" else logging.WARNING
-    )
+    # Alembic says what it sets up and which migrations it runs: worth reading only when
+    # debugging (a failed migration is an error either way).
+    logging.getLogger("alembic").setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
     return handler
 
 
@@ -134,3 +136,26 @@ def configure_logging_for(config: Config, *, stream: TextIO | None = None) -> lo
         ),
         stream=stream,
     )
+
+
+def gunicorn_logconfig(environ: Mapping[str, str]) -> dict:
+    """gunicorn's ``logconfig_dict`` (deploy/gunicorn.conf.py): gunicorn's own lines go through
+    the bot's handler, in the same format, so a JSON log stays JSON. Each worker then installs
+    the full set-up (with the secrets to redact) when it builds the app."""
+    level = (environ.get("LOG_LEVEL") or "INFO").upper()
+    log_format = (environ.get("LOG_FORMAT") or "text").lower()
+    # A bad value is reported by the worker's configuration check, with every other problem.
+    level = level if level in LOG_LEVELS else "INFO"
+    log_format = log_format if log_format in LOG_FORMATS else "text"
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"bot": {"()": "bot.logs.make_formatter", "log_format": log_format}},
+        "handlers": {"bot": {"class": "bot.logs.BotHandler", "formatter": "bot"}},
+        "root": {"level": level, "handlers": ["bot"]},
+        "loggers": {
+            "gunicorn.error": {"level": level, "handlers": [], "propagate": True},
+            # No access log (gunicorn.conf.py): requests are counted at /metrics instead.
+            "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": True},
+        },
+    }

@@ -27,6 +27,7 @@ imports it only when the first figure is recorded or read: after ``bot.environme
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -59,8 +60,17 @@ class _Metrics:
     nudges: Any
 
 
-@cache
+_creating = threading.Lock()
+
+
 def _metrics() -> _Metrics:
+    # Created once, on first use, whichever request thread gets there first.
+    with _creating:
+        return _create_metrics()
+
+
+@cache
+def _create_metrics() -> _Metrics:
     from prometheus_client import Counter, Histogram
 
     return _Metrics(
