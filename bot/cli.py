@@ -22,11 +22,11 @@ from bot.config import Config, ConfigError, StartError, load_config
 from bot.db import Database
 from bot.environment import load_environment
 from bot.export import FORMATS, write_export
-from bot.installations import NotInstalled
 from bot.logs import configure_logging_for
 from bot.models import Workspace
 from bot.team_choice import WorkspaceChoiceError, choose_workspace
 from bot.weeks import utc_now
+from bot.workspaces import NotInstalled
 
 log = logging.getLogger("kindness-bot")
 

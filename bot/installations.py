@@ -28,17 +28,6 @@ from bot.workspaces import mark_installed
 log = logging.getLogger(__name__)
 
 
-class NotInstalled(LookupError):
-    """No bot token for a workspace: the app was never installed there, or was uninstalled."""
-
-    def __init__(self, team_id: str) -> None:
-        super().__init__(
-            f"the app is not installed in workspace {team_id} (install it again at "
-            "/slack/install; its learning log is kept)"
-        )
-        self.team_id = team_id
-
-
 class WorkspaceInstallations(SQLAlchemyInstallationStore):
     """Bolt's installation store; saving an install also (re)activates the workspace's row."""
 

@@ -8,10 +8,11 @@
   secret and database password by their value.
 - A member's words never reach a log, at any level. slack_sdk logs every Web API request and
   response body at DEBUG (a message's text, a modal's blocks) and Bolt logs the body of every
-  answer it sends (which quotes the member's words back), so those two libraries stay at INFO
-  however low ``LOG_LEVEL`` goes; SQLAlchemy engines hide statement parameters (``bot.db``),
-  so a failed insert's traceback carries no entry text either. The bot's own log lines name
-  workspaces, members and entries by id, never by what was written.
+  answer it sends (which quotes the member's words back), so nothing below INFO from those
+  libraries is written, however low ``LOG_LEVEL`` goes (``LibraryPolicy``). SQLAlchemy
+  engines hide statement parameters (``bot.db``), so a failed insert's traceback carries no
+  entry text either. The bot's own log lines name workspaces, members and entries by id,
+  never by what was written.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ from sqlalchemy.engine import make_url
 
 from bot.config import LOG_FORMATS, LOG_LEVELS, Config
 
-# Libraries that log request or response bodies below INFO.
-BODY_LOGGING_LIBRARIES = ("slack_sdk", "slack_bolt")
+# Libraries that log request or response bodies (or websocket frames) below INFO.
+BODY_LOGGING_LIBRARIES = ("slack_sdk", "slack_bolt", "websocket")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 TOKEN = re.compile(r"\b(xox[abeprs]|xapp)-[A-Za-z0-9-]+")
 
@@ -53,10 +54,15 @@ class RedactingJsonFormatter(_Redacting, JsonFormatter):
     """One JSON object per line for log shippers."""
 
 
-class SocketModeReconnects(logging.Filter):
-    """The Socket Mode client logs each end of a connection at ERROR, including the ones Slack
-    asks for every few hours (``refresh_requested``) and after which it reconnects at once. A
-    close Slack asked for is INFO; a connection lost (and replaced) is a WARNING."""
+class LibraryPolicy(logging.Filter):
+    """On the bot's handler, whatever level each library's logger was given (Bolt copies the
+    root logger's level into its own loggers when an app is built):
+
+    - records below INFO from libraries that log request and response bodies are dropped;
+    - the Socket Mode client logs each end of a connection at ERROR, including the ones Slack
+      asks for every few hours (``refresh_requested``) and after which it reconnects at once:
+      a close Slack asked for is INFO, a connection lost (and replaced) a WARNING.
+    """
 
     RELEVELLED = (
         ("Connection closed normally", logging.INFO),
@@ -68,7 +74,11 @@ class SocketModeReconnects(logging.Filter):
         self.threshold = threshold
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno >= logging.ERROR and record.name.startswith(("websocket", "slack_")):
+        if not record.name.startswith(BODY_LOGGING_LIBRARIES):
+            return True
+        if record.levelno < logging.INFO:
+            return False
+        if record.levelno >= logging.ERROR:
             message = record.getMessage()
             for sign, level in self.RELEVELLED:
                 if sign in message:
@@ -109,7 +119,7 @@ def configure_logging(
         root.removeHandler(old)
     handler = BotHandler(stream or sys.stderr)
     handler.setFormatter(make_formatter(log_format, secrets))
-    handler.addFilter(SocketModeReconnects(logging.getLevelName(level)))
+    handler.addFilter(LibraryPolicy(logging.getLevelName(level)))
     root.addHandler(handler)
     root.setLevel(level)
     numeric = logging.getLevelName(level)

@@ -29,7 +29,8 @@ from slack_sdk.http_retry.state import RetryState
 
 from bot import metrics
 from bot.config import Config
-from bot.installations import NotInstalled, bot_for_team
+from bot.installations import bot_for_team
+from bot.workspaces import NotInstalled
 
 
 class ApiErrorCounter(RetryHandler):

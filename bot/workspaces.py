@@ -16,6 +16,17 @@ from bot.db import insert_ignoring_duplicates
 from bot.models import Workspace
 
 
+class NotInstalled(LookupError):
+    """No bot token for a workspace: the app was never installed there, or was uninstalled."""
+
+    def __init__(self, team_id: str) -> None:
+        super().__init__(
+            f"the app is not installed in workspace {team_id} (install it again at "
+            "/slack/install; its learning log is kept)"
+        )
+        self.team_id = team_id
+
+
 def ensure_workspace(
     session: Session, team_id: str, *, now: datetime, timezone: str = "UTC"
 ) -> Workspace:

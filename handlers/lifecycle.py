@@ -91,8 +91,7 @@ def forget_installation(app: App, services: Services, context: BoltContext, why:
     for team in teams:
         entries = kept.get(team, 0)
         log.warning(
-            "%s: its learning log (%d %s) is kept: `kindness-bot export --team %s` still "
-            "works; %s",
+            "%s: its learning log (%d %s) is kept: `kindness-bot export --team %s` still works; %s",
             team,
             entries,
             "entry" if entries == 1 else "entries",

@@ -193,7 +193,10 @@ class Rhythm:
         if when is None or not settings.installed:
             return None
         if isinstance(when, Missed):
-            if claims.claim_status(self.services.db, team_id, job, when.period) != "done":
+            # Worth a warning only if it would have been posted: a workspace with no channel
+            # yet (one just set up) missed nothing.
+            posted = claims.claim_status(self.services.db, team_id, job, when.period) == "done"
+            if settings.channel_id and not posted:
                 log.warning("%s: %s", team_id, when.describe(job))
             metrics.job_ran(job, "skipped")
             return Outcome("skipped", when.describe(job))

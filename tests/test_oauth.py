@@ -25,12 +25,13 @@ from waitress.server import create_server
 from bot.app import KindnessWsgi, create_app
 from bot.config import load_config
 from bot.db import Database
-from bot.installations import NotInstalled, installed_team_ids
+from bot.installations import installed_team_ids
 from bot.manifest import bot_scopes
 from bot.metrics import MetricsWsgi
 from bot.models import Workspace
 from bot.services import Services
 from bot.slack_client import TeamClients, make_client
+from bot.workspaces import NotInstalled
 from conftest import SIGNING_SECRET, DrainingExecutor, FakeClock, stop_server
 from sandbox import Reply, SlackDriver, SlackStandIn
 from schedules.prompt import post_weekly_prompt
