@@ -1,15 +1,18 @@
-# Two commands: `make run` and `make test`. Each bootstraps .venv from nothing.
+# Two commands: `make run` and `make test`. Each bootstraps .venv from nothing (as does
+# `make install` alone).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format clean
+.PHONY: install run test lint format clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/kindness-bot run

@@ -12,6 +12,7 @@ Slack modes, decided by which variables are set:
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -54,7 +55,7 @@ kindness-bot has no Slack app to talk to yet. To connect it:
 
 NO_SLACK_APP = (
     "SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET: not set, so no Slack app is configured "
-    "(see README: Connecting to Slack)"
+    "(see README: Set up with your workspace)"
 )
 
 
@@ -197,6 +198,13 @@ def load_config(env: Mapping[str, str], *, require_slack: bool = False) -> Confi
                 f"KINDNESS_CATCHUP_HOURS: '{get('KINDNESS_CATCHUP_HOURS')}' must be a number "
                 "of hours from 0 to 168"
             )
+
+    metrics_dir = get("PROMETHEUS_MULTIPROC_DIR")
+    if metrics_dir and not os.path.isdir(metrics_dir):
+        problems.append(
+            f"PROMETHEUS_MULTIPROC_DIR: '{metrics_dir}' is not a directory; create it "
+            "(writable by the bot) or leave the variable unset"
+        )
 
     slack = {name: get(name) for name in _SLACK_VARIABLES}
     _check_slack(slack, require_slack, problems)

@@ -19,7 +19,15 @@ from dotenv import dotenv_values
 # Everything this program, Bolt, slack_sdk or prometheus_client reads from the environment.
 PREFIXES = ("SLACK_", "KINDNESS_")
 NAMES = frozenset(
-    {"DATABASE_URL", "HOST", "PORT", "LOG_LEVEL", "LOG_FORMAT", "PROMETHEUS_MULTIPROC_DIR"}
+    {
+        "DATABASE_URL",
+        "HOST",
+        "PORT",
+        "LOG_LEVEL",
+        "LOG_FORMAT",
+        "PROMETHEUS_MULTIPROC_DIR",
+        "WEB_CONCURRENCY",
+    }
 )
 
 

@@ -20,6 +20,8 @@ and `trigger_id`s the stand-in knows.
         assert slack.last("chat.postMessage").args["text"] == "Hello"
 
 Standard library only, so the `kindness-bot sandbox` command can use it as well as the tests.
+Socket Mode's websocket (`sandbox.socket_mode`) needs the `websockets` library and is imported
+on its own.
 
 Judgement calls — where Slack's documentation and recorded responses did not settle a detail:
 - Block Kit complaints use the wording of real Slack responses ("must be less than 3001
@@ -44,6 +46,10 @@ Judgement calls — where Slack's documentation and recorded responses did not s
   do; an unknown id 404 "no_service"; a sixth use 404 "used_url" (Slack allows five).
 - The upload URL answers 200 "OK - <bytes>" and takes a raw body or multipart form data.
 - Group DMs (conversations.open with several users) are not modelled and are refused.
+- Several workspaces (OAuth installs: `add_oauth_app`, `approve_install`, `oauth.v2.access`)
+  each get their own bot token, and `auth.test` answers with the token's workspace; they share
+  one set of people and channels. Each call records the token it carried (`Call.token`). An
+  org-wide install (Enterprise Grid) is an install with an enterprise id and no team id.
 - A user's `tz_label` is the zone's abbreviation ("BST"), not Slack's long name; `tz_offset` is
   computed from zoneinfo when users.info is called.
 """

@@ -119,10 +119,11 @@ class BotProcess:
         self._log.seek(0)
         return self._log.read()
 
-    def stop(self, timeout: float = 30) -> int:
+    def stop(self, timeout: float = 30, signal_number: int = signal.SIGTERM) -> int:
+        """Signal the process's whole group (``make run`` starts the bot as its child)."""
         assert self.process is not None
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            os.killpg(self.process.pid, signal_number)
             try:
                 self.process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
