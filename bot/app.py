@@ -184,21 +184,25 @@ def _reply(start_response: StartResponse, status: int, payload: dict[str, Any]) 
 
 def build_wsgi_from_environment() -> metrics.MetricsWsgi:
     """The whole web application from the environment, as ``kindness-bot web`` builds it:
-    the same settings, checks and logging set-up."""
+    the same settings, logging set-up and token check."""
     from bot.cli import open_database
     from bot.config import ConfigError, load_config
     from bot.environment import load_environment
     from bot.logs import configure_logging_for
+    from bot.serve import check_token, note_token_workspace
 
     load_environment()
     try:
         config = load_config(os.environ, require_slack=True)
+        configure_logging_for(config)
+        services = Services(config, open_database(config))
+        app = create_app(services)
+        note_token_workspace(services, check_token(app.client, config))
     except ConfigError as exc:
+        # gunicorn reports the worker that failed to boot and stops.
         print(exc.message(), file=sys.stderr)
         raise SystemExit(2) from None
-    configure_logging_for(config)
-    services = Services(config, open_database(config))
-    return metrics.MetricsWsgi(KindnessWsgi(create_app(services), services))
+    return metrics.MetricsWsgi(KindnessWsgi(app, services))
 
 
 _built: dict[str, metrics.MetricsWsgi] = {}

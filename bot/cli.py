@@ -16,7 +16,14 @@ from importlib.metadata import version
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.config import Config, ConfigError, StartError, load_config
 from bot.db import Database
@@ -204,9 +211,6 @@ def database_problem(exc: SQLAlchemyError) -> str:
 
 
 def _is_unreachable(exc: SQLAlchemyError) -> bool:
-    from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
-    from sqlalchemy.exc import TimeoutError as PoolTimeout
-
     if isinstance(exc, DisconnectionError | InterfaceError | PoolTimeout):
         return True
     if not isinstance(exc, OperationalError):
@@ -238,7 +242,7 @@ def open_database(config: Config) -> Database:
 def resolve_team(db: Database, given: str | None, config: Config | None = None) -> str:
     """The workspace a command is about: ``--team``, or the only one there is (see
     ``bot.team_choice``)."""
-    team = choose_workspace(db, config or load_config({}), given)
+    team = choose_workspace(db, config, given)
     assert team is not None
     return team
 

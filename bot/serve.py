@@ -118,8 +118,18 @@ def run_all(config: Config, db: Database) -> int:
     return run_web(config, db, with_scheduler=True)
 
 
+def serve_http(wsgi: MetricsWsgi | KindnessWsgi, config: Config) -> None:
+    """Serve ``wsgi`` on ``HOST``:``PORT`` until stopped (a port in use: ``StartError``)."""
+    server = listen(wsgi, config)
+    stop_on_sigterm()
+    try:
+        server.run()
+    finally:
+        server.close()
+
+
 def listen(
-    wsgi: MetricsWsgi, config: Config, *, threads: int = THREADS
+    wsgi: MetricsWsgi | KindnessWsgi, config: Config, *, threads: int = THREADS
 ) -> BaseWSGIServer | MultiSocketServer:
     """Bind ``HOST``:``PORT`` with waitress (serving starts with ``run()``)."""
     try:

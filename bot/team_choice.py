@@ -26,7 +26,7 @@ class WorkspaceChoiceError(Exception):
 
 def choose_workspace(
     db: Database,
-    config: Config,
+    config: Config | None,
     given: str | None,
     *,
     create: bool | None = None,
@@ -34,7 +34,8 @@ def choose_workspace(
 ) -> str | None:
     """The workspace's team id (its row exists afterwards), or None when there is none yet and
     ``none_is_fine`` (an export of an empty database is an empty export). ``create``: None for
-    commands that never set up a workspace, else whether this one was told to."""
+    commands that never set up a workspace, else whether this one was told to. Without
+    ``config``, only the database is asked."""
     known = _known(db, config)
     if given:
         if given in known:
@@ -65,25 +66,26 @@ def choose_workspace(
     )
 
 
-def _known(db: Database, config: Config) -> list[str]:
+def _known(db: Database, config: Config | None) -> list[str]:
     with db.reading() as session:
         teams = set(known_team_ids(session))
-    if config.slack_mode == "oauth" and config.slack_client_id:
+    if config is not None and config.slack_mode == "oauth" and config.slack_client_id:
         from bot.installations import installed_team_ids
 
         teams.update(installed_team_ids(db.engine, config.slack_client_id))
     return sorted(teams)
 
 
-def _ensure(db: Database, config: Config, team_id: str) -> str:
+def _ensure(db: Database, config: Config | None, team_id: str) -> str:
+    timezone = config.default_timezone if config is not None else "UTC"
     with db.session() as session:
-        ensure_workspace(session, team_id, now=utc_now(), timezone=config.default_timezone)
+        ensure_workspace(session, team_id, now=utc_now(), timezone=timezone)
     return team_id
 
 
-def _token_team(config: Config) -> str | None:
+def _token_team(config: Config | None) -> str | None:
     """The workspace of ``SLACK_BOT_TOKEN``, asked of Slack (``auth.test``)."""
-    if not config.slack_bot_token:
+    if config is None or not config.slack_bot_token:
         return None
     from slack_sdk.errors import SlackApiError
 

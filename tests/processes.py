@@ -42,6 +42,15 @@ def clean_environment(**env: str) -> dict[str, str]:
     return clean
 
 
+def kindness_bot(cwd: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
+    """``kindness-bot …`` run to completion in ``cwd``, with a clean environment plus
+    ``settings`` (and a SQLite database in ``cwd`` unless ``DATABASE_URL`` is given)."""
+    env = clean_environment(**{"DATABASE_URL": f"sqlite:///{cwd / 'kindness.db'}", **settings})
+    return subprocess.run(
+        [SCRIPT, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
 def wait_until(condition, *, timeout: float = 30, what: str = "the condition") -> None:
     """Poll ``condition`` (a real process is doing real work: no fixed sleeps)."""
     deadline = time.monotonic() + timeout

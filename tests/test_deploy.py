@@ -116,7 +116,10 @@ def test_gunicorn_and_a_separate_scheduler_share_one_database(
     for line in web.output.splitlines():
         record = json.loads(line)  # every line is one JSON object
         assert {"time", "level", "logger", "message"} <= set(record)
-    assert any("Booting worker" in json.loads(line)["message"] for line in web.output.splitlines())
+    messages = [json.loads(line)["message"] for line in web.output.splitlines()]
+    assert any("Booting worker" in m for m in messages), "gunicorn's own lines"
+    # Each worker set up the bot's logging and checked the token, as `kindness-bot web` does.
+    assert sum("connected to Slack workspace" in m for m in messages) == 2
 
 
 @pytest.mark.parametrize("unit", ["kindness-bot-web.service", "kindness-bot-scheduler.service"])

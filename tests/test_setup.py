@@ -8,7 +8,6 @@ import io
 import json
 import os
 import re
-import subprocess
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -23,7 +22,15 @@ from bot.db import Database
 from bot.environment import load_environment
 from bot.services import Services
 from conftest import SIGNING_SECRET, message_text
-from processes import REPOSITORY, SCRIPT, BotProcess, clean_environment, free_port, wait_until
+from processes import (
+    REPOSITORY,
+    SCRIPT,
+    BotProcess,
+    clean_environment,
+    free_port,
+    kindness_bot,
+    wait_until,
+)
 from sandbox import SlackDriver, SlackStandIn
 from sandbox.socket_mode import SocketModeDriver, SocketModeStandIn
 
@@ -159,20 +166,9 @@ def test_bolt_sees_only_the_configuration_not_the_environment(
 # -- a coordinator sets up before anyone uses the bot ------------------------------------------
 
 
-def _cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [SCRIPT, *args],
-        cwd=tmp_path,
-        env=clean_environment(**{"DATABASE_URL": f"sqlite:///{tmp_path / 'kindness.db'}", **env}),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 @pytest.mark.parametrize("fmt", ["csv", "json", "md"])
 def test_an_export_of_an_empty_database_is_an_empty_export(tmp_path: Path, fmt: str) -> None:
-    result = _cli(tmp_path, "export", "--format", fmt)
+    result = kindness_bot(tmp_path, "export", "--format", fmt)
     assert result.returncode == 0, result.stderr
     if fmt == "csv":
         assert list(csv.reader(io.StringIO(result.stdout)))[1:] == []
@@ -206,9 +202,9 @@ def test_an_installed_workspace_is_known_to_the_shell_before_anyone_used_it(
         "SLACK_CLIENT_SECRET": CLIENT_SECRET,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
     }
-    done = _cli(tmp_path, "settings", "set", "channel=C0123ABCD", **oauth)
+    done = kindness_bot(tmp_path, "settings", "set", "channel=C0123ABCD", **oauth)
     assert done.returncode == 0, done.stderr
     assert "Saved. Settings of T0INSTALLED:" in done.stdout
-    typo = _cli(tmp_path, "settings", "--team", "T0INSTALED", "show", **oauth)
+    typo = kindness_bot(tmp_path, "settings", "--team", "T0INSTALED", "show", **oauth)
     assert typo.returncode == 2
     assert "no workspace 'T0INSTALED' is known (known: T0INSTALLED)" in typo.stderr

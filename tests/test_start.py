@@ -4,7 +4,6 @@ their real cause, and a start that logs nothing alarming."""
 from __future__ import annotations
 
 import socket
-import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -18,26 +17,15 @@ from bot.cli import database_problem
 from bot.db import Database
 from bot.models import Workspace
 from conftest import SIGNING_SECRET
-from processes import SCRIPT, BotProcess, clean_environment, free_port, get
+from processes import SCRIPT, BotProcess, clean_environment, free_port, get, kindness_bot
 from sandbox import SlackStandIn
 from sandbox.socket_mode import SocketModeStandIn
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
-def _run(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [SCRIPT, *args],
-        cwd=tmp_path,
-        env=clean_environment(**{"DATABASE_URL": f"sqlite:///{tmp_path / 'kindness.db'}", **env}),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 def test_version(tmp_path: Path) -> None:
-    result = _run(tmp_path, "--version")
+    result = kindness_bot(tmp_path, "--version")
     assert result.returncode == 0
     assert result.stdout.strip() == f"kindness-bot {version('kindness-bot')}"
 
@@ -56,7 +44,7 @@ def test_a_port_in_use_is_one_line_and_nothing_starts(
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = _run(
+        result = kindness_bot(
             tmp_path,
             command,
             SLACK_BOT_TOKEN=standin.bot_token,
@@ -74,7 +62,7 @@ def test_a_port_in_use_is_one_line_and_nothing_starts(
 
 
 def test_an_unreachable_database_is_a_setting_to_check(tmp_path: Path) -> None:
-    result = _run(tmp_path, "export", DATABASE_URL=f"sqlite:///{tmp_path}/no/such/dir/k.db")
+    result = kindness_bot(tmp_path, "export", DATABASE_URL=f"sqlite:///{tmp_path}/no/such/dir/k.db")
     assert result.returncode == 1
     assert "the database did not answer (OperationalError: unable to open database file)" in (
         result.stderr
