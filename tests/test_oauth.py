@@ -30,6 +30,7 @@ from bot.manifest import bot_scopes
 from bot.metrics import MetricsWsgi
 from bot.models import Workspace
 from bot.services import Services
+from bot.settings import describe
 from bot.slack_client import TeamClients, make_client
 from bot.workspaces import NotInstalled
 from conftest import SIGNING_SECRET, DrainingExecutor, FakeClock, stop_server
@@ -210,6 +211,8 @@ def test_uninstalling_removes_the_tokens_stops_the_jobs_and_keeps_the_log(
     with pytest.raises(NotInstalled):
         TeamClients(services.config, engine=services.db.engine)(ALPHA)
     assert [e.text for e in services.log.latest_shared(ALPHA, None)] == ["A story Alpha keeps"]
+    shown = dict(describe(services.settings.get(ALPHA)))
+    assert "nothing is posted; the learning log is kept" in shown["Slack app"]
     said = caplog.text
     assert "workspace T0ALPHA: the app was uninstalled; its tokens are deleted" in said
     assert "its learning log (1 entry) is kept" in said
