@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import insert_ignoring_duplicates
-from bot.models import Workspace
+from bot.models import Entry, Workspace
 
 
 class NotInstalled(LookupError):
@@ -70,15 +70,16 @@ def mark_installed(
 
 def mark_uninstalled(
     session: Session, *, now: datetime, team_id: str | None, enterprise_id: str | None
-) -> list[str]:
+) -> dict[str, int]:
     """The app left a workspace (``team_id``) or, for an org-wide install, every workspace of
-    an organisation (``enterprise_id`` alone). The team ids whose jobs stop."""
+    an organisation (``enterprise_id`` alone): their jobs stop. Each such workspace, with the
+    number of entries its learning log keeps."""
     if team_id:
         condition = Workspace.team_id == team_id
     elif enterprise_id:
         condition = Workspace.enterprise_id == enterprise_id
     else:
-        return []
+        return {}
     teams = list(
         session.scalars(
             select(Workspace.team_id)
@@ -86,13 +87,21 @@ def mark_uninstalled(
             .order_by(Workspace.team_id)
         )
     )
-    if teams:
-        session.execute(
-            update(Workspace)
-            .where(Workspace.team_id.in_(teams))
-            .values(uninstalled_at=now, updated_at=now)
-        )
-    return teams
+    if not teams:
+        return {}
+    session.execute(
+        update(Workspace)
+        .where(Workspace.team_id.in_(teams))
+        .values(uninstalled_at=now, updated_at=now)
+    )
+    kept = dict.fromkeys(teams, 0)
+    counts = session.execute(
+        select(Entry.team_id, func.count(Entry.id))
+        .where(Entry.team_id.in_(teams))
+        .group_by(Entry.team_id)
+    )
+    kept.update({team: count for team, count in counts})
+    return kept
 
 
 def enterprise_of(session: Session, team_id: str) -> str | None:

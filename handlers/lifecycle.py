@@ -23,9 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltContext
-from sqlalchemy import func, select
 
-from bot.models import Entry
 from bot.services import Services
 from bot.workspaces import mark_uninstalled, note_enterprise
 
@@ -70,17 +68,9 @@ def forget_installation(app: App, services: Services, context: BoltContext, why:
     if app.installation_store is not None:
         app.installation_store.delete_all(enterprise_id=enterprise_id, team_id=team_id)
     with services.db.session() as session:
-        teams = mark_uninstalled(
+        kept = mark_uninstalled(
             session, now=services.clock(), team_id=team_id, enterprise_id=enterprise_id
         )
-        kept = {
-            team: count
-            for team, count in session.execute(
-                select(Entry.team_id, func.count(Entry.id))
-                .where(Entry.team_id.in_(teams))
-                .group_by(Entry.team_id)
-            )
-        }
     where = f"workspace {team_id}" if team_id else f"organisation {enterprise_id}"
     if app.installation_store is not None:
         log.warning("%s: %s; its tokens are deleted, its scheduled posts stop", where, why)
@@ -88,8 +78,7 @@ def forget_installation(app: App, services: Services, context: BoltContext, why:
     else:
         log.warning("%s: %s; SLACK_BOT_TOKEN no longer works, scheduled posts stop", where, why)
         again = "install the app again and set its new SLACK_BOT_TOKEN to resume"
-    for team in teams:
-        entries = kept.get(team, 0)
+    for team, entries in kept.items():
         log.warning(
             "%s: its learning log (%d %s) is kept: `kindness-bot export --team %s` still works; %s",
             team,
