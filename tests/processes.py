@@ -1,6 +1,8 @@
-"""The bot as an operator runs it: real processes on real ports, stopped cleanly by the tests.
+"""Any command as an operator runs it — ``kindness-bot …``, gunicorn, ``make run`` — in a real
+process on a real port, stopped cleanly by the tests (``serving.BotProcess`` is the
+``kindness-bot`` command alone, wired to a stand-in).
 
-`BotProcess` starts a command (``kindness-bot web``, gunicorn…) with a clean environment (no
+`CommandProcess` starts a command (``kindness-bot web``, gunicorn…) with a clean environment (no
 ``SLACK_*``/``KINDNESS_*`` from the test run's own), waits until ``/healthz`` answers, and on
 exit sends SIGTERM and collects everything the process wrote.
 """
@@ -10,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,12 +23,6 @@ from types import TracebackType
 BIN = Path(sys.executable).parent
 SCRIPT = str(BIN / "kindness-bot")
 REPOSITORY = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def clean_environment(**env: str) -> dict[str, str]:
@@ -69,7 +64,7 @@ def get(url: str, timeout: float = 5) -> tuple[int, str]:
         return error.code, error.read().decode()
 
 
-class BotProcess:
+class CommandProcess:
     """One process; ``output`` holds its stdout and stderr once it has stopped."""
 
     def __init__(
@@ -96,7 +91,7 @@ class BotProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def __enter__(self) -> BotProcess:
+    def __enter__(self) -> CommandProcess:
         self.process = subprocess.Popen(
             self.command,
             cwd=self.cwd,

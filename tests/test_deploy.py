@@ -17,17 +17,9 @@ from bot.db import Database
 from bot.models import Entry
 from conftest import SIGNING_SECRET
 from pgserver import PostgresServer
-from processes import (
-    BIN,
-    REPOSITORY,
-    SCRIPT,
-    BotProcess,
-    clean_environment,
-    free_port,
-    get,
-    wait_until,
-)
+from processes import BIN, REPOSITORY, SCRIPT, CommandProcess, clean_environment, get, wait_until
 from sandbox import SlackDriver, SlackStandIn
+from serving import free_port
 
 NETWORK = "CNETWORK"
 COMMANDS = 12
@@ -84,8 +76,8 @@ def test_gunicorn_and_a_separate_scheduler_share_one_database(
         )
         assert setup.returncode == 0, setup.stderr
         gunicorn = [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "bot.app:wsgi"]
-        web = BotProcess(gunicorn, cwd=REPOSITORY, env=env, port=port)
-        scheduler = BotProcess([SCRIPT, "scheduler"], cwd=tmp_path, env=env, healthy=False)
+        web = CommandProcess(gunicorn, cwd=REPOSITORY, env=env, port=port)
+        scheduler = CommandProcess([SCRIPT, "scheduler"], cwd=tmp_path, env=env, healthy=False)
         with web, scheduler:
             wait_until(lambda: standin.messages_in(NETWORK), what="the caught-up prompt")
             driver = SlackDriver(f"{web.url}/slack/events", SIGNING_SECRET, standin)

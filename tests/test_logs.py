@@ -15,9 +15,10 @@ import pytest
 from bot.config import load_config
 from bot.logs import RedactingFormatter, configure_logging, configure_logging_for
 from conftest import SIGNING_SECRET
-from processes import SCRIPT, BotProcess, clean_environment, free_port, wait_until
+from processes import SCRIPT, CommandProcess, clean_environment, wait_until
 from sandbox import SlackDriver, SlackStandIn
 from sandbox.socket_mode import SocketModeDriver, SocketModeStandIn
+from serving import free_port
 from slack_helpers import modal_values
 
 NETWORK = "CNETWORK"
@@ -167,7 +168,7 @@ def test_a_members_words_and_secrets_never_reach_the_log_even_at_debug(
             assert done.returncode == 0, done.stderr
             cli_output.append(done.stdout + done.stderr)
 
-        with BotProcess([SCRIPT, "web"], cwd=tmp_path, env=env, port=port) as bot:
+        with CommandProcess([SCRIPT, "web"], cwd=tmp_path, env=env, port=port) as bot:
             if mode == "http":
                 slack = SlackDriver(f"{bot.url}/slack/events", SIGNING_SECRET, standin)
             else:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from prometheus_client import REGISTRY
 
-from bot.app import KindnessWsgi
+from bot.app import KindnessWsgi, create_app
 from bot.metrics import MetricsWsgi
 from bot.slack_client import make_client
 from conftest import BotUnderTest, FakeClock
@@ -39,16 +39,16 @@ def changes(*samples: tuple[str, dict]) -> Callable[[], list[float]]:
 def test_slack_requests_are_counted_by_kind_and_outcome_and_timed(bot: BotUnderTest) -> None:
     grown = changes(
         ("kindness_slack_requests_total", {"kind": "command", "outcome": "ok"}),
-        ("kindness_slack_requests_total", {"kind": "command", "outcome": "refused"}),
         ("kindness_slack_requests_total", {"kind": "event", "outcome": "ok"}),
         ("kindness_slack_request_duration_seconds_count", {"kind": "command"}),
         ("kindness_entries_stored_total", {"source": "slash"}),
     )
     bot.slack.command("log g2 Gave the team the afternoon to visit families", user="UANN")
     bot.slack.command("help", user="UANN")
+    # Refused before Bolt (bot.inbound): counted with HTTP requests, not as a Slack request.
     assert bot.slack.command("help", signature="v0=forged").status == 401
     bot.slack.event(bot.slack.app_home_opened("UANN"))
-    assert grown() == [2, 1, 1, 3, 1]
+    assert grown() == [2, 1, 2, 1]
 
 
 def test_slack_api_errors_are_counted_by_method_and_error(bot: BotUnderTest) -> None:
@@ -97,24 +97,26 @@ def test_jobs_claims_and_nudges_are_counted(bot: BotUnderTest, clock: FakeClock)
 
 
 def test_the_endpoint_speaks_prometheus_and_counts_http_by_route(bot: BotUnderTest) -> None:
-    app = MetricsWsgi(KindnessWsgi(None, bot.services))
+    app = MetricsWsgi(KindnessWsgi(create_app(bot.services), bot.services))
     grown = changes(
         ("kindness_http_requests_total", {"route": "healthz", "status": "200"}),
         ("kindness_http_requests_total", {"route": "other", "status": "404"}),
+        ("kindness_http_requests_total", {"route": "slack_events", "status": "401"}),
     )
 
-    def get(path: str) -> tuple[str, dict[str, str], bytes]:
+    def get(path: str, method: str = "GET") -> tuple[str, dict[str, str], bytes]:
         answer: dict = {}
 
         def start_response(status: str, headers: list, exc_info=None) -> None:
             answer.update(status=status, headers=dict(headers))
 
-        environ = {"PATH_INFO": path, "REQUEST_METHOD": "GET", "wsgi.input": io.BytesIO()}
+        environ = {"PATH_INFO": path, "REQUEST_METHOD": method, "wsgi.input": io.BytesIO()}
         body = b"".join(app(environ, start_response))
         return answer["status"], answer["headers"], body
 
     assert get("/healthz")[0] == "200 OK"
     assert get("/nowhere")[0].startswith("404")
+    assert get("/slack/events", method="POST")[0].startswith("401"), "unsigned"
     status, headers, body = get("/metrics")
     assert status == "200 OK"
     assert headers["Content-Type"].startswith("text/plain; version=")
@@ -130,4 +132,4 @@ def test_the_endpoint_speaks_prometheus_and_counts_http_by_route(bot: BotUnderTe
         "kindness_http_requests_total",
     ):
         assert f"# TYPE {family.removesuffix('_total')}" in text, family
-    assert grown() == [1, 1]
+    assert grown() == [1, 1, 1]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import threading
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -20,7 +19,6 @@ from datetime import UTC, datetime
 
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
-from waitress.server import create_server
 
 from bot.app import KindnessWsgi, create_app
 from bot.config import load_config
@@ -33,10 +31,11 @@ from bot.services import Services
 from bot.settings import describe
 from bot.slack_client import TeamClients, make_client
 from bot.workspaces import NotInstalled
-from conftest import SIGNING_SECRET, DrainingExecutor, FakeClock, stop_server
+from conftest import SIGNING_SECRET, DrainingExecutor, FakeClock
 from sandbox import Reply, SlackDriver, SlackStandIn
 from schedules.prompt import post_weekly_prompt
 from schedules.runner import Rhythm
+from serving import ServedWsgi
 
 CLIENT_ID, CLIENT_SECRET = "1111.2222", "oauth-client-secret-for-tests"
 ALPHA, BETA = "T0ALPHA", "T0BETA"
@@ -133,19 +132,13 @@ def oauth_bot(sqlite_db: Database, clock: FakeClock) -> Iterator[MultiWorkspaceB
         app = create_app(
             services, client=make_client(config, backoff=0.01), listener_executor=executor
         )
-        server = create_server(
-            MetricsWsgi(KindnessWsgi(app, services)), host="127.0.0.1", port=0, threads=4
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
+        served = ServedWsgi(MetricsWsgi(KindnessWsgi(app, services)))
         try:
-            yield MultiWorkspaceBot(
-                standin, services, f"http://127.0.0.1:{server.effective_port}", executor
-            )
+            yield MultiWorkspaceBot(standin, services, served.url, executor)
             executor.drain()
         finally:
-            stop_server(server, thread)
-            executor.shutdown(wait=False)
+            served.stop()
+            executor.shutdown(wait=True)
 
 
 def _calls_with(standin: SlackStandIn, method: str, token: str) -> list:

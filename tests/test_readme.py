@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 
 from conftest import SIGNING_SECRET, message_text
-from processes import BIN, REPOSITORY, BotProcess, clean_environment, free_port, wait_until
+from processes import BIN, REPOSITORY, CommandProcess, clean_environment, get, wait_until
 from sandbox import SlackDriver, SlackStandIn
+from serving import free_port
 
 README = REPOSITORY / "README.md"
 # Commands the suite cannot run, and what covers them instead.
@@ -32,6 +33,8 @@ NOT_RUN = {
 SERVERS = ("make run", "kindness-bot run", "kindness-bot web", "gunicorn ")
 # Commands that keep running without a port: started, seen to start their work, stopped.
 BACKGROUND = {"kindness-bot scheduler": "scheduler started"}
+# Commands that serve a page of their own (a pretend Slack, not the one the test plays).
+PAGES = ("kindness-bot sandbox",)
 
 
 def readme_commands(text: str | None = None) -> list[str]:
@@ -41,6 +44,8 @@ def readme_commands(text: str | None = None) -> list[str]:
     for block in re.findall(r"```sh\n(.*?)```", text or README.read_text(), re.S):
         for line in block.replace("\\\n", " ").splitlines():
             command = re.sub(r"\s+#.*$", "", line).strip()
+            # `[--option …]` marks what may be left out: the command runs without it.
+            command = re.sub(r"\s*\[[^\]]*\]", "", command)
             if command:
                 commands.append(" ".join(command.split()))
     return commands
@@ -89,7 +94,14 @@ def _fill_env(repository: Path, standin: SlackStandIn, port: int) -> None:
     path.write_text(text)
 
 
-def _answers_help(process: BotProcess, standin: SlackStandIn) -> None:
+def _answers(url: str) -> bool:
+    try:
+        return get(url, timeout=2)[0] == 200
+    except OSError:
+        return False
+
+
+def _answers_help(process: CommandProcess, standin: SlackStandIn) -> None:
     driver = SlackDriver(f"{process.url}/slack/events", SIGNING_SECRET, standin)
     reply = driver.command("help", user="UREADER")
     assert reply.status == 200
@@ -121,14 +133,26 @@ def test_every_readme_command_runs(tmp_path: Path) -> None:
             if any(command.startswith(prefix) for prefix in NOT_RUN):
                 continue
             if command.startswith(SERVERS):
-                process = BotProcess(["bash", "-c", command], cwd=repository, env=env, port=port)
+                process = CommandProcess(
+                    ["bash", "-c", command], cwd=repository, env=env, port=port
+                )
                 with process:
                     _answers_help(process, standin)
                     # Ctrl-C, as a person at the terminal stops it.
                     process.stop(signal_number=signal.SIGINT)
                 assert "Traceback" not in process.output, f"{command}:\n{process.output}"
+            elif command.startswith(PAGES):
+                page = CommandProcess(
+                    ["bash", "-c", command], cwd=repository, env=env, healthy=False
+                )
+                with page:
+                    wait_until(
+                        lambda: _answers(f"http://127.0.0.1:{port}/"), what=f"{command}'s page"
+                    )
+                    page.stop(signal_number=signal.SIGINT)
+                assert "Traceback" not in page.output, f"{command}:\n{page.output}"
             elif command in BACKGROUND:
-                process = BotProcess(
+                process = CommandProcess(
                     ["bash", "-c", command], cwd=repository, env=env, healthy=False
                 )
                 with process:

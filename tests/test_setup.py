@@ -25,14 +25,14 @@ from conftest import SIGNING_SECRET, message_text
 from processes import (
     REPOSITORY,
     SCRIPT,
-    BotProcess,
+    CommandProcess,
     clean_environment,
-    free_port,
     kindness_bot,
     wait_until,
 )
 from sandbox import SlackDriver, SlackStandIn
 from sandbox.socket_mode import SocketModeDriver, SocketModeStandIn
+from serving import free_port
 
 CLIENT_ID, CLIENT_SECRET = "1111.2222", "oauth-client-secret-for-tests"
 
@@ -55,9 +55,9 @@ def answer_of(standin: SlackStandIn, reply) -> str:
     return "\n".join(message_text(m) for m in standin.responses(reply.response_url))
 
 
-def _serve(tmp_path: Path, port: int) -> BotProcess:
+def _serve(tmp_path: Path, port: int) -> CommandProcess:
     # Only what the shell would have: the settings are all in .env.
-    return BotProcess([SCRIPT, "run"], cwd=tmp_path, env=clean_environment(), port=port)
+    return CommandProcess([SCRIPT, "run"], cwd=tmp_path, env=clean_environment(), port=port)
 
 
 def test_env_example_with_the_two_single_workspace_values_answers_a_command(

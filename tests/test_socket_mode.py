@@ -15,9 +15,10 @@ from sqlalchemy import select
 from bot.db import Database
 from bot.models import Entry
 from conftest import message_text
-from processes import SCRIPT, BotProcess, clean_environment, free_port, wait_until
+from processes import SCRIPT, CommandProcess, clean_environment, wait_until
 from sandbox import Reply, SlackStandIn
 from sandbox.socket_mode import SocketModeDriver, SocketModeStandIn
+from serving import free_port
 from slack_helpers import modal_values
 
 NETWORK = "CNETWORK"
@@ -28,7 +29,7 @@ class SocketBot:
     standin: SlackStandIn
     socket_mode: SocketModeStandIn
     slack: SocketModeDriver
-    process: BotProcess
+    process: CommandProcess
     db: Database
     env: dict[str, str]
     cwd: Path
@@ -64,7 +65,7 @@ def socket_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SocketBot]:
             HOST="127.0.0.1",
             PORT=str(port),
         )
-        with BotProcess([SCRIPT, "run"], cwd=cwd, env=env, port=port) as process:
+        with CommandProcess([SCRIPT, "run"], cwd=cwd, env=env, port=port) as process:
             socket_mode.wait_for_connection()
             db = Database(url)
             try:

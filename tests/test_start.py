@@ -17,9 +17,10 @@ from bot.cli import database_problem
 from bot.db import Database
 from bot.models import Workspace
 from conftest import SIGNING_SECRET
-from processes import SCRIPT, BotProcess, clean_environment, free_port, get, kindness_bot
+from processes import SCRIPT, CommandProcess, clean_environment, get, kindness_bot
 from sandbox import SlackStandIn
 from sandbox.socket_mode import SocketModeStandIn
+from serving import free_port
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -90,7 +91,7 @@ def test_a_lost_connection_is_a_setting_to_check() -> None:
 
 
 def _quiet_start(tmp_path: Path, command: list[str], env: dict[str, str], port: int) -> str:
-    with BotProcess(command, cwd=tmp_path, env=env, port=port) as bot:
+    with CommandProcess(command, cwd=tmp_path, env=env, port=port) as bot:
         status, _ = get(f"{bot.url}/healthz")
         assert status == 200
     assert bot.process is not None and bot.process.returncode == 0, bot.output
@@ -128,6 +129,6 @@ def test_a_first_start_in_each_mode_logs_no_warning(tmp_path: Path, standin: Sla
             PORT=str(port),
             DATABASE_URL=f"sqlite:///{tmp_path / 'socket'}.db",
         )
-        with BotProcess([SCRIPT, "run"], cwd=tmp_path, env=env, port=port) as bot:
+        with CommandProcess([SCRIPT, "run"], cwd=tmp_path, env=env, port=port) as bot:
             socket_mode.wait_for_connection()
         assert " WARNING " not in bot.output and " ERROR " not in bot.output, bot.output
