@@ -30,6 +30,8 @@ WEB_API_METHODS: dict[str, tuple[str, ...]] = {
     "chat.getPermalink": (),  # links from entries back to the original message
     "conversations.info": ("channels:read", "groups:read"),  # is the bot in the channel?
     "conversations.join": ("channels:join",),  # join a public network channel
+    "files.getUploadURLExternal": ("files:write",),  # the digest's chart, uploaded privately
+    "files.completeUploadExternal": ("files:write",),
     "reactions.add": ("reactions:write",),  # the reaction on a reply that was saved
     "users.info": ("users:read",),  # members' time zones (quiet hours), admin status
     "views.open": (),  # the log, edit and settings forms

@@ -12,8 +12,8 @@ workspace belongs to.
 - Every request from a workspace of an Enterprise Grid organisation records the organisation
   once per process, so that the scheduler finds an org-wide install's token for it.
 
-The listeners do their work before Slack gets its 200; a failure answers 500 and Slack
-retries the event.
+The listeners do their work before Slack gets its 200 (``handlers.answering``); a failure
+answers 503 and Slack sends the event again.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from slack_bolt import App, BoltContext
 
 from bot.services import Services
 from bot.workspaces import mark_uninstalled, note_enterprise
+from handlers.answering import Answer, later
+from handlers.answering import event as answering_event
 
 log = logging.getLogger(__name__)
 
@@ -41,30 +43,47 @@ def register(app: App, services: Services) -> None:
             remembered.add((enterprise_id, team_id))
         next()
 
-    def on_app_uninstalled(context: BoltContext) -> None:
-        forget_installation(app, services, context, "the app was uninstalled")
+    def on_app_uninstalled(body: dict[str, Any], event: dict[str, Any], team_id: str) -> Answer:
+        forget_installation(app, services, Install.of(body, team_id), "the app was uninstalled")
+        return later()
 
-    def on_tokens_revoked(event: dict[str, Any], context: BoltContext) -> None:
+    def on_tokens_revoked(body: dict[str, Any], event: dict[str, Any], team_id: str) -> Answer:
         tokens = event.get("tokens") or {}
-        store = app.installation_store
-        if store is not None:
+        install = Install.of(body, team_id)
+        if app.installation_store is not None:
             for user_id in tokens.get("oauth") or []:
-                store.delete_installation(
-                    enterprise_id=context.enterprise_id,
-                    team_id=_team_of(context),
-                    user_id=user_id,
+                app.installation_store.delete_installation(
+                    enterprise_id=install.enterprise_id, team_id=install.team_id, user_id=user_id
                 )
         if tokens.get("bot"):
-            forget_installation(app, services, context, "the bot's token was revoked")
+            forget_installation(app, services, install, "the bot's token was revoked")
+        return later()
 
     app.use(remember_organisation)
-    app.event("app_uninstalled")(on_app_uninstalled)
-    app.event("tokens_revoked")(on_tokens_revoked)
+    app.event("app_uninstalled")(answering_event(on_app_uninstalled))
+    app.event("tokens_revoked")(answering_event(on_tokens_revoked))
 
 
-def forget_installation(app: App, services: Services, context: BoltContext, why: str) -> None:
+class Install:
+    """Which install an event is about: a workspace's (``team_id``), or an organisation's
+    org-wide install (``enterprise_id`` alone, Enterprise Grid)."""
+
+    def __init__(self, enterprise_id: str | None, team_id: str | None) -> None:
+        self.enterprise_id = enterprise_id
+        self.team_id = team_id
+
+    @classmethod
+    def of(cls, body: dict[str, Any], team_id: str) -> Install:
+        authorizations = body.get("authorizations") or [{}]
+        first = authorizations[0] if isinstance(authorizations[0], dict) else {}
+        enterprise_id = body.get("enterprise_id") or first.get("enterprise_id")
+        org_wide = bool(first.get("is_enterprise_install") or body.get("is_enterprise_install"))
+        return cls(enterprise_id or None, None if org_wide else (team_id or None))
+
+
+def forget_installation(app: App, services: Services, install: Install, why: str) -> None:
     """Delete the tokens, stop the jobs, keep the log — and tell the operator."""
-    enterprise_id, team_id = context.enterprise_id, _team_of(context)
+    enterprise_id, team_id = install.enterprise_id, install.team_id
     if app.installation_store is not None:
         app.installation_store.delete_all(enterprise_id=enterprise_id, team_id=team_id)
     with services.db.session() as session:
@@ -89,8 +108,3 @@ def forget_installation(app: App, services: Services, context: BoltContext, why:
         )
         if services.settings_changed is not None:
             services.settings_changed(team)
-
-
-def _team_of(context: BoltContext) -> str | None:
-    """The workspace of the install: none for an org-wide (Enterprise Grid) install."""
-    return None if context.is_enterprise_install else context.team_id

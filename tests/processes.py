@@ -20,6 +20,9 @@ import urllib.request
 from pathlib import Path
 from types import TracebackType
 
+from conftest import message_text
+from sandbox import Reply, SlackStandIn
+
 BIN = Path(sys.executable).parent
 SCRIPT = str(BIN / "kindness-bot")
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -54,6 +57,15 @@ def wait_until(condition, *, timeout: float = 30, what: str = "the condition") -
             return
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def answer_to(standin: SlackStandIn, reply: Reply) -> str:
+    """What a member was shown for a slash command: the acknowledgement's message, or what the
+    bot sent to the command's response_url after it."""
+    if isinstance(reply.json, dict) and (reply.json.get("text") or reply.json.get("blocks")):
+        return message_text(reply.json)
+    wait_until(lambda: standin.responses(reply.response_url), what="an answer to the command")
+    return "\n".join(message_text(m) for m in standin.responses(reply.response_url))
 
 
 def get(url: str, timeout: float = 5) -> tuple[int, str]:

@@ -166,8 +166,8 @@ def test_the_scopes_are_exactly_those_the_methods_events_and_features_need() -> 
             needed.setdefault(scope, []).append(event)
     assert sorted(needed) == scopes
     # What a review of the old hand-written list found unused: DMs are posted to a member's
-    # id (chat:write), and no file is uploaded yet.
-    assert "im:write" not in scopes and "files:write" not in scopes
+    # id, which chat:write covers.
+    assert "im:write" not in scopes
 
 
 def test_every_subscribed_event_has_a_listener(bot: BotUnderTest) -> None:

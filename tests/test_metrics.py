@@ -97,26 +97,31 @@ def test_jobs_claims_and_nudges_are_counted(bot: BotUnderTest, clock: FakeClock)
 
 
 def test_the_endpoint_speaks_prometheus_and_counts_http_by_route(bot: BotUnderTest) -> None:
-    app = MetricsWsgi(KindnessWsgi(create_app(bot.services), bot.services))
+    served = {
+        "health and metrics only": MetricsWsgi(KindnessWsgi(None, bot.services)),
+        "with Slack": MetricsWsgi(KindnessWsgi(create_app(bot.services), bot.services)),
+    }
     grown = changes(
         ("kindness_http_requests_total", {"route": "healthz", "status": "200"}),
         ("kindness_http_requests_total", {"route": "other", "status": "404"}),
         ("kindness_http_requests_total", {"route": "slack_events", "status": "401"}),
     )
 
-    def get(path: str, method: str = "GET") -> tuple[str, dict[str, str], bytes]:
+    def get(
+        path: str, method: str = "GET", app: str = "health and metrics only"
+    ) -> tuple[str, dict[str, str], bytes]:
         answer: dict = {}
 
         def start_response(status: str, headers: list, exc_info=None) -> None:
             answer.update(status=status, headers=dict(headers))
 
         environ = {"PATH_INFO": path, "REQUEST_METHOD": method, "wsgi.input": io.BytesIO()}
-        body = b"".join(app(environ, start_response))
+        body = b"".join(served[app](environ, start_response))
         return answer["status"], answer["headers"], body
 
     assert get("/healthz")[0] == "200 OK"
     assert get("/nowhere")[0].startswith("404")
-    assert get("/slack/events", method="POST")[0].startswith("401"), "unsigned"
+    assert get("/slack/events", "POST", "with Slack")[0].startswith("401"), "unsigned"
     status, headers, body = get("/metrics")
     assert status == "200 OK"
     assert headers["Content-Type"].startswith("text/plain; version=")

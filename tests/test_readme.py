@@ -18,8 +18,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SIGNING_SECRET, message_text
-from processes import BIN, REPOSITORY, CommandProcess, clean_environment, get, wait_until
+from conftest import SIGNING_SECRET
+from processes import (
+    BIN,
+    REPOSITORY,
+    CommandProcess,
+    answer_to,
+    clean_environment,
+    get,
+    wait_until,
+)
 from sandbox import SlackDriver, SlackStandIn
 from serving import free_port
 
@@ -105,9 +113,7 @@ def _answers_help(process: CommandProcess, standin: SlackStandIn) -> None:
     driver = SlackDriver(f"{process.url}/slack/events", SIGNING_SECRET, standin)
     reply = driver.command("help", user="UREADER")
     assert reply.status == 200
-    wait_until(lambda: standin.responses(reply.response_url), what="the answer to help")
-    [answer] = standin.responses(reply.response_url)
-    assert "What you can do with /kindness" in message_text(answer)
+    assert "What you can do with /kindness" in answer_to(standin, reply)
 
 
 def test_the_install_path_goes_from_install_to_a_running_bot() -> None:

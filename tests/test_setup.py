@@ -21,14 +21,14 @@ from bot.config import load_config
 from bot.db import Database
 from bot.environment import load_environment
 from bot.services import Services
-from conftest import SIGNING_SECRET, message_text
+from conftest import SIGNING_SECRET
 from processes import (
     REPOSITORY,
     SCRIPT,
     CommandProcess,
+    answer_to,
     clean_environment,
     kindness_bot,
-    wait_until,
 )
 from sandbox import SlackDriver, SlackStandIn
 from sandbox.socket_mode import SocketModeDriver, SocketModeStandIn
@@ -46,13 +46,6 @@ def env_file(directory: Path, **values: str) -> Path:
     path = directory / ".env"
     path.write_text(text)
     return path
-
-
-def answer_of(standin: SlackStandIn, reply) -> str:
-    if reply.json:
-        return message_text(reply.json)
-    wait_until(lambda: standin.responses(reply.response_url), what="the answer")
-    return "\n".join(message_text(m) for m in standin.responses(reply.response_url))
 
 
 def _serve(tmp_path: Path, port: int) -> CommandProcess:
@@ -76,7 +69,7 @@ def test_env_example_with_the_two_single_workspace_values_answers_a_command(
         with _serve(tmp_path, port) as bot:
             reply = SlackDriver(f"{bot.url}/slack/events", SIGNING_SECRET, standin).command("help")
             assert reply.status == 200
-            shown = answer_of(standin, reply)
+            shown = answer_to(standin, reply)
         assert "What you can do with /kindness" in shown
         assert "reinstall" not in shown.lower()
     assert "connected to Slack workspace Kindness Network" in bot.output
@@ -108,7 +101,7 @@ def test_env_example_with_the_oauth_values_installs_and_answers(tmp_path: Path) 
             with urllib.request.urlopen(done) as page:
                 assert "Thank you!" in page.read().decode()
             driver = SlackDriver(f"{bot.url}/slack/events", SIGNING_SECRET, standin, "T0NEW")
-            shown = answer_of(standin, driver.command("help"))
+            shown = answer_to(standin, driver.command("help"))
         assert "What you can do with /kindness" in shown
     assert " WARNING " not in bot.output, bot.output
 
@@ -128,7 +121,7 @@ def test_env_example_with_the_socket_mode_values_answers_through_the_socket(
         )
         with _serve(tmp_path, port) as bot:
             socket_mode.wait_for_connection()
-            shown = answer_of(standin, SocketModeDriver(socket_mode).command("help"))
+            shown = answer_to(standin, SocketModeDriver(socket_mode).command("help"))
         assert "What you can do with /kindness" in shown
     assert " WARNING " not in bot.output, bot.output
 
@@ -176,7 +169,10 @@ def test_an_export_of_an_empty_database_is_an_empty_export(tmp_path: Path, fmt: 
     elif fmt == "json":
         assert json.loads(result.stdout)["entries"] == []
     else:
-        assert "0 shared entries" in result.stdout and "Nothing logged yet." in result.stdout
+        assert (
+            "0 shared entries" in result.stdout
+            and "Nothing logged in this period." in result.stdout
+        )
 
 
 def test_an_installed_workspace_is_known_to_the_shell_before_anyone_used_it(
