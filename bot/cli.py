@@ -13,6 +13,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
+from time import monotonic, sleep
 from zoneinfo import ZoneInfo
 
 from dotenv import load_dotenv
@@ -27,6 +28,10 @@ from bot.weeks import utc_now
 from bot.workspaces import known_team_ids
 
 log = logging.getLogger("kindness-bot")
+
+# How long `post` waits for another process that is posting the same period (a Slack call with
+# all its retries); after that it says who holds the post and leaves it to them.
+PEER_WAIT_SECONDS = 120
 
 
 class UsageError(Exception):
@@ -310,8 +315,15 @@ def _post(config: Config, args: argparse.Namespace) -> int:
         return 0
     post = post_weekly_prompt if args.job == "prompt" else post_weekly_digest
     outcome = post(services, client, team_id, now=now)
+    if outcome.status == "in_progress":
+        # Another process is posting this very period: its result is this command's answer.
+        print(f"kindness-bot: {outcome.message}; waiting for it…", file=sys.stderr, flush=True)
+        deadline = monotonic() + PEER_WAIT_SECONDS
+        while outcome.status == "in_progress" and monotonic() < deadline:
+            sleep(0.2)
+            outcome = post(services, client, team_id, now=now)
     print(outcome.message)
-    return 0 if outcome.status in ("posted", "already", "paused") else 1
+    return 0 if outcome.status in ("posted", "already", "in_progress", "paused") else 1
 
 
 def _manifest(config: Config, args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -129,6 +130,24 @@ def insert_ignoring_duplicates(session: Session, model: type, values: dict) -> b
     # the row count then reads -1 ("unknown"), which would look like an insert every time.
     result = session.execute(statement.execution_options(preserve_rowcount=True))
     return result.rowcount == 1
+
+
+def database_now(session: Session) -> datetime:
+    """The database's own clock, as an aware UTC datetime.
+
+    One clock for every process that shares the database, whatever machine it runs on and
+    whatever moment it acts as (``kindness-bot post --at`` pretends; leases must not).
+    SQLite's clock is the host's, which every process on that file shares anyway.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        moment = session.scalar(text("SELECT clock_timestamp()"))
+    else:
+        moment = datetime.fromisoformat(
+            session.scalar(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')"))
+        )
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def include_in_autogenerate(name: str | None, type_: str, parent_names: object) -> bool:
