@@ -151,7 +151,10 @@ def database_now(session: Session) -> datetime:
 
 
 def include_in_autogenerate(name: str | None, type_: str, parent_names: object) -> bool:
-    """Leave out what migrations make by other means: full-text search, Bolt's OAuth tables."""
+    """Leave out what migrations make by other means: full-text search (FTS5 on SQLite; the
+    stored words and their GIN index on PostgreSQL), Bolt's OAuth tables."""
     if type_ == "table" and name and name.startswith(("entries_fts", "slack_")):
         return False
-    return not (type_ == "index" and name == "ix_entries_text_search")
+    if type_ == "column" and name == "search_vector":
+        return False
+    return not (type_ == "index" and name in ("ix_entries_text_search", "ix_entries_search_vector"))
