@@ -474,17 +474,16 @@ class LearningLog:
                     query = query.where(Entry.goal_key == goal_key)
                 if tokens:
                     query = search.postgresql_search(
-                        session,
                         query,
                         tokens,
                         self._word_frequencies.get(session),
                         rows_needed=offset + limit + 1,
                         goal_share=1 / len(self.framework.goals) if goal_key else 1.0,
                     )
-                # Ids grow with insertion time: id order is newest-first and index-friendly.
-                rows = session.scalars(
-                    query.order_by(Entry.id.desc()).offset(offset).limit(limit + 1)
-                ).all()
+                else:
+                    # Ids grow with insertion time: id order is newest-first and index-friendly.
+                    query = query.order_by(Entry.id.desc())
+                rows = session.scalars(query.offset(offset).limit(limit + 1)).all()
             return SearchPage(
                 words=tokens,
                 goal_key=goal_key,

@@ -37,6 +37,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.db import Database, database_now, insert_ignoring_duplicates
@@ -141,6 +142,20 @@ def claim_status(db: Database, team_id: str, job: str, period: str) -> str | Non
     """``"claimed"``, ``"released"``, ``"done"``, or None when nobody ever claimed it."""
     with db.reading() as session:
         return session.scalar(select(JobClaim.status).where(*_key(team_id, job, period)))
+
+
+def is_done_with(db: Database, team_id: str, job: str, period: str, detail: str) -> bool:
+    """The period's claim is done, finished with ``detail`` (this very message's ts): asked
+    after a failed COMMIT, whose answer may have been lost rather than the commit. False when
+    the database cannot say either."""
+    try:
+        with db.reading() as session:
+            found = session.execute(
+                select(JobClaim.status, JobClaim.detail).where(*_key(team_id, job, period))
+            ).first()
+    except SQLAlchemyError:
+        return False
+    return found is not None and tuple(found) == (DONE, detail)
 
 
 def _key(team_id: str, job: str, period: str) -> tuple:

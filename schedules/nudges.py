@@ -272,6 +272,8 @@ class _NudgeRun:
                     session, self.team_id, job, period, owner=self.owner, detail=sent.detail
                 )
         except Exception as exc:
+            if claims.is_done_with(self.db, self.team_id, job, period, sent.detail):
+                return True  # the answer to COMMIT was lost, not the commit
             log.exception("%s nudge %s in %s was sent but not recorded", job, period, self.team_id)
             if sent.channel is not None:
                 withdraw(self.client, sent.channel, sent.detail, f"the {job} nudge {period}")

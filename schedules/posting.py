@@ -169,6 +169,12 @@ class _Attempt:
                 )
             return Outcome("already", f"{self.what} was posted already; this copy was withdrawn")
         except Exception as exc:
+            # Withdrawing a post that was recorded after all would cost the week's post;
+            # keeping one that was not leaves a message whose replies go nowhere, and a second
+            # copy after the retry. When the database cannot say, withdraw.
+            if claims.is_done_with(self.db, self.team_id, self.job, self.period, ts):
+                log.warning("%s: recorded after all, despite %s", self.what, type(exc).__name__)
+                return Outcome("posted", f"posted {self.what} in {channel}", ts)
             log.exception("%s was posted in %s but could not be recorded", self.what, self.team_id)
             withdraw(self.client, channel, ts, self.what)
             self.release(f"not recorded: {type(exc).__name__}")

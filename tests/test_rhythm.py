@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from bot.db import Database
 from bot.models import JobClaim, PostedDigest, PostedPrompt
@@ -567,6 +569,43 @@ def test_a_prompt_that_cannot_be_recorded_is_withdrawn_then_posted_once_with_its
     [record] = prompt_records(bot)
     claim = the_claim(bot, "prompt", "2026-W48")
     assert record.message_ts == message["ts"] == claim.detail and claim.status == "done"
+
+
+@contextmanager
+def commit_answer_lost(table: str) -> Iterator[None]:
+    """The transaction that writes into ``table`` commits, but its caller hears an error (the
+    connection dropped while the database was answering COMMIT)."""
+
+    def note(session: Session, _context: object) -> None:
+        if any(getattr(row, "__tablename__", None) == table for row in session.new):
+            session.info["lose_commit_answer"] = True
+
+    def lose(session: Session) -> None:
+        if session.info.pop("lose_commit_answer", False):
+            raise OperationalError("COMMIT", {}, ConnectionResetError("injected"))
+
+    event.listen(Session, "after_flush", note)
+    event.listen(Session, "after_commit", lose)
+    try:
+        yield
+    finally:
+        event.remove(Session, "after_flush", note)
+        event.remove(Session, "after_commit", lose)
+
+
+def test_a_prompt_whose_commit_answer_was_lost_stays_posted(
+    bot_on_each_store: BotUnderTest, clock: FakeClock
+) -> None:
+    bot = bot_on_each_store
+    team = configure(bot)
+    clock.set(MONDAY_10)
+    with commit_answer_lost("posted_prompts"):
+        outcome = rhythm(bot).run_prompt(team)
+    assert outcome.posted
+    [message] = bot.standin.messages_in(CHANNEL)
+    [record] = prompt_records(bot)
+    assert record.message_ts == message["ts"] == the_claim(bot, "prompt", "2026-W48").detail
+    assert bot.standin.calls_to("chat.delete") == []
 
 
 def test_a_prompt_posted_after_its_claim_was_taken_over_is_withdrawn(
