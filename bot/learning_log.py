@@ -400,6 +400,23 @@ class LearningLog:
                 raise EntryNotFound(entry_id)
             return EntryView.of(entry, viewer)
 
+    def own_entry(self, team_id: str, user_id: str, entry_id: int) -> EntryView:
+        """One's own entry, to change: another member's is refused (``NotYourEntry``)."""
+        with self.db.reading() as session:
+            entry = session.scalar(
+                select(Entry).where(Entry.team_id == team_id, Entry.id == entry_id)
+            )
+            return EntryView.of(_owned_by(user_id, entry, entry_id), user_id)
+
+    def own_open_action(self, team_id: str, user_id: str, entry_id: int) -> EntryView:
+        """One's own action that can still be closed; refused as ``complete_action`` would."""
+        action = self.own_entry(team_id, user_id, entry_id)
+        if action.kind != "action":
+            raise NotAnAction(entry_id, action.kind)
+        if action.action_status == "done":
+            raise ActionAlreadyDone(entry_id)
+        return action
+
     def list_mine(self, team_id: str, user_id: str, *, limit: int = 10) -> MyLog:
         with self.db.reading() as session:
             recent = session.scalars(
@@ -528,11 +545,7 @@ class LearningLog:
         entry = session.scalar(
             select(Entry).where(Entry.team_id == team_id, Entry.id == entry_id).with_for_update()
         )
-        if entry is None or (entry.visibility == "private" and entry.user_id != user_id):
-            raise EntryNotFound(entry_id, text=text)
-        if entry.user_id != user_id:
-            raise NotYourEntry(entry_id, text=text)
-        return entry
+        return _owned_by(user_id, entry, entry_id, text=text)
 
     def _change_kind(self, session: Session, entry: Entry, kind: str, now: datetime) -> None:
         entry.kind = kind
@@ -591,6 +604,17 @@ class LearningLog:
                 )
             ).first()
         return (row[0], row[1]) if row else (None, None)
+
+
+def _owned_by(
+    user_id: str, entry: Entry | None, entry_id: int, *, text: str | None = None
+) -> Entry:
+    """``entry`` when it is the member's; another's private entry is "not found"."""
+    if entry is None or (entry.visibility == "private" and entry.user_id != user_id):
+        raise EntryNotFound(entry_id, text=text)
+    if entry.user_id != user_id:
+        raise NotYourEntry(entry_id, text=text)
+    return entry
 
 
 def _visible_to(viewer: str | None) -> ColumnElement[bool]:

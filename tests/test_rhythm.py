@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.db import Database
 from bot.models import JobClaim, PostedDigest, PostedPrompt
+from bot.report import charts
 from bot.services import Services
 from bot.slack_client import make_client
 from conftest import BotUnderTest, FakeClock, message_text
@@ -435,6 +436,8 @@ def _settings_values(**overrides: dict) -> dict:
         "followup_days": {"followup_days": InputValue.plain_text("10")},
         "quiet_weeks": {"quiet_weeks": InputValue.static_select("3")},
         "paused_until": {"paused_until": InputValue.datepicker(None)},
+        "digest_chart": {"digest_chart": InputValue.radio_buttons("on")},
+        "min_group": {"min_group": InputValue.static_select("0")},
     }
     values.update(overrides)
     return values
@@ -772,3 +775,64 @@ def test_a_late_digest_shows_the_trend_of_its_own_week(
     assert "Entries per week, last 8 weeks: ▁▁▁▁▁▁▁█ — the first busy week in a while." in text
     with bot.services.db.reading() as session:
         assert session.scalars(select(PostedDigest.period)).all() == ["2026-W48"]
+
+
+# -- the digest's chart ---------------------------------------------------------------------------
+
+
+def _image_blocks(message: dict) -> list[dict]:
+    return [b for b in message["blocks"] if b["type"] == "image"]
+
+
+@pytest.mark.skipif(not charts.available(), reason="matplotlib is not installed")
+def test_the_digest_shows_the_12_week_chart_uploaded_privately(
+    bot: BotUnderTest, clock: FakeClock
+) -> None:
+    team = configure(bot)
+    fixture_week(bot, clock)
+    assert post_weekly_digest(bot.services, client(bot), team, now=clock.now).posted
+    [uploaded] = bot.standin.files
+    assert uploaded.content.startswith(b"\x89PNG") and uploaded.channels == ()  # no 2nd message
+    [message] = posted(bot)
+    [image] = _image_blocks(message)
+    assert image["slack_file"] == {"id": uploaded.id}
+    assert image["alt_text"].startswith("Entries per goal, last 12 weeks")
+    assert "By goal: g1 0, g2 2, g3 3" in image["alt_text"]  # the figures, for screen readers
+    assert "*5 entries* from *4 members*" in message_text(message)  # and still in words
+
+
+@pytest.mark.skipif(not charts.available(), reason="matplotlib is not installed")
+def test_the_digest_waits_for_slack_to_process_the_chart_then_goes_without_it(
+    bot: BotUnderTest, clock: FakeClock
+) -> None:
+    team = configure(bot)
+    fixture_week(bot, clock)
+    waits: list[float] = []
+    bot.standin.delay_file_processing(references=2)
+    outcome = post_weekly_digest(bot.services, client(bot), team, now=clock.now, wait=waits.append)
+    assert outcome.posted and waits == [1.0, 2.0]
+    assert len(_image_blocks(posted(bot)[0])) == 1
+
+    bot.standin.delay_file_processing(references=10)
+    clock.set(FRIDAY_15 + timedelta(weeks=1))
+    waits.clear()
+    outcome = post_weekly_digest(bot.services, client(bot), team, now=clock.now, wait=waits.append)
+    assert outcome.posted and waits == [1.0, 2.0, 4.0]
+    assert _image_blocks(posted(bot)[1]) == []  # the digest went out all the same
+
+
+def test_a_failed_upload_or_the_setting_off_leaves_the_digest_in_words(
+    bot: BotUnderTest, clock: FakeClock
+) -> None:
+    team = configure(bot)
+    fixture_week(bot, clock)
+    bot.standin.fail_next("files.getUploadURLExternal", error="missing_scope")
+    assert post_weekly_digest(bot.services, client(bot), team, now=clock.now).posted
+    assert _image_blocks(posted(bot)[0]) == []
+
+    bot.services.settings.apply(team, {"digest_chart": "off"}, by_user=None)
+    bot.standin.clear()
+    clock.set(FRIDAY_15 + timedelta(weeks=1))
+    assert post_weekly_digest(bot.services, client(bot), team, now=clock.now).posted
+    assert bot.standin.calls_to("files.getUploadURLExternal") == []
+    assert _image_blocks(posted(bot)[0]) == []

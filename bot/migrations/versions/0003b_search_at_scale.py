@@ -13,13 +13,13 @@
   Adding the column rewrites the table: a minute or two per million entries.
 
 Revision ID: 0003b
-Revises: 0002
+Revises: 0005
 """
 
 from alembic import op
 
 revision = "0003b"
-down_revision = "0002"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
