@@ -526,6 +526,14 @@ def prompt_records(bot: BotUnderTest) -> list[PostedPrompt]:
         return list(session.scalars(select(PostedPrompt).order_by(PostedPrompt.id)))
 
 
+def assert_one_recorded_prompt(bot: BotUnderTest) -> None:
+    """One prompt in the channel, recorded (so replies to it are captured), its claim done."""
+    [message] = bot.standin.messages_in(CHANNEL)
+    [record] = prompt_records(bot)
+    claim = the_claim(bot, "prompt", "2026-W48")
+    assert record.message_ts == message["ts"] == claim.detail and claim.status == "done"
+
+
 def wait_until(condition: Callable[[], bool], what: str) -> None:
     """Wait for another thread to reach a state the test can see (never for a length of time)."""
     deadline = time.monotonic() + 30
@@ -568,10 +576,7 @@ def test_a_prompt_that_cannot_be_recorded_is_withdrawn_then_posted_once_with_its
 
     clock.set(retry_time(scheduler, team, "prompt"))
     assert scheduler.run_prompt(team).posted
-    [message] = bot.standin.messages_in(CHANNEL)
-    [record] = prompt_records(bot)
-    claim = the_claim(bot, "prompt", "2026-W48")
-    assert record.message_ts == message["ts"] == claim.detail and claim.status == "done"
+    assert_one_recorded_prompt(bot)
 
 
 @contextmanager
@@ -605,9 +610,7 @@ def test_a_prompt_whose_commit_answer_was_lost_stays_posted(
     with commit_answer_lost("posted_prompts"):
         outcome = rhythm(bot).run_prompt(team)
     assert outcome.posted
-    [message] = bot.standin.messages_in(CHANNEL)
-    [record] = prompt_records(bot)
-    assert record.message_ts == message["ts"] == the_claim(bot, "prompt", "2026-W48").detail
+    assert_one_recorded_prompt(bot)
     assert bot.standin.calls_to("chat.delete") == []
 
 
@@ -641,9 +644,7 @@ def test_a_prompt_posted_after_its_claim_was_taken_over_is_withdrawn(
 
     assert outcomes["taker"].posted
     assert outcomes["stalled"].status == "already" and "withdrawn" in outcomes["stalled"].message
-    [message] = bot.standin.messages_in(CHANNEL)
-    [record] = prompt_records(bot)
-    assert record.message_ts == message["ts"] == the_claim(bot, "prompt", "2026-W48").detail
+    assert_one_recorded_prompt(bot)
 
 
 def test_a_prompt_recorded_without_its_claim_finished_is_not_posted_again(
