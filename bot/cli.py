@@ -39,6 +39,10 @@ from bot.workspaces import NotInstalled
 
 log = logging.getLogger("kindness-bot")
 
+# How long `post` waits for another process that is posting the same period (a Slack call with
+# all its retries); after that it says who holds the post and leaves it to them.
+PEER_WAIT_SECONDS = 120
+
 
 class UsageError(Exception):
     """A command-line mistake worth one sentence to the operator (exit status 2)."""
@@ -402,7 +406,15 @@ def _post(config: Config, args: argparse.Namespace) -> int:
     now = args.at or utc_now()
     services = Services(config, db, clock=lambda: now)
     client = TeamClients(config, engine=db.engine)(team_id)
-    run = run_job_now(args.job, services, client, team_id, now)
+    run = run_job_now(
+        args.job,
+        services,
+        client,
+        team_id,
+        now,
+        wait_for_others=PEER_WAIT_SECONDS,
+        waiting=lambda what: print(f"kindness-bot: {what}; waiting for it…", file=sys.stderr),
+    )
     print(run.message)
     return 0 if run.ok else 1
 

@@ -27,6 +27,7 @@ WEB_API_METHODS: dict[str, tuple[str, ...]] = {
     "auth.test": (),  # the token check at start; the workspace of SLACK_BOT_TOKEN
     "chat.postMessage": ("chat:write",),  # prompts, digests, nudges (by DM to a member's id)
     "chat.postEphemeral": ("chat:write",),  # "saved" notes in a prompt's thread
+    "chat.delete": ("chat:write",),  # a post whose record could not be kept is taken back
     "chat.getPermalink": (),  # links from entries back to the original message
     "conversations.info": ("channels:read", "groups:read"),  # is the bot in the channel?
     "conversations.join": ("channels:join",),  # join a public network channel

@@ -174,6 +174,8 @@ class Entry(Base):
         UniqueConstraint("team_id", "dedupe_key"),
         # This week's entries of workspace T (digest, trend, stats).
         Index("ix_entries_team_created", "team_id", "created_at"),
+        # Workspace T's entries newest first (search walks them; the latest shared entries).
+        Index("ix_entries_team_newest", "team_id", "id"),
         # A member's own list, newest first.
         Index("ix_entries_team_user_created", "team_id", "user_id", "created_at"),
         # Actions completed this week.

@@ -210,7 +210,7 @@ class SlackStandIn:
         self._last_ts_micros = 0
         self._calls: list[Call] = []
         self._faults: dict[str, deque[_Fault]] = {}
-        self._holds: dict[str, threading.Event] = {}
+        self._holds: dict[str, tuple[threading.Event, float]] = {}
         self._users: dict[str, dict] = {}
         self._channels: dict[str, dict] = {}
         self._dms: dict[str, str] = {}  # user id -> DM channel id
@@ -678,23 +678,24 @@ class SlackStandIn:
         """Close the connection without answering the next `times` calls to `method`."""
         self._add_faults(method, _Fault(None, None, 0, drop=True), times)
 
-    def hold(self, method: str) -> threading.Event:
+    def hold(self, method: str, *, at_most: float = 30) -> threading.Event:
         """Make calls to `method` wait until the returned event is set — a slow Slack.
 
         `method` may also be "response_url". Tests use it to show that the bot answers Slack's
-        request before its slow work finishes; set the event to let the calls through.
+        request before its slow work finishes; set the event to let the calls through. A call
+        held for `at_most` seconds goes through anyway, so a forgotten hold cannot hang a test.
         """
         release = threading.Event()
         with self._lock:
-            self._holds[method] = release
+            self._holds[method] = (release, at_most)
         return release
 
     def _wait_if_held(self, method: str) -> None:
         with self._lock:
-            release = self._holds.get(method)
-        if release is not None and release.wait(timeout=30):
+            release, at_most = self._holds.get(method, (None, 0))
+        if release is not None and release.wait(timeout=at_most):
             with self._lock:
-                if self._holds.get(method) is release:
+                if self._holds.get(method, (None,))[0] is release:
                     del self._holds[method]
 
     def _add_faults(self, method: str, fault: _Fault, times: int) -> None:

@@ -12,20 +12,26 @@ Jobs are coalesced, run one instance at a time, and keep a misfire grace equal t
 window (APScheduler's default of one second would silently drop a run the machine was too busy
 to start on time). On start, every workspace's latest prompt and digest are caught up if they
 were missed by less than the grace window (``KINDNESS_CATCHUP_HOURS``, default 6); older ones
-are skipped and logged. Settings changed in this process reschedule at once; a scheduler in
-another process re-reads settings every minute.
+are skipped and logged. A post that fails (Slack down beyond the client's retries, a channel
+the bot cannot post to) is tried again inside the same window, at pauses that grow with its
+lateness (5 to 30 minutes), so a short outage costs minutes, not the week's post. Settings
+changed in this process reschedule at once; a scheduler in another process re-reads settings
+every minute.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from contextlib import suppress
+from datetime import datetime, timedelta
 
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 
@@ -44,13 +50,16 @@ from schedules.nudges import NudgeReport, send_nudges
 from schedules.posting import Outcome
 from schedules.prompt import JOB as PROMPT
 from schedules.prompt import post_weekly_prompt
-from schedules.timing import Missed, due
+from schedules.timing import RETRY_FIRST, Due, Missed, due, retry_at
 
 log = logging.getLogger(__name__)
 
 CRON_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 NUDGE_EVERY = timedelta(minutes=30)
 SYNC_EVERY = timedelta(minutes=1)
+# Added to a lease before checking whether another process's claim has run out: this process's
+# clock and the database's may differ a little.
+SKEW = timedelta(minutes=1)
 
 ClientFor = Callable[[str], WebClient]
 
@@ -209,7 +218,39 @@ class Rhythm:
             return Outcome("failed", str(exc))
         log.info("%s: %s", team_id, outcome.message)
         metrics.job_ran(job, outcome.status)
+        self._retry_if_needed(team_id, job, when, now, outcome)
         return outcome
+
+    def _retry_if_needed(
+        self, team_id: str, job: str, when: Due, now: datetime, outcome: Outcome
+    ) -> None:
+        """A post that failed (its claim released) is tried again within the catch-up window,
+        not a week later; so is one another process is still holding, in case that process
+        died (its claim can be taken over once the lease has run out)."""
+        retry_id = f"{team_id}:{job}:retry"
+        unsettled = outcome.status in ("failed", "unavailable", "in_progress")
+        wait = claims.DEFAULT_LEASE + SKEW if outcome.status == "in_progress" else RETRY_FIRST
+        at = retry_at(when.scheduled_at, now, self.grace, wait=wait) if unsettled else None
+        if at is not None:
+            self.scheduler.add_job(
+                self.run_prompt if job == PROMPT else self.run_digest,
+                DateTrigger(at),
+                args=[team_id],
+                id=retry_id,
+                name=f"{job} retry for {team_id}",
+                **self._job_options,
+            )
+            log.info("%s: the %s %s will be tried again at %s", team_id, when.period, job, at)
+            return
+        with suppress(JobLookupError):  # posted, settled elsewhere, or too late: nothing to retry
+            self.scheduler.remove_job(retry_id)
+        if unsettled:
+            log.warning(
+                "%s: the %s %s is not tried again: its catch-up window has closed",
+                team_id,
+                when.period,
+                job,
+            )
 
     def run_nudges(self, team_id: str) -> NudgeReport | None:
         try:
