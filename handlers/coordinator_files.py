@@ -182,9 +182,11 @@ def deliver(
                 initial_comment=files.upload_comment(made),
             )
         except (SlackClientError, OSError) as error:
-            reason = str(error.response.get("error")) if isinstance(error, SlackApiError) else None
+            answer = error.response if isinstance(error, SlackApiError) else None
+            reason = str(answer.get("error")) if answer is not None else None
+            needed = answer.get("needed") if answer is not None else None
             log.warning("%s: uploading %s to %s failed: %r", team_id, kind, user_id, error)
-            slack.reply(files.upload_failed_message(description, reason))
+            slack.reply(files.upload_failed_message(description, reason, needed=needed))
             return
         finally:
             made.content.close()

@@ -207,7 +207,7 @@ def test_words_it_cannot_read_are_answered_at_once_with_the_usage(
         (
             {"method": "files.getUploadURLExternal", "error": "missing_scope"},
             "Slack did not take the upload (`missing_scope`), so nothing was sent: the app "
-            "lacks the `files:write` permission",
+            "lacks a permission this needs: reinstall it from its manifest",
         ),
         ({"method": "file_upload", "status": 500}, "the upload to Slack did not go through"),
         (

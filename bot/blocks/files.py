@@ -15,8 +15,6 @@ _MAY = {EXPORT: "export the learning log", "report": "have the impact report"}
 PRIVACY = "Private entries are never included; anonymous entries appear as \u201ca member\u201d."
 # Slack's answers to an upload that a coordinator can act on.
 _UPLOAD_ADVICE = {
-    "missing_scope": "the app lacks the `files:write` permission: reinstall it from "
-    "its manifest (`kindness-bot manifest`)",
     "not_allowed_token_type": "the app's token cannot upload files: reinstall the app",
     "file_uploads_disabled": "file uploads are turned off in this workspace; an owner can "
     "turn them on, or use `kindness-bot export` on the server",
@@ -101,14 +99,21 @@ def preparation_failed_message(description: str, *, database: bool) -> dict[str,
     )
 
 
-def upload_failed_message(description: str, reason: str | None) -> dict[str, Any]:
-    """``reason``: Slack's error code, or None when the upload did not reach Slack."""
+def upload_failed_message(
+    description: str, reason: str | None, *, needed: str | None = None
+) -> dict[str, Any]:
+    """``reason``: Slack's error code, or None when the upload did not reach Slack;
+    ``needed``: the permission Slack says is missing (``missing_scope``)."""
     if reason is None:
         return notice(
             f"I prepared {description}, but the upload to Slack did not go through, so "
             "nothing was sent. Please try again in a minute."
         )
-    advice = _UPLOAD_ADVICE.get(reason, "please try again in a minute")
+    if reason == "missing_scope":
+        what = f"the `{needed}` permission" if needed else "a permission this needs"
+        advice = f"the app lacks {what}: reinstall it from its manifest (`kindness-bot manifest`)"
+    else:
+        advice = _UPLOAD_ADVICE.get(reason, "please try again in a minute")
     return notice(
         f"I prepared {description}, but Slack did not take the upload (`{reason}`), "
         f"so nothing was sent: {advice}."
