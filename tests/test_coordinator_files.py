@@ -296,3 +296,10 @@ def test_a_large_file_goes_to_disk_and_comes_back_whole(
         f"Entry number {n} with café and ünïcode" for n in range(20)
     ]
     assert made.entries == 20
+
+
+def test_a_missing_permission_is_named_as_slack_names_it() -> None:
+    from bot.blocks import files
+
+    message = files.upload_failed_message("the export", "missing_scope", needed="im:write")
+    assert "the app lacks the `im:write` permission: reinstall it" in message_text(message)
