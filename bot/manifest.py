@@ -31,7 +31,6 @@ WEB_API_METHODS: dict[str, tuple[str, ...]] = {
     "chat.getPermalink": (),  # links from entries back to the original message
     "conversations.info": ("channels:read", "groups:read"),  # is the bot in the channel?
     "conversations.join": ("channels:join",),  # join a public network channel
-    "conversations.open": ("im:write",),  # the DM a coordinator's export or report goes to
     # Charts (digest, App Home), uploaded privately; coordinators' exports and reports.
     "files.getUploadURLExternal": ("files:write",),
     "files.completeUploadExternal": ("files:write",),

@@ -10,8 +10,8 @@ gives the dates their meaning). After it, in order:
 2. a word that the file is on its way (a year's report takes a second or two);
 3. the file, made exactly as ``kindness-bot export``/``report`` make it
    (``bot.coordinator_files``), names of mentioned members asked of Slack;
-4. the upload into the DM (``conversations.open``, then ``files_upload_v2``:
-   files.getUploadURLExternal + files.completeUploadExternal), with a line saying what it is;
+4. the upload into the DM with the bot (``files_upload_v2``: files.getUploadURLExternal +
+   files.completeUploadExternal, shared with the member's id), with a line saying what it is;
 5. where it went, with a link to the file.
 
 Every failure is told to the coordinator in words that say what became of the file.
@@ -173,9 +173,10 @@ def deliver(
             slack.reply(files.preparation_failed_message(description, database=database))
             return
         try:
-            dm = slack.client.conversations_open(users=user_id)["channel"]["id"]
+            # Shared with the member's id, Slack puts it in their DM with the bot (chat:write
+            # and files:write; opening the DM first would need im:write as well).
             uploaded = slack.client.files_upload_v2(
-                channel=dm,
+                channels=[user_id],
                 file=made.content,
                 filename=made.filename,
                 title=made.filename,
@@ -190,8 +191,10 @@ def deliver(
             return
         finally:
             made.content.close()
-        permalink = (uploaded.get("file") or {}).get("permalink")
-        slack.reply(files.delivered_message(made, permalink, here=channel_id == dm))
+        shared = uploaded.get("file") or {}
+        places = [*shared.get("ims", []), *shared.get("channels", [])]
+        here = channel_id in places  # the command was typed in the DM the file went to
+        slack.reply(files.delivered_message(made, shared.get("permalink"), here=here))
 
     return deliver_file
 
