@@ -5,11 +5,13 @@ See the package's docstring for what it models and the judgement calls behind it
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import email.parser
 import email.policy
 import itertools
 import json
+import math
 import secrets
 import threading
 import time
@@ -17,6 +19,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -123,6 +126,27 @@ class _Fault:
         return _Answer.json({"ok": False, "error": self.error or default}, self.status)
 
 
+class _TokenBucket:
+    """A workspace-wide rate limit: `burst` calls at once, refilled at `rate` per second."""
+
+    def __init__(self, rate: float, burst: int | None, now: float) -> None:
+        if rate <= 0:
+            raise ValueError("a rate limit must allow some calls per second")
+        self.rate = rate
+        self.capacity = float(burst if burst is not None else max(1, round(rate)))
+        self.tokens = self.capacity
+        self.updated = now
+
+    def take(self, now: float) -> float:
+        """0 when a call may go now (and spends its token), else the seconds until one may."""
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate
+
+
 @dataclass
 class _ResponseUrl:
     channel: str | None
@@ -155,6 +179,8 @@ class SlackStandIn:
         port: int = 0,
         *,
         permalink_host: str | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if host != "127.0.0.1":
             raise ValueError("the stand-in binds 127.0.0.1 only")
@@ -176,6 +202,11 @@ class SlackStandIn:
         self._calls: list[Call] = []
         self._faults: dict[str, deque[_Fault]] = {}
         self._holds: dict[str, threading.Event] = {}
+        # Rate limits and latency run on these (tests inject a clock instead of waiting).
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._limits: dict[str, _TokenBucket] = {}  # method -> workspace-wide rate limit
+        self._latency: dict[str | None, float] = {}  # method (None: every method) -> seconds
         self._users: dict[str, dict] = {}
         self._channels: dict[str, dict] = {}
         self._dms: dict[str, str] = {}  # user id -> DM channel id
@@ -427,6 +458,48 @@ class SlackStandIn:
             self._holds[method] = release
         return release
 
+    def rate_limit(
+        self, method: str, per_second: float | None, *, burst: int | None = None
+    ) -> None:
+        """Limit `method` to `per_second` calls across the whole workspace (None: no limit).
+
+        A token bucket holding `burst` calls (default: one second's worth) and refilled at
+        `per_second`: a call that finds it empty is answered HTTP 429 with `Retry-After` in
+        whole seconds (at least 1, as Slack sends it) and does nothing.
+        """
+        with self._lock:
+            if per_second is None:
+                self._limits.pop(method, None)
+            else:
+                self._limits[method] = _TokenBucket(per_second, burst, self._monotonic())
+
+    def latency(self, seconds: float, method: str | None = None) -> None:
+        """Answer every call (or only calls to `method`) `seconds` late — a distant Slack.
+
+        Calls wait concurrently, as they would on the network; 0 removes the delay.
+        """
+        with self._lock:
+            if seconds > 0:
+                self._latency[method] = seconds
+            else:
+                self._latency.pop(method, None)
+
+    def _delay(self, method: str) -> None:
+        with self._lock:
+            seconds = self._latency.get(method, self._latency.get(None, 0.0))
+        if seconds:
+            self._sleep(seconds)
+
+    def _rate_limited(self, method: str) -> _Answer | None:
+        with self._lock:
+            bucket = self._limits.get(method)
+            wait = bucket.take(self._monotonic()) if bucket is not None else 0.0
+        if not wait:
+            return None
+        retry_after = max(1, math.ceil(wait))
+        body = {"ok": False, "error": "ratelimited"}
+        return _Answer.json(body, 429, **{"Retry-After": str(retry_after)})
+
     def _wait_if_held(self, method: str) -> None:
         with self._lock:
             release = self._holds.get(method)
@@ -490,9 +563,13 @@ class SlackStandIn:
         if authorization.startswith("Bearer "):
             token = authorization[len("Bearer ") :]
         self._wait_if_held(method)
+        self._delay(method)
         fault = self._take_fault(method)
         if fault is not None:
             return method, args, fault.answer()
+        limited = self._rate_limited(method)
+        if limited is not None:
+            return method, args, limited
         implementation = getattr(self, "_api_" + method.replace(".", "_"), None)
         if implementation is None:
             answer = {"ok": False, "error": "unknown_method", "req_method": method}
@@ -542,6 +619,18 @@ class SlackStandIn:
         if args.get("user") not in self._users:
             raise _ApiError("user_not_found")
         return {"user": self._user_info(args["user"])}
+
+    def _api_users_list(self, args: dict) -> dict:
+        """Every person (the bot and deactivated people included), in pages of `limit`."""
+        ids = sorted(self._users)
+        start, limit = _page(args, len(ids), default_limit=0, most=1000)
+        page = ids[start : start + limit] if limit else ids[start:]
+        after = start + len(page)
+        return {
+            "members": [self._user_info(user_id) for user_id in page],
+            "cache_ts": int(time.time()),
+            "response_metadata": {"next_cursor": _cursor(after) if after < len(ids) else ""},
+        }
 
     def _user_info(self, user_id: str) -> dict:
         user = _copy(self._users[user_id])
@@ -619,6 +708,47 @@ class SlackStandIn:
             return {"channel": _copy(channel), "warning": warning, "response_metadata": meta}
         channel["is_member"] = True
         return {"channel": _copy(channel)}
+
+    def _api_conversations_history(self, args: dict) -> dict:
+        """A conversation's top-level messages, newest first, between `oldest` and `latest`
+        (exclusive unless `inclusive`), in pages of `limit` (default 100) with a cursor.
+        Message metadata is returned with `include_all_metadata`."""
+        channel_id = self._dms.get(str(args.get("channel")), str(args.get("channel") or ""))
+        channel = self._channels.get(channel_id)
+        if not self._visible(channel):
+            raise _ApiError("channel_not_found")
+        if not channel["is_im"] and not channel["is_member"]:
+            raise _ApiError("not_in_channel")
+        inclusive = _flag(args.get("inclusive"))
+        oldest = float(args.get("oldest") or 0)
+        latest = float(args.get("latest") or "inf")
+
+        def within(ts: float) -> bool:
+            if inclusive:
+                return oldest <= ts <= latest
+            return oldest < ts < latest
+
+        messages = [
+            m
+            for m in reversed(self._messages.get(channel_id, []))
+            if within(float(m["ts"])) and m.get("thread_ts") in (None, m["ts"])
+        ]
+        start, limit = _page(args, len(messages), default_limit=100, most=999)
+        page = messages[start : start + limit]
+        shown = []
+        for message in page:
+            copy = _copy(message)
+            if not _flag(args.get("include_all_metadata")):
+                copy.pop("metadata", None)
+            shown.append(copy)
+        after = start + len(page)
+        more = after < len(messages)
+        return {
+            "messages": shown,
+            "has_more": more,
+            "pin_count": 0,
+            "response_metadata": {"next_cursor": _cursor(after) if more else ""},
+        }
 
     # -- Web API: messages ------------------------------------------------------------------
 
@@ -722,6 +852,12 @@ class SlackStandIn:
             message["blocks"] = self._with_block_ids(args["blocks"])
         if args.get("attachments") is not None:
             message["attachments"] = args["attachments"]
+        metadata = args.get("metadata")
+        if isinstance(metadata, dict) and metadata.get("event_type"):
+            message["metadata"] = {
+                "event_type": metadata["event_type"],
+                "event_payload": metadata.get("event_payload") or {},
+            }
         return message
 
     def _with_block_ids(self, blocks: list) -> list:
@@ -1180,6 +1316,26 @@ def _multipart_parts(content_type: str, body: bytes) -> dict[str, Any]:
         is_file = part.get_filename() is not None
         parts[str(name)] = payload if is_file else payload.decode("utf-8")
     return parts
+
+
+def _page(args: dict, total: int, *, default_limit: int, most: int) -> tuple[int, int]:
+    """(start, limit) from a request's `cursor` and `limit` (0: everything, where allowed)."""
+    cursor = str(args.get("cursor") or "")
+    try:
+        start = int(base64.urlsafe_b64decode(cursor.encode()).decode().removeprefix("next:"))
+    except ValueError:
+        if cursor:
+            raise _ApiError("invalid_cursor") from None
+        start = 0
+    if not 0 <= start <= total:
+        raise _ApiError("invalid_cursor")
+    raw_limit = str(args.get("limit") or "")
+    limit = int(raw_limit) if raw_limit.isdigit() else default_limit
+    return start, min(limit, most)
+
+
+def _cursor(position: int) -> str:
+    return base64.urlsafe_b64encode(f"next:{position}".encode()).decode()
 
 
 def _flag(value: Any) -> bool:
