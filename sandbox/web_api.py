@@ -111,6 +111,7 @@ class _Fault:
     error: str | None
     retry_after: int
     drop: bool = False
+    after_effect: bool = False  # the call does what it asks first, then the answer is lost
 
     def answer(self) -> _Answer:
         if self.drop:
@@ -229,7 +230,7 @@ class SlackStandIn:
         if self._server is not None:
             return self
         handler = type("_BoundHandler", (_Handler,), {"standin": self})
-        self._server = ThreadingHTTPServer((self._host, self._requested_port), handler)
+        self._server = _Server((self._host, self._requested_port), handler)
         self._server.daemon_threads = True
         # A short poll interval keeps stop() quick; tests start and stop a stand-in each.
         self._thread = threading.Thread(
@@ -443,9 +444,13 @@ class SlackStandIn:
             raise ValueError("give an HTTP error status, a Slack error name, or both")
         self._add_faults(method, _Fault(status, error, retry_after), times)
 
-    def drop_next(self, method: str, times: int = 1) -> None:
-        """Close the connection without answering the next `times` calls to `method`."""
-        self._add_faults(method, _Fault(None, None, 0, drop=True), times)
+    def drop_next(self, method: str, times: int = 1, *, after_effect: bool = False) -> None:
+        """Close the connection without answering the next `times` calls to `method`.
+
+        `after_effect=True`: each call takes effect first (the message is posted) and only its
+        answer is lost — the case where a client cannot know whether to send again.
+        """
+        self._add_faults(method, _Fault(None, None, 0, drop=True, after_effect=after_effect), times)
 
     def hold(self, method: str) -> threading.Event:
         """Make calls to `method` wait until the returned event is set — a slow Slack.
@@ -565,7 +570,7 @@ class SlackStandIn:
         self._wait_if_held(method)
         self._delay(method)
         fault = self._take_fault(method)
-        if fault is not None:
+        if fault is not None and not fault.after_effect:
             return method, args, fault.answer()
         limited = self._rate_limited(method)
         if limited is not None:
@@ -587,6 +592,8 @@ class SlackStandIn:
                 args,
                 _Answer.json({"ok": False, "error": refusal.error, **refusal.extra}),
             )
+        if fault is not None:  # it took effect; now the answer is lost
+            return method, args, fault.answer()
         return method, args, _Answer.json({"ok": True, **payload})
 
     # -- Web API: identity ------------------------------------------------------------------
@@ -1253,6 +1260,13 @@ class SlackStandIn:
                     self._messages[channel].remove(message)
                     return message
         return None
+
+
+class _Server(ThreadingHTTPServer):
+    # socketserver's default backlog of 5 drops connection attempts when a client sends many
+    # calls at once (the kernel drops the SYN and the client retries a second later); Slack
+    # takes them all.
+    request_queue_size = 128
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -25,11 +25,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Integer, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import Database, insert_ignoring_duplicates
-from bot.models import Entry, Member, Workspace
+from bot.models import Entry, Member, UTCDateTime, Workspace
 from bot.settings import paused_at
 
 MAX_FOLLOW_UPS = 3
@@ -91,7 +91,7 @@ def due_followups(db: Database, team_id: str, now: datetime) -> list[FollowUp]:
 
 
 def record_followup_sent(
-    db: Database,
+    session: Session,
     team_id: str,
     entry_id: int,
     *,
@@ -105,19 +105,60 @@ def record_followup_sent(
     With ``step``, only that step is recorded (a repeat is a no-op). False when nothing was
     recorded: the action is gone, closed, or the step was recorded already.
     """
+    _check_next(next_at, now)
+    result = session.execute(
+        _FOLLOWUP_SENT, {"b_team": team_id, "b_entry": entry_id, "b_step": step, "b_next": next_at}
+    )
+    return result.rowcount == 1
+
+
+def record_followups_sent(
+    session: Session,
+    team_id: str,
+    sent: list[tuple[int, int, datetime | None]],
+    *,
+    now: datetime,
+) -> None:
+    """``record_followup_sent`` for many (entry id, step, next_at) in one statement."""
+    for _, _, next_at in sent:
+        _check_next(next_at, now)
+    if sent:
+        session.execute(
+            _FOLLOWUP_SENT,
+            [
+                {"b_team": team_id, "b_entry": entry_id, "b_step": step, "b_next": next_at}
+                for entry_id, step, next_at in sent
+            ],
+        )
+
+
+def _check_next(next_at: datetime | None, now: datetime) -> None:
     if next_at is not None and next_at <= now:
         raise ValueError("next_at must be later than now, or the member is nudged at once again")
-    with db.session() as session:
-        entry = session.scalar(
-            select(Entry).where(Entry.team_id == team_id, Entry.id == entry_id).with_for_update()
-        )
-        if entry is None or entry.action_status != "open":
-            return False
-        if step is not None and entry.follow_ups_sent != step - 1:
-            return False
-        entry.follow_ups_sent += 1
-        entry.follow_up_at = next_at if entry.follow_ups_sent < MAX_FOLLOW_UPS else None
-        return True
+
+
+_entries = Entry.__table__
+_step = bindparam("b_step", type_=Integer())
+# One UPDATE and no read first: the fan-out records hundreds of these in one transaction.
+_FOLLOWUP_SENT = (
+    update(_entries)
+    .where(
+        _entries.c.team_id == bindparam("b_team"),
+        _entries.c.id == bindparam("b_entry"),
+        _entries.c.action_status == "open",
+        or_(_step.is_(None), _entries.c.follow_ups_sent == _step - 1),
+    )
+    .values(
+        follow_ups_sent=_entries.c.follow_ups_sent + 1,
+        follow_up_at=case(
+            (
+                _entries.c.follow_ups_sent + 1 < MAX_FOLLOW_UPS,
+                bindparam("b_next", type_=UTCDateTime()),
+            ),
+            else_=None,
+        ),
+    )
+)
 
 
 def quiet_members(db: Database, team_id: str, now: datetime, weeks: int) -> list[str]:
@@ -151,9 +192,8 @@ def quiet_members(db: Database, team_id: str, now: datetime, weeks: int) -> list
         )
 
 
-def record_quiet_nudge(db: Database, team_id: str, user_id: str, now: datetime) -> None:
-    with db.session() as session:
-        _update_member(session, team_id, user_id, now, last_quiet_nudge_at=now)
+def record_quiet_nudge(session: Session, team_id: str, user_id: str, now: datetime) -> None:
+    _update_member(session, team_id, user_id, now, last_quiet_nudge_at=now)
 
 
 def member_tz(db: Database, team_id: str, user_id: str) -> str | None:

@@ -6,7 +6,8 @@ and digest once. Per workspace:
 
 - the weekly prompt and the weekly digest: cron triggers on the configured day and time in the
   workspace's time zone (APScheduler follows daylight-saving changes);
-- nudges: every 30 minutes, since quiet hours depend on each member's own time zone.
+- nudges (and the weekly prompt by DM, ``schedules.nudges``): every 30 minutes, since quiet
+  hours depend on each member's own time zone, and right after the weekly prompt is posted.
 
 Jobs are coalesced, run one instance at a time, and keep a misfire grace equal to the catch-up
 window (APScheduler's default of one second would silently drop a run the machine was too busy
@@ -157,7 +158,11 @@ class Rhythm:
         )
 
     def run_prompt(self, team_id: str) -> Outcome | None:
-        return self._run_weekly(team_id, PROMPT, post_weekly_prompt)
+        outcome = self._run_weekly(team_id, PROMPT, post_weekly_prompt)
+        if outcome is not None and outcome.posted:
+            # Members who take the prompt by DM get it now, not at the next half-hour.
+            self.run_nudges(team_id)
+        return outcome
 
     def run_digest(self, team_id: str) -> Outcome | None:
         return self._run_weekly(team_id, DIGEST, post_weekly_digest)

@@ -28,18 +28,27 @@ KIND_PLURALS = {"story": "stories", "action": "actions", "reflection": "reflecti
 # -- the weekly prompt ----------------------------------------------------------------------------
 
 
-def prompt_message(goal: Goal, question: str) -> dict[str, Any]:
+def prompt_message(goal: Goal, question: str, *, by_dm: bool = False) -> dict[str, Any]:
+    """The weekly prompt; ``by_dm``: as sent to a member who takes prompts by DM."""
+    where = "here (just below, or in this thread)" if by_dm else "in this thread"
     blocks = [
         kit.header(f"This week · g{goal.number} {goal.title}"),
         kit.section(f"*{question}*"),
         kit.context(goal.summary),
         kit.section(
-            "Reply in this thread and your answer goes into the network's learning log "
+            f"Reply {where} and your answer goes into the network's learning log "
             f"under g{goal.number}. Or use a button — they also let you stay anonymous or "
             "keep it private:"
         ),
         capture.log_buttons(goal, block_id="prompt_log"),
     ]
+    if by_dm:
+        blocks.append(
+            kit.context(
+                "You get the weekly prompt by DM because you asked to. "
+                "`/kindness prompts channel` stops it; `/kindness away` pauses it."
+            )
+        )
     return kit.message(blocks, f"This week's prompt (g{goal.number} {goal.title}): {question}")
 
 
