@@ -7,30 +7,33 @@ first request::
 
     gunicorn -k gthread -w 2 --threads 8 -b 0.0.0.0:3000 'bot.app:wsgi'
 
-Bolt runs with ``process_before_response=True``: each listener acks at once in the request
-thread and its slow part (Slack calls, most database work) runs after the ack as a lazy
-listener, which is both the fastest way to serve Bolt and the way to stay inside Slack's
-3 seconds (see SLACK-NOTES in the project's shared notes).
+Bolt runs with ``process_before_response=True``: each listener runs in the request thread,
+commits the member's words, then acks with the answer; only calls to Slack run after the ack,
+on the listener executor (``handlers.answering``). Storing first is the safe order (an ack is a
+promise: a crash after it loses nothing) and, with SQLite or PostgreSQL close by, the fast one.
+
+Every ``POST /slack/events`` is read and verified by ``bot.inbound`` before Bolt sees it.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import os
 import sys
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
+from http import HTTPStatus
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
+from bot.inbound import Refused, SlackRequestReader, SslCheck, bolt_request
 from bot.manifest import BOT_SCOPES
 from bot.services import Services
 from bot.slack_client import make_client
@@ -40,6 +43,9 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 
 StartResponse = Callable[..., Any]
+# Threads for the Slack calls made after acks (views.open, reactions, answers through
+# response_url); each waits on Slack, not on the CPU.
+AFTER_ACK_THREADS = 8
 
 
 def create_app(
@@ -48,13 +54,16 @@ def create_app(
     client: WebClient | None = None,
     listener_executor: Executor | None = None,
 ) -> App:
+    """The Bolt app; ``listener_executor`` runs the Slack work after acks (shut it down with
+    ``app.listener_runner.listener_executor.shutdown()`` when the app stops)."""
     config = services.config
     options: dict[str, Any] = {
         "client": client or make_client(config),
         "process_before_response": True,
         # The token is checked once, clearly, at start (bot.serve), not on every request.
         "token_verification_enabled": False,
-        "listener_executor": listener_executor,
+        "listener_executor": listener_executor
+        or ThreadPoolExecutor(max_workers=AFTER_ACK_THREADS, thread_name_prefix="after-ack"),
     }
     if config.slack_mode == "oauth":
         options["signing_secret"] = config.slack_signing_secret
@@ -86,16 +95,18 @@ def installation_store(services: Services) -> SQLAlchemyInstallationStore:
 
 
 class KindnessWsgi:
-    """``/healthz`` and Slack's requests, with two guards in front of Bolt.
+    """``/healthz``, and Slack's requests read and verified (``bot.inbound``) before Bolt.
 
-    Bolt answers 500 to a non-numeric ``X-Slack-Request-Timestamp`` and to a body that starts
-    with ``{`` but is not JSON (it parses before verifying). Both are requests that did not
-    come from Slack, so they get 401 and 400 here and never reach Bolt.
+    A request that is not what Slack sends gets 400, 401 or 413 here, never reaching Bolt.
+    Other paths (the OAuth install pages in multi-workspace mode) go to Bolt's adapter.
     """
 
     def __init__(self, app: App | None, services: Services) -> None:
         self.services = services
+        self.app = app
         self.slack = SlackRequestHandler(app, path=EVENTS_PATH) if app is not None else None
+        secret = services.config.slack_signing_secret or ""
+        self.reader = SlackRequestReader(secret) if secret else None
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -103,44 +114,54 @@ class KindnessWsgi:
         if path == "/healthz" and method in ("GET", "HEAD"):
             ok = self.services.db.ping()
             return _reply(start_response, 200 if ok else 503, {"ok": ok})
-        if self.slack is None:
+        if self.app is None or self.slack is None:
             return _reply(start_response, 404, {"ok": False, "error": "not_found"})
         if path == EVENTS_PATH and method == "POST":
-            refusal = _refuse_malformed(environ)
-            if refusal is not None:
-                status, error = refusal
-                return _reply(start_response, status, {"ok": False, "error": error})
+            return self._from_slack(environ, start_response)
         return self.slack(environ, start_response)
 
-
-def _refuse_malformed(environ: dict[str, Any]) -> tuple[int, str] | None:
-    timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
-    if not timestamp.isdigit():
-        return 401, "invalid_request"
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    body = environ["wsgi.input"].read(length) if length > 0 else b""
-    environ["wsgi.input"] = io.BytesIO(body)
-    if body.lstrip().startswith(b"{"):
+    def _from_slack(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        assert self.app is not None
+        if self.reader is None:
+            return _reply(start_response, 401, {"ok": False, "error": "invalid_request"})
         try:
-            json.loads(body)
-        except ValueError:
-            return 400, "invalid_json"
-    return None
+            request = bolt_request(self.reader.read(environ))
+        except SslCheck:
+            return _reply(start_response, 200, None)
+        except Refused as refused:
+            return _reply(start_response, refused.status, {"ok": False, "error": refused.error})
+        except Exception:
+            log.exception("could not read a request to %s", EVENTS_PATH)
+            return _reply(start_response, 400, {"ok": False, "error": "invalid_request"})
+        try:
+            response = self.app.dispatch(request)
+        except Exception:
+            log.exception("Bolt could not dispatch a verified request")
+            return _reply(start_response, 500, {"ok": False, "error": "internal_error"})
+        return _bolt_reply(start_response, response)
 
 
-def _reply(start_response: StartResponse, status: int, payload: dict[str, Any]) -> list[bytes]:
-    reasons = {
-        200: "OK",
-        400: "Bad Request",
-        401: "Unauthorized",
-        404: "Not Found",
-        503: "Service Unavailable",
-    }
-    body = json.dumps(payload).encode()
+def _reply(
+    start_response: StartResponse, status: int, payload: dict[str, Any] | None
+) -> list[bytes]:
+    body = json.dumps(payload).encode() if payload is not None else b""
     start_response(
-        f"{status} {reasons[status]}",
+        f"{status} {HTTPStatus(status).phrase}",
         [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
     )
+    return [body]
+
+
+def _bolt_reply(start_response: StartResponse, response: BoltResponse) -> list[bytes]:
+    body = (response.body or "").encode("utf-8")
+    headers = [
+        (name, value)
+        for name, values in response.headers.items()
+        if name.lower() != "content-length"
+        for value in values
+    ]
+    headers.append(("Content-Length", str(len(body))))
+    start_response(f"{response.status} {HTTPStatus(response.status).phrase}", headers)
     return [body]
 
 

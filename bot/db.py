@@ -6,6 +6,11 @@ Writing sessions start with ``BEGIN IMMEDIATE`` on SQLite: a deferred transactio
 then writes can fail at once with "database is locked" when another process wrote in between,
 and waiting does not help it; taking the write lock up front makes writers queue instead.
 PostgreSQL is the shared store for several web workers and schedulers.
+
+While a member waits (``member_waiting()``: a Slack request before its ack), lock waits are
+short: Slack gives up after 3 seconds, so a write that cannot get its lock within
+``member_lock_timeout`` fails at once into a clear answer that quotes the member's words,
+instead of a silent timeout. Scheduled jobs and the command line wait as long as they need.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -27,19 +33,39 @@ log = logging.getLogger(__name__)
 
 # Any fixed number: it names the lock that keeps two processes from migrating at once.
 _MIGRATION_LOCK = 7_213_001
+# How long a job or the command line waits for SQLite's write lock.
+PATIENT_LOCK_TIMEOUT = 30.0
+# While a member waits: well inside Slack's 3 seconds, leaving time to answer.
+MEMBER_LOCK_TIMEOUT = 1.5
+MEMBER_STATEMENT_TIMEOUT = 2.0
+
+_member_waiting: ContextVar[bool] = ContextVar("member_waiting", default=False)
+
+
+@contextmanager
+def member_waiting() -> Iterator[None]:
+    """Database work done in this block has a member waiting on it: short lock timeouts."""
+    token = _member_waiting.set(True)
+    try:
+        yield
+    finally:
+        _member_waiting.reset(token)
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, member_lock_timeout: float = MEMBER_LOCK_TIMEOUT) -> None:
         parsed = normalise_database_url(make_url(url))
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        # Seconds a lock may be waited for while a member waits (see ``member_waiting``).
+        self.member_lock_timeout = member_lock_timeout
         if self.is_sqlite:
             self.engine: Engine = create_engine(
-                parsed, connect_args={"check_same_thread": False, "timeout": 30}
+                parsed, connect_args={"check_same_thread": False, "timeout": PATIENT_LOCK_TIMEOUT}
             )
-            _configure_sqlite(self.engine)
+            _configure_sqlite(self.engine, self)
         else:
             self.engine = create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=10)
+            _configure_postgresql(self.engine, self)
         self._writer = sessionmaker(
             self.engine.execution_options(sqlite_immediate=True), expire_on_commit=False
         )
@@ -97,22 +123,48 @@ def alembic_config(connection: Connection | None = None) -> AlembicConfig:
     return config
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _lock_wait_ms(db: Database) -> int:
+    seconds = db.member_lock_timeout if _member_waiting.get() else PATIENT_LOCK_TIMEOUT
+    return int(seconds * 1000)
+
+
+def _configure_sqlite(engine: Engine, db: Database) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: object, _record: object) -> None:
+    def _on_connect(dbapi_connection: object, record: object) -> None:
         # Let SQLAlchemy's "begin" event below issue BEGIN, not pysqlite's own logic.
         dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
         cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(PATIENT_LOCK_TIMEOUT * 1000)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        record.info["busy_ms"] = int(PATIENT_LOCK_TIMEOUT * 1000)  # type: ignore[attr-defined]
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
+        # The busy timeout belongs to the pooled connection: set it only when it changes.
+        wanted = _lock_wait_ms(db)
+        if connection.info.get("busy_ms") != wanted:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={wanted}")
+            connection.info["busy_ms"] = wanted
         immediate = connection.get_execution_options().get("sqlite_immediate", False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _configure_postgresql(engine: Engine, db: Database) -> None:
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        if not _member_waiting.get():
+            return
+        # Local to this transaction: a member's request never waits on a lock, or runs a
+        # statement, longer than Slack's 3 seconds allow.
+        lock_ms = int(db.member_lock_timeout * 1000)
+        statement_ms = max(lock_ms, int(MEMBER_STATEMENT_TIMEOUT * 1000))
+        connection.exec_driver_sql(
+            f"SELECT set_config('lock_timeout', '{lock_ms}ms', true), "
+            f"set_config('statement_timeout', '{statement_ms}ms', true)"
+        )
 
 
 def insert_ignoring_duplicates(session: Session, model: type, values: dict) -> bool:

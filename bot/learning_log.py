@@ -409,6 +409,27 @@ class LearningLog:
                 raise EntryNotFound(entry_id)
             return EntryView.of(entry, viewer)
 
+    def own_entry(
+        self, team_id: str, user_id: str, entry_id: int, *, or_logged_by: bool = False
+    ) -> EntryView:
+        """One's own entry, to change: another member's is refused (``NotYourEntry``).
+        ``or_logged_by``: one the member logged for somebody else counts (to take it back)."""
+        with self.db.reading() as session:
+            entry = session.scalar(
+                select(Entry).where(Entry.team_id == team_id, Entry.id == entry_id)
+            )
+            owned = _owned_by(user_id, entry, entry_id, or_logged_by=or_logged_by)
+            return EntryView.of(owned, user_id)
+
+    def own_open_action(self, team_id: str, user_id: str, entry_id: int) -> EntryView:
+        """One's own action that can still be closed; refused as ``complete_action`` would."""
+        action = self.own_entry(team_id, user_id, entry_id)
+        if action.kind != "action":
+            raise NotAnAction(entry_id, action.kind)
+        if action.action_status == "done":
+            raise ActionAlreadyDone(entry_id)
+        return action
+
     def list_mine(self, team_id: str, user_id: str, *, limit: int = 10) -> MyLog:
         with self.db.reading() as session:
             recent = session.scalars(
@@ -536,11 +557,7 @@ class LearningLog:
         entry = session.scalar(
             select(Entry).where(Entry.team_id == team_id, Entry.id == entry_id).with_for_update()
         )
-        if entry is None or (entry.visibility == "private" and entry.user_id != user_id):
-            raise EntryNotFound(entry_id, text=text)
-        if entry.user_id != user_id and not (or_logged_by and entry.logged_by == user_id):
-            raise NotYourEntry(entry_id, text=text)
-        return entry
+        return _owned_by(user_id, entry, entry_id, text=text, or_logged_by=or_logged_by)
 
     def _change_kind(self, session: Session, entry: Entry, kind: str, now: datetime) -> None:
         entry.kind = kind
@@ -646,6 +663,23 @@ def _pg_matches(tokens: list[str]) -> ColumnElement[bool]:
     return text("to_tsvector('kindness', entries.text) @@ to_tsquery('kindness', :q)").bindparams(
         q=query
     )
+
+
+def _owned_by(
+    user_id: str,
+    entry: Entry | None,
+    entry_id: int,
+    *,
+    text: str | None = None,
+    or_logged_by: bool = False,
+) -> Entry:
+    """``entry`` when it is the member's (or, with ``or_logged_by``, one the member logged for
+    somebody else); another's private entry is "not found"."""
+    if entry is None or (entry.visibility == "private" and entry.user_id != user_id):
+        raise EntryNotFound(entry_id, text=text)
+    if entry.user_id != user_id and not (or_logged_by and entry.logged_by == user_id):
+        raise NotYourEntry(entry_id, text=text)
+    return entry
 
 
 def _visible_to(viewer: str | None) -> ColumnElement[bool]:

@@ -25,6 +25,9 @@ and word a mistake the same way. Decisions:
   it is for admins only: callers that cannot vouch for that pass ``coordinators_allowed=False``
   and the key is refused with a clear word.
 - ``welcome`` turns the ephemeral welcome to people joining the network channel on or off.
+- ``min_group`` is the impact report's anonymity threshold: a per-goal figure drawn from fewer
+  members is hidden. ``off`` (or 0) shows every figure; 1 would hide nothing, so it is refused.
+- ``digest_chart`` puts the 12-week chart in the weekly digest (on by default).
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ from bot.workspaces import ensure_workspace
 DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MAX_FOLLOWUP_DAYS = 90
 MAX_QUIET_WEEKS = 26
+MAX_MIN_GROUP = 100
 MAX_PAUSE = timedelta(days=366)
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 _CHANNEL_MENTION = re.compile(r"^<#([CG][A-Z0-9]{2,})(\|[^>]*)?>$")
@@ -75,6 +79,8 @@ class WorkspaceSettings:
     configured_by: str | None  # the admin who last saved settings (told when posting fails)
     welcome_enabled: bool = True  # an ephemeral welcome to people who join the channel
     coordinators: tuple[str, ...] = ()  # kept in the database, beside Slack's admins
+    min_group: int = 0  # the report hides per-goal figures drawn from fewer members (0 = off)
+    digest_chart: bool = True  # the digest carries the 12-week chart
 
 
 class SettingsError(ValueError):
@@ -174,6 +180,18 @@ def _user_list(value: str, today: date | None) -> tuple[str, ...]:
     return parse_user_list(value)
 
 
+def _min_group(value: str, today: date | None) -> int:
+    text = value.strip().lower()
+    if text in _CLEAR or text == "0":
+        return 0
+    if not (text.isascii() and text.isdigit()) or not 2 <= int(text) <= MAX_MIN_GROUP:
+        raise ValueError(
+            f"write a whole number of members from 2 to {MAX_MIN_GROUP}, or off to show every "
+            "figure"
+        )
+    return int(text)
+
+
 def _pause(value: str, today: date | None) -> date | None:
     text = value.strip()
     if text.lower() in _CLEAR:
@@ -216,6 +234,8 @@ _SETTINGS = (
         _whole_number(0, MAX_QUIET_WEEKS, " (0 turns the nudge to quiet members off)"),
     ),
     _Setting("paused_until", "paused_until", _pause),
+    _Setting("min_group", "min_group", _min_group),
+    _Setting("digest_chart", "digest_chart", _switch),
     _Setting("welcome", "welcome_enabled", _switch),
     # Not a column: a list in its own table (bot.coordinators).
     _Setting("coordinators", "", _user_list),
@@ -408,6 +428,8 @@ def _settings_of(workspace: Workspace, coordinators: tuple[str, ...]) -> Workspa
         configured_by=workspace.configured_by,
         welcome_enabled=workspace.welcome_enabled,
         coordinators=coordinators,
+        min_group=workspace.min_group,
+        digest_chart=workspace.digest_chart,
     )
 
 
@@ -433,6 +455,13 @@ def describe(settings: WorkspaceSettings, *, today: date | None = None) -> list[
         ("Action follow-up", _plural(settings.followup_days, "day") + " after an action"),
         ("Quiet-member nudge", f"after {_plural(quiet, 'quiet week')}" if quiet else "off"),
         ("Paused", pause),
+        (
+            "Report threshold",
+            f"hide per-goal figures from fewer than {settings.min_group} members"
+            if settings.min_group
+            else "off (every figure shown)",
+        ),
+        ("Digest chart", "on" if settings.digest_chart else "off"),
         ("Welcome to newcomers", "on" if settings.welcome_enabled else "off"),
         ("Coordinators", ", ".join(settings.coordinators) or "Slack admins only"),
         ("Last changed by", settings.configured_by or "nobody yet"),

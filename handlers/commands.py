@@ -3,9 +3,12 @@
 ``/kindness help``, "did you mean…", the README's command list and the test that runs every
 example all come from ``SUBCOMMANDS``, so they cannot drift apart.
 
-Every subcommand answers through ``respond`` (the command's ``response_url``), which works in
-DMs and private channels the bot is not in. The listener acks at once; the work runs after the
-ack (a Bolt lazy listener), so Slack never waits more than a moment.
+A subcommand is a function ``Invocation -> Answer`` (see ``handlers.answering``): it does its
+database work (the service commits) and returns ``say(message)``, the member's answer, which
+travels in the ack (Slack shows it to the member alone, in DMs and private channels too).
+Slack calls go after the ack: ``say(message, then…)`` or ``later(open_modal(view))``. A
+refusal (``LogError``) raised by a subcommand is answered with its sentence and the
+subcommand's usage. To add one: write the function, add a row to ``SUBCOMMANDS``.
 """
 
 from __future__ import annotations
@@ -18,10 +21,9 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
+from slack_bolt import App
 
-from bot.admins import is_coordinator
+from bot.admins import CoordinatorCheckFailed, is_coordinator
 from bot.blocks import capture, rhythm
 from bot.errors import EntryNotFound, LogError
 from bot.models import KINDS
@@ -29,6 +31,7 @@ from bot.quicklog import parse_quick_log
 from bot.services import Services
 from bot.summary import weekly_figures
 from bot.weeks import week_of
+from handlers.answering import Answer, Slack, later, open_modal, say, slash_command
 from schedules.digest import digest_preview
 
 log = logging.getLogger(__name__)
@@ -38,17 +41,13 @@ STATS_WEEKS = 12
 
 @dataclass(frozen=True)
 class Invocation:
-    """One ``/kindness`` command as the handlers see it."""
+    """One ``/kindness …`` as a subcommand sees it: who typed it where, and the rest of it."""
 
     services: Services
     team_id: str
     user_id: str
     channel_id: str
     args: str
-    trigger_id: str
-    response_url: str
-    respond: Respond
-    client: WebClient
 
 
 @dataclass(frozen=True)
@@ -57,89 +56,67 @@ class Subcommand:
     usage: str
     summary: str
     example: str
-    run: Callable[[Invocation], None]
+    run: Callable[[Invocation], Answer]
 
 
 # -- the subcommands -------------------------------------------------------------------------
 
 
-def run_help(inv: Invocation) -> None:
-    inv.respond(**help_message(inv.services))
+def run_help(inv: Invocation) -> Answer:
+    return say(help_message(inv.services))
 
 
-def run_goals(inv: Invocation) -> None:
-    inv.respond(**capture.goals_message(inv.services.framework))
+def run_goals(inv: Invocation) -> Answer:
+    return say(capture.goals_message(inv.services.framework))
 
 
-def run_log(inv: Invocation) -> None:
+def run_log(inv: Invocation) -> Answer:
     if not inv.args.strip():
-        inv.client.views_open(
-            trigger_id=inv.trigger_id, view=capture.log_modal(inv.services.framework)
-        )
-        return
-    try:
-        parsed = parse_quick_log(inv.args, inv.services.framework)
-        saved = inv.services.log.add_entry(
-            inv.team_id,
-            inv.user_id,
-            parsed.text,
-            kind=parsed.kind,
-            goal=parsed.goal,
-            source="slash",
-            channel_id=inv.channel_id,
-        )
-    except LogError as error:
-        inv.respond(**capture.error_message(error, usage=usage_of("log")))
-        return
-    inv.respond(**capture.saved_message(saved.entry, inv.services.framework))
+        return later(open_modal(capture.log_modal(inv.services.framework)))
+    parsed = parse_quick_log(inv.args, inv.services.framework)
+    saved = inv.services.log.add_entry(
+        inv.team_id,
+        inv.user_id,
+        parsed.text,
+        kind=parsed.kind,
+        goal=parsed.goal,
+        source="slash",
+        channel_id=inv.channel_id,
+    )
+    return say(capture.saved_message(saved.entry, inv.services.framework))
 
 
-def run_mine(inv: Invocation) -> None:
+def run_mine(inv: Invocation) -> Answer:
     mine = inv.services.log.list_mine(inv.team_id, inv.user_id)
-    inv.respond(**capture.mine_message(mine, inv.services.framework))
+    return say(capture.mine_message(mine, inv.services.framework))
 
 
-def run_done(inv: Invocation) -> None:
+def run_done(inv: Invocation) -> Answer:
     number, _, reflection = inv.args.strip().partition(" ")
     entry_id = parse_entry_id(number)
     if entry_id is None:
-        inv.respond(
-            **capture.error_message(
-                EntryNotFound(number or "?", text=reflection.strip() or None),
-                usage=usage_of("done"),
-            )
-        )
-        return
-    try:
-        action, note = inv.services.log.complete_action(
-            inv.team_id, inv.user_id, entry_id, reflection.strip() or None
-        )
-    except LogError as error:
-        inv.respond(**capture.error_message(error, usage=usage_of("done")))
-        return
-    inv.respond(**capture.done_message(action, note, inv.services.framework))
+        raise EntryNotFound(number or "?", text=reflection.strip() or None)
+    action, note = inv.services.log.complete_action(
+        inv.team_id, inv.user_id, entry_id, reflection.strip() or None
+    )
+    return say(capture.done_message(action, note, inv.services.framework))
 
 
-def run_search(inv: Invocation) -> None:
+def run_search(inv: Invocation) -> Answer:
     words, goal = split_goal_filter(inv.args, inv.services)
-    try:
-        page = inv.services.log.search(inv.team_id, inv.user_id, words, goal=goal)
-    except LogError as error:
-        inv.respond(**capture.error_message(error, usage=usage_of("search")))
-        return
-    inv.respond(**capture.search_message(page, inv.services.framework))
+    page = inv.services.log.search(inv.team_id, inv.user_id, words, goal=goal)
+    return say(capture.search_message(page, inv.services.framework))
 
 
-def run_nudges(inv: Invocation) -> None:
+def run_nudges(inv: Invocation) -> Answer:
     choice = inv.args.strip().lower()
     if choice not in ("on", "off"):
         state = "on" if inv.services.log.nudges_enabled(inv.team_id, inv.user_id) else "off"
-        inv.respond(
-            **capture.notice(
+        return say(
+            capture.notice(
                 f"Your nudges are *{state}*. Turn them on or off with `{usage_of('nudges')}`."
             )
         )
-        return
     inv.services.log.set_nudges(inv.team_id, inv.user_id, choice == "on")
     if choice == "on":
         text = (
@@ -151,38 +128,47 @@ def run_nudges(inv: Invocation) -> None:
             "Nudges are *off*: no more DMs about your actions. "
             "Turn them back on with `/kindness nudges on`."
         )
-    inv.respond(**capture.notice(text))
+    return say(capture.notice(text))
 
 
-def run_forget_me(inv: Invocation) -> None:
-    inv.respond(**capture.forget_me_message(inv.services.log.count_mine(inv.team_id, inv.user_id)))
+def run_forget_me(inv: Invocation) -> Answer:
+    return say(capture.forget_me_message(inv.services.log.count_mine(inv.team_id, inv.user_id)))
 
 
-def run_settings(inv: Invocation) -> None:
+def run_settings(inv: Invocation) -> Answer:
     settings = inv.services.settings.get(inv.team_id)
     if inv.args.strip().lower() == "show":
         today = inv.services.clock().astimezone(ZoneInfo(settings.timezone)).date()
-        inv.respond(**rhythm.settings_message(settings, today))
-        return
+        return say(rhythm.settings_message(settings, today))
     if inv.args.strip():
-        inv.respond(**capture.notice(f"Usage: `{usage_of('settings')}`"))
-        return
-    if not is_coordinator(inv.services.config, inv.client, inv.user_id):
-        inv.respond(**rhythm.not_admin_message())
-        return
-    inv.client.views_open(trigger_id=inv.trigger_id, view=rhythm.settings_modal(settings))
+        return say(capture.notice(f"Usage: `{usage_of('settings')}`"))
+    config = inv.services.config
+
+    def open_settings(slack: Slack) -> None:
+        # Slack's trigger_id lives 3 seconds: the admin check asks Slack once, briefly.
+        try:
+            allowed = is_coordinator(config, slack.client, inv.user_id, within_ack=True)
+        except CoordinatorCheckFailed:
+            slack.reply(rhythm.admin_check_failed_message())
+            return
+        if not allowed:
+            slack.reply(rhythm.not_admin_message())
+            return
+        slack.open_modal(rhythm.settings_modal(settings))
+
+    return later(open_settings)
 
 
-def run_digest(inv: Invocation) -> None:
-    inv.respond(**digest_preview(inv.services, inv.team_id, inv.services.clock()))
+def run_digest(inv: Invocation) -> Answer:
+    return say(digest_preview(inv.services, inv.team_id, inv.services.clock()))
 
 
-def run_stats(inv: Invocation) -> None:
+def run_stats(inv: Invocation) -> Answer:
     tz = inv.services.settings.get(inv.team_id).timezone
     this_week = week_of(inv.services.clock(), tz)
     weeks = [this_week.shifted(-n) for n in range(STATS_WEEKS - 1, -1, -1)]
     figures = weekly_figures(inv.services.db, inv.team_id, weeks)
-    inv.respond(**rhythm.stats_message(figures, inv.services.framework, tz))
+    return say(rhythm.stats_message(figures, inv.services.framework, tz))
 
 
 SUBCOMMANDS: list[Subcommand] = [
@@ -316,36 +302,33 @@ def split_goal_filter(args: str, services: Services) -> tuple[str, str | None]:
 # -- the listener ----------------------------------------------------------------------------
 
 
+def answer_command(services: Services, body: dict[str, Any], team_id: str) -> Answer:
+    """The subcommand named in the command's text, run; a refusal comes with its usage."""
+    text = str(body.get("text") or "").strip()
+    name, _, args = text.partition(" ")
+    name = name.lower() or "help"
+    sub = find(name)
+    if sub is None:
+        guess = suggestion(name, args)
+        hint = f" Did you mean `{guess}`?" if guess else ""
+        return say(help_message(services, f"I don't know `{COMMAND} {name}`.{hint}"))
+    inv = Invocation(
+        services=services,
+        team_id=team_id,
+        user_id=body["user_id"],
+        channel_id=body.get("channel_id", ""),
+        args=args,
+    )
+    try:
+        return sub.run(inv)
+    except LogError as error:
+        return say(capture.error_message(error, usage=sub.usage))
+
+
 def register(app: App, services: Services) -> None:
-    def ack_command(ack: Ack) -> None:
-        ack()
-
-    def run_command(
-        body: dict[str, Any], respond: Respond, client: WebClient, context: dict[str, Any]
-    ) -> None:
-        text = (body.get("text") or "").strip()
-        name, _, args = text.partition(" ")
-        name = name.lower() or "help"
-        inv = Invocation(
-            services=services,
-            team_id=context.get("team_id") or body["team_id"],
-            user_id=body["user_id"],
-            channel_id=body.get("channel_id", ""),
-            args=args,
-            trigger_id=body.get("trigger_id", ""),
-            response_url=body.get("response_url", ""),
-            respond=respond,
-            client=client,
-        )
-        sub = find(name)
-        if sub is None:
-            guess = suggestion(name, args)
-            hint = f" Did you mean `{guess}`?" if guess else ""
-            respond(**help_message(services, f"I don't know `{COMMAND} {name}`.{hint}"))
-            return
-        sub.run(inv)
-
-    app.command(COMMAND)(ack=ack_command, lazy=[run_command])
+    app.command(COMMAND)(
+        slash_command(lambda body, team_id: answer_command(services, body, team_id))
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""App Home: the member's own log and the network's latest, refreshed whenever it is opened."""
+"""App Home: the member's own log and the network's latest, refreshed whenever it is opened
+(after the event's ack: it reads and publishes, and stores nothing)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from slack_sdk import WebClient
 
 from bot.blocks import capture
 from bot.services import Services
+from handlers.answering import Answer, Slack, later
+from handlers.answering import event as answering_event
 
 
 def publish_home(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
@@ -23,12 +26,13 @@ def publish_home(services: Services, client: WebClient, team_id: str, user_id: s
 
 
 def register(app: App, services: Services) -> None:
-    def ack_event() -> None:
-        """Events are acknowledged by Bolt; the work runs after."""
+    def on_home_opened(body: dict[str, Any], event: dict[str, Any], team_id: str) -> Answer:
+        if event.get("tab", "home") != "home" or not event.get("user"):
+            return later()
 
-    def on_home_opened(event: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
-        if event.get("tab", "home") != "home":
-            return
-        publish_home(services, client, context["team_id"], event["user"])
+        def refresh(slack: Slack) -> None:
+            publish_home(services, slack.client, team_id, event["user"])
 
-    app.event("app_home_opened")(ack=ack_event, lazy=[on_home_opened])
+        return later(refresh)
+
+    app.event("app_home_opened")(answering_event(on_home_opened))

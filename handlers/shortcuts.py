@@ -2,7 +2,8 @@
 
 The modal opens prefilled with the message's text and a link to it; the member who saves it
 is the entry's author (they may trim or rewrite the words before saving). A message in the
-thread of a weekly prompt comes with the prompt's goal already chosen.
+thread of a weekly prompt comes with the prompt's goal already chosen. The link and the modal
+are Slack calls, made after the ack; saving is the modal's submission (``handlers.views``).
 """
 
 from __future__ import annotations
@@ -10,48 +11,49 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App
-from slack_sdk import WebClient
+from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks import capture
 from bot.prompts import find_prompt
 from bot.services import Services
+from handlers.answering import Answer, Slack, later, shortcut
 
 log = logging.getLogger(__name__)
 SAVE_TO_LOG = "save_to_learning_log"
 
 
 def register(app: App, services: Services) -> None:
-    def ack_shortcut(ack: Ack) -> None:
-        ack()
-
-    def open_modal(body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
-        team_id = context.get("team_id") or body["team"]["id"]
+    def open_save_form(body: dict[str, Any], team_id: str) -> Answer:
         message = body.get("message") or {}
         channel = (body.get("channel") or {}).get("id", "")
         ts = message.get("ts") or body.get("message_ts", "")
-        permalink = None
-        try:
-            permalink = client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
-        except SlackApiError as error:
-            log.warning("no permalink for %s/%s: %s", channel, ts, error.response.get("error"))
         thread_ts = message.get("thread_ts")
         prompt = find_prompt(services.db, team_id, channel, thread_ts) if thread_ts else None
-        by = f" by <@{message['user']}>" if message.get("user") else ""
-        where = f"<{permalink}|a message>" if permalink else "a message"
-        metadata = {"channel": channel, "ts": ts, "permalink": permalink}
-        if prompt is not None:
-            metadata["prompt"] = prompt.id
-        client.views_open(
-            trigger_id=body["trigger_id"],
-            view=capture.log_modal(
-                services.framework,
-                goal=prompt.goal_key if prompt else None,
-                text=message.get("text") or "",
-                source_note=f"Saving {where}{by}. Edit the words as you like before saving.",
-                metadata=metadata,
-            ),
-        )
 
-    app.shortcut(SAVE_TO_LOG)(ack=ack_shortcut, lazy=[open_modal])
+        def open_form(slack: Slack) -> None:
+            permalink = None
+            try:
+                permalink = slack.client.chat_getPermalink(channel=channel, message_ts=ts)[
+                    "permalink"
+                ]
+            except SlackApiError as error:
+                log.warning("no permalink for %s/%s: %s", channel, ts, error.response.get("error"))
+            by = f" by <@{message['user']}>" if message.get("user") else ""
+            where = f"<{permalink}|a message>" if permalink else "a message"
+            metadata = {"channel": channel, "ts": ts, "permalink": permalink}
+            if prompt is not None:
+                metadata["prompt"] = prompt.id
+            slack.open_modal(
+                capture.log_modal(
+                    services.framework,
+                    goal=prompt.goal_key if prompt else None,
+                    text=message.get("text") or "",
+                    source_note=f"Saving {where}{by}. Edit the words as you like before saving.",
+                    metadata=metadata,
+                )
+            )
+
+        return later(open_form)
+
+    app.shortcut(SAVE_TO_LOG)(shortcut(open_save_form))

@@ -1,10 +1,11 @@
-"""Modal submissions: log an entry, edit one, close an action.
+"""Modal submissions: log an entry, edit one, close an action, save the settings.
 
 The entry is stored *before* the modal is answered, inside Slack's 3 seconds (a database write,
 no Slack call). A refusal or a failed write answers ``response_action: errors`` on the right
 field, so the modal stays open with the member's words still in it — nothing is lost. Success
-turns the modal into a short confirmation. A modal submitted twice stores one entry: the view
-id is the entry's dedupe key.
+turns the modal into a short confirmation (``update_view``); refreshing App Home, joining the
+network channel and the like run after the answer. A modal submitted twice stores one entry:
+the view id is the entry's dedupe key.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -33,6 +34,7 @@ from bot.learning_log import EntryView
 from bot.services import Services
 from bot.settings import KNOWN_KEYS, SettingsErrors
 from bot.slack_text import from_plain
+from handlers.answering import Answer, Slack, SlackWork, field_errors, submission, update_view
 from handlers.home import publish_home
 
 ADMIN_CHECK_FAILED = (
@@ -113,30 +115,36 @@ def register(app: App, services: Services) -> None:
                 errors.update(refusal(error))
         return submitted, errors
 
+    def refresh_home_if_opened_there(view: dict[str, Any]) -> tuple[SlackWork, ...]:
+        if not kit.metadata(view).get("home"):
+            return ()
+
+        def refresh_home(slack: Slack) -> None:
+            publish_home(services, slack.client, slack.team_id, slack.user_id)
+
+        return (refresh_home,)
+
     def store_then_answer(
-        ack: Ack, view: dict[str, Any], store: Callable[[dict[str, Any]], EntryView], verb: str
-    ) -> None:
+        view: dict[str, Any], store: Callable[[dict[str, Any]], EntryView], verb: str
+    ) -> Answer:
         """Check the fields, store, then turn the modal into a confirmation — or keep it open
         with the refusal on its field."""
         submitted, errors = entry_fields(view)
         if errors:
-            ack(response_action="errors", errors=errors)
-            return
+            return field_errors(errors)
         try:
             entry = store(submitted)
         except LogError as error:
-            ack(response_action="errors", errors=refusal(error))
-            return
-        ack(response_action="update", view=capture.saved_view(entry, framework, verb=verb))
+            return field_errors(refusal(error))
+        confirmation = capture.saved_view(entry, framework, verb=verb)
+        return update_view(confirmation, *refresh_home_if_opened_there(view))
 
-    def submit_log(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict[str, Any]
-    ) -> None:
+    def submit_log(body: dict[str, Any], view: dict[str, Any], team_id: str, _: Any) -> Answer:
         meta = kit.metadata(view)
 
         def store(submitted: dict[str, Any]) -> EntryView:
             return learning.add_entry(
-                context.get("team_id") or body["team"]["id"],
+                team_id,
                 body["user"]["id"],
                 submitted["text"],
                 kind=submitted["kind"],
@@ -150,14 +158,12 @@ def register(app: App, services: Services) -> None:
                 dedupe_key=f"view:{view['id']}",
             ).entry
 
-        store_then_answer(ack, view, store, "Saved")
+        return store_then_answer(view, store, "Saved")
 
-    def submit_edit(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict[str, Any]
-    ) -> None:
+    def submit_edit(body: dict[str, Any], view: dict[str, Any], team_id: str, _: Any) -> Answer:
         def store(submitted: dict[str, Any]) -> EntryView:
             return learning.edit_entry(
-                context.get("team_id") or body["team"]["id"],
+                team_id,
                 body["user"]["id"],
                 int(kit.metadata(view).get("entry", 0)),
                 text=submitted["text"],
@@ -166,12 +172,9 @@ def register(app: App, services: Services) -> None:
                 visibility=submitted["visibility"],
             )
 
-        store_then_answer(ack, view, store, "Changes saved")
+        return store_then_answer(view, store, "Changes saved")
 
-    def submit_complete(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict[str, Any]
-    ) -> None:
-        team_id = context.get("team_id") or body["team"]["id"]
+    def submit_complete(body: dict[str, Any], view: dict[str, Any], team_id: str, _: Any) -> Answer:
         user_id = body["user"]["id"]
         entry_id = int(kit.metadata(view).get("entry", 0))
         reflection = from_plain(field(view, "text") or "").strip() or None
@@ -183,59 +186,39 @@ def register(app: App, services: Services) -> None:
             # Submitted twice, or closed elsewhere meanwhile: the action is done either way.
             action, note = learning.get_entry(team_id, user_id, entry_id), None
         except LogError as error:
-            ack(response_action="errors", errors=refusal(error))
-            return
-        shown = note or action
-        ack(response_action="update", view=capture.saved_view(shown, framework, verb="Action done"))
-
-    def after_submit(
-        body: dict[str, Any], view: dict[str, Any], client: WebClient, context: dict[str, Any]
-    ) -> None:
-        if kit.metadata(view).get("home"):
-            publish_home(
-                services, client, context.get("team_id") or body["team"]["id"], body["user"]["id"]
-            )
+            return field_errors(refusal(error))
+        confirmation = capture.saved_view(note or action, framework, verb="Action done")
+        return update_view(confirmation, *refresh_home_if_opened_there(view))
 
     def submit_settings(
-        ack: Ack,
-        body: dict[str, Any],
-        view: dict[str, Any],
-        client: WebClient,
-        context: dict[str, Any],
-    ) -> None:
-        team_id = context.get("team_id") or body["team"]["id"]
+        body: dict[str, Any], view: dict[str, Any], team_id: str, client: WebClient
+    ) -> Answer:
         user_id = body["user"]["id"]
+        # The one Slack call before an answer: a coordinator's rights are checked again on
+        # saving, once and briefly (``within_ack``), since they may have changed meanwhile.
         try:
             allowed = is_coordinator(services.config, client, user_id, within_ack=True)
         except CoordinatorCheckFailed:
-            ack(response_action="errors", errors={"channel": ADMIN_CHECK_FAILED})
-            return
+            return field_errors({"channel": ADMIN_CHECK_FAILED})
         if not allowed:
-            ack(response_action="update", view=rhythm.refusal_view())
-            return
+            return update_view(rhythm.refusal_view())
         raw = {key: field(view, key) for key in KNOWN_KEYS}
         raw["paused_until"] = raw["paused_until"] or "off"
         try:
             saved = services.settings.apply(team_id, raw, by_user=user_id)
         except SettingsErrors as errors:
-            ack(response_action="errors", errors=errors.by_key())
-            return
+            return field_errors(errors.by_key())
         today = services.clock().astimezone(ZoneInfo(saved.timezone)).date()
-        ack(response_action="update", view=rhythm.settings_saved_view(saved, today))
 
-    def after_settings(
-        body: dict[str, Any], view: dict[str, Any], client: WebClient, context: dict[str, Any]
-    ) -> None:
-        team_id = context.get("team_id") or body["team"]["id"]
-        saved = services.settings.get(team_id)
-        if saved.configured_by != body["user"]["id"]:
-            return  # the submission was refused
-        if services.settings_changed is not None:
-            services.settings_changed(team_id)
-        if saved.channel_id:
-            make_ready_to_post(client, saved.channel_id, body["user"]["id"])
+        def get_ready(slack: Slack) -> None:
+            if services.settings_changed is not None:
+                services.settings_changed(team_id)
+            if saved.channel_id:
+                make_ready_to_post(slack.client, saved.channel_id, user_id)
 
-    app.view(capture.LOG_MODAL)(ack=submit_log, lazy=[after_submit])
-    app.view(rhythm.SETTINGS_MODAL)(ack=submit_settings, lazy=[after_settings])
-    app.view(capture.EDIT_MODAL)(ack=submit_edit, lazy=[after_submit])
-    app.view(capture.COMPLETE_MODAL)(ack=submit_complete, lazy=[after_submit])
+        return update_view(rhythm.settings_saved_view(saved, today), get_ready)
+
+    app.view(capture.LOG_MODAL)(submission(submit_log, error_field="text"))
+    app.view(rhythm.SETTINGS_MODAL)(submission(submit_settings, error_field="channel"))
+    app.view(capture.EDIT_MODAL)(submission(submit_edit, error_field="text"))
+    app.view(capture.COMPLETE_MODAL)(submission(submit_complete, error_field="text"))

@@ -51,6 +51,11 @@ Judgement calls — where Slack's documentation and recorded responses did not s
 - `users.list` and `conversations.history` page with an opaque cursor; `users.list` includes
   the bot and deactivated people, as Slack's does. History lists top-level messages only, and
   returns message metadata only with `include_all_metadata`.
+- An image block's `slack_file` must name a file uploaded here that is an image (png, jpg,
+  jpeg, gif); otherwise the message is refused `invalid_blocks` with "invalid slack file"
+  (views: `invalid_arguments`), Slack's wording. Real Slack also refuses a file for a moment
+  after its upload while it processes it; `delay_file_processing(n)` makes new uploads refused
+  in their first n messages. Who may see a privately uploaded file is not modelled.
 - A user's `tz_label` is the zone's abbreviation ("BST"), not Slack's long name; `tz_offset` is
   computed from zoneinfo when users.info is called.
 """

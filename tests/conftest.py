@@ -12,15 +12,16 @@ import logging
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
-from waitress.server import create_server
+from sqlalchemy import event, select
 
 from bot.app import KindnessWsgi, create_app
 from bot.config import load_config
@@ -32,6 +33,20 @@ from bot.services import Services
 from bot.slack_client import make_client
 from pgserver import PostgresServer, find_bin_dir
 from sandbox import SlackDriver, SlackStandIn
+from serving import SIGNING_SECRET, ServedWsgi
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_threads_left_behind() -> Iterator[None]:
+    """The run fails when a test leaves a thread running: every server, executor and
+    scheduler a test starts, it stops."""
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + 10
+    for thread in set(threading.enumerate()) - before:
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    left = sorted(t.name for t in set(threading.enumerate()) - before if t.is_alive())
+    assert not left, f"{len(left)} threads were left running: {left[:20]}"
 
 
 class FakeClock:
@@ -122,8 +137,6 @@ def learning_log(database: Database, framework: Framework, clock: FakeClock) -> 
 
 # -- the bot behind its real HTTP endpoint, talking to a Slack stand-in --------------------------
 
-SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
-
 
 class DrainingExecutor(ThreadPoolExecutor):
     """Runs Bolt's lazy listeners, and lets a test wait until all of them have finished."""
@@ -207,9 +220,41 @@ class BotUnderTest:
         """What the bot answered to one command or click through its response_url."""
         return self.standin.responses(reply.response_url)
 
+    def answers(self, reply) -> list[dict]:
+        """What the member was shown in answer to one command or click, oldest first: the
+        ack's message (a slash command's answer travels in it), then what came through the
+        request's response_url."""
+        shown = []
+        body = reply.json if reply.body.strip().startswith("{") else None
+        if (
+            isinstance(body, dict)
+            and "response_action" not in body
+            and ("text" in body or "blocks" in body)
+        ):
+            shown.append(body)
+        if reply.response_url:
+            shown += self.responses(reply)
+        return shown
+
     def answer_text(self, reply) -> str:
         """All text the member was shown in answer to ``reply``, blocks included."""
-        return "\n".join(message_text(m) for m in self.responses(reply))
+        return "\n".join(message_text(m) for m in self.answers(reply))
+
+
+@contextmanager
+def failing_database(db: Database) -> Iterator[None]:
+    """Every statement fails inside the driver, as when the database goes away mid-request
+    (the failure SQLAlchemy then raises is the real one; only its cause is summoned)."""
+    error = db.engine.dialect.loaded_dbapi.OperationalError
+
+    def fail(*args: object) -> None:
+        raise error("the database went away (injected by the test)")
+
+    event.listen(db.engine, "before_cursor_execute", fail)
+    try:
+        yield
+    finally:
+        event.remove(db.engine, "before_cursor_execute", fail)
 
 
 def message_text(message: dict) -> str:
@@ -231,17 +276,6 @@ def message_text(message: dict) -> str:
     return "\n".join(found)
 
 
-def stop_server(server, thread: threading.Thread) -> None:
-    """Stop a waitress server running in ``thread`` from inside its own loop (thread-safe)."""
-
-    def close_everything() -> None:
-        for channel in list(server._map.values()):
-            channel.close()
-
-    server.trigger.pull_trigger(close_everything)
-    thread.join(timeout=10)
-
-
 def _make_bot(db: Database, clock: FakeClock, **env: str) -> Iterator[BotUnderTest]:
     standin = SlackStandIn().start()
     config = load_config(
@@ -256,24 +290,21 @@ def _make_bot(db: Database, clock: FakeClock, **env: str) -> Iterator[BotUnderTe
     services = Services(config, db, clock=clock)
     executor = DrainingExecutor()
     app = create_app(services, client=make_client(config, backoff=0.01), listener_executor=executor)
-    server = create_server(
-        KindnessWsgi(app, services), host="127.0.0.1", port=0, threads=4, ident="test"
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.effective_port}/slack/events"
     errors = ErrorLog()
     logging.getLogger().addHandler(errors)
+    served = ServedWsgi(KindnessWsgi(app, services))
+    url = f"{served.url}/slack/events"
     driver = SlackDriver(url, SIGNING_SECRET, standin)
     bot = BotUnderTest(services, standin, SettlingDriver(driver, executor), url, executor, errors)
     try:
         yield bot
         executor.drain()
     finally:
-        logging.getLogger().removeHandler(errors)
-        stop_server(server, thread)
-        executor.shutdown(wait=False)
+        # Everything stops while errors are still collected: a failure while stopping counts.
+        served.stop()
+        executor.shutdown(wait=True)
         standin.stop()
+        logging.getLogger().removeHandler(errors)
     if not bot.expect_errors:
         messages = [r.getMessage() for r in errors.records]
         assert not messages, f"the bot logged errors: {messages}"

@@ -42,7 +42,7 @@ def button(message: dict, label_start: str) -> dict:
 
 def message_of(bot: BotUnderTest, reply) -> dict:
     """The latest answer to a command or click, as the member's client holds it."""
-    answer = bot.responses(reply)[-1]
+    answer = bot.answers(reply)[-1]
     return {"ts": "1700000000.000001", "blocks": answer.get("blocks", []), "text": answer["text"]}
 
 

@@ -351,7 +351,7 @@ def test_text_shown_again_can_never_ping_a_channel_or_group(bot: BotUnderTest) -
         "log g1 <!channel> look <!here> and <!everyone> and <!subteam^S0LEADS|@leads>", user=ANN
     )
     reply = bot.slack.command("search look", user=BEN)
-    shown = json.dumps(bot.responses(reply))
+    shown = json.dumps(bot.answers(reply))
     for ping in ("<!channel>", "<!here>", "<!everyone>", "<!subteam^"):
         assert ping not in shown
     assert "@\\u200bchannel" in shown and "@\\u200bleads" in shown

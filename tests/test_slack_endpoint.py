@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 import urllib.error
 import urllib.request
-
-from waitress.server import create_server
 
 from bot.app import KindnessWsgi
 from bot.config import load_config
 from bot.db import Database
 from bot.services import Services
-from conftest import BotUnderTest, stop_server
+from conftest import BotUnderTest, message_text
+from serving import ServedWsgi
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
@@ -78,27 +76,41 @@ def test_health_is_ok_while_the_database_answers(bot: BotUnderTest) -> None:
 def test_health_is_503_when_the_database_does_not_answer(tmp_path) -> None:
     broken = Database(f"sqlite:///{tmp_path}/missing-dir/kindness.db")
     services = Services(load_config({}), broken)
-    server = create_server(KindnessWsgi(None, services), host="127.0.0.1", port=0, threads=1)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    served = ServedWsgi(KindnessWsgi(None, services), threads=1)
     try:
-        status, body = _get(f"http://127.0.0.1:{server.effective_port}/healthz")
+        status, body = _get(f"{served.url}/healthz")
     finally:
-        stop_server(server, thread)
+        served.stop()
+        broken.dispose()
     assert (status, body) == (503, {"ok": False})
 
 
-def test_a_command_is_acknowledged_before_its_slow_answer_is_sent(bot: BotUnderTest) -> None:
-    """Slack waits 3 seconds at most: the HTTP answer may not wait for the member's reply."""
-    release = bot.standin.hold("response_url")
+def test_a_command_is_stored_before_its_ack_and_answered_in_it(bot: BotUnderTest) -> None:
+    """An ack is a promise: the words are in the database when Slack hears "received", and
+    the member's answer is the ack itself (no waiting on a queue behind it)."""
     reply = bot.slack._driver.command("log g2 Trusted the team with the rota", user="UANN")
-    # The bot answered Slack while its answer to the member is still held up...
-    assert reply.status == 200
-    assert bot.standin.responses(reply.response_url) == []
-    # ...and the member's words were stored before "saved" could be said.
+    assert [e.text for e in bot.entries()] == ["Trusted the team with the rota"]
+    assert reply.status == 200 and reply.json["response_type"] == "ephemeral"
+    assert "Saved your story" in message_text(reply.json)
+    bot.executor.drain()
+    assert bot.standin.responses(reply.response_url) == []  # nothing more to say
+
+
+def test_slack_calls_wait_until_after_the_ack(bot: BotUnderTest) -> None:
+    """Opening the form is a Slack call: Slack's request is answered before it is made."""
+    release = bot.standin.hold("views.open")
+    reply = bot.slack._driver.command("log", user="UANN")
+    assert reply.status == 200 and reply.body == ""
+    assert bot.standin.open_views() == []
     release.set()
     bot.executor.drain()
-    assert [e.text for e in bot.entries()] == ["Trusted the team with the rota"]
+    assert bot.standin.last("views.open").args["trigger_id"] == reply.trigger_id
+
+
+def test_a_command_whose_text_says_payload_is_not_lost(bot: BotUnderTest) -> None:
+    """Bolt's own parser reads any form containing "payload" as an interactivity payload."""
+    reply = bot.slack.command("log g1 The payload of kindness: payload=1", user="UANN")
+    assert [e.text for e in bot.entries()] == ["The payload of kindness: payload=1"]
     assert "Saved your story" in bot.answer_text(reply)
 
 

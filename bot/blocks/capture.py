@@ -375,6 +375,39 @@ def explain(error: LogError) -> str:
     return str(error)
 
 
+FAILED_IN_FORM = (
+    "Sorry — something went wrong and nothing was saved. Your words are still here: "
+    "press the button again in a moment."
+)
+
+
+def failure_message(*, database: bool = False, words: str | None = None) -> dict[str, Any]:
+    """An unexpected failure, worded for the member; their words quoted back when given."""
+    if database:
+        first = (
+            "Sorry — the learning log could not be reached just now, so nothing was done. "
+            "Please try again in a minute."
+        )
+    else:
+        first = (
+            "Sorry — something went wrong on my side. Please try again in a minute; "
+            "`/kindness mine` shows what the learning log holds."
+        )
+    blocks: list[Block] = [kit.section(first)]
+    if words:
+        blocks.append(kit.section("Your words, so nothing is lost:\n" + kit.quote(words)))
+    return kit.message(blocks, first)
+
+
+def slack_refused_message(reason: str) -> dict[str, Any]:
+    """Slack refused a call made after the answer (a form that could not open…)."""
+    text = (
+        f"Slack did not let me finish that (`{reason}`); nothing of yours was lost. "
+        "Please try again."
+    )
+    return notice(text)
+
+
 def error_message(error: LogError, *, usage: str | None = None) -> dict[str, Any]:
     """The explanation, the usage when it helps, and the member's unsaved words quoted back."""
     blocks: list[Block] = [kit.section(explain(error))]
@@ -563,6 +596,15 @@ def home_view(
     for start in range(0, len(figures), kit.FIELDS):
         blocks.append(kit.fields(*figures[start : start + kit.FIELDS]))
     return kit.home(blocks)
+
+
+def thread_not_saved_message() -> dict[str, Any]:
+    """The ephemeral note under a thread reply the log could not store just now."""
+    return notice(
+        "I could not save your reply to the learning log just now. Your words are safe in "
+        "the thread: Slack will send them to me again shortly, and :seedling: shows once "
+        "they are saved."
+    )
 
 
 def thread_saved_message(entry: EntryView, framework: Framework) -> dict[str, Any]:
