@@ -131,3 +131,18 @@ class UnknownOption(UnknownChoice):
     """A word a subcommand does not take (``/kindness mine sometime``)."""
 
     what = "option"
+
+
+class NotACoordinator(LogError):
+    """Something only the network's coordinators may do (``text``: the words not saved)."""
+
+    def __init__(self, what: str, *, text: str | None = None) -> None:
+        super().__init__(f"only coordinators can {what}", text=text)
+        self.what = what
+
+
+class CoordinatorUnconfirmed(LogError):
+    """Slack did not say in time whether the member is an admin; nothing was done."""
+
+    def __init__(self, *, text: str | None = None) -> None:
+        super().__init__("Slack did not confirm in time that you are a coordinator", text=text)

@@ -15,6 +15,7 @@ BOT_SCOPES = [
     "channels:join",  # join the network channel when the bot was not invited (public only)
     "channels:history",  # replies in a prompt's thread (public channel)
     "groups:history",  # … and in a private channel the bot was invited to
+    "im:history",  # replies to a prompt sent by DM; finding a DM sent before a crash
     "channels:read",
     "groups:read",
     "im:write",  # nudges by DM
@@ -22,7 +23,13 @@ BOT_SCOPES = [
     "reactions:write",  # the reaction on a reply that was saved
     "files:write",  # exports as files
 ]
-BOT_EVENTS = ["message.channels", "message.groups", "app_home_opened"]
+BOT_EVENTS = [
+    "message.channels",
+    "message.groups",
+    "message.im",  # replies to a prompt sent by DM
+    "member_joined_channel",  # the welcome
+    "app_home_opened",
+]
 
 
 def manifest(
@@ -34,7 +41,9 @@ def manifest(
         "command": "/kindness",
         "description": "Share a story, commit to an action, reflect — and search the learning log",
         "usage_hint": "log [story|action|reflection] [g1..g6] text · mine · search words · help",
-        "should_escape": False,
+        # Slack then sends a member named in the command as <@U0123|name>, the only way to
+        # tell who `/kindness log for @member` means (an existing app needs it switched on too).
+        "should_escape": True,
     }
     if not socket_mode:
         interactive["request_url"] = url
@@ -52,7 +61,8 @@ def manifest(
             "app_home": {
                 "home_tab_enabled": True,
                 "messages_tab_enabled": True,
-                "messages_tab_read_only_enabled": True,
+                # Members reply in the Messages tab to a prompt sent by DM.
+                "messages_tab_read_only_enabled": False,
             },
             "bot_user": {"display_name": "kindness", "always_online": True},
             "shortcuts": [

@@ -17,21 +17,32 @@ import difflib
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
-from bot.admins import CoordinatorCheckFailed, is_coordinator
-from bot.blocks import capture, rhythm
-from bot.errors import EntryNotFound, LogError
+from bot.admins import CoordinatorCheckFailed, is_admin, is_coordinator_without_slack
+from bot.blocks import capture, controls, rhythm
+from bot.errors import (
+    CoordinatorUnconfirmed,
+    EntryNotFound,
+    LogError,
+    NotACoordinator,
+    UnknownOption,
+)
+from bot.journal import parse_mine
+from bot.members import parse_away
 from bot.models import KINDS
-from bot.quicklog import parse_quick_log
+from bot.participation import Participation, participation
+from bot.quicklog import LogFor, parse_log_for, parse_quick_log
 from bot.services import Services
 from bot.summary import weekly_figures
 from bot.weeks import week_of
-from handlers.answering import Answer, Slack, later, open_modal, say, slash_command
+from handlers.answering import Answer, Slack, SlackWork, later, open_modal, say, slash_command
 from schedules.digest import digest_preview
 
 log = logging.getLogger(__name__)
@@ -41,13 +52,28 @@ STATS_WEEKS = 12
 
 @dataclass(frozen=True)
 class Invocation:
-    """One ``/kindness …`` as a subcommand sees it: who typed it where, and the rest of it."""
+    """One ``/kindness …`` as a subcommand sees it: who typed it where, and the rest of it.
+
+    ``slack_says_admin`` asks Slack, once and briefly, whether the member is a workspace admin
+    — the one Slack call allowed before an answer, for a coordinator's rights that must be
+    known before anything is stored (as for a modal submission); ``CoordinatorCheckFailed``
+    when Slack cannot say in time.
+    """
 
     services: Services
     team_id: str
     user_id: str
     channel_id: str
     args: str
+    slack_says_admin: Callable[[], bool] = lambda: False
+
+    def is_coordinator(self, *, ask_slack: bool = True) -> bool | None:
+        """A coordinator (the database list, ``KINDNESS_ADMINS``, or Slack's admins); None
+        when only Slack could say and ``ask_slack`` is False."""
+        config, db = self.services.config, self.services.db
+        if is_coordinator_without_slack(config, db, self.team_id, self.user_id):
+            return True
+        return self.slack_says_admin() if ask_slack else None
 
 
 @dataclass(frozen=True)
@@ -73,6 +99,9 @@ def run_goals(inv: Invocation) -> Answer:
 def run_log(inv: Invocation) -> Answer:
     if not inv.args.strip():
         return later(open_modal(capture.log_modal(inv.services.framework)))
+    target = parse_log_for(inv.args)
+    if target is not None:
+        return log_for(inv, target)
     parsed = parse_quick_log(inv.args, inv.services.framework)
     saved = inv.services.log.add_entry(
         inv.team_id,
@@ -86,9 +115,94 @@ def run_log(inv: Invocation) -> Answer:
     return say(capture.saved_message(saved.entry, inv.services.framework))
 
 
+def log_for(inv: Invocation, target: LogFor) -> Answer:
+    """A coordinator records a member's story: the member's entry, "logged by" them, and the
+    member told by DM (unless away)."""
+    framework = inv.services.framework
+    if target.member_id == inv.user_id:
+        return run_log(replace(inv, args=target.rest))
+    parsed = parse_quick_log(target.rest, framework)
+    try:
+        allowed = inv.is_coordinator()
+    except CoordinatorCheckFailed:
+        raise CoordinatorUnconfirmed(text=target.rest.strip()) from None
+    if not allowed:
+        raise NotACoordinator("log for another member", text=target.rest.strip())
+    saved = inv.services.log.add_entry(
+        inv.team_id,
+        target.member_id,
+        parsed.text,
+        kind=parsed.kind,
+        goal=parsed.goal,
+        source="slash",
+        channel_id=inv.channel_id,
+        logged_by=inv.user_id,
+    )
+    away = inv.services.members.status(inv.team_id, target.member_id).away_until
+    answer = controls.logged_for_message(saved.entry, framework, target.member_id, away)
+    if away is not None:
+        return say(answer)
+    theirs = inv.services.log.get_entry(inv.team_id, target.member_id, saved.entry.id)
+
+    def tell_member(slack: Slack) -> None:
+        message = controls.logged_for_you_message(theirs, framework)
+        try:
+            slack.client.chat_postMessage(channel=target.member_id, **message)
+        except SlackApiError as error:
+            reason = str(error.response.get("error") or error.response.status_code)
+            slack.reply(controls.member_not_told_message(target.member_id, reason))
+
+    return say(answer, tell_member)
+
+
 def run_mine(inv: Invocation) -> Answer:
+    request = parse_mine(inv.args, inv.services.framework)
+    if request.export is not None:
+        return say(controls.export_on_its_way_message(request.export), send_my_export(inv))
+    if request.is_range:
+        page = inv.services.journal.page(inv.team_id, inv.user_id, request)
+        return say(controls.journal_message(page, inv.services.framework))
     mine = inv.services.log.list_mine(inv.team_id, inv.user_id)
     return say(capture.mine_message(mine, inv.services.framework))
+
+
+def send_my_export(inv: Invocation) -> SlackWork:
+    """The member's whole log as a file in their DM with the bot, after the answer."""
+    fmt = parse_mine(inv.args, inv.services.framework).export or "csv"
+
+    def send(slack: Slack) -> None:
+        export = inv.services.journal.export(inv.team_id, inv.user_id, fmt)
+        dm = slack.client.conversations_open(users=inv.user_id)["channel"]["id"]
+        slack.client.files_upload_v2(
+            channel=dm,
+            content=export.content,
+            filename=export.filename,
+            title="My learning log",
+            initial_comment=controls.export_comment(export),
+        )
+
+    return send
+
+
+def run_away(inv: Invocation) -> Answer:
+    members = inv.services.members
+    if not inv.args.strip():
+        return say(controls.away_message(members.status(inv.team_id, inv.user_id), changed=False))
+    until = parse_away(inv.args, members.today(inv.team_id, inv.user_id))
+    status = members.set_away(inv.team_id, inv.user_id, until)
+    return say(controls.away_message(status, changed=True))
+
+
+def run_prompts(inv: Invocation) -> Answer:
+    members = inv.services.members
+    choice = inv.args.strip().lower()
+    if choice not in ("dm", "channel"):
+        status = members.status(inv.team_id, inv.user_id)
+        if choice:
+            raise UnknownOption(choice, ["dm", "channel"])
+        return say(controls.prompts_message(status, changed=False))
+    status = members.set_prompts_by_dm(inv.team_id, inv.user_id, choice == "dm")
+    return say(controls.prompts_message(status, changed=True))
 
 
 def run_done(inv: Invocation) -> Answer:
@@ -144,17 +258,22 @@ def run_settings(inv: Invocation) -> Answer:
         return say(capture.notice(f"Usage: `{usage_of('settings')}`"))
     config = inv.services.config
 
+    listed = is_coordinator_without_slack(config, inv.services.db, inv.team_id, inv.user_id)
+
     def open_settings(slack: Slack) -> None:
-        # Slack's trigger_id lives 3 seconds: the admin check asks Slack once, briefly.
+        # Slack's trigger_id lives 3 seconds: the admin check asks Slack once, briefly. An
+        # admin is offered the list of coordinators too.
         try:
-            allowed = is_coordinator(config, slack.client, inv.user_id, within_ack=True)
+            admin = is_admin(config, slack.client, inv.user_id, within_ack=True)
         except CoordinatorCheckFailed:
-            slack.reply(rhythm.admin_check_failed_message())
-            return
-        if not allowed:
+            if not listed:
+                slack.reply(rhythm.admin_check_failed_message())
+                return
+            admin = False
+        if not (admin or listed):
             slack.reply(rhythm.not_admin_message())
             return
-        slack.open_modal(rhythm.settings_modal(settings))
+        slack.open_modal(rhythm.settings_modal(settings, names_coordinators=admin))
 
     return later(open_settings)
 
@@ -164,11 +283,29 @@ def run_digest(inv: Invocation) -> Answer:
 
 
 def run_stats(inv: Invocation) -> Answer:
-    tz = inv.services.settings.get(inv.team_id).timezone
-    this_week = week_of(inv.services.clock(), tz)
+    settings = inv.services.settings.get(inv.team_id)
+    tz = settings.timezone
+    now = inv.services.clock()
+    this_week = week_of(now, tz)
     weeks = [this_week.shifted(-n) for n in range(STATS_WEEKS - 1, -1, -1)]
     figures = weekly_figures(inv.services.db, inv.team_id, weeks)
-    return say(rhythm.stats_message(figures, inv.services.framework, tz))
+    message = rhythm.stats_message(figures, inv.services.framework, tz)
+
+    def took_part() -> Participation:
+        return participation(
+            inv.services.db, inv.team_id, this_week, now=now, quiet_weeks=settings.quiet_nudge_weeks
+        )
+
+    if inv.is_coordinator(ask_slack=False):
+        return say(controls.with_participation(message, took_part()))
+    config = inv.services.config
+
+    def for_an_admin(slack: Slack) -> None:
+        # Only Slack can say whether the member is an admin: asked after the answer.
+        if is_admin(config, slack.client, inv.user_id):
+            slack.reply(controls.participation_message(took_part()))
+
+    return say(message, for_an_admin)
 
 
 SUBCOMMANDS: list[Subcommand] = [
@@ -184,16 +321,18 @@ SUBCOMMANDS: list[Subcommand] = [
     ),
     Subcommand(
         "log",
-        "/kindness log [story|action|reflection] [g1..g6|goal-key] <text>",
-        "log in one line (a story unless you say otherwise), or open the form with no text",
+        "/kindness log [for @member] [story|action|reflection] [g1..g6|goal-key] <text>",
+        "log in one line (a story unless you say otherwise), or open the form with no text; "
+        "coordinators log a member's story with `for @member`",
         "/kindness log action g3 Ask each new starter what would make them feel welcome",
         run_log,
     ),
     Subcommand(
         "mine",
-        "/kindness mine",
-        "your recent entries and open actions, to edit or delete",
-        "/kindness mine",
+        "/kindness mine [since DATE] [until DATE] [g1..g6] | export [csv|json|md]",
+        "your recent entries and open actions, to edit or delete; your journal over a range, "
+        "private entries included; or all of it as a file in your DM",
+        "/kindness mine since 2026-09-01 g3",
         run_mine,
     ),
     Subcommand(
@@ -218,6 +357,20 @@ SUBCOMMANDS: list[Subcommand] = [
         run_nudges,
     ),
     Subcommand(
+        "away",
+        "/kindness away until YYYY-MM-DD | for N days|weeks | off",
+        "no DMs from me (nudges, follow-ups, prompts by DM) until you are back; it ends by itself",
+        "/kindness away until 2027-01-04",
+        run_away,
+    ),
+    Subcommand(
+        "prompts",
+        "/kindness prompts dm|channel",
+        "the weekly prompt by DM as well as in the channel, or in the channel only",
+        "/kindness prompts dm",
+        run_prompts,
+    ),
+    Subcommand(
         "forget-me",
         "/kindness forget-me",
         "delete all your entries (asks you to confirm)",
@@ -234,14 +387,16 @@ SUBCOMMANDS: list[Subcommand] = [
     Subcommand(
         "stats",
         "/kindness stats",
-        "the network's figures per goal, week by week (12 weeks)",
+        "the network's figures per goal, week by week (12 weeks); coordinators also see who "
+        "took part",
         "/kindness stats",
         run_stats,
     ),
     Subcommand(
         "settings",
         "/kindness settings [show]",
-        "coordinators: the channel, days and times, time zone, nudges and pauses",
+        "coordinators: the channel, days and times, time zone, nudges, pauses, the welcome "
+        "and who else coordinates",
         "/kindness settings show",
         run_settings,
     ),
@@ -302,7 +457,9 @@ def split_goal_filter(args: str, services: Services) -> tuple[str, str | None]:
 # -- the listener ----------------------------------------------------------------------------
 
 
-def answer_command(services: Services, body: dict[str, Any], team_id: str) -> Answer:
+def answer_command(
+    services: Services, body: dict[str, Any], team_id: str, client: WebClient
+) -> Answer:
     """The subcommand named in the command's text, run; a refusal comes with its usage."""
     text = str(body.get("text") or "").strip()
     name, _, args = text.partition(" ")
@@ -318,6 +475,9 @@ def answer_command(services: Services, body: dict[str, Any], team_id: str) -> An
         user_id=body["user_id"],
         channel_id=body.get("channel_id", ""),
         args=args,
+        slack_says_admin=lambda: is_admin(
+            services.config, client, body["user_id"], within_ack=True
+        ),
     )
     try:
         return sub.run(inv)
@@ -327,7 +487,7 @@ def answer_command(services: Services, body: dict[str, Any], team_id: str) -> An
 
 def register(app: App, services: Services) -> None:
     app.command(COMMAND)(
-        slash_command(lambda body, team_id: answer_command(services, body, team_id))
+        slash_command(lambda body, team_id, client: answer_command(services, body, team_id, client))
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.blocks import capture
+from bot.blocks import capture, controls
 from bot.services import Services
 from handlers.answering import Answer, Slack, later
 from handlers.answering import event as answering_event
@@ -21,6 +21,7 @@ def publish_home(services: Services, client: WebClient, team_id: str, user_id: s
         log.latest_shared(team_id, user_id, limit=5),
         log.counts_by_goal(team_id),
         services.framework,
+        member=controls.member_settings_blocks(services.members.status(team_id, user_id)),
     )
     client.views_publish(user_id=user_id, view=view)
 

@@ -74,6 +74,10 @@ class InputValue:
         return {"type": "datepicker", "selected_date": date}
 
     @staticmethod
+    def multi_users_select(users: list[str]) -> dict:
+        return {"type": "multi_users_select", "selected_users": list(users)}
+
+    @staticmethod
     def conversations_select(conversation: str | None) -> dict:
         return {"type": "conversations_select", "selected_conversation": conversation}
 
@@ -266,6 +270,19 @@ class SlackDriver:
         if before is not None:
             event["previous_message"] = before
         return event
+
+    def member_joined_channel(self, user: str, channel: str) -> dict:
+        """The event Slack sends when someone joins a channel the bot is in."""
+        self.standin.ensure_user(user, None)
+        place = self.standin.ensure_channel(channel)
+        return {
+            "type": "member_joined_channel",
+            "user": user,
+            "channel": channel,
+            "channel_type": "G" if place.get("is_private") else "C",
+            "team": self.team_id,
+            "event_ts": self.standin.next_ts(),
+        }
 
     def app_home_opened(self, user: str) -> dict:
         """The event Slack sends when a member opens the bot's Home tab."""

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import text
 
-from bot.blocks import capture
+from bot.blocks import capture, controls
 from bot.blocks.nudges import NUDGE_DROP, NUDGE_SNOOZE
 from bot.db import Database
 from conftest import BotUnderTest, failing_database, message_text
@@ -77,6 +77,9 @@ def _clicks(action_id: int) -> list[tuple[str, str]]:
         (capture.FORGET_ME_CONFIRMED, "confirm"),
         (NUDGE_SNOOZE, entry),
         (NUDGE_DROP, entry),
+        (controls.MEMBER_BACK, "back"),
+        (controls.PROMPTS_DM, "dm"),
+        (controls.JOURNAL_MORE, json.dumps({"s": "2026-09-01", "u": None, "g": None, "o": 10})),
     ]
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.learning_log import MAX_TEXT
 from conftest import BotUnderTest, message_text
-from handlers.commands import SUBCOMMANDS, readme_table
+from handlers.commands import SUBCOMMANDS, readme_table, usage_of
 from slack_helpers import button, buttons, message_of
 
 ANN, BEN = "UANN", "UBEN"
@@ -140,7 +140,7 @@ def test_answers_reach_a_dm_through_the_response_url(bot: BotUnderTest) -> None:
 def test_an_empty_log_gets_the_usage(bot: BotUnderTest) -> None:
     text = bot.answer_text(bot.slack.command("log story g3", user=ANN))
     assert "There is nothing to save yet" in text
-    assert "Usage: `/kindness log [story|action|reflection] [g1..g6|goal-key] <text>`" in text
+    assert f"Usage: `{usage_of('log')}`" in text
     assert bot.entries() == []
 
 

@@ -14,11 +14,17 @@ from bot.blocks import kit
 from bot.blocks.kit import Block
 from bot.errors import (
     ActionAlreadyDone,
+    BadDate,
+    BadRange,
+    CoordinatorUnconfirmed,
+    DateOutOfRange,
     EmptySearch,
     EmptyText,
     EntryNotFound,
     EntryTooLong,
     LogError,
+    NoSuchMember,
+    NotACoordinator,
     NotAnAction,
     NotYourEntry,
     StorageFailed,
@@ -85,6 +91,9 @@ def entry_heading(entry: EntryView, framework: Framework) -> str:
     parts = [f"*#{entry.id} · {KIND_LABELS[entry.kind]}*", goal_name(framework, entry.goal_key)]
     parts.append(slack_date(entry.created_at))
     parts.append(author(entry))
+    if entry.logged_by and entry.author_id is not None:
+        # Never beside an anonymous entry: who logged it would hint at whose it is.
+        parts.append(f"logged by <@{entry.logged_by}>")
     if entry.kind == "action":
         parts.append(
             {"open": "open", "done": "done ✓", "dropped": "dropped"}[entry.action_status or "open"]
@@ -350,7 +359,34 @@ def explain(error: LogError) -> str:
         )
     if isinstance(error, UnknownChoice):
         choices = ", ".join(f"`{c}`" for c in error.choices)
-        return f"`{error.given}` is not a {error.what} I know. Use one of: {choices}."
+        article = "an" if error.what[:1] in "aeiou" else "a"
+        return f"`{error.given}` is not {article} {error.what} I know. Use one of: {choices}."
+    if isinstance(error, BadDate):
+        given = f"`{error.given}` is not a date" if error.given else "A date is missing"
+        return f"{given}: write it as YYYY-MM-DD, e.g. `2027-01-04`."
+    if isinstance(error, DateOutOfRange):
+        return (
+            f"`{error.given}` will not do: choose a date from {error.earliest} to {error.latest}."
+        )
+    if isinstance(error, BadRange):
+        return f"`since {error.since}` comes after `until {error.until}`: swap them round."
+    if isinstance(error, NoSuchMember):
+        return (
+            f"Slack sent `{error.given}` as a name, not as a member, so I can't tell who it is. "
+            "Choose them from the list that pops up as you type @ — and if that is what you "
+            'did, the app needs "Escape channels, users, and links" turned on for /kindness '
+            "(a workspace admin can do it in the app's Slash Commands settings)."
+        )
+    if isinstance(error, NotACoordinator):
+        return (
+            f"Only the network's coordinators can {error.what}: Slack's workspace admins and "
+            "owners, and the members they name in `/kindness settings`."
+        )
+    if isinstance(error, CoordinatorUnconfirmed):
+        return (
+            "Slack did not confirm in time that you are a coordinator, so nothing was saved. "
+            "Please send it again."
+        )
     if isinstance(error, EntryNotFound):
         return (
             f"I can't find entry #{error.entry_id}. "
@@ -560,8 +596,11 @@ def home_view(
     latest: Sequence[EntryView],
     counts: dict[str | None, int],
     framework: Framework,
+    *,
+    member: Sequence[Block] = (),
 ) -> dict[str, Any]:
-    """App Home: buttons to log, my open actions and entries, the network's latest, figures."""
+    """App Home: buttons to log, my open actions and entries, the network's latest, figures;
+    ``member``: the member's own settings (nudges, away, prompts), shown last."""
     blocks: list[Block] = [
         kit.header("Your learning log"),
         kit.section("Share what happened, commit to something, or look back on it."),
@@ -595,6 +634,8 @@ def home_view(
     figures = [f"*g{g.number} {g.title}*\n{counts.get(g.key, 0):,}" for g in framework.goals]
     for start in range(0, len(figures), kit.FIELDS):
         blocks.append(kit.fields(*figures[start : start + kit.FIELDS]))
+    if member:
+        blocks += [kit.divider(), *member]
     return kit.home(blocks)
 
 

@@ -278,9 +278,15 @@ def _channel(value: str) -> str:
 
 
 def settings_modal(
-    settings: WorkspaceSettings, *, metadata: dict[str, Any] | None = None
+    settings: WorkspaceSettings,
+    *,
+    metadata: dict[str, Any] | None = None,
+    names_coordinators: bool = False,
 ) -> dict[str, Any]:
-    """Every setting, prefilled; block ids are the setting keys, so errors land on the field."""
+    """Every setting, prefilled; block ids are the setting keys, so errors land on the field.
+
+    ``names_coordinators``: the coordinator opening it is an admin, who may change the list
+    of coordinators; to the others the list is shown, not offered."""
     days = [kit.option(name.capitalize(), name) for name in DAY_NAMES]
     quiet = [kit.option("Off", "0")] + [
         kit.option(f"After {n} quiet weeks", str(n)) for n in (2, 3, 4, 6, 8, 12)
@@ -376,7 +382,37 @@ def settings_modal(
             block_id="min_group",
             hint="A per-goal figure drawn from fewer members than this is not shown in reports.",
         ),
+        kit.input_block(
+            "Welcome people who join the channel",
+            kit.radio_buttons(
+                "welcome",
+                [
+                    kit.option("On", "on", "a private note: what the network is, how to log"),
+                    kit.option("Off", "off"),
+                ],
+                initial="on" if settings.welcome_enabled else "off",
+            ),
+            block_id="welcome",
+        ),
     ]
+    if names_coordinators:
+        blocks.append(
+            kit.input_block(
+                "Coordinators besides Slack's admins",
+                kit.multi_users_select("coordinators", initial=list(settings.coordinators)),
+                block_id="coordinators",
+                optional=True,
+                hint="They may change these settings, log for members and see participation.",
+            )
+        )
+    else:
+        named = ", ".join(f"<@{u}>" for u in settings.coordinators) or "none named"
+        blocks.append(
+            kit.context(
+                f"*Coordinators besides Slack's admins:* {named}. "
+                "Only Slack's admins and owners change this list."
+            )
+        )
     return kit.modal(
         "Network settings",
         blocks,
