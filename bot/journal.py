@@ -34,6 +34,7 @@ from bot.learning_log import EntryView
 from bot.members import member_zone, parse_date
 from bot.models import Entry
 from bot.weeks import Clock
+from bot.words import count
 
 PAGE_SIZE = 10
 EXPORT_FORMATS = ("csv", "json", "md")
@@ -232,7 +233,7 @@ def _write_markdown(
 ) -> None:
     out.write("# My learning log\n\n")
     out.write(
-        f"{len(rows)} {'entry' if len(rows) == 1 else 'entries'}, private ones included · "
+        f"{count(len(rows), 'entry')}, private ones included · "
         f"{framework.name} · exported {now:%Y-%m-%d %H:%M} UTC.\n"
     )
     month = None

@@ -46,6 +46,7 @@ from bot.coordinators import coordinators_of, parse_user_list, replace_coordinat
 from bot.db import Database
 from bot.models import Workspace
 from bot.weeks import Clock
+from bot.words import count
 from bot.workspaces import ensure_workspace
 
 DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -452,8 +453,8 @@ def describe(settings: WorkspaceSettings, *, today: date | None = None) -> list[
         ("Weekly prompt", _when(settings.prompt_day, settings.prompt_time, settings.timezone)),
         ("Weekly digest", _when(settings.digest_day, settings.digest_time, settings.timezone)),
         ("Nudges", "on" if settings.nudges_enabled else "off"),
-        ("Action follow-up", _plural(settings.followup_days, "day") + " after an action"),
-        ("Quiet-member nudge", f"after {_plural(quiet, 'quiet week')}" if quiet else "off"),
+        ("Action follow-up", count(settings.followup_days, "day") + " after an action"),
+        ("Quiet-member nudge", f"after {count(quiet, 'quiet week')}" if quiet else "off"),
         ("Paused", pause),
         (
             "Report threshold",
@@ -470,7 +471,3 @@ def describe(settings: WorkspaceSettings, *, today: date | None = None) -> list[
 
 def _when(day: int, hhmm: str, timezone: str) -> str:
     return f"{DAY_NAMES[day].capitalize()} {hhmm} {timezone}"
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

@@ -32,13 +32,16 @@ from bot.errors import (
     EntryNotFound,
     LogError,
     NotACoordinator,
+    UnknownGoal,
     UnknownOption,
 )
+from bot.goals import Framework, load_framework
 from bot.journal import parse_mine
+from bot.learning_log import Saved
 from bot.members import parse_away
 from bot.models import KINDS
 from bot.participation import Participation, participation
-from bot.quicklog import LogFor, parse_log_for, parse_quick_log
+from bot.quicklog import LogFor, QuickLog, parse_log_for, parse_quick_log
 from bot.services import Services
 from bot.summary import weekly_figures
 from bot.weeks import week_of
@@ -78,11 +81,24 @@ class Invocation:
 
 @dataclass(frozen=True)
 class Subcommand:
+    """One row of the table. ``usage`` and ``example`` name goals as the configured framework
+    does: ``{goals}`` becomes its goal numbers (``g1..g6``), ``{g}`` the goal examples use."""
+
     name: str
     usage: str
     summary: str
     example: str
     run: Callable[[Invocation], Answer]
+
+    def usage_in(self, framework: Framework) -> str:
+        return self.usage.format(**_goal_words(framework))
+
+    def example_in(self, framework: Framework) -> str:
+        return self.example.format(**_goal_words(framework))
+
+
+def _goal_words(framework: Framework) -> dict[str, str]:
+    return {"goals": framework.numbers, "g": f"g{framework.example.number}"}
 
 
 # -- the subcommands -------------------------------------------------------------------------
@@ -103,16 +119,23 @@ def run_log(inv: Invocation) -> Answer:
     if target is not None:
         return log_for(inv, target)
     parsed = parse_quick_log(inv.args, inv.services.framework)
-    saved = inv.services.log.add_entry(
+    saved = store_quick_log(inv, parsed, inv.user_id)
+    return say(capture.saved_message(saved.entry, inv.services.framework))
+
+
+def store_quick_log(
+    inv: Invocation, parsed: QuickLog, member_id: str, *, logged_by: str | None = None
+) -> Saved:
+    return inv.services.log.add_entry(
         inv.team_id,
-        inv.user_id,
+        member_id,
         parsed.text,
         kind=parsed.kind,
         goal=parsed.goal,
         source="slash",
         channel_id=inv.channel_id,
+        logged_by=logged_by,
     )
-    return say(capture.saved_message(saved.entry, inv.services.framework))
 
 
 def log_for(inv: Invocation, target: LogFor) -> Answer:
@@ -128,16 +151,7 @@ def log_for(inv: Invocation, target: LogFor) -> Answer:
         raise CoordinatorUnconfirmed(text=target.rest.strip()) from None
     if not allowed:
         raise NotACoordinator("log for another member", text=target.rest.strip())
-    saved = inv.services.log.add_entry(
-        inv.team_id,
-        target.member_id,
-        parsed.text,
-        kind=parsed.kind,
-        goal=parsed.goal,
-        source="slash",
-        channel_id=inv.channel_id,
-        logged_by=inv.user_id,
-    )
+    saved = store_quick_log(inv, parsed, target.member_id, logged_by=inv.user_id)
     away = inv.services.members.status(inv.team_id, target.member_id).away_until
     answer = controls.logged_for_message(saved.entry, framework, target.member_id, away)
     if away is not None:
@@ -228,7 +242,8 @@ def run_nudges(inv: Invocation) -> Answer:
         state = "on" if inv.services.log.nudges_enabled(inv.team_id, inv.user_id) else "off"
         return say(
             capture.notice(
-                f"Your nudges are *{state}*. Turn them on or off with `{usage_of('nudges')}`."
+                f"Your nudges are *{state}*. Turn them on or off with "
+                f"`{usage_of('nudges', inv.services.framework)}`."
             )
         )
     inv.services.log.set_nudges(inv.team_id, inv.user_id, choice == "on")
@@ -255,7 +270,7 @@ def run_settings(inv: Invocation) -> Answer:
         today = inv.services.clock().astimezone(ZoneInfo(settings.timezone)).date()
         return say(rhythm.settings_message(settings, today))
     if inv.args.strip():
-        return say(capture.notice(f"Usage: `{usage_of('settings')}`"))
+        return say(capture.notice(f"Usage: `{usage_of('settings', inv.services.framework)}`"))
     config = inv.services.config
 
     listed = is_coordinator_without_slack(config, inv.services.db, inv.team_id, inv.user_id)
@@ -321,18 +336,18 @@ SUBCOMMANDS: list[Subcommand] = [
     ),
     Subcommand(
         "log",
-        "/kindness log [for @member] [story|action|reflection] [g1..g6|goal-key] <text>",
+        "/kindness log [for @member] [story|action|reflection] [{goals}|goal-key] <text>",
         "log in one line (a story unless you say otherwise), or open the form with no text; "
         "coordinators log a member's story with `for @member`",
-        "/kindness log action g3 Ask each new starter what would make them feel welcome",
+        "/kindness log action {g} Ask each new starter what would make them feel welcome",
         run_log,
     ),
     Subcommand(
         "mine",
-        "/kindness mine [since DATE] [until DATE] [g1..g6] | export [csv|json|md]",
+        "/kindness mine [since DATE] [until DATE] [{goals}] | export [csv|json|md]",
         "your recent entries and open actions, to edit or delete; your journal over a range, "
         "private entries included; or all of it as a file in your DM",
-        "/kindness mine since 2026-09-01 g3",
+        "/kindness mine since 2026-09-01 {g}",
         run_mine,
     ),
     Subcommand(
@@ -344,9 +359,9 @@ SUBCOMMANDS: list[Subcommand] = [
     ),
     Subcommand(
         "search",
-        "/kindness search <words> [g1..g6]",
+        "/kindness search <words> [{goals}]",
         "the shared learning log, newest first; add a goal to narrow it, or give only a goal",
-        "/kindness search listening g3",
+        "/kindness search listening {g}",
         run_search,
     ),
     Subcommand(
@@ -360,7 +375,7 @@ SUBCOMMANDS: list[Subcommand] = [
         "away",
         "/kindness away until YYYY-MM-DD | for N days|weeks | off",
         "no DMs from me (nudges, follow-ups, prompts by DM) until you are back; it ends by itself",
-        "/kindness away until 2027-01-04",
+        "/kindness away for 2 weeks",
         run_away,
     ),
     Subcommand(
@@ -410,13 +425,14 @@ def find(name: str) -> Subcommand | None:
     return next((s for s in SUBCOMMANDS if s.name == name), None)
 
 
-def usage_of(name: str) -> str:
+def usage_of(name: str, framework: Framework) -> str:
     sub = find(name)
-    return sub.usage if sub else COMMAND
+    return sub.usage_in(framework) if sub else COMMAND
 
 
 def help_message(services: Services, preface: str | None = None) -> dict[str, Any]:
-    rows = [(s.usage, s.summary, s.example) for s in SUBCOMMANDS]
+    framework = services.framework
+    rows = [(s.usage_in(framework), s.summary, s.example_in(framework)) for s in SUBCOMMANDS]
     return capture.help_message(rows, services.framework, preface=preface)
 
 
@@ -428,12 +444,14 @@ def suggestion(name: str, args: str) -> str:
     return f"{COMMAND} {close[0]} {args}".rstrip() if close else ""
 
 
-def readme_table() -> str:
-    """The README's command list (a test keeps the README equal to this)."""
+def readme_table(framework: Framework | None = None) -> str:
+    """The README's command list, in the default framework's words (a test keeps the README
+    equal to this)."""
+    framework = framework or load_framework()
     lines = ["| command | what it does | example |", "| --- | --- | --- |"]
     for sub in SUBCOMMANDS:
-        usage = sub.usage.replace("|", "\\|")
-        lines.append(f"| `{usage}` | {sub.summary} | `{sub.example}` |")
+        usage = sub.usage_in(framework).replace("|", "\\|")
+        lines.append(f"| `{usage}` | {sub.summary} | `{sub.example_in(framework)}` |")
     return "\n".join(lines)
 
 
@@ -443,10 +461,15 @@ def parse_entry_id(text: str) -> int | None:
 
 
 def split_goal_filter(args: str, services: Services) -> tuple[str, str | None]:
-    """``listening g3`` → (``listening``, ``relationships``): a goal word narrows a search."""
+    """``listening g3`` → (``listening``, ``relationships``): a goal word narrows a search.
+    A ``g9`` that names no goal of the network is refused, as it was meant as a goal."""
     words, goal = [], None
+    framework = services.framework
     for word in args.split():
-        found = services.framework.resolve(word) if re.fullmatch(r"g\d{1,2}", word, re.I) else None
+        is_number = re.fullmatch(r"g\d{1,2}", word, re.I) is not None
+        found = framework.resolve(word) if is_number else None
+        if is_number and found is None:
+            raise UnknownGoal(word, framework.references())
         if found is not None and goal is None:
             goal = found.key
         else:
@@ -482,7 +505,7 @@ def answer_command(
     try:
         return sub.run(inv)
     except LogError as error:
-        return say(capture.error_message(error, usage=sub.usage))
+        return say(capture.error_message(error, usage=sub.usage_in(services.framework)))
 
 
 def register(app: App, services: Services) -> None:

@@ -363,10 +363,11 @@ def run_sandbox(env: Mapping[str, str], *, port: int, fresh: bool, announce: str
         print(f"kindness-bot: {exc}")
         return 2
     default = "Sandbox: open {url} (Ctrl-C stops it; its data stays in sandbox.db)"
-    # Ready to be stopped before saying so: a SIGTERM right after the line stops it cleanly.
+    # Ready to be stopped before saying so: a SIGTERM right after the line stops it cleanly
+    # (and saves its Slack side) however soon it comes.
     stop_on_sigterm()
-    print((announce or default).format(url=sandbox.url), flush=True)
     try:
+        print((announce or default).format(url=sandbox.url), flush=True)
         sandbox.wait()
     except (KeyboardInterrupt, SystemExit):
         pass

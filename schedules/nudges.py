@@ -41,6 +41,7 @@ from bot.blocks.rhythm import prompt_message
 from bot.services import Services
 from bot.settings import WorkspaceSettings
 from bot.weeks import week_of
+from bot.words import count
 from schedules import claims
 from schedules.dm_prompts import JOB as DM_PROMPT_JOB
 from schedules.dm_prompts import DuePrompt, due_dm_prompts, record_dm_prompts
@@ -80,9 +81,9 @@ class NudgeReport:
     def describe(self) -> str:
         """One line for logs and the CLI."""
         return (
-            f"nudges in {self.team_id}: {_count(self.sent, 'follow-up')} sent, "
-            f"{_count(self.quiet_sent, 'quiet member')} nudged, "
-            f"{_count(self.prompts_sent, 'prompt')} by DM, "
+            f"nudges in {self.team_id}: {count(self.sent, 'follow-up')} sent, "
+            f"{count(self.quiet_sent, 'quiet member')} nudged, "
+            f"{count(self.prompts_sent, 'prompt')} by DM, "
             f"{self.skipped_quiet_hours} held for quiet hours, "
             + (f"{self.skipped_away} held while away, " if self.skipped_away else "")
             + f"{self.already_sent} already sent, {self.failed} failed"
@@ -220,7 +221,3 @@ def _recorders(settings: WorkspaceSettings, now: datetime) -> dict[str, Recorder
         )
 
     return {FOLLOWUP_JOB: followups, QUIET_JOB: quiet, DM_PROMPT_JOB: prompts}
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 from sqlalchemy import select
 
@@ -15,6 +16,7 @@ from bot.slack_client import make_client
 from conftest import BotUnderTest, FakeClock, message_text
 from schedules.nudges import NudgeReport, send_nudges
 from schedules.prompt import post_weekly_prompt
+from schedules.runner import Rhythm
 from slack_helpers import NETWORK_CHANNEL, buttons
 
 ANN, BEN, CAT = "UANN", "UBEN", "UCAT"
@@ -185,3 +187,18 @@ def test_many_members_zones_come_from_one_users_list_walk_then_from_the_cache(
     report = run(bot, client, clock, clock.now + timedelta(hours=7))
     assert (report.sent, report.skipped_quiet_hours) == (7, 0)
     assert {c.method for c in bot.standin.calls} == {"chat.postMessage"}
+
+
+def test_the_scheduler_sends_the_dm_prompts_as_soon_as_the_prompt_is_posted(
+    bot: BotUnderTest, client: WebClient, clock: FakeClock
+) -> None:
+    bot.standin.add_user(ANN, tz="Europe/London")
+    bot.standin.add_channel(NETWORK_CHANNEL, "kindness-network")
+    bot.services.settings.apply(team(bot), {"channel": NETWORK_CHANNEL}, by_user=None)
+    preferences(bot).set_prompts_by_dm(team(bot), ANN, True)
+    clock.set(MONDAY)  # the default rhythm: Monday 10:00
+    scheduler = Rhythm(bot.services, lambda team_id: client, BackgroundScheduler(timezone="UTC"))
+    outcome = scheduler.run_prompt(team(bot))
+    assert outcome is not None and outcome.posted
+    (dm,) = dms_to(bot, ANN)  # at once, not at the DM job's next half-hour
+    assert "Reply here" in message_text(dm)

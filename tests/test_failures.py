@@ -52,7 +52,8 @@ def write_lock_held(db: Database) -> Iterator[None]:
 def test_every_command_is_answered_when_the_database_fails(bot: BotUnderTest, sub) -> None:
     bot.expect_errors = True
     with failing_database(bot.services.db):
-        reply = bot.slack.command(sub.example.removeprefix("/kindness "), user=ANN)
+        example = sub.example_in(bot.services.framework)
+        reply = bot.slack.command(example.removeprefix("/kindness "), user=ANN)
     assert reply.status == 200
     answer = bot.answer_text(reply)
     if sub.name in ("help", "goals"):  # nothing to read or write: answered as always
@@ -61,7 +62,7 @@ def test_every_command_is_answered_when_the_database_fails(bot: BotUnderTest, su
     assert DATABASE_DOWN in answer or NOT_WRITTEN in answer, answer
     assert logged_tracebacks(bot), "the failure was logged with its traceback"
     if sub.name in ("log", "search", "done"):  # the member's words came with the command
-        words = sub.example.split(maxsplit=3)[-1]
+        words = example.split(maxsplit=3)[-1]
         assert KEEP_WORDS in answer and words.split()[-1] in answer
 
 

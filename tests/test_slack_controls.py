@@ -17,7 +17,7 @@ from conftest import BotUnderTest, FakeClock, message_text
 from sandbox import InputValue
 from schedules.nudges import send_nudges
 from schedules.prompt import post_weekly_prompt
-from slack_helpers import NETWORK_CHANNEL, button, buttons, message_of
+from slack_helpers import NETWORK_CHANNEL, button, buttons, message_of, settings_form
 
 ANN, BEN, COORD, BOSS = "UANN", "UBEN", "UCOORD", "UBOSS"
 ANN_MENTION = "<@UANN|ann>"
@@ -342,26 +342,6 @@ def test_a_slack_admin_gets_participation_just_after_the_figures(bot: BotUnderTe
 # -- coordinators named in the settings form -------------------------------------------------------
 
 
-def _settings_values(**overrides: dict) -> dict:
-    values = {
-        "channel": {"channel": InputValue.conversations_select(NETWORK_CHANNEL)},
-        "prompt_day": {"prompt_day": InputValue.static_select("monday")},
-        "prompt_time": {"prompt_time": InputValue.timepicker("10:00")},
-        "digest_day": {"digest_day": InputValue.static_select("friday")},
-        "digest_time": {"digest_time": InputValue.timepicker("15:00")},
-        "timezone": {"timezone": InputValue.plain_text("Europe/London")},
-        "nudges": {"nudges": InputValue.radio_buttons("on")},
-        "followup_days": {"followup_days": InputValue.plain_text("7")},
-        "quiet_weeks": {"quiet_weeks": InputValue.static_select("0")},
-        "paused_until": {"paused_until": InputValue.datepicker(None)},
-        "digest_chart": {"digest_chart": InputValue.radio_buttons("on")},
-        "min_group": {"min_group": InputValue.static_select("0")},
-        "welcome": {"welcome": InputValue.radio_buttons("on")},
-    }
-    values.update(overrides)
-    return values
-
-
 def test_an_admin_names_coordinators_in_the_settings_form(bot: BotUnderTest) -> None:
     bot.standin.add_user(BOSS, name="boss", is_admin=True)
     bot.standin.add_channel(NETWORK_CHANNEL, "kindness-network")
@@ -369,7 +349,7 @@ def test_an_admin_names_coordinators_in_the_settings_form(bot: BotUnderTest) -> 
     view = bot.standin.open_views()[-1]
     field = next(b for b in view["blocks"] if b.get("block_id") == "coordinators")
     assert field["element"]["type"] == "multi_users_select"
-    values = _settings_values(
+    values = settings_form(
         coordinators={"coordinators": InputValue.multi_users_select([COORD, ANN])},
         welcome={"welcome": InputValue.radio_buttons("off")},
     )
@@ -383,13 +363,13 @@ def test_an_admin_names_coordinators_in_the_settings_form(bot: BotUnderTest) -> 
     theirs = bot.standin.open_views()[-1]
     assert not [b for b in theirs["blocks"] if b.get("block_id") == "coordinators"]
     assert f"<@{COORD}>" in message_text(theirs) and f"<@{ANN}>" in message_text(theirs)
-    forged = _settings_values(coordinators={"coordinators": InputValue.multi_users_select([COORD])})
+    forged = settings_form(coordinators={"coordinators": InputValue.multi_users_select([COORD])})
     refused = bot.slack.view_submission("settings_modal", forged, user=COORD)
     assert refused.json["response_action"] == "errors"
     assert "only Slack workspace admins" in refused.json["errors"]["coordinators"]
     assert set(bot.services.settings.get(team(bot)).coordinators) == {COORD, ANN}
     # Without the field, their change of the rest is saved.
-    kept = bot.slack.view_submission("settings_modal", _settings_values(), user=COORD)
+    kept = bot.slack.view_submission("settings_modal", settings_form(), user=COORD)
     assert kept.json["response_action"] == "update"
     assert bot.services.settings.get(team(bot)).welcome_enabled
 

@@ -34,6 +34,7 @@ from bot.goals import Framework, Goal
 from bot.learning_log import EntryView, MyLog, SearchPage
 from bot.models import KINDS, VISIBILITIES
 from bot.slack_text import one_line, to_plain
+from bot.words import count
 
 # Action ids (buttons) and callback ids (modals).
 OPEN_LOG_MODAL = "open_log_modal"
@@ -175,7 +176,7 @@ def goals_message(framework: Framework) -> dict[str, Any]:
                 ),
             )
         )
-    return kit.message(blocks, f"{framework.name}: {len(framework.goals)} goals")
+    return kit.message(blocks, f"{framework.name}: {count(len(framework.goals), 'goal')}")
 
 
 def saved_message(
@@ -291,35 +292,35 @@ def search_message(page: SearchPage, framework: Framework) -> dict[str, Any]:
     if page.has_more:
         value = json.dumps({"q": query, "g": page.goal_key, "o": last}, separators=(",", ":"))
         blocks.append(kit.actions(kit.button("More results", SEARCH_MORE, value)))
-    return kit.message(blocks, f"{len(page.entries)} entries found")
+    return kit.message(blocks, f"{count(len(page.entries), 'entry')} found")
 
 
-def forget_me_message(count: int) -> dict[str, Any]:
-    if count == 0:
+def forget_me_message(total: int) -> dict[str, Any]:
+    if total == 0:
         return kit.message(
             [kit.section("You have no entries in the learning log.")], "Nothing to delete"
         )
+    yours = f"all {total} of your entries" if total > 1 else "your one entry"
     blocks = [
         kit.section(
-            f"This deletes *all {count} of your entries* from the learning log — stories, "
-            "actions and reflections, private ones included — and what the bot knows of you. "
-            "It cannot be undone."
+            f"This deletes *{yours}* from the learning log — stories, actions and reflections, "
+            "private ones included — and what the bot knows of you. It cannot be undone."
         ),
         kit.actions(
             kit.button(
-                f"Delete all {count} entries",
+                f"Delete all {total} entries" if total > 1 else "Delete your entry",
                 FORGET_ME_CONFIRMED,
                 "confirm",
                 style="danger",
                 confirm=kit.confirm_dialog(
                     "Delete everything?",
-                    f"All {count} of your entries will be deleted.",
+                    f"{yours[0].upper()}{yours[1:]} will be deleted.",
                     "Delete all",
                 ),
             )
         ),
     ]
-    return kit.message(blocks, f"Delete all {count} of your entries?")
+    return kit.message(blocks, f"Delete {yours}?")
 
 
 def undone_message(removed: EntryView) -> dict[str, Any]:
@@ -334,7 +335,7 @@ def undone_message(removed: EntryView) -> dict[str, Any]:
 
 def forgotten_message(deleted: int) -> dict[str, Any]:
     return notice(
-        f"Done: deleted {deleted} {'entry' if deleted == 1 else 'entries'} and what the bot knew "
+        f"Done: deleted {count(deleted, 'entry')} and what the bot knew "
         "of you. You can start again any time with `/kindness log`."
     )
 
@@ -630,7 +631,7 @@ def home_view(
     else:
         blocks.append(kit.context("Nobody has shared anything yet. Be the first."))
     total = sum(counts.values())
-    blocks += [kit.divider(), kit.section(f"*The network's log: {total:,} shared entries*")]
+    blocks += [kit.divider(), kit.section(f"*The network's log: {count(total, 'shared entry')}*")]
     figures = [f"*g{g.number} {g.title}*\n{counts.get(g.key, 0):,}" for g in framework.goals]
     for start in range(0, len(figures), kit.FIELDS):
         blocks.append(kit.fields(*figures[start : start + kit.FIELDS]))

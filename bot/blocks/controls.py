@@ -19,6 +19,7 @@ from bot.journal import EXPORT_FORMATS, JournalPage, MyExport
 from bot.learning_log import EntryView
 from bot.members import MemberStatus
 from bot.participation import Participation
+from bot.words import count
 
 MEMBER_BACK = "member_back"  # App Home: away off
 PROMPTS_DM = "prompts_dm"  # App Home: prompts by DM on (value "dm") or off ("channel")
@@ -110,8 +111,8 @@ def journal_message(page: JournalPage, framework: Framework) -> dict[str, Any]:
         return kit.message([kit.section(text)], text)
     first = page.offset + 1
     last = page.offset + len(page.entries)
-    count = f"{page.total} {'entry' if page.total == 1 else 'entries'}"
-    lead = f"*Your journal{' ' + scope if scope else ''}*: {count}, newest first ({first}–{last})"
+    entries = count(page.total, "entry")
+    lead = f"*Your journal{' ' + scope if scope else ''}*: {entries}, newest first ({first}–{last})"
     blocks: list[Block] = [kit.section(lead)]
     for entry in page.entries:
         blocks += [capture.entry_block(entry, framework), capture.entry_actions(entry)]
@@ -132,7 +133,7 @@ def journal_message(page: JournalPage, framework: Framework) -> dict[str, Any]:
             "`/kindness mine export` sends all of it to you as a file."
         )
     )
-    return kit.message(blocks, f"Your journal: {count}")
+    return kit.message(blocks, f"Your journal: {entries}")
 
 
 def _range_words(page: JournalPage, framework: Framework) -> str:
@@ -157,9 +158,8 @@ def export_on_its_way_message(fmt: str) -> dict[str, Any]:
 
 
 def export_comment(export: MyExport) -> str:
-    count = f"{export.count} {'entry' if export.count == 1 else 'entries'}"
     return (
-        f"Your learning log: {count}, private ones included — yours alone. "
+        f"Your learning log: {count(export.count, 'entry')}, private ones included — yours alone. "
         "`/kindness forget-me` deletes them from the log."
     )
 
@@ -247,7 +247,7 @@ def welcome_message(framework: Framework, channel: str) -> dict[str, Any]:
 
 def participation_blocks(part: Participation) -> list[Block]:
     """Who took part this week and who has gone quiet: for a coordinator's eyes only."""
-    members = f"{part.participants} {'member' if part.participants == 1 else 'members'}"
+    members = count(part.participants, "member")
     lines = [f"*This week, {members} shared something* (anonymous entries counted, not named)."]
     if part.first_timers:
         lines.append("*Shared for the first time:* " + _names(part.first_timers))
@@ -255,7 +255,7 @@ def participation_blocks(part: Participation) -> list[Block]:
         f"<@{q.user_id}>" + (f" (away until {day(q.away_until)})" if q.away_until else "")
         for q in part.quiet
     ]
-    weeks = f"{part.quiet_weeks} {'week' if part.quiet_weeks == 1 else 'weeks'}"
+    weeks = count(part.quiet_weeks, "week")
     if quiet:
         lines.append(f"*Quiet for {weeks} or more:* " + _names(quiet, mentions=False))
     else:

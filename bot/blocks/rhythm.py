@@ -18,12 +18,12 @@ from bot.learning_log import EntryView
 from bot.settings import DAY_NAMES, WorkspaceSettings, describe
 from bot.slack_text import neutralise, one_line
 from bot.summary import GoalWeek, WeekFigures, WeeklySummary
+from bot.words import count
 
 SETTINGS_MODAL = "settings_modal"
 DIGEST_HIGHLIGHTS = 3
 HIGHLIGHT_LENGTH = 240
 SPARKS = "▁▂▃▄▅▆▇█"
-KIND_PLURALS = {"story": "stories", "action": "actions", "reflection": "reflections"}
 
 
 # -- the weekly prompt ----------------------------------------------------------------------------
@@ -84,7 +84,8 @@ def digest_message(
         blocks.append(
             kit.context("Preview — only you can see this. The digest is posted on its day.")
         )
-    blocks.append(kit.header(f"The week in kindness · {period}"))
+    title = framework.digest_title or framework.name
+    blocks.append(kit.header(f"{title} · {period}"))
     if summary.total == 0:
         blocks.append(
             kit.section(
@@ -95,7 +96,7 @@ def digest_message(
         if chart is not None:
             blocks.append(kit.image(chart.file_id, chart.alt_text, chart.title))
         blocks.append(capture.log_buttons(block_id="digest_log"))
-        return kit.message(blocks, f"The week in kindness ({period}): a quiet week")
+        return kit.message(blocks, f"{title} ({period}): a quiet week")
 
     blocks.append(kit.section(_headline(summary)))
     if chart is not None:
@@ -113,12 +114,13 @@ def digest_message(
     blocks.append(
         kit.context(
             "Private entries never appear here; anonymous ones appear without a name. "
-            "Find more with `/kindness search <words>` or `/kindness search g3`."
+            "Find more with `/kindness search <words>` or "
+            f"`/kindness search g{framework.example.number}`."
         )
     )
     text = (
-        f"The week in kindness ({period}): {summary.total} entries from "
-        f"{summary.participants} members"
+        f"{title} ({period}): {count(summary.total, 'entry')} from "
+        f"{count(summary.participants, 'member')}"
     )
     return kit.message(blocks, text)
 
@@ -126,22 +128,18 @@ def digest_message(
 def _headline(summary: WeeklySummary) -> str:
     kinds = summary.counts_by_kind
     parts = [
-        f"*{summary.total} {_plural(summary.total, 'entry', 'entries')}* from "
-        f"*{summary.participants} {_plural(summary.participants, 'member', 'members')}*: "
-        f"{kinds['story']} {_plural(kinds['story'], 'story', 'stories')}, "
-        f"{kinds['action']} {_plural(kinds['action'], 'action', 'actions')} committed, "
-        f"{kinds['reflection']} {_plural(kinds['reflection'], 'reflection', 'reflections')}."
+        f"*{count(summary.total, 'entry')}* from *{count(summary.participants, 'member')}*: "
+        f"{count(kinds['story'], 'story')}, {count(kinds['action'], 'action')} committed, "
+        f"{count(kinds['reflection'], 'reflection')}."
     ]
     done = len(summary.actions_completed)
     if done:
-        parts.append(f"{done} {_plural(done, 'action', 'actions')} completed.")
+        parts.append(f"{count(done, 'action')} completed.")
     return " ".join(parts)
 
 
 def _goal_section(goal_week: GoalWeek, framework: Framework) -> str:
-    counts = ", ".join(
-        f"{n} {_plural(n, kind, KIND_PLURALS[kind])}" for kind, n in goal_week.counts.items() if n
-    )
+    counts = ", ".join(count(n, kind) for kind, n in goal_week.counts.items() if n)
     lines = [f"*{capture.goal_name(framework, goal_week.goal_key)}* — {counts}"]
     for entry in goal_week.highlights[:DIGEST_HIGHLIGHTS]:
         lines.append(_highlight(entry))
@@ -183,7 +181,9 @@ def _trend_line(summary: WeeklySummary) -> str:
         comparison = f"fewer than the average of {average:.0f} a week before it"
     else:
         comparison = f"about the average of {average:.0f} a week"
-    return f"Entries per week, last {len(totals)} weeks: {sparkline(totals)} — {comparison}."
+    return (
+        f"Entries per week, last {count(len(totals), 'week')}: {sparkline(totals)} — {comparison}."
+    )
 
 
 def sparkline(values: Sequence[int]) -> str:
@@ -200,10 +200,6 @@ def _period(start: datetime, end: datetime, tz: str) -> str:
     if first.month == last.month:
         return f"{first.day}–{last.day} {last:%b %Y}"
     return f"{first.day} {first:%b} – {last.day} {last:%b %Y}"
-
-
-def _plural(count: int, one: str, many: str) -> str:
-    return one if count == 1 else many
 
 
 # -- figures --------------------------------------------------------------------------------------
@@ -242,7 +238,7 @@ def stats_message(figures: Sequence[WeekFigures], framework: Framework, tz: str)
     )
     legend = " · ".join(f"g{g.number} {g.title}" for g in framework.goals)
     blocks = [
-        kit.header(f"The network's figures · last {len(figures)} weeks"),
+        kit.header(f"The network's figures · last {count(len(figures), 'week')}"),
         kit.section(
             "Shared entries per goal, week by week (weeks start on Monday, "
             f"{tz}); *members* who took part, actions *done*."
@@ -253,7 +249,8 @@ def stats_message(figures: Sequence[WeekFigures], framework: Framework, tz: str)
     ]
     total = sum(f.total for f in figures)
     return kit.message(
-        blocks, f"The network's figures: {total} shared entries in {len(figures)} weeks"
+        blocks,
+        f"The network's figures: {count(total, 'shared entry')} in {count(len(figures), 'week')}",
     )
 
 
@@ -289,14 +286,11 @@ def settings_modal(
     of coordinators; to the others the list is shown, not offered."""
     days = [kit.option(name.capitalize(), name) for name in DAY_NAMES]
     quiet = [kit.option("Off", "0")] + [
-        kit.option(f"After {n} quiet weeks", str(n)) for n in (2, 3, 4, 6, 8, 12)
+        kit.option(f"After {count(n, 'quiet week')}", str(n)) for n in (2, 3, 4, 6, 8, 12)
     ]
     if str(settings.quiet_nudge_weeks) not in {o["value"] for o in quiet}:
-        quiet.append(
-            kit.option(
-                f"After {settings.quiet_nudge_weeks} quiet weeks", str(settings.quiet_nudge_weeks)
-            )
-        )
+        weeks = settings.quiet_nudge_weeks
+        quiet.append(kit.option(f"After {count(weeks, 'quiet week')}", str(weeks)))
     blocks = [
         kit.input_block(
             "Network channel",
