@@ -54,15 +54,6 @@ class Framework:
     digest_title: str = ""  # the weekly digest's title; the name when the file gives none
 
     @property
-    def numbers(self) -> str:
-        """How members name the goals in a usage line: ``g1..g6``, ``g1..g3``, or each of them
-        (``g2|g5``) when the numbers are not 1 to n."""
-        numbers = [g.number for g in self.goals]
-        if len(numbers) > 2 and numbers == list(range(1, len(numbers) + 1)):
-            return f"g1..g{numbers[-1]}"
-        return "|".join(f"g{n}" for n in numbers)
-
-    @property
     def example(self) -> Goal:
         """The goal examples name: the third (as in ``/kindness search listening g3``), or the
         last of a smaller framework."""
@@ -79,6 +70,15 @@ class Framework:
             number = int(match.group(1))
             return next((g for g in self.goals if g.number == number), None)
         return self.get(ref)
+
+    def numbers_hint(self) -> str:
+        """How a member writes a goal by number, for usage texts: ``g1..g6``, ``g1|g2``, or
+        ``g2|g5|g9`` when the numbers have gaps."""
+        numbers = [g.number for g in self.goals]
+        contiguous = numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+        if len(numbers) >= 3 and contiguous:
+            return f"g{numbers[0]}..g{numbers[-1]}"
+        return "|".join(f"g{n}" for n in numbers)
 
     def references(self) -> list[str]:
         """What a member may type for a goal, for "did you mean" answers and usage texts."""

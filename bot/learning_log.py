@@ -20,10 +20,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, text
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from bot import metrics, search
 from bot.db import Database, insert_ignoring_duplicates
 from bot.errors import (
     ActionAlreadyDone,
@@ -136,6 +137,7 @@ class LearningLog:
         self.framework = framework
         self.clock = clock
         self.default_timezone = default_timezone
+        self._word_frequencies = search.WordFrequencies()
 
     # -- checks the Slack layer also uses to validate a modal field by field -----------------
 
@@ -236,7 +238,9 @@ class LearningLog:
                 session.add(entry)
                 session.flush()
                 # Shown as its viewer sees it: the member, or the coordinator who logged it.
-                return Saved(EntryView.of(entry, logged_by or user_id), created=True)
+                saved = Saved(EntryView.of(entry, logged_by or user_id), created=True)
+            metrics.entry_stored(source)  # committed
+            return saved
         except IntegrityError:
             # Another delivery of the same thing won the race: return what it stored.
             if dedupe_key is None:
@@ -486,9 +490,8 @@ class LearningLog:
     ) -> SearchPage:
         """Entries matching every word (as a word prefix), newest first.
 
-        With a goal and no words, the goal's newest entries. Uses the full-text index
-        (SQLite FTS5, PostgreSQL's GIN over ``to_tsvector``): bench/search.py measures it on a
-        million entries.
+        With a goal and no words, the goal's newest entries. Uses the full-text index of each
+        store (``bot.search``): bench/search.py measures it on a million entries.
         """
         tokens = [t.lower() for t in _WORD.findall(words or "")][:12]
         goal_key = self.check_goal(goal)
@@ -496,22 +499,25 @@ class LearningLog:
             raise EmptySearch()
         with self.db.reading() as session:
             if tokens and session.get_bind().dialect.name == "sqlite":
-                rows = self._sqlite_search(
+                rows = search.sqlite_search(
                     session, team_id, viewer, tokens, goal_key, limit, offset
                 )
             else:
                 query = select(Entry).where(Entry.team_id == team_id, _visible_to(viewer))
-                if tokens:
-                    # Plan each search for its own words: a generic plan (psycopg prepares
-                    # repeated statements) reads the whole index for a common word.
-                    session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-                    query = query.where(_pg_matches(tokens))
                 if goal_key is not None:
                     query = query.where(Entry.goal_key == goal_key)
-                # Ids grow with insertion time: id order is newest-first and index-friendly.
-                rows = session.scalars(
-                    query.order_by(Entry.id.desc()).offset(offset).limit(limit + 1)
-                ).all()
+                if tokens:
+                    query = search.postgresql_search(
+                        query,
+                        tokens,
+                        self._word_frequencies.get(session),
+                        rows_needed=offset + limit + 1,
+                        goal_share=1 / len(self.framework.goals) if goal_key else 1.0,
+                    )
+                else:
+                    # Ids grow with insertion time: id order is newest-first and index-friendly.
+                    query = query.order_by(Entry.id.desc())
+                rows = session.scalars(query.offset(offset).limit(limit + 1)).all()
             return SearchPage(
                 words=tokens,
                 goal_key=goal_key,
@@ -616,53 +622,6 @@ class LearningLog:
                 )
             ).first()
         return (row[0], row[1]) if row else (None, None)
-
-    @staticmethod
-    def _sqlite_search(
-        session: Session,
-        team_id: str,
-        viewer: str | None,
-        tokens: list[str],
-        goal_key: str | None,
-        limit: int,
-        offset: int,
-    ) -> list[Entry]:
-        """FTS5 drives: it walks its postings newest-first (``ORDER BY rowid DESC``) and stops
-        at the page, so a search costs its matches, not the size of the workspace. (Filtering
-        ``entries`` with ``id IN (matches)`` instead walks every entry of the workspace.)"""
-        words = " AND ".join(f'"{token}"*' for token in tokens)
-        conditions = [
-            "entries_fts MATCH :match",
-            "entries.team_id = :team",
-            "(entries.visibility IN ('network', 'anonymous')"
-            + (" OR entries.user_id = :viewer)" if viewer else ")"),
-        ]
-        if goal_key is not None:
-            conditions.append("entries.goal_key = :goal")
-        values = {
-            "match": f'team_id : "{team_id.replace(chr(34), "")}" AND text : ({words})',
-            "team": team_id,
-            "viewer": viewer,
-            "goal": goal_key,
-            "limit": limit + 1,
-            "offset": offset,
-        }
-        statement = text(
-            "SELECT entries.* FROM entries_fts CROSS JOIN entries "
-            "ON entries.id = entries_fts.rowid "
-            f"WHERE {' AND '.join(conditions)} "
-            "ORDER BY entries_fts.rowid DESC LIMIT :limit OFFSET :offset"
-        )
-        used = {name: value for name, value in values.items() if f":{name}" in statement.text}
-        statement = statement.bindparams(**used)
-        return list(session.scalars(select(Entry).from_statement(statement)))
-
-
-def _pg_matches(tokens: list[str]) -> ColumnElement[bool]:
-    query = " & ".join(f"{token}:*" for token in tokens)
-    return text("to_tsvector('kindness', entries.text) @@ to_tsquery('kindness', :q)").bindparams(
-        q=query
-    )
 
 
 def _owned_by(

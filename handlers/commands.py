@@ -98,7 +98,7 @@ class Subcommand:
 
 
 def _goal_words(framework: Framework) -> dict[str, str]:
-    return {"goals": framework.numbers, "g": f"g{framework.example.number}"}
+    return {"goals": framework.numbers_hint(), "g": f"g{framework.example.number}"}
 
 
 # -- the subcommands -------------------------------------------------------------------------

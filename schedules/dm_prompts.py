@@ -36,6 +36,16 @@ class DuePrompt:
         return f"{self.period}:{self.user_id}"
 
 
+def anyone_takes_prompts_by_dm(db: Database, team_id: str) -> bool:
+    with db.reading() as session:
+        found = session.scalar(
+            select(Member.id)
+            .where(Member.team_id == team_id, Member.prompts_by_dm.is_(True))
+            .limit(1)
+        )
+    return found is not None
+
+
 def due_dm_prompts(db: Database, team_id: str, now: datetime, tz: str) -> list[DuePrompt]:
     """This week's prompt, for each member who wants it by DM and has not had it."""
     period = week_of(now, tz).key

@@ -38,7 +38,7 @@ import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from http.client import HTTPException
 from itertools import islice
 from typing import Any
@@ -47,15 +47,17 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.db import Database, insert_many_ignoring_duplicates
+from bot import metrics
+from bot.db import Database, database_now, insert_many_ignoring_duplicates
 from bot.models import JobClaim
 from schedules import claims
 
@@ -219,7 +221,6 @@ class FanOut:
         client: WebClient,
         team_id: str,
         *,
-        now: datetime,
         owner: str,
         concurrency: int = DEFAULT_CONCURRENCY,
         pacer: Pacer | None = None,
@@ -232,18 +233,27 @@ class FanOut:
         self.server_errors = _policy(client, ServerErrorRetryHandler)
         self.dropped = _policy(client, ConnectionErrorRetryHandler)
         # The fan-out handles 429s, 5xx and dropped connections itself (see the module), so
-        # its client retries nothing on its own.
+        # its client retries nothing on its own; handlers that only watch (the API error
+        # counter of /metrics) stay.
+        retrying = (
+            ConnectionErrorRetryHandler,
+            ServerErrorRetryHandler,
+            RateLimitErrorRetryHandler,
+        )
         self.client = WebClient(
-            token=client.token, base_url=client.base_url, timeout=client.timeout, retry_handlers=[]
+            token=client.token,
+            base_url=client.base_url,
+            timeout=client.timeout,
+            retry_handlers=[h for h in client.retry_handlers or [] if not isinstance(h, retrying)],
         )
         self.team_id = team_id
-        self.now = now
         self.owner = owner
         self.concurrency = max(1, concurrency)
         self.pacer = pacer or Pacer()
         self.lease = lease
         self.sleep = sleep
         self.report = FanOutReport()
+        self._reasons: dict[str, str] = {}  # why a DM was not sent, by key
 
     # -- the run -------------------------------------------------------------------------------
 
@@ -312,8 +322,9 @@ class FanOut:
             dm, taken_over = item
             try:
                 delivery = self._deliver(dm, taken_over)
-            except Exception:  # a bug must not stop the other DMs, nor hide
+            except Exception as bug:  # a bug must not stop the other DMs, nor hide
                 log.exception("DM %s to %s in %s failed", dm.key, dm.user_id, self.team_id)
+                self._reasons[dm.key] = f"failed: {type(bug).__name__}"
                 delivery = None
             results.put((dm, delivery))
 
@@ -401,6 +412,7 @@ class FanOut:
         return None
 
     def _failed(self, dm: Dm, reason: str) -> None:
+        self._reasons[dm.key] = reason  # the claim is released with it
         log.warning(
             "DM %s to %s in %s not sent (%s); a later run will try again",
             dm.key,
@@ -412,29 +424,29 @@ class FanOut:
     # -- the database ----------------------------------------------------------------------------
 
     def _claim(self, chunk: list[Dm]) -> list[tuple[Dm, bool]]:
-        """The DMs of ``chunk`` this run now holds, each with whether it was taken over from a
-        run whose lease ran out (it may have been sent). One transaction, a few statements per
-        job: new claims inserted, expired ones taken over, then what this run holds read back.
-        """
+        """The DMs of ``chunk`` this run now holds, each with whether it was taken over — from
+        a run whose lease ran out (on the database's clock, as ``schedules.claims`` judges it)
+        or that released it after a failure: either may have left it in the member's DM. One
+        transaction, a few statements per job: new claims inserted, old ones taken over, then
+        what this run holds read back."""
         won: list[tuple[Dm, bool]] = []
         by_job: dict[str, list[Dm]] = defaultdict(list)
         for dm in chunk:
             by_job[dm.job].append(dm)
         table = JobClaim.__table__
         with self.db.session() as session:
+            now = database_now(session)
             for job, dms in by_job.items():
+                fresh_claim = {
+                    "status": claims.CLAIMED,
+                    "claimed_by": self.owner,
+                    "claimed_at": now,
+                }
                 insert_many_ignoring_duplicates(
                     session,
                     JobClaim,
                     [
-                        {
-                            "team_id": self.team_id,
-                            "job": job,
-                            "period": dm.period,
-                            "status": claims.CLAIMED,
-                            "claimed_by": self.owner,
-                            "claimed_at": self.now,
-                        }
+                        {"team_id": self.team_id, "job": job, "period": dm.period, **fresh_claim}
                         for dm in dms
                     ],
                 )
@@ -447,10 +459,15 @@ class FanOut:
                             table.c.team_id == self.team_id,
                             table.c.job == job,
                             table.c.period == bindparam("b_period"),
-                            table.c.status == claims.CLAIMED,
-                            table.c.claimed_at < self.now - self.lease,
+                            or_(
+                                table.c.status == claims.RELEASED,
+                                and_(
+                                    table.c.status == claims.CLAIMED,
+                                    table.c.claimed_at < now - self.lease,
+                                ),
+                            ),
                         )
-                        .values(claimed_by=self.owner, claimed_at=self.now),
+                        .values(**fresh_claim, finished_at=None, detail=None),
                         [{"b_period": dm.period} for dm in rest],
                     )
                 taken = self._held(session, job, [dm.period for dm in rest]) if rest else set()
@@ -461,11 +478,12 @@ class FanOut:
                         won.append((dm, True))
                     else:
                         self.report.already[job] += 1
+                    metrics.claim(job, taken=dm.period in fresh or dm.period in taken)
         return won
 
     def _record(self, done: list[tuple[Dm, Delivery | None]]) -> None:
         """Finish the claims of what was sent together with each job's record of it; release
-        the rest. One transaction for the batch, a few statements per job."""
+        the rest with the reason. One transaction for the batch, a few statements per job."""
         if not done:
             return
         by_job: dict[str, list[tuple[Dm, Delivery]]] = defaultdict(list)
@@ -484,20 +502,21 @@ class FanOut:
             table.c.claimed_by == self.owner,
         )
         with self.db.session() as session:
+            now = database_now(session)
             for job, sent in by_job.items():
                 held = self._held(session, job, [dm.period for dm, _ in sent])
-                lost = [dm for dm, _ in sent if dm.period not in held]
-                for dm in lost:
-                    # Taken over meanwhile (this run stalled past its lease): the new owner
-                    # finds the DM by its metadata and records it; this run records nothing.
-                    log.warning("lost the claim on %s while sending it", dm.key)
+                for dm, _ in sent:
+                    if dm.period not in held:
+                        # Taken over meanwhile (this run stalled past its lease): the new owner
+                        # finds the DM by its metadata and records it; this run records nothing.
+                        log.warning("lost the claim on %s while sending it", dm.key)
                 sent = [(dm, delivery) for dm, delivery in sent if dm.period in held]
                 if not sent:
                     continue
                 session.execute(
                     update(table)
                     .where(*mine)
-                    .values(status=claims.DONE, finished_at=self.now, detail=bindparam("b_detail")),
+                    .values(status=claims.DONE, finished_at=now, detail=bindparam("b_detail")),
                     [
                         {"b_job": job, "b_period": dm.period, "b_detail": _detail(delivery)}
                         for dm, delivery in sent
@@ -519,8 +538,17 @@ class FanOut:
                     )
             for job, dms in failed.items():
                 session.execute(
-                    delete(table).where(*mine),
-                    [{"b_job": job, "b_period": dm.period} for dm in dms],
+                    update(table)
+                    .where(*mine)
+                    .values(status=claims.RELEASED, finished_at=now, detail=bindparam("b_why")),
+                    [
+                        {
+                            "b_job": job,
+                            "b_period": dm.period,
+                            "b_why": self._reasons.get(dm.key, "failed"),
+                        }
+                        for dm in dms
+                    ],
                 )
                 self.report.failed[job] += len(dms)
 

@@ -144,7 +144,6 @@ def send_nudges(
         services.db,
         client,
         team_id,
-        now=now,
         owner=owner or claims.process_owner(),
         recorders=_recorders(settings, now),
         **({"concurrency": concurrency} if concurrency else {}),

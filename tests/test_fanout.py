@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from slack_sdk import WebClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.config import load_config
-from bot.db import Database
+from bot.db import Database, database_now
 from bot.models import JobClaim
 from bot.slack_client import make_client
 from bot.workspaces import ensure_workspace
@@ -118,7 +118,6 @@ def fanout(
         db,
         client_for(slack),
         T1,
-        now=options.pop("now", NOW),
         owner=options.pop("owner", "proc-1"),
         pacer=Pacer(clock=virtual, sleep=virtual.sleep),
         sleep=virtual.sleep,
@@ -209,7 +208,7 @@ def test_concurrent_sends_overlap_a_slow_slack(db: Database) -> None:
     with SlackStandIn(team_id=T1, sleep=slow) as standin:
         users = members(standin, 32)
         standin.latency(0.05, "chat.postMessage")
-        report = FanOut(db, client_for(standin), T1, now=NOW, owner="p", concurrency=16).send(
+        report = FanOut(db, client_for(standin), T1, owner="p", concurrency=16).send(
             [Recorded().dm(u) for u in users]
         )
     assert report.sent["test"] == 32
@@ -225,9 +224,9 @@ def test_a_run_that_died_after_sending_is_recovered_not_sent_again(
     users = members(slack, 5)
     client = client_for(slack)
     dead = Recorded()
-    # A run claimed all five, sent three, and died before recording any of them.
-    claimed_at = NOW - timedelta(minutes=30)
+    # A run claimed all five two minutes ago, sent three, and died before recording any.
     with db.session() as session:
+        claimed_at = database_now(session) - timedelta(minutes=2)
         for user in users:
             session.add(
                 JobClaim(
@@ -248,9 +247,14 @@ def test_a_run_that_died_after_sending_is_recovered_not_sent_again(
         )
     slack.clear()
 
-    # Within the lease nobody touches them …
-    early = fanout(db, slack, virtual, now=claimed_at + timedelta(minutes=5), owner="proc-2")
+    # Within the lease (on the database's clock) nobody touches them …
+    early = fanout(db, slack, virtual, owner="proc-2")
     assert early.send([Recorded().dm(u) for u in users]).already["test"] == 5
+    # … once it has run out (the claims are as old as ten minutes and more)
+    with db.session() as session:
+        session.execute(
+            update(JobClaim).values(claimed_at=database_now(session) - timedelta(minutes=11))
+        )
     # … after it, the new run finds the three that went out and sends only the other two.
     recorded = Recorded()
     report = fanout(db, slack, virtual, recorded, owner="proc-2").send(
