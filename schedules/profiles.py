@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from itertools import islice
 
 from slack_sdk import WebClient
@@ -25,10 +25,10 @@ from bot.members import is_away
 from bot.models import Member
 from bot.weeks import usable_zone
 from schedules.fanout import SLACK_FAILURES
-from schedules.followups import PROFILE_MAX_AGE
 
 log = logging.getLogger(__name__)
 
+PROFILE_MAX_AGE = timedelta(days=1)
 USERS_INFO_UP_TO = 10
 USERS_LIST_PAGE = 200
 _IN_CHUNK = 500  # ids per IN (…) list
@@ -72,7 +72,7 @@ def recipients(
     ]
     fetched = _fetch_zones(client, team_id, stale) if stale else {}
     if fetched:
-        _remember(db, team_id, fetched, now)
+        remember_profiles(db, team_id, fetched, now)
     found: dict[str, Recipient] = {}
     for user_id in wanted:
         known = cached.get(user_id)
@@ -141,7 +141,7 @@ def _fetch_zones(
     }
 
 
-def _remember(
+def remember_profiles(
     db: Database, team_id: str, fetched: dict[str, tuple[str | None, str | None]], now: datetime
 ) -> None:
     """Cache what Slack said, in one transaction of two statements (member rows made where

@@ -28,7 +28,7 @@ from bot.members import MemberPreferences, is_away, parse_away
 from bot.models import Member
 from bot.quicklog import parse_log_for, parse_quick_log
 from conftest import FakeClock
-from schedules.followups import remember_profile
+from schedules.profiles import remember_profiles
 
 T1, T2 = "T0001", "T0002"
 ANN, BEN, COORD = "UANN", "UBEN", "UCOORD"
@@ -105,7 +105,7 @@ def test_away_counts_days_in_the_members_own_time_zone(
     # 25 Nov 14:00 UTC is already 26 Nov in Auckland: "back on the 26th" is not ahead there.
     clock.set(datetime(2026, 11, 25, 14, 0, tzinfo=UTC))
     preferences.set_prompts_by_dm(T1, ANN, False)  # the member's first contact
-    remember_profile(database, T1, ANN, tz="Pacific/Auckland", display_name="ann", now=clock.now)
+    remember_profiles(database, T1, {ANN: ("Pacific/Auckland", "ann")}, clock.now)
     with pytest.raises(DateOutOfRange):
         preferences.set_away(T1, ANN, date(2026, 11, 26))
     assert preferences.set_away(T1, BEN, date(2026, 11, 26)).away_until == date(2026, 11, 26)
@@ -199,7 +199,7 @@ def test_my_journal_dates_are_my_own_local_dates(
     # 23:30 UTC on 31 Oct is already 1 Nov in Auckland.
     clock.set(datetime(2026, 10, 31, 23, 30, tzinfo=UTC))
     learning_log.add_entry(T1, ANN, "Late on Halloween in London, November in Auckland")
-    remember_profile(database, T1, ANN, tz="Pacific/Auckland", display_name="ann", now=clock.now)
+    remember_profiles(database, T1, {ANN: ("Pacific/Auckland", "ann")}, clock.now)
     assert journal.page(T1, ANN, MineRequest(since=date(2026, 11, 1))).total == 1
     assert journal.page(T1, ANN, MineRequest(until=date(2026, 10, 31))).total == 0
 

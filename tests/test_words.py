@@ -117,7 +117,7 @@ def settings(n: int) -> WorkspaceSettings:
 
 
 def followup(n: int) -> FollowUp:
-    return FollowUp(1, "UANN", "Thank the night shift", "relationships", n, NOW, NOW, None)
+    return FollowUp(1, "UANN", "Thank the night shift", "relationships", n, NOW, NOW)
 
 
 def participation(n: int) -> Participation:
