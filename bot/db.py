@@ -217,3 +217,14 @@ def include_in_autogenerate(name: str | None, type_: str, parent_names: object) 
     if type_ == "column" and name == "search_vector":
         return False
     return not (type_ == "index" and name in ("ix_entries_text_search", "ix_entries_search_vector"))
+
+
+def insert_many_ignoring_duplicates(session: Session, model: type, rows: list[dict]) -> None:
+    """``insert_ignoring_duplicates`` for many rows in one statement (an executemany)."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    session.execute(insert(model.__table__).on_conflict_do_nothing(), rows)  # type: ignore[attr-defined]

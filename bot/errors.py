@@ -99,3 +99,59 @@ class UnknownFormat(UnknownChoice):
 class RequestNotUnderstood(LogError):
     """Words a command cannot read (a date that is not one, a word it does not take); the
     message is the sentence that says what to write instead."""
+
+
+class BadDate(LogError):
+    """A date a member typed that is not one (``until`` is the grammar's word, for the answer)."""
+
+    def __init__(self, given: str, *, text: str | None = None) -> None:
+        super().__init__(f"'{given}' is not a date; write it as YYYY-MM-DD", text=text)
+        self.given = given
+
+
+class DateOutOfRange(LogError):
+    """A real date that cannot be used here: in the past, or too far ahead."""
+
+    def __init__(self, given: str, earliest: str | None, latest: str | None) -> None:
+        super().__init__(f"'{given}' is outside {earliest or '…'} to {latest or '…'}")
+        self.given = given
+        self.earliest = earliest
+        self.latest = latest
+
+
+class BadRange(LogError):
+    """``since`` after ``until``."""
+
+    def __init__(self, since: str, until: str) -> None:
+        super().__init__(f"since {since} is after until {until}")
+        self.since = since
+        self.until = until
+
+
+class NoSuchMember(LogError):
+    """A command named somebody as ``@name`` that Slack did not send as a member id."""
+
+    def __init__(self, given: str, *, text: str | None = None) -> None:
+        super().__init__(f"'{given}' does not name a member Slack told me about", text=text)
+        self.given = given
+
+
+class UnknownOption(UnknownChoice):
+    """A word a subcommand does not take (``/kindness mine sometime``)."""
+
+    what = "option"
+
+
+class NotACoordinator(LogError):
+    """Something only the network's coordinators may do (``text``: the words not saved)."""
+
+    def __init__(self, what: str, *, text: str | None = None) -> None:
+        super().__init__(f"only coordinators can {what}", text=text)
+        self.what = what
+
+
+class CoordinatorUnconfirmed(LogError):
+    """Slack did not say in time whether the member is an admin; nothing was done."""
+
+    def __init__(self, *, text: str | None = None) -> None:
+        super().__init__("Slack did not confirm in time that you are a coordinator", text=text)

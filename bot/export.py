@@ -31,6 +31,7 @@ from bot.names import Directory
 from bot.periods import check_order, end_at, start_at
 from bot.slack_text import to_plain
 from bot.text_formats import csv_cell, escape_markdown, markdown_url, to_markdown
+from bot.words import count
 
 FORMATS = ("csv", "json", "md")
 JSON_FORMAT = "kindness-bot learning log"
@@ -232,7 +233,7 @@ def _write_markdown(
         by_goal[row.goal_key].append(row)
     out.write(f"# Learning log — {escape_markdown(framework.name, inline=True)}\n\n")
     out.write(
-        f"{len(rows)} shared {'entry' if len(rows) == 1 else 'entries'}, "
+        f"{count(len(rows), 'shared entry')}, "
         f"{_describe(period, zone)} · exported {now.astimezone(zone):%d %b %Y %H:%M} ({tz}).\n"
         "Private entries are never exported; anonymous entries are shown without a name.\n"
     )

@@ -22,6 +22,7 @@ MAX_GOALS = 12
 MAX_TITLE = 60
 MAX_SUMMARY = 150
 MAX_QUESTION = 300
+MAX_DIGEST_TITLE = 60
 RESERVED_KEYS = frozenset({"story", "action", "reflection"})
 _KEY_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 _NUMBER_REF = re.compile(r"^g?(\d{1,2})$")
@@ -50,6 +51,13 @@ class Framework:
     name: str
     goals: tuple[Goal, ...]
     source: str
+    digest_title: str = ""  # the weekly digest's title; the name when the file gives none
+
+    @property
+    def example(self) -> Goal:
+        """The goal examples name: the third (as in ``/kindness search listening g3``), or the
+        last of a smaller framework."""
+        return self.goals[min(2, len(self.goals) - 1)]
 
     def get(self, key: str) -> Goal | None:
         return next((g for g in self.goals if g.key == key), None)
@@ -110,8 +118,16 @@ def _parse_framework(data: dict, source: str) -> Framework:
     name = data.get("name", "Goals")
     if not isinstance(name, str) or not name.strip():
         raise GoalsFileError(source, "'name' must be a non-empty string")
+    title = data.get("digest_title", name)
+    if not isinstance(title, str) or not title.strip():
+        raise GoalsFileError(source, "'digest_title' must be a non-empty string")
+    if len(title.strip()) > MAX_DIGEST_TITLE:
+        raise GoalsFileError(
+            source,
+            f"'digest_title' has {len(title.strip())} characters; at most {MAX_DIGEST_TITLE}",
+        )
     ordered = tuple(sorted(goals, key=lambda g: g.number))
-    return Framework(name=name.strip(), goals=ordered, source=source)
+    return Framework(name=name.strip(), goals=ordered, source=source, digest_title=title.strip())
 
 
 def _parse_goal(item: object, index: int, source: str) -> Goal:

@@ -74,6 +74,7 @@ class EntryView:
     prompt_id: int | None
     created_at: datetime
     updated_at: datetime
+    logged_by: str | None = None  # the coordinator who logged it for its author
 
     @classmethod
     def of(cls, entry: Entry, viewer: str | None) -> EntryView:
@@ -98,6 +99,7 @@ class EntryView:
             prompt_id=entry.prompt_id,
             created_at=entry.created_at,
             updated_at=entry.updated_at,
+            logged_by=entry.logged_by,
         )
 
 
@@ -186,8 +188,14 @@ class LearningLog:
         prompt_id: int | None = None,
         reflection_of: int | None = None,
         dedupe_key: str | None = None,
+        logged_by: str | None = None,
     ) -> Saved:
-        """Store a member's words; validated first, each failure its own error."""
+        """Store a member's words; validated first, each failure its own error.
+
+        ``logged_by``: a coordinator recording the member's story on their behalf. The entry
+        is the member's (``user_id``) in every way; the coordinator may only take it back
+        (``delete_entry``) while it is not private.
+        """
         cleaned = self.check_text(text)
         kind = self.check_kind(kind, text=cleaned)
         goal_key = self.check_goal(goal, text=cleaned)
@@ -200,7 +208,7 @@ class LearningLog:
                 if dedupe_key is not None:
                     existing = self._by_dedupe_key(session, team_id, dedupe_key)
                     if existing is not None:
-                        return Saved(EntryView.of(existing, user_id), created=False)
+                        return Saved(EntryView.of(existing, logged_by or user_id), created=False)
                 workspace = ensure_workspace(
                     session, team_id, now=now, timezone=self.default_timezone
                 )
@@ -220,6 +228,7 @@ class LearningLog:
                     prompt_id=prompt_id,
                     reflection_of_id=reflection_of,
                     dedupe_key=dedupe_key,
+                    logged_by=logged_by if logged_by != user_id else None,
                     created_at=now,
                     updated_at=now,
                 )
@@ -228,7 +237,8 @@ class LearningLog:
                     entry.follow_up_at = now + timedelta(days=workspace.followup_days)
                 session.add(entry)
                 session.flush()
-                saved = Saved(EntryView.of(entry, user_id), created=True)
+                # Shown as its viewer sees it: the member, or the coordinator who logged it.
+                saved = Saved(EntryView.of(entry, logged_by or user_id), created=True)
             metrics.entry_stored(source)  # committed
             return saved
         except IntegrityError:
@@ -280,8 +290,9 @@ class LearningLog:
             return EntryView.of(entry, user_id)
 
     def delete_entry(self, team_id: str, user_id: str, entry_id: int) -> EntryView:
+        """Delete one's own entry — or take back one logged for a member, unless private."""
         with self._writing() as session:
-            entry = self._own_entry(session, team_id, user_id, entry_id)
+            entry = self._own_entry(session, team_id, user_id, entry_id, or_logged_by=True)
             view = EntryView.of(entry, user_id)
             session.delete(entry)
             return view
@@ -402,13 +413,17 @@ class LearningLog:
                 raise EntryNotFound(entry_id)
             return EntryView.of(entry, viewer)
 
-    def own_entry(self, team_id: str, user_id: str, entry_id: int) -> EntryView:
-        """One's own entry, to change: another member's is refused (``NotYourEntry``)."""
+    def own_entry(
+        self, team_id: str, user_id: str, entry_id: int, *, or_logged_by: bool = False
+    ) -> EntryView:
+        """One's own entry, to change: another member's is refused (``NotYourEntry``).
+        ``or_logged_by``: one the member logged for somebody else counts (to take it back)."""
         with self.db.reading() as session:
             entry = session.scalar(
                 select(Entry).where(Entry.team_id == team_id, Entry.id == entry_id)
             )
-            return EntryView.of(_owned_by(user_id, entry, entry_id), user_id)
+            owned = _owned_by(user_id, entry, entry_id, or_logged_by=or_logged_by)
+            return EntryView.of(owned, user_id)
 
     def own_open_action(self, team_id: str, user_id: str, entry_id: int) -> EntryView:
         """One's own action that can still be closed; refused as ``complete_action`` would."""
@@ -543,11 +558,12 @@ class LearningLog:
         entry_id: int,
         *,
         text: str | None = None,
+        or_logged_by: bool = False,
     ) -> Entry:
         entry = session.scalar(
             select(Entry).where(Entry.team_id == team_id, Entry.id == entry_id).with_for_update()
         )
-        return _owned_by(user_id, entry, entry_id, text=text)
+        return _owned_by(user_id, entry, entry_id, text=text, or_logged_by=or_logged_by)
 
     def _change_kind(self, session: Session, entry: Entry, kind: str, now: datetime) -> None:
         entry.kind = kind
@@ -609,12 +625,18 @@ class LearningLog:
 
 
 def _owned_by(
-    user_id: str, entry: Entry | None, entry_id: int, *, text: str | None = None
+    user_id: str,
+    entry: Entry | None,
+    entry_id: int,
+    *,
+    text: str | None = None,
+    or_logged_by: bool = False,
 ) -> Entry:
-    """``entry`` when it is the member's; another's private entry is "not found"."""
+    """``entry`` when it is the member's (or, with ``or_logged_by``, one the member logged for
+    somebody else); another's private entry is "not found"."""
     if entry is None or (entry.visibility == "private" and entry.user_id != user_id):
         raise EntryNotFound(entry_id, text=text)
-    if entry.user_id != user_id:
+    if entry.user_id != user_id and not (or_logged_by and entry.logged_by == user_id):
         raise NotYourEntry(entry_id, text=text)
     return entry
 

@@ -26,16 +26,20 @@ from bot.goals import Framework, load_framework
 WEB_API_METHODS: dict[str, tuple[str, ...]] = {
     "auth.test": (),  # the token check at start; the workspace of SLACK_BOT_TOKEN
     "chat.postMessage": ("chat:write",),  # prompts, digests, nudges (by DM to a member's id)
-    "chat.postEphemeral": ("chat:write",),  # "saved" notes in a prompt's thread
+    "chat.postEphemeral": ("chat:write",),  # "saved" notes in a prompt's thread, the welcome
     "chat.delete": ("chat:write",),  # a post whose record could not be kept is taken back
     "chat.getPermalink": (),  # links from entries back to the original message
     "conversations.info": ("channels:read", "groups:read"),  # is the bot in the channel?
     "conversations.join": ("channels:join",),  # join a public network channel
+    "conversations.open": ("im:write",),  # the DM a member's export goes to
+    # A member's DM, to find a DM sent before a crash (the bot reads only its DMs' history).
+    "conversations.history": ("im:history",),
     # Charts (digest, App Home), uploaded privately; coordinators' exports and reports.
     "files.getUploadURLExternal": ("files:write",),
     "files.completeUploadExternal": ("files:write",),
     "reactions.add": ("reactions:write",),  # the reaction on a reply that was saved
     "users.info": ("users:read",),  # members' time zones (quiet hours), admin status
+    "users.list": ("users:read",),  # many members' time zones at once (the DM job)
     "views.open": (),  # the log, edit and settings forms
     "views.publish": (),  # App Home
 }
@@ -48,6 +52,8 @@ CALLED_BY_LIBRARIES: dict[str, str] = {
 BOT_EVENTS: dict[str, tuple[str, ...]] = {
     "message.channels": ("channels:history",),  # replies in a prompt's thread (public)
     "message.groups": ("groups:history",),  # … and in a private channel the bot is in
+    "message.im": ("im:history",),  # replies to a prompt sent by DM
+    "member_joined_channel": ("channels:read", "groups:read"),  # the welcome
     "app_home_opened": (),
     "app_uninstalled": (),  # stop the workspace's jobs, delete its tokens
     "tokens_revoked": (),
@@ -85,7 +91,9 @@ def manifest(
         "command": "/kindness",
         "description": "Share a story, commit to an action, reflect — and search the learning log",
         "usage_hint": usage_hint(framework),
-        "should_escape": False,
+        # Slack then sends a member named in the command as <@U0123|name>, the only way to
+        # tell who `/kindness log for @member` means (an existing app needs it switched on too).
+        "should_escape": True,
     }
     if not socket_mode:
         interactive["request_url"] = url
@@ -110,7 +118,8 @@ def manifest(
             "app_home": {
                 "home_tab_enabled": True,
                 "messages_tab_enabled": True,
-                "messages_tab_read_only_enabled": True,
+                # Members reply in the Messages tab to a prompt sent by DM.
+                "messages_tab_read_only_enabled": False,
             },
             "bot_user": {"display_name": "kindness", "always_online": True},
             "shortcuts": [

@@ -11,7 +11,7 @@
 - ``kindness_claims_total``: by ``job`` and ``result`` (taken, lost to another run);
 - ``kindness_slack_api_errors_total``: by ``method`` (chat.postMessage, …) and ``error``
   (Slack's error name, ``http_503``, ``connection_error``);
-- ``kindness_nudges_sent_total``: by ``kind`` (follow_up, quiet).
+- ``kindness_nudges_sent_total``: DMs by ``kind`` (follow_up, quiet, dm_prompt).
 
 Slack requests are timed from Bolt receiving them to the answer Slack gets (what Slack's
 3 seconds measure); HTTP requests from the WSGI server handing them over to the last byte.

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -89,6 +90,8 @@ class Workspace(Base):
     paused_until: Mapped[date | None] = mapped_column(Date)
     # The admin who last saved settings: told by DM when the channel cannot be posted to.
     configured_by: Mapped[str | None] = mapped_column(String(32))
+    # An ephemeral welcome to people who join the network channel.
+    welcome_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # The impact report hides per-goal figures drawn from fewer members (0 = off).
     min_group: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     digest_chart: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
@@ -124,9 +127,27 @@ class Member(Base):
     profile_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     nudges_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     last_quiet_nudge_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # No DM at all (nudges, DM prompts) while the member's local date is before this one.
+    away_until: Mapped[date | None] = mapped_column(Date)
+    # The weekly prompt by DM as well as in the channel.
+    prompts_by_dm: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+
+
+class Coordinator(Base):
+    """A member a Slack admin made a coordinator of the network (besides Slack's admins and
+    ``KINDNESS_ADMINS``)."""
+
+    __tablename__ = "coordinators"
+
+    team_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("workspaces.team_id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    added_by: Mapped[str | None] = mapped_column(String(32))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Entry(Base):
@@ -160,6 +181,8 @@ class Entry(Base):
     )
     # What makes a repeated delivery the same entry: a view id, a Slack message, a button click.
     dedupe_key: Mapped[str | None] = mapped_column(String(255))
+    # The coordinator who logged the entry on the member's behalf (the member owns it).
+    logged_by: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -206,6 +229,28 @@ class PostedPrompt(Base):
     __table_args__ = (
         UniqueConstraint("team_id", "period"),
         Index("ix_posted_prompts_team_message", "team_id", "channel_id", "message_ts"),
+    )
+
+
+class DmPrompt(Base):
+    """A weekly prompt as sent by DM to a member who asked for it: replies in that DM (in its
+    thread, or while it is the latest prompt there) go into the log under its goal."""
+
+    __tablename__ = "dm_prompts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("workspaces.team_id", ondelete="CASCADE")
+    )
+    user_id: Mapped[str] = mapped_column(String(32))
+    prompt_id: Mapped[int] = mapped_column(ForeignKey("posted_prompts.id", ondelete="CASCADE"))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    message_ts: Mapped[str] = mapped_column(String(32))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "user_id", "prompt_id"),
+        Index("ix_dm_prompts_team_channel_sent", "team_id", "channel_id", "sent_at"),
     )
 
 

@@ -5,6 +5,11 @@ is the goal when it names one (``g3``, ``3`` is *not* accepted here, a key such 
 ``relationships``); the rest, exactly as typed, is the text. A word shaped like a goal number
 that names no goal (``g9``) is an error rather than text, since it was clearly meant as a goal.
 A key-shaped word that is not a goal is simply the start of the text.
+
+``/kindness log for @member [kind] [goal] <text>`` (coordinators) names the member first. It
+needs the slash command's "escape channels, users, and links" switch, so that Slack sends the
+member as ``<@U0123|ann>``; a bare ``@ann`` (the switch off) is refused with what to do, since a
+display name cannot be told apart from another member's.
 """
 
 from __future__ import annotations
@@ -12,12 +17,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.errors import EmptyText, UnknownGoal
+from bot.errors import EmptyText, NoSuchMember, UnknownGoal
 from bot.goals import Framework
 from bot.models import KINDS
 
 _FIRST_WORD = re.compile(r"^\s*(\S+)(\s+|$)")
 _GOAL_NUMBER = re.compile(r"^g\d{1,2}$", re.IGNORECASE)
+_FOR_MEMBER = re.compile(r"^\s*for\s+(\S+)(\s+|$)", re.IGNORECASE)
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$")
 
 
 @dataclass(frozen=True)
@@ -54,3 +61,28 @@ def _next_word(text: str) -> tuple[str | None, str]:
     if not match:
         return None, text
     return match.group(1), text[match.end() :]
+
+
+@dataclass(frozen=True)
+class LogFor:
+    member_id: str
+    rest: str  # the quick-log arguments after the member: ``[kind] [goal] <text>``
+
+
+def parse_log_for(args: str) -> LogFor | None:
+    """``for <@U0123|ann> story g3 …`` → the member and the rest; None when not ``for …``.
+
+    ``for @ann …`` (escaping off) and ``for`` with no member raise ``NoSuchMember`` quoting
+    the rest, so nothing typed is lost. A first word ``for`` followed by ordinary words
+    ("for the first time…") is text, not this form.
+    """
+    match = _FOR_MEMBER.match(args)
+    if not match:
+        return None
+    word, rest = match.group(1), args[match.end() :]
+    mention = _MENTION.match(word)
+    if mention:
+        return LogFor(mention.group(1), rest)
+    if word.startswith("@") or word.startswith("<@"):
+        raise NoSuchMember(word, text=rest.strip() or None)
+    return None

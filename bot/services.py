@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from bot.config import Config
 from bot.db import Database
 from bot.goals import Framework
+from bot.journal import Journal
 from bot.learning_log import LearningLog
+from bot.members import MemberPreferences
 from bot.settings import SettingsStore
 from bot.weeks import Clock, utc_now
 
@@ -20,6 +22,8 @@ class Services:
     clock: Clock = utc_now
     log: LearningLog = field(init=False)
     settings: SettingsStore = field(init=False)
+    members: MemberPreferences = field(init=False)  # away, prompts by DM
+    journal: Journal = field(init=False)  # a member's own entries over a range, as a file
     # Set by the scheduler running in this process: reschedules a workspace's jobs at once
     # when its settings change (a scheduler in another process notices within a minute).
     settings_changed: Callable[[str], None] | None = None
@@ -34,6 +38,10 @@ class Services:
         self.settings = SettingsStore(
             self.db, clock=self.clock, default_timezone=self.config.default_timezone
         )
+        self.members = MemberPreferences(
+            self.db, clock=self.clock, default_timezone=self.config.default_timezone
+        )
+        self.journal = Journal(self.db, self.config.framework, clock=self.clock)
 
     @property
     def framework(self) -> Framework:

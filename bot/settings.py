@@ -20,6 +20,11 @@ and word a mistake the same way. Decisions:
   local date is before it. When validated with ``today`` a past date is refused (it would pause
   nothing), and so is a date more than a year ahead (most likely a typo in the year).
 - ``quiet_weeks`` 0 turns the gentle nudge to quiet members off.
+- ``coordinators`` is a list kept in its own table (``bot.coordinators``): the value names every
+  coordinator (ids or mentions, separated by commas or spaces; ``none`` empties it). Changing
+  it is for admins only: callers that cannot vouch for that pass ``coordinators_allowed=False``
+  and the key is refused with a clear word.
+- ``welcome`` turns the ephemeral welcome to people joining the network channel on or off.
 - ``min_group`` is the impact report's anonymity threshold: a per-goal figure drawn from fewer
   members is hidden. ``off`` (or 0) shows every figure; 1 would hide nothing, so it is refused.
 - ``digest_chart`` puts the 12-week chart in the weekly digest (on by default).
@@ -37,9 +42,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import select
 
+from bot.coordinators import coordinators_of, parse_user_list, replace_coordinators
 from bot.db import Database
 from bot.models import Workspace
 from bot.weeks import Clock
+from bot.words import count
 from bot.workspaces import ensure_workspace
 
 DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -71,6 +78,8 @@ class WorkspaceSettings:
     quiet_nudge_weeks: int  # 0 = no nudge to quiet members
     paused_until: date | None  # first local date the rhythm runs again
     configured_by: str | None  # the admin who last saved settings (told when posting fails)
+    welcome_enabled: bool = True  # an ephemeral welcome to people who join the channel
+    coordinators: tuple[str, ...] = ()  # kept in the database, beside Slack's admins
     min_group: int = 0  # the report hides per-goal figures drawn from fewer members (0 = off)
     digest_chart: bool = True  # the digest carries the 12-week chart
     # When the app was uninstalled from the workspace (nothing is scheduled); None: installed.
@@ -174,6 +183,10 @@ def _whole_number(low: int, high: int, note: str = "") -> Callable[[str, date | 
     return parse
 
 
+def _user_list(value: str, today: date | None) -> tuple[str, ...]:
+    return parse_user_list(value)
+
+
 def _min_group(value: str, today: date | None) -> int:
     text = value.strip().lower()
     if text in _CLEAR or text == "0":
@@ -230,16 +243,26 @@ _SETTINGS = (
     _Setting("paused_until", "paused_until", _pause),
     _Setting("min_group", "min_group", _min_group),
     _Setting("digest_chart", "digest_chart", _switch),
+    _Setting("welcome", "welcome_enabled", _switch),
+    # Not a column: a list in its own table (bot.coordinators).
+    _Setting("coordinators", "", _user_list),
+)
+COORDINATORS = "coordinators"
+ADMINS_ONLY = (
+    "only Slack workspace admins and owners (and members in KINDNESS_ADMINS) can change "
+    "the coordinators"
 )
 _BY_KEY = {setting.key: setting for setting in _SETTINGS}
-KNOWN_KEYS = tuple(_BY_KEY)
+ALL_KEYS = tuple(_BY_KEY)
+# The keys of the settings modal's rhythm fields (welcome and coordinators are shown apart).
+KNOWN_KEYS = tuple(key for key in ALL_KEYS if key not in ("welcome", COORDINATORS))
 
 
 def _unknown_key(key: str, value: str | None) -> SettingsError:
-    close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
+    close = difflib.get_close_matches(key, ALL_KEYS, n=1)
     hint = f"did you mean {close[0]}? " if close else ""
     return SettingsError(
-        key, value, f"is not a setting; {hint}known settings: {', '.join(KNOWN_KEYS)}"
+        key, value, f"is not a setting; {hint}known settings: {', '.join(ALL_KEYS)}"
     )
 
 
@@ -310,33 +333,60 @@ class SettingsStore:
         with self.db.reading() as session:
             workspace = session.get(Workspace, team_id)
             if workspace is not None:
-                return _settings_of(workspace)
+                return _settings_of(workspace, coordinators_of(session, team_id))
         with self.db.session() as session:
             workspace = ensure_workspace(
                 session, team_id, now=self.clock(), timezone=self.default_timezone
             )
-            return _settings_of(workspace)
+            return _settings_of(workspace, coordinators_of(session, team_id))
 
     def update(
-        self, team_id: str, changes: Mapping[str, object], *, by_user: str | None
+        self,
+        team_id: str,
+        changes: Mapping[str, object],
+        *,
+        by_user: str | None,
+        coordinators_allowed: bool = True,
     ) -> WorkspaceSettings:
-        """Apply typed changes (from ``validate_changes``); ``by_user`` becomes configured_by."""
+        """Apply typed changes (from ``validate_changes``); ``by_user`` becomes configured_by.
+
+        ``coordinators_allowed``: the caller vouches that ``by_user`` may change the
+        coordinators (an admin, or an operator at a shell); otherwise that key is refused.
+        """
         unknown = [key for key in changes if key not in _BY_KEY]
         if unknown:
             raise SettingsErrors([_unknown_key(key, None) for key in unknown])
         now = self.clock()
         with self.db.session() as session:
             workspace = ensure_workspace(session, team_id, now=now, timezone=self.default_timezone)
+            current = coordinators_of(session, team_id)
+            wanted = changes.get(COORDINATORS, current)
+            if wanted != current and not coordinators_allowed:
+                raise SettingsErrors([SettingsError(COORDINATORS, None, ADMINS_ONLY)])
             for key, value in changes.items():
-                setattr(workspace, _BY_KEY[key].column, value)
+                if key == COORDINATORS:
+                    replace_coordinators(
+                        session,
+                        team_id,
+                        tuple(value),
+                        by_user=by_user,
+                        now=now,  # type: ignore[arg-type]
+                    )
+                else:
+                    setattr(workspace, _BY_KEY[key].column, value)
             if by_user is not None:
                 workspace.configured_by = by_user
             workspace.updated_at = now
             session.flush()
-            return _settings_of(workspace)
+            return _settings_of(workspace, coordinators_of(session, team_id))
 
     def apply(
-        self, team_id: str, raw: Mapping[str, str | None], *, by_user: str | None
+        self,
+        team_id: str,
+        raw: Mapping[str, str | None],
+        *,
+        by_user: str | None,
+        coordinators_allowed: bool = True,
     ) -> WorkspaceSettings:
         """Validate raw values (shell words, modal fields) and store them: both callers' path.
 
@@ -346,7 +396,12 @@ class SettingsStore:
         with suppress(ValueError):  # a bad zone is reported below, with every other problem
             zone = _timezone(raw.get("timezone") or zone, None)
         today = self.clock().astimezone(ZoneInfo(zone)).date()
-        return self.update(team_id, validate_changes(raw, today=today), by_user=by_user)
+        return self.update(
+            team_id,
+            validate_changes(raw, today=today),
+            by_user=by_user,
+            coordinators_allowed=coordinators_allowed,
+        )
 
     def all(self) -> list[WorkspaceSettings]:
         """Every workspace the app is installed in (those it was uninstalled from are left out:
@@ -357,7 +412,7 @@ class SettingsStore:
                 .where(Workspace.uninstalled_at.is_(None))
                 .order_by(Workspace.team_id)
             ).all()
-            return [_settings_of(row) for row in rows]
+            return [_settings_of(row, coordinators_of(session, row.team_id)) for row in rows]
 
     def is_paused(self, settings: WorkspaceSettings, now: datetime) -> bool:
         return paused_at(settings.paused_until, settings.timezone, now)
@@ -370,7 +425,7 @@ def paused_at(paused_until: date | None, timezone: str, now: datetime) -> bool:
     return now.astimezone(ZoneInfo(timezone)).date() < paused_until
 
 
-def _settings_of(workspace: Workspace) -> WorkspaceSettings:
+def _settings_of(workspace: Workspace, coordinators: tuple[str, ...]) -> WorkspaceSettings:
     return WorkspaceSettings(
         team_id=workspace.team_id,
         channel_id=workspace.channel_id,
@@ -384,6 +439,8 @@ def _settings_of(workspace: Workspace) -> WorkspaceSettings:
         quiet_nudge_weeks=workspace.quiet_nudge_weeks,
         paused_until=workspace.paused_until,
         configured_by=workspace.configured_by,
+        welcome_enabled=workspace.welcome_enabled,
+        coordinators=coordinators,
         min_group=workspace.min_group,
         digest_chart=workspace.digest_chart,
         uninstalled_at=workspace.uninstalled_at,
@@ -419,8 +476,8 @@ def describe(settings: WorkspaceSettings, *, today: date | None = None) -> list[
         ("Weekly prompt", _when(settings.prompt_day, settings.prompt_time, settings.timezone)),
         ("Weekly digest", _when(settings.digest_day, settings.digest_time, settings.timezone)),
         ("Nudges", "on" if settings.nudges_enabled else "off"),
-        ("Action follow-up", _plural(settings.followup_days, "day") + " after an action"),
-        ("Quiet-member nudge", f"after {_plural(quiet, 'quiet week')}" if quiet else "off"),
+        ("Action follow-up", count(settings.followup_days, "day") + " after an action"),
+        ("Quiet-member nudge", f"after {count(quiet, 'quiet week')}" if quiet else "off"),
         ("Paused", pause),
         (
             "Report threshold",
@@ -429,13 +486,11 @@ def describe(settings: WorkspaceSettings, *, today: date | None = None) -> list[
             else "off (every figure shown)",
         ),
         ("Digest chart", "on" if settings.digest_chart else "off"),
+        ("Welcome to newcomers", "on" if settings.welcome_enabled else "off"),
+        ("Coordinators", ", ".join(settings.coordinators) or "Slack admins only"),
         ("Last changed by", settings.configured_by or "nobody yet"),
     ]
 
 
 def _when(day: int, hhmm: str, timezone: str) -> str:
     return f"{DAY_NAMES[day].capitalize()} {hhmm} {timezone}"
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

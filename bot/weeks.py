@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 Clock = Callable[[], datetime]
 
@@ -61,3 +61,15 @@ def as_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def usable_zone(member_tz: str | None, fallback: str) -> str:
+    """A member's Slack time zone when it is one zoneinfo knows, else ``fallback`` (the
+    workspace's): a member's own calendar, for quiet hours and "away until"."""
+    if member_tz:
+        try:
+            ZoneInfo(member_tz)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            return fallback
+        return member_tz
+    return fallback

@@ -5,9 +5,29 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import actions, commands, events, home, lifecycle, nudges, shortcuts, views
+from handlers import (
+    actions,
+    commands,
+    controls,
+    events,
+    home,
+    lifecycle,
+    nudges,
+    shortcuts,
+    views,
+)
 
 
 def register_listeners(app: App, services: Services) -> None:
-    for module in (commands, actions, views, events, shortcuts, home, nudges, lifecycle):
+    for module in (
+        commands,
+        actions,
+        views,
+        events,
+        shortcuts,
+        home,
+        nudges,
+        lifecycle,
+        controls,
+    ):
         module.register(app, services)

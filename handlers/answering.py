@@ -167,8 +167,10 @@ class Click:
             return 0
 
 
-def slash_command(handle: Callable[[dict[str, Any], str], Answer]) -> BoltListener:
-    """``handle(body, team_id)`` answers a slash command."""
+def slash_command(handle: Callable[[dict[str, Any], str, WebClient], Answer]) -> BoltListener:
+    """``handle(body, team_id, client)`` answers a slash command. ``client`` is only for a
+    check that must come before the answer (a coordinator's rights before storing what they
+    log for a member), asked once with a short timeout — as for a modal submission."""
 
     def failed(error: Exception, body: dict[str, Any]) -> Answer:
         # The words are quoted back when the command carried more than a subcommand's name.
@@ -178,7 +180,7 @@ def slash_command(handle: Callable[[dict[str, Any], str], Answer]) -> BoltListen
 
     return _listener(
         "slash command",
-        lambda body, slack: handle(body, slack.team_id),
+        lambda body, slack: handle(body, slack.team_id, slack.client),
         refused=lambda error, body: say(capture.error_message(error)),
         failed=failed,
     )

@@ -17,22 +17,37 @@ import difflib
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from contextlib import suppress
+from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
-from bot.admins import CoordinatorCheckFailed, is_coordinator
-from bot.blocks import capture, rhythm
-from bot.errors import EntryNotFound, LogError
+from bot.admins import CoordinatorCheckFailed, is_admin, is_coordinator_without_slack
+from bot.blocks import capture, controls, rhythm
+from bot.errors import (
+    CoordinatorUnconfirmed,
+    EntryNotFound,
+    LogError,
+    NotACoordinator,
+    UnknownGoal,
+    UnknownOption,
+)
+from bot.goals import Framework, load_framework
+from bot.journal import parse_mine
+from bot.learning_log import Saved
+from bot.members import parse_away
 from bot.models import KINDS
-from bot.quicklog import parse_quick_log
+from bot.participation import Participation, participation
+from bot.quicklog import LogFor, QuickLog, parse_log_for, parse_quick_log
 from bot.services import Services
 from bot.summary import weekly_figures
 from bot.weeks import week_of
 from handlers import coordinator_files
-from handlers.answering import Answer, Slack, later, open_modal, say, slash_command
+from handlers.answering import Answer, Slack, SlackWork, later, open_modal, say, slash_command
 from schedules.digest import digest_preview
 
 log = logging.getLogger(__name__)
@@ -42,22 +57,50 @@ STATS_WEEKS = 12
 
 @dataclass(frozen=True)
 class Invocation:
-    """One ``/kindness …`` as a subcommand sees it: who typed it where, and the rest of it."""
+    """One ``/kindness …`` as a subcommand sees it: who typed it where, and the rest of it.
+
+    ``slack_says_admin`` asks Slack, once and briefly, whether the member is a workspace admin
+    — the one Slack call allowed before an answer, for a coordinator's rights that must be
+    known before anything is stored (as for a modal submission); ``CoordinatorCheckFailed``
+    when Slack cannot say in time.
+    """
 
     services: Services
     team_id: str
     user_id: str
     channel_id: str
     args: str
+    slack_says_admin: Callable[[], bool] = lambda: False
+
+    def is_coordinator(self, *, ask_slack: bool = True) -> bool | None:
+        """A coordinator (the database list, ``KINDNESS_ADMINS``, or Slack's admins); None
+        when only Slack could say and ``ask_slack`` is False."""
+        config, db = self.services.config, self.services.db
+        if is_coordinator_without_slack(config, db, self.team_id, self.user_id):
+            return True
+        return self.slack_says_admin() if ask_slack else None
 
 
 @dataclass(frozen=True)
 class Subcommand:
+    """One row of the table. ``usage`` and ``example`` name goals as the configured framework
+    does: ``{goals}`` becomes its goal numbers (``g1..g6``), ``{g}`` the goal examples use."""
+
     name: str
     usage: str
     summary: str
     example: str
     run: Callable[[Invocation], Answer]
+
+    def usage_in(self, framework: Framework) -> str:
+        return self.usage.format(**_goal_words(framework))
+
+    def example_in(self, framework: Framework) -> str:
+        return self.example.format(**_goal_words(framework))
+
+
+def _goal_words(framework: Framework) -> dict[str, str]:
+    return {"goals": framework.numbers_hint(), "g": f"g{framework.example.number}"}
 
 
 # -- the subcommands -------------------------------------------------------------------------
@@ -74,22 +117,108 @@ def run_goals(inv: Invocation) -> Answer:
 def run_log(inv: Invocation) -> Answer:
     if not inv.args.strip():
         return later(open_modal(capture.log_modal(inv.services.framework)))
+    target = parse_log_for(inv.args)
+    if target is not None:
+        return log_for(inv, target)
     parsed = parse_quick_log(inv.args, inv.services.framework)
-    saved = inv.services.log.add_entry(
+    saved = store_quick_log(inv, parsed, inv.user_id)
+    return say(capture.saved_message(saved.entry, inv.services.framework))
+
+
+def store_quick_log(
+    inv: Invocation, parsed: QuickLog, member_id: str, *, logged_by: str | None = None
+) -> Saved:
+    return inv.services.log.add_entry(
         inv.team_id,
-        inv.user_id,
+        member_id,
         parsed.text,
         kind=parsed.kind,
         goal=parsed.goal,
         source="slash",
         channel_id=inv.channel_id,
+        logged_by=logged_by,
     )
-    return say(capture.saved_message(saved.entry, inv.services.framework))
+
+
+def log_for(inv: Invocation, target: LogFor) -> Answer:
+    """A coordinator records a member's story: the member's entry, "logged by" them, and the
+    member told by DM (unless away)."""
+    framework = inv.services.framework
+    if target.member_id == inv.user_id:
+        return run_log(replace(inv, args=target.rest))
+    parsed = parse_quick_log(target.rest, framework)
+    try:
+        allowed = inv.is_coordinator()
+    except CoordinatorCheckFailed:
+        raise CoordinatorUnconfirmed(text=target.rest.strip()) from None
+    if not allowed:
+        raise NotACoordinator("log for another member", text=target.rest.strip())
+    saved = store_quick_log(inv, parsed, target.member_id, logged_by=inv.user_id)
+    away = inv.services.members.status(inv.team_id, target.member_id).away_until
+    answer = controls.logged_for_message(saved.entry, framework, target.member_id, away)
+    if away is not None:
+        return say(answer)
+    theirs = inv.services.log.get_entry(inv.team_id, target.member_id, saved.entry.id)
+
+    def tell_member(slack: Slack) -> None:
+        message = controls.logged_for_you_message(theirs, framework)
+        try:
+            slack.client.chat_postMessage(channel=target.member_id, **message)
+        except SlackApiError as error:
+            reason = str(error.response.get("error") or error.response.status_code)
+            slack.reply(controls.member_not_told_message(target.member_id, reason))
+
+    return say(answer, tell_member)
 
 
 def run_mine(inv: Invocation) -> Answer:
+    request = parse_mine(inv.args, inv.services.framework)
+    if request.export is not None:
+        return say(controls.export_on_its_way_message(request.export), send_my_export(inv))
+    if request.is_range:
+        page = inv.services.journal.page(inv.team_id, inv.user_id, request)
+        return say(controls.journal_message(page, inv.services.framework))
     mine = inv.services.log.list_mine(inv.team_id, inv.user_id)
     return say(capture.mine_message(mine, inv.services.framework))
+
+
+def send_my_export(inv: Invocation) -> SlackWork:
+    """The member's whole log as a file in their DM with the bot, after the answer."""
+    fmt = parse_mine(inv.args, inv.services.framework).export or "csv"
+
+    def send(slack: Slack) -> None:
+        export = inv.services.journal.export(inv.team_id, inv.user_id, fmt)
+        dm = slack.client.conversations_open(users=inv.user_id)["channel"]["id"]
+        slack.client.files_upload_v2(
+            channel=dm,
+            content=export.content,
+            filename=export.filename,
+            title="My learning log",
+            initial_comment=controls.export_comment(export),
+        )
+
+    return send
+
+
+def run_away(inv: Invocation) -> Answer:
+    members = inv.services.members
+    if not inv.args.strip():
+        return say(controls.away_message(members.status(inv.team_id, inv.user_id), changed=False))
+    until = parse_away(inv.args, members.today(inv.team_id, inv.user_id))
+    status = members.set_away(inv.team_id, inv.user_id, until)
+    return say(controls.away_message(status, changed=True))
+
+
+def run_prompts(inv: Invocation) -> Answer:
+    members = inv.services.members
+    choice = inv.args.strip().lower()
+    if choice not in ("dm", "channel"):
+        status = members.status(inv.team_id, inv.user_id)
+        if choice:
+            raise UnknownOption(choice, ["dm", "channel"])
+        return say(controls.prompts_message(status, changed=False))
+    status = members.set_prompts_by_dm(inv.team_id, inv.user_id, choice == "dm")
+    return say(controls.prompts_message(status, changed=True))
 
 
 def run_done(inv: Invocation) -> Answer:
@@ -115,7 +244,8 @@ def run_nudges(inv: Invocation) -> Answer:
         state = "on" if inv.services.log.nudges_enabled(inv.team_id, inv.user_id) else "off"
         return say(
             capture.notice(
-                f"Your nudges are *{state}*. Turn them on or off with `{usage_of('nudges')}`."
+                f"Your nudges are *{state}*. Turn them on or off with "
+                f"`{usage_of('nudges', inv.services.framework)}`."
             )
         )
     inv.services.log.set_nudges(inv.team_id, inv.user_id, choice == "on")
@@ -142,20 +272,25 @@ def run_settings(inv: Invocation) -> Answer:
         today = inv.services.clock().astimezone(ZoneInfo(settings.timezone)).date()
         return say(rhythm.settings_message(settings, today))
     if inv.args.strip():
-        return say(capture.notice(f"Usage: `{usage_of('settings')}`"))
+        return say(capture.notice(f"Usage: `{usage_of('settings', inv.services.framework)}`"))
     config = inv.services.config
 
+    listed = is_coordinator_without_slack(config, inv.services.db, inv.team_id, inv.user_id)
+
     def open_settings(slack: Slack) -> None:
-        # Slack's trigger_id lives 3 seconds: the admin check asks Slack once, briefly.
+        # Slack's trigger_id lives 3 seconds: the admin check asks Slack once, briefly. An
+        # admin is offered the list of coordinators too.
         try:
-            allowed = is_coordinator(config, slack.client, inv.user_id, within_ack=True)
+            admin = is_admin(config, slack.client, inv.user_id, within_ack=True)
         except CoordinatorCheckFailed:
-            slack.reply(rhythm.admin_check_failed_message())
-            return
-        if not allowed:
+            if not listed:
+                slack.reply(rhythm.admin_check_failed_message())
+                return
+            admin = False
+        if not (admin or listed):
             slack.reply(rhythm.not_admin_message())
             return
-        slack.open_modal(rhythm.settings_modal(settings))
+        slack.open_modal(rhythm.settings_modal(settings, names_coordinators=admin))
 
     return later(open_settings)
 
@@ -165,11 +300,31 @@ def run_digest(inv: Invocation) -> Answer:
 
 
 def run_stats(inv: Invocation) -> Answer:
-    tz = inv.services.settings.get(inv.team_id).timezone
-    this_week = week_of(inv.services.clock(), tz)
+    settings = inv.services.settings.get(inv.team_id)
+    tz = settings.timezone
+    now = inv.services.clock()
+    this_week = week_of(now, tz)
     weeks = [this_week.shifted(-n) for n in range(STATS_WEEKS - 1, -1, -1)]
     figures = weekly_figures(inv.services.db, inv.team_id, weeks)
-    return say(rhythm.stats_message(figures, inv.services.framework, tz))
+    message = rhythm.stats_message(figures, inv.services.framework, tz)
+
+    def took_part() -> Participation:
+        return participation(
+            inv.services.db, inv.team_id, this_week, now=now, quiet_weeks=settings.quiet_nudge_weeks
+        )
+
+    if inv.is_coordinator(ask_slack=False):
+        return say(controls.with_participation(message, took_part()))
+    config = inv.services.config
+
+    def for_an_admin(slack: Slack) -> None:
+        # Only Slack can say whether the member is an admin: asked after the answer. When it
+        # cannot say, the figures stand alone (is_admin logs why).
+        with suppress(CoordinatorCheckFailed):
+            if is_admin(config, slack.client, inv.user_id):
+                slack.reply(controls.participation_message(took_part()))
+
+    return say(message, for_an_admin)
 
 
 def run_export(inv: Invocation) -> Answer:
@@ -197,16 +352,18 @@ SUBCOMMANDS: list[Subcommand] = [
     ),
     Subcommand(
         "log",
-        "/kindness log [story|action|reflection] [g1..g6|goal-key] <text>",
-        "log in one line (a story unless you say otherwise), or open the form with no text",
-        "/kindness log action g3 Ask each new starter what would make them feel welcome",
+        "/kindness log [for @member] [story|action|reflection] [{goals}|goal-key] <text>",
+        "log in one line (a story unless you say otherwise), or open the form with no text; "
+        "coordinators log a member's story with `for @member`",
+        "/kindness log action {g} Ask each new starter what would make them feel welcome",
         run_log,
     ),
     Subcommand(
         "mine",
-        "/kindness mine",
-        "your recent entries and open actions, to edit or delete",
-        "/kindness mine",
+        "/kindness mine [since DATE] [until DATE] [{goals}] | export [csv|json|md]",
+        "your recent entries and open actions, to edit or delete; your journal over a range, "
+        "private entries included; or all of it as a file in your DM",
+        "/kindness mine since 2026-09-01 {g}",
         run_mine,
     ),
     Subcommand(
@@ -218,9 +375,9 @@ SUBCOMMANDS: list[Subcommand] = [
     ),
     Subcommand(
         "search",
-        "/kindness search <words> [g1..g6]",
+        "/kindness search <words> [{goals}]",
         "the shared learning log, newest first; add a goal to narrow it, or give only a goal",
-        "/kindness search listening g3",
+        "/kindness search listening {g}",
         run_search,
     ),
     Subcommand(
@@ -229,6 +386,20 @@ SUBCOMMANDS: list[Subcommand] = [
         "follow-up DMs about your actions, on or off",
         "/kindness nudges off",
         run_nudges,
+    ),
+    Subcommand(
+        "away",
+        "/kindness away until YYYY-MM-DD | for N days|weeks | off",
+        "no DMs from me (nudges, follow-ups, prompts by DM) until you are back; it ends by itself",
+        "/kindness away for 2 weeks",
+        run_away,
+    ),
+    Subcommand(
+        "prompts",
+        "/kindness prompts dm|channel",
+        "the weekly prompt by DM as well as in the channel, or in the channel only",
+        "/kindness prompts dm",
+        run_prompts,
     ),
     Subcommand(
         "forget-me",
@@ -247,14 +418,16 @@ SUBCOMMANDS: list[Subcommand] = [
     Subcommand(
         "stats",
         "/kindness stats",
-        "the network's figures per goal, week by week (12 weeks)",
+        "the network's figures per goal, week by week (12 weeks); coordinators also see who "
+        "took part",
         "/kindness stats",
         run_stats,
     ),
     Subcommand(
         "settings",
         "/kindness settings [show]",
-        "coordinators: the channel, days and times, time zone, nudges and pauses",
+        "coordinators: the channel, days and times, time zone, nudges, pauses, the welcome "
+        "and who else coordinates",
         "/kindness settings show",
         run_settings,
     ),
@@ -282,15 +455,14 @@ def find(name: str) -> Subcommand | None:
     return next((s for s in SUBCOMMANDS if s.name == name), None)
 
 
-def usage_of(name: str) -> str:
+def usage_of(name: str, framework: Framework) -> str:
     sub = find(name)
-    return sub.usage if sub else COMMAND
+    return sub.usage_in(framework) if sub else COMMAND
 
 
 def help_message(services: Services, preface: str | None = None) -> dict[str, Any]:
-    # The table is written for the default six goals; a network's own framework has its own.
-    goals = services.framework.numbers_hint()
-    rows = [(s.usage.replace("g1..g6", goals), s.summary, s.example) for s in SUBCOMMANDS]
+    framework = services.framework
+    rows = [(s.usage_in(framework), s.summary, s.example_in(framework)) for s in SUBCOMMANDS]
     return capture.help_message(rows, services.framework, preface=preface)
 
 
@@ -302,12 +474,14 @@ def suggestion(name: str, args: str) -> str:
     return f"{COMMAND} {close[0]} {args}".rstrip() if close else ""
 
 
-def readme_table() -> str:
-    """The README's command list (a test keeps the README equal to this)."""
+def readme_table(framework: Framework | None = None) -> str:
+    """The README's command list, in the default framework's words (a test keeps the README
+    equal to this)."""
+    framework = framework or load_framework()
     lines = ["| command | what it does | example |", "| --- | --- | --- |"]
     for sub in SUBCOMMANDS:
-        usage = sub.usage.replace("|", "\\|")
-        lines.append(f"| `{usage}` | {sub.summary} | `{sub.example}` |")
+        usage = sub.usage_in(framework).replace("|", "\\|")
+        lines.append(f"| `{usage}` | {sub.summary} | `{sub.example_in(framework)}` |")
     return "\n".join(lines)
 
 
@@ -317,10 +491,15 @@ def parse_entry_id(text: str) -> int | None:
 
 
 def split_goal_filter(args: str, services: Services) -> tuple[str, str | None]:
-    """``listening g3`` → (``listening``, ``relationships``): a goal word narrows a search."""
+    """``listening g3`` → (``listening``, ``relationships``): a goal word narrows a search.
+    A ``g9`` that names no goal of the network is refused, as it was meant as a goal."""
     words, goal = [], None
+    framework = services.framework
     for word in args.split():
-        found = services.framework.resolve(word) if re.fullmatch(r"g\d{1,2}", word, re.I) else None
+        is_number = re.fullmatch(r"g\d{1,2}", word, re.I) is not None
+        found = framework.resolve(word) if is_number else None
+        if is_number and found is None:
+            raise UnknownGoal(word, framework.references())
         if found is not None and goal is None:
             goal = found.key
         else:
@@ -331,7 +510,9 @@ def split_goal_filter(args: str, services: Services) -> tuple[str, str | None]:
 # -- the listener ----------------------------------------------------------------------------
 
 
-def answer_command(services: Services, body: dict[str, Any], team_id: str) -> Answer:
+def answer_command(
+    services: Services, body: dict[str, Any], team_id: str, client: WebClient
+) -> Answer:
     """The subcommand named in the command's text, run; a refusal comes with its usage."""
     text = str(body.get("text") or "").strip()
     name, _, args = text.partition(" ")
@@ -347,16 +528,19 @@ def answer_command(services: Services, body: dict[str, Any], team_id: str) -> An
         user_id=body["user_id"],
         channel_id=body.get("channel_id", ""),
         args=args,
+        slack_says_admin=lambda: is_admin(
+            services.config, client, body["user_id"], within_ack=True
+        ),
     )
     try:
         return sub.run(inv)
     except LogError as error:
-        return say(capture.error_message(error, usage=sub.usage))
+        return say(capture.error_message(error, usage=sub.usage_in(services.framework)))
 
 
 def register(app: App, services: Services) -> None:
     app.command(COMMAND)(
-        slash_command(lambda body, team_id: answer_command(services, body, team_id))
+        slash_command(lambda body, team_id, client: answer_command(services, body, team_id, client))
     )
 
 

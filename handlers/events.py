@@ -7,6 +7,15 @@ is the way back, and the reply's channel + ts (the entry's dedupe key) keeps a r
 same message delivered under another event id, from being stored twice or noted twice.
 Replies in other threads, bot messages and message subtypes that are not a member's words
 are ignored.
+
+A message in a member's DM with the bot answers the weekly prompt sent there (to members who
+take prompts by DM): in the DM prompt's thread, or outside any thread while it is the latest
+one and less than a week old (``bot.prompts.find_dm_prompt``). It is stored exactly as a
+thread reply, and noted with a reaction and a private note. A DM that answers no prompt is
+left as it is, with a word on where it would go.
+
+Someone joining the network channel gets the welcome, privately, when the workspace has it
+on (the ``welcome`` setting).
 """
 
 from __future__ import annotations
@@ -17,11 +26,11 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks import capture
+from bot.blocks import capture, controls
 from bot.deliveries import already_handled, mark_handled
 from bot.errors import EmptyText, LogError, StorageFailed
 from bot.learning_log import Saved
-from bot.prompts import find_prompt
+from bot.prompts import PromptRef, find_dm_prompt, find_prompt
 from bot.services import Services
 from handlers.answering import Answer, Slack, event, later, reply, send_again
 
@@ -45,6 +54,8 @@ def register(app: App, services: Services) -> None:
             learning.delete_message_entry(team_id, event["channel"], event.get("deleted_ts", ""))
             return later()
         if subtype in MEMBER_SUBTYPES and not event.get("bot_id"):
+            if event.get("channel_type") == "im":
+                return dm_reply(team_id, event)
             return thread_reply(team_id, event)
         return later()
 
@@ -56,6 +67,35 @@ def register(app: App, services: Services) -> None:
         prompt = find_prompt(services.db, team_id, channel, thread_ts)
         if prompt is None:
             return later()
+        return store_reply(team_id, event, prompt)
+
+    def dm_reply(team_id: str, event: dict[str, Any]) -> Answer:
+        channel, ts, user = event.get("channel", ""), event.get("ts", ""), event.get("user")
+        thread_ts = event.get("thread_ts")
+        in_thread = bool(thread_ts) and thread_ts != ts
+        if not user:
+            return later()
+        prompt = find_dm_prompt(
+            services.db,
+            team_id,
+            channel,
+            thread_ts=thread_ts if in_thread else None,
+            at=services.clock(),
+        )
+        if prompt is not None:
+            return store_reply(team_id, event, prompt)
+        if in_thread:
+            return later()  # a thread under some other message of the bot's: left alone
+
+        def say_where_it_goes(slack: Slack) -> None:
+            slack.client.chat_postEphemeral(
+                channel=channel, user=user, **controls.dm_not_a_reply_message()
+            )
+
+        return later(say_where_it_goes)
+
+    def store_reply(team_id: str, event: dict[str, Any], prompt: PromptRef) -> Answer:
+        channel, ts, user = event.get("channel", ""), event.get("ts", ""), event["user"]
         delivery = f"msg:{channel}:{ts}"
         try:
             saved = learning.add_entry(
@@ -95,7 +135,12 @@ def register(app: App, services: Services) -> None:
                 log.warning(
                     "could not react to %s/%s: %s", channel, ts, error.response.get("error")
                 )
-        slack.reply(capture.thread_saved_message(saved.entry, framework))
+        note = capture.thread_saved_message(saved.entry, framework)
+        if slack.channel_id and slack.channel_id.startswith("D") and not slack.thread_ts:
+            # Outside a thread in the DM: privately, right there.
+            slack.client.chat_postEphemeral(channel=channel, user=slack.user_id, **note)
+        else:
+            slack.reply(note)
         mark_handled(services.db, slack.team_id, delivery, now=services.clock())
 
     def message_changed(team_id: str, event: dict[str, Any]) -> Answer:
@@ -125,4 +170,21 @@ def register(app: App, services: Services) -> None:
             return later(explain)
         return later()
 
+    def on_member_joined(body: dict[str, Any], event: dict[str, Any], team_id: str) -> Answer:
+        user, channel = event.get("user"), event.get("channel")
+        bots = {a.get("user_id") for a in body.get("authorizations") or [] if a.get("is_bot")}
+        if not user or not channel or user in bots:
+            return later()
+        settings = services.settings.get(team_id)
+        if channel != settings.channel_id or not settings.welcome_enabled:
+            return later()
+
+        def welcome(slack: Slack) -> None:
+            slack.client.chat_postEphemeral(
+                channel=channel, user=user, **controls.welcome_message(framework, channel)
+            )
+
+        return later(welcome)
+
     app.event("message")(event(on_message))
+    app.event("member_joined_channel")(event(on_member_joined))

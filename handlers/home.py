@@ -12,7 +12,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks import capture
+from bot.blocks import capture, controls
 from bot.chart_uploads import HOME, image_refused, network_chart
 from bot.report.weekly_chart import ChartImage
 from bot.services import Services
@@ -48,6 +48,7 @@ def publish_home(services: Services, client: WebClient, team_id: str, user_id: s
             log.counts_by_goal(team_id),
             services.framework,
             chart=shown,
+            member=controls.member_settings_blocks(services.members.status(team_id, user_id)),
         )
 
     try:

@@ -18,7 +18,12 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.admins import CoordinatorCheckFailed, is_coordinator
+from bot.admins import (
+    CoordinatorCheckFailed,
+    is_admin,
+    is_coordinator,
+    is_coordinator_without_slack,
+)
 from bot.blocks import capture, kit, rhythm
 from bot.errors import (
     ActionAlreadyDone,
@@ -32,7 +37,7 @@ from bot.errors import (
 )
 from bot.learning_log import EntryView
 from bot.services import Services
-from bot.settings import KNOWN_KEYS, SettingsErrors
+from bot.settings import COORDINATORS, KNOWN_KEYS, SettingsErrors
 from bot.slack_text import from_plain
 from handlers.answering import Answer, Slack, SlackWork, field_errors, submission, update_view
 from handlers.home import publish_home
@@ -44,16 +49,19 @@ SAVE_FAILED = "Could not save just now — your words are still here. Press the 
 
 
 def field(view: dict[str, Any], block_id: str) -> str | None:
-    """The value of the input in ``block_id`` (its action id is the same by convention)."""
+    """The value of the input in ``block_id`` (its action id is the same by convention); the
+    people of a multi-select as ids separated by commas."""
     element = view["state"]["values"].get(block_id, {}).get(block_id, {})
     kind = element.get("type")
     if kind in ("static_select", "radio_buttons"):
         return (element.get("selected_option") or {}).get("value")
-    return element.get(_SELECTED.get(kind, "value"))
+    value = element.get(_SELECTED.get(kind, "value"))
+    return ",".join(value) if isinstance(value, list) else value
 
 
 _SELECTED = {
     "conversations_select": "selected_conversation",
+    "multi_users_select": "selected_users",
     "timepicker": "selected_time",
     "datepicker": "selected_date",
 }
@@ -194,22 +202,43 @@ def register(app: App, services: Services) -> None:
         body: dict[str, Any], view: dict[str, Any], team_id: str, client: WebClient
     ) -> Answer:
         user_id = body["user"]["id"]
+        values = view["state"]["values"]
+        names_coordinators = COORDINATORS in values
         # The one Slack call before an answer: a coordinator's rights are checked again on
         # saving, once and briefly (``within_ack``), since they may have changed meanwhile.
+        # Changing the list of coordinators takes an admin, so then Slack is always asked.
         try:
-            allowed = is_coordinator(services.config, client, user_id, within_ack=True)
+            if names_coordinators:
+                admin = is_admin(services.config, client, user_id, within_ack=True)
+                allowed = admin or is_coordinator_without_slack(
+                    services.config, services.db, team_id, user_id
+                )
+            else:
+                admin = False
+                allowed = is_coordinator(
+                    services.config,
+                    client,
+                    user_id,
+                    db=services.db,
+                    team_id=team_id,
+                    within_ack=True,
+                )
         except CoordinatorCheckFailed:
             return field_errors({"channel": ADMIN_CHECK_FAILED})
         if not allowed:
             return update_view(rhythm.refusal_view())
         # Only the fields the form holds: a form opened before an upgrade that added a
-        # setting lacks that field, and saving it must leave that setting as it is.
-        present = view["state"]["values"]
-        raw = {key: field(view, key) for key in KNOWN_KEYS if key in present}
+        # setting lacks that field, and the list of coordinators is offered to admins only;
+        # saving leaves a setting the form did not hold as it is.
+        raw = {
+            key: field(view, key) for key in (*KNOWN_KEYS, "welcome", COORDINATORS) if key in values
+        }
         if "paused_until" in raw:
             raw["paused_until"] = raw["paused_until"] or "off"  # the date was cleared
         try:
-            saved = services.settings.apply(team_id, raw, by_user=user_id)
+            saved = services.settings.apply(
+                team_id, raw, by_user=user_id, coordinators_allowed=admin
+            )
         except SettingsErrors as errors:
             return field_errors(errors.by_key())
         today = services.clock().astimezone(ZoneInfo(saved.timezone)).date()

@@ -54,6 +54,13 @@ Judgement calls — where Slack's documentation and recorded responses did not s
   do; an unknown id 404 "no_service"; a sixth use 404 "used_url" (Slack allows five).
 - The upload URL answers 200 "OK - <bytes>" and takes a raw body or multipart form data.
 - Group DMs (conversations.open with several users) are not modelled and are refused.
+- Rate limits (`rate_limit`) are modelled as one token bucket per method across the whole
+  workspace — Slack documents chat.postMessage's workspace-wide limit only as "varies" — with a
+  burst of one second's calls; a refused call answers 429 with `Retry-After` rounded up to whole
+  seconds, at least 1, as Slack's header always is. `latency` delays answers concurrently.
+- `users.list` and `conversations.history` page with an opaque cursor; `users.list` includes
+  the bot and deactivated people, as Slack's does. History lists top-level messages only, and
+  returns message metadata only with `include_all_metadata`.
 - An image block's `slack_file` must name a file uploaded here that is an image (png, jpg,
   jpeg, gif); otherwise the message is refused `invalid_blocks` with "invalid slack file"
   (views: `invalid_arguments`), Slack's wording. Real Slack also refuses a file for a moment

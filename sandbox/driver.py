@@ -86,6 +86,10 @@ class InputValue:
         return {"type": "datepicker", "selected_date": date}
 
     @staticmethod
+    def multi_users_select(users: list[str]) -> dict:
+        return {"type": "multi_users_select", "selected_users": list(users)}
+
+    @staticmethod
     def conversations_select(conversation: str | None) -> dict:
         return {"type": "conversations_select", "selected_conversation": conversation}
 

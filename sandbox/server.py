@@ -362,10 +362,10 @@ def run_sandbox(env: Mapping[str, str], *, port: int, fresh: bool, announce: str
     except SandboxError as exc:
         print(f"kindness-bot: {exc}")
         return 2
-    # Stop cleanly on SIGTERM from before the address is announced: whoever reads it may stop
-    # the sandbox at once.
-    stop_on_sigterm()
     default = "Sandbox: open {url} (Ctrl-C stops it; its data stays in sandbox.db)"
+    # Ready to be stopped before saying so: a SIGTERM right after the line stops it cleanly
+    # (and saves its Slack side) however soon it comes.
+    stop_on_sigterm()
     try:
         print((announce or default).format(url=sandbox.url), flush=True)
         sandbox.wait()

@@ -11,6 +11,7 @@ import email.parser
 import email.policy
 import itertools
 import json
+import math
 import mimetypes
 import secrets
 import threading
@@ -118,6 +119,7 @@ class _Fault:
     error: str | None
     retry_after: int
     drop: bool = False
+    after_effect: bool = False  # the call does what it asks first, then the answer is lost
 
     def answer(self) -> _Answer:
         if self.drop:
@@ -131,6 +133,27 @@ class _Fault:
             self.status, "fatal_error"
         )
         return _Answer.json({"ok": False, "error": self.error or default}, self.status)
+
+
+class _TokenBucket:
+    """A workspace-wide rate limit: `burst` calls at once, refilled at `rate` per second."""
+
+    def __init__(self, rate: float, burst: int | None, now: float) -> None:
+        if rate <= 0:
+            raise ValueError("a rate limit must allow some calls per second")
+        self.rate = rate
+        self.capacity = float(burst if burst is not None else max(1, round(rate)))
+        self.tokens = self.capacity
+        self.updated = now
+
+    def take(self, now: float) -> float:
+        """0 when a call may go now (and spends its token), else the seconds until one may."""
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate
 
 
 @dataclass(frozen=True)
@@ -186,6 +209,8 @@ class SlackStandIn:
         port: int = 0,
         *,
         permalink_host: str | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
         """`clock` (seconds since the epoch) stamps messages; the sandbox moves it forward."""
@@ -211,6 +236,11 @@ class SlackStandIn:
         self._calls: list[Call] = []
         self._faults: dict[str, deque[_Fault]] = {}
         self._holds: dict[str, tuple[threading.Event, float]] = {}
+        # Rate limits and latency run on these (tests inject a clock instead of waiting).
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._limits: dict[str, _TokenBucket] = {}  # method -> workspace-wide rate limit
+        self._latency: dict[str | None, float] = {}  # method (None: every method) -> seconds
         self._users: dict[str, dict] = {}
         self._channels: dict[str, dict] = {}
         self._dms: dict[str, str] = {}  # user id -> DM channel id
@@ -248,7 +278,7 @@ class SlackStandIn:
         if self._server is not None:
             return self
         handler = type("_BoundHandler", (_Handler,), {"standin": self})
-        self._server = ThreadingHTTPServer((self._host, self._requested_port), handler)
+        self._server = _Server((self._host, self._requested_port), handler)
         self._server.daemon_threads = True
         # A short poll interval keeps stop() quick; tests start and stop a stand-in each.
         self._thread = threading.Thread(
@@ -674,9 +704,13 @@ class SlackStandIn:
         with self._lock:
             self._processing_for = references
 
-    def drop_next(self, method: str, times: int = 1) -> None:
-        """Close the connection without answering the next `times` calls to `method`."""
-        self._add_faults(method, _Fault(None, None, 0, drop=True), times)
+    def drop_next(self, method: str, times: int = 1, *, after_effect: bool = False) -> None:
+        """Close the connection without answering the next `times` calls to `method`.
+
+        `after_effect=True`: each call takes effect first (the message is posted) and only its
+        answer is lost — the case where a client cannot know whether to send again.
+        """
+        self._add_faults(method, _Fault(None, None, 0, drop=True, after_effect=after_effect), times)
 
     def hold(self, method: str, *, at_most: float = 30) -> threading.Event:
         """Make calls to `method` wait until the returned event is set — a slow Slack.
@@ -689,6 +723,48 @@ class SlackStandIn:
         with self._lock:
             self._holds[method] = (release, at_most)
         return release
+
+    def rate_limit(
+        self, method: str, per_second: float | None, *, burst: int | None = None
+    ) -> None:
+        """Limit `method` to `per_second` calls across the whole workspace (None: no limit).
+
+        A token bucket holding `burst` calls (default: one second's worth) and refilled at
+        `per_second`: a call that finds it empty is answered HTTP 429 with `Retry-After` in
+        whole seconds (at least 1, as Slack sends it) and does nothing.
+        """
+        with self._lock:
+            if per_second is None:
+                self._limits.pop(method, None)
+            else:
+                self._limits[method] = _TokenBucket(per_second, burst, self._monotonic())
+
+    def latency(self, seconds: float, method: str | None = None) -> None:
+        """Answer every call (or only calls to `method`) `seconds` late — a distant Slack.
+
+        Calls wait concurrently, as they would on the network; 0 removes the delay.
+        """
+        with self._lock:
+            if seconds > 0:
+                self._latency[method] = seconds
+            else:
+                self._latency.pop(method, None)
+
+    def _delay(self, method: str) -> None:
+        with self._lock:
+            seconds = self._latency.get(method, self._latency.get(None, 0.0))
+        if seconds:
+            self._sleep(seconds)
+
+    def _rate_limited(self, method: str) -> _Answer | None:
+        with self._lock:
+            bucket = self._limits.get(method)
+            wait = bucket.take(self._monotonic()) if bucket is not None else 0.0
+        if not wait:
+            return None
+        retry_after = max(1, math.ceil(wait))
+        body = {"ok": False, "error": "ratelimited"}
+        return _Answer.json(body, 429, **{"Retry-After": str(retry_after)})
 
     def _wait_if_held(self, method: str) -> None:
         with self._lock:
@@ -755,9 +831,13 @@ class SlackStandIn:
             token = authorization[len("Bearer ") :]
         client = _client_credentials(authorization, args)
         self._wait_if_held(method)
+        self._delay(method)
         fault = self._take_fault(method)
-        if fault is not None:
+        if fault is not None and not fault.after_effect:
             return method, args, fault.answer()
+        limited = self._rate_limited(method)
+        if limited is not None:
+            return method, args, limited
         implementation = getattr(self, "_api_" + method.replace(".", "_"), None)
         if implementation is None:
             answer = {"ok": False, "error": "unknown_method", "req_method": method}
@@ -773,6 +853,9 @@ class SlackStandIn:
                 answer = _Answer.json({"ok": True, **payload})
             except _ApiError as refusal:
                 answer = _Answer.json({"ok": False, "error": refusal.error, **refusal.extra})
+            else:
+                if fault is not None:  # it took effect; now the answer is lost
+                    return method, args, fault.answer()
         answer.token = token
         return method, args, answer
 
@@ -840,6 +923,18 @@ class SlackStandIn:
         if args.get("user") not in self._users:
             raise _ApiError("user_not_found")
         return {"user": self._user_info(args["user"])}
+
+    def _api_users_list(self, args: dict) -> dict:
+        """Every person (the bot and deactivated people included), in pages of `limit`."""
+        ids = sorted(self._users)
+        start, limit = _page(args, len(ids), default_limit=0, most=1000)
+        page = ids[start : start + limit] if limit else ids[start:]
+        after = start + len(page)
+        return {
+            "members": [self._user_info(user_id) for user_id in page],
+            "cache_ts": int(time.time()),
+            "response_metadata": {"next_cursor": _cursor(after) if after < len(ids) else ""},
+        }
 
     def _user_info(self, user_id: str) -> dict:
         user = _copy(self._users[user_id])
@@ -1015,6 +1110,47 @@ class SlackStandIn:
         channel["is_member"] = True
         return {"channel": _copy(channel)}
 
+    def _api_conversations_history(self, args: dict) -> dict:
+        """A conversation's top-level messages, newest first, between `oldest` and `latest`
+        (exclusive unless `inclusive`), in pages of `limit` (default 100) with a cursor.
+        Message metadata is returned with `include_all_metadata`."""
+        channel_id = self._dms.get(str(args.get("channel")), str(args.get("channel") or ""))
+        channel = self._channels.get(channel_id)
+        if not self._visible(channel):
+            raise _ApiError("channel_not_found")
+        if not channel["is_im"] and not channel["is_member"]:
+            raise _ApiError("not_in_channel")
+        inclusive = _flag(args.get("inclusive"))
+        oldest = float(args.get("oldest") or 0)
+        latest = float(args.get("latest") or "inf")
+
+        def within(ts: float) -> bool:
+            if inclusive:
+                return oldest <= ts <= latest
+            return oldest < ts < latest
+
+        messages = [
+            m
+            for m in reversed(self._messages.get(channel_id, []))
+            if within(float(m["ts"])) and m.get("thread_ts") in (None, m["ts"])
+        ]
+        start, limit = _page(args, len(messages), default_limit=100, most=999)
+        page = messages[start : start + limit]
+        shown = []
+        for message in page:
+            copy = _copy(message)
+            if not _flag(args.get("include_all_metadata")):
+                copy.pop("metadata", None)
+            shown.append(copy)
+        after = start + len(page)
+        more = after < len(messages)
+        return {
+            "messages": shown,
+            "has_more": more,
+            "pin_count": 0,
+            "response_metadata": {"next_cursor": _cursor(after) if more else ""},
+        }
+
     # -- Web API: messages ------------------------------------------------------------------
 
     def _api_chat_postMessage(self, args: dict) -> dict:
@@ -1120,6 +1256,12 @@ class SlackStandIn:
             message["blocks"] = self._with_block_ids(args["blocks"])
         if args.get("attachments") is not None:
             message["attachments"] = args["attachments"]
+        metadata = args.get("metadata")
+        if isinstance(metadata, dict) and metadata.get("event_type"):
+            message["metadata"] = {
+                "event_type": metadata["event_type"],
+                "event_payload": metadata.get("event_payload") or {},
+            }
         return message
 
     def _with_block_ids(self, blocks: list) -> list:
@@ -1672,6 +1814,13 @@ class SlackStandIn:
         return None
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's default backlog of 5 drops connection attempts when a client sends many
+    # calls at once (the kernel drops the SYN and the client retries a second later); Slack
+    # takes them all.
+    request_queue_size = 128
+
+
 class _Handler(BaseHTTPRequestHandler):
     standin: SlackStandIn  # set on the subclass SlackStandIn.start makes
 
@@ -1748,6 +1897,26 @@ def _multipart_parts(content_type: str, body: bytes) -> dict[str, Any]:
         is_file = part.get_filename() is not None
         parts[str(name)] = payload if is_file else payload.decode("utf-8")
     return parts
+
+
+def _page(args: dict, total: int, *, default_limit: int, most: int) -> tuple[int, int]:
+    """(start, limit) from a request's `cursor` and `limit` (0: everything, where allowed)."""
+    cursor = str(args.get("cursor") or "")
+    try:
+        start = int(base64.urlsafe_b64decode(cursor.encode()).decode().removeprefix("next:"))
+    except ValueError:
+        if cursor:
+            raise _ApiError("invalid_cursor") from None
+        start = 0
+    if not 0 <= start <= total:
+        raise _ApiError("invalid_cursor")
+    raw_limit = str(args.get("limit") or "")
+    limit = int(raw_limit) if raw_limit.isdigit() else default_limit
+    return start, min(limit, most)
+
+
+def _cursor(position: int) -> str:
+    return base64.urlsafe_b64encode(f"next:{position}".encode()).decode()
 
 
 def _refused_banner(problems: list[str]) -> str:

@@ -1,4 +1,4 @@
-"""Who gets a nudge by DM, and what the bot remembers about members to nudge them kindly.
+"""Who gets a nudge by DM: follow-ups due on members' actions, and members gone quiet.
 
 Rules, all decided here so that the Slack side only sends:
 - Nothing is nudged in a workspace whose nudges are off or whose rhythm is paused, nor to a
@@ -14,8 +14,8 @@ Rules, all decided here so that the Slack side only sends:
 - A quiet member is one who logged at least once but not in the last ``weeks`` weeks. They get
   **one gentle nudge per silence**: not again until they have logged something since (which
   also means never twice within ``weeks`` weeks). Private entries count as taking part.
-- A member's time zone is Slack's ``tz`` from users.info, cached on the member row for a day
-  (``PROFILE_MAX_AGE``), so a run of nudges costs no Slack call per member per run.
+- Whether a member is asleep or away when the DM would go is decided by the DM job with each
+  member's time zone (``schedules.profiles``).
 
 The workspace row must exist (member rows reference it); entries create it on first contact.
 """
@@ -25,15 +25,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Integer, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import Database, insert_ignoring_duplicates
-from bot.models import Entry, Member, Workspace
+from bot.models import Entry, Member, UTCDateTime, Workspace
 from bot.settings import paused_at
 
 MAX_FOLLOW_UPS = 3
-PROFILE_MAX_AGE = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,6 @@ class FollowUp:
     step: int  # 1 for the first follow-up of this action
     committed_at: datetime
     follow_up_at: datetime
-    member_tz: str | None  # cached from Slack; None when not fetched yet
 
 
 def due_followups(db: Database, team_id: str, now: datetime) -> list[FollowUp]:
@@ -64,7 +62,6 @@ def due_followups(db: Database, team_id: str, now: datetime) -> list[FollowUp]:
                 Entry.follow_ups_sent,
                 Entry.created_at,
                 Entry.follow_up_at,
-                Member.tz,
             )
             .outerjoin(Member, _member_of(Entry.user_id, team_id))
             .where(
@@ -84,7 +81,6 @@ def due_followups(db: Database, team_id: str, now: datetime) -> list[FollowUp]:
             step=row.follow_ups_sent + 1,
             committed_at=row.created_at,
             follow_up_at=row.follow_up_at,
-            member_tz=row.tz,
         )
         for row in rows
     ]
@@ -105,18 +101,60 @@ def record_followup_sent(
     With ``step``, only that step is recorded (a repeat is a no-op). False when nothing was
     recorded: the action is gone, closed, or the step was recorded already.
     """
+    _check_next(next_at, now)
+    result = session.execute(
+        _FOLLOWUP_SENT, {"b_team": team_id, "b_entry": entry_id, "b_step": step, "b_next": next_at}
+    )
+    return result.rowcount == 1
+
+
+def record_followups_sent(
+    session: Session,
+    team_id: str,
+    sent: list[tuple[int, int, datetime | None]],
+    *,
+    now: datetime,
+) -> None:
+    """``record_followup_sent`` for many (entry id, step, next_at) in one statement."""
+    for _, _, next_at in sent:
+        _check_next(next_at, now)
+    if sent:
+        session.execute(
+            _FOLLOWUP_SENT,
+            [
+                {"b_team": team_id, "b_entry": entry_id, "b_step": step, "b_next": next_at}
+                for entry_id, step, next_at in sent
+            ],
+        )
+
+
+def _check_next(next_at: datetime | None, now: datetime) -> None:
     if next_at is not None and next_at <= now:
         raise ValueError("next_at must be later than now, or the member is nudged at once again")
-    entry = session.scalar(
-        select(Entry).where(Entry.team_id == team_id, Entry.id == entry_id).with_for_update()
+
+
+_entries = Entry.__table__
+_step = bindparam("b_step", type_=Integer())
+# One UPDATE and no read first: the fan-out records hundreds of these in one transaction.
+_FOLLOWUP_SENT = (
+    update(_entries)
+    .where(
+        _entries.c.team_id == bindparam("b_team"),
+        _entries.c.id == bindparam("b_entry"),
+        _entries.c.action_status == "open",
+        or_(_step.is_(None), _entries.c.follow_ups_sent == _step - 1),
     )
-    if entry is None or entry.action_status != "open":
-        return False
-    if step is not None and entry.follow_ups_sent != step - 1:
-        return False
-    entry.follow_ups_sent += 1
-    entry.follow_up_at = next_at if entry.follow_ups_sent < MAX_FOLLOW_UPS else None
-    return True
+    .values(
+        follow_ups_sent=_entries.c.follow_ups_sent + 1,
+        follow_up_at=case(
+            (
+                _entries.c.follow_ups_sent + 1 < MAX_FOLLOW_UPS,
+                bindparam("b_next", type_=UTCDateTime()),
+            ),
+            else_=None,
+        ),
+    )
+)
 
 
 def quiet_members(db: Database, team_id: str, now: datetime, weeks: int) -> list[str]:
@@ -152,43 +190,6 @@ def quiet_members(db: Database, team_id: str, now: datetime, weeks: int) -> list
 
 def record_quiet_nudge(session: Session, team_id: str, user_id: str, now: datetime) -> None:
     _update_member(session, team_id, user_id, now, last_quiet_nudge_at=now)
-
-
-def member_tz(db: Database, team_id: str, user_id: str) -> str | None:
-    """The member's cached Slack time zone (None when unknown; see ``timing.zone_for``)."""
-    with db.reading() as session:
-        return session.scalar(
-            select(Member.tz).where(Member.team_id == team_id, Member.user_id == user_id)
-        )
-
-
-def remember_profile(
-    db: Database,
-    team_id: str,
-    user_id: str,
-    *,
-    tz: str | None,
-    display_name: str | None,
-    now: datetime,
-) -> None:
-    """Cache what Slack's users.info said about the member."""
-    with db.session() as session:
-        _update_member(
-            session, team_id, user_id, now, tz=tz, display_name=display_name, profile_fetched_at=now
-        )
-
-
-def profile_is_fresh(
-    db: Database, team_id: str, user_id: str, now: datetime, *, max_age: timedelta = PROFILE_MAX_AGE
-) -> bool:
-    """True when the cached profile is younger than ``max_age`` (no need to ask Slack)."""
-    with db.reading() as session:
-        fetched_at = session.scalar(
-            select(Member.profile_fetched_at).where(
-                Member.team_id == team_id, Member.user_id == user_id
-            )
-        )
-    return fetched_at is not None and now - fetched_at < max_age
 
 
 def _nudging(session: Session, team_id: str, now: datetime) -> bool:

@@ -1,33 +1,28 @@
-"""The nudges job: follow-ups on members' actions, and a gentle word to quiet members, by DM.
+"""The DM job: follow-ups on members' actions, a gentle word to quiet members, and the weekly
+prompt for members who take it by DM — each once, never at night, never while away.
 
-``schedules.followups`` decides *who* is due (opted-out members, paused workspaces, the three
-follow-ups per action, one nudge per silence); this module only sends, once, at a kind hour.
-Decisions:
+``schedules.followups`` decides *who* is due a nudge (opted-out members, paused workspaces,
+the three follow-ups per action, one nudge per silence), ``schedules.dm_prompts`` who is due
+the week's prompt; this module holds back whoever is asleep or away, and hands the rest to
+``schedules.fanout``, which sends them all at Slack's pace, each exactly once. Decisions:
 
-- **Exactly once per step.** Each DM is claimed in the database — (workspace, "followup",
-  ``entry:<id>:step:<n>``) or (workspace, "quiet", ``<user>:<week>``) — *before* it is sent,
-  so any number of schedulers and reruns send it once. Then the DM goes out, and the
-  follow-up's record (which moves ``follow_up_at`` on) and the claim's finish are committed in
-  one transaction; a DM that cannot be recorded is withdrawn. A Slack failure releases the
-  claim so that the next run tries again; the member simply hears a little later. A process
-  that dies between sending and recording leaves its claim "claimed": after the claims' lease
-  (ten minutes) a later run takes it over and sends again — the trade-off
-  ``schedules.claims`` explains, chosen over losing the follow-up for good.
+- **Exactly once per step.** Each DM is claimed — (workspace, "followup",
+  ``entry:<id>:step:<n>``), (workspace, "quiet", ``<user>:<week>``) or (workspace,
+  "dm_prompt", ``<week>:<user>``) — before it is sent; the follow-up's count, the quiet nudge's
+  date or the DM prompt's place are recorded in the transaction that finishes the claim. A
+  Slack failure releases the claim and the next run tries again; the member simply hears a
+  little later. How a crash between sending and recording stays a single DM: see
+  ``schedules.fanout``.
 - **Never at night for the member.** Quiet hours are 20:00–08:00 in the member's own Slack
-  time zone. A member in quiet hours is skipped, not queued: the follow-up stays due, and the
-  first run after their 08:00 sends it (the scheduler wakes the job every 30 minutes).
-- **Time zones** come from users.info, cached on the member row for a day
-  (``profile_is_fresh``), and looked up at most once per member per run. When users.info
-  fails the cached zone is used, else the workspace's: one member's profile never stops the
-  run, and the fallback can only be wrong by the member's distance from the workspace.
+  time zone (``schedules.profiles``: one ``users.list`` walk for many members, cached for a
+  day). A member in quiet hours is skipped, not queued: the DM stays due, and the first run
+  after their 08:00 sends it (the scheduler wakes the job every 30 minutes).
+- **Never while away** (``/kindness away until …``): follow-ups stay due and go out on the
+  member's return; a quiet nudge waits too; a week's DM prompt is sent if they are back
+  within its week.
 - **Where the DM goes:** ``chat.postMessage(channel=<user id>)``. Slack delivers a bot's
   message addressed to a user id into the bot's DM with them (the app's Messages tab) — the
-  same conversation ``conversations.open`` returns — so each nudge costs one Web API call
-  instead of two. Mass DMs are rate-limited per workspace; half the calls is half the waiting.
-- **Pacing:** members are sent to one after another in this thread. A 429 waits for
-  ``Retry-After`` and a 5xx or dropped connection is retried with backoff by the client's
-  retry handlers (``bot.slack_client``); what still fails after them is counted as failed,
-  logged as a warning (the Slack error name only — never a token or a payload) and released.
+  same conversation ``conversations.open`` returns — so each DM costs one Web API call.
 - The quiet nudge's week is the workspace's local week, so "once per silence" (decided in
   ``quiet_members``) is backed by a claim that two schedulers cannot both win.
 """
@@ -35,68 +30,63 @@ Decisions:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from http.client import HTTPException
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.blocks.nudges import followup_message, quiet_message
+from bot.blocks.rhythm import prompt_message
 from bot.services import Services
 from bot.settings import WorkspaceSettings
 from bot.weeks import week_of
+from bot.words import count
 from schedules import claims
+from schedules.dm_prompts import JOB as DM_PROMPT_JOB
+from schedules.dm_prompts import DuePrompt, due_dm_prompts, record_dm_prompts
+from schedules.fanout import Delivery, Dm, FanOut, Recorder
 from schedules.followups import (
     FollowUp,
     due_followups,
-    member_tz,
-    profile_is_fresh,
     quiet_members,
-    record_followup_sent,
+    record_followups_sent,
     record_quiet_nudge,
-    remember_profile,
 )
-from schedules.posting import withdraw
-from schedules.timing import in_quiet_hours, zone_for
+from schedules.profiles import Recipient, recipients
+from schedules.timing import in_quiet_hours
 
 log = logging.getLogger(__name__)
 
 FOLLOWUP_JOB = "followup"
 QUIET_JOB = "quiet"
 
-# What a Web API call raises once slack_sdk's retry handlers have given up: Slack's error
-# answer, or the connection's own failure (urllib's errors are OSErrors or HTTPExceptions).
-SLACK_FAILURES = (SlackClientError, OSError, HTTPException)
-# Answers that will not change on a later run: the member left or was deactivated, or cannot
-# be written to. The step is closed rather than retried every 30 minutes for ever.
-UNDELIVERABLE = frozenset(
-    {"user_not_found", "account_inactive", "user_disabled", "cannot_dm_bot", "not_allowed"}
-)
-
 
 @dataclass
 class NudgeReport:
-    """What one run of the nudges job did in one workspace."""
+    """What one run of the DM job did in one workspace."""
 
     team_id: str
     sent: int = 0  # follow-ups on actions
-    skipped_quiet_hours: int = 0  # follow-ups and quiet nudges held until the member's morning
+    skipped_quiet_hours: int = 0  # DMs held until the member's morning
+    skipped_away: int = 0  # DMs held until the member is back
     already_sent: int = 0  # claimed by another run or process
     failed: int = 0  # Slack refused or did not answer; released for a later run
     undeliverable: int = 0  # the member cannot be written to (deactivated, gone): given up
     quiet_sent: int = 0  # gentle nudges to quiet members
+    prompts_sent: int = 0  # weekly prompts by DM
+    rate_limited: int = 0  # 429s waited out
+    seconds: float = 0.0
 
     def describe(self) -> str:
         """One line for logs and the CLI."""
         return (
-            f"nudges in {self.team_id}: {_count(self.sent, 'follow-up')} sent, "
-            f"{_count(self.quiet_sent, 'quiet member')} nudged, "
+            f"nudges in {self.team_id}: {count(self.sent, 'follow-up')} sent, "
+            f"{count(self.quiet_sent, 'quiet member')} nudged, "
+            f"{count(self.prompts_sent, 'prompt')} by DM, "
             f"{self.skipped_quiet_hours} held for quiet hours, "
-            f"{self.already_sent} already sent, {self.failed} failed"
+            + (f"{self.skipped_away} held while away, " if self.skipped_away else "")
+            + f"{self.already_sent} already sent, {self.failed} failed"
             + (f", {self.undeliverable} undeliverable" if self.undeliverable else "")
         )
 
@@ -108,206 +98,125 @@ def send_nudges(
     now: datetime,
     *,
     owner: str | None = None,
+    concurrency: int | None = None,
 ) -> NudgeReport:
-    """Send the follow-ups due at ``now`` and, if the workspace wants them, the quiet nudges.
+    """Send the DMs due at ``now``: follow-ups, quiet nudges (if the workspace wants them) and
+    this week's prompt to members who take it by DM.
 
     ``owner`` names the claimant (default ``host:pid``); tests give racing threads their own.
+    ``concurrency``: DMs in flight at once (``schedules.fanout``'s default when None).
     """
     settings = services.settings.get(team_id)
-    run = _NudgeRun(services, client, settings, now, owner or claims.process_owner())
-    for followup in due_followups(services.db, team_id, now):
-        run.follow_up(followup)
-    if settings.quiet_nudge_weeks > 0:
-        for user_id in quiet_members(services.db, team_id, now, settings.quiet_nudge_weeks):
-            run.quiet_nudge(user_id)
-    return run.report
+    report = NudgeReport(team_id)
+    followups = due_followups(services.db, team_id, now)
+    quiet = (
+        quiet_members(services.db, team_id, now, settings.quiet_nudge_weeks)
+        if settings.quiet_nudge_weeks > 0
+        else []
+    )
+    prompts = (
+        []
+        if services.settings.is_paused(settings, now)
+        else due_dm_prompts(services.db, team_id, now, settings.timezone)
+    )
+    users = [f.user_id for f in followups] + quiet + [p.user_id for p in prompts]
+    if not users:
+        return report
+    people = recipients(
+        services.db, client, team_id, users, now=now, workspace_tz=settings.timezone
+    )
 
-
-class _NudgeRun:
-    """One run in one workspace: its settings, its report and the zones looked up so far."""
-
-    def __init__(
-        self,
-        services: Services,
-        client: WebClient,
-        settings: WorkspaceSettings,
-        now: datetime,
-        owner: str,
-    ) -> None:
-        self.services = services
-        self.db = services.db
-        self.client = client
-        self.settings = settings
-        self.team_id = settings.team_id
-        self.now = now
-        self.owner = owner
-        self.report = NudgeReport(settings.team_id)
-        self._zones: dict[str, str] = {}
-
-    def follow_up(self, followup: FollowUp) -> None:
-        if self._asleep(followup.user_id, followup.member_tz):
-            return
-        period = f"entry:{followup.entry_id}:step:{followup.step}"
-        message = followup_message(
-            followup, self.services.framework, followup.step, self.settings.followup_days
-        )
-        sent = self._claim_and_send(FOLLOWUP_JOB, period, followup.user_id, message)
-        if sent is None:
-            return
-        # Nobody to follow up with any more: the action is left alone from now on.
-        next_at = (
-            None if sent.undelivered else self.now + timedelta(days=self.settings.followup_days)
-        )
-
-        def record(session: Session) -> None:
-            record_followup_sent(
-                session,
-                self.team_id,
-                followup.entry_id,
-                now=self.now,
-                next_at=next_at,
-                step=followup.step,
-            )
-
-        if self._record(FOLLOWUP_JOB, period, sent, record) and not sent.undelivered:
-            self.report.sent += 1
-
-    def quiet_nudge(self, user_id: str) -> None:
-        if self._asleep(user_id, member_tz(self.db, self.team_id, user_id)):
-            return
-        period = f"{user_id}:{week_of(self.now, self.settings.timezone).key}"
-        message = quiet_message(self.settings.quiet_nudge_weeks)
-        sent = self._claim_and_send(QUIET_JOB, period, user_id, message)
-        if sent is None:
-            return
-
-        def record(session: Session) -> None:
-            if not sent.undelivered:
-                record_quiet_nudge(session, self.team_id, user_id, self.now)
-
-        if self._record(QUIET_JOB, period, sent, record) and not sent.undelivered:
-            self.report.quiet_sent += 1
-
-    def _asleep(self, user_id: str, cached_tz: str | None) -> bool:
-        """In the member's quiet hours now (counted as skipped)."""
-        if in_quiet_hours(self.now, self._zone(user_id, cached_tz)):
-            self.report.skipped_quiet_hours += 1
-            return True
-        return False
-
-    def _zone(self, user_id: str, cached_tz: str | None) -> str:
-        if user_id not in self._zones:
-            fresh = profile_is_fresh(self.db, self.team_id, user_id, self.now)
-            tz = cached_tz if fresh else self._fetch_tz(user_id, cached_tz)
-            self._zones[user_id] = zone_for(tz, self.settings.timezone)
-        return self._zones[user_id]
-
-    def _fetch_tz(self, user_id: str, cached_tz: str | None) -> str | None:
-        """The member's zone from users.info (and cache their profile); the cached one if not."""
-        try:
-            user = self.client.users_info(user=user_id)["user"]
-        except SLACK_FAILURES as error:
-            log.warning(
-                "users.info for %s in %s failed (%s); using %s",
-                user_id,
-                self.team_id,
-                _error_name(error),
-                "the cached time zone" if cached_tz else "the workspace's time zone",
-            )
-            return cached_tz
-        profile = user.get("profile") or {}
-        tz = user.get("tz") or None
-        remember_profile(
-            self.db,
-            self.team_id,
-            user_id,
-            tz=tz,
-            display_name=profile.get("display_name") or user.get("real_name") or None,
-            now=self.now,
-        )
-        return tz
-
-    def _claim_and_send(self, job: str, period: str, user_id: str, message: dict) -> _Sent | None:
-        """Claim, then DM: what was sent, or None when claimed elsewhere or failed."""
-        if not claims.claim(self.db, self.team_id, job, period, owner=self.owner).won:
-            self.report.already_sent += 1
-            return None
-        try:
-            response = self.client.chat_postMessage(channel=user_id, **message)
-        except SLACK_FAILURES as error:
-            if _error_name(error) in UNDELIVERABLE:
-                self.report.undeliverable += 1
-                log.info(
-                    "%s nudge %s to %s in %s: %s; not retried",
-                    job,
-                    period,
-                    user_id,
-                    self.team_id,
-                    _error_name(error),
-                )
-                return _Sent(detail=f"undeliverable: {_error_name(error)}")
-            self._release(job, period, _error_name(error))
-            log.warning(
-                "%s nudge %s to %s in %s not sent (%s); a later run will try again",
-                job,
-                period,
-                user_id,
-                self.team_id,
-                _error_name(error),
-            )
-            return None
-        return _Sent(
-            detail=str(response.get("ts") or ""), channel=str(response.get("channel") or user_id)
-        )
-
-    def _record(
-        self, job: str, period: str, sent: _Sent, record: Callable[[Session], None]
-    ) -> bool:
-        """Record the DM and finish its claim in one transaction. A DM that cannot be recorded
-        is withdrawn and its claim released, so the next run's DM is not a second copy."""
-        try:
-            with self.db.session() as session:
-                record(session)
-                claims.finish(
-                    session, self.team_id, job, period, owner=self.owner, detail=sent.detail
-                )
-        except Exception as exc:
-            if claims.is_done_with(self.db, self.team_id, job, period, sent.detail):
-                return True  # the answer to COMMIT was lost, not the commit
-            log.exception("%s nudge %s in %s was sent but not recorded", job, period, self.team_id)
-            if sent.channel is not None:
-                withdraw(self.client, sent.channel, sent.detail, f"the {job} nudge {period}")
-            self._release(job, period, f"not recorded: {type(exc).__name__}")
+    def reachable(user_id: str) -> bool:
+        person: Recipient = people[user_id]
+        if person.away(now):
+            report.skipped_away += 1
+            return False
+        if in_quiet_hours(now, person.zone):
+            report.skipped_quiet_hours += 1
             return False
         return True
 
-    def _release(self, job: str, period: str, reason: str) -> None:
-        self.report.failed += 1
-        try:
-            claims.release(self.db, self.team_id, job, period, owner=self.owner, reason=reason)
-        except SQLAlchemyError:
-            # The claim stays taken; a later run takes it over once its lease has run out.
-            log.exception("could not release the %s claim %s in %s", job, period, self.team_id)
+    week = week_of(now, settings.timezone).key
+    dms = [_followup_dm(services, settings, f) for f in followups if reachable(f.user_id)]
+    dms += [_quiet_dm(settings, user_id, week) for user_id in quiet if reachable(user_id)]
+    dms += [_prompt_dm(services, p) for p in prompts if reachable(p.user_id)]
+    fanout = FanOut(
+        services.db,
+        client,
+        team_id,
+        owner=owner or claims.process_owner(),
+        recorders=_recorders(settings, now),
+        **({"concurrency": concurrency} if concurrency else {}),
+    )
+    sent = fanout.send(dms)
+    report.sent = sent.sent[FOLLOWUP_JOB]
+    report.quiet_sent = sent.sent[QUIET_JOB]
+    report.prompts_sent = sent.sent[DM_PROMPT_JOB]
+    report.already_sent = sum(sent.already.values())
+    report.failed = sum(sent.failed.values())
+    report.undeliverable = sum(sent.undeliverable.values())
+    report.rate_limited = sent.rate_limited
+    report.seconds = sent.seconds
+    return report
 
 
-@dataclass(frozen=True)
-class _Sent:
-    """A DM sent (``detail`` its ts, ``channel`` the DM), or one Slack will never deliver."""
-
-    detail: str
-    channel: str | None = None
-
-    @property
-    def undelivered(self) -> bool:
-        return self.channel is None
+def _followup_dm(services: Services, settings: WorkspaceSettings, followup: FollowUp) -> Dm:
+    return Dm(
+        FOLLOWUP_JOB,
+        f"entry:{followup.entry_id}:step:{followup.step}",
+        followup.user_id,
+        followup_message(followup, services.framework, followup.step, settings.followup_days),
+        followup,
+    )
 
 
-def _error_name(error: Exception) -> str:
-    """Slack's error name (``ratelimited``, ``user_not_found``), or the exception's class."""
-    if isinstance(error, SlackApiError):
-        return str(error.response.get("error") or error.response.status_code)
-    return type(error).__name__
+def _quiet_dm(settings: WorkspaceSettings, user_id: str, week: str) -> Dm:
+    message = quiet_message(settings.quiet_nudge_weeks)
+    return Dm(QUIET_JOB, f"{user_id}:{week}", user_id, message)
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+def _prompt_dm(services: Services, due: DuePrompt) -> Dm:
+    goal = services.framework.get(due.goal_key)
+    message = (
+        prompt_message(goal, due.question, by_dm=True)
+        if goal is not None
+        else {"text": due.question}  # the goal left the framework since: the question alone
+    )
+    return Dm(DM_PROMPT_JOB, due.claim_period, due.user_id, message, due)
+
+
+def _recorders(settings: WorkspaceSettings, now: datetime) -> dict[str, Recorder]:
+    """What each job records once its DMs are sent, in the claims' own transaction."""
+    team_id = settings.team_id
+    delay = timedelta(days=settings.followup_days)
+
+    def followups(session: Session, sent: list[tuple[Dm, Delivery]]) -> None:
+        record_followups_sent(
+            session,
+            team_id,
+            [
+                # Nobody to follow up with any more: the action is left alone from now on.
+                (dm.about.entry_id, dm.about.step, None if delivery.undeliverable else now + delay)
+                for dm, delivery in sent
+            ],
+            now=now,
+        )
+
+    def quiet(session: Session, sent: list[tuple[Dm, Delivery]]) -> None:
+        for dm, delivery in sent:
+            if not delivery.undeliverable:
+                record_quiet_nudge(session, team_id, dm.user_id, now)
+
+    def prompts(session: Session, sent: list[tuple[Dm, Delivery]]) -> None:
+        record_dm_prompts(
+            session,
+            team_id,
+            [
+                (dm.about, delivery.channel, delivery.ts)
+                for dm, delivery in sent
+                if delivery.channel and delivery.ts
+            ],
+            now=now,
+        )
+
+    return {FOLLOWUP_JOB: followups, QUIET_JOB: quiet, DM_PROMPT_JOB: prompts}

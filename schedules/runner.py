@@ -6,7 +6,8 @@ and digest once. Per workspace:
 
 - the weekly prompt and the weekly digest: cron triggers on the configured day and time in the
   workspace's time zone (APScheduler follows daylight-saving changes);
-- nudges: every 30 minutes, since quiet hours depend on each member's own time zone.
+- nudges (and the weekly prompt by DM, ``schedules.nudges``): every 30 minutes, since quiet
+  hours depend on each member's own time zone, and right after the weekly prompt is posted.
 
 Jobs are coalesced, run one instance at a time, and keep a misfire grace equal to the catch-up
 window (APScheduler's default of one second would silently drop a run the machine was too busy
@@ -46,6 +47,7 @@ from bot.weeks import week_of
 from schedules import claims
 from schedules.digest import JOB as DIGEST
 from schedules.digest import post_weekly_digest
+from schedules.dm_prompts import anyone_takes_prompts_by_dm
 from schedules.nudges import NudgeReport, send_nudges
 from schedules.posting import Outcome
 from schedules.prompt import JOB as PROMPT
@@ -183,7 +185,15 @@ class Rhythm:
         )
 
     def run_prompt(self, team_id: str) -> Outcome | None:
-        return self._run_weekly(team_id, PROMPT, post_weekly_prompt)
+        outcome = self._run_weekly(team_id, PROMPT, post_weekly_prompt)
+        if (
+            outcome is not None
+            and outcome.posted
+            and anyone_takes_prompts_by_dm(self.services.db, team_id)
+        ):
+            # Members who take the prompt by DM get it now, not at the next half-hour.
+            self.run_nudges(team_id)
+        return outcome
 
     def run_digest(self, team_id: str) -> Outcome | None:
         return self._run_weekly(team_id, DIGEST, post_weekly_digest)
@@ -265,6 +275,7 @@ class Rhythm:
         metrics.job_ran("nudges", "failed" if report.failed else "ran")
         metrics.nudges_sent("follow_up", report.sent)
         metrics.nudges_sent("quiet", report.quiet_sent)
+        metrics.nudges_sent("dm_prompt", report.prompts_sent)
         return report
 
     def catch_up(self) -> list[Outcome]:

@@ -18,14 +18,14 @@ downtime) should do, from the settings and an injected ``now``:
   logs it and posts nothing — and nothing at all if the workspace is paused on the local date
   the post was scheduled for. ``retry_at`` spaces the tries of a failed post inside that window.
 - Quiet hours are 20:00–08:00 in the *member's* zone; a member whose zone is unknown or
-  unusable is treated as living in the workspace's zone (``zone_for``).
+  unusable is treated as living in the workspace's zone (``bot.weeks.usable_zone``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from bot.weeks import Week, as_utc, week_of
 
@@ -126,17 +126,6 @@ def retry_at(
     pause = min(max(now - scheduled_at, wait), max(RETRY_LONGEST, wait))
     at = min(now + pause, scheduled_at + grace - RETRY_MARGIN)
     return at if at > now else None
-
-
-def zone_for(member_tz: str | None, workspace_tz: str) -> str:
-    """The member's zone when Slack gave a usable one, else the workspace's."""
-    if member_tz:
-        try:
-            ZoneInfo(member_tz)
-        except (ZoneInfoNotFoundError, ValueError, OSError):
-            return workspace_tz
-        return member_tz
-    return workspace_tz
 
 
 def in_quiet_hours(now: datetime, tz: str) -> bool:

@@ -67,3 +67,25 @@ def post_prompt(
             )
         )
     return message
+
+
+def settings_form(**overrides: dict) -> dict:
+    """The settings modal's ``view.state.values`` on Save, every field filled in (overrides by
+    block id)."""
+    values = {
+        "channel": {"channel": InputValue.conversations_select(NETWORK_CHANNEL)},
+        "prompt_day": {"prompt_day": InputValue.static_select("tuesday")},
+        "prompt_time": {"prompt_time": InputValue.timepicker("09:30")},
+        "digest_day": {"digest_day": InputValue.static_select("friday")},
+        "digest_time": {"digest_time": InputValue.timepicker("16:00")},
+        "timezone": {"timezone": InputValue.plain_text("Europe/Paris")},
+        "nudges": {"nudges": InputValue.radio_buttons("on")},
+        "followup_days": {"followup_days": InputValue.plain_text("10")},
+        "quiet_weeks": {"quiet_weeks": InputValue.static_select("3")},
+        "paused_until": {"paused_until": InputValue.datepicker(None)},
+        "digest_chart": {"digest_chart": InputValue.radio_buttons("on")},
+        "min_group": {"min_group": InputValue.static_select("0")},
+        "welcome": {"welcome": InputValue.radio_buttons("on")},
+    }
+    values.update(overrides)
+    return values

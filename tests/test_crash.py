@@ -13,6 +13,7 @@ import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from http.client import HTTPException
 from pathlib import Path
 
 from sqlalchemy import select
@@ -91,7 +92,7 @@ def test_a_crash_mid_burst_loses_nothing_that_was_acknowledged(tmp_path: Path) -
                     text = f"command {n}"
                     status = driver.command(f"log g3 {text}", user=f"UC{n % 5}").status
                     sent = ("command", text, status)
-            except OSError:  # the connection died with the process
+            except (OSError, HTTPException):  # the connection died with the process
                 sent = ("lost", str(n), 0)
             if sent[2] == 200:
                 with lock:

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import text
 
-from bot.blocks import capture
+from bot.blocks import capture, controls
 from bot.blocks.nudges import NUDGE_DROP, NUDGE_SNOOZE
 from bot.db import Database
 from conftest import BotUnderTest, failing_database, message_text
@@ -52,7 +52,8 @@ def write_lock_held(db: Database) -> Iterator[None]:
 def test_every_command_is_answered_when_the_database_fails(bot: BotUnderTest, sub) -> None:
     bot.expect_errors = True
     with failing_database(bot.services.db):
-        reply = bot.slack.command(sub.example.removeprefix("/kindness "), user=ANN)
+        example = sub.example_in(bot.services.framework)
+        reply = bot.slack.command(example.removeprefix("/kindness "), user=ANN)
     assert reply.status == 200
     answer = bot.answer_text(reply)
     if sub.name in ("help", "goals"):  # nothing to read or write: answered as always
@@ -61,7 +62,7 @@ def test_every_command_is_answered_when_the_database_fails(bot: BotUnderTest, su
     assert DATABASE_DOWN in answer or NOT_WRITTEN in answer, answer
     assert logged_tracebacks(bot), "the failure was logged with its traceback"
     if sub.name in ("log", "search", "done"):  # the member's words came with the command
-        words = sub.example.split(maxsplit=3)[-1]
+        words = example.split(maxsplit=3)[-1]
         assert KEEP_WORDS in answer and words.split()[-1] in answer
 
 
@@ -77,6 +78,9 @@ def _clicks(action_id: int) -> list[tuple[str, str]]:
         (capture.FORGET_ME_CONFIRMED, "confirm"),
         (NUDGE_SNOOZE, entry),
         (NUDGE_DROP, entry),
+        (controls.MEMBER_BACK, "back"),
+        (controls.PROMPTS_DM, "dm"),
+        (controls.JOURNAL_MORE, json.dumps({"s": "2026-09-01", "u": None, "g": None, "o": 10})),
     ]
 
 

@@ -12,12 +12,9 @@ from bot.settings import SettingsStore
 from schedules.followups import (
     MAX_FOLLOW_UPS,
     due_followups,
-    member_tz,
-    profile_is_fresh,
     quiet_members,
     record_followup_sent,
     record_quiet_nudge,
-    remember_profile,
 )
 
 T1, T2 = "T0001", "T0002"
@@ -174,16 +171,6 @@ def test_a_next_follow_up_that_is_not_in_the_future_is_refused(
         sent_followup(db, T1, entry_id, now=now, next_at=now)
 
 
-def test_a_follow_up_carries_the_members_cached_time_zone(
-    learning_log: LearningLog, db: Database, clock
-) -> None:
-    commit(learning_log, ANN, "Ann's action")
-    commit(learning_log, BEN, "Ben's action")
-    remember_profile(db, T1, ANN, tz="Asia/Kolkata", display_name="Ann", now=clock.now)
-    zones = {f.user_id: f.member_tz for f in due_followups(db, T1, clock.advance(weeks=1))}
-    assert zones == {ANN: "Asia/Kolkata", BEN: None}
-
-
 # -- quiet members -----------------------------------------------------------------------------
 
 
@@ -258,35 +245,3 @@ def test_quiet_members_are_counted_per_workspace(
     learning_log.add_entry(T2, ANN, "A story elsewhere")
     learning_log.add_entry(T1, BEN, "A story here")
     assert quiet_members(db, T1, clock.advance(weeks=5), weeks=4) == [BEN]
-
-
-# -- what Slack told us about a member ---------------------------------------------------------
-
-
-def test_a_members_time_zone_is_remembered_for_a_day(
-    learning_log: LearningLog, db: Database, clock
-) -> None:
-    learning_log.add_entry(T1, ANN, "A story")
-    assert member_tz(db, T1, ANN) is None
-    assert not profile_is_fresh(db, T1, ANN, clock.now)
-    remember_profile(db, T1, ANN, tz="America/New_York", display_name="Ann", now=clock.now)
-    assert member_tz(db, T1, ANN) == "America/New_York"
-    assert profile_is_fresh(db, T1, ANN, clock.advance(hours=23))
-    assert not profile_is_fresh(db, T1, ANN, clock.advance(hours=1))
-
-
-def test_remembering_a_profile_keeps_the_members_opt_out(
-    learning_log: LearningLog, db: Database, clock
-) -> None:
-    learning_log.set_nudges(T1, ANN, False)
-    remember_profile(db, T1, ANN, tz="Asia/Kolkata", display_name="Ann", now=clock.now)
-    assert not learning_log.nudges_enabled(T1, ANN)
-    assert member_tz(db, T1, ANN) == "Asia/Kolkata"
-
-
-def test_a_new_profile_replaces_the_old_one(learning_log: LearningLog, db: Database, clock) -> None:
-    learning_log.add_entry(T1, ANN, "A story")
-    remember_profile(db, T1, ANN, tz="Europe/London", display_name="Ann", now=clock.now)
-    remember_profile(db, T1, ANN, tz="Asia/Kolkata", display_name="Ann", now=clock.advance(days=2))
-    assert member_tz(db, T1, ANN) == "Asia/Kolkata"
-    assert member_tz(db, T2, ANN) is None

@@ -165,15 +165,21 @@ def test_the_scopes_are_exactly_those_the_methods_events_and_features_need() -> 
         for scope in event_scopes:
             needed.setdefault(scope, []).append(event)
     assert sorted(needed) == scopes
-    # What a review of the old hand-written list found unused: DMs are posted to a member's
-    # id, which chat:write covers.
-    assert "im:write" not in scopes
+    # DMs are posted to a member's id, which chat:write covers: im:write is asked for only
+    # because conversations.open is called (to find a member's DM: their export goes there,
+    # and a DM sent before a crash is looked for there), never for posting.
+    assert ("im:write" in scopes) == ("conversations.open" in WEB_API_METHODS)
 
 
 def test_every_subscribed_event_has_a_listener(bot: BotUnderTest) -> None:
     """An event without a listener gets 404 from Bolt, and Slack keeps retrying it."""
-    channel_types = {"message.channels": "CPUBLIC", "message.groups": "GPRIVATE"}
     bot.standin.add_channel("GPRIVATE", "private-network", is_private=True)
+    bot.standin.ensure_user("UANN", None)
+    channel_types = {
+        "message.channels": "CPUBLIC",
+        "message.groups": "GPRIVATE",
+        "message.im": bot.standin.dm_with("UANN"),  # the member's DM with the bot
+    }
     for event in document_events():
         if event in channel_types:
             payload = bot.slack.message("just chatting", user="UANN", channel=channel_types[event])

@@ -45,9 +45,11 @@ def commit(bot: BotUnderTest, user: str, text: str, goal: str = "g3") -> int:
     return bot.entries()[-1].id
 
 
-def run(bot: BotUnderTest, client: WebClient, clock: FakeClock, at: datetime) -> NudgeReport:
+def run(
+    bot: BotUnderTest, client: WebClient, clock: FakeClock, at: datetime, **options: object
+) -> NudgeReport:
     clock.set(at)
-    return send_nudges(bot.services, client, team(bot), at)
+    return send_nudges(bot.services, client, team(bot), at, **options)  # type: ignore[arg-type]
 
 
 def nudges_to(bot: BotUnderTest, user: str) -> list[dict]:
@@ -122,7 +124,7 @@ def test_an_action_is_followed_up_by_dm_after_seven_days_once(
     assert_every_call_accepted(bot)
     assert again.describe() == (
         f"nudges in {team(bot)}: 0 follow-ups sent, 0 quiet members nudged, "
-        "0 held for quiet hours, 0 already sent, 0 failed"
+        "0 prompts by DM, 0 held for quiet hours, 0 already sent, 0 failed"
     )
 
 
@@ -365,9 +367,10 @@ def test_a_failed_dm_is_released_and_the_next_run_sends_it(
 ) -> None:
     action_id = commit(bot, ANN, "Thank the night shift")
     commit(bot, BEN, "Rewrite the rejection letter")
-    # ANN's nudge (the older action, so first in line) fails; BEN's still goes.
+    # ANN's nudge (the older action, so first in line when sent one at a time) fails; BEN's
+    # still goes.
     bot.standin.fail_next("chat.postMessage", **failure)
-    report = run(bot, client, clock, clock.now + WEEK)
+    report = run(bot, client, clock, clock.now + WEEK, concurrency=1)
     assert (report.sent, report.failed) == (1, 1)
     assert nudges_to(bot, ANN) == [] and len(nudges_to(bot, BEN)) == 1
     assert followup_claim(bot, action_id, 1) == "released"

@@ -30,6 +30,7 @@ from schedules.digest import post_weekly_digest
 from schedules.posting import Outcome
 from schedules.prompt import post_weekly_prompt
 from schedules.runner import Rhythm
+from slack_helpers import settings_form
 
 CHANNEL = "CNETWORK"
 # Monday 23 November 2026, 10:00 in London (GMT) is 10:00 UTC.
@@ -422,27 +423,6 @@ def test_a_member_who_is_not_an_admin_cannot_open_settings(bot: BotUnderTest) ->
     assert bot.standin.calls_to("views.open") == []
 
 
-def _settings_values(**overrides: dict) -> dict:
-    from sandbox import InputValue
-
-    values = {
-        "channel": {"channel": InputValue.conversations_select(CHANNEL)},
-        "prompt_day": {"prompt_day": InputValue.static_select("tuesday")},
-        "prompt_time": {"prompt_time": InputValue.timepicker("09:30")},
-        "digest_day": {"digest_day": InputValue.static_select("friday")},
-        "digest_time": {"digest_time": InputValue.timepicker("16:00")},
-        "timezone": {"timezone": InputValue.plain_text("Europe/Paris")},
-        "nudges": {"nudges": InputValue.radio_buttons("on")},
-        "followup_days": {"followup_days": InputValue.plain_text("10")},
-        "quiet_weeks": {"quiet_weeks": InputValue.static_select("3")},
-        "paused_until": {"paused_until": InputValue.datepicker(None)},
-        "digest_chart": {"digest_chart": InputValue.radio_buttons("on")},
-        "min_group": {"min_group": InputValue.static_select("0")},
-    }
-    values.update(overrides)
-    return values
-
-
 def test_an_admin_opens_and_saves_settings(bot: BotUnderTest) -> None:
     bot.standin.add_user("UBOSS", name="boss", is_admin=True)
     bot.standin.add_channel(CHANNEL, "kindness-network", bot_is_member=False)
@@ -451,7 +431,7 @@ def test_an_admin_opens_and_saves_settings(bot: BotUnderTest) -> None:
     assert view["callback_id"] == "settings_modal"
     view_id = bot.standin.open_views()[-1]["id"]
     reply = bot.slack.view_submission(
-        "settings_modal", _settings_values(), user="UBOSS", view_id=view_id
+        "settings_modal", settings_form(), user="UBOSS", view_id=view_id
     )
     assert reply.json["response_action"] == "update"
     saved = bot.services.settings.get(bot.standin.team_id)
@@ -469,7 +449,7 @@ def test_settings_errors_land_on_their_fields(bot: BotUnderTest) -> None:
     bot.standin.add_user("UBOSS", name="boss", is_owner=True)
     from sandbox import InputValue
 
-    values = _settings_values(
+    values = settings_form(
         timezone={"timezone": InputValue.plain_text("Mars/Olympus")},
         followup_days={"followup_days": InputValue.plain_text("400")},
     )
@@ -488,7 +468,7 @@ def test_a_settings_form_opened_before_an_upgrade_saves_what_it_shows(bot: BotUn
     bot.services.settings.apply(
         team, {"min_group": "5", "digest_chart": "off", "paused_until": "2026-12-01"}, by_user=None
     )
-    old_form = _settings_values()
+    old_form = settings_form()
     for added in ("min_group", "digest_chart", "paused_until"):
         del old_form[added]
     reply = bot.slack.view_submission("settings_modal", old_form, user="UBOSS")
@@ -514,7 +494,7 @@ def test_the_settings_form_shows_the_report_threshold_and_digest_chart(bot: BotU
 def test_a_non_admin_submitting_settings_is_refused_on_submit(bot: BotUnderTest) -> None:
     """Checked again on submit: a forged or stale submission changes nothing."""
     bot.standin.add_user("UANN", name="ann")
-    reply = bot.slack.view_submission("settings_modal", _settings_values(), user="UANN")
+    reply = bot.slack.view_submission("settings_modal", settings_form(), user="UANN")
     assert reply.json["response_action"] == "update"
     assert "Only the network's coordinators" in json.dumps(reply.json["view"])
     assert bot.services.settings.get(bot.standin.team_id).channel_id is None
@@ -535,7 +515,7 @@ def test_an_admin_check_slack_cannot_answer_in_time_refuses_without_retrying(
     """The check on submit must fit in Slack's 3 seconds: one try, no retry waits."""
     bot.standin.add_user("UBOSS", name="boss", is_admin=True)
     bot.standin.fail_next("users.info", status=503)
-    reply = bot.slack.view_submission("settings_modal", _settings_values(), user="UBOSS")
+    reply = bot.slack.view_submission("settings_modal", settings_form(), user="UBOSS")
     assert reply.json["response_action"] == "errors"  # the form stays open, values intact
     assert "Press Save again" in reply.json["errors"]["channel"]
     assert len(bot.standin.calls_to("users.info")) == 1

@@ -120,13 +120,16 @@ def test_a_command_the_app_does_not_have_gets_slackbots_word(sandbox: Sandbox) -
     assert "/kindly is not a valid command" in view["ephemerals"][-1]["text"]
 
 
-def test_the_bots_direct_messages_cannot_be_written_in_when_the_app_says_so(
+def test_the_bots_direct_messages_can_be_written_in_and_say_where_words_go(
     sandbox: Sandbox,
 ) -> None:
+    # The app's Messages tab takes replies to prompts sent by DM; a message that answers no
+    # prompt is told how to log instead.
     call(sandbox, "open_app", user=DEVI, tab="messages")
     dm = next(c for c in seen_by(sandbox, DEVI)["conversations"] if c["kind"] == "im")
     answer = call(sandbox, "send", user=DEVI, channel=dm["id"], text="hello?")
-    assert answer["warning"] == "Sending messages to this app has been turned off."
+    assert answer["warning"] is None
+    wait_until(lambda: "/kindness log" in texts(seen_by(sandbox, DEVI)), "the bot's word")
 
 
 def test_app_home_is_published_when_a_member_opens_it(sandbox: Sandbox) -> None:

@@ -757,3 +757,123 @@ def test_edits_and_deletions_arrive_as_message_subtypes(slack, bolt):
 
     assert seen == [("changed", "I learnt"), ("deleted", "I learnt")]
     assert slack.messages_in("C1") == []
+
+
+# -- a busy, distant workspace: rate limits, latency, paging --------------------------------------
+
+
+class ManualClock:
+    """The stand-in's monotonic clock and sleep, moved by hand: no real waiting."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+
+
+@pytest.fixture
+def timed() -> Iterator[tuple[SlackStandIn, ManualClock]]:
+    clock = ManualClock()
+    with SlackStandIn(monotonic=clock, sleep=clock.sleep) as standin:
+        standin.add_user("U1", name="ada")
+        yield standin, clock
+
+
+def test_a_workspace_wide_rate_limit_answers_429_with_retry_after(timed) -> None:
+    slack, clock = timed
+    client = WebClient(token=slack.bot_token, base_url=slack.api_url)
+    slack.rate_limit("chat.postMessage", 2)  # two a second, a burst of two
+    for user in ("U1", "U1"):
+        client.chat_postMessage(channel=user, text="hello")
+    refused = api_error(lambda: client.chat_postMessage(channel="U1", text="one too many"))
+    assert refused["error"] == "ratelimited"
+    call = slack.calls_to("chat.postMessage")[-1]
+    assert (call.status, call.error) == (429, "ratelimited")
+    assert len(slack.messages_in(slack.dm_with("U1"))) == 2  # the refused one was not posted
+    client.users_info(user="U1")  # other methods are not limited
+    clock.now += 0.5  # half a second refills one call
+    client.chat_postMessage(channel="U1", text="after a wait")
+    slack.rate_limit("chat.postMessage", None)
+    for _ in range(5):
+        client.chat_postMessage(channel="U1", text="no limit")
+
+
+def test_retry_after_is_whole_seconds_and_at_least_one(timed) -> None:
+    slack, _clock = timed
+    slack.rate_limit("chat.postMessage", 50)
+    client = WebClient(token=slack.bot_token, base_url=slack.api_url)
+    for _ in range(50):
+        client.chat_postMessage(channel="U1", text="burst")
+    with pytest.raises(SlackApiError) as refused:
+        client.chat_postMessage(channel="U1", text="over")
+    assert refused.value.response.headers["Retry-After"] == "1"
+    slack.rate_limit("chat.postMessage", 0.25, burst=1)
+    client.chat_postMessage(channel="U1", text="the one call")
+    with pytest.raises(SlackApiError) as refused:
+        client.chat_postMessage(channel="U1", text="over")
+    assert refused.value.response.headers["Retry-After"] == "4"
+
+
+def test_latency_delays_every_answer_or_one_methods(timed) -> None:
+    slack, clock = timed
+    client = WebClient(token=slack.bot_token, base_url=slack.api_url)
+    slack.latency(0.05)
+    client.auth_test()
+    slack.latency(0.2, "users.info")
+    client.users_info(user="U1")
+    slack.latency(0)
+    client.auth_test()
+    assert clock.slept == [0.05, 0.2]
+
+
+def test_users_list_pages_through_everyone_with_a_cursor(slack: SlackStandIn, client) -> None:
+    for number in range(25):
+        slack.add_user(f"UP{number:03d}", name=f"p{number}", tz="America/New_York")
+    seen: list[str] = []
+    cursor = None
+    pages = 0
+    while True:
+        page = client.users_list(limit=10, cursor=cursor)
+        seen += [member["id"] for member in page["members"]]
+        pages += 1
+        cursor = page["response_metadata"]["next_cursor"]
+        if not cursor:
+            break
+    assert pages == 3 and len(seen) == len(set(seen)) == 27  # 25, Ada and the bot
+    assert {m["tz"] for m in client.users_list()["members"] if m["id"].startswith("UP")} == {
+        "America/New_York"
+    }
+    assert api_error(lambda: client.users_list(cursor="not-a-cursor"))["error"] == "invalid_cursor"
+
+
+def test_history_lists_a_dm_newest_first_with_metadata_on_request(
+    slack: SlackStandIn, client
+) -> None:
+    metadata = {"event_type": "kindness_dm", "event_payload": {"key": "followup/entry:1"}}
+    first = client.chat_postMessage(channel="U1", text="first", metadata=metadata)
+    client.chat_postMessage(channel="U1", text="reply", thread_ts=first["ts"])
+    client.chat_postMessage(channel="U1", text="second")
+    dm = client.conversations_open(users="U1")["channel"]["id"]
+
+    plain = client.conversations_history(channel=dm)
+    assert [m["text"] for m in plain["messages"]] == ["second", "first"]  # no thread replies
+    assert "metadata" not in plain["messages"][1]
+    full = client.conversations_history(channel=dm, include_all_metadata=True)
+    assert full["messages"][1]["metadata"] == metadata
+    newer = client.conversations_history(channel=dm, oldest=first["ts"])
+    assert [m["text"] for m in newer["messages"]] == ["second"]
+    paged = client.conversations_history(channel=dm, limit=1)
+    assert paged["has_more"] and len(paged["messages"]) == 1
+    rest = client.conversations_history(
+        channel=dm, cursor=paged["response_metadata"]["next_cursor"]
+    )
+    assert [m["text"] for m in rest["messages"]] == ["first"] and not rest["has_more"]
+    slack.add_channel("CPRIV", "private", is_private=True, bot_is_member=False)
+    assert api_error(lambda: client.conversations_history(channel="CPRIV"))["error"] == (
+        "channel_not_found"
+    )

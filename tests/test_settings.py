@@ -8,7 +8,7 @@ import pytest
 
 from bot.db import Database
 from bot.settings import (
-    KNOWN_KEYS,
+    ALL_KEYS,
     SettingsErrors,
     SettingsStore,
     WorkspaceSettings,
@@ -51,7 +51,7 @@ def test_a_word_without_equals_and_a_misspelt_key_are_both_reported_with_the_kno
     first, second = (str(error) for error in excinfo.value.errors)
     assert "'channel'" in first and "key=value" in first
     assert "promt_time" in second and "did you mean prompt_time?" in second
-    assert ", ".join(KNOWN_KEYS) in second
+    assert ", ".join(ALL_KEYS) in second
 
 
 def test_a_key_given_twice_is_an_error_not_a_silent_choice() -> None:
@@ -304,6 +304,8 @@ def test_settings_read_as_sentences_a_coordinator_understands(store: SettingsSto
         ("Paused", "until Mon 4 Jan 2027"),
         ("Report threshold", "off (every figure shown)"),
         ("Digest chart", "on"),
+        ("Welcome to newcomers", "on"),
+        ("Coordinators", "Slack admins only"),
         ("Last changed by", "UADMIN"),
     ]
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.learning_log import MAX_TEXT
 from conftest import BotUnderTest, message_text
-from handlers.commands import SUBCOMMANDS, readme_table
+from handlers.commands import SUBCOMMANDS, readme_table, usage_of
 from slack_helpers import button, buttons, message_of
 
 ANN, BEN = "UANN", "UBEN"
@@ -21,7 +21,8 @@ ANN, BEN = "UANN", "UBEN"
 def test_help_lists_every_subcommand_with_its_example(bot: BotUnderTest) -> None:
     text = bot.answer_text(bot.slack.command("help"))
     for sub in SUBCOMMANDS:
-        assert sub.usage in text and sub.example in text
+        framework = bot.services.framework
+        assert sub.usage_in(framework) in text and sub.example_in(framework) in text
 
 
 def test_an_empty_command_shows_the_help(bot: BotUnderTest) -> None:
@@ -31,10 +32,11 @@ def test_an_empty_command_shows_the_help(bot: BotUnderTest) -> None:
 @pytest.mark.parametrize("sub", SUBCOMMANDS, ids=lambda s: s.name)
 def test_every_example_in_the_help_works(bot: BotUnderTest, sub) -> None:
     bot.slack.command("log action g3 Ask what would help", user=ANN)  # entry #1 for `done 12`-like
-    reply = bot.slack.command(sub.example.removeprefix("/kindness "), user=ANN)
+    example = sub.example_in(bot.services.framework)
+    reply = bot.slack.command(example.removeprefix("/kindness "), user=ANN)
     assert reply.status == 200
     answer = bot.answer_text(reply)
-    assert answer, f"{sub.example} got no answer"
+    assert answer, f"{example} got no answer"
     assert "I don't know" not in answer
 
 
@@ -140,7 +142,7 @@ def test_answers_reach_a_dm_through_the_response_url(bot: BotUnderTest) -> None:
 def test_an_empty_log_gets_the_usage(bot: BotUnderTest) -> None:
     text = bot.answer_text(bot.slack.command("log story g3", user=ANN))
     assert "There is nothing to save yet" in text
-    assert "Usage: `/kindness log [story|action|reflection] [g1..g6|goal-key] <text>`" in text
+    assert f"Usage: `{usage_of('log', bot.services.framework)}`" in text
     assert bot.entries() == []
 
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.weeks import Week
+from bot.weeks import Week, usable_zone
 from schedules.timing import (
     Due,
     Missed,
@@ -19,7 +19,6 @@ from schedules.timing import (
     next_occurrence,
     occurrence_in_week,
     retry_at,
-    zone_for,
 )
 
 LONDON = "Europe/London"
@@ -191,10 +190,10 @@ def test_an_early_morning_nudge_waits_for_8_the_same_day() -> None:
 
 
 def test_a_member_without_a_usable_time_zone_gets_the_workspaces() -> None:
-    assert zone_for(KOLKATA, LONDON) == KOLKATA
-    assert zone_for(None, LONDON) == LONDON
-    assert zone_for("", LONDON) == LONDON
-    assert zone_for("Mars/Olympus_Mons", LONDON) == LONDON
+    assert usable_zone(KOLKATA, LONDON) == KOLKATA
+    assert usable_zone(None, LONDON) == LONDON
+    assert usable_zone("", LONDON) == LONDON
+    assert usable_zone("Mars/Olympus_Mons", LONDON) == LONDON
 
 
 # -- a failed post is tried again inside the catch-up window ----------------------------------

@@ -14,11 +14,17 @@ from bot.blocks import kit
 from bot.blocks.kit import Block
 from bot.errors import (
     ActionAlreadyDone,
+    BadDate,
+    BadRange,
+    CoordinatorUnconfirmed,
+    DateOutOfRange,
     EmptySearch,
     EmptyText,
     EntryNotFound,
     EntryTooLong,
     LogError,
+    NoSuchMember,
+    NotACoordinator,
     NotAnAction,
     NotYourEntry,
     StorageFailed,
@@ -29,6 +35,7 @@ from bot.learning_log import EntryView, MyLog, SearchPage
 from bot.models import KINDS, VISIBILITIES
 from bot.report.weekly_chart import ChartImage
 from bot.slack_text import one_line, to_plain
+from bot.words import count
 
 # Action ids (buttons) and callback ids (modals).
 OPEN_LOG_MODAL = "open_log_modal"
@@ -86,6 +93,9 @@ def entry_heading(entry: EntryView, framework: Framework) -> str:
     parts = [f"*#{entry.id} · {KIND_LABELS[entry.kind]}*", goal_name(framework, entry.goal_key)]
     parts.append(slack_date(entry.created_at))
     parts.append(author(entry))
+    if entry.logged_by and entry.author_id is not None:
+        # Never beside an anonymous entry: who logged it would hint at whose it is.
+        parts.append(f"logged by <@{entry.logged_by}>")
     if entry.kind == "action":
         parts.append(
             {"open": "open", "done": "done ✓", "dropped": "dropped"}[entry.action_status or "open"]
@@ -167,7 +177,7 @@ def goals_message(framework: Framework) -> dict[str, Any]:
                 ),
             )
         )
-    return kit.message(blocks, f"{framework.name}: {len(framework.goals)} goals")
+    return kit.message(blocks, f"{framework.name}: {count(len(framework.goals), 'goal')}")
 
 
 def saved_message(
@@ -283,35 +293,35 @@ def search_message(page: SearchPage, framework: Framework) -> dict[str, Any]:
     if page.has_more:
         value = json.dumps({"q": query, "g": page.goal_key, "o": last}, separators=(",", ":"))
         blocks.append(kit.actions(kit.button("More results", SEARCH_MORE, value)))
-    return kit.message(blocks, f"{len(page.entries)} entries found")
+    return kit.message(blocks, f"{count(len(page.entries), 'entry')} found")
 
 
-def forget_me_message(count: int) -> dict[str, Any]:
-    if count == 0:
+def forget_me_message(total: int) -> dict[str, Any]:
+    if total == 0:
         return kit.message(
             [kit.section("You have no entries in the learning log.")], "Nothing to delete"
         )
+    yours = f"all {total} of your entries" if total > 1 else "your one entry"
     blocks = [
         kit.section(
-            f"This deletes *all {count} of your entries* from the learning log — stories, "
-            "actions and reflections, private ones included — and what the bot knows of you. "
-            "It cannot be undone."
+            f"This deletes *{yours}* from the learning log — stories, actions and reflections, "
+            "private ones included — and what the bot knows of you. It cannot be undone."
         ),
         kit.actions(
             kit.button(
-                f"Delete all {count} entries",
+                f"Delete all {total} entries" if total > 1 else "Delete your entry",
                 FORGET_ME_CONFIRMED,
                 "confirm",
                 style="danger",
                 confirm=kit.confirm_dialog(
                     "Delete everything?",
-                    f"All {count} of your entries will be deleted.",
+                    f"{yours[0].upper()}{yours[1:]} will be deleted.",
                     "Delete all",
                 ),
             )
         ),
     ]
-    return kit.message(blocks, f"Delete all {count} of your entries?")
+    return kit.message(blocks, f"Delete {yours}?")
 
 
 def undone_message(removed: EntryView) -> dict[str, Any]:
@@ -326,7 +336,7 @@ def undone_message(removed: EntryView) -> dict[str, Any]:
 
 def forgotten_message(deleted: int) -> dict[str, Any]:
     return notice(
-        f"Done: deleted {deleted} {'entry' if deleted == 1 else 'entries'} and what the bot knew "
+        f"Done: deleted {count(deleted, 'entry')} and what the bot knew "
         "of you. You can start again any time with `/kindness log`."
     )
 
@@ -351,7 +361,34 @@ def explain(error: LogError) -> str:
         )
     if isinstance(error, UnknownChoice):
         choices = ", ".join(f"`{c}`" for c in error.choices)
-        return f"`{error.given}` is not a {error.what} I know. Use one of: {choices}."
+        article = "an" if error.what[:1] in "aeiou" else "a"
+        return f"`{error.given}` is not {article} {error.what} I know. Use one of: {choices}."
+    if isinstance(error, BadDate):
+        given = f"`{error.given}` is not a date" if error.given else "A date is missing"
+        return f"{given}: write it as YYYY-MM-DD, e.g. `2027-01-04`."
+    if isinstance(error, DateOutOfRange):
+        return (
+            f"`{error.given}` will not do: choose a date from {error.earliest} to {error.latest}."
+        )
+    if isinstance(error, BadRange):
+        return f"`since {error.since}` comes after `until {error.until}`: swap them round."
+    if isinstance(error, NoSuchMember):
+        return (
+            f"Slack sent `{error.given}` as a name, not as a member, so I can't tell who it is. "
+            "Choose them from the list that pops up as you type @ — and if that is what you "
+            'did, the app needs "Escape channels, users, and links" turned on for /kindness '
+            "(a workspace admin can do it in the app's Slash Commands settings)."
+        )
+    if isinstance(error, NotACoordinator):
+        return (
+            f"Only the network's coordinators can {error.what}: Slack's workspace admins and "
+            "owners, and the members they name in `/kindness settings`."
+        )
+    if isinstance(error, CoordinatorUnconfirmed):
+        return (
+            "Slack did not confirm in time that you are a coordinator, so nothing was saved. "
+            "Please send it again."
+        )
     if isinstance(error, EntryNotFound):
         return (
             f"I can't find entry #{error.entry_id}. "
@@ -563,9 +600,11 @@ def home_view(
     framework: Framework,
     *,
     chart: ChartImage | None = None,
+    member: Sequence[Block] = (),
 ) -> dict[str, Any]:
     """App Home: buttons to log, my open actions and entries, the network's latest, figures
-    (and its chart, when one is given)."""
+    (and its chart, when one is given); ``member``: the member's own settings (nudges, away,
+    prompts), shown last."""
     blocks: list[Block] = [
         kit.header("Your learning log"),
         kit.section("Share what happened, commit to something, or look back on it."),
@@ -595,12 +634,14 @@ def home_view(
     else:
         blocks.append(kit.context("Nobody has shared anything yet. Be the first."))
     total = sum(counts.values())
-    blocks += [kit.divider(), kit.section(f"*The network's log: {total:,} shared entries*")]
+    blocks += [kit.divider(), kit.section(f"*The network's log: {count(total, 'shared entry')}*")]
     figures = [f"*g{g.number} {g.title}*\n{counts.get(g.key, 0):,}" for g in framework.goals]
     for start in range(0, len(figures), kit.FIELDS):
         blocks.append(kit.fields(*figures[start : start + kit.FIELDS]))
     if chart is not None:
         blocks.append(kit.image(chart.file_id, chart.alt_text, chart.title))
+    if member:
+        blocks += [kit.divider(), *member]
     return kit.home(blocks)
 
 

@@ -189,6 +189,17 @@ def conversations_select(action_id: str, *, initial: str | None = None) -> Block
     return element
 
 
+def multi_users_select(action_id: str, *, initial: list[str] | None = None) -> Block:
+    element: Block = {
+        "type": "multi_users_select",
+        "action_id": action_id,
+        "placeholder": plain("Choose people", PLACEHOLDER),
+    }
+    if initial:
+        element["initial_users"] = list(initial)
+    return element
+
+
 def text_input(
     action_id: str,
     *,

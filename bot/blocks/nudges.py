@@ -19,6 +19,7 @@ from bot.blocks import capture, kit
 from bot.goals import Framework
 from bot.learning_log import EntryView
 from bot.slack_text import one_line
+from bot.words import count
 from schedules.followups import MAX_FOLLOW_UPS, FollowUp
 
 NUDGE_SNOOZE = "nudge_snooze"
@@ -36,7 +37,7 @@ def followup_message(
         f" under *{capture.goal_name(framework, followup.goal_key)}*" if followup.goal_key else ""
     )
     value = capture.entry_value(followup.entry_id)
-    later = f"in {_days(followup_days)}"
+    later = f"in {count(followup_days, 'day')}"
     if step >= MAX_FOLLOW_UPS:
         when_next = (
             "This is the last time I'll ask about this one, "
@@ -77,7 +78,7 @@ def quiet_message(weeks: int) -> dict[str, Any]:
     """The one gentle word to a member who has logged nothing for more than ``weeks`` weeks."""
     blocks = [
         kit.section(
-            f"It has been more than {_weeks(weeks)} since you last added to the network's "
+            f"It has been more than {count(weeks, 'week')} since you last added to the network's "
             "learning log. If something has happened since — however small — the network "
             "would be glad to hear it: a story, an action you are taking, or something you "
             "learnt."
@@ -110,11 +111,3 @@ def dropped_message(entry: EntryView) -> dict[str, Any]:
         ),
     ]
     return kit.message(blocks, "Dropped: no more reminders about this action")
-
-
-def _days(count: int) -> str:
-    return "1 day" if count == 1 else f"{count} days"
-
-
-def _weeks(count: int) -> str:
-    return "1 week" if count == 1 else f"{count} weeks"

@@ -18,29 +18,38 @@ from bot.report.weekly_chart import ChartImage
 from bot.settings import DAY_NAMES, WorkspaceSettings, describe
 from bot.slack_text import neutralise, one_line
 from bot.summary import GoalWeek, WeekFigures, WeeklySummary
+from bot.words import count
 
 SETTINGS_MODAL = "settings_modal"
 DIGEST_HIGHLIGHTS = 3
 HIGHLIGHT_LENGTH = 240
 SPARKS = "▁▂▃▄▅▆▇█"
-KIND_PLURALS = {"story": "stories", "action": "actions", "reflection": "reflections"}
 
 
 # -- the weekly prompt ----------------------------------------------------------------------------
 
 
-def prompt_message(goal: Goal, question: str) -> dict[str, Any]:
+def prompt_message(goal: Goal, question: str, *, by_dm: bool = False) -> dict[str, Any]:
+    """The weekly prompt; ``by_dm``: as sent to a member who takes prompts by DM."""
+    where = "here (just below, or in this thread)" if by_dm else "in this thread"
     blocks = [
         kit.header(f"This week · g{goal.number} {goal.title}"),
         kit.section(f"*{question}*"),
         kit.context(goal.summary),
         kit.section(
-            "Reply in this thread and your answer goes into the network's learning log "
+            f"Reply {where} and your answer goes into the network's learning log "
             f"under g{goal.number}. Or use a button — they also let you stay anonymous or "
             "keep it private:"
         ),
         capture.log_buttons(goal, block_id="prompt_log"),
     ]
+    if by_dm:
+        blocks.append(
+            kit.context(
+                "You get the weekly prompt by DM because you asked to. "
+                "`/kindness prompts channel` stops it; `/kindness away` pauses it."
+            )
+        )
     return kit.message(blocks, f"This week's prompt (g{goal.number} {goal.title}): {question}")
 
 
@@ -66,7 +75,8 @@ def digest_message(
         blocks.append(
             kit.context("Preview — only you can see this. The digest is posted on its day.")
         )
-    blocks.append(kit.header(f"The week in kindness · {period}"))
+    title = framework.digest_title or framework.name
+    blocks.append(kit.header(f"{title} · {period}"))
     if summary.total == 0:
         blocks.append(
             kit.section(
@@ -77,7 +87,7 @@ def digest_message(
         if chart is not None:
             blocks.append(kit.image(chart.file_id, chart.alt_text, chart.title))
         blocks.append(capture.log_buttons(block_id="digest_log"))
-        return kit.message(blocks, f"The week in kindness ({period}): a quiet week")
+        return kit.message(blocks, f"{title} ({period}): a quiet week")
 
     blocks.append(kit.section(_headline(summary)))
     if chart is not None:
@@ -95,12 +105,13 @@ def digest_message(
     blocks.append(
         kit.context(
             "Private entries never appear here; anonymous ones appear without a name. "
-            "Find more with `/kindness search <words>` or `/kindness search g3`."
+            "Find more with `/kindness search <words>` or "
+            f"`/kindness search g{framework.example.number}`."
         )
     )
     text = (
-        f"The week in kindness ({period}): {summary.total} entries from "
-        f"{summary.participants} members"
+        f"{title} ({period}): {count(summary.total, 'entry')} from "
+        f"{count(summary.participants, 'member')}"
     )
     return kit.message(blocks, text)
 
@@ -108,22 +119,18 @@ def digest_message(
 def _headline(summary: WeeklySummary) -> str:
     kinds = summary.counts_by_kind
     parts = [
-        f"*{summary.total} {_plural(summary.total, 'entry', 'entries')}* from "
-        f"*{summary.participants} {_plural(summary.participants, 'member', 'members')}*: "
-        f"{kinds['story']} {_plural(kinds['story'], 'story', 'stories')}, "
-        f"{kinds['action']} {_plural(kinds['action'], 'action', 'actions')} committed, "
-        f"{kinds['reflection']} {_plural(kinds['reflection'], 'reflection', 'reflections')}."
+        f"*{count(summary.total, 'entry')}* from *{count(summary.participants, 'member')}*: "
+        f"{count(kinds['story'], 'story')}, {count(kinds['action'], 'action')} committed, "
+        f"{count(kinds['reflection'], 'reflection')}."
     ]
     done = len(summary.actions_completed)
     if done:
-        parts.append(f"{done} {_plural(done, 'action', 'actions')} completed.")
+        parts.append(f"{count(done, 'action')} completed.")
     return " ".join(parts)
 
 
 def _goal_section(goal_week: GoalWeek, framework: Framework) -> str:
-    counts = ", ".join(
-        f"{n} {_plural(n, kind, KIND_PLURALS[kind])}" for kind, n in goal_week.counts.items() if n
-    )
+    counts = ", ".join(count(n, kind) for kind, n in goal_week.counts.items() if n)
     lines = [f"*{capture.goal_name(framework, goal_week.goal_key)}* — {counts}"]
     for entry in goal_week.highlights[:DIGEST_HIGHLIGHTS]:
         lines.append(_highlight(entry))
@@ -165,7 +172,9 @@ def _trend_line(summary: WeeklySummary) -> str:
         comparison = f"fewer than the average of {average:.0f} a week before it"
     else:
         comparison = f"about the average of {average:.0f} a week"
-    return f"Entries per week, last {len(totals)} weeks: {sparkline(totals)} — {comparison}."
+    return (
+        f"Entries per week, last {count(len(totals), 'week')}: {sparkline(totals)} — {comparison}."
+    )
 
 
 def sparkline(values: Sequence[int]) -> str:
@@ -182,10 +191,6 @@ def _period(start: datetime, end: datetime, tz: str) -> str:
     if first.month == last.month:
         return f"{first.day}–{last.day} {last:%b %Y}"
     return f"{first.day} {first:%b} – {last.day} {last:%b %Y}"
-
-
-def _plural(count: int, one: str, many: str) -> str:
-    return one if count == 1 else many
 
 
 # -- figures --------------------------------------------------------------------------------------
@@ -224,7 +229,7 @@ def stats_message(figures: Sequence[WeekFigures], framework: Framework, tz: str)
     )
     legend = " · ".join(f"g{g.number} {g.title}" for g in framework.goals)
     blocks = [
-        kit.header(f"The network's figures · last {len(figures)} weeks"),
+        kit.header(f"The network's figures · last {count(len(figures), 'week')}"),
         kit.section(
             "Shared entries per goal, week by week (weeks start on Monday, "
             f"{tz}); *members* who took part, actions *done*."
@@ -235,7 +240,8 @@ def stats_message(figures: Sequence[WeekFigures], framework: Framework, tz: str)
     ]
     total = sum(f.total for f in figures)
     return kit.message(
-        blocks, f"The network's figures: {total} shared entries in {len(figures)} weeks"
+        blocks,
+        f"The network's figures: {count(total, 'shared entry')} in {count(len(figures), 'week')}",
     )
 
 
@@ -260,19 +266,22 @@ def _channel(value: str) -> str:
 
 
 def settings_modal(
-    settings: WorkspaceSettings, *, metadata: dict[str, Any] | None = None
+    settings: WorkspaceSettings,
+    *,
+    metadata: dict[str, Any] | None = None,
+    names_coordinators: bool = False,
 ) -> dict[str, Any]:
-    """Every setting, prefilled; block ids are the setting keys, so errors land on the field."""
+    """Every setting, prefilled; block ids are the setting keys, so errors land on the field.
+
+    ``names_coordinators``: the coordinator opening it is an admin, who may change the list
+    of coordinators; to the others the list is shown, not offered."""
     days = [kit.option(name.capitalize(), name) for name in DAY_NAMES]
     quiet = [kit.option("Off", "0")] + [
-        kit.option(f"After {n} quiet weeks", str(n)) for n in (2, 3, 4, 6, 8, 12)
+        kit.option(f"After {count(n, 'quiet week')}", str(n)) for n in (2, 3, 4, 6, 8, 12)
     ]
     if str(settings.quiet_nudge_weeks) not in {o["value"] for o in quiet}:
-        quiet.append(
-            kit.option(
-                f"After {settings.quiet_nudge_weeks} quiet weeks", str(settings.quiet_nudge_weeks)
-            )
-        )
+        weeks = settings.quiet_nudge_weeks
+        quiet.append(kit.option(f"After {count(weeks, 'quiet week')}", str(weeks)))
     blocks = [
         kit.input_block(
             "Network channel",
@@ -358,7 +367,37 @@ def settings_modal(
             block_id="min_group",
             hint="A per-goal figure drawn from fewer members than this is not shown in reports.",
         ),
+        kit.input_block(
+            "Welcome people who join the channel",
+            kit.radio_buttons(
+                "welcome",
+                [
+                    kit.option("On", "on", "a private note: what the network is, how to log"),
+                    kit.option("Off", "off"),
+                ],
+                initial="on" if settings.welcome_enabled else "off",
+            ),
+            block_id="welcome",
+        ),
     ]
+    if names_coordinators:
+        blocks.append(
+            kit.input_block(
+                "Coordinators besides Slack's admins",
+                kit.multi_users_select("coordinators", initial=list(settings.coordinators)),
+                block_id="coordinators",
+                optional=True,
+                hint="They may change these settings, log for members and see participation.",
+            )
+        )
+    else:
+        named = ", ".join(f"<@{u}>" for u in settings.coordinators) or "none named"
+        blocks.append(
+            kit.context(
+                f"*Coordinators besides Slack's admins:* {named}. "
+                "Only Slack's admins and owners change this list."
+            )
+        )
     return kit.modal(
         "Network settings",
         blocks,

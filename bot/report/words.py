@@ -11,8 +11,7 @@ from bot.goals import Framework
 from bot.names import Directory
 from bot.report import charts
 from bot.report.figures import Bucket, Figure, GoalFigures, Highlight, ImpactReport
-
-KIND_PLURALS = {"story": "stories", "action": "actions", "reflection": "reflections"}
+from bot.words import count
 
 
 def number(value: float | None, *, decimals: int = 0) -> str:
@@ -80,10 +79,10 @@ def length(report: ImpactReport) -> str:
     starts_monday = period.first_day.weekday() == 0
     if period.unit == "week" and starts_monday and (days % 7 == 0 or days > 7):
         weeks = len(period.buckets)
-        text = "1 week" if weeks == 1 else f"{weeks} weeks"
+        text = count(weeks, "week")
         last = period.buckets[-1]
         return text if (last.end - last.start).days >= 6 else f"{text}, the last one so far"
-    return "1 day" if days == 1 else f"{days} days"
+    return count(days, "day")
 
 
 def bucket_label(bucket: Bucket, unit: str) -> str:
@@ -125,9 +124,7 @@ def day(moment: datetime, tz: str) -> str:
 
 
 def kinds_line(goal: GoalFigures) -> str:
-    parts = [
-        f"{n:,} {kind if n == 1 else KIND_PLURALS[kind]}" for kind, n in goal.by_kind.items() if n
-    ]
+    parts = [count(n, kind) for kind, n in goal.by_kind.items() if n]
     return ", ".join(parts) if parts else "nothing shared"
 
 

@@ -1,0 +1,278 @@
+"""Words right for any count: every message builder, rendered with 0, 1 and 2 of everything
+it counts, never says "1 entries" (nor "1 members", "1 weeks"…)."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from test_blocks import entry as view_of
+
+from bot.blocks import capture, controls, nudges, rhythm
+from bot.errors import (
+    BadDate,
+    BadRange,
+    CoordinatorUnconfirmed,
+    DateOutOfRange,
+    EntryTooLong,
+    NoSuchMember,
+    NotACoordinator,
+    UnknownGoal,
+    UnknownOption,
+)
+from bot.goals import Framework, load_framework
+from bot.journal import JournalPage, MyExport
+from bot.learning_log import EntryView, MyLog, SearchPage
+from bot.members import MemberStatus
+from bot.participation import Participation, QuietMember
+from bot.settings import WorkspaceSettings, describe
+from bot.summary import GoalWeek, WeekFigures, WeeklySummary
+from bot.weeks import week_of
+from bot.words import count, plural
+from conftest import message_text
+from schedules.followups import FollowUp
+from schedules.nudges import NudgeReport
+
+NOW = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
+PLURAL_NOUNS = (
+    "entries|members|stories|actions|reflections|weeks|days|goals|follow-ups|prompts|"
+    "quiet members|people|files|replies"
+)
+# "1" then at most two words ("1 shared entries", "all 1 of your entries"), then a plural.
+WRONG = re.compile(rf"(?<![\w.,#/-])1 (?:[a-z][\w'-]* ){{0,2}}?(?:{PLURAL_NOUNS})\b")
+
+
+def test_the_helper_counts_in_words() -> None:
+    assert [count(n, "entry") for n in (0, 1, 2, 1234)] == [
+        "0 entries",
+        "1 entry",
+        "2 entries",
+        "1,234 entries",
+    ]
+    assert count(1, "shared entry") == "1 shared entry"
+    assert count(3, "shared entry") == "3 shared entries"
+    assert count(2, "story") == "2 stories" and count(2, "member") == "2 members"
+    assert plural("follow-up", 2) == "follow-ups" and plural("person", 5) == "people"
+
+
+# -- data with n of everything -------------------------------------------------------------------
+
+
+def entry(number: int, **overrides: Any) -> EntryView:
+    return view_of(number, f"Entry number {number}", **{"logged_by": None, **overrides})
+
+
+def entries(n: int, **overrides: Any) -> list[EntryView]:
+    return [entry(i + 1, **overrides) for i in range(n)]
+
+
+def figures(n: int) -> list[WeekFigures]:
+    week = week_of(NOW, "UTC")
+    return [WeekFigures(week.shifted(-i), n, n, n, {"relationships": n}) for i in range(max(n, 1))]
+
+
+def summary(n: int, framework: Framework, kind: str = "story") -> WeeklySummary:
+    """A week of ``n`` entries of ``kind`` from ``n`` members, ``n`` actions completed."""
+    week = week_of(NOW, "UTC")
+    kinds = {"story": 0, "action": 0, "reflection": 0, kind: n}
+    goals = [
+        GoalWeek(g.key, dict(kinds), entries(n)) if g.number == 3 else GoalWeek(g.key, {}, [])
+        for g in framework.goals
+    ]
+    return WeeklySummary(
+        "T1",
+        week,
+        week.start,
+        week.end,
+        goals,
+        kinds,
+        n,
+        n,
+        entries(n, kind="action", action_status="done"),
+        [],
+        figures(n),
+    )
+
+
+def settings(n: int) -> WorkspaceSettings:
+    return WorkspaceSettings(
+        "T1",
+        "C1",
+        0,
+        "10:00",
+        4,
+        "15:00",
+        "UTC",
+        True,
+        max(n, 1),
+        n,
+        None,
+        "UBOSS",
+        coordinators=tuple(f"UC{i}" for i in range(n)),
+    )
+
+
+def followup(n: int) -> FollowUp:
+    return FollowUp(1, "UANN", "Thank the night shift", "relationships", n, NOW, NOW)
+
+
+def participation(n: int) -> Participation:
+    quiet = [QuietMember(f"UQ{i}", NOW, None) for i in range(n)]
+    return Participation(week_of(NOW, "UTC"), n, [f"UF{i}" for i in range(n)], quiet, max(n, 1))
+
+
+def status(n: int) -> MemberStatus:
+    return MemberStatus(
+        nudges=bool(n),
+        away_until=date(2027, 1, n + 1),
+        prompts_by_dm=bool(n),
+        today=date(2026, 11, 25),
+    )
+
+
+def builders(framework: Framework) -> dict[str, Callable[[int], Any]]:
+    """Every message builder, as a function of n: the count of whatever it counts."""
+    goal = framework.goals[0]
+    return {
+        "help_message": lambda n: capture.help_message(
+            [("/kindness help", "help", "help")] * n, framework
+        ),
+        "goals_message": lambda n: capture.goals_message(
+            Framework("Ours", framework.goals[: max(n, 1)], "test")
+        ),
+        "saved_message": lambda n: capture.saved_message(entry(n), framework),
+        "done_message": lambda n: capture.done_message(
+            entry(n, kind="action"), entry(n + 1, kind="reflection") if n else None, framework
+        ),
+        "mine_message": lambda n: capture.mine_message(
+            MyLog(entries(n), entries(n, kind="action", action_status="open")), framework
+        ),
+        "search_message": lambda n: capture.search_message(
+            SearchPage(["kind"], None, entries(n), n > 1, 0), framework
+        ),
+        "forget_me_message": lambda n: capture.forget_me_message(n),
+        "undone_message": lambda n: capture.undone_message(entry(n)),
+        "forgotten_message": lambda n: capture.forgotten_message(n),
+        "failure_message": lambda n: capture.failure_message(database=bool(n), words="x" * n),
+        "slack_refused_message": lambda n: capture.slack_refused_message("ratelimited"),
+        "error_message": lambda n: capture.error_message(
+            EntryTooLong(4000 + n, 4000, text="words"), usage="/kindness log"
+        ),
+        "explain": lambda n: "\n".join(
+            capture.explain(error)
+            for error in (
+                UnknownGoal("g9", [f"g{i}" for i in range(n)]),
+                UnknownOption("x", ["a"] * n),
+                BadDate("x"),
+                DateOutOfRange("2026-01-01", "2026-11-26", "2027-11-26"),
+                BadRange("2026-11-01", "2026-10-01"),
+                NoSuchMember("@ann"),
+                NotACoordinator("log for another member"),
+                CoordinatorUnconfirmed(),
+            )
+        ),
+        "log_modal": lambda n: capture.log_modal(framework, text="x" * (3000 + n)),
+        "edit_modal": lambda n: capture.edit_modal(entry(n), framework, {}),
+        "complete_modal": lambda n: capture.complete_modal(entry(n, kind="action"), framework, {}),
+        "saved_view": lambda n: capture.saved_view(entry(n), framework),
+        "home_view": lambda n: capture.home_view(
+            MyLog(entries(n), entries(n, kind="action", action_status="open")),
+            entries(n, is_mine=False),
+            {"relationships": n},
+            framework,
+            member=controls.member_settings_blocks(status(n)),
+        ),
+        "thread_not_saved_message": lambda n: capture.thread_not_saved_message(),
+        "thread_saved_message": lambda n: capture.thread_saved_message(entry(n), framework),
+        "prompt_message": lambda n: rhythm.prompt_message(goal, "Who?", by_dm=bool(n)),
+        "digest_message": lambda n: "\n".join(
+            message_text(rhythm.digest_message(summary(n, framework, kind), framework, "UTC"))
+            for kind in ("story", "action", "reflection")
+        ),
+        "stats_message": lambda n: rhythm.stats_message(figures(n), framework, "UTC"),
+        "settings_message": lambda n: rhythm.settings_message(settings(n), date(2026, 11, 25)),
+        "settings_modal": lambda n: rhythm.settings_modal(settings(n), names_coordinators=bool(n)),
+        "settings_saved_view": lambda n: rhythm.settings_saved_view(
+            settings(n), date(2026, 11, 25)
+        ),
+        "not_admin_message": lambda n: rhythm.not_admin_message(),
+        "admin_check_failed_message": lambda n: rhythm.admin_check_failed_message(),
+        "channel_problem_message": lambda n: rhythm.channel_problem_message(
+            "the prompt", "C1", "is_archived"
+        ),
+        "invite_needed_message": lambda n: rhythm.invite_needed_message("C1"),
+        "refusal_view": lambda n: rhythm.refusal_view(),
+        "followup_message": lambda n: nudges.followup_message(followup(n), framework, n, n),
+        "quiet_message": lambda n: nudges.quiet_message(n),
+        "snoozed_message": lambda n: nudges.snoozed_message(entry(n), NOW),
+        "dropped_message": lambda n: nudges.dropped_message(entry(n)),
+        "away_message": lambda n: controls.away_message(status(n), changed=bool(n)),
+        "prompts_message": lambda n: controls.prompts_message(status(n), changed=bool(n)),
+        "member_settings_blocks": lambda n: controls.member_settings_blocks(status(n)),
+        "journal_message": lambda n: controls.journal_message(
+            JournalPage(entries(n), n, 0, date(2026, 9, 1), None, None), framework
+        ),
+        "export_on_its_way_message": lambda n: controls.export_on_its_way_message("csv"),
+        "export_comment": lambda n: controls.export_comment(MyExport("f.csv", b"", n, "csv")),
+        "logged_for_message": lambda n: controls.logged_for_message(
+            entry(n, is_mine=False, logged_by="UC"), framework, "UANN", None
+        ),
+        "member_not_told_message": lambda n: controls.member_not_told_message("UANN", "x"),
+        "logged_for_you_message": lambda n: controls.logged_for_you_message(
+            entry(n, logged_by="UC"), framework
+        ),
+        "welcome_message": lambda n: controls.welcome_message(framework, "C1"),
+        "participation_blocks": lambda n: controls.participation_blocks(participation(n)),
+        "participation_message": lambda n: controls.participation_message(participation(n)),
+        "with_participation": lambda n: controls.with_participation(
+            rhythm.stats_message(figures(n), framework, "UTC"), participation(n)
+        ),
+        "dm_not_a_reply_message": lambda n: controls.dm_not_a_reply_message(),
+        # Words outside Slack messages: settings read back, the DM job's line, the report.
+        "settings.describe": lambda n: describe(settings(n)),
+        "NudgeReport.describe": lambda n: NudgeReport("T1", n, n, n, n, n, n, n, n).describe(),
+    }
+
+
+BUILDER_NAME = re.compile(r"_(message|view|modal|blocks)$|^explain$|^export_comment$|^with_")
+
+
+def test_every_message_builder_is_rendered_here() -> None:
+    """A new builder must join the list below, so that its counts are checked too."""
+    known = set(builders(load_framework()))
+    for module in (capture, rhythm, nudges, controls):
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if function.__module__ == module.__name__ and BUILDER_NAME.search(name):
+                assert name in known, f"{module.__name__}.{name} is not rendered by this test"
+
+
+@pytest.mark.parametrize("name", sorted(builders(load_framework())))
+def test_no_message_says_1_entries_whatever_the_count(name: str) -> None:
+    build = builders(load_framework())[name]
+    for n in (0, 1, 2):
+        rendered = build(n)
+        text = rendered if isinstance(rendered, str) else message_text({"x": rendered})
+        if isinstance(rendered, list) and rendered and isinstance(rendered[0], tuple):
+            text = "\n".join(f"{label}: {value}" for label, value in rendered)
+        wrong = WRONG.search(text)
+        assert wrong is None, (
+            f"{name} with {n}: …{text[max(0, wrong.start() - 40) : wrong.end() + 20]}…"
+        )
+
+
+def test_the_checker_catches_what_it_is_for() -> None:
+    for wrong in ("1 entries", "all 1 of your entries", "1 shared entries", "last 1 weeks"):
+        assert WRONG.search(wrong), wrong
+    for right in (
+        "1 entry",
+        "g1 Make kindness",
+        "#1 · Story",
+        "11 entries",
+        "0.1 entries",
+        "21 weeks",
+    ):
+        assert not WRONG.search(right), right
