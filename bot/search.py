@@ -6,7 +6,7 @@ a million entries.
 
 **SQLite** — FTS5 drives: it walks its postings newest first (``ORDER BY rowid DESC``) and stops
 at the page, so a search costs its matches, not the size of the workspace. Prefix indexes for
-words of 1–12 characters (migration 0003b) let a word prefix be walked like a word.
+words of 1–12 characters (migration 0005) let a word prefix be walked like a word.
 
 **PostgreSQL** — a GIN index cannot hand its matches back newest first, so a search takes one
 of two plans:

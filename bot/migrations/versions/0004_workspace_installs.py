@@ -4,14 +4,14 @@
 ``uninstalled_at`` stops a workspace's scheduled jobs while keeping its learning log.
 
 Revision ID: 0004
-Revises: 0005
+Revises: 0003
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0005"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -3,14 +3,14 @@ in the database, the welcome setting, entries logged on a member's behalf, and w
 sent by DM.
 
 Revision ID: 0006
-Revises: 0003b
+Revises: 0005
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0003b"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

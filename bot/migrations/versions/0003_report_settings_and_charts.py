@@ -1,14 +1,14 @@
 """Impact report and chart settings per workspace (min_group, digest_chart), and the chart
 images uploaded to Slack.
 
-Revision ID: 0005
+Revision ID: 0003
 Revises: 0002
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
+revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None

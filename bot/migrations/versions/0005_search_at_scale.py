@@ -12,13 +12,13 @@
   The column is analysed at once, because searches are planned from its word frequencies.
   Adding the column rewrites the table: a minute or two per million entries.
 
-Revision ID: 0003b
-Revises: 0005
+Revision ID: 0005
+Revises: 0004
 """
 
 from alembic import op
 
-revision = "0003b"
+revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
