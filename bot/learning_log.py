@@ -19,8 +19,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, text
+from sqlalchemy import ColumnElement, Connection, Row, and_, delete, func, insert, or_, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -39,7 +41,7 @@ from bot.errors import (
     UnknownVisibility,
 )
 from bot.goals import Framework
-from bot.models import KINDS, SOURCES, VISIBILITIES, Entry, Member
+from bot.models import KINDS, SOURCES, VISIBILITIES, Entry, Member, Workspace
 from bot.weeks import Clock, utc_now
 from bot.workspaces import ensure_workspace
 
@@ -75,7 +77,8 @@ class EntryView:
     updated_at: datetime
 
     @classmethod
-    def of(cls, entry: Entry, viewer: str | None) -> EntryView:
+    def of(cls, entry: Any, viewer: str | None) -> EntryView:
+        """From an ``Entry``, or anything with its attributes (a Core row)."""
         mine = viewer is not None and entry.user_id == viewer
         hidden = entry.visibility == "anonymous" and not mine
         return cls(
@@ -134,6 +137,7 @@ class LearningLog:
         self.framework = framework
         self.clock = clock
         self.default_timezone = default_timezone
+        self._known_workspaces: set[str] = set()
 
     # -- checks the Slack layer also uses to validate a modal field by field -----------------
 
@@ -193,49 +197,80 @@ class LearningLog:
         if source not in SOURCES:
             raise ValueError(f"unknown source {source!r}")
         now = self.clock()
+        values = {
+            "team_id": team_id,
+            "user_id": user_id,
+            "kind": kind,
+            "goal_key": goal_key,
+            "text": cleaned,
+            "visibility": visibility,
+            "source": source,
+            "channel_id": channel_id,
+            "message_ts": message_ts,
+            "permalink": permalink,
+            "prompt_id": prompt_id,
+            "reflection_of_id": reflection_of,
+            "dedupe_key": dedupe_key,
+            "action_status": None,
+            "follow_up_at": None,
+            "completed_at": None,
+            "created_at": now,
+            "updated_at": now,
+        }
+        # SQLAlchemy Core on one connection: the write a member waits for, without the ORM's
+        # unit of work (which cost several times the insert itself; bench/http.py).
         try:
-            with self._writing(cleaned) as session:
+            with self._writing_core(cleaned) as connection:
                 if dedupe_key is not None:
-                    existing = self._by_dedupe_key(session, team_id, dedupe_key)
+                    existing = self._row_by_dedupe_key(connection, team_id, dedupe_key)
                     if existing is not None:
                         return Saved(EntryView.of(existing, user_id), created=False)
-                workspace = ensure_workspace(
-                    session, team_id, now=now, timezone=self.default_timezone
-                )
+                followup_days = self._workspace_ready(connection, team_id, now, kind)
                 if reflection_of is not None:
-                    self._own_entry(session, team_id, user_id, reflection_of)
-                entry = Entry(
-                    team_id=team_id,
-                    user_id=user_id,
-                    kind=kind,
-                    goal_key=goal_key,
-                    text=cleaned,
-                    visibility=visibility,
-                    source=source,
-                    channel_id=channel_id,
-                    message_ts=message_ts,
-                    permalink=permalink,
-                    prompt_id=prompt_id,
-                    reflection_of_id=reflection_of,
-                    dedupe_key=dedupe_key,
-                    created_at=now,
-                    updated_at=now,
-                )
+                    owner = connection.execute(
+                        select(Entry.user_id, Entry.visibility).where(
+                            Entry.team_id == team_id, Entry.id == reflection_of
+                        )
+                    ).first()
+                    _owned_by(user_id, owner, reflection_of)
                 if kind == "action":
-                    entry.action_status = "open"
-                    entry.follow_up_at = now + timedelta(days=workspace.followup_days)
-                session.add(entry)
-                session.flush()
+                    values["action_status"] = "open"
+                    values["follow_up_at"] = now + timedelta(days=followup_days)
+                inserted = connection.execute(_INSERT_ENTRY, values)
+                entry = SimpleNamespace(id=inserted.inserted_primary_key[0], **values)
                 return Saved(EntryView.of(entry, user_id), created=True)
         except IntegrityError:
             # Another delivery of the same thing won the race: return what it stored.
             if dedupe_key is None:
                 raise StorageFailed(text=cleaned) from None
             with self.db.reading() as session:
-                existing = self._by_dedupe_key(session, team_id, dedupe_key)
-            if existing is None:
+                found = self._by_dedupe_key(session, team_id, dedupe_key)
+            if found is None:
                 raise StorageFailed(text=cleaned) from None
-            return Saved(EntryView.of(existing, user_id), created=False)
+            return Saved(EntryView.of(found, user_id), created=False)
+
+    def _workspace_ready(
+        self, connection: Connection, team_id: str, now: datetime, kind: str
+    ) -> int:
+        """The workspace's row exists (made on first contact); its follow-up delay in days
+        when ``kind`` is an action. Workspaces are never deleted, so one seen is remembered."""
+        if team_id not in self._known_workspaces:
+            insert_ignoring_duplicates(
+                connection,
+                Workspace,
+                {
+                    "team_id": team_id,
+                    "timezone": self.default_timezone,
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            )
+            self._known_workspaces.add(team_id)
+        if kind != "action":
+            return 0
+        return connection.execute(
+            select(Workspace.followup_days).where(Workspace.team_id == team_id)
+        ).scalar_one()
 
     def edit_entry(
         self,
@@ -520,14 +555,14 @@ class LearningLog:
     @contextmanager
     def _writing(self, text: str | None = None) -> Iterator[Session]:
         """A writing session whose database failures become ``StorageFailed`` (quoting text)."""
-        try:
-            with self.db.session() as session:
-                yield session
-        except IntegrityError:
-            raise
-        except SQLAlchemyError as exc:
-            log.error("learning log write failed: %s", exc.__class__.__name__, exc_info=True)
-            raise StorageFailed(text=text) from exc
+        with _storage_failures(text), self.db.session() as session:
+            yield session
+
+    @contextmanager
+    def _writing_core(self, text: str | None = None) -> Iterator[Connection]:
+        """As ``_writing``, on a bare connection (SQLAlchemy Core)."""
+        with _storage_failures(text), self.db.transaction() as connection:
+            yield connection
 
     def _own_entry(
         self,
@@ -579,6 +614,12 @@ class LearningLog:
         return session.scalars(
             select(Member).where(Member.team_id == team_id, Member.user_id == user_id)
         ).one()
+
+    @staticmethod
+    def _row_by_dedupe_key(connection: Connection, team_id: str, key: str) -> Row | None:
+        return connection.execute(
+            select(Entry.__table__).where(Entry.team_id == team_id, Entry.dedupe_key == key)
+        ).first()
 
     @staticmethod
     def _by_dedupe_key(session: Session, team_id: str, key: str) -> Entry | None:
@@ -649,9 +690,23 @@ def _pg_matches(tokens: list[str]) -> ColumnElement[bool]:
     )
 
 
-def _owned_by(
-    user_id: str, entry: Entry | None, entry_id: int, *, text: str | None = None
-) -> Entry:
+@contextmanager
+def _storage_failures(text: str | None) -> Iterator[None]:
+    """Database failures become ``StorageFailed`` (quoting ``text``); a broken unique key
+    stays an ``IntegrityError`` for the caller to read as "stored already"."""
+    try:
+        yield
+    except IntegrityError:
+        raise
+    except SQLAlchemyError as exc:
+        log.error("learning log write failed: %s", exc.__class__.__name__, exc_info=True)
+        raise StorageFailed(text=text) from exc
+
+
+_INSERT_ENTRY = insert(Entry.__table__)
+
+
+def _owned_by(user_id: str, entry: Any, entry_id: int, *, text: str | None = None) -> Any:
     """``entry`` when it is the member's; another's private entry is "not found"."""
     if entry is None or (entry.visibility == "private" and entry.user_id != user_id):
         raise EntryNotFound(entry_id, text=text)

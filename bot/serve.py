@@ -65,6 +65,8 @@ def run_web(config: Config, db: Database, *, with_scheduler: bool = False) -> in
     finally:
         if scheduler is not None:
             scheduler.shutdown()
+        # Slack calls already promised after an ack (a form to open, a reaction) finish.
+        app.listener_runner.listener_executor.shutdown(wait=True)
     return 0
 
 
@@ -73,6 +75,9 @@ def run_all(config: Config, db: Database) -> int:
 
 
 def serve_http(wsgi: KindnessWsgi, config: Config) -> None:
+    # waitress warns for every request that waits for a free thread: in a burst, a line per
+    # request, costing CPU when it is scarcest. A burst is normal for Slack traffic.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     server = create_server(
         wsgi, host=config.host, port=config.port, threads=THREADS, ident="kindness-bot"
     )
