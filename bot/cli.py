@@ -12,7 +12,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dotenv import load_dotenv
@@ -21,8 +21,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Config, ConfigError, load_config
 from bot.db import Database
-from bot.export import FORMATS, write_export
+from bot.export import FORMATS, Period, write_export
 from bot.models import Workspace
+from bot.names import Directory
+from bot.report import FORMATS as REPORT_FORMATS
 from bot.weeks import utc_now
 from bot.workspaces import known_team_ids
 
@@ -133,12 +135,24 @@ def _parser() -> argparse.ArgumentParser:
     export = command("export", _export, "write the shared learning log to standard output")
     _team_option(export)
     export.add_argument("--format", choices=FORMATS, default="csv", help="default: csv")
-    export.add_argument(
-        "--since",
-        type=_date_or_datetime,
-        metavar="DATE",
-        help="only entries from this date (YYYY-MM-DD, the workspace's time zone) or instant",
+    _period_options(export, "only entries from this date", "only entries up to this date")
+    _offline_option(export)
+
+    report = command(
+        "report", _report, "write the impact report (default: the last 12 weeks, as HTML)"
     )
+    _team_option(report)
+    _period_options(report, "the first day of the report", "the last day of the report")
+    report.add_argument(
+        "--format", choices=REPORT_FORMATS, help="default: md for a .md FILE, else html"
+    )
+    report.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write to FILE (default: standard output); the format follows a .md or .html name",
+    )
+    _offline_option(report)
     return parser
 
 
@@ -149,6 +163,21 @@ def _team_option(sub: argparse.ArgumentParser, *, nested: bool = False) -> None:
         metavar="T",
         help="workspace (team) id; may be left out while there is one",
         **({"default": argparse.SUPPRESS} if nested else {}),
+    )
+
+
+def _period_options(sub: argparse.ArgumentParser, since_help: str, until_help: str) -> None:
+    when = "(YYYY-MM-DD, in the workspace's time zone, that day included) or an ISO-8601 instant"
+    sub.add_argument("--since", type=_date_or_datetime, metavar="DATE", help=f"{since_help} {when}")
+    sub.add_argument("--until", type=_date_or_datetime, metavar="DATE", help=f"{until_help} {when}")
+
+
+def _offline_option(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--offline",
+        action="store_true",
+        help="names from the database only: do not ask Slack for the names of mentioned members "
+        "and channels",
     )
 
 
@@ -324,15 +353,87 @@ def _manifest(config: Config, args: argparse.Namespace) -> int:
 def _export(config: Config, args: argparse.Namespace) -> int:
     db = open_database(config)
     team_id = resolve_team(db, args.team)
-    since = args.since
-    if isinstance(since, date) and not isinstance(since, datetime):
-        with db.reading() as session:
-            tz = session.scalar(select(Workspace.timezone).where(Workspace.team_id == team_id))
-        since = datetime.combine(since, time(0, 0), tzinfo=ZoneInfo(tz or "UTC"))
-    elif isinstance(since, datetime) and since.tzinfo is None:
-        raise UsageError("--since: give the instant a UTC offset, e.g. 2026-11-02T09:00+00:00")
+    tz = _timezone_of(db, team_id)
+    since = _moment(args.since, tz, "--since")
+    until = _moment(args.until, tz, "--until", next_day=True)
+    if since is not None and until is not None and since >= until:
+        raise UsageError("--since must come before --until")
     count = write_export(
-        db, config.framework, team_id, args.format, sys.stdout, since=since, now=utc_now()
+        db,
+        config.framework,
+        team_id,
+        args.format,
+        sys.stdout,
+        period=Period(since, until),
+        now=utc_now(),
+        tz=tz,
+        names=_directory(config, db, team_id, offline=args.offline),
     )
     log.info("exported %d entries of %s as %s", count, team_id, args.format)
     return 0
+
+
+def _report(config: Config, args: argparse.Namespace) -> int:
+    from bot.report import write_report
+    from bot.report.figures import PeriodError, build_report, report_period
+    from bot.settings import SettingsStore
+
+    db = open_database(config)
+    team_id = resolve_team(db, args.team)
+    settings = SettingsStore(db, clock=utc_now).get(team_id)
+    now = utc_now()
+    fmt = args.format or ("md" if (args.output or "").lower().endswith(".md") else "html")
+    try:
+        period = report_period(settings.timezone, now, since=args.since, until=args.until)
+    except PeriodError as exc:
+        raise UsageError(str(exc)) from None
+    report = build_report(
+        db, config.framework, team_id, period, now=now, min_group=settings.min_group
+    )
+    names = _directory(config, db, team_id, offline=args.offline)
+    if args.output:
+        try:
+            with open(args.output, "w", encoding="utf-8") as out:
+                write_report(report, config.framework, fmt, out, names=names)
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
+        print(f"Wrote the impact report ({fmt}) for {team_id} to {args.output}", file=sys.stderr)
+    else:
+        write_report(report, config.framework, fmt, sys.stdout, names=names)
+    return 0
+
+
+def _timezone_of(db: Database, team_id: str) -> str:
+    with db.reading() as session:
+        tz = session.scalar(select(Workspace.timezone).where(Workspace.team_id == team_id))
+    return tz or "UTC"
+
+
+def _moment(
+    value: date | datetime | None, tz: str, option: str, *, next_day: bool = False
+) -> datetime | None:
+    """A date as local midnight (the next one for an inclusive end), an instant as given."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise UsageError(
+                f"{option}: give the instant a UTC offset, e.g. 2026-11-02T09:00+00:00"
+            )
+        return value
+    day = value + timedelta(days=1) if next_day else value
+    return datetime.combine(day, time(0, 0), tzinfo=ZoneInfo(tz))
+
+
+def _directory(config: Config, db: Database, team_id: str, *, offline: bool) -> Directory:
+    """Names from the database, and from Slack when an app is configured (not ``--offline``)."""
+    if offline or config.slack_mode is None:
+        return Directory(db, team_id)
+    from bot.slack_client import TeamClients
+    from bot.slack_names import SlackNames
+
+    try:
+        client = TeamClients(config, engine=db.engine)(team_id)
+    except LookupError:
+        return Directory(db, team_id)
+    return Directory(db, team_id, SlackNames(client))

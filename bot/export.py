@@ -1,8 +1,13 @@
 """The shared learning log as a file: CSV and JSON for analysis, Markdown for a write-up.
 
-Private entries are never exported, whoever asks. Anonymous entries carry no author.
-CSV and JSON stream row by row, so a large log costs little memory; Markdown groups by goal
-(the raw material of a report), so it gathers the rows first.
+Private entries are never exported, whoever asks. Anonymous entries carry no author. Members'
+words go out as they wrote them, in plain text (``bot.text_formats``: entities decoded,
+mentions as names, links as words and address); CSV cells a spreadsheet would run as formulas
+are made inert. CSV and JSON stream row by row, so a large log costs little memory; Markdown
+groups by goal (the raw material of a report), so it gathers the rows first.
+
+The JSON document's shape is ``JSON_VERSION``, documented in the README ("Exports"); a change
+that breaks a reader of it gets a new version number.
 """
 
 from __future__ import annotations
@@ -11,9 +16,10 @@ import csv
 import json
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, select
 
@@ -21,8 +27,13 @@ from bot.db import Database
 from bot.goals import Framework
 from bot.learning_log import SHARED
 from bot.models import KINDS, Entry, Member
+from bot.names import Directory
+from bot.slack_text import to_plain
+from bot.text_formats import csv_cell, escape_markdown, markdown_url, to_markdown
 
 FORMATS = ("csv", "json", "md")
+JSON_FORMAT = "kindness-bot learning log"
+JSON_VERSION = 1
 FIELDS = (
     "id",
     "created_at",
@@ -40,6 +51,7 @@ FIELDS = (
     "source",
     "permalink",
 )
+_INSTANT = timedelta(microseconds=1)
 _PLURAL = {"story": "Stories", "action": "Actions", "reflection": "Reflections"}
 
 
@@ -54,30 +66,53 @@ class ExportRow:
     author_id: str | None
     author_name: str | None
     visibility: str
-    text: str
+    text: str  # plain text: what the member wrote, as they would read it
     action_status: str | None
     completed_at: str | None
     reflection_of: int | None
     source: str
     permalink: str | None
+    # Slack's format, kept for the Markdown writer (links stay links there); never written.
+    slack_text: str = field(default="", repr=False, compare=False)
+
+    def fields(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in FIELDS}
+
+
+@dataclass(frozen=True)
+class Period:
+    """Entries created in [since, until); either end may be open."""
+
+    since: datetime | None = None
+    until: datetime | None = None
 
 
 def export_rows(
-    db: Database, framework: Framework, team_id: str, since: datetime | None = None
+    db: Database,
+    framework: Framework,
+    team_id: str,
+    period: Period = Period(),
+    *,
+    names: Directory | None = None,
 ) -> Iterator[ExportRow]:
-    """Shared entries of one workspace, oldest first."""
+    """Shared entries of one workspace created in ``period``, oldest first."""
+    names = names or Directory(db, team_id)
     query = (
         select(Entry, Member.display_name)
         .outerjoin(Member, and_(Member.team_id == Entry.team_id, Member.user_id == Entry.user_id))
         .where(Entry.team_id == team_id, Entry.visibility.in_(SHARED))
         .order_by(Entry.created_at, Entry.id)
     )
-    if since is not None:
-        query = query.where(Entry.created_at >= since)
+    if period.since is not None:
+        query = query.where(Entry.created_at >= period.since)
+    if period.until is not None:
+        query = query.where(Entry.created_at < period.until)
     with db.reading() as session:
         for entry, display_name in session.execute(query.execution_options(yield_per=500)):
             goal = framework.get(entry.goal_key) if entry.goal_key else None
             anonymous = entry.visibility == "anonymous"
+            if not anonymous:
+                names.remember_user(entry.user_id, display_name)
             yield ExportRow(
                 id=entry.id,
                 created_at=entry.created_at.isoformat(),
@@ -86,14 +121,15 @@ def export_rows(
                 goal_key=entry.goal_key,
                 goal_title=goal.title if goal else None,
                 author_id=None if anonymous else entry.user_id,
-                author_name=None if anonymous else display_name,
+                author_name=None if anonymous else names.user(entry.user_id),
                 visibility=entry.visibility,
-                text=entry.text,
+                text=to_plain(entry.text, names=names),
                 action_status=entry.action_status,
                 completed_at=entry.completed_at.isoformat() if entry.completed_at else None,
                 reflection_of=entry.reflection_of_id,
                 source=entry.source,
                 permalink=entry.permalink,
+                slack_text=entry.text,
             )
 
 
@@ -104,26 +140,33 @@ def write_export(
     fmt: str,
     out: TextIO,
     *,
-    since: datetime | None = None,
+    period: Period = Period(),
     now: datetime,
+    tz: str = "UTC",
+    names: Directory | None = None,
 ) -> int:
-    """Write the export in ``fmt`` to ``out``; the number of entries written."""
-    rows = export_rows(db, framework, team_id, since)
+    """Write the export in ``fmt`` to ``out``; the number of entries written.
+
+    ``tz`` is the workspace's time zone (the dates a Markdown write-up shows); ``names``
+    resolves mentions (by default from the database alone).
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    names = names or Directory(db, team_id)
+    rows = export_rows(db, framework, team_id, period, names=names)
     if fmt == "csv":
         return _write_csv(rows, out)
     if fmt == "json":
-        return _write_json(rows, out, framework, team_id, since, now)
-    if fmt == "md":
-        return _write_markdown(list(rows), out, framework, team_id, since, now)
-    raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        return _write_json(rows, out, framework, team_id, period, now)
+    return _write_markdown(list(rows), out, framework, period, now, tz, names)
 
 
 def _write_csv(rows: Iterator[ExportRow], out: TextIO) -> int:
-    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
-    writer.writeheader()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(FIELDS)
     count = 0
     for row in rows:
-        writer.writerow(asdict(row))
+        writer.writerow([csv_cell(value) for value in row.fields().values()])
         count += 1
     return count
 
@@ -133,13 +176,16 @@ def _write_json(
     out: TextIO,
     framework: Framework,
     team_id: str,
-    since: datetime | None,
+    period: Period,
     now: datetime,
 ) -> int:
     header = {
+        "format": JSON_FORMAT,
+        "version": JSON_VERSION,
         "team_id": team_id,
         "exported_at": now.isoformat(),
-        "since": since.isoformat() if since else None,
+        "since": period.since.isoformat() if period.since else None,
+        "until": period.until.isoformat() if period.until else None,
         "framework": framework.name,
         "goals": [
             {"key": g.key, "number": g.number, "title": g.title, "summary": g.summary}
@@ -150,7 +196,7 @@ def _write_json(
     out.write(json.dumps(header, ensure_ascii=False, indent=2)[:-2] + ',\n  "entries": [')
     count = 0
     for row in rows:
-        out.write(("," if count else "") + "\n    " + json.dumps(asdict(row), ensure_ascii=False))
+        out.write(("," if count else "") + "\n    " + json.dumps(row.fields(), ensure_ascii=False))
         count += 1
     out.write("\n  ]\n}\n")
     return count
@@ -160,18 +206,19 @@ def _write_markdown(
     rows: list[ExportRow],
     out: TextIO,
     framework: Framework,
-    team_id: str,
-    since: datetime | None,
+    period: Period,
     now: datetime,
+    tz: str,
+    names: Directory,
 ) -> int:
+    zone = ZoneInfo(tz)
     by_goal: dict[str | None, list[ExportRow]] = defaultdict(list)
     for row in rows:
         by_goal[row.goal_key].append(row)
-    period = f"since {since.date().isoformat()}" if since else "all time"
-    out.write(f"# Learning log — {framework.name}\n\n")
+    out.write(f"# Learning log — {escape_markdown(framework.name, inline=True)}\n\n")
     out.write(
-        f"Workspace {team_id} · {len(rows)} shared entries, {period} · exported "
-        f"{now.strftime('%Y-%m-%d %H:%M %Z')}.\n"
+        f"{len(rows)} shared {'entry' if len(rows) == 1 else 'entries'}, "
+        f"{_describe(period, zone)} · exported {now.astimezone(zone):%d %b %Y %H:%M} ({tz}).\n"
         "Private entries are never exported; anonymous entries are shown without a name.\n"
     )
     sections: list[tuple[str, str | None, list[ExportRow]]] = [
@@ -182,29 +229,45 @@ def _write_markdown(
     if None in by_goal:
         sections.append(("No goal yet", None, by_goal.pop(None)))
     for title, summary, goal_rows in sections:
-        out.write(f"\n## {title}\n\n")
+        out.write(f"\n## {escape_markdown(title, inline=True)}\n\n")
         if summary:
-            out.write(f"_{summary}_\n\n")
+            out.write(f"_{escape_markdown(summary, inline=True)}_\n\n")
         if not goal_rows:
-            out.write("Nothing logged yet.\n")
+            out.write("Nothing logged in this period.\n")
             continue
         for kind in KINDS:
             of_kind = [r for r in goal_rows if r.kind == kind]
             if of_kind:
                 out.write(f"### {_PLURAL[kind]} ({len(of_kind)})\n\n")
-                out.writelines(_markdown_item(r) for r in of_kind)
+                out.writelines(_markdown_item(r, zone, names) for r in of_kind)
                 out.write("\n")
     return len(rows)
 
 
-def _markdown_item(row: ExportRow) -> str:
+def _describe(period: Period, zone: ZoneInfo) -> str:
+    def day(moment: datetime) -> str:
+        return f"{moment.astimezone(zone):%d %b %Y}"
+
+    if period.since and period.until:
+        return f"from {day(period.since)} to {day(period.until - _INSTANT)}"
+    if period.since:
+        return f"since {day(period.since)}"
+    if period.until:
+        return f"up to {day(period.until - _INSTANT)}"
+    return "all time"
+
+
+def _markdown_item(row: ExportRow, zone: ZoneInfo, names: Directory) -> str:
     who = "a member" if row.visibility == "anonymous" else (row.author_name or row.author_id)
     status = ""
     if row.kind == "action":
         status = {"done": "done", "dropped": "dropped"}.get(row.action_status or "", "open")
         if row.completed_at:
-            status += f" {row.completed_at[:10]}"
+            status += f" {datetime.fromisoformat(row.completed_at).astimezone(zone):%Y-%m-%d}"
         status = f" _({status})_"
-    link = f" ([message]({row.permalink}))" if row.permalink else ""
-    body = row.text.replace("\n", "\n  ")
-    return f"- **{row.created_at[:10]}** · {who}{status}: {body}{link}\n"
+    link = f" ([message](<{markdown_url(row.permalink)}>))" if row.permalink else ""
+    body = to_markdown(row.slack_text, names, indent="  ")
+    day = datetime.fromisoformat(row.created_at).astimezone(zone)
+    return (
+        f"- **{day:%Y-%m-%d}** · {escape_markdown(who or '', inline=True)}{status}: {body}{link}\n"
+    )

@@ -89,6 +89,9 @@ class Workspace(Base):
     paused_until: Mapped[date | None] = mapped_column(Date)
     # The admin who last saved settings: told by DM when the channel cannot be posted to.
     configured_by: Mapped[str | None] = mapped_column(String(32))
+    # The impact report hides per-goal figures drawn from fewer members (0 = off).
+    min_group: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    digest_chart: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -96,6 +99,7 @@ class Workspace(Base):
         CheckConstraint("prompt_day BETWEEN 0 AND 6", name="prompt_day"),
         CheckConstraint("digest_day BETWEEN 0 AND 6", name="digest_day"),
         CheckConstraint("followup_days BETWEEN 1 AND 90", name="followup_days"),
+        CheckConstraint("min_group BETWEEN 0 AND 100", name="min_group"),
     )
 
 
@@ -244,3 +248,21 @@ class ProcessedEvent(Base):
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     event_key: Mapped[str] = mapped_column(String(255), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class ChartUpload(Base):
+    """A chart image uploaded to Slack, kept so that a retried post reuses it and App Home
+    shows one picture per workspace and day instead of uploading on every visit."""
+
+    __tablename__ = "chart_uploads"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("workspaces.team_id", ondelete="CASCADE")
+    )
+    chart: Mapped[str] = mapped_column(String(32))  # "digest", "home"
+    period: Mapped[str] = mapped_column(String(32))  # the week or day it shows
+    file_id: Mapped[str] = mapped_column(String(32))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("team_id", "chart", "period"),)

@@ -20,6 +20,9 @@ and word a mistake the same way. Decisions:
   local date is before it. When validated with ``today`` a past date is refused (it would pause
   nothing), and so is a date more than a year ahead (most likely a typo in the year).
 - ``quiet_weeks`` 0 turns the gentle nudge to quiet members off.
+- ``min_group`` is the impact report's anonymity threshold: a per-goal figure drawn from fewer
+  members is hidden. ``off`` (or 0) shows every figure; 1 would hide nothing, so it is refused.
+- ``digest_chart`` puts the 12-week chart in the weekly digest (on by default).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from bot.workspaces import ensure_workspace
 DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MAX_FOLLOWUP_DAYS = 90
 MAX_QUIET_WEEKS = 26
+MAX_MIN_GROUP = 100
 MAX_PAUSE = timedelta(days=366)
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 _CHANNEL_MENTION = re.compile(r"^<#([CG][A-Z0-9]{2,})(\|[^>]*)?>$")
@@ -67,6 +71,8 @@ class WorkspaceSettings:
     quiet_nudge_weeks: int  # 0 = no nudge to quiet members
     paused_until: date | None  # first local date the rhythm runs again
     configured_by: str | None  # the admin who last saved settings (told when posting fails)
+    min_group: int = 0  # the report hides per-goal figures drawn from fewer members (0 = off)
+    digest_chart: bool = True  # the digest carries the 12-week chart
 
 
 class SettingsError(ValueError):
@@ -162,6 +168,18 @@ def _whole_number(low: int, high: int, note: str = "") -> Callable[[str, date | 
     return parse
 
 
+def _min_group(value: str, today: date | None) -> int:
+    text = value.strip().lower()
+    if text in _CLEAR or text == "0":
+        return 0
+    if not (text.isascii() and text.isdigit()) or not 2 <= int(text) <= MAX_MIN_GROUP:
+        raise ValueError(
+            f"write a whole number of members from 2 to {MAX_MIN_GROUP}, or off to show every "
+            "figure"
+        )
+    return int(text)
+
+
 def _pause(value: str, today: date | None) -> date | None:
     text = value.strip()
     if text.lower() in _CLEAR:
@@ -204,6 +222,8 @@ _SETTINGS = (
         _whole_number(0, MAX_QUIET_WEEKS, " (0 turns the nudge to quiet members off)"),
     ),
     _Setting("paused_until", "paused_until", _pause),
+    _Setting("min_group", "min_group", _min_group),
+    _Setting("digest_chart", "digest_chart", _switch),
 )
 _BY_KEY = {setting.key: setting for setting in _SETTINGS}
 KNOWN_KEYS = tuple(_BY_KEY)
@@ -352,6 +372,8 @@ def _settings_of(workspace: Workspace) -> WorkspaceSettings:
         quiet_nudge_weeks=workspace.quiet_nudge_weeks,
         paused_until=workspace.paused_until,
         configured_by=workspace.configured_by,
+        min_group=workspace.min_group,
+        digest_chart=workspace.digest_chart,
     )
 
 
@@ -377,6 +399,13 @@ def describe(settings: WorkspaceSettings, *, today: date | None = None) -> list[
         ("Action follow-up", _plural(settings.followup_days, "day") + " after an action"),
         ("Quiet-member nudge", f"after {_plural(quiet, 'quiet week')}" if quiet else "off"),
         ("Paused", pause),
+        (
+            "Report threshold",
+            f"hide per-goal figures from fewer than {settings.min_group} members"
+            if settings.min_group
+            else "off (every figure shown)",
+        ),
+        ("Digest chart", "on" if settings.digest_chart else "off"),
         ("Last changed by", settings.configured_by or "nobody yet"),
     ]
 

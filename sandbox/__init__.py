@@ -44,6 +44,11 @@ Judgement calls — where Slack's documentation and recorded responses did not s
   do; an unknown id 404 "no_service"; a sixth use 404 "used_url" (Slack allows five).
 - The upload URL answers 200 "OK - <bytes>" and takes a raw body or multipart form data.
 - Group DMs (conversations.open with several users) are not modelled and are refused.
+- An image block's `slack_file` must name a file uploaded here that is an image (png, jpg,
+  jpeg, gif); otherwise the message is refused `invalid_blocks` with "invalid slack file"
+  (views: `invalid_arguments`), Slack's wording. Real Slack also refuses a file for a moment
+  after its upload while it processes it; `delay_file_processing(n)` makes new uploads refused
+  in their first n messages. Who may see a privately uploaded file is not modelled.
 - A user's `tz_label` is the zone's abbreviation ("BST"), not Slack's long name; `tz_offset` is
   computed from zoneinfo when users.info is called.
 """

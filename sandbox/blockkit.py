@@ -6,6 +6,7 @@ error, as real Slack refuses it) and by tests that check the bot's blocks direct
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 # ---------------------------------------------------------------------------------------------
@@ -249,6 +250,9 @@ class _BlockKitCheck:
         elif kind == "image":
             if element.get("image_url") is None and element.get("slack_file") is None:
                 self.fail(at, "missing required field: image_url")
+            if element.get("image_url") is not None and element.get("slack_file") is not None:
+                self.fail(at, "must provide either image_url or slack_file, not both")
+            self._slack_file(element.get("slack_file"), f"{at}/slack_file")
             self.chars(element.get("image_url"), URL_LIMIT, f"{at}/image_url")
             self.chars(
                 self.required(element, "alt_text", at), IMAGE_ALT_TEXT_LIMIT, f"{at}/alt_text"
@@ -275,6 +279,21 @@ class _BlockKitCheck:
         elif kind in _OPTION_LISTS_MAX:
             options = self.required(element, "options", at)
             self._options(options, _OPTION_LISTS_MAX[kind], f"{at}/options", plain=False)
+
+    def _slack_file(self, value: Any, pointer: str) -> None:
+        """A slack_file object: a file's id (F…) or its url, exactly one of them."""
+        if value is None:
+            return
+        if not isinstance(value, dict):
+            self.fail(pointer, "must be an object")
+            return
+        if (value.get("id") is None) == (value.get("url") is None):
+            self.fail(pointer, "must provide exactly one of id or url")
+        file_id = value.get("id")
+        if file_id is not None and not (
+            isinstance(file_id, str) and re.fullmatch(r"F[A-Z0-9]{8,}", file_id)
+        ):
+            self.fail(f"{pointer}/id", "input must match regex pattern: ^[F][A-Z0-9]{8,}$")
 
     def _text_input_limit(self, value: Any, pointer: str) -> None:
         if isinstance(value, int) and value > PLAIN_TEXT_INPUT_LIMIT:
@@ -329,3 +348,21 @@ def view_errors(view: Any) -> list[str]:
         if kind == "modal" and has_input and view.get("submit") is None:
             check.fail("/view/submit", "must define `submit` to use an `input` block in modals")
     return check.errors
+
+
+def slack_file_references(blocks: Any, pointer: str = "/blocks") -> list[tuple[str, dict]]:
+    """(JSON pointer, slack_file object) of every image in blocks that refers to a Slack file."""
+    found: list[tuple[str, dict]] = []
+
+    def walk(node: Any, at: str) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "image" and isinstance(node.get("slack_file"), dict):
+                found.append((f"{at}/slack_file", node["slack_file"]))
+            for key, value in node.items():
+                walk(value, f"{at}/{key}")
+        elif isinstance(node, list):
+            for index, item in enumerate(node):
+                walk(item, f"{at}/{index}")
+
+    walk(blocks, pointer)
+    return found

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from sandbox.blockkit import (
     MESSAGE_TEXT_LIMIT,
     message_block_errors,
+    slack_file_references,
     view_errors,
 )
 
@@ -136,6 +137,8 @@ _JSON_ARGS = ("blocks", "attachments", "view", "files", "metadata")
 _RESPONSE_URL_USES = 5
 _TRIGGER_LIFETIME_SECONDS = 3.0
 _VIEW_STACK_MAX = 3
+# Slack shows only these as images (the slack_file object's documented limit).
+_IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".gif")
 
 
 class SlackStandIn:
@@ -189,6 +192,8 @@ class SlackStandIn:
         self._responses: list[tuple[str, dict]] = []  # (url, accepted body)
         self._pending_uploads: dict[str, dict] = {}  # file id -> {"filename", "length", "content"}
         self._files: list[UploadedFile] = []
+        self._processing_for = 0  # messages a new upload is refused in (see delay_file_processing)
+        self._processing: dict[str, int] = {}  # file id -> refusals left
         self.add_user(bot_user_id, name="kindness", real_name="Kindness Bot", tz="UTC", is_bot=True)
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -412,6 +417,13 @@ class SlackStandIn:
             raise ValueError("give an HTTP error status, a Slack error name, or both")
         self._add_faults(method, _Fault(status, error, retry_after), times)
 
+    def delay_file_processing(self, references: int = 1) -> None:
+        """Files uploaded from now on are "still processing" for their first `references`
+        uses in an image block: Slack then refuses the message with `invalid_blocks`
+        ("invalid slack file"), as it does for a moment after a real upload."""
+        with self._lock:
+            self._processing_for = references
+
     def drop_next(self, method: str, times: int = 1) -> None:
         """Close the connection without answering the next `times` calls to `method`."""
         self._add_faults(method, _Fault(None, None, 0, drop=True), times)
@@ -625,6 +637,7 @@ class SlackStandIn:
     def _api_chat_postMessage(self, args: dict) -> dict:
         channel = self._postable_channel(args.get("channel"))
         _check_message(args)
+        self._check_slack_files(args.get("blocks"), "/blocks")
         message = self._bot_message(args)
         if args.get("thread_ts"):
             message["thread_ts"] = str(args["thread_ts"])
@@ -636,6 +649,7 @@ class SlackStandIn:
         if args.get("user") not in self._users:
             raise _ApiError("user_not_in_channel")
         _check_message(args)
+        self._check_slack_files(args.get("blocks"), "/blocks")
         ts = self.next_ts()
         self._ephemerals.append(
             {
@@ -655,6 +669,7 @@ class SlackStandIn:
         if message.get("user") != self.bot_user_id:
             raise _ApiError("cant_update_message")
         _check_message(args)
+        self._check_slack_files(args.get("blocks"), "/blocks")
         for key in ("text", "blocks", "attachments"):
             if key in args:
                 message[key] = self._with_block_ids(args[key]) if key == "blocks" else args[key]
@@ -815,6 +830,7 @@ class SlackStandIn:
         if errors:
             meta = {"messages": [f"[ERROR] {e}" for e in errors]}
             raise _ApiError("invalid_arguments", response_metadata=meta)
+        self._check_slack_files(view.get("blocks"), "/view/blocks", error="invalid_arguments")
         external_id = view.get("external_id")
         others = [v for v in self._all_views() if v["id"] != replacing]
         if external_id and any(v.get("external_id") == external_id for v in others):
@@ -958,6 +974,8 @@ class SlackStandIn:
                 thread_ts=args.get("thread_ts"),
             )
             self._files.append(uploaded)
+            if self._processing_for:
+                self._processing[uploaded.id] = self._processing_for
             completed.append(
                 {
                     "id": uploaded.id,
@@ -967,6 +985,8 @@ class SlackStandIn:
                     "created": int(time.time()),
                     "user": self.bot_user_id,
                     "channels": list(uploaded.channels),
+                    "permalink": self.file_permalink(uploaded),
+                    "url_private": self.file_url_private(uploaded),
                 }
             )
         for channel in channels:
@@ -976,6 +996,40 @@ class SlackStandIn:
                 message["thread_ts"] = args["thread_ts"]
             self._messages[channel].append(message)
         return {"files": completed}
+
+    def _check_slack_files(self, blocks: Any, pointer: str, error: str = "invalid_blocks") -> None:
+        """Images that show an uploaded file: Slack refuses a file it does not know, one that is
+        not an image (png, jpg, jpeg, gif), and one it is still processing after the upload."""
+        problems = []
+        for at, reference in slack_file_references(blocks, pointer):
+            uploaded = self._file_by_reference(reference)
+            if uploaded is None or not uploaded.name.lower().endswith(_IMAGE_TYPES):
+                problems.append(f"invalid slack file [json-pointer:{at}]")
+            elif self._processing.get(uploaded.id, 0) > 0:
+                self._processing[uploaded.id] -= 1
+                problems.append(f"invalid slack file [json-pointer:{at}]")
+        if problems:
+            meta = {"messages": [f"[ERROR] {p}" for p in problems]}
+            if error == "invalid_blocks":
+                raise _ApiError(error, errors=problems, response_metadata=meta)
+            raise _ApiError(error, response_metadata=meta)
+
+    def _file_by_reference(self, reference: dict) -> UploadedFile | None:
+        for uploaded in self._files:
+            if reference.get("id") == uploaded.id or reference.get("url") in (
+                self.file_permalink(uploaded),
+                self.file_url_private(uploaded),
+            ):
+                return uploaded
+        return None
+
+    def file_permalink(self, uploaded: UploadedFile) -> str:
+        return (
+            f"https://{self.permalink_host}/files/{self.bot_user_id}/{uploaded.id}/{uploaded.name}"
+        )
+
+    def file_url_private(self, uploaded: UploadedFile) -> str:
+        return f"https://files.slack.com/files-pri/{self.team_id}-{uploaded.id}/{uploaded.name}"
 
     def _answer_upload(
         self, file_id: str, headers: Any, query: str, body: bytes
@@ -1021,6 +1075,7 @@ class SlackStandIn:
             if not _flag(payload.get("delete_original")):
                 try:
                     _check_message(payload)
+                    self._check_slack_files(payload.get("blocks"), "/blocks")
                 except _ApiError as refusal:
                     return "response_url", args, _Answer.text(refusal.error, 400, refusal.error)
             target.uses += 1

@@ -9,8 +9,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.export import write_export
+from bot.export import JSON_VERSION, Period, write_export
 from bot.learning_log import LearningLog
+from bot.models import Member
+from bot.names import Directory
+from bot.text_formats import csv_value
 
 T1 = "T0001"
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -32,9 +35,17 @@ def filled(learning_log: LearningLog, clock) -> LearningLog:
     return learning_log
 
 
-def _export(log: LearningLog, fmt: str, since: datetime | None = None) -> str:
+def _export(
+    log: LearningLog,
+    fmt: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    names: Directory | None = None,
+) -> str:
     out = io.StringIO()
-    write_export(log.db, log.framework, T1, fmt, out, since=since, now=NOW)
+    write_export(
+        log.db, log.framework, T1, fmt, out, period=Period(since, until), now=NOW, names=names
+    )
     return out.getvalue()
 
 
@@ -63,6 +74,7 @@ def test_csv_holds_every_shared_entry_and_no_private_one(filled: LearningLog) ->
 
 def test_json_is_one_document_with_the_goals_and_entries(filled: LearningLog) -> None:
     document = json.loads(_export(filled, "json"))
+    assert (document["format"], document["version"]) == ("kindness-bot learning log", JSON_VERSION)
     assert document["team_id"] == T1 and len(document["goals"]) == 6
     assert [e["text"] for e in document["entries"]][:2] == [
         "An early story",
@@ -86,10 +98,10 @@ def test_markdown_is_grouped_by_goal_then_kind(filled: LearningLog) -> None:
     assert "### Stories (2)" in section and "### Actions (1)" in section
     assert "a member: Told without a name" in section
     assert "UBEN _(done 2026-11-22)_: Phone three families" in section
-    assert "Line one\n  line two" in section  # a second line stays inside its list item
+    assert "Line one\\\n  line two" in section  # a line break, inside its list item
     assert "## No goal yet" in text and "No goal chosen yet" in text
     assert "Only for me" not in text and "Other network" not in text
-    assert "Nothing logged yet." in text  # quiet goals are visible in a write-up
+    assert "Nothing logged in this period." in text  # quiet goals are visible in a write-up
 
 
 def test_since_leaves_out_earlier_entries(filled: LearningLog) -> None:
@@ -98,3 +110,139 @@ def test_since_leaves_out_earlier_entries(filled: LearningLog) -> None:
     )
     assert "An early story" not in [r["text"] for r in rows]
     assert len(rows) == 5
+
+
+def test_until_leaves_out_later_entries_in_every_format(filled: LearningLog) -> None:
+    until = datetime(2026, 11, 10, tzinfo=UTC)
+    rows = list(csv.DictReader(io.StringIO(_export(filled, "csv", until=until))))
+    assert [r["text"] for r in rows] == ["An early story"]
+    document = json.loads(_export(filled, "json", until=until))
+    assert [e["text"] for e in document["entries"]] == ["An early story"]
+    assert document["until"] == until.isoformat() and document["since"] is None
+    markdown = _export(filled, "md", since=datetime(2026, 11, 1, tzinfo=UTC), until=until)
+    assert "An early story" in markdown and "Phone three families" not in markdown
+    assert "from 01 Nov 2026 to 09 Nov 2026" in markdown
+
+
+# -- hostile text: every export gives back a member's words exactly -------------------------
+
+HOSTILE = [
+    # (as Slack stores it, as the member wrote and reads it)
+    ("Tea &amp; cake &lt;3", "Tea & cake <3"),
+    ('=HYPERLINK("https://evil.example","click")', '=HYPERLINK("https://evil.example","click")'),
+    ("+1 for the rota", "+1 for the rota"),
+    ("-2 complaints this week", "-2 complaints this week"),
+    ("@channel said thanks", "@channel said thanks"),
+    ("&amp;copy; not an entity", "&copy; not an entity"),
+    ("'quoted' from the start", "'quoted' from the start"),
+    ("I typed &amp;lt;b&amp;gt; literally", "I typed &lt;b&gt; literally"),
+    ("Thanks <@UANN> and <@UGONE|gone>!", "Thanks @Ann Smith and @gone!"),
+    ("In <#C0123|general> and <#C0999>", "In #general and #C0999"),
+    (
+        "See <https://example.org/a?b=1&amp;c=2|the notes> or <https://x.org>",
+        "See the notes (https://example.org/a?b=1&c=2) or https://x.org",
+    ),
+    ("Mail <mailto:ann@example.org|ann@example.org>", "Mail ann@example.org"),
+    (
+        "<!here> *not bold* _not italic_ # not a title",
+        "@here *not bold* _not italic_ # not a title",
+    ),
+    (
+        "Line one\n- not a list\n1. not numbered\n\n> not a quote",
+        "Line one\n- not a list\n1. not numbered\n\n> not a quote",
+    ),
+    (
+        "&lt;script&gt;alert(1)&lt;/script&gt; | pipes | `code`",
+        "<script>alert(1)</script> | pipes | `code`",
+    ),
+]
+
+
+@pytest.fixture
+def hostile(learning_log: LearningLog, clock) -> LearningLog:
+    for stored, _ in HOSTILE:
+        learning_log.add_entry(T1, "UANN", stored, goal="g3")
+    with learning_log.db.session() as session:
+        session.add(Member(team_id=T1, user_id="UANN", display_name="Ann Smith", created_at=NOW))
+    return learning_log
+
+
+def test_csv_gives_back_each_members_words_and_runs_no_formula(hostile: LearningLog) -> None:
+    rows = list(csv.DictReader(io.StringIO(_export(hostile, "csv"))))
+    assert [csv_value(r["text"]) for r in rows] == [plain for _, plain in HOSTILE]
+    for row in rows:
+        for cell in row.values():
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+    assert rows[1]["text"].startswith("'=HYPERLINK")
+    assert rows[0]["author_name"] == "Ann Smith"
+
+
+def test_json_gives_back_each_members_words(hostile: LearningLog) -> None:
+    entries = json.loads(_export(hostile, "json"))["entries"]
+    assert [e["text"] for e in entries] == [plain for _, plain in HOSTILE]
+
+
+def test_markdown_renders_each_members_words_and_nothing_else(hostile: LearningLog) -> None:
+    from markdown_it import MarkdownIt
+
+    rendered = MarkdownIt("commonmark").enable("table").parse(_export(hostile, "md"))
+    items = _list_items(rendered)
+    shown = [text for text in items if text.startswith("20")]
+    # A link shows its words (its address is the link's target, checked below).
+    expected = [
+        " ".join(plain.replace(" (https://example.org/a?b=1&c=2)", "").split())
+        for _, plain in HOSTILE
+    ]
+    assert [text.split(": ", 1)[1].removesuffix(" (message)") for text in shown] == expected
+    html = MarkdownIt("commonmark").render(_export(hostile, "md"))
+    assert (
+        "<script>" not in html and "<strong>not bold" not in html and "<h1>not a title" not in html
+    )
+    assert '<a href="https://example.org/a?b=1&amp;c=2">the notes</a>' in html
+
+
+def _list_items(tokens) -> list[str]:
+    """The text of each list item, inline pieces joined, breaks as spaces."""
+    items, inside, parts = [], 0, []
+    for token in tokens:
+        if token.type == "list_item_open":
+            inside += 1
+            parts = []
+        elif token.type == "list_item_close":
+            inside -= 1
+            items.append(" ".join("".join(parts).split()))
+        elif inside and token.type == "inline":
+            for child in token.children or []:
+                if child.type in ("text", "code_inline"):
+                    parts.append(child.content if child.type == "text" else f"`{child.content}`")
+                elif child.type in ("softbreak", "hardbreak"):
+                    parts.append(" ")
+            parts.append(" ")
+    return items
+
+
+def test_mentions_are_named_by_slack_when_the_database_does_not_know_them(
+    hostile: LearningLog,
+) -> None:
+    class Slack:
+        def __init__(self) -> None:
+            self.asked: list[str] = []
+
+        def user(self, user_id: str) -> str | None:
+            self.asked.append(user_id)
+            return {"UGONE": "Gwen Old"}.get(user_id)
+
+        def channel(self, channel_id: str) -> str | None:
+            self.asked.append(channel_id)
+            return {"C0999": "kindness-leads"}.get(channel_id)
+
+    slack = Slack()
+    texts = [
+        e["text"]
+        for e in json.loads(_export(hostile, "json", names=Directory(hostile.db, T1, slack)))[
+            "entries"
+        ]
+    ]
+    assert "Thanks @Ann Smith and @Gwen Old!" in texts
+    assert "In #general and #kindness-leads" in texts
+    assert sorted(slack.asked) == ["C0999", "UGONE"]  # each unknown id asked once

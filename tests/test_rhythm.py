@@ -15,6 +15,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.db import Database
 from bot.models import PostedPrompt
+from bot.report import charts
 from bot.services import Services
 from bot.slack_client import make_client
 from conftest import BotUnderTest, FakeClock, message_text
@@ -437,6 +438,8 @@ def _settings_values(**overrides: dict) -> dict:
         "followup_days": {"followup_days": InputValue.plain_text("10")},
         "quiet_weeks": {"quiet_weeks": InputValue.static_select("3")},
         "paused_until": {"paused_until": InputValue.datepicker(None)},
+        "digest_chart": {"digest_chart": InputValue.radio_buttons("on")},
+        "min_group": {"min_group": InputValue.static_select("0")},
     }
     values.update(overrides)
     return values
@@ -508,3 +511,64 @@ def test_an_admin_check_slack_cannot_answer_in_time_refuses_without_retrying(
     assert "Press Save again" in reply.json["errors"]["channel"]
     assert len(bot.standin.calls_to("users.info")) == 1
     assert bot.services.settings.get(bot.standin.team_id).channel_id is None
+
+
+# -- the digest's chart ---------------------------------------------------------------------------
+
+
+def _image_blocks(message: dict) -> list[dict]:
+    return [b for b in message["blocks"] if b["type"] == "image"]
+
+
+@pytest.mark.skipif(not charts.available(), reason="matplotlib is not installed")
+def test_the_digest_shows_the_12_week_chart_uploaded_privately(
+    bot: BotUnderTest, clock: FakeClock
+) -> None:
+    team = configure(bot)
+    fixture_week(bot, clock)
+    assert post_weekly_digest(bot.services, client(bot), team, now=clock.now).posted
+    [uploaded] = bot.standin.files
+    assert uploaded.content.startswith(b"\x89PNG") and uploaded.channels == ()  # no 2nd message
+    [message] = posted(bot)
+    [image] = _image_blocks(message)
+    assert image["slack_file"] == {"id": uploaded.id}
+    assert image["alt_text"].startswith("Entries per goal, last 12 weeks")
+    assert "By goal: g1 0, g2 2, g3 3" in image["alt_text"]  # the figures, for screen readers
+    assert "*5 entries* from *4 members*" in message_text(message)  # and still in words
+
+
+@pytest.mark.skipif(not charts.available(), reason="matplotlib is not installed")
+def test_the_digest_waits_for_slack_to_process_the_chart_then_goes_without_it(
+    bot: BotUnderTest, clock: FakeClock
+) -> None:
+    team = configure(bot)
+    fixture_week(bot, clock)
+    waits: list[float] = []
+    bot.standin.delay_file_processing(references=2)
+    outcome = post_weekly_digest(bot.services, client(bot), team, now=clock.now, wait=waits.append)
+    assert outcome.posted and waits == [1.0, 2.0]
+    assert len(_image_blocks(posted(bot)[0])) == 1
+
+    bot.standin.delay_file_processing(references=10)
+    clock.set(FRIDAY_15 + timedelta(weeks=1))
+    waits.clear()
+    outcome = post_weekly_digest(bot.services, client(bot), team, now=clock.now, wait=waits.append)
+    assert outcome.posted and waits == [1.0, 2.0, 4.0]
+    assert _image_blocks(posted(bot)[1]) == []  # the digest went out all the same
+
+
+def test_a_failed_upload_or_the_setting_off_leaves_the_digest_in_words(
+    bot: BotUnderTest, clock: FakeClock
+) -> None:
+    team = configure(bot)
+    fixture_week(bot, clock)
+    bot.standin.fail_next("files.getUploadURLExternal", error="missing_scope")
+    assert post_weekly_digest(bot.services, client(bot), team, now=clock.now).posted
+    assert _image_blocks(posted(bot)[0]) == []
+
+    bot.services.settings.apply(team, {"digest_chart": "off"}, by_user=None)
+    bot.standin.clear()
+    clock.set(FRIDAY_15 + timedelta(weeks=1))
+    assert post_weekly_digest(bot.services, client(bot), team, now=clock.now).posted
+    assert bot.standin.calls_to("files.getUploadURLExternal") == []
+    assert _image_blocks(posted(bot)[0]) == []

@@ -302,6 +302,8 @@ def test_settings_read_as_sentences_a_coordinator_understands(store: SettingsSto
         ("Action follow-up", "7 days after an action"),
         ("Quiet-member nudge", "after 3 quiet weeks"),
         ("Paused", "until Mon 4 Jan 2027"),
+        ("Report threshold", "off (every figure shown)"),
+        ("Digest chart", "on"),
         ("Last changed by", "UADMIN"),
     ]
 
@@ -361,3 +363,17 @@ def test_a_change_with_any_bad_setting_stores_none_of_it(store: SettingsStore) -
     assert set(excinfo.value.by_key()) == {"timezone", "paused_until"}
     unchanged = store.get(T1)
     assert (unchanged.prompt_time, unchanged.configured_by) == ("10:00", None)
+
+
+def test_the_report_threshold_and_digest_chart_are_set_like_any_setting(
+    store: SettingsStore,
+) -> None:
+    saved = store.apply(T1, {"min_group": "5", "digest_chart": "off"}, by_user="UADMIN")
+    assert (saved.min_group, saved.digest_chart) == (5, False)
+    assert store.apply(T1, {"min_group": "off"}, by_user=None).min_group == 0
+    with pytest.raises(SettingsErrors) as refused:
+        store.apply(T1, {"min_group": "1", "digest_chart": "maybe"}, by_user=None)
+    messages = refused.value.by_key()
+    assert "from 2 to 100, or off" in messages["min_group"]
+    assert "write on or off" in messages["digest_chart"]
+    assert store.get(T1).min_group == 0  # nothing was changed

@@ -227,6 +227,23 @@ def input_block(
     return block
 
 
+IMAGE_ALT_TEXT = 2000
+IMAGE_TITLE = 2000
+
+
+def image(slack_file_id: str, alt_text: str, title: str | None = None) -> Block:
+    """An image the bot uploaded to Slack (``slack_file``), with its words for screen readers
+    and for clients that cannot show it."""
+    block: Block = {
+        "type": "image",
+        "slack_file": {"id": slack_file_id},
+        "alt_text": truncate(alt_text, IMAGE_ALT_TEXT),
+    }
+    if title:
+        block["title"] = plain(title, IMAGE_TITLE)
+    return block
+
+
 def preformatted(text: str) -> Block:
     """A monospace section (a table of figures); cut to the section limit."""
     return section("```\n" + truncate(text, SECTION_TEXT - 8) + "\n```")

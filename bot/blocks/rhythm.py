@@ -6,6 +6,7 @@ the bot cannot post to the channel.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -46,12 +47,28 @@ def prompt_message(goal: Goal, question: str) -> dict[str, Any]:
 # -- the weekly digest ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ChartImage:
+    """A chart already uploaded to Slack, and its words for those who cannot see it."""
+
+    file_id: str
+    title: str
+    alt_text: str
+
+
 def digest_message(
-    summary: WeeklySummary, framework: Framework, tz: str, *, preview: bool = False
+    summary: WeeklySummary,
+    framework: Framework,
+    tz: str,
+    *,
+    preview: bool = False,
+    chart: ChartImage | None = None,
 ) -> dict[str, Any]:
-    """The digest: counts, highlights per goal (top few, then how many more), completed
-    actions, quiet goals, the trend. Fits Slack's limits however busy the week was: each goal
-    is one block, highlights are cut short, and every list says what it left out."""
+    """The digest: counts, the 12-week chart (when given), highlights per goal (top few, then
+    how many more), completed actions, quiet goals, the trend. Fits Slack's limits however busy
+    the week was: each goal is one block, highlights are cut short, and every list says what it
+    left out. Every figure the chart shows is also in words, so the digest reads as well where
+    an image cannot be shown."""
     period = _period(summary.start, summary.end, tz)
     blocks: list[Block] = []
     if preview:
@@ -66,10 +83,14 @@ def digest_message(
                 "what is one small thing you noticed?"
             )
         )
+        if chart is not None:
+            blocks.append(kit.image(chart.file_id, chart.alt_text, chart.title))
         blocks.append(capture.log_buttons(block_id="digest_log"))
         return kit.message(blocks, f"The week in kindness ({period}): a quiet week")
 
     blocks.append(kit.section(_headline(summary)))
+    if chart is not None:
+        blocks.append(kit.image(chart.file_id, chart.alt_text, chart.title))
     for goal_week in summary.goals:
         if goal_week.total:
             blocks.append(kit.section(_goal_section(goal_week, framework)))
@@ -326,6 +347,26 @@ def settings_modal(
             optional=True,
             hint="Nothing is posted or nudged before this date; prompts resume where they stopped.",
         ),
+        kit.input_block(
+            "Chart in the weekly digest",
+            kit.radio_buttons(
+                "digest_chart",
+                [
+                    kit.option("On", "on", "entries per goal over the last 12 weeks"),
+                    kit.option("Off", "off"),
+                ],
+                initial="on" if settings.digest_chart else "off",
+            ),
+            block_id="digest_chart",
+        ),
+        kit.input_block(
+            "Impact report: hide figures drawn from few members",
+            kit.static_select(
+                "min_group", _min_group_options(settings), initial=str(settings.min_group)
+            ),
+            block_id="min_group",
+            hint="A per-goal figure drawn from fewer members than this is not shown in reports.",
+        ),
     ]
     return kit.modal(
         "Network settings",
@@ -334,6 +375,17 @@ def settings_modal(
         submit="Save",
         private_metadata=metadata,
     )
+
+
+def _min_group_options(settings: WorkspaceSettings) -> list[Block]:
+    choices = [kit.option("Off — show every figure", "0")] + [
+        kit.option(f"Fewer than {n} members", str(n)) for n in (3, 5, 10)
+    ]
+    if str(settings.min_group) not in {o["value"] for o in choices}:
+        choices.append(
+            kit.option(f"Fewer than {settings.min_group} members", str(settings.min_group))
+        )
+    return choices
 
 
 def settings_saved_view(settings: WorkspaceSettings, today: date) -> dict[str, Any]:
