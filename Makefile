@@ -1,28 +1,36 @@
 # Two commands: `make run` and `make test`. Each bootstraps .venv from nothing.
+# `make run` installs the bot (with its charts); `make test` adds the test tools (pytest, ruff,
+# Playwright for the sandbox's browser test), which a newcomer's first run does not wait for.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 
 .PHONY: run test lint format clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e '.[dev,charts]'
+	$(BIN)/python -m pip install --quiet -e '.[charts]'
 	touch $(STAMP)
 
-run: $(STAMP)
-	$(BIN)/kindness-bot run
+$(DEV_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,charts]'
+	touch $(DEV_STAMP)
 
-test: $(STAMP)
+# With no Slack app configured, `run` starts the sandbox instead (and says so in one line).
+run: $(STAMP)
+	$(BIN)/kindness-bot run --or-sandbox
+
+test: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: $(STAMP)
+format: $(DEV_STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 

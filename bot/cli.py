@@ -19,7 +19,7 @@ from dotenv import load_dotenv
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.config import Config, ConfigError, load_config
+from bot.config import Config, ConfigError, NoSlackApp, load_config
 from bot.db import Database
 from bot.export import FORMATS, Period, write_export
 from bot.models import Workspace
@@ -51,6 +51,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load_config(os.environ, require_slack=args.needs_slack)
         _configure_logging(config.log_level)
         return args.handler(config, args)
+    except NoSlackApp as exc:
+        if getattr(args, "or_sandbox", False):
+            return _sandbox_instead()
+        print(exc.message(), file=sys.stderr)
+        return 2
     except ConfigError as exc:
         print(exc.message(), file=sys.stderr)
         return 2
@@ -91,7 +96,9 @@ def _parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler, needs_slack=needs_slack)
         return sub
 
-    command("run", _run, "web and scheduler in one process", needs_slack=True)
+    run = command("run", _run, "web and scheduler in one process", needs_slack=True)
+    # `make run`: with no Slack app configured at all, start the sandbox instead of stopping.
+    run.add_argument("--or-sandbox", action="store_true", help=argparse.SUPPRESS)
     command("web", _web, "serve Slack's requests only (no scheduler)", needs_slack=True)
     command("scheduler", _scheduler, "run the scheduled jobs only", needs_slack=True)
 
@@ -101,6 +108,18 @@ def _parser() -> argparse.ArgumentParser:
     upgrade.set_defaults(handler=_db_upgrade, needs_slack=False)
 
     command("goals", _goals, "print the goals framework in use")
+
+    sandbox = command(
+        "sandbox",
+        _sandbox,
+        "try the bot without Slack: the real app behind a Slack-like page on 127.0.0.1",
+    )
+    sandbox.add_argument(
+        "--port", type=int, default=None, help="where the page listens (default: PORT, else 3000)"
+    )
+    sandbox.add_argument(
+        "--fresh", action="store_true", help="delete sandbox.db and sandbox-slack.json first"
+    )
 
     settings = command("settings", _settings, "show or change a workspace's rhythm settings")
     _team_option(settings)
@@ -271,6 +290,32 @@ def _scheduler(config: Config, args: argparse.Namespace) -> int:
     return run_scheduler(config, open_database(config))
 
 
+def _sandbox(config: Config, args: argparse.Namespace) -> int:
+    from sandbox.server import run_sandbox
+
+    port = args.port if args.port is not None else config.port
+    return run_sandbox(os.environ, port=port, fresh=args.fresh, announce=None)
+
+
+SANDBOX_INSTEAD = (
+    "No Slack app is configured, so this is the sandbox (the real bot, a pretend Slack): "
+    "open {url} — to connect a real workspace, set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
+    "(README: Connecting to Slack)."
+)
+
+
+def _sandbox_instead() -> int:
+    from sandbox.server import run_sandbox
+
+    try:
+        config = load_config(os.environ)  # everything but Slack, checked as usual
+    except ConfigError as exc:
+        print(exc.message(), file=sys.stderr)
+        return 2
+    _configure_logging(config.log_level)
+    return run_sandbox(os.environ, port=config.port, fresh=False, announce=SANDBOX_INSTEAD)
+
+
 def _db_help(config: Config, args: argparse.Namespace) -> int:
     print("usage: kindness-bot db upgrade", file=sys.stderr)
     return 2
@@ -324,23 +369,16 @@ def _settings(config: Config, args: argparse.Namespace) -> int:
 def _post(config: Config, args: argparse.Namespace) -> int:
     from bot.services import Services
     from bot.slack_client import TeamClients
-    from schedules.digest import post_weekly_digest
-    from schedules.prompt import post_weekly_prompt
+    from schedules.manual import run_job_now
 
     db = open_database(config)
     team_id = resolve_team(db, args.team)
     now = args.at or utc_now()
     services = Services(config, db, clock=lambda: now)
     client = TeamClients(config, engine=db.engine)(team_id)
-    if args.job == "nudges":
-        from schedules.nudges import send_nudges
-
-        print(send_nudges(services, client, team_id, now).describe())
-        return 0
-    post = post_weekly_prompt if args.job == "prompt" else post_weekly_digest
-    outcome = post(services, client, team_id, now=now)
-    print(outcome.message)
-    return 0 if outcome.status in ("posted", "already", "paused") else 1
+    run = run_job_now(args.job, services, client, team_id, now)
+    print(run.message)
+    return 0 if run.ok else 1
 
 
 def _manifest(config: Config, args: argparse.Namespace) -> int:

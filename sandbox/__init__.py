@@ -21,6 +21,14 @@ and `trigger_id`s the stand-in knows.
 
 Standard library only, so the `kindness-bot sandbox` command can use it as well as the tests.
 
+`kindness-bot sandbox` (`sandbox.server`) puts the real bot, a stand-in and a Slack-like page in
+one process on 127.0.0.1: `sandbox.ui` plays Slack's own app for a person (what they type and
+click becomes the request Slack would send; what they would see comes back), `sandbox.page`
+serves the page (`sandbox/static/`) and its JSON API, and `sandbox.examples` is the made-up
+network. The driver also shows what Slack shows after the bot answers: a slash command's
+acknowledgement as an ephemeral message, each modal `response_action`, and Slack's own notice
+when the bot answers late or fails.
+
 Judgement calls — where Slack's documentation and recorded responses did not settle a detail:
 - Block Kit complaints use the wording of real Slack responses ("must be less than 3001
   characters", "no more than 50 items allowed", "must be more than 0 characters", "missing
@@ -49,6 +57,17 @@ Judgement calls — where Slack's documentation and recorded responses did not s
   (views: `invalid_arguments`), Slack's wording. Real Slack also refuses a file for a moment
   after its upload while it processes it; `delay_file_processing(n)` makes new uploads refused
   in their first n messages. Who may see a privately uploaded file is not modelled.
+- What Slack shows a person when the app fails: `/kindness failed with the error "…"` for a
+  slash command (`operation_timeout` past 3 seconds, `dispatch_failed` for an error status, the
+  Web API's error name for a body Slack would refuse, followed here by the Block Kit complaints
+  a developer needs), and "We had some trouble connecting. Try again?" atop a modal. A modal's
+  `response_action` that Slack would refuse (errors keyed by a block that is not an input, a
+  view breaking a limit, an unknown action) leaves the modal as it was with a banner saying
+  why; real Slack says less. Slack's client-side check of required inputs ("Please complete
+  this required field.") is the page's, as it is Slack's client's.
+- `replace_original` on a slash command's response_url replaces the latest answer to that
+  command (its acknowledgement's message or an earlier response_url post), and on the
+  response_url of a click in an ephemeral message, that message; `delete_original` likewise.
 - A user's `tz_label` is the zone's abbreviation ("BST"), not Slack's long name; `tz_offset` is
   computed from zoneinfo when users.info is called.
 """

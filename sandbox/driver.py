@@ -20,6 +20,11 @@ from typing import Any
 
 from sandbox.web_api import SlackStandIn
 
+# Slack waits this long for an acknowledgement, then tells the person the app failed.
+ACK_SECONDS = 3.0
+# What Slack shows atop a modal whose submission failed or was answered too late.
+TROUBLE_CONNECTING = "We had some trouble connecting. Try again?"
+
 # ---------------------------------------------------------------------------------------------
 # The driver: Slack's requests to the bot
 # ---------------------------------------------------------------------------------------------
@@ -34,6 +39,13 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     response_url: str | None = None
     trigger_id: str | None = None
+    seconds: float = 0.0  # how long the bot took to answer
+    ack_seconds: float = ACK_SECONDS  # how long Slack waited
+
+    @property
+    def in_time(self) -> bool:
+        """Answered 200 within Slack's 3 seconds (else Slack reports a failure)."""
+        return self.status == 200 and self.seconds <= self.ack_seconds
 
     @property
     def json(self) -> Any:
@@ -77,6 +89,11 @@ class InputValue:
     def conversations_select(conversation: str | None) -> dict:
         return {"type": "conversations_select", "selected_conversation": conversation}
 
+    @staticmethod
+    def checkboxes(options: list[tuple[str, str]]) -> dict:
+        """`options` as (value, text) pairs."""
+        return {"type": "checkboxes", "selected_options": [_option(v, t) for v, t in options]}
+
 
 def _option(value: str | None, text: str | None) -> dict | None:
     if value is None:
@@ -102,11 +119,15 @@ class SlackDriver:
         signing_secret: str,
         standin: SlackStandIn,
         team_id: str | None = None,
+        *,
+        ack_seconds: float = ACK_SECONDS,
     ) -> None:
+        """`ack_seconds`: how long Slack waits for the bot's answer (tests shorten it)."""
         self.app_url = app_url
         self.signing_secret = signing_secret
         self.standin = standin
         self.team_id = team_id or standin.team_id
+        self.ack_seconds = ack_seconds
 
     # -- slash commands ---------------------------------------------------------------------
 
@@ -125,7 +146,7 @@ class SlackDriver:
         member = self.standin.ensure_user(user, user_name)
         place = self.standin.ensure_channel(channel)
         response_url = self.standin.new_response_url(channel=channel, user=user)
-        trigger_id = self.standin.new_trigger_id()
+        trigger_id = self.standin.new_trigger_id(user=user)
         form = {
             "token": self.verification_token,
             "team_id": self.team_id,
@@ -149,7 +170,45 @@ class SlackDriver:
             unsigned=unsigned,
         )
         reply.response_url, reply.trigger_id = response_url, trigger_id
+        if not unsigned and signature is None:
+            self._show_command_answer(reply, command, channel, user)
         return reply
+
+    def _show_command_answer(self, reply: Reply, command: str, channel: str, user: str) -> None:
+        """What Slack shows the person after a slash command: the acknowledgement's message
+        (ephemeral unless `response_type` is "in_channel"), or Slack's own failure notice."""
+        if not reply.in_time:
+            error = "operation_timeout" if reply.status == 200 else "dispatch_failed"
+            self._slack_says(f'{command} failed with the error "{error}"', channel, user)
+            return
+        if not reply.body.strip():
+            return
+        try:
+            answer = json.loads(reply.body)
+        except ValueError:
+            answer = {"text": reply.body}  # a plain-text body is shown as it is
+        if not isinstance(answer, dict):
+            self._slack_says(f'{command} failed with the error "invalid_payload"', channel, user)
+            return
+        if not answer.get("text") and not answer.get("blocks"):
+            return  # e.g. {"response_type": "ephemeral"} alone: nothing to show
+        problems = self.standin.check_message(answer)
+        if problems:
+            detail = "; ".join(problems[1:])
+            note = f'{command} failed with the error "{problems[0]}"' + (
+                f" ({detail})" if detail else ""
+            )
+            self._slack_says(note, channel, user)
+            return
+        if answer.get("response_type") == "in_channel":
+            self.standin.post_as_app(channel, answer)
+            return
+        self.standin.show_ephemeral(
+            channel, user, answer, via="command_ack", response_url=reply.response_url
+        )
+
+    def _slack_says(self, text: str, channel: str | None, user: str) -> None:
+        self.standin.show_ephemeral(channel, user, {"text": text}, via="slack")
 
     # -- events -----------------------------------------------------------------------------
 
@@ -267,14 +326,29 @@ class SlackDriver:
             event["previous_message"] = before
         return event
 
-    def app_home_opened(self, user: str) -> dict:
-        """The event Slack sends when a member opens the bot's Home tab."""
+    def member_joined_channel(self, *, user: str, channel: str) -> dict:
+        """The event Slack sends when someone joins a channel the bot is in (the stand-in
+        records the join and Slack's "has joined the channel" message)."""
+        self.standin.ensure_user(user, None)
+        place = self.standin.ensure_channel(channel)
+        self.standin.join_channel(channel, user)
+        return {
+            "type": "member_joined_channel",
+            "user": user,
+            "channel": channel,
+            "channel_type": "G" if place.get("is_private") else "C",
+            "team": self.team_id,
+            "event_ts": self.standin.next_ts(),
+        }
+
+    def app_home_opened(self, user: str, tab: str = "home") -> dict:
+        """The event Slack sends when a member opens the bot's Home (or Messages) tab."""
         self.standin.ensure_user(user, None)
         event = {
             "type": "app_home_opened",
             "user": user,
             "channel": self.standin.dm_with(user),
-            "tab": "home",
+            "tab": tab,
             "event_ts": self.standin.next_ts(),
         }
         home = self.standin.home_view(user)
@@ -293,18 +367,25 @@ class SlackDriver:
         channel: str | None = None,
         message: dict | None = None,
         view: dict | str | None = None,
+        ephemeral: dict | None = None,
         container: dict | None = None,
         response_url: bool = True,
         block_id: str | None = None,
         action_type: str = "button",
         selected_option: dict | None = None,
+        action_fields: dict | None = None,
+        state: dict | None = None,
         timestamp: float | None = None,
         signature: str | None = None,
         unsigned: bool = False,
     ) -> Reply:
         """A click (or selection) on an element in a message (`message`, e.g. one from
-        `standin.messages_in`) or a view (`view`, a dict or a view id the stand-in knows).
-        The block_id is looked up from the element with `action_id` when not given.
+        `standin.messages_in`), an ephemeral message (`ephemeral`, one from
+        `standin.ephemerals`: Slack sends no `message` then, and its response_url acts on that
+        ephemeral) or a view (`view`, a dict or a view id the stand-in knows). The block_id is
+        looked up from the element with `action_id` when not given. `action_fields` adds
+        fields to the action (`selected_date`, `selected_options`…); `state` is the input
+        state of the view or message (block_id → action_id → value), as Slack sends it.
         """
         if isinstance(view, str):
             view = self.standin.view(view) or self.standin.home_view_by_id(view)
@@ -312,9 +393,11 @@ class SlackDriver:
                 raise ValueError("the stand-in knows no view with that id")
         if message is not None and channel is None:
             channel = self.standin.channel_of(message["ts"])
+        if ephemeral is not None and channel is None:
+            channel = ephemeral.get("channel")
         member = self.standin.ensure_user(user, None)
         place = self.standin.ensure_channel(channel) if channel else None
-        blocks = (message or view or {}).get("blocks", [])
+        blocks = (message or view or ephemeral or {}).get("blocks") or []
         found_block_id, element = _find_element(blocks, action_id)
         action: dict[str, Any] = {
             "type": action_type,
@@ -328,13 +411,14 @@ class SlackDriver:
             action["value"] = value
         if selected_option is not None:
             action["selected_option"] = selected_option
-        trigger_id = self.standin.new_trigger_id(view_id=view["id"] if view else None)
+        action.update(action_fields or {})
+        trigger_id = self.standin.new_trigger_id(view_id=view["id"] if view else None, user=user)
         payload: dict[str, Any] = {
             "type": "block_actions",
             "user": _user_field(member, self.team_id),
             "api_app_id": self.standin.app_id,
             "token": self.verification_token,
-            "container": container or _container(channel, message, view),
+            "container": container or _container(channel, message, view, ephemeral),
             "trigger_id": trigger_id,
             "team": {"id": self.team_id, "domain": self.standin.team_domain},
             "enterprise": None,
@@ -345,13 +429,19 @@ class SlackDriver:
             payload["channel"] = {"id": channel, "name": (place or {}).get("name", "")}
         if message is not None:
             payload["message"] = message
-            payload["state"] = {"values": {}}
+        if message is not None or ephemeral is not None:
+            payload["state"] = {"values": state or {}}
         if view is not None:
+            view = {**view, "state": {"values": state or {}}}
             payload["view"] = view
         url = None
         if response_url and view is None:
-            message_ts = message["ts"] if message is not None else None
-            url = self.standin.new_response_url(channel=channel, user=user, message_ts=message_ts)
+            url = self.standin.new_response_url(
+                channel=channel,
+                user=user,
+                message_ts=message["ts"] if message is not None else None,
+                ephemeral_ts=ephemeral["ts"] if ephemeral is not None else None,
+            )
             payload["response_url"] = url
         reply = self._post_payload(payload, timestamp, signature, unsigned)
         reply.response_url, reply.trigger_id = url, trigger_id
@@ -372,9 +462,11 @@ class SlackDriver:
     ) -> Reply:
         """A modal's Submit. `values` maps block_id → action_id → an `InputValue` builder's
         dict. With the `view_id` of a modal the stand-in opened, the payload carries that view
-        (its blocks, title, private_metadata), and the bot's answer is applied to it: no
-        `response_action` closes it, "update" replaces it, "clear" closes its stack, "errors"
-        and "push" leave it open.
+        (its blocks, title, private_metadata), and the bot's answer is applied to it as Slack
+        applies it: no `response_action` closes it, "update" replaces it, "push" puts a new
+        view on top, "clear" closes its stack, "errors" shows each error under its input; an
+        answer Slack would refuse, a failure or a late answer leaves it open with Slack's
+        banner.
         """
         member = self.standin.ensure_user(user, None)
         opened = self.standin.view(view_id) if view_id else None
@@ -400,7 +492,7 @@ class SlackDriver:
             "user": _user_field(member, self.team_id),
             "api_app_id": self.standin.app_id,
             "token": self.verification_token,
-            "trigger_id": self.standin.new_trigger_id(view_id=view["id"]),
+            "trigger_id": self.standin.new_trigger_id(view_id=view["id"], user=user),
             "view": view,
             "response_urls": [],
             "is_enterprise_install": False,
@@ -408,22 +500,60 @@ class SlackDriver:
         }
         reply = self._post_payload(payload, timestamp, signature, unsigned)
         reply.trigger_id = payload["trigger_id"]
-        if opened is not None and reply.status == 200:
+        if opened is not None and not unsigned and signature is None:
             self._apply_view_answer(view["id"], reply)
         return reply
 
     def _apply_view_answer(self, view_id: str, reply: Reply) -> None:
+        if not reply.in_time:
+            self.standin.set_view_banner(view_id, TROUBLE_CONNECTING)
+            return
         try:
             answer = reply.json or {}
         except ValueError:
-            answer = {}
-        action = answer.get("response_action") if isinstance(answer, dict) else None
-        if action == "update" and isinstance(answer.get("view"), dict):
-            self.standin.replace_view(view_id, answer["view"])
+            answer = None
+        if not isinstance(answer, dict):
+            self.standin.set_view_banner(view_id, TROUBLE_CONNECTING)
+            return
+        action = answer.get("response_action")
+        if action == "update":
+            self.standin.replace_view(view_id, answer.get("view"))
+        elif action == "push":
+            self.standin.push_view(view_id, answer.get("view"))
+        elif action == "errors":
+            self.standin.set_view_errors(view_id, answer.get("errors"))
         elif action == "clear":
             self.standin.close_view(view_id, all_of_stack=True)
-        elif action not in ("errors", "push"):
+        elif action is None:
             self.standin.close_view(view_id)
+        else:
+            banner = f"Slack refused the app's answer: unknown response_action `{action}`"
+            self.standin.set_view_banner(view_id, banner)
+
+    def view_closed(
+        self, view_id: str, *, user: str = "U1", is_cleared: bool = False
+    ) -> Reply | None:
+        """The person closes a modal (Cancel or ×). Slack closes it at once and tells the app
+        only when the view asked for it (`notify_on_close`); returns the app's reply then."""
+        view = self.standin.view(view_id)
+        if view is None:
+            return None
+        self.standin.close_view(view_id, all_of_stack=is_cleared)
+        if not view.get("notify_on_close"):
+            return None
+        member = self.standin.ensure_user(user, None)
+        payload = {
+            "type": "view_closed",
+            "team": {"id": self.team_id, "domain": self.standin.team_domain},
+            "user": _user_field(member, self.team_id),
+            "api_app_id": self.standin.app_id,
+            "token": self.verification_token,
+            "view": view,
+            "is_cleared": is_cleared,
+            "is_enterprise_install": False,
+            "enterprise": None,
+        }
+        return self._post_payload(payload, None, None, False)
 
     def message_action(
         self,
@@ -442,7 +572,7 @@ class SlackDriver:
         response_url = self.standin.new_response_url(
             channel=channel, user=user, message_ts=message.get("ts")
         )
-        trigger_id = self.standin.new_trigger_id()
+        trigger_id = self.standin.new_trigger_id(user=user)
         payload = {
             "type": "message_action",
             "token": self.verification_token,
@@ -498,13 +628,19 @@ class SlackDriver:
             sent["X-Slack-Request-Timestamp"] = stamp
             sent["X-Slack-Signature"] = signature or self.signature_for(body, stamp)
         request = urllib.request.Request(self.app_url, data=body, headers=sent, method="POST")
+        started = time.monotonic()
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 text = response.read().decode("utf-8")
-                return Reply(response.status, text, dict(response.headers.items()))
+                reply = Reply(response.status, text, dict(response.headers.items()))
         except urllib.error.HTTPError as error:
             text = error.read().decode("utf-8")
-            return Reply(error.code, text, dict(error.headers.items()))
+            reply = Reply(error.code, text, dict(error.headers.items()))
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
+            reply = Reply(0, str(error))  # no answer at all: Slack sees a failure
+        reply.seconds = time.monotonic() - started
+        reply.ack_seconds = self.ack_seconds
+        return reply
 
 
 def _kind(channel: dict) -> str:
@@ -527,7 +663,9 @@ def _user_field(member: dict, team_id: str) -> dict:
     }
 
 
-def _container(channel: str | None, message: dict | None, view: dict | None) -> dict:
+def _container(
+    channel: str | None, message: dict | None, view: dict | None, ephemeral: dict | None
+) -> dict:
     if view is not None:
         return {"type": "view", "view_id": view["id"]}
     if message is not None:
@@ -537,7 +675,10 @@ def _container(channel: str | None, message: dict | None, view: dict | None) -> 
             "channel_id": channel,
             "is_ephemeral": False,
         }
-    return {"type": "message", "channel_id": channel, "is_ephemeral": True}
+    container = {"type": "message", "channel_id": channel, "is_ephemeral": True}
+    if ephemeral is not None:
+        container["message_ts"] = ephemeral["ts"]
+    return container
 
 
 def _find_element(blocks: list, action_id: str) -> tuple[str | None, dict | None]:

@@ -5,11 +5,13 @@ See the package's docstring for what it models and the judgement calls behind it
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import email.parser
 import email.policy
 import itertools
 import json
+import mimetypes
 import secrets
 import threading
 import time
@@ -17,6 +19,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -74,6 +77,10 @@ class UploadedFile:
     def channel(self) -> str | None:
         return self.channels[0] if self.channels else None
 
+    @property
+    def mimetype(self) -> str:
+        return mimetypes.guess_type(self.name)[0] or "application/octet-stream"
+
 
 class _ApiError(Exception):
     """A Slack error answer: `{"ok": false, "error": error, **extra}`."""
@@ -129,6 +136,9 @@ class _ResponseUrl:
     channel: str | None
     user: str | None
     message_ts: str | None
+    # The ephemeral message that replace_original / delete_original act on: the one a button
+    # was clicked in, or the latest answer to a slash command.
+    ephemeral_ts: str | None = None
     uses: int = 0
 
 
@@ -158,7 +168,9 @@ class SlackStandIn:
         port: int = 0,
         *,
         permalink_host: str | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        """`clock` (seconds since the epoch) stamps messages; the sandbox moves it forward."""
         if host != "127.0.0.1":
             raise ValueError("the stand-in binds 127.0.0.1 only")
         self.team_id = team_id
@@ -171,6 +183,8 @@ class SlackStandIn:
         self.permalink_host = permalink_host or f"{self.team_domain}.slack.com"
         self._host = host
         self._requested_port = port
+        self._clock = clock
+        self._version = 0
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.RLock()
@@ -186,12 +200,17 @@ class SlackStandIn:
         self._ephemerals: list[dict] = []
         self._views: dict[str, dict] = {}  # modal view id -> view
         self._home_views: dict[str, dict] = {}  # user id -> Home tab view
-        self._triggers: dict[str, tuple[float, str | None]] = {}  # id -> (issued at, view id)
+        # trigger id -> (issued at, the view it came from, the person who acted)
+        self._triggers: dict[str, tuple[float, str | None, str | None]] = {}
         self._spent_triggers: set[str] = set()
         self._response_urls: dict[str, _ResponseUrl] = {}
         self._responses: list[tuple[str, dict]] = []  # (url, accepted body)
         self._pending_uploads: dict[str, dict] = {}  # file id -> {"filename", "length", "content"}
         self._files: list[UploadedFile] = []
+        self._view_owners: dict[str, str] = {}  # modal view id -> the person who sees it
+        self._view_errors: dict[str, dict[str, str]] = {}  # modal view id -> block_id -> error
+        self._view_banners: dict[str, str] = {}  # modal view id -> what Slack says atop it
+        self._members: dict[str, list[str]] = {}  # channel id -> people in it
         self._processing_for = 0  # messages a new upload is refused in (see delay_file_processing)
         self._processing: dict[str, int] = {}  # file id -> refusals left
         self.add_user(bot_user_id, name="kindness", real_name="Kindness Bot", tz="UTC", is_bot=True)
@@ -319,21 +338,124 @@ class SlackStandIn:
             self._messages.setdefault(channel_id, [])
         return _copy(channel)
 
+    def join_channel(self, channel_id: str, user_id: str, *, announce: bool = True) -> dict | None:
+        """A person joins a channel; returns the "has joined the channel" message Slack posts
+        (None when they were in it already, or with `announce=False`: members from the
+        start)."""
+        with self._lock:
+            members = self._members.setdefault(channel_id, [])
+            if user_id in members:
+                return None
+            members.append(user_id)
+            if not announce:
+                self._touch()
+                return None
+            message = {
+                "type": "message",
+                "subtype": "channel_join",
+                "user": user_id,
+                "text": f"<@{user_id}> has joined the channel",
+                "ts": self.next_ts(),
+            }
+            self._messages.setdefault(channel_id, []).append(message)
+            self._touch()
+            return _copy(message)
+
+    def leave_channel(self, channel_id: str, user_id: str) -> dict | None:
+        """A person leaves a channel; returns Slack's "has left the channel" message."""
+        with self._lock:
+            members = self._members.get(channel_id, [])
+            if user_id not in members:
+                return None
+            members.remove(user_id)
+            message = {
+                "type": "message",
+                "subtype": "channel_leave",
+                "user": user_id,
+                "text": f"<@{user_id}> has left the channel",
+                "ts": self.next_ts(),
+            }
+            self._messages.setdefault(channel_id, []).append(message)
+            self._touch()
+            return _copy(message)
+
+    def members_of(self, channel_id: str) -> list[str]:
+        """People in a channel (the bot counts when it is a member)."""
+        with self._lock:
+            people = list(self._members.get(channel_id, []))
+            if self._channels.get(channel_id, {}).get("is_member"):
+                people.append(self.bot_user_id)
+            return people
+
     def new_response_url(
-        self, *, channel: str | None = None, user: str | None = None, message_ts: str | None = None
+        self,
+        *,
+        channel: str | None = None,
+        user: str | None = None,
+        message_ts: str | None = None,
+        ephemeral_ts: str | None = None,
     ) -> str:
-        """A fresh response_url; `channel`, `user` and `message_ts` say where its answers land."""
+        """A fresh response_url; `channel`, `user` and `message_ts` say where its answers land,
+        `ephemeral_ts` the ephemeral message (clicked in) that replace/delete_original act on."""
         url_id = secrets.token_hex(12)
         with self._lock:
-            self._response_urls[url_id] = _ResponseUrl(channel, user, message_ts)
+            self._response_urls[url_id] = _ResponseUrl(channel, user, message_ts, ephemeral_ts)
         return f"{self.base_url}/response/{url_id}"
 
-    def new_trigger_id(self, *, view_id: str | None = None) -> str:
-        """A fresh trigger_id, good for one views.open/views.push within 3 seconds."""
+    def new_trigger_id(self, *, view_id: str | None = None, user: str | None = None) -> str:
+        """A fresh trigger_id, good for one views.open/views.push within 3 seconds; the modal
+        it opens is shown to `user`."""
         trigger_id = f"{next(self._ids)}.{int(time.time())}.{secrets.token_hex(16)}"
         with self._lock:
-            self._triggers[trigger_id] = (time.monotonic(), view_id)
+            self._triggers[trigger_id] = (time.monotonic(), view_id, user)
         return trigger_id
+
+    def show_ephemeral(
+        self,
+        channel: str | None,
+        user: str,
+        payload: dict,
+        *,
+        via: str,
+        response_url: str | None = None,
+    ) -> dict:
+        """An ephemeral message the bot did not send through the Web API: a slash command's
+        answer in its acknowledgement, or Slack's own word ("failed with the error …",
+        `via="slack"`). With `response_url`, later replace_original posts to it replace it."""
+        with self._lock:
+            message = {
+                "channel": channel,
+                "user": user,
+                "text": payload.get("text"),
+                "blocks": self._with_block_ids(payload.get("blocks") or []) or None,
+                "thread_ts": payload.get("thread_ts"),
+                "ts": self.next_ts(),
+                "via": via,
+            }
+            self._ephemerals.append(message)
+            if response_url is not None:
+                target = self._response_urls.get(response_url.rsplit("/", 1)[-1])
+                if target is not None:
+                    target.ephemeral_ts = message["ts"]
+            self._touch()
+            return _copy(message)
+
+    def post_as_app(self, channel: str, payload: dict) -> dict:
+        """A message the app posts without the Web API (an "in_channel" command answer)."""
+        with self._lock:
+            message = self._bot_message(payload)
+            self._messages.setdefault(channel, []).append(message)
+            self._touch()
+            return _copy(message)
+
+    def check_message(self, payload: dict) -> list[str]:
+        """What Slack would refuse in a message body (an acknowledgement's, say): the error
+        name followed by Block Kit's complaints; empty when Slack would take it."""
+        try:
+            _check_message(payload)
+        except _ApiError as refusal:
+            return [refusal.error, *refusal.extra.get("errors", [])]
+        return []
 
     # -- what the bot did -------------------------------------------------------------------
 
@@ -380,6 +502,52 @@ class SlackStandIn:
         with self._lock:
             return _copy(self._views.get(view_id))
 
+    def modal_stack(self, user: str) -> list[dict]:
+        """The modals open for `user`, bottom of the stack first, each with what Slack shows
+        around it: `errors` (block_id → text, from response_action "errors") and `banner`."""
+        with self._lock:
+            stack = []
+            for view in self._views.values():
+                if self._view_owners.get(view["id"]) == user:
+                    shown = _copy(view)
+                    shown["errors"] = dict(self._view_errors.get(view["id"], {}))
+                    shown["banner"] = self._view_banners.get(view["id"])
+                    stack.append(shown)
+            return stack
+
+    def ephemeral(self, user: str, ts: str) -> dict | None:
+        with self._lock:
+            found = next((m for m in self._ephemerals if m["user"] == user and m["ts"] == ts), None)
+            return _copy(found)
+
+    def message(self, channel: str, ts: str) -> dict | None:
+        with self._lock:
+            found = next((m for m in self._messages.get(channel, []) if m["ts"] == ts), None)
+            return _copy(found)
+
+    def users(self) -> list[dict]:
+        with self._lock:
+            return [self._user_info(user_id) for user_id in self._users]
+
+    def conversations(self) -> list[dict]:
+        """Every channel and DM the stand-in knows."""
+        with self._lock:
+            return _copy(list(self._channels.values()))
+
+    def file(self, file_id: str) -> UploadedFile | None:
+        with self._lock:
+            return next((f for f in self._files if f.id == file_id), None)
+
+    @property
+    def version(self) -> int:
+        """Goes up whenever anything a person could see may have changed."""
+        with self._lock:
+            return self._version
+
+    def _touch(self) -> None:
+        with self._lock:
+            self._version += 1
+
     def open_views(self) -> list[dict]:
         """The modals open now, oldest first."""
         with self._lock:
@@ -394,6 +562,62 @@ class SlackStandIn:
     def files(self) -> list[UploadedFile]:
         with self._lock:
             return list(self._files)
+
+    # -- keeping the workspace between runs (the sandbox) ---------------------------------
+
+    def snapshot(self) -> dict:
+        """The workspace as JSON-ready data: people, channels, messages, Home tabs, files.
+        Open modals, triggers and response URLs are moments, not kept."""
+        with self._lock:
+            return {
+                "next_id": next(self._ids),
+                "last_ts_micros": self._last_ts_micros,
+                "users": _copy(self._users),
+                "channels": _copy(self._channels),
+                "dms": dict(self._dms),
+                "members": _copy(self._members),
+                "messages": _copy(self._messages),
+                "ephemerals": _copy(self._ephemerals),
+                "home_views": _copy(self._home_views),
+                "files": [
+                    {
+                        "id": f.id,
+                        "name": f.name,
+                        "title": f.title,
+                        "content": base64.b64encode(f.content).decode("ascii"),
+                        "channels": list(f.channels),
+                        "initial_comment": f.initial_comment,
+                        "thread_ts": f.thread_ts,
+                    }
+                    for f in self._files
+                ],
+            }
+
+    def restore(self, snapshot: dict) -> None:
+        """Take back a `snapshot` (the bot's own user is kept as this stand-in made it)."""
+        with self._lock:
+            self._ids = itertools.count(int(snapshot["next_id"]))
+            self._last_ts_micros = int(snapshot["last_ts_micros"])
+            self._users.update(snapshot["users"])
+            self._channels = snapshot["channels"]
+            self._dms = snapshot["dms"]
+            self._members = snapshot["members"]
+            self._messages = snapshot["messages"]
+            self._ephemerals = snapshot["ephemerals"]
+            self._home_views = snapshot["home_views"]
+            self._files = [
+                UploadedFile(
+                    id=f["id"],
+                    name=f["name"],
+                    title=f["title"],
+                    content=base64.b64decode(f["content"]),
+                    channels=tuple(f["channels"]),
+                    initial_comment=f.get("initial_comment"),
+                    thread_ts=f.get("thread_ts"),
+                )
+                for f in snapshot["files"]
+            ]
+            self._touch()
 
     # -- failure injection ------------------------------------------------------------------
 
@@ -479,6 +703,7 @@ class SlackStandIn:
         with self._lock:
             call = Call(method, args, time.time(), answer.status, answer.error)
             self._calls.append(call)
+            self._version += 1
         if answer.drop:
             request.close_connection = True
             return
@@ -750,7 +975,7 @@ class SlackStandIn:
     def next_ts(self) -> str:
         """A message ts, strictly increasing like Slack's ("1700000000.000100")."""
         with self._lock:
-            micros = max(int(time.time() * 1_000_000), self._last_ts_micros + 1)
+            micros = max(int(self._clock() * 1_000_000), self._last_ts_micros + 1)
             self._last_ts_micros = micros
         return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
@@ -789,7 +1014,7 @@ class SlackStandIn:
     def _api_views_open(self, args: dict) -> dict:
         view = self._checked_view(args.get("view"), "modal")
         self._usable_trigger(args)
-        stored = self._store_modal(view, below=None)
+        stored = self._store_modal(view, below=None, owner=self._trigger_user(args))
         self._spend_trigger(args)
         return {"view": _copy(stored)}
 
@@ -798,9 +1023,13 @@ class SlackStandIn:
         below = self._views.get(self._usable_trigger(args) or "")
         if below is not None and self._stack_depth(below) >= _VIEW_STACK_MAX:
             raise _ApiError("push_limit_reached")
-        stored = self._store_modal(view, below=below)
+        stored = self._store_modal(view, below=below, owner=self._trigger_user(args))
         self._spend_trigger(args)
         return {"view": _copy(stored)}
+
+    def _trigger_user(self, args: dict) -> str | None:
+        trigger_id = args.get("trigger_id") or args.get("interactivity_pointer")
+        return self._triggers.get(trigger_id, (0.0, None, None))[2]
 
     def _api_views_update(self, args: dict) -> dict:
         current = self._view_by_id_or_external_id(args.get("view_id"), args.get("external_id"))
@@ -847,7 +1076,7 @@ class SlackStandIn:
             raise _ApiError("invalid_trigger_id")
         if trigger_id in self._spent_triggers:
             raise _ApiError("exchanged_trigger_id")
-        issued_at, view_id = self._triggers[trigger_id]
+        issued_at, view_id, _ = self._triggers[trigger_id]
         if time.monotonic() - issued_at > _TRIGGER_LIFETIME_SECONDS:
             raise _ApiError("expired_trigger_id")
         return view_id
@@ -855,9 +1084,12 @@ class SlackStandIn:
     def _spend_trigger(self, args: dict) -> None:
         self._spent_triggers.add(args.get("trigger_id") or args.get("interactivity_pointer"))
 
-    def _store_modal(self, view: dict, *, below: dict | None) -> dict:
+    def _store_modal(self, view: dict, *, below: dict | None, owner: str | None) -> dict:
         stored = self._view_record(view, view_id=None, below=below)
         self._views[stored["id"]] = stored
+        owner = owner or (self._view_owners.get(below["id"]) if below is not None else None)
+        if owner is not None:
+            self._view_owners[stored["id"]] = owner
         return stored
 
     def _replace(self, current: dict, view: dict) -> dict:
@@ -869,6 +1101,8 @@ class SlackStandIn:
         store = self._views if current["id"] in self._views else self._home_views
         key = next(k for k, v in store.items() if v["id"] == current["id"])
         store[key] = updated
+        self._view_errors.pop(current["id"], None)
+        self._view_banners.pop(current["id"], None)
         return updated
 
     def _view_record(self, view: dict, *, view_id: str | None, below: dict | None) -> dict:
@@ -921,18 +1155,92 @@ class SlackStandIn:
     def close_view(self, view_id: str, *, all_of_stack: bool = False) -> None:
         """A modal closes: just this one, or (response_action "clear") its whole stack."""
         with self._lock:
-            view = self._views.pop(view_id, None)
-            if view is not None and all_of_stack:
+            view = self._views.get(view_id)
+            if view is None:
+                return
+            closing = [view]
+            if all_of_stack:
                 root = view["root_view_id"]
-                for other in [v for v in self._views.values() if v["root_view_id"] == root]:
-                    self._views.pop(other["id"], None)
+                closing = [v for v in self._views.values() if v["root_view_id"] == root]
+            for gone in closing:
+                self._views.pop(gone["id"], None)
+                self._view_owners.pop(gone["id"], None)
+                self._view_errors.pop(gone["id"], None)
+                self._view_banners.pop(gone["id"], None)
+            self._touch()
 
-    def replace_view(self, view_id: str, view: dict) -> None:
-        """A view_submission answered with response_action "update"."""
+    def replace_view(self, view_id: str, view: Any) -> list[str]:
+        """A view_submission answered with response_action "update"; returns Slack's
+        complaints about the new view (then the old one stays, with Slack's banner)."""
         with self._lock:
             current = self._views.get(view_id)
-            if current is not None and not view_errors(view):
+            if current is None:
+                return []
+            problems = self._modal_problems(view)
+            if problems:
+                self._view_banners[view_id] = _refused_banner(problems)
+            else:
                 self._replace(current, view)
+            self._touch()
+            return problems
+
+    def push_view(self, view_id: str, view: Any) -> list[str]:
+        """A view_submission answered with response_action "push": `view` goes on top."""
+        with self._lock:
+            below = self._views.get(view_id)
+            if below is None:
+                return []
+            problems = self._modal_problems(view)
+            if not problems and self._stack_depth(below) >= _VIEW_STACK_MAX:
+                problems = ["push_limit_reached"]
+            if problems:
+                self._view_banners[view_id] = _refused_banner(problems)
+            else:
+                self._view_errors.pop(view_id, None)
+                self._view_banners.pop(view_id, None)
+                self._store_modal(view, below=below, owner=None)
+            self._touch()
+            return problems
+
+    def set_view_errors(self, view_id: str, errors: Any) -> list[str]:
+        """A view_submission answered with response_action "errors": each error shows under
+        its input block. Slack takes errors keyed by the block_id of an input block only."""
+        with self._lock:
+            view = self._views.get(view_id)
+            if view is None:
+                return []
+            inputs = {b.get("block_id") for b in view["blocks"] if b.get("type") == "input"}
+            problems = []
+            if not isinstance(errors, dict) or not errors:
+                problems = ["`errors` must be an object of block_id → message"]
+            else:
+                problems = [
+                    f"no input block with block_id `{key}` in this view"
+                    for key in errors
+                    if key not in inputs
+                ]
+            if problems:
+                self._view_banners[view_id] = _refused_banner(problems)
+            else:
+                self._view_errors[view_id] = {str(k): str(v) for k, v in errors.items()}
+                self._view_banners.pop(view_id, None)
+            self._touch()
+            return problems
+
+    def set_view_banner(self, view_id: str, text: str | None) -> None:
+        """What Slack shows atop a modal when the app did not answer its submission well."""
+        with self._lock:
+            if text is None:
+                self._view_banners.pop(view_id, None)
+            elif view_id in self._views:
+                self._view_banners[view_id] = text
+            self._touch()
+
+    def _modal_problems(self, view: Any) -> list[str]:
+        problems = view_errors(view)
+        if not problems and view.get("type") != "modal":
+            problems = ["must be `modal` here [json-pointer:/view/type]"]
+        return problems
 
     # -- Web API: files ---------------------------------------------------------------------
 
@@ -1085,6 +1393,10 @@ class SlackStandIn:
 
     def _show_response(self, target: _ResponseUrl, payload: dict) -> None:
         """What a person would see after a response_url post."""
+        replacing = _flag(payload.get("replace_original")) or _flag(payload.get("delete_original"))
+        if target.ephemeral_ts is not None and replacing:
+            self._change_ephemeral(target, payload)
+            return
         original = None
         if target.channel is not None and target.message_ts is not None:
             messages = self._messages.get(target.channel, [])
@@ -1104,17 +1416,41 @@ class SlackStandIn:
                 message["thread_ts"] = payload["thread_ts"]
             self._messages[target.channel].append(message)
             return
-        self._ephemerals.append(
-            {
-                "channel": target.channel,
-                "user": target.user,
-                "text": payload.get("text"),
-                "blocks": payload.get("blocks"),
-                "thread_ts": payload.get("thread_ts"),
-                "ts": self.next_ts(),
-                "via": "response_url",
-            }
+        ephemeral = {
+            "channel": target.channel,
+            "user": target.user,
+            "text": payload.get("text"),
+            "blocks": self._with_block_ids(payload["blocks"]) if payload.get("blocks") else None,
+            "thread_ts": payload.get("thread_ts"),
+            "ts": self.next_ts(),
+            "via": "response_url",
+        }
+        self._ephemerals.append(ephemeral)
+        if target.message_ts is None:
+            # A slash command's URL: a later replace_original replaces this answer.
+            target.ephemeral_ts = ephemeral["ts"]
+
+    def _change_ephemeral(self, target: _ResponseUrl, payload: dict) -> None:
+        """replace_original / delete_original on an ephemeral message (only its reader sees
+        it, so only the response_url of a click in it, or of its command, can change it)."""
+        original = next(
+            (
+                m
+                for m in self._ephemerals
+                if m["ts"] == target.ephemeral_ts and m["user"] == target.user
+            ),
+            None,
         )
+        if original is None:
+            return
+        if _flag(payload.get("delete_original")):
+            self._ephemerals.remove(original)
+            return
+        original["text"] = payload.get("text", "")
+        original["blocks"] = (
+            self._with_block_ids(payload["blocks"]) if payload.get("blocks") else None
+        )
+        original["edited"] = True
 
     # -- used by SlackDriver ----------------------------------------------------------------
 
@@ -1154,6 +1490,7 @@ class SlackStandIn:
     def record_member_message(self, channel: str, message: dict) -> None:
         with self._lock:
             self._messages.setdefault(channel, []).append(_copy(message))
+            self._touch()
 
     def edit_member_message(self, channel: str, ts: str, text: str, edited_ts: str) -> dict | None:
         """Returns the message as it was before the edit (None if the stand-in never saw it)."""
@@ -1162,6 +1499,8 @@ class SlackStandIn:
                 if message["ts"] == ts:
                     before = _copy(message)
                     message.update(text=text, edited={"user": message.get("user"), "ts": edited_ts})
+                    message.pop("blocks", None)
+                    self._touch()
                     return before
         return None
 
@@ -1170,6 +1509,7 @@ class SlackStandIn:
             for message in self._messages.get(channel, []):
                 if message["ts"] == ts:
                     self._messages[channel].remove(message)
+                    self._touch()
                     return message
         return None
 
@@ -1235,6 +1575,10 @@ def _multipart_parts(content_type: str, body: bytes) -> dict[str, Any]:
         is_file = part.get_filename() is not None
         parts[str(name)] = payload if is_file else payload.decode("utf-8")
     return parts
+
+
+def _refused_banner(problems: list[str]) -> str:
+    return "Slack refused the app's answer: " + "; ".join(problems)
 
 
 def _flag(value: Any) -> bool:

@@ -1,0 +1,43 @@
+"""Running one scheduled job now, by hand: ``kindness-bot post …`` and the sandbox's clock panel.
+
+Both go through the jobs' public functions with an explicit ``now``, so a job run by hand is
+claimed exactly like one the scheduler wakes: a second run for the same week posts nothing and
+says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from slack_sdk import WebClient
+
+from bot.services import Services
+from schedules.digest import post_weekly_digest
+from schedules.nudges import send_nudges
+from schedules.prompt import post_weekly_prompt
+
+JOBS = ("prompt", "digest", "nudges")
+# Outcomes of a weekly post that are not a failure: it went out, had gone out, or is paused.
+_FINE = ("posted", "already", "paused")
+
+
+@dataclass(frozen=True)
+class JobRun:
+    """What running a job by hand did, in one line for a person."""
+
+    job: str
+    message: str
+    ok: bool
+
+
+def run_job_now(
+    job: str, services: Services, client: WebClient, team_id: str, now: datetime
+) -> JobRun:
+    if job == "nudges":
+        return JobRun(job, send_nudges(services, client, team_id, now).describe(), True)
+    if job not in JOBS:
+        raise ValueError(f"unknown job {job!r}; one of {', '.join(JOBS)}")
+    post = post_weekly_prompt if job == "prompt" else post_weekly_digest
+    outcome = post(services, client, team_id, now=now)
+    return JobRun(job, outcome.message, outcome.status in _FINE)
