@@ -357,6 +357,8 @@ def run_sandbox(env: Mapping[str, str], *, port: int, fresh: bool, announce: str
     from bot.serve import stop_on_sigterm
 
     sandbox = Sandbox(Path.cwd(), port=port, env=env, fresh=fresh)
+    # Before the announcement: whoever reads it may stop the sandbox at once.
+    stop_on_sigterm()
     try:
         sandbox.start()
     except SandboxError as exc:
@@ -364,7 +366,6 @@ def run_sandbox(env: Mapping[str, str], *, port: int, fresh: bool, announce: str
         return 2
     default = "Sandbox: open {url} (Ctrl-C stops it; its data stays in sandbox.db)"
     print((announce or default).format(url=sandbox.url), flush=True)
-    stop_on_sigterm()
     try:
         sandbox.wait()
     except (KeyboardInterrupt, SystemExit):
