@@ -365,8 +365,8 @@ def run_sandbox(env: Mapping[str, str], *, port: int, fresh: bool, announce: str
         print(f"kindness-bot: {exc}")
         return 2
     default = "Sandbox: open {url} (Ctrl-C stops it; its data stays in sandbox.db)"
-    print((announce or default).format(url=sandbox.url), flush=True)
     try:
+        print((announce or default).format(url=sandbox.url), flush=True)
         sandbox.wait()
     except (KeyboardInterrupt, SystemExit):
         pass
