@@ -1,18 +1,21 @@
 # Two commands: `make run` and `make test`. Each bootstraps .venv from nothing.
 # `make run` installs the bot (with its charts); `make test` adds the test tools (pytest, ruff,
 # Playwright for the sandbox's browser test), which a newcomer's first run does not wait for.
+# `make install` installs the bot without starting it.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint format clean
+.PHONY: install run test lint format clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -e '.[charts]'
 	touch $(STAMP)
+
+install: $(STAMP)
 
 $(DEV_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,charts]'

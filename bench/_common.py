@@ -374,13 +374,13 @@ def size_report(db: Database, sqlite_path: Path | None = None) -> list[tuple[str
             return parts
         figures = connection.exec_driver_sql(
             "SELECT pg_database_size(current_database()), pg_table_size('entries'), "
-            "pg_indexes_size('entries'), pg_relation_size('ix_entries_text_search')"
+            "pg_indexes_size('entries'), pg_relation_size('ix_entries_search_vector')"
         ).one()
         return [
             ("database", figures[0]),
             ("entries table (with TOAST)", figures[1]),
             ("entries indexes, all", figures[2]),
-            ("GIN index ix_entries_text_search", figures[3]),
+            ("GIN index ix_entries_search_vector", figures[3]),
         ]
 
 

@@ -2,10 +2,11 @@
 
 ``create_app`` wires Bolt to the services; ``KindnessWsgi`` serves ``POST /slack/events``
 (commands, events and interactivity), the OAuth install pages in multi-workspace mode, and
-``GET /healthz``. For gunicorn, ``bot.app:wsgi`` builds everything from the environment on the
-first request::
+``GET /healthz``; ``bot.metrics.MetricsWsgi`` in front of it serves ``GET /metrics``. For
+gunicorn, ``bot.app:wsgi`` builds everything from the environment (logging included) when
+gunicorn loads it::
 
-    gunicorn -k gthread -w 2 --threads 8 -b 0.0.0.0:3000 'bot.app:wsgi'
+    gunicorn -c deploy/gunicorn.conf.py 'bot.app:wsgi'
 
 Bolt runs with ``process_before_response=True``: each listener runs in the request thread,
 commits the member's words, then acks with the answer; only calls to Slack run after the ack,
@@ -21,20 +22,25 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import contextmanager
 from http import HTTPStatus
 from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
-from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
+from bot import metrics
+from bot.environment import PREFIXES
 from bot.inbound import Refused, SlackRequestReader, SslCheck, bolt_request
-from bot.manifest import BOT_SCOPES
+from bot.installations import WorkspaceInstallations
+from bot.manifest import bot_scopes
 from bot.services import Services
 from bot.slack_client import make_client
 from handlers import register_listeners
@@ -65,32 +71,63 @@ def create_app(
         "listener_executor": listener_executor
         or ThreadPoolExecutor(max_workers=AFTER_ACK_THREADS, thread_name_prefix="after-ack"),
     }
-    if config.slack_mode == "oauth":
-        options["signing_secret"] = config.slack_signing_secret
-        options["oauth_settings"] = OAuthSettings(
-            client_id=config.slack_client_id,
-            client_secret=config.slack_client_secret,
-            scopes=BOT_SCOPES,
-            installation_store=installation_store(services),
-            state_store=SQLAlchemyOAuthStateStore(
-                expiration_seconds=600, engine=services.db.engine
-            ),
-        )
-    else:
-        # The bot token travels on the client (make_client); Bolt takes it from there. In
-        # OAuth mode the client has none: tokens come per workspace from the installations.
-        options["signing_secret"] = config.slack_signing_secret
-        if config.slack_mode == "socket":
-            options["request_verification_enabled"] = False
-    app = App(**options)
+    with _bolt_reads_no_environment():
+        if config.slack_mode == "oauth":
+            options["signing_secret"] = config.slack_signing_secret
+            options["oauth_settings"] = OAuthSettings(
+                client_id=config.slack_client_id,
+                client_secret=config.slack_client_secret,
+                scopes=bot_scopes(),
+                installation_store=installation_store(services),
+                state_store=SQLAlchemyOAuthStateStore(
+                    expiration_seconds=600, engine=services.db.engine
+                ),
+            )
+        else:
+            # The bot token travels on the client (make_client); Bolt takes it from there. In
+            # OAuth mode the client has none: tokens come per workspace from the installations.
+            options["signing_secret"] = config.slack_signing_secret or ""
+            if config.slack_mode == "socket":
+                options["request_verification_enabled"] = False
+        app = MeteredApp(**options)
     register_listeners(app, services)
     return app
 
 
-def installation_store(services: Services) -> SQLAlchemyInstallationStore:
+class MeteredApp(App):
+    """Bolt's App, counting and timing every request it dispatches, over HTTP and Socket Mode
+    alike (``bot.metrics``). Bolt's own global middleware cannot: in synchronous Bolt it runs
+    before the listener, so it never sees the answer."""
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        started = time.perf_counter()
+        response = super().dispatch(req)
+        kind = metrics.slack_request_kind(req.body if isinstance(req.body, dict) else {})
+        metrics.slack_request(kind, response.status, time.perf_counter() - started)
+        return response
+
+
+@contextmanager
+def _bolt_reads_no_environment() -> Iterator[None]:
+    """Bolt falls back on ``SLACK_*`` variables for whatever it is not given: with
+    ``SLACK_CLIENT_ID`` and ``SLACK_CLIENT_SECRET`` present it starts an OAuth flow of its own,
+    and with ``SLACK_BOT_TOKEN`` beside the client we pass it warns on every start that the
+    token is unused. It is given everything explicitly, from the checked configuration, so it
+    is built while those variables are out of sight (only at start, before serving)."""
+    hidden = {name: os.environ.pop(name) for name in list(os.environ) if name.startswith(PREFIXES)}
+    try:
+        yield
+    finally:
+        os.environ.update(hidden)
+
+
+def installation_store(services: Services) -> WorkspaceInstallations:
     """Bolt's store of per-workspace tokens, in our own database (tables from migration 0002)."""
-    return SQLAlchemyInstallationStore(
-        client_id=services.config.slack_client_id or "", engine=services.db.engine
+    return WorkspaceInstallations(
+        services.config.slack_client_id or "",
+        services.db,
+        clock=services.clock,
+        default_timezone=services.config.default_timezone,
     )
 
 
@@ -165,25 +202,33 @@ def _bolt_reply(start_response: StartResponse, response: BoltResponse) -> list[b
     return [body]
 
 
-def build_wsgi_from_environment() -> KindnessWsgi:
-    """The whole web application from the environment, as ``kindness-bot web`` builds it."""
-    from bot.cli import load_environment, open_database
+def build_wsgi_from_environment() -> metrics.MetricsWsgi:
+    """The whole web application from the environment, as ``kindness-bot web`` builds it:
+    the same settings, logging set-up and token check."""
+    from bot.cli import open_database
     from bot.config import ConfigError, load_config
+    from bot.environment import load_environment
+    from bot.logs import configure_logging_for
+    from bot.serve import check_token, note_token_workspace
 
     load_environment()
     try:
         config = load_config(os.environ, require_slack=True)
+        configure_logging_for(config)
+        services = Services(config, open_database(config))
+        app = create_app(services)
+        note_token_workspace(services, check_token(app.client, config))
     except ConfigError as exc:
+        # gunicorn reports the worker that failed to boot and stops.
         print(exc.message(), file=sys.stderr)
         raise SystemExit(2) from None
-    services = Services(config, open_database(config))
-    return KindnessWsgi(create_app(services), services)
+    return metrics.MetricsWsgi(KindnessWsgi(app, services))
 
 
-_built: dict[str, KindnessWsgi] = {}
+_built: dict[str, metrics.MetricsWsgi] = {}
 
 
-def __getattr__(name: str) -> KindnessWsgi:
+def __getattr__(name: str) -> metrics.MetricsWsgi:
     # ``bot.app:wsgi`` (gunicorn) is built when first looked up, so importing this module for
     # tests or the CLI costs nothing and reads no environment.
     if name != "wsgi":

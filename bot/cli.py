@@ -9,35 +9,43 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
+from importlib.metadata import version
 from zoneinfo import ZoneInfo
 
-from dotenv import load_dotenv
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from bot.config import Config, ConfigError, NoSlackApp, load_config
+from bot.config import Config, ConfigError, NoSlackApp, StartError, load_config
 from bot.db import Database
+from bot.environment import load_environment
 from bot.export import FORMATS, Period, write_export
+from bot.logs import configure_logging_for
 from bot.models import Workspace
 from bot.names import Directory
 from bot.report import FORMATS as REPORT_FORMATS
+from bot.team_choice import WorkspaceChoiceError, choose_workspace
 from bot.weeks import utc_now
-from bot.workspaces import known_team_ids
+from bot.workspaces import NotInstalled
 
 log = logging.getLogger("kindness-bot")
+
+# How long `post` waits for another process that is posting the same period (a Slack call with
+# all its retries); after that it says who holds the post and leaves it to them.
+PEER_WAIT_SECONDS = 120
 
 
 class UsageError(Exception):
     """A command-line mistake worth one sentence to the operator (exit status 2)."""
-
-
-def load_environment() -> None:
-    """Settings from ``.env`` in the working directory; the real environment wins."""
-    load_dotenv(os.path.join(os.getcwd(), ".env"), override=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -49,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         config = load_config(os.environ, require_slack=args.needs_slack)
-        _configure_logging(config.log_level)
+        configure_logging_for(config)
         return args.handler(config, args)
     except NoSlackApp as exc:
         if getattr(args, "or_sandbox", False):
@@ -59,15 +67,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc.message(), file=sys.stderr)
         return 2
-    except UsageError as exc:
+    except (UsageError, WorkspaceChoiceError, StartError) as exc:
         print(f"kindness-bot: {exc}", file=sys.stderr)
         return 2
+    except NotInstalled as exc:
+        print(f"kindness-bot: {exc}", file=sys.stderr)
+        return 1
     except SQLAlchemyError as exc:
-        print(
-            f"kindness-bot: the database did not answer ({exc.__class__.__name__}: "
-            f"{str(exc).splitlines()[0]}). Check DATABASE_URL.",
-            file=sys.stderr,
-        )
+        print(f"kindness-bot: {database_problem(exc)}", file=sys.stderr)
+        log.debug("database error", exc_info=True)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -82,6 +90,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="kindness-bot",
         description="A Slack bot that gives a peer learning network its weekly rhythm "
         "and a shared learning log.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {version('kindness-bot')}"
     )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
@@ -130,6 +141,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     _team_option(set_parser, nested=True)
     set_parser.add_argument("assignments", nargs="+", metavar="key=value")
+    set_parser.add_argument(
+        "--create",
+        action="store_true",
+        help="set up the workspace named with --team although the bot has not met it yet",
+    )
 
     post = command("post", _post, "run a scheduled job now (once per period)", needs_slack=True)
     post.add_argument("job", choices=("prompt", "digest", "nudges"))
@@ -141,7 +157,7 @@ def _parser() -> argparse.ArgumentParser:
         help="act as if it were this moment (default: now), e.g. 2026-11-30T10:00+00:00",
     )
 
-    manifest = command("manifest", _manifest, "print the Slack app manifest (JSON)")
+    manifest = command("manifest", _manifest, "print the Slack app manifest (YAML)")
     manifest.add_argument(
         "--url",
         default="https://YOUR-HOST/slack/events",
@@ -150,6 +166,12 @@ def _parser() -> argparse.ArgumentParser:
     manifest.add_argument(
         "--socket-mode", action="store_true", help="for Socket Mode (no request URLs)"
     )
+    manifest.add_argument(
+        "--oauth",
+        action="store_true",
+        help="for installs in many workspaces: the OAuth redirect URL, org-wide installs",
+    )
+    manifest.add_argument("--json", action="store_true", help="JSON instead of YAML")
 
     export = command("export", _export, "write the shared learning log to standard output")
     _team_option(export)
@@ -225,23 +247,41 @@ def _date_or_datetime(value: str) -> date | datetime:
         ) from None
 
 
-class RedactingFormatter(logging.Formatter):
-    """Slack tokens never reach a log, even at DEBUG (where slack_sdk logs response bodies,
-    such as the tokens an OAuth install returns)."""
+def database_problem(exc: SQLAlchemyError) -> str:
+    """One sentence that names the real cause: a database that cannot be reached is a
+    setting to check; a refused statement (a constraint, a race lost to another process) is
+    not, and says what the database said (never the values: engines hide parameters)."""
+    said = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    first = said[0] if said else ""
+    name = type(getattr(exc, "orig", None) or exc).__name__
+    if (isinstance(exc, DBAPIError) and exc.connection_invalidated) or _is_unreachable(exc):
+        return f"the database did not answer ({name}: {first}). Check DATABASE_URL."
+    return (
+        f"the database refused the operation ({name}: {first}); nothing was changed by it. "
+        "If another kindness-bot process was doing the same thing, run the command again."
+    )
 
-    TOKEN = re.compile(r"\b(xox[abepr]|xapp)-[A-Za-z0-9-]+")
 
-    def format(self, record: logging.LogRecord) -> str:
-        return self.TOKEN.sub(r"\1-(redacted)", super().format(record))
-
-
-def _configure_logging(level: str) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=level, handlers=[handler])
-    if level != "DEBUG":
-        # Migrations say what they do only when there is something to apply.
-        logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
+def _is_unreachable(exc: SQLAlchemyError) -> bool:
+    if isinstance(exc, DisconnectionError | InterfaceError | PoolTimeout):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    # OperationalError also covers a locked SQLite file or a missing table; those name
+    # themselves well enough, but cannot be fixed in DATABASE_URL.
+    said = str(exc.orig).lower()
+    return any(
+        sign in said
+        for sign in (
+            "unable to open database file",
+            "connection",
+            "could not translate host name",
+            "password authentication failed",
+            "does not exist",
+            "timeout",
+            "server closed",
+        )
+    )
 
 
 def open_database(config: Config) -> Database:
@@ -251,22 +291,12 @@ def open_database(config: Config) -> Database:
     return db
 
 
-def resolve_team(db: Database, given: str | None) -> str:
-    """The workspace a command is about: ``--team``, or the only one there is."""
-    with db.reading() as session:
-        teams = known_team_ids(session)
-    if given:
-        if given not in teams:
-            known = ", ".join(teams) if teams else "none yet"
-            raise UsageError(f"no workspace '{given}' in the database (known: {known})")
-        return given
-    if not teams:
-        raise UsageError("the database holds no workspace yet; the bot creates one on first use")
-    if len(teams) > 1:
-        raise UsageError(
-            f"several workspaces share this database; choose one with --team: {', '.join(teams)}"
-        )
-    return teams[0]
+def resolve_team(db: Database, given: str | None, config: Config | None = None) -> str:
+    """The workspace a command is about: ``--team``, or the only one there is (see
+    ``bot.team_choice``)."""
+    team = choose_workspace(db, config, given)
+    assert team is not None
+    return team
 
 
 # -- commands ------------------------------------------------------------------------------
@@ -300,7 +330,7 @@ def _sandbox(config: Config, args: argparse.Namespace) -> int:
 SANDBOX_INSTEAD = (
     "No Slack app is configured, so this is the sandbox (the real bot, a pretend Slack): "
     "open {url} — to connect a real workspace, set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
-    "(README: Connecting to Slack)."
+    "(README: Set up with your workspace)."
 )
 
 
@@ -312,7 +342,7 @@ def _sandbox_instead() -> int:
     except ConfigError as exc:
         print(exc.message(), file=sys.stderr)
         return 2
-    _configure_logging(config.log_level)
+    configure_logging_for(config)
     return run_sandbox(os.environ, port=config.port, fresh=False, announce=SANDBOX_INSTEAD)
 
 
@@ -346,8 +376,8 @@ def _settings(config: Config, args: argparse.Namespace) -> int:
     db = open_database(config)
     store = SettingsStore(db, clock=utc_now, default_timezone=config.default_timezone)
     if args.action == "set":
-        # A workspace named with --team may be configured before anyone has used the bot.
-        team_id = args.team or resolve_team(db, None)
+        team_id = choose_workspace(db, config, args.team, create=args.create)
+        assert team_id is not None
         try:
             current = store.apply(team_id, parse_assignments(args.assignments), by_user=None)
         except SettingsErrors as errors:
@@ -357,7 +387,7 @@ def _settings(config: Config, args: argparse.Namespace) -> int:
             return 2
         print(f"Saved. Settings of {team_id}:")
     else:
-        team_id = resolve_team(db, args.team)
+        team_id = resolve_team(db, args.team, config)
         current = store.get(team_id)
         print(f"Settings of {team_id}:")
     today = utc_now().astimezone(ZoneInfo(current.timezone)).date()
@@ -372,26 +402,39 @@ def _post(config: Config, args: argparse.Namespace) -> int:
     from schedules.manual import run_job_now
 
     db = open_database(config)
-    team_id = resolve_team(db, args.team)
+    team_id = resolve_team(db, args.team, config)
     now = args.at or utc_now()
     services = Services(config, db, clock=lambda: now)
     client = TeamClients(config, engine=db.engine)(team_id)
-    run = run_job_now(args.job, services, client, team_id, now)
+    run = run_job_now(
+        args.job,
+        services,
+        client,
+        team_id,
+        now,
+        wait_for_others=PEER_WAIT_SECONDS,
+        waiting=lambda what: print(f"kindness-bot: {what}; waiting for it…", file=sys.stderr),
+    )
     print(run.message)
     return 0 if run.ok else 1
 
 
 def _manifest(config: Config, args: argparse.Namespace) -> int:
-    from bot.manifest import manifest_json
+    from bot.manifest import manifest, render
 
-    print(manifest_json(args.url, socket_mode=args.socket_mode))
+    document = manifest(
+        args.url, framework=config.framework, socket_mode=args.socket_mode, oauth=args.oauth
+    )
+    sys.stdout.write(render(document, as_json=args.json))
     return 0
 
 
 def _export(config: Config, args: argparse.Namespace) -> int:
     db = open_database(config)
-    team_id = resolve_team(db, args.team)
-    tz = _timezone_of(db, team_id)
+    # An empty database exports an empty log (a nightly export job must not fail before the
+    # first entry).
+    team_id = choose_workspace(db, config, args.team, none_is_fine=True)
+    tz = _timezone_of(db, team_id) if team_id else "UTC"
     since = _moment(args.since, tz, "--since")
     until = _moment(args.until, tz, "--until", next_day=True)
     if since is not None and until is not None and since >= until:
@@ -405,9 +448,9 @@ def _export(config: Config, args: argparse.Namespace) -> int:
         period=Period(since, until),
         now=utc_now(),
         tz=tz,
-        names=_directory(config, db, team_id, offline=args.offline),
+        names=_directory(config, db, team_id, offline=args.offline) if team_id else None,
     )
-    log.info("exported %d entries of %s as %s", count, team_id, args.format)
+    log.info("exported %d entries of %s as %s", count, team_id or "no workspace", args.format)
     return 0
 
 
@@ -417,7 +460,7 @@ def _report(config: Config, args: argparse.Namespace) -> int:
     from bot.settings import SettingsStore
 
     db = open_database(config)
-    team_id = resolve_team(db, args.team)
+    team_id = resolve_team(db, args.team, config)
     settings = SettingsStore(db, clock=utc_now).get(team_id)
     now = utc_now()
     fmt = args.format or ("md" if (args.output or "").lower().endswith(".md") else "html")

@@ -12,6 +12,7 @@ Slack modes, decided by which variables are set:
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from bot.goals import Framework, GoalsFileError, load_framework
 DEFAULT_DATABASE_URL = "sqlite:///kindness.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _SLACK_VARIABLES = (
     "SLACK_BOT_TOKEN",
@@ -53,7 +55,7 @@ kindness-bot has no Slack app to talk to yet. To connect it:
 
 NO_SLACK_APP = (
     "SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET: not set, so no Slack app is configured "
-    "(see README: Connecting to Slack)"
+    "(see README: Set up with your workspace)"
 )
 
 
@@ -68,6 +70,11 @@ class ConfigError(Exception):
         lines = ["kindness-bot cannot start. Fix these settings (in the environment or .env):"]
         lines += [f"  - {problem}" for problem in self.problems]
         return "\n".join(lines)
+
+
+class StartError(Exception):
+    """Something outside the settings' own syntax stops the start (a port in use): one line,
+    exit status 2."""
 
 
 class NoSlackApp(ConfigError):
@@ -92,10 +99,32 @@ class Config:
     framework: Framework = field(default_factory=load_framework)
     admins: frozenset[str] = frozenset()
     log_level: str = "INFO"
+    log_format: str = "text"
     host: str = "0.0.0.0"
     port: int = 3000
     default_timezone: str = "UTC"
     catchup_hours: float = 6.0
+
+    def __repr__(self) -> str:
+        # A Config may end up in a log line or a traceback: secrets show only whether they are
+        # set, and the database URL without its password.
+        secrets = (
+            "slack_bot_token",
+            "slack_signing_secret",
+            "slack_client_secret",
+            "slack_app_token",
+        )
+        shown = []
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if name in secrets:
+                value = "(set)" if value else None
+            elif name == "database_url":
+                value = _without_password(value)
+            elif name == "framework":
+                value = value.source
+            shown.append(f"{name}={value!r}")
+        return f"Config({', '.join(shown)})"
 
     @property
     def slack_mode(self) -> str | None:
@@ -138,6 +167,10 @@ def load_config(env: Mapping[str, str], *, require_slack: bool = False) -> Confi
     if log_level not in LOG_LEVELS:
         problems.append(f"LOG_LEVEL: '{get('LOG_LEVEL')}' is not one of {', '.join(LOG_LEVELS)}")
 
+    log_format = (get("LOG_FORMAT") or "text").lower()
+    if log_format not in LOG_FORMATS:
+        problems.append(f"LOG_FORMAT: '{get('LOG_FORMAT')}' is not one of {', '.join(LOG_FORMATS)}")
+
     port = 3000
     if get("PORT"):
         try:
@@ -166,6 +199,13 @@ def load_config(env: Mapping[str, str], *, require_slack: bool = False) -> Confi
                 "of hours from 0 to 168"
             )
 
+    metrics_dir = get("PROMETHEUS_MULTIPROC_DIR")
+    if metrics_dir and not os.path.isdir(metrics_dir):
+        problems.append(
+            f"PROMETHEUS_MULTIPROC_DIR: '{metrics_dir}' is not a directory; create it "
+            "(writable by the bot) or leave the variable unset"
+        )
+
     slack = {name: get(name) for name in _SLACK_VARIABLES}
     _check_slack(slack, require_slack, problems)
 
@@ -185,11 +225,19 @@ def load_config(env: Mapping[str, str], *, require_slack: bool = False) -> Confi
         framework=framework,
         admins=admins,
         log_level=log_level,
+        log_format=log_format,
         host=get("HOST") or "0.0.0.0",
         port=port,
         default_timezone=default_timezone,
         catchup_hours=catchup_hours,
     )
+
+
+def _without_password(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(unreadable)"
 
 
 def is_time_zone(name: str) -> bool:

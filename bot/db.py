@@ -11,6 +11,9 @@ While a member waits (``member_waiting()``: a Slack request before its ack), loc
 short: Slack gives up after 3 seconds, so a write that cannot get its lock within
 ``member_lock_timeout`` fails at once into a clear answer that quotes the member's words,
 instead of a silent timeout. Scheduled jobs and the command line wait as long as they need.
+
+Engines hide statement parameters: an error's message (and so a logged traceback) shows the
+SQL but never the values, which may be a member's words.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import UTC, datetime
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -61,11 +65,15 @@ class Database:
         self.member_lock_timeout = member_lock_timeout
         if self.is_sqlite:
             self.engine: Engine = create_engine(
-                parsed, connect_args={"check_same_thread": False, "timeout": PATIENT_LOCK_TIMEOUT}
+                parsed,
+                connect_args={"check_same_thread": False, "timeout": PATIENT_LOCK_TIMEOUT},
+                hide_parameters=True,
             )
             _configure_sqlite(self.engine, self)
         else:
-            self.engine = create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=10)
+            self.engine = create_engine(
+                parsed, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True
+            )
             _configure_postgresql(self.engine, self)
         self._immediate = self.engine.execution_options(sqlite_immediate=True)
         self._alone = self.engine.execution_options(sqlite_statement_alone=True)
@@ -229,8 +237,29 @@ def insert_ignoring_duplicates(session: Session | Connection, model: type, value
     return result.rowcount == 1
 
 
+def database_now(session: Session) -> datetime:
+    """The database's own clock, as an aware UTC datetime.
+
+    One clock for every process that shares the database, whatever machine it runs on and
+    whatever moment it acts as (``kindness-bot post --at`` pretends; leases must not).
+    SQLite's clock is the host's, which every process on that file shares anyway.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        moment = session.scalar(text("SELECT clock_timestamp()"))
+    else:
+        moment = datetime.fromisoformat(
+            session.scalar(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')"))
+        )
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
 def include_in_autogenerate(name: str | None, type_: str, parent_names: object) -> bool:
-    """Leave out what migrations make by other means: full-text search, Bolt's OAuth tables."""
+    """Leave out what migrations make by other means: full-text search (FTS5 on SQLite; the
+    stored words and their GIN index on PostgreSQL), Bolt's OAuth tables."""
     if type_ == "table" and name and name.startswith(("entries_fts", "slack_")):
         return False
-    return not (type_ == "index" and name == "ix_entries_text_search")
+    if type_ == "column" and name == "search_vector":
+        return False
+    return not (type_ == "index" and name in ("ix_entries_text_search", "ix_entries_search_vector"))

@@ -90,13 +90,14 @@ class Period:
 def export_rows(
     db: Database,
     framework: Framework,
-    team_id: str,
+    team_id: str | None,
     period: Period = Period(),
     *,
     names: Directory | None = None,
 ) -> Iterator[ExportRow]:
-    """Shared entries of one workspace created in ``period``, oldest first."""
-    names = names or Directory(db, team_id)
+    """Shared entries of one workspace created in ``period``, oldest first (none for
+    ``team_id`` None: no workspace yet)."""
+    names = names or Directory(db, team_id or "")
     query = (
         select(Entry, Member.display_name)
         .outerjoin(Member, and_(Member.team_id == Entry.team_id, Member.user_id == Entry.user_id))
@@ -136,7 +137,7 @@ def export_rows(
 def write_export(
     db: Database,
     framework: Framework,
-    team_id: str,
+    team_id: str | None,
     fmt: str,
     out: TextIO,
     *,
@@ -152,7 +153,7 @@ def write_export(
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    names = names or Directory(db, team_id)
+    names = names or Directory(db, team_id or "")
     rows = export_rows(db, framework, team_id, period, names=names)
     if fmt == "csv":
         return _write_csv(rows, out)
@@ -175,7 +176,7 @@ def _write_json(
     rows: Iterator[ExportRow],
     out: TextIO,
     framework: Framework,
-    team_id: str,
+    team_id: str | None,
     period: Period,
     now: datetime,
 ) -> int:

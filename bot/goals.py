@@ -63,6 +63,15 @@ class Framework:
             return next((g for g in self.goals if g.number == number), None)
         return self.get(ref)
 
+    def numbers_hint(self) -> str:
+        """How a member writes a goal by number, for usage texts: ``g1..g6``, ``g1|g2``, or
+        ``g2|g5|g9`` when the numbers have gaps."""
+        numbers = [g.number for g in self.goals]
+        contiguous = numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+        if len(numbers) >= 3 and contiguous:
+            return f"g{numbers[0]}..g{numbers[-1]}"
+        return "|".join(f"g{n}" for n in numbers)
+
     def references(self) -> list[str]:
         """What a member may type for a goal, for "did you mean" answers and usage texts."""
         return [f"g{g.number}" for g in self.goals] + [g.key for g in self.goals]

@@ -22,10 +22,11 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, and_, delete, func, insert, or_, select, text
+from sqlalchemy import ColumnElement, Connection, Row, and_, delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from bot import metrics, search
 from bot.db import Database, insert_ignoring_duplicates
 from bot.errors import (
     ActionAlreadyDone,
@@ -138,6 +139,7 @@ class LearningLog:
         self.clock = clock
         self.default_timezone = default_timezone
         self._known_workspaces: set[str] = set()
+        self._word_frequencies = search.WordFrequencies()
 
     # -- checks the Slack layer also uses to validate a modal field by field -----------------
 
@@ -230,7 +232,8 @@ class LearningLog:
             with _storage_failures(cleaned), self.db.single_write() as connection:
                 inserted = connection.execute(_INSERT_ENTRY, values)
                 entry = SimpleNamespace(id=inserted.inserted_primary_key[0], **values)
-                return Saved(EntryView.of(entry, user_id), created=True)
+            metrics.entry_stored(source)  # committed
+            return Saved(EntryView.of(entry, user_id), created=True)
         try:
             with self._writing_core(cleaned) as connection:
                 if dedupe_key is not None:
@@ -250,7 +253,9 @@ class LearningLog:
                     values["follow_up_at"] = now + timedelta(days=followup_days)
                 inserted = connection.execute(_INSERT_ENTRY, values)
                 entry = SimpleNamespace(id=inserted.inserted_primary_key[0], **values)
-                return Saved(EntryView.of(entry, user_id), created=True)
+                saved = Saved(EntryView.of(entry, user_id), created=True)
+            metrics.entry_stored(source)  # committed
+            return saved
         except IntegrityError:
             # Another delivery of the same thing won the race: return what it stored.
             if dedupe_key is None:
@@ -518,9 +523,8 @@ class LearningLog:
     ) -> SearchPage:
         """Entries matching every word (as a word prefix), newest first.
 
-        With a goal and no words, the goal's newest entries. Uses the full-text index
-        (SQLite FTS5, PostgreSQL's GIN over ``to_tsvector``): bench/search.py measures it on a
-        million entries.
+        With a goal and no words, the goal's newest entries. Uses the full-text index of each
+        store (``bot.search``): bench/search.py measures it on a million entries.
         """
         tokens = [t.lower() for t in _WORD.findall(words or "")][:12]
         goal_key = self.check_goal(goal)
@@ -528,22 +532,25 @@ class LearningLog:
             raise EmptySearch()
         with self.db.reading() as session:
             if tokens and session.get_bind().dialect.name == "sqlite":
-                rows = self._sqlite_search(
+                rows = search.sqlite_search(
                     session, team_id, viewer, tokens, goal_key, limit, offset
                 )
             else:
                 query = select(Entry).where(Entry.team_id == team_id, _visible_to(viewer))
-                if tokens:
-                    # Plan each search for its own words: a generic plan (psycopg prepares
-                    # repeated statements) reads the whole index for a common word.
-                    session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-                    query = query.where(_pg_matches(tokens))
                 if goal_key is not None:
                     query = query.where(Entry.goal_key == goal_key)
-                # Ids grow with insertion time: id order is newest-first and index-friendly.
-                rows = session.scalars(
-                    query.order_by(Entry.id.desc()).offset(offset).limit(limit + 1)
-                ).all()
+                if tokens:
+                    query = search.postgresql_search(
+                        query,
+                        tokens,
+                        self._word_frequencies.get(session),
+                        rows_needed=offset + limit + 1,
+                        goal_share=1 / len(self.framework.goals) if goal_key else 1.0,
+                    )
+                else:
+                    # Ids grow with insertion time: id order is newest-first and index-friendly.
+                    query = query.order_by(Entry.id.desc())
+                rows = session.scalars(query.offset(offset).limit(limit + 1)).all()
             return SearchPage(
                 words=tokens,
                 goal_key=goal_key,
@@ -653,53 +660,6 @@ class LearningLog:
                 )
             ).first()
         return (row[0], row[1]) if row else (None, None)
-
-    @staticmethod
-    def _sqlite_search(
-        session: Session,
-        team_id: str,
-        viewer: str | None,
-        tokens: list[str],
-        goal_key: str | None,
-        limit: int,
-        offset: int,
-    ) -> list[Entry]:
-        """FTS5 drives: it walks its postings newest-first (``ORDER BY rowid DESC``) and stops
-        at the page, so a search costs its matches, not the size of the workspace. (Filtering
-        ``entries`` with ``id IN (matches)`` instead walks every entry of the workspace.)"""
-        words = " AND ".join(f'"{token}"*' for token in tokens)
-        conditions = [
-            "entries_fts MATCH :match",
-            "entries.team_id = :team",
-            "(entries.visibility IN ('network', 'anonymous')"
-            + (" OR entries.user_id = :viewer)" if viewer else ")"),
-        ]
-        if goal_key is not None:
-            conditions.append("entries.goal_key = :goal")
-        values = {
-            "match": f'team_id : "{team_id.replace(chr(34), "")}" AND text : ({words})',
-            "team": team_id,
-            "viewer": viewer,
-            "goal": goal_key,
-            "limit": limit + 1,
-            "offset": offset,
-        }
-        statement = text(
-            "SELECT entries.* FROM entries_fts CROSS JOIN entries "
-            "ON entries.id = entries_fts.rowid "
-            f"WHERE {' AND '.join(conditions)} "
-            "ORDER BY entries_fts.rowid DESC LIMIT :limit OFFSET :offset"
-        )
-        used = {name: value for name, value in values.items() if f":{name}" in statement.text}
-        statement = statement.bindparams(**used)
-        return list(session.scalars(select(Entry).from_statement(statement)))
-
-
-def _pg_matches(tokens: list[str]) -> ColumnElement[bool]:
-    query = " & ".join(f"{token}:*" for token in tokens)
-    return text("to_tsvector('kindness', entries.text) @@ to_tsquery('kindness', :q)").bindparams(
-        q=query
-    )
 
 
 @contextmanager

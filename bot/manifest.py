@@ -1,45 +1,102 @@
 """The Slack app manifest: everything the app needs from Slack, in one document.
 
-``kindness-bot manifest --url https://host/slack/events`` prints it; paste it into
-https://api.slack.com/apps → Create New App → From an app manifest.
+``kindness-bot manifest --url https://host/slack/events`` prints it (YAML; ``--json`` for
+JSON); paste it into https://api.slack.com/apps → Create New App → From an app manifest.
+``manifest.yml`` in the repository is the same document for the default goals and a
+placeholder host (a test keeps the two equal).
+
+The bot scopes are derived, never listed by hand: from every Web API method the bot calls
+(``WEB_API_METHODS``), every event it subscribes to (``BOT_EVENTS``) and the features it
+declares (``FEATURE_SCOPES``). A test reads the code for Web API calls and checks that each is
+in ``WEB_API_METHODS`` and that nothing there is left uncalled — so a new call adds its scope
+here, and a scope nothing needs any more goes away.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
-BOT_SCOPES = [
-    "commands",  # /kindness
-    "chat:write",  # prompts, digests, answers
-    "channels:join",  # join the network channel when the bot was not invited (public only)
-    "channels:history",  # replies in a prompt's thread (public channel)
-    "groups:history",  # … and in a private channel the bot was invited to
-    "channels:read",
-    "groups:read",
-    "im:write",  # nudges by DM
-    "users:read",  # member time zones (quiet hours) and admin status
-    "reactions:write",  # the reaction on a reply that was saved
-    "files:write",  # exports as files
-]
-BOT_EVENTS = ["message.channels", "message.groups", "app_home_opened"]
+import yaml
+
+from bot.goals import Framework, load_framework
+
+# Web API method → the bot scopes it needs (Slack's method pages, "Required scopes": bot token).
+WEB_API_METHODS: dict[str, tuple[str, ...]] = {
+    "auth.test": (),  # the token check at start; the workspace of SLACK_BOT_TOKEN
+    "chat.postMessage": ("chat:write",),  # prompts, digests, nudges (by DM to a member's id)
+    "chat.postEphemeral": ("chat:write",),  # "saved" notes in a prompt's thread
+    "chat.delete": ("chat:write",),  # a post whose record could not be kept is taken back
+    "chat.getPermalink": (),  # links from entries back to the original message
+    "conversations.info": ("channels:read", "groups:read"),  # is the bot in the channel?
+    "conversations.join": ("channels:join",),  # join a public network channel
+    "files.getUploadURLExternal": ("files:write",),  # the digest's chart, uploaded privately
+    "files.completeUploadExternal": ("files:write",),
+    "reactions.add": ("reactions:write",),  # the reaction on a reply that was saved
+    "users.info": ("users:read",),  # members' time zones (quiet hours), admin status
+    "views.open": (),  # the log, edit and settings forms
+    "views.publish": (),  # App Home
+}
+# Methods that the libraries call for the bot: listed so that the test knows them.
+CALLED_BY_LIBRARIES: dict[str, str] = {
+    "oauth.v2.access": "Bolt's OAuth install flow (no scope)",
+    "apps.connections.open": "Socket Mode (the app-level token's connections:write)",
+}
+# Event → the bot scopes needed to receive it.
+BOT_EVENTS: dict[str, tuple[str, ...]] = {
+    "message.channels": ("channels:history",),  # replies in a prompt's thread (public)
+    "message.groups": ("groups:history",),  # … and in a private channel the bot is in
+    "app_home_opened": (),
+    "app_uninstalled": (),  # stop the workspace's jobs, delete its tokens
+    "tokens_revoked": (),
+}
+FEATURE_SCOPES: tuple[str, ...] = ("commands",)  # /kindness and the message shortcut
+
+PLACEHOLDER_URL = "https://YOUR-HOST/slack/events"
+OAUTH_REDIRECT_PATH = "/slack/oauth_redirect"  # Bolt's default, served by bot.app
+
+
+def bot_scopes() -> list[str]:
+    """Every bot scope the app needs, and no other."""
+    needed = set(FEATURE_SCOPES)
+    for scopes in (*WEB_API_METHODS.values(), *BOT_EVENTS.values()):
+        needed.update(scopes)
+    return sorted(needed)
+
+
+def usage_hint(framework: Framework) -> str:
+    kinds = "story|action|reflection"
+    return f"log [{kinds}] [{framework.numbers_hint()}] text · mine · search words · help"
 
 
 def manifest(
-    url: str = "https://example.org/slack/events", *, socket_mode: bool = False
+    url: str = PLACEHOLDER_URL,
+    *,
+    framework: Framework | None = None,
+    socket_mode: bool = False,
+    oauth: bool = False,
 ) -> dict[str, Any]:
+    framework = framework or load_framework()
     interactive: dict[str, Any] = {"is_enabled": True}
-    events: dict[str, Any] = {"bot_events": BOT_EVENTS}
+    events: dict[str, Any] = {"bot_events": list(BOT_EVENTS)}
     command: dict[str, Any] = {
         "command": "/kindness",
         "description": "Share a story, commit to an action, reflect — and search the learning log",
-        "usage_hint": "log [story|action|reflection] [g1..g6] text · mine · search words · help",
+        "usage_hint": usage_hint(framework),
         "should_escape": False,
     }
     if not socket_mode:
         interactive["request_url"] = url
         events["request_url"] = url
         command["url"] = url
+    oauth_config: dict[str, Any] = {"scopes": {"bot": bot_scopes()}}
+    if oauth:
+        parts = urlsplit(url)
+        oauth_config = {
+            "redirect_urls": [f"{parts.scheme}://{parts.netloc}{OAUTH_REDIRECT_PATH}"],
+            **oauth_config,
+        }
     return {
         "display_information": {
             "name": "Kindness",
@@ -65,16 +122,27 @@ def manifest(
             ],
             "slash_commands": [command],
         },
-        "oauth_config": {"scopes": {"bot": BOT_SCOPES}},
+        "oauth_config": oauth_config,
         "settings": {
             "event_subscriptions": events,
             "interactivity": interactive,
-            "org_deploy_enabled": False,
+            # Installable org-wide in Enterprise Grid when the app takes installs (OAuth).
+            "org_deploy_enabled": oauth,
             "socket_mode_enabled": socket_mode,
             "token_rotation_enabled": False,
         },
     }
 
 
-def manifest_json(url: str, *, socket_mode: bool = False) -> str:
-    return json.dumps(manifest(url, socket_mode=socket_mode), indent=2)
+YAML_HEADER = """\
+# The Slack app manifest of kindness-bot. Printed by `kindness-bot manifest` (this file is its
+# output with the defaults); paste it at https://api.slack.com/apps → Create New App →
+# From an app manifest, with YOUR-HOST replaced by the bot's public address.
+"""
+
+
+def render(document: dict[str, Any], *, as_json: bool = False) -> str:
+    if as_json:
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+    return YAML_HEADER + body

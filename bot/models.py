@@ -94,6 +94,12 @@ class Workspace(Base):
     digest_chart: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The Enterprise Grid organisation the workspace belongs to: an org-wide install's token
+    # is found by it.
+    enterprise_id: Mapped[str | None] = mapped_column(String(32))
+    # Set when the app is uninstalled (or its bot token revoked): no more scheduled posts, the
+    # learning log kept. Cleared when the app is installed again.
+    uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         CheckConstraint("prompt_day BETWEEN 0 AND 6", name="prompt_day"),
@@ -168,6 +174,8 @@ class Entry(Base):
         UniqueConstraint("team_id", "dedupe_key"),
         # This week's entries of workspace T (digest, trend, stats).
         Index("ix_entries_team_created", "team_id", "created_at"),
+        # Workspace T's entries newest first (search walks them; the latest shared entries).
+        Index("ix_entries_team_newest", "team_id", "id"),
         # A member's own list, newest first.
         Index("ix_entries_team_user_created", "team_id", "user_id", "created_at"),
         # Actions completed this week.

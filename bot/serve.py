@@ -4,11 +4,16 @@ HTTP is served by waitress, a production WSGI server with a thread pool, in this
 never Bolt's development server, which is single-threaded with a listen backlog of 5 and,
 measured on a 2-core machine, times requests out from 8 concurrent clients. With
 ``SLACK_APP_TOKEN`` set the app talks to Slack over Socket Mode instead, and HTTP serves
-``/healthz`` only.
+``/healthz`` and ``/metrics`` only.
+
+Socket Mode is for trying the bot with a real workspace from a machine Slack cannot reach
+(a laptop): Slack holds a websocket open to the bot. The Socket Mode client reconnects by itself
+when Slack asks it to (``disconnect`` messages, every few hours) and when the connection drops.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import signal
 import threading
@@ -18,21 +23,29 @@ from urllib.error import URLError
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from waitress.server import create_server
+from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
 from bot.app import KindnessWsgi, create_app
-from bot.config import Config, ConfigError
+from bot.config import Config, ConfigError, StartError
 from bot.db import Database
+from bot.metrics import MetricsWsgi
 from bot.services import Services
+from bot.workspaces import mark_installed
 
 log = logging.getLogger(__name__)
 THREADS = 8
+# How often the Socket Mode client checks its connection (and so how soon a dropped socket is
+# noticed and replaced).
+PING_SECONDS = 5
 
 
-def check_token(client: WebClient, config: Config) -> None:
-    """A wrong bot token makes Bolt answer every request with "please reinstall" — say so now."""
+def check_token(client: WebClient, config: Config) -> dict | None:
+    """A wrong bot token makes Bolt answer every request with "please reinstall" — say so now.
+
+    The token's identity (``auth.test``: team id, team name, enterprise id) when Slack answered.
+    """
     if config.slack_mode == "oauth":
-        return
+        return None
     try:
         identity = client.auth_test()
     except SlackApiError as exc:
@@ -44,27 +57,60 @@ def check_token(client: WebClient, config: Config) -> None:
         ) from None
     except (URLError, OSError) as exc:
         log.warning("could not reach Slack at %s to check the token: %s", config.slack_api_url, exc)
-        return
+        return None
     log.info("connected to Slack workspace %s as %s", identity.get("team"), identity.get("user"))
+    return dict(identity.data) if isinstance(identity.data, dict) else None
+
+
+def note_token_workspace(services: Services, identity: dict | None) -> None:
+    """The bot token's workspace exists (and is installed) from the first start, so that a
+    coordinator can set it up before anyone has used the bot."""
+    if not identity or not identity.get("team_id"):
+        return
+    with services.db.session() as session:
+        mark_installed(
+            session,
+            identity["team_id"],
+            now=services.clock(),
+            enterprise_id=identity.get("enterprise_id"),
+            name=identity.get("team"),
+            timezone=services.config.default_timezone,
+        )
 
 
 def run_web(config: Config, db: Database, *, with_scheduler: bool = False) -> int:
+    """Serve Slack (HTTP, or Socket Mode with /healthz and /metrics on HTTP) until stopped.
+
+    The port is taken first: a port in use stops the start with one line before the token is
+    checked or any job runs.
+    """
     services = Services(config, db)
     app = create_app(services)
-    check_token(app.client, config)
+    socket_mode = config.slack_mode == "socket"
+    wsgi = MetricsWsgi(KindnessWsgi(None if socket_mode else app, services))
+    server = listen(wsgi, config, threads=2 if socket_mode else THREADS)
     scheduler = None
-    if with_scheduler:
-        from schedules.runner import start_scheduler
-
-        scheduler = start_scheduler(services, app.client)
     try:
-        if config.slack_mode == "socket":
-            _serve_socket_mode(app, services)
+        note_token_workspace(services, check_token(app.client, config))
+        if with_scheduler:
+            from schedules.runner import start_scheduler
+
+            scheduler = start_scheduler(services, app.client)
+        stop_on_sigterm()
+        if socket_mode:
+            _serve_socket_mode(app, services, server)
         else:
-            serve_http(KindnessWsgi(app, services), config)
+            log.info(
+                "serving Slack requests on http://%s:%s/slack/events "
+                "(health: /healthz, metrics: /metrics)",
+                config.host,
+                config.port,
+            )
+            server.run()
     finally:
         if scheduler is not None:
             scheduler.shutdown()
+        server.close()
         # Slack calls already promised after an ack (a form to open, a reaction) finish.
         app.listener_runner.listener_executor.shutdown(wait=True)
     return 0
@@ -74,38 +120,50 @@ def run_all(config: Config, db: Database) -> int:
     return run_web(config, db, with_scheduler=True)
 
 
-def serve_http(wsgi: KindnessWsgi, config: Config) -> None:
+def serve_http(wsgi: MetricsWsgi | KindnessWsgi, config: Config) -> None:
+    """Serve ``wsgi`` on ``HOST``:``PORT`` until stopped (a port in use: ``StartError``)."""
+    server = listen(wsgi, config)
+    stop_on_sigterm()
+    try:
+        server.run()
+    finally:
+        server.close()
+
+
+def listen(
+    wsgi: MetricsWsgi | KindnessWsgi, config: Config, *, threads: int = THREADS
+) -> BaseWSGIServer | MultiSocketServer:
+    """Bind ``HOST``:``PORT`` with waitress (serving starts with ``run()``)."""
     # waitress warns for every request that waits for a free thread: in a burst, a line per
     # request, costing CPU when it is scarcest. A burst is normal for Slack traffic.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    server = create_server(
-        wsgi, host=config.host, port=config.port, threads=THREADS, ident="kindness-bot"
-    )
-    log.info(
-        "serving Slack requests on http://%s:%s/slack/events (health: /healthz)",
-        config.host,
-        config.port,
-    )
-    stop_on_sigterm()
-    server.run()
+    try:
+        return create_server(
+            wsgi, host=config.host, port=config.port, threads=threads, ident="kindness-bot"
+        )
+    except OSError as exc:
+        reason = {
+            errno.EADDRINUSE: "the port is in use (is another kindness-bot running?)",
+            errno.EACCES: "permission denied (ports below 1024 need privileges)",
+            errno.EADDRNOTAVAIL: "this machine has no such address",
+        }.get(exc.errno or 0, exc.strerror or str(exc))
+        raise StartError(
+            f"cannot listen on {config.host}:{config.port}: {reason}; "
+            "stop what holds it or set PORT (and HOST)"
+        ) from None
 
 
-def _serve_socket_mode(app: App, services: Services) -> None:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+def _serve_socket_mode(
+    app: App, services: Services, health: BaseWSGIServer | MultiSocketServer
+) -> None:
+    from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
 
-    health = create_server(
-        KindnessWsgi(None, services),
-        host=services.config.host,
-        port=services.config.port,
-        threads=2,
-        ident="kindness-bot",
-    )
     threading.Thread(target=health.run, name="healthz", daemon=True).start()
     log.info(
-        "connecting to Slack over Socket Mode (health: /healthz on port %s)", services.config.port
+        "connecting to Slack over Socket Mode (health: /healthz, metrics: /metrics on port %s)",
+        services.config.port,
     )
-    stop_on_sigterm()
-    handler = SocketModeHandler(app, services.config.slack_app_token)
+    handler = SocketModeHandler(app, services.config.slack_app_token, ping_interval=PING_SECONDS)
     try:
         handler.connect()
     except SlackApiError as exc:
@@ -120,7 +178,6 @@ def _serve_socket_mode(app: App, services: Services) -> None:
         threading.Event().wait()  # the Socket Mode client works in its own threads
     finally:
         handler.close()
-        health.close()
 
 
 def stop_on_sigterm() -> None:

@@ -73,6 +73,12 @@ class WorkspaceSettings:
     configured_by: str | None  # the admin who last saved settings (told when posting fails)
     min_group: int = 0  # the report hides per-goal figures drawn from fewer members (0 = off)
     digest_chart: bool = True  # the digest carries the 12-week chart
+    # When the app was uninstalled from the workspace (nothing is scheduled); None: installed.
+    uninstalled_at: datetime | None = None
+
+    @property
+    def installed(self) -> bool:
+        return self.uninstalled_at is None
 
 
 class SettingsError(ValueError):
@@ -343,8 +349,14 @@ class SettingsStore:
         return self.update(team_id, validate_changes(raw, today=today), by_user=by_user)
 
     def all(self) -> list[WorkspaceSettings]:
+        """Every workspace the app is installed in (those it was uninstalled from are left out:
+        nothing is scheduled for them)."""
         with self.db.reading() as session:
-            rows = session.scalars(select(Workspace).order_by(Workspace.team_id)).all()
+            rows = session.scalars(
+                select(Workspace)
+                .where(Workspace.uninstalled_at.is_(None))
+                .order_by(Workspace.team_id)
+            ).all()
             return [_settings_of(row) for row in rows]
 
     def is_paused(self, settings: WorkspaceSettings, now: datetime) -> bool:
@@ -374,6 +386,7 @@ def _settings_of(workspace: Workspace) -> WorkspaceSettings:
         configured_by=workspace.configured_by,
         min_group=workspace.min_group,
         digest_chart=workspace.digest_chart,
+        uninstalled_at=workspace.uninstalled_at,
     )
 
 
@@ -391,7 +404,17 @@ def describe(settings: WorkspaceSettings, *, today: date | None = None) -> list[
     else:
         pause = "no"
     quiet = settings.quiet_nudge_weeks
+    lines = []
+    if settings.uninstalled_at is not None:
+        lines.append(
+            (
+                "Slack app",
+                f"uninstalled on {settings.uninstalled_at:%a} {settings.uninstalled_at.day} "
+                f"{settings.uninstalled_at:%b %Y}: nothing is posted; the learning log is kept",
+            )
+        )
     return [
+        *lines,
         ("Channel", settings.channel_id or "not set — nothing is posted until it is"),
         ("Weekly prompt", _when(settings.prompt_day, settings.prompt_time, settings.timezone)),
         ("Weekly digest", _when(settings.digest_day, settings.digest_time, settings.timezone)),

@@ -5,9 +5,9 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import actions, commands, events, home, nudges, shortcuts, views
+from handlers import actions, commands, events, home, lifecycle, nudges, shortcuts, views
 
 
 def register_listeners(app: App, services: Services) -> None:
-    for module in (commands, actions, views, events, shortcuts, home, nudges):
+    for module in (commands, actions, views, events, shortcuts, home, nudges, lifecycle):
         module.register(app, services)

@@ -261,7 +261,9 @@ def usage_of(name: str) -> str:
 
 
 def help_message(services: Services, preface: str | None = None) -> dict[str, Any]:
-    rows = [(s.usage, s.summary, s.example) for s in SUBCOMMANDS]
+    # The table is written for the default six goals; a network's own framework has its own.
+    goals = services.framework.numbers_hint()
+    rows = [(s.usage.replace("g1..g6", goals), s.summary, s.example) for s in SUBCOMMANDS]
     return capture.help_message(rows, services.framework, preface=preface)
 
 

@@ -20,6 +20,8 @@ and `trigger_id`s the stand-in knows.
         assert slack.last("chat.postMessage").args["text"] == "Hello"
 
 Standard library only, so the `kindness-bot sandbox` command can use it as well as the tests.
+Socket Mode's websocket (`sandbox.socket_mode`) needs the `websockets` library and is imported
+on its own.
 
 `kindness-bot sandbox` (`sandbox.server`) puts the real bot, a stand-in and a Slack-like page in
 one process on 127.0.0.1: `sandbox.ui` plays Slack's own app for a person (what they type and
@@ -68,6 +70,10 @@ Judgement calls — where Slack's documentation and recorded responses did not s
 - `replace_original` on a slash command's response_url replaces the latest answer to that
   command (its acknowledgement's message or an earlier response_url post), and on the
   response_url of a click in an ephemeral message, that message; `delete_original` likewise.
+- Several workspaces (OAuth installs: `add_oauth_app`, `approve_install`, `oauth.v2.access`)
+  each get their own bot token, and `auth.test` answers with the token's workspace; they share
+  one set of people and channels. Each call records the token it carried (`Call.token`). An
+  org-wide install (Enterprise Grid) is an install with an enterprise id and no team id.
 - A user's `tz_label` is the zone's abbreviation ("BST"), not Slack's long name; `tz_offset` is
   computed from zoneinfo when users.info is called.
 """

@@ -47,7 +47,7 @@ class Call:
     response URL, or "file_upload" for the bytes sent to an upload URL. `args` are the decoded
     arguments (JSON strings such as `blocks` and `view` already parsed; the token left out).
     `status` is the HTTP status answered (0 when the connection was dropped) and `error` the
-    Slack error name when the answer was not ok.
+    Slack error name when the answer was not ok. `token` is the token the call was made with.
     """
 
     method: str
@@ -55,6 +55,7 @@ class Call:
     at: float
     status: int = 200
     error: str | None = None
+    token: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -99,6 +100,7 @@ class _Answer:
     headers: dict[str, str] = field(default_factory=dict)
     error: str | None = None
     drop: bool = False
+    token: str | None = None  # the caller's token, for the record
 
     @classmethod
     def json(cls, payload: dict, status: int = 200, **headers: str) -> _Answer:
@@ -131,6 +133,18 @@ class _Fault:
         return _Answer.json({"ok": False, "error": self.error or default}, self.status)
 
 
+@dataclass(frozen=True)
+class TokenHolder:
+    """Whom a token belongs to: a workspace's bot (or an org-wide install's), or the app
+    itself (an app-level ``xapp-`` token, for Socket Mode)."""
+
+    kind: str  # "bot" | "app"
+    team_id: str | None
+    team_name: str | None = None
+    enterprise_id: str | None = None
+    bot_user_id: str | None = None
+
+
 @dataclass
 class _ResponseUrl:
     channel: str | None
@@ -144,6 +158,10 @@ class _ResponseUrl:
 
 # slack_sdk sends these as JSON strings inside form bodies.
 _JSON_ARGS = ("blocks", "attachments", "view", "files", "metadata")
+# Methods that take the app's client id and secret instead of a token, and those that take an
+# app-level token.
+_CLIENT_CREDENTIAL_METHODS = frozenset({"oauth.v2.access"})
+_APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 _RESPONSE_URL_USES = 5
 _TRIGGER_LIFETIME_SECONDS = 3.0
 _VIEW_STACK_MAX = 3
@@ -192,7 +210,7 @@ class SlackStandIn:
         self._last_ts_micros = 0
         self._calls: list[Call] = []
         self._faults: dict[str, deque[_Fault]] = {}
-        self._holds: dict[str, threading.Event] = {}
+        self._holds: dict[str, tuple[threading.Event, float]] = {}
         self._users: dict[str, dict] = {}
         self._channels: dict[str, dict] = {}
         self._dms: dict[str, str] = {}  # user id -> DM channel id
@@ -213,6 +231,14 @@ class SlackStandIn:
         self._members: dict[str, list[str]] = {}  # channel id -> people in it
         self._processing_for = 0  # messages a new upload is refused in (see delay_file_processing)
         self._processing: dict[str, int] = {}  # file id -> refusals left
+        self._tokens: dict[str, TokenHolder] = {
+            bot_token: TokenHolder("bot", team_id, team_name, None, bot_user_id)
+        }
+        self._caller: TokenHolder | None = None  # whose token the current call carries
+        self._caller_token: str | None = None
+        self._oauth_apps: dict[str, str] = {}  # client id -> client secret
+        self._install_codes: dict[str, dict] = {}  # code -> the install a person approved
+        self._socket_urls: dict[str, Any] = {}  # app-level token -> callable giving a wss URL
         self.add_user(bot_user_id, name="kindness", real_name="Kindness Bot", tz="UTC", is_bot=True)
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -652,23 +678,24 @@ class SlackStandIn:
         """Close the connection without answering the next `times` calls to `method`."""
         self._add_faults(method, _Fault(None, None, 0, drop=True), times)
 
-    def hold(self, method: str) -> threading.Event:
+    def hold(self, method: str, *, at_most: float = 30) -> threading.Event:
         """Make calls to `method` wait until the returned event is set — a slow Slack.
 
         `method` may also be "response_url". Tests use it to show that the bot answers Slack's
-        request before its slow work finishes; set the event to let the calls through.
+        request before its slow work finishes; set the event to let the calls through. A call
+        held for `at_most` seconds goes through anyway, so a forgotten hold cannot hang a test.
         """
         release = threading.Event()
         with self._lock:
-            self._holds[method] = release
+            self._holds[method] = (release, at_most)
         return release
 
     def _wait_if_held(self, method: str) -> None:
         with self._lock:
-            release = self._holds.get(method)
-        if release is not None and release.wait(timeout=30):
+            release, at_most = self._holds.get(method, (None, 0))
+        if release is not None and release.wait(timeout=at_most):
             with self._lock:
-                if self._holds.get(method) is release:
+                if self._holds.get(method, (None,))[0] is release:
                     del self._holds[method]
 
     def _add_faults(self, method: str, fault: _Fault, times: int) -> None:
@@ -701,7 +728,7 @@ class SlackStandIn:
             method, args = rest, {}
             answer = _Answer.json({"ok": False, "error": "standin_bug", "detail": repr(bug)}, 500)
         with self._lock:
-            call = Call(method, args, time.time(), answer.status, answer.error)
+            call = Call(method, args, time.time(), answer.status, answer.error, answer.token)
             self._calls.append(call)
             self._version += 1
         if answer.drop:
@@ -726,6 +753,7 @@ class SlackStandIn:
         authorization = headers.get("Authorization", "")
         if authorization.startswith("Bearer "):
             token = authorization[len("Bearer ") :]
+        client = _client_credentials(authorization, args)
         self._wait_if_held(method)
         fault = self._take_fault(method)
         if fault is not None:
@@ -734,33 +762,66 @@ class SlackStandIn:
         if implementation is None:
             answer = {"ok": False, "error": "unknown_method", "req_method": method}
             return method, args, _Answer.json(answer)
+        refused, caller = self._authenticate(method, token, client)
+        if refused is not None:
+            answer = _Answer.json({"ok": False, "error": refused})
+        else:
+            try:
+                with self._lock:
+                    self._caller, self._caller_token = caller, token
+                    payload = implementation(args)
+                answer = _Answer.json({"ok": True, **payload})
+            except _ApiError as refusal:
+                answer = _Answer.json({"ok": False, "error": refusal.error, **refusal.extra})
+        answer.token = token
+        return method, args, answer
+
+    def _authenticate(
+        self, method: str, token: str | None, client: tuple[str, str] | None
+    ) -> tuple[str | None, TokenHolder | None]:
+        """(Slack's error name or None, the token's holder)."""
+        if method in _CLIENT_CREDENTIAL_METHODS:
+            if client is None or client[0] not in self._oauth_apps:
+                return "invalid_client_id", None
+            if self._oauth_apps[client[0]] != client[1]:
+                return "bad_client_secret", None
+            return None, None
         if not token:
-            return method, args, _Answer.json({"ok": False, "error": "not_authed"})
-        if token != self.bot_token:
-            return method, args, _Answer.json({"ok": False, "error": "invalid_auth"})
-        try:
-            with self._lock:
-                payload = implementation(args)
-        except _ApiError as refusal:
-            return (
-                method,
-                args,
-                _Answer.json({"ok": False, "error": refusal.error, **refusal.extra}),
-            )
-        return method, args, _Answer.json({"ok": True, **payload})
+            return "not_authed", None
+        with self._lock:
+            holder = self._tokens.get(token)
+        if holder is None:
+            return "invalid_auth", None
+        if (holder.kind == "app") != (method in _APP_TOKEN_METHODS):
+            return "not_allowed_token_type", None
+        return None, holder
 
     # -- Web API: identity ------------------------------------------------------------------
 
     def _api_auth_test(self, args: dict) -> dict:
-        return {
-            "url": f"https://{self.permalink_host}/",
-            "team": self.team_name,
-            "user": self._users[self.bot_user_id]["name"],
-            "team_id": self.team_id,
-            "user_id": self.bot_user_id,
-            "bot_id": self.bot_id,
-            "is_enterprise_install": False,
+        holder = self._caller
+        if holder is None or holder.team_id == self.team_id or holder.bot_user_id is None:
+            return {
+                "url": f"https://{self.permalink_host}/",
+                "team": self.team_name,
+                "user": self._users[self.bot_user_id]["name"],
+                "team_id": self.team_id,
+                "user_id": self.bot_user_id,
+                "bot_id": self.bot_id,
+                "is_enterprise_install": False,
+            }
+        identity = {
+            "url": f"https://{(holder.team_name or 'org').lower().replace(' ', '-')}.slack.com/",
+            "team": holder.team_name,
+            "user": "kindness",
+            "team_id": holder.team_id,
+            "user_id": holder.bot_user_id,
+            "bot_id": "B" + holder.bot_user_id[1:],
+            "is_enterprise_install": holder.team_id is None,
         }
+        if holder.enterprise_id:
+            identity["enterprise_id"] = holder.enterprise_id
+        return identity
 
     def _api_team_info(self, args: dict) -> dict:
         return {
@@ -789,7 +850,104 @@ class SlackStandIn:
         return user
 
     def _api_apps_connections_open(self, args: dict) -> dict:
-        raise _ApiError("not_allowed_token_type")  # needs an app-level (xapp-) token
+        # Only app-level tokens get here (see _authenticate); each was given with its socket.
+        return {"url": self._socket_urls[self._caller_token]()}
+
+    # -- Web API: installs in several workspaces (OAuth) -------------------------------------
+
+    def add_app_token(self, token: str, socket_url: Any) -> None:
+        """Accept an app-level token (``xapp-…``): apps.connections.open answers with
+        ``socket_url()``, a fresh websocket URL for each connection (sandbox.socket_mode)."""
+        with self._lock:
+            self._tokens[token] = TokenHolder("app", None)
+            self._socket_urls[token] = socket_url
+
+    def add_oauth_app(self, client_id: str, client_secret: str) -> None:
+        """The app's credentials, as on its Basic Information page, for oauth.v2.access."""
+        with self._lock:
+            self._oauth_apps[client_id] = client_secret
+
+    def approve_install(
+        self,
+        client_id: str,
+        *,
+        team_id: str | None = None,
+        team_name: str | None = None,
+        enterprise_id: str | None = None,
+        enterprise_name: str | None = None,
+        installer: str = "UINSTALLER",
+        scopes: str = "commands,chat:write",
+    ) -> str:
+        """What Slack's authorize page does when a person approves the install: the ``code``
+        Slack sends to the app's redirect URL. ``enterprise_id`` without ``team_id`` is an
+        org-wide install (Enterprise Grid)."""
+        if team_id is None and enterprise_id is None:
+            raise ValueError("an install is into a workspace (team_id) or an organisation")
+        code = f"{next(self._ids)}.{secrets.token_hex(12)}"
+        with self._lock:
+            self._install_codes[code] = {
+                "client_id": client_id,
+                "team_id": team_id,
+                "team_name": team_name or team_id,
+                "enterprise_id": enterprise_id,
+                "enterprise_name": enterprise_name or enterprise_id,
+                "installer": installer,
+                "scopes": scopes,
+            }
+        return code
+
+    def bot_token_of(self, *, team_id: str | None = None, enterprise_id: str | None = None) -> str:
+        """The bot token an install issued (a workspace's, or an organisation's org-wide)."""
+        with self._lock:
+            for token, holder in self._tokens.items():
+                if holder.kind == "bot" and (holder.team_id, holder.enterprise_id) == (
+                    team_id,
+                    enterprise_id,
+                ):
+                    return token
+        raise LookupError(f"no bot token for team {team_id} / enterprise {enterprise_id}")
+
+    def revoke_tokens(
+        self, *, team_id: str | None = None, enterprise_id: str | None = None
+    ) -> None:
+        """The app is uninstalled: its bot tokens there stop working (``invalid_auth``)."""
+        with self._lock:
+            for token, holder in list(self._tokens.items()):
+                if holder.kind == "bot" and (holder.team_id, holder.enterprise_id) == (
+                    team_id,
+                    enterprise_id,
+                ):
+                    del self._tokens[token]
+
+    def _api_oauth_v2_access(self, args: dict) -> dict:
+        install = self._install_codes.pop(str(args.get("code") or ""), None)
+        if install is None:
+            raise _ApiError("invalid_code")
+        if install["client_id"] != args.get("client_id", install["client_id"]):
+            raise _ApiError("invalid_client_id")
+        bot_user_id = f"U{next(self._ids):08d}"
+        where = install["team_id"] or install["enterprise_id"]
+        token = f"xoxb-{where}-{secrets.token_hex(8)}"
+        self._tokens[token] = TokenHolder(
+            "bot", install["team_id"], install["team_name"], install["enterprise_id"], bot_user_id
+        )
+        enterprise = None
+        if install["enterprise_id"]:
+            enterprise = {"id": install["enterprise_id"], "name": install["enterprise_name"]}
+        team = None
+        if install["team_id"]:
+            team = {"id": install["team_id"], "name": install["team_name"]}
+        return {
+            "access_token": token,
+            "token_type": "bot",
+            "scope": install["scopes"],
+            "bot_user_id": bot_user_id,
+            "app_id": self.app_id,
+            "team": team,
+            "enterprise": enterprise,
+            "authed_user": {"id": install["installer"]},
+            "is_enterprise_install": install["team_id"] is None,
+        }
 
     # -- Web API: conversations -------------------------------------------------------------
 
@@ -1524,6 +1682,21 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # tests and the sandbox read `calls`, not an access log
+
+
+def _client_credentials(authorization: str, args: dict) -> tuple[str, str] | None:
+    """The app's client id and secret: HTTP Basic auth (as slack_sdk sends them) or form
+    fields. The secret is taken out of ``args`` so that no recorded call holds it."""
+    if authorization.startswith("Basic "):
+        try:
+            decoded = base64.b64decode(authorization[len("Basic ") :]).decode("utf-8")
+        except ValueError:
+            return None
+        client_id, _, secret = decoded.partition(":")
+        return client_id, secret
+    if "client_secret" in args:
+        return str(args.get("client_id") or ""), str(args.pop("client_secret"))
+    return None
 
 
 def _check_message(args: dict) -> None:

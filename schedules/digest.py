@@ -26,6 +26,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.blocks import rhythm
 from bot.db import insert_ignoring_duplicates
@@ -45,9 +46,14 @@ LONGEST_WINDOW = timedelta(days=14)
 FILE_WAITS = (1.0, 2.0, 4.0)
 
 
-def digest_summary(services: Services, team_id: str, now: datetime) -> WeeklySummary:
-    """The summary of everything shared since the previous digest, up to ``now``."""
-    settings = services.settings.get(team_id)
+def digest_summary(
+    services: Services, team_id: str, now: datetime, week: Week | None = None
+) -> WeeklySummary:
+    """The summary of everything shared since the previous digest, up to ``now``.
+
+    ``week`` is the digest's own week (the week of ``now`` by default): a digest caught up
+    late, after midnight on Sunday, still shows its own week's trend, not the next one's.
+    """
     with services.db.reading() as session:
         previous = session.scalar(
             select(PostedDigest.posted_at)
@@ -56,7 +62,7 @@ def digest_summary(services: Services, team_id: str, now: datetime) -> WeeklySum
             .limit(1)
         )
     start = previous if previous and now - previous <= LONGEST_WINDOW else now - timedelta(days=7)
-    week = week_of(now, settings.timezone)
+    week = week or week_of(now, services.settings.get(team_id).timezone)
     return weekly_summary(services.db, services.framework, team_id, week, start=start, end=now)
 
 
@@ -87,7 +93,7 @@ def post_weekly_digest(
     week = week or week_of(now, settings.timezone)
 
     def send(channel: str) -> str:
-        summary = digest_summary(services, team_id, now)
+        summary = digest_summary(services, team_id, now, week)
         chart = (
             digest_chart(services, client, team_id, week, now) if settings.digest_chart else None
         )
@@ -107,17 +113,17 @@ def post_weekly_digest(
                     log.warning("%s: the chart was not ready in time; sent without it", team_id)
                     chart = None
 
-    def record(channel: str, ts: str) -> None:
-        with services.db.session() as session:
-            session.add(
-                PostedDigest(
-                    team_id=team_id,
-                    period=week.key,
-                    channel_id=channel,
-                    message_ts=ts,
-                    posted_at=now,
-                )
+    def record(session: Session, channel: str, ts: str) -> None:
+        session.add(
+            PostedDigest(
+                team_id=team_id,
+                period=week.key,
+                channel_id=channel,
+                message_ts=ts,
+                posted_at=now,
             )
+        )
+        session.flush()  # a duplicate period fails here, inside post_once's transaction
 
     return post_once(
         settings=settings,
@@ -126,7 +132,6 @@ def post_weekly_digest(
         job=JOB,
         period=week.key,
         what=f"the {week.key} digest",
-        now=now,
         send=send,
         record=record,
     )

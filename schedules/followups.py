@@ -91,7 +91,7 @@ def due_followups(db: Database, team_id: str, now: datetime) -> list[FollowUp]:
 
 
 def record_followup_sent(
-    db: Database,
+    session: Session,
     team_id: str,
     entry_id: int,
     *,
@@ -107,17 +107,16 @@ def record_followup_sent(
     """
     if next_at is not None and next_at <= now:
         raise ValueError("next_at must be later than now, or the member is nudged at once again")
-    with db.session() as session:
-        entry = session.scalar(
-            select(Entry).where(Entry.team_id == team_id, Entry.id == entry_id).with_for_update()
-        )
-        if entry is None or entry.action_status != "open":
-            return False
-        if step is not None and entry.follow_ups_sent != step - 1:
-            return False
-        entry.follow_ups_sent += 1
-        entry.follow_up_at = next_at if entry.follow_ups_sent < MAX_FOLLOW_UPS else None
-        return True
+    entry = session.scalar(
+        select(Entry).where(Entry.team_id == team_id, Entry.id == entry_id).with_for_update()
+    )
+    if entry is None or entry.action_status != "open":
+        return False
+    if step is not None and entry.follow_ups_sent != step - 1:
+        return False
+    entry.follow_ups_sent += 1
+    entry.follow_up_at = next_at if entry.follow_ups_sent < MAX_FOLLOW_UPS else None
+    return True
 
 
 def quiet_members(db: Database, team_id: str, now: datetime, weeks: int) -> list[str]:
@@ -151,9 +150,8 @@ def quiet_members(db: Database, team_id: str, now: datetime, weeks: int) -> list
         )
 
 
-def record_quiet_nudge(db: Database, team_id: str, user_id: str, now: datetime) -> None:
-    with db.session() as session:
-        _update_member(session, team_id, user_id, now, last_quiet_nudge_at=now)
+def record_quiet_nudge(session: Session, team_id: str, user_id: str, now: datetime) -> None:
+    _update_member(session, team_id, user_id, now, last_quiet_nudge_at=now)
 
 
 def member_tz(db: Database, team_id: str, user_id: str) -> str | None:

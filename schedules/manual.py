@@ -7,8 +7,10 @@ says so.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from time import monotonic, sleep
 
 from slack_sdk import WebClient
 
@@ -18,8 +20,9 @@ from schedules.nudges import send_nudges
 from schedules.prompt import post_weekly_prompt
 
 JOBS = ("prompt", "digest", "nudges")
-# Outcomes of a weekly post that are not a failure: it went out, had gone out, or is paused.
-_FINE = ("posted", "already", "paused")
+# Outcomes of a weekly post that are not a failure: it went out, had gone out or is going out
+# from another process, or the workspace is paused.
+_FINE = ("posted", "already", "in_progress", "paused")
 
 
 @dataclass(frozen=True)
@@ -32,12 +35,29 @@ class JobRun:
 
 
 def run_job_now(
-    job: str, services: Services, client: WebClient, team_id: str, now: datetime
+    job: str,
+    services: Services,
+    client: WebClient,
+    team_id: str,
+    now: datetime,
+    *,
+    wait_for_others: float = 0.0,
+    waiting: Callable[[str], None] | None = None,
 ) -> JobRun:
+    """Run ``job`` as if it were ``now``. A weekly post another process is making at this very
+    moment is waited for, up to ``wait_for_others`` seconds (``waiting`` is told once), so that
+    the answer is what became of it — "posted already", usually."""
     if job == "nudges":
         return JobRun(job, send_nudges(services, client, team_id, now).describe(), True)
     if job not in JOBS:
         raise ValueError(f"unknown job {job!r}; one of {', '.join(JOBS)}")
     post = post_weekly_prompt if job == "prompt" else post_weekly_digest
     outcome = post(services, client, team_id, now=now)
+    if outcome.status == "in_progress" and wait_for_others > 0:
+        if waiting is not None:
+            waiting(outcome.message)
+        deadline = monotonic() + wait_for_others
+        while outcome.status == "in_progress" and monotonic() < deadline:
+            sleep(0.2)
+            outcome = post(services, client, team_id, now=now)
     return JobRun(job, outcome.message, outcome.status in _FINE)

@@ -6,12 +6,13 @@ Decisions:
 
 - **Exactly once per step.** Each DM is claimed in the database — (workspace, "followup",
   ``entry:<id>:step:<n>``) or (workspace, "quiet", ``<user>:<week>``) — *before* it is sent,
-  so any number of schedulers and reruns send it once. Then the DM goes out, the follow-up
-  is recorded (which moves ``follow_up_at`` on) and the claim is finished with the message
-  ts. A Slack failure releases the claim so that the next run tries again; the member simply
-  hears a little later. A process that dies between sending and recording leaves its claim
-  "claimed": after the claims' lease (ten minutes) a later run takes it over and sends again —
-  the trade-off ``schedules.claims`` explains, chosen over losing the follow-up for good.
+  so any number of schedulers and reruns send it once. Then the DM goes out, and the
+  follow-up's record (which moves ``follow_up_at`` on) and the claim's finish are committed in
+  one transaction; a DM that cannot be recorded is withdrawn. A Slack failure releases the
+  claim so that the next run tries again; the member simply hears a little later. A process
+  that dies between sending and recording leaves its claim "claimed": after the claims' lease
+  (ten minutes) a later run takes it over and sends again — the trade-off
+  ``schedules.claims`` explains, chosen over losing the follow-up for good.
 - **Never at night for the member.** Quiet hours are 20:00–08:00 in the member's own Slack
   time zone. A member in quiet hours is skipped, not queued: the follow-up stays due, and the
   first run after their 08:00 sends it (the scheduler wakes the job every 30 minutes).
@@ -34,12 +35,15 @@ Decisions:
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http.client import HTTPException
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from bot.blocks.nudges import followup_message, quiet_message
 from bot.services import Services
@@ -56,6 +60,7 @@ from schedules.followups import (
     record_quiet_nudge,
     remember_profile,
 )
+from schedules.posting import withdraw
 from schedules.timing import in_quiet_hours, zone_for
 
 log = logging.getLogger(__name__)
@@ -146,36 +151,42 @@ class _NudgeRun:
         message = followup_message(
             followup, self.services.framework, followup.step, self.settings.followup_days
         )
-        ts = self._claim_and_send(FOLLOWUP_JOB, period, followup.user_id, message)
-        if ts is None:
+        sent = self._claim_and_send(FOLLOWUP_JOB, period, followup.user_id, message)
+        if sent is None:
             return
-        record_followup_sent(
-            self.db,
-            self.team_id,
-            followup.entry_id,
-            now=self.now,
-            # Nobody to follow up with any more: the action is left alone from now on.
-            next_at=None
-            if ts == _UNDELIVERED
-            else self.now + timedelta(days=self.settings.followup_days),
-            step=followup.step,
+        # Nobody to follow up with any more: the action is left alone from now on.
+        next_at = (
+            None if sent.undelivered else self.now + timedelta(days=self.settings.followup_days)
         )
-        if ts == _UNDELIVERED:
-            return
-        claims.finish(self.db, self.team_id, FOLLOWUP_JOB, period, now=self.now, detail=ts)
-        self.report.sent += 1
+
+        def record(session: Session) -> None:
+            record_followup_sent(
+                session,
+                self.team_id,
+                followup.entry_id,
+                now=self.now,
+                next_at=next_at,
+                step=followup.step,
+            )
+
+        if self._record(FOLLOWUP_JOB, period, sent, record) and not sent.undelivered:
+            self.report.sent += 1
 
     def quiet_nudge(self, user_id: str) -> None:
         if self._asleep(user_id, member_tz(self.db, self.team_id, user_id)):
             return
         period = f"{user_id}:{week_of(self.now, self.settings.timezone).key}"
         message = quiet_message(self.settings.quiet_nudge_weeks)
-        ts = self._claim_and_send(QUIET_JOB, period, user_id, message)
-        if ts is None or ts == _UNDELIVERED:
+        sent = self._claim_and_send(QUIET_JOB, period, user_id, message)
+        if sent is None:
             return
-        record_quiet_nudge(self.db, self.team_id, user_id, self.now)
-        claims.finish(self.db, self.team_id, QUIET_JOB, period, now=self.now, detail=ts)
-        self.report.quiet_sent += 1
+
+        def record(session: Session) -> None:
+            if not sent.undelivered:
+                record_quiet_nudge(session, self.team_id, user_id, self.now)
+
+        if self._record(QUIET_JOB, period, sent, record) and not sent.undelivered:
+            self.report.quiet_sent += 1
 
     def _asleep(self, user_id: str, cached_tz: str | None) -> bool:
         """In the member's quiet hours now (counted as skipped)."""
@@ -216,23 +227,15 @@ class _NudgeRun:
         )
         return tz
 
-    def _claim_and_send(self, job: str, period: str, user_id: str, message: dict) -> str | None:
-        """Claim, then DM: the message ts when sent, None when claimed elsewhere or failed."""
-        if not claims.claim(self.db, self.team_id, job, period, now=self.now, owner=self.owner):
+    def _claim_and_send(self, job: str, period: str, user_id: str, message: dict) -> _Sent | None:
+        """Claim, then DM: what was sent, or None when claimed elsewhere or failed."""
+        if not claims.claim(self.db, self.team_id, job, period, owner=self.owner).won:
             self.report.already_sent += 1
             return None
         try:
             response = self.client.chat_postMessage(channel=user_id, **message)
         except SLACK_FAILURES as error:
             if _error_name(error) in UNDELIVERABLE:
-                claims.finish(
-                    self.db,
-                    self.team_id,
-                    job,
-                    period,
-                    now=self.now,
-                    detail=f"undeliverable: {_error_name(error)}",
-                )
                 self.report.undeliverable += 1
                 log.info(
                     "%s nudge %s to %s in %s: %s; not retried",
@@ -242,9 +245,8 @@ class _NudgeRun:
                     self.team_id,
                     _error_name(error),
                 )
-                return _UNDELIVERED
-            claims.release(self.db, self.team_id, job, period, owner=self.owner)
-            self.report.failed += 1
+                return _Sent(detail=f"undeliverable: {_error_name(error)}")
+            self._release(job, period, _error_name(error))
             log.warning(
                 "%s nudge %s to %s in %s not sent (%s); a later run will try again",
                 job,
@@ -254,10 +256,50 @@ class _NudgeRun:
                 _error_name(error),
             )
             return None
-        return str(response.get("ts") or "")
+        return _Sent(
+            detail=str(response.get("ts") or ""), channel=str(response.get("channel") or user_id)
+        )
+
+    def _record(
+        self, job: str, period: str, sent: _Sent, record: Callable[[Session], None]
+    ) -> bool:
+        """Record the DM and finish its claim in one transaction. A DM that cannot be recorded
+        is withdrawn and its claim released, so the next run's DM is not a second copy."""
+        try:
+            with self.db.session() as session:
+                record(session)
+                claims.finish(
+                    session, self.team_id, job, period, owner=self.owner, detail=sent.detail
+                )
+        except Exception as exc:
+            if claims.is_done_with(self.db, self.team_id, job, period, sent.detail):
+                return True  # the answer to COMMIT was lost, not the commit
+            log.exception("%s nudge %s in %s was sent but not recorded", job, period, self.team_id)
+            if sent.channel is not None:
+                withdraw(self.client, sent.channel, sent.detail, f"the {job} nudge {period}")
+            self._release(job, period, f"not recorded: {type(exc).__name__}")
+            return False
+        return True
+
+    def _release(self, job: str, period: str, reason: str) -> None:
+        self.report.failed += 1
+        try:
+            claims.release(self.db, self.team_id, job, period, owner=self.owner, reason=reason)
+        except SQLAlchemyError:
+            # The claim stays taken; a later run takes it over once its lease has run out.
+            log.exception("could not release the %s claim %s in %s", job, period, self.team_id)
 
 
-_UNDELIVERED = "undelivered"  # _claim_and_send's answer for a member who cannot be written to
+@dataclass(frozen=True)
+class _Sent:
+    """A DM sent (``detail`` its ts, ``channel`` the DM), or one Slack will never deliver."""
+
+    detail: str
+    channel: str | None = None
+
+    @property
+    def undelivered(self) -> bool:
+        return self.channel is None
 
 
 def _error_name(error: Exception) -> str:

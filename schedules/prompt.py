@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from bot.blocks import rhythm
 from bot.models import PostedPrompt
@@ -32,19 +33,19 @@ def post_weekly_prompt(
         chosen.append(choice)
         return post_to_channel(client, channel, rhythm.prompt_message(choice.goal, choice.question))
 
-    def record(channel: str, ts: str) -> None:
-        with services.db.session() as session:
-            session.add(
-                PostedPrompt(
-                    team_id=team_id,
-                    period=week.key,
-                    goal_key=chosen[0].goal.key,
-                    question=chosen[0].question,
-                    channel_id=channel,
-                    message_ts=ts,
-                    posted_at=now,
-                )
+    def record(session: Session, channel: str, ts: str) -> None:
+        session.add(
+            PostedPrompt(
+                team_id=team_id,
+                period=week.key,
+                goal_key=chosen[0].goal.key,
+                question=chosen[0].question,
+                channel_id=channel,
+                message_ts=ts,
+                posted_at=now,
             )
+        )
+        session.flush()  # a duplicate period fails here, inside post_once's transaction
 
     outcome = post_once(
         settings=settings,
@@ -53,7 +54,6 @@ def post_weekly_prompt(
         job=JOB,
         period=week.key,
         what=f"the {week.key} prompt",
-        now=now,
         send=send,
         record=record,
     )

@@ -12,23 +12,30 @@ Jobs are coalesced, run one instance at a time, and keep a misfire grace equal t
 window (APScheduler's default of one second would silently drop a run the machine was too busy
 to start on time). On start, every workspace's latest prompt and digest are caught up if they
 were missed by less than the grace window (``KINDNESS_CATCHUP_HOURS``, default 6); older ones
-are skipped and logged. Settings changed in this process reschedule at once; a scheduler in
-another process re-reads settings every minute.
+are skipped and logged. A post that fails (Slack down beyond the client's retries, a channel
+the bot cannot post to) is tried again inside the same window, at pauses that grow with its
+lateness (5 to 30 minutes), so a short outage costs minutes, not the week's post. Settings
+changed in this process reschedule at once; a scheduler in another process re-reads settings
+every minute.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from contextlib import suppress
+from datetime import datetime, timedelta
 
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 
+from bot import metrics
 from bot.config import Config
 from bot.db import Database
 from bot.deliveries import forget_old
@@ -43,13 +50,16 @@ from schedules.nudges import NudgeReport, send_nudges
 from schedules.posting import Outcome
 from schedules.prompt import JOB as PROMPT
 from schedules.prompt import post_weekly_prompt
-from schedules.timing import Missed, due
+from schedules.timing import RETRY_FIRST, Due, Missed, due, retry_at
 
 log = logging.getLogger(__name__)
 
 CRON_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 NUDGE_EVERY = timedelta(minutes=30)
 SYNC_EVERY = timedelta(minutes=1)
+# Added to a lease before checking whether another process's claim has run out: this process's
+# clock and the database's may differ a little.
+SKEW = timedelta(minutes=1)
 
 ClientFor = Callable[[str], WebClient]
 
@@ -103,12 +113,28 @@ class Rhythm:
     # -- jobs per workspace ------------------------------------------------------------------------
 
     def sync(self) -> None:
-        """(Re)schedule every workspace whose settings differ from what is scheduled."""
-        for settings in self.services.settings.all():
+        """(Re)schedule every workspace whose settings differ from what is scheduled; stop
+        the jobs of workspaces the app was uninstalled from."""
+        installed = self.services.settings.all()
+        for settings in installed:
             self.schedule(settings)
+        for team in set(self._scheduled) - {s.team_id for s in installed}:
+            self.unschedule(team)
 
     def reschedule(self, team_id: str) -> None:
-        self.schedule(self.services.settings.get(team_id))
+        settings = self.services.settings.get(team_id)
+        if settings.installed:
+            self.schedule(settings)
+        else:
+            self.unschedule(team_id)
+
+    def unschedule(self, team_id: str) -> None:
+        if self._scheduled.pop(team_id, None) is None:
+            return
+        for job in (PROMPT, DIGEST, "nudges"):
+            if self.scheduler.get_job(f"{team_id}:{job}") is not None:
+                self.scheduler.remove_job(f"{team_id}:{job}")
+        log.info("unscheduled %s: the app is no longer installed there", team_id)
 
     def schedule(self, settings: WorkspaceSettings) -> None:
         team = settings.team_id
@@ -173,20 +199,58 @@ class Rhythm:
         when = due(
             day, at, settings.timezone, now, grace=self.grace, paused_until=settings.paused_until
         )
-        if when is None:
+        if when is None or not settings.installed:
             return None
         if isinstance(when, Missed):
-            if claims.claim_status(self.services.db, team_id, job, when.period) != "done":
+            # Worth a warning only if it would have been posted: a workspace with no channel
+            # yet (one just set up) missed nothing.
+            posted = claims.claim_status(self.services.db, team_id, job, when.period) == "done"
+            if settings.channel_id and not posted:
                 log.warning("%s: %s", team_id, when.describe(job))
+            metrics.job_ran(job, "skipped")
             return Outcome("skipped", when.describe(job))
         week = week_of(when.scheduled_at, settings.timezone)
         try:
             outcome = post(self.services, self.client_for(team_id), team_id, now=now, week=week)
         except LookupError as exc:  # OAuth: the app was uninstalled from the workspace
             log.warning("%s: %s", team_id, exc)
+            metrics.job_ran(job, "failed")
             return Outcome("failed", str(exc))
         log.info("%s: %s", team_id, outcome.message)
+        metrics.job_ran(job, outcome.status)
+        self._retry_if_needed(team_id, job, when, now, outcome)
         return outcome
+
+    def _retry_if_needed(
+        self, team_id: str, job: str, when: Due, now: datetime, outcome: Outcome
+    ) -> None:
+        """A post that failed (its claim released) is tried again within the catch-up window,
+        not a week later; so is one another process is still holding, in case that process
+        died (its claim can be taken over once the lease has run out)."""
+        retry_id = f"{team_id}:{job}:retry"
+        unsettled = outcome.status in ("failed", "unavailable", "in_progress")
+        wait = claims.DEFAULT_LEASE + SKEW if outcome.status == "in_progress" else RETRY_FIRST
+        at = retry_at(when.scheduled_at, now, self.grace, wait=wait) if unsettled else None
+        if at is not None:
+            self.scheduler.add_job(
+                self.run_prompt if job == PROMPT else self.run_digest,
+                DateTrigger(at),
+                args=[team_id],
+                id=retry_id,
+                name=f"{job} retry for {team_id}",
+                **self._job_options,
+            )
+            log.info("%s: the %s %s will be tried again at %s", team_id, when.period, job, at)
+            return
+        with suppress(JobLookupError):  # posted, settled elsewhere, or too late: nothing to retry
+            self.scheduler.remove_job(retry_id)
+        if unsettled:
+            log.warning(
+                "%s: the %s %s is not tried again: its catch-up window has closed",
+                team_id,
+                when.period,
+                job,
+            )
 
     def run_nudges(self, team_id: str) -> NudgeReport | None:
         try:
@@ -195,8 +259,12 @@ class Rhythm:
             )
         except LookupError as exc:
             log.warning("%s: %s", team_id, exc)
+            metrics.job_ran("nudges", "failed")
             return None
         log.info(report.describe())
+        metrics.job_ran("nudges", "failed" if report.failed else "ran")
+        metrics.nudges_sent("follow_up", report.sent)
+        metrics.nudges_sent("quiet", report.quiet_sent)
         return report
 
     def catch_up(self) -> list[Outcome]:
@@ -224,11 +292,11 @@ def start_scheduler(services: Services, client: WebClient) -> Rhythm:
 
 def run_scheduler(config: Config, db: Database) -> int:
     """``kindness-bot scheduler``: the jobs alone, no HTTP (for deployments that split them)."""
-    from bot.serve import check_token, stop_on_sigterm
+    from bot.serve import check_token, note_token_workspace, stop_on_sigterm
 
     services = Services(config, db)
     client = make_client(config)
-    check_token(client, config)
+    note_token_workspace(services, check_token(client, config))
     rhythm = Rhythm(
         services,
         TeamClients(config, default=client, engine=db.engine),

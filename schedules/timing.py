@@ -16,7 +16,7 @@ downtime) should do, from the settings and an injected ``now``:
 - ``due`` turns "the latest scheduled instant" into a decision: due if no older than the
   grace window (default six hours, ``KINDNESS_CATCHUP_HOURS``), missed if older — the caller
   logs it and posts nothing — and nothing at all if the workspace is paused on the local date
-  the post was scheduled for.
+  the post was scheduled for. ``retry_at`` spaces the tries of a failed post inside that window.
 - Quiet hours are 20:00–08:00 in the *member's* zone; a member whose zone is unknown or
   unusable is treated as living in the workspace's zone (``zone_for``).
 """
@@ -31,6 +31,9 @@ from bot.weeks import Week, as_utc, week_of
 
 QUIET_START = time(20, 0)
 QUIET_END = time(8, 0)
+RETRY_FIRST = timedelta(minutes=5)
+RETRY_LONGEST = timedelta(minutes=30)
+RETRY_MARGIN = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,20 @@ def due(
     if late_by > grace:
         return Missed(week.key, scheduled_at, late_by)
     return Due(week.key, scheduled_at, late_by)
+
+
+def retry_at(
+    scheduled_at: datetime, now: datetime, grace: timedelta, *, wait: timedelta = RETRY_FIRST
+) -> datetime | None:
+    """When to try a failed scheduled post again; None once the catch-up window has closed.
+
+    The pause is as long as the post is late already, at least ``wait`` and at most
+    ``RETRY_LONGEST`` (5, 5, 10, 20, 30, 30… minutes): a blip costs minutes, an outage is not
+    hammered. The last try is a minute inside the window, so that it is still due when it runs.
+    """
+    pause = min(max(now - scheduled_at, wait), max(RETRY_LONGEST, wait))
+    at = min(now + pause, scheduled_at + grace - RETRY_MARGIN)
+    return at if at > now else None
 
 
 def zone_for(member_tz: str | None, workspace_tz: str) -> str:

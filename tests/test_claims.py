@@ -7,8 +7,10 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select, update
 
-from bot.db import Database
+from bot.db import Database, database_now
+from bot.models import JobClaim
 from bot.workspaces import ensure_workspace
 from schedules.claims import (
     DEFAULT_LEASE,
@@ -39,69 +41,104 @@ def url_of(db: Database) -> str:
 # -- one process -------------------------------------------------------------------------------
 
 
+def done(db: Database, team: str, job: str, period: str, owner: str, ts: str) -> bool:
+    """Finish a claim as a post does: in a transaction of the caller's."""
+    with db.session() as session:
+        return finish(session, team, job, period, owner=owner, detail=ts)
+
+
+def backdate(db: Database, minutes: float) -> None:
+    """Make the claim look as if it had been made ``minutes`` earlier by the database's clock."""
+    with db.session() as session:
+        claimed_at = session.scalar(select(JobClaim.claimed_at))
+        session.execute(update(JobClaim).values(claimed_at=claimed_at - timedelta(minutes=minutes)))
+
+
 def test_the_first_claim_wins_and_a_second_for_the_same_week_does_not(db: Database) -> None:
     assert claim_status(db, T1, "prompt", PERIOD) is None
-    assert claim(db, T1, "prompt", PERIOD, now=NOW, owner="a")
+    assert claim(db, T1, "prompt", PERIOD, owner="a").won
     assert claim_status(db, T1, "prompt", PERIOD) == "claimed"
-    assert not claim(db, T1, "prompt", PERIOD, now=NOW + timedelta(minutes=1), owner="b")
+    second = claim(db, T1, "prompt", PERIOD, owner="b")
+    assert not second.won and second.in_flight and second.holder == "a"
 
 
 def test_claims_are_separate_per_workspace_job_and_week(db: Database) -> None:
-    assert claim(db, T1, "prompt", PERIOD, now=NOW, owner="a")
-    assert claim(db, T2, "prompt", PERIOD, now=NOW, owner="a")
-    assert claim(db, T1, "digest", PERIOD, now=NOW, owner="a")
-    assert claim(db, T1, "prompt", "2026-W49", now=NOW, owner="a")
+    assert claim(db, T1, "prompt", PERIOD, owner="a").won
+    assert claim(db, T2, "prompt", PERIOD, owner="a").won
+    assert claim(db, T1, "digest", PERIOD, owner="a").won
+    assert claim(db, T1, "prompt", "2026-W49", owner="a").won
 
 
 def test_a_finished_post_is_never_claimed_again_not_even_after_the_lease(db: Database) -> None:
-    assert claim(db, T1, "prompt", PERIOD, now=NOW, owner="a")
-    assert finish(db, T1, "prompt", PERIOD, now=NOW, detail="1700000000.000100")
+    assert claim(db, T1, "prompt", PERIOD, owner="a").won
+    assert done(db, T1, "prompt", PERIOD, "a", "1700000000.000100")
     assert claim_status(db, T1, "prompt", PERIOD) == "done"
-    later = NOW + timedelta(days=2)
-    assert not claim(db, T1, "prompt", PERIOD, now=later, owner="b")
-    assert not release(db, T1, "prompt", PERIOD, owner="a")
+    backdate(db, minutes=60 * 24 * 2)
+    again = claim(db, T1, "prompt", PERIOD, owner="b")
+    assert not again.won and not again.in_flight and again.detail == "1700000000.000100"
+    assert not release(db, T1, "prompt", PERIOD, owner="a", reason="failed: fatal_error")
     assert claim_status(db, T1, "prompt", PERIOD) == "done"
 
 
-def test_a_failed_post_releases_its_claim_so_a_later_run_can_post(db: Database) -> None:
-    assert claim(db, T1, "prompt", PERIOD, now=NOW, owner="a")
-    assert release(db, T1, "prompt", PERIOD, owner="a")
-    assert claim_status(db, T1, "prompt", PERIOD) is None
-    assert claim(db, T1, "prompt", PERIOD, now=NOW + timedelta(minutes=5), owner="b")
+def test_a_failed_post_releases_its_claim_so_the_next_run_can_post_at_once(db: Database) -> None:
+    assert claim(db, T1, "prompt", PERIOD, owner="a").won
+    assert release(db, T1, "prompt", PERIOD, owner="a", reason="failed: fatal_error")
+    assert claim_status(db, T1, "prompt", PERIOD) == "released"
+    retry = claim(db, T1, "prompt", PERIOD, owner="b")
+    assert retry.won and retry.status == "released" and retry.detail == "failed: fatal_error"
+    assert claim_status(db, T1, "prompt", PERIOD) == "claimed"
 
 
-def test_a_process_cannot_release_a_claim_it_does_not_hold(db: Database) -> None:
-    assert claim(db, T1, "prompt", PERIOD, now=NOW, owner="a")
-    assert not release(db, T1, "prompt", PERIOD, owner="b")
+def test_a_process_cannot_release_or_finish_a_claim_it_does_not_hold(db: Database) -> None:
+    assert claim(db, T1, "prompt", PERIOD, owner="a").won
+    assert not release(db, T1, "prompt", PERIOD, owner="b", reason="failed: fatal_error")
+    assert not done(db, T1, "prompt", PERIOD, "b", "1700000000.000100")
     assert claim_status(db, T1, "prompt", PERIOD) == "claimed"
 
 
 def test_a_claim_left_by_a_dead_process_is_taken_over_after_the_lease(db: Database) -> None:
-    assert claim(db, T1, "prompt", PERIOD, now=NOW, owner="dead")
-    within = NOW + DEFAULT_LEASE
-    assert not claim(db, T1, "prompt", PERIOD, now=within, owner="b")
-    after = NOW + DEFAULT_LEASE + timedelta(seconds=1)
-    assert claim(db, T1, "prompt", PERIOD, now=after, owner="b")
-    # The dead process, should it wake up, can no longer give the claim away.
-    assert not release(db, T1, "prompt", PERIOD, owner="dead")
-    assert finish(db, T1, "prompt", PERIOD, now=after, detail="ts")
+    assert claim(db, T1, "prompt", PERIOD, owner="dead").won
+    backdate(db, minutes=DEFAULT_LEASE.total_seconds() / 60 - 1)
+    assert claim(db, T1, "prompt", PERIOD, owner="b").in_flight
+    backdate(db, minutes=2)  # now a minute past the lease
+    assert claim(db, T1, "prompt", PERIOD, owner="b").won
+    # The dead process, should it wake up, can neither give the claim away nor finish it.
+    assert not release(db, T1, "prompt", PERIOD, owner="dead", reason="failed: fatal_error")
+    assert not done(db, T1, "prompt", PERIOD, "dead", "1700000000.000100")
+    assert done(db, T1, "prompt", PERIOD, "b", "1700000000.000200")
     assert claim_status(db, T1, "prompt", PERIOD) == "done"
 
 
+def test_claims_are_timed_by_the_databases_clock(db: Database) -> None:
+    with db.reading() as session:
+        before = database_now(session)
+    assert claim(db, T1, "prompt", PERIOD, owner="a").won
+    with db.reading() as session:
+        claimed_at = session.scalar(select(JobClaim.claimed_at))
+        after = database_now(session)
+    assert before <= claimed_at <= after
+    assert abs(after - datetime.now(UTC)) < timedelta(minutes=1)
+
+
 def test_finishing_a_claim_nobody_holds_changes_nothing(db: Database) -> None:
-    assert not finish(db, T1, "prompt", PERIOD, now=NOW)
+    assert not done(db, T1, "prompt", PERIOD, "a", "1700000000.000100")
     assert claim_status(db, T1, "prompt", PERIOD) is None
 
 
-def test_the_owner_names_the_host_and_process() -> None:
-    host, pid = process_owner().rsplit(":", 1)
-    assert host and pid.isdigit()
+def test_the_owner_names_the_host_process_and_thread() -> None:
+    host, pid, thread = process_owner().rsplit(":", 2)
+    assert host and pid.isdigit() and thread.isdigit()
+    other: list[str] = []
+    worker = threading.Thread(target=lambda: other.append(process_owner()))
+    worker.start()
+    worker.join()
+    assert other[0] != process_owner()
 
 
 # -- racing threads ----------------------------------------------------------------------------
 
 
-def race_in_threads(db: Database, count: int, now: datetime) -> list[str]:
+def race_in_threads(db: Database, count: int) -> list[str]:
     barrier = threading.Barrier(count)
     winners: list[str] = []
     errors: list[BaseException] = []
@@ -109,7 +146,7 @@ def race_in_threads(db: Database, count: int, now: datetime) -> list[str]:
     def racer(owner: str) -> None:
         try:
             barrier.wait(timeout=30)
-            if claim(db, T1, "prompt", PERIOD, now=now, owner=owner):
+            if claim(db, T1, "prompt", PERIOD, owner=owner).won:
                 winners.append(owner)
         except BaseException as exc:  # reported below, in the test's own thread
             errors.append(exc)
@@ -124,37 +161,37 @@ def race_in_threads(db: Database, count: int, now: datetime) -> list[str]:
 
 
 def test_eight_threads_racing_for_the_weeks_prompt_post_it_once(db: Database) -> None:
-    assert len(race_in_threads(db, 8, NOW)) == 1
+    assert len(race_in_threads(db, 8)) == 1
 
 
 def test_eight_threads_racing_to_take_over_a_dead_claim_yield_one_winner(db: Database) -> None:
-    assert claim(db, T1, "prompt", PERIOD, now=NOW, owner="dead")
-    assert len(race_in_threads(db, 8, NOW + timedelta(minutes=30))) == 1
+    assert claim(db, T1, "prompt", PERIOD, owner="dead").won
+    backdate(db, minutes=30)
+    assert len(race_in_threads(db, 8)) == 1
 
 
 # -- racing processes, each with its own connection pool ---------------------------------------
 
 
-def _claim_in_a_process(url: str, barrier, results, owner: str, now_iso: str) -> None:
+def _claim_in_a_process(url: str, barrier, results, owner: str) -> None:
     db = Database(url)
     try:
         barrier.wait(timeout=60)
-        won = claim(db, T1, "prompt", PERIOD, now=datetime.fromisoformat(now_iso), owner=owner)
-        results.put((owner, won))
+        results.put((owner, claim(db, T1, "prompt", PERIOD, owner=owner).won))
     except BaseException as exc:
         results.put((owner, repr(exc)))
     finally:
         db.dispose()
 
 
-def race_in_processes(db: Database, now: datetime) -> list[str]:
+def race_in_processes(db: Database) -> list[str]:
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(2)
     results = context.Queue()
     processes = [
         context.Process(
             target=_claim_in_a_process,
-            args=(url_of(db), barrier, results, f"process-{i}", now.isoformat()),
+            args=(url_of(db), barrier, results, f"process-{i}"),
         )
         for i in range(2)
     ]
@@ -169,11 +206,12 @@ def race_in_processes(db: Database, now: datetime) -> list[str]:
 
 
 def test_two_schedulers_on_one_database_claim_the_prompt_once(db: Database) -> None:
-    winners = race_in_processes(db, NOW)
+    winners = race_in_processes(db)
     assert len(winners) == 1
     assert claim_status(db, T1, "prompt", PERIOD) == "claimed"
 
 
 def test_two_schedulers_taking_over_a_dead_claim_yield_one_winner(db: Database) -> None:
-    assert claim(db, T1, "prompt", PERIOD, now=NOW, owner="dead")
-    assert len(race_in_processes(db, NOW + timedelta(hours=1))) == 1
+    assert claim(db, T1, "prompt", PERIOD, owner="dead").won
+    backdate(db, minutes=60)
+    assert len(race_in_processes(db)) == 1

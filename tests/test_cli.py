@@ -7,13 +7,21 @@ import io
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
+from sqlalchemy import select
 
-from bot.db import Database
+from bot.db import Database, alembic_config
 from bot.goals import load_framework
 from bot.learning_log import LearningLog
+from bot.models import PostedPrompt
+from bot.settings import SettingsStore
+from bot.weeks import utc_now
 
 SCRIPT = str(Path(sys.executable).parent / "kindness-bot")
 
@@ -75,13 +83,9 @@ def test_a_bad_goals_file_is_named_with_its_problem(tmp_path: Path) -> None:
 
 
 def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     result = run(tmp_path, "db", "upgrade")
     assert result.returncode == 0, result.stderr
-    from alembic.script import ScriptDirectory
-
-    from bot.db import alembic_config
-
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert f"database is at revision {head}" in result.stdout
     assert (tmp_path / "kindness.db").exists()
 
@@ -114,7 +118,7 @@ def test_export_markdown_for_a_named_team(one_workspace: Path) -> None:
 def test_export_of_an_unknown_team_names_the_known_ones(one_workspace: Path) -> None:
     result = run(one_workspace, "export", "--team", "T9999")
     assert result.returncode == 2
-    assert "no workspace 'T9999' in the database (known: T0001)" in result.stderr
+    assert "no workspace 'T9999' is known (known: T0001); check the id" in result.stderr
 
 
 def test_export_with_a_bad_date_says_how_to_write_it(one_workspace: Path) -> None:
@@ -128,7 +132,14 @@ def test_export_with_a_bad_date_says_how_to_write_it(one_workspace: Path) -> Non
 
 def test_settings_set_is_validated_like_the_modal(tmp_path: Path) -> None:
     result = run(
-        tmp_path, "settings", "--team", "T0001", "set", "prompt_time=25:00", "timezone=Mars/Base"
+        tmp_path,
+        "settings",
+        "--team",
+        "T0001",
+        "set",
+        "--create",
+        "prompt_time=25:00",
+        "timezone=Mars/Base",
     )
     assert result.returncode == 2
     assert "nothing was changed" in result.stderr
@@ -142,6 +153,7 @@ def test_settings_set_then_show(tmp_path: Path) -> None:
         "--team",
         "T0001",
         "set",
+        "--create",
         "channel=C0123ABC",
         "prompt_day=tue",
         "prompt_time=9:30",
@@ -163,7 +175,10 @@ def test_post_prompt_twice_posts_once_and_says_so(tmp_path: Path) -> None:
             "SLACK_SIGNING_SECRET": "8f742231b10e8888abcd99yyyzzz85a5",
             "SLACK_API_URL": standin.api_url,
         }
-        run(tmp_path, "settings", "--team", standin.team_id, "set", "channel=C0123ABC")
+        # No workspace in the database yet: the bot token's workspace comes from auth.test.
+        setup = run(tmp_path, "settings", "set", "channel=C0123ABC", **slack)
+        assert setup.returncode == 0, setup.stderr
+        assert f"Saved. Settings of {standin.team_id}:" in setup.stdout
         first = run(tmp_path, "post", "prompt", "--at", "2026-11-23T10:00+00:00", **slack)
         second = run(tmp_path, "post", "prompt", "--at", "2026-11-23T11:00+00:00", **slack)
         digest = run(tmp_path, "post", "digest", "--at", "2026-11-27T15:00+00:00", **slack)
@@ -194,20 +209,86 @@ def test_post_without_an_offset_says_how_to_write_the_instant(tmp_path: Path) ->
     assert result.returncode == 2 and "has no UTC offset" in result.stderr
 
 
-def test_tokens_never_reach_the_log() -> None:
-    import logging
+def test_four_posts_racing_at_four_instants_of_one_week_post_one_prompt(
+    database: Database, tmp_path: Path
+) -> None:
+    """Four operators (or cron jobs) run `post prompt --at` for one week at the same moment."""
+    from sandbox import SlackStandIn
 
-    from bot.cli import RedactingFormatter
-
-    record = logging.LogRecord(
-        "slack_sdk",
-        logging.DEBUG,
-        __file__,
-        1,
-        'body: {"access_token": "xoxb-123-456-abcDEF", "app": "xapp-1-A1-xyz"}',
-        None,
-        None,
+    url = database.engine.url.render_as_string(hide_password=False)
+    instants = (
+        "2026-11-23T10:00+00:00",
+        "2026-11-24T09:15+00:00",
+        "2026-11-26T18:30+00:00",
+        "2026-11-29T23:59+00:00",
     )
-    shown = RedactingFormatter("%(message)s").format(record)
-    assert "abcDEF" not in shown and "xyz" not in shown
-    assert "xoxb-(redacted)" in shown and "xapp-(redacted)" in shown
+    with SlackStandIn() as standin:
+        standin.add_channel("C0123ABC", "kindness-network")
+        SettingsStore(database, clock=utc_now).apply(
+            standin.team_id, {"channel": "C0123ABC"}, by_user=None
+        )
+        env = {
+            "DATABASE_URL": url,
+            "SLACK_BOT_TOKEN": standin.bot_token,
+            "SLACK_SIGNING_SECRET": "8f742231b10e8888abcd99yyyzzz85a5",
+            "SLACK_API_URL": standin.api_url,
+        }
+        # The first to claim the week waits on Slack until the other three have met its claim.
+        slack_answers = standin.hold("chat.postMessage", at_most=120)
+        racers = [
+            start(tmp_path, f"racer-{n}", "post", "prompt", "--at", at, **env)
+            for n, at in enumerate(instants)
+        ]
+        try:
+            wait_until(
+                lambda: sum("is being posted by" in r.stderr() for r in racers) == 3,
+                "three of the four found the week's prompt being posted",
+            )
+        finally:
+            slack_answers.set()
+            codes = [r.process.wait(timeout=120) for r in racers]
+        posts = standin.calls_to("chat.postMessage")
+    assert codes == [0, 0, 0, 0], [r.stderr() for r in racers]
+    outputs = sorted(r.stdout().strip() for r in racers)
+    assert outputs == [
+        "posted the 2026-W48 prompt in C0123ABC (g1 Make kindness an explicit value)",
+        *["the 2026-W48 prompt was posted already; nothing posted"] * 3,
+    ]
+    assert [c.ok for c in posts] == [True]
+    [message] = standin.messages_in("C0123ABC")
+    with database.reading() as session:
+        assert session.scalars(select(PostedPrompt.message_ts)).all() == [message["ts"]]
+    assert all("Traceback" not in r.stderr() for r in racers)
+
+
+@dataclass
+class Racer:
+    process: subprocess.Popen
+    out: Path
+    err: Path
+
+    def stdout(self) -> str:
+        return self.out.read_text()
+
+    def stderr(self) -> str:
+        return self.err.read_text()
+
+
+def start(tmp_path: Path, name: str, *args: str, **env: str) -> Racer:
+    """``kindness-bot args…`` started in the background, its output going to files."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "KINDNESS_"))}
+    clean.update(env)
+    out, err = tmp_path / f"{name}.out", tmp_path / f"{name}.err"
+    with out.open("w") as stdout, err.open("w") as stderr:
+        process = subprocess.Popen(
+            [SCRIPT, *args], cwd=tmp_path, env=clean, stdout=stdout, stderr=stderr, text=True
+        )
+    return Racer(process, out, err)
+
+
+def wait_until(condition: Callable[[], bool], what: str) -> None:
+    """Wait for other processes to reach a state the test can see (never for a length of time)."""
+    deadline = time.monotonic() + 120
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting until {what}"
+        time.sleep(0.05)

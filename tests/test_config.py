@@ -107,3 +107,22 @@ def test_the_api_url_gains_its_trailing_slash() -> None:
     assert load_config({"SLACK_API_URL": "http://127.0.0.1:9/api"}).slack_api_url == (
         "http://127.0.0.1:9/api/"
     )
+
+
+def test_log_format_and_the_metrics_directory_are_checked(tmp_path) -> None:
+    problems = _problems(
+        {
+            **SINGLE,
+            "LOG_FORMAT": "xml",
+            "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "missing"),
+        }
+    )
+    assert problems == [
+        "LOG_FORMAT: 'xml' is not one of text, json",
+        f"PROMETHEUS_MULTIPROC_DIR: '{tmp_path / 'missing'}' is not a directory; create it "
+        "(writable by the bot) or leave the variable unset",
+    ]
+    config = load_config(
+        {**SINGLE, "LOG_FORMAT": "JSON", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    )
+    assert config.log_format == "json"

@@ -35,6 +35,17 @@ def settings(db: Database, clock) -> SettingsStore:
     return SettingsStore(db, clock=clock)
 
 
+def sent_followup(db: Database, *args, **kwargs) -> bool:
+    """Record a follow-up as the nudges job does, in a transaction of its own."""
+    with db.session() as session:
+        return record_followup_sent(session, *args, **kwargs)
+
+
+def sent_quiet_nudge(db: Database, *args) -> None:
+    with db.session() as session:
+        record_quiet_nudge(session, *args)
+
+
 def commit(learning_log: LearningLog, user: str, text: str, team: str = T1, **kw: object) -> int:
     return learning_log.add_entry(team, user, text, kind="action", **kw).entry.id
 
@@ -112,7 +123,7 @@ def test_an_action_gets_at_most_three_follow_ups_spaced_by_the_delay(
         now = clock.advance(weeks=1)
         for followup in due_followups(db, T1, now):
             steps.append(followup.step)
-            record_followup_sent(db, T1, followup.entry_id, now=now, next_at=now + WEEK)
+            sent_followup(db, T1, followup.entry_id, now=now, next_at=now + WEEK)
     assert steps == [1, 2, 3]
     assert learning_log.get_entry(T1, ANN, entry_id).follow_up_at is None
     assert due_followups(db, T1, clock.advance(weeks=10)) == []
@@ -124,12 +135,12 @@ def test_still_on_it_after_the_last_follow_up_asks_exactly_once_more(
     entry_id = commit(learning_log, ANN, "Rewrite the complaints letter")
     for step in range(1, MAX_FOLLOW_UPS + 1):
         now = clock.advance(weeks=1)
-        record_followup_sent(db, T1, entry_id, now=now, next_at=now + WEEK, step=step)
+        sent_followup(db, T1, entry_id, now=now, next_at=now + WEEK, step=step)
     learning_log.snooze_action(T1, ANN, entry_id, until=clock.now + WEEK)
     now = clock.advance(weeks=1)
     (followup,) = due_followups(db, T1, now)
     assert followup.step == MAX_FOLLOW_UPS + 1
-    record_followup_sent(db, T1, entry_id, now=now, next_at=now + WEEK, step=followup.step)
+    sent_followup(db, T1, entry_id, now=now, next_at=now + WEEK, step=followup.step)
     assert due_followups(db, T1, clock.advance(weeks=5)) == []
 
 
@@ -138,8 +149,8 @@ def test_the_same_follow_up_step_is_never_recorded_twice(
 ) -> None:
     entry_id = commit(learning_log, ANN, "An action")
     now = clock.advance(weeks=1)
-    assert record_followup_sent(db, T1, entry_id, now=now, next_at=now + WEEK, step=1)
-    assert not record_followup_sent(db, T1, entry_id, now=now, next_at=now + WEEK, step=1)
+    assert sent_followup(db, T1, entry_id, now=now, next_at=now + WEEK, step=1)
+    assert not sent_followup(db, T1, entry_id, now=now, next_at=now + WEEK, step=1)
     (followup,) = due_followups(db, T1, clock.advance(weeks=1))
     assert followup.step == 2
 
@@ -150,8 +161,8 @@ def test_a_follow_up_for_an_action_closed_meanwhile_records_nothing(
     entry_id = commit(learning_log, ANN, "An action")
     now = clock.advance(weeks=1)
     learning_log.complete_action(T1, ANN, entry_id, "It went well")
-    assert not record_followup_sent(db, T1, entry_id, now=now, next_at=now + WEEK)
-    assert not record_followup_sent(db, T2, entry_id, now=now, next_at=now + WEEK)
+    assert not sent_followup(db, T1, entry_id, now=now, next_at=now + WEEK)
+    assert not sent_followup(db, T2, entry_id, now=now, next_at=now + WEEK)
 
 
 def test_a_next_follow_up_that_is_not_in_the_future_is_refused(
@@ -160,7 +171,7 @@ def test_a_next_follow_up_that_is_not_in_the_future_is_refused(
     entry_id = commit(learning_log, ANN, "An action")
     now = clock.advance(weeks=1)
     with pytest.raises(ValueError, match="later than now"):
-        record_followup_sent(db, T1, entry_id, now=now, next_at=now)
+        sent_followup(db, T1, entry_id, now=now, next_at=now)
 
 
 def test_a_follow_up_carries_the_members_cached_time_zone(
@@ -232,7 +243,7 @@ def test_a_quiet_member_is_nudged_once_per_silence(
     learning_log.add_entry(T1, ANN, "A story")
     now = clock.advance(weeks=5)
     assert quiet_members(db, T1, now, weeks=4) == [ANN]
-    record_quiet_nudge(db, T1, ANN, now)
+    sent_quiet_nudge(db, T1, ANN, now)
     assert quiet_members(db, T1, clock.advance(days=1), weeks=4) == []
     # Still quiet months later: no second nudge for the same silence.
     assert quiet_members(db, T1, clock.advance(weeks=12), weeks=4) == []

@@ -370,7 +370,7 @@ def test_a_failed_dm_is_released_and_the_next_run_sends_it(
     report = run(bot, client, clock, clock.now + WEEK)
     assert (report.sent, report.failed) == (1, 1)
     assert nudges_to(bot, ANN) == [] and len(nudges_to(bot, BEN)) == 1
-    assert followup_claim(bot, action_id, 1) is None
+    assert followup_claim(bot, action_id, 1) == "released"
     assert entry(bot, action_id).follow_ups_sent == 0
 
     report = run(bot, client, clock, clock.now + timedelta(minutes=30))
@@ -402,7 +402,7 @@ def test_a_dropped_connection_is_retried_then_counted_as_failed(
     bot.standin.drop_next("chat.postMessage", times=3)  # the first try and both retries
     report = run(bot, client, clock, clock.now + WEEK)
     assert (report.sent, report.failed) == (0, 1)
-    assert followup_claim(bot, action_id, 1) is None
+    assert followup_claim(bot, action_id, 1) == "released"
     assert run(bot, client, clock, clock.now + timedelta(minutes=30)).sent == 1
 
 

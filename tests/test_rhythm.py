@@ -7,20 +7,27 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from bot.db import Database
-from bot.models import PostedPrompt
+from bot.models import JobClaim, PostedDigest, PostedPrompt
 from bot.report import charts
 from bot.services import Services
 from bot.slack_client import make_client
 from conftest import BotUnderTest, FakeClock, message_text
 from sandbox import message_block_errors
+from schedules import claims
 from schedules.digest import post_weekly_digest
+from schedules.posting import Outcome
 from schedules.prompt import post_weekly_prompt
 from schedules.runner import Rhythm
 
@@ -66,6 +73,13 @@ def rhythm(bot: BotUnderTest, services: Services | None = None) -> Rhythm:
 
 def posted(bot: BotUnderTest) -> list[dict]:
     return [c.args for c in bot.standin.calls_to("chat.postMessage") if c.ok]
+
+
+def retry_time(scheduler: Rhythm, team: str, job: str) -> datetime:
+    """When the scheduler will try a failed or held-up post again (the job must exist)."""
+    job_entry = scheduler.scheduler.get_job(f"{team}:{job}:retry")
+    assert job_entry is not None, f"no retry of the {job} is scheduled"
+    return job_entry.trigger.run_date
 
 
 # -- the weekly prompt ----------------------------------------------------------------------------
@@ -118,33 +132,6 @@ def test_a_second_run_for_the_same_week_posts_nothing(bot: BotUnderTest, clock: 
     assert post_weekly_prompt(bot.services, client(bot), team, now=clock.now).posted
     again = post_weekly_prompt(bot.services, client(bot), team, now=clock.now + timedelta(hours=1))
     assert again.status == "already" and "posted already" in again.message
-    assert len(posted(bot)) == 1
-
-
-@pytest.mark.parametrize("store", ["sqlite", "postgresql"])
-def test_two_schedulers_on_one_database_post_once(
-    bot_on_each_store: BotUnderTest, clock: FakeClock, store: str
-) -> None:
-    bot = bot_on_each_store
-    team = configure(bot)
-    clock.set(MONDAY_10)
-    url = bot.services.db.engine.url.render_as_string(hide_password=False)
-    schedulers = [
-        rhythm(bot, Services(bot.services.config, Database(url), clock=clock)) for _ in range(2)
-    ]
-    start = threading.Barrier(2)
-    results = []
-
-    def run(scheduler: Rhythm) -> None:
-        start.wait()
-        results.append(scheduler.run_prompt(team))
-
-    threads = [threading.Thread(target=run, args=(s,)) for s in schedulers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(r.status for r in results) == ["already", "posted"]
     assert len(posted(bot)) == 1
 
 
@@ -263,14 +250,18 @@ def test_a_private_channel_the_bot_is_not_in_tells_the_coordinator_and_retries_l
     bot.standin.add_channel(CHANNEL, "kindness-network", is_private=True, bot_is_member=False)
     bot.standin.add_user("UCOORD", name="coordinator")
     clock.set(MONDAY_10)
-    outcome = rhythm(bot).run_prompt(team)
+    scheduler = rhythm(bot)
+    outcome = scheduler.run_prompt(team)
     assert outcome.status == "unavailable"
+    # The retries meet the same problem; the coordinator is told once, not at every retry.
+    clock.set(retry_time(scheduler, team, "prompt"))
+    assert scheduler.run_prompt(team).status == "unavailable"
     dm = [c.args for c in bot.standin.calls_to("chat.postMessage") if c.args["channel"] == "UCOORD"]
     assert len(dm) == 1 and "/invite @kindness" in message_text(dm[0])
-    # Invited later the same morning: the next run posts, because the claim was released.
+    # Invited later the same morning: the next retry posts, because the claim was released.
     bot.standin.add_channel(CHANNEL, "kindness-network", is_private=True, bot_is_member=True)
-    clock.advance(hours=1)
-    assert post_weekly_prompt(bot.services, client(bot), team, now=clock.now).posted
+    clock.set(retry_time(scheduler, team, "prompt"))
+    assert scheduler.run_prompt(team).posted
 
 
 def test_no_channel_set_posts_nothing_and_says_how_to_set_one(
@@ -282,15 +273,22 @@ def test_no_channel_set_posts_nothing_and_says_how_to_set_one(
     assert outcome.status == "no_channel" and "/kindness settings" in outcome.message
 
 
-def test_a_persistent_server_error_releases_the_claim(bot: BotUnderTest, clock: FakeClock) -> None:
+def test_a_persistent_server_error_releases_the_claim_and_is_retried_within_minutes(
+    bot: BotUnderTest, clock: FakeClock
+) -> None:
     bot.expect_errors = True  # the failed post is logged as an error
     team = configure(bot)
     clock.set(MONDAY_10)
+    scheduler = rhythm(bot)
     bot.standin.fail_next("chat.postMessage", status=500, times=4)  # every retry fails too
-    assert rhythm(bot).run_prompt(team).status == "failed"
+    assert scheduler.run_prompt(team).status == "failed"
     assert len(bot.standin.calls_to("chat.postMessage")) == 4
-    clock.advance(minutes=30)
-    assert post_weekly_prompt(bot.services, client(bot), team, now=clock.now).posted
+    assert claims.claim_status(bot.services.db, team, "prompt", "2026-W48") == "released"
+    clock.set(retry_time(scheduler, team, "prompt"))
+    assert clock.now == MONDAY_10 + timedelta(minutes=5)
+    assert scheduler.run_prompt(team).posted
+    assert len(posted(bot)) == 1
+    assert scheduler.scheduler.get_job(f"{team}:prompt:retry") is None  # nothing more to retry
 
 
 # -- the weekly digest ----------------------------------------------------------------------------
@@ -511,6 +509,273 @@ def test_an_admin_check_slack_cannot_answer_in_time_refuses_without_retrying(
     assert "Press Save again" in reply.json["errors"]["channel"]
     assert len(bot.standin.calls_to("users.info")) == 1
     assert bot.services.settings.get(bot.standin.team_id).channel_id is None
+
+
+# -- exactly once, with no holes ----------------------------------------------------------------
+
+
+def the_claim(bot: BotUnderTest, job: str, period: str) -> JobClaim:
+    with bot.services.db.reading() as session:
+        return session.scalars(
+            select(JobClaim).where(JobClaim.job == job, JobClaim.period == period)
+        ).one()
+
+
+def prompt_records(bot: BotUnderTest) -> list[PostedPrompt]:
+    with bot.services.db.reading() as session:
+        return list(session.scalars(select(PostedPrompt).order_by(PostedPrompt.id)))
+
+
+def assert_one_recorded_prompt(bot: BotUnderTest) -> None:
+    """One prompt in the channel, recorded (so replies to it are captured), its claim done."""
+    [message] = bot.standin.messages_in(CHANNEL)
+    [record] = prompt_records(bot)
+    claim = the_claim(bot, "prompt", "2026-W48")
+    assert record.message_ts == message["ts"] == claim.detail and claim.status == "done"
+
+
+def wait_until(condition: Callable[[], bool], what: str) -> None:
+    """Wait for another thread to reach a state the test can see (never for a length of time)."""
+    deadline = time.monotonic() + 30
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting until {what}"
+        time.sleep(0.01)
+
+
+@contextmanager
+def failing_inserts(db: Database, table: str) -> Iterator[None]:
+    """The database refuses every INSERT into ``table`` (as a full disk or a lost server would)."""
+
+    def refuse(connection, cursor, statement: str, *args: object) -> None:
+        if statement.lstrip().upper().startswith(f"INSERT INTO {table.upper()}"):
+            raise connection.dialect.loaded_dbapi.OperationalError("injected: disk I/O error")
+
+    event.listen(db.engine, "before_cursor_execute", refuse)
+    try:
+        yield
+    finally:
+        event.remove(db.engine, "before_cursor_execute", refuse)
+
+
+def test_a_prompt_that_cannot_be_recorded_is_withdrawn_then_posted_once_with_its_record(
+    bot_on_each_store: BotUnderTest, clock: FakeClock
+) -> None:
+    bot = bot_on_each_store
+    bot.expect_errors = True  # the failed record is logged with its traceback
+    team = configure(bot)
+    clock.set(MONDAY_10)
+    scheduler = rhythm(bot)
+    with failing_inserts(bot.services.db, "posted_prompts"):
+        outcome = scheduler.run_prompt(team)
+    assert outcome.status == "failed" and "could not be recorded" in outcome.message
+    # Neither a prompt without its record (its replies would be lost) nor a claim left taken.
+    assert bot.standin.messages_in(CHANNEL) == []
+    assert [c.ok for c in bot.standin.calls_to("chat.delete")] == [True]
+    assert prompt_records(bot) == []
+    assert the_claim(bot, "prompt", "2026-W48").status == "released"
+
+    clock.set(retry_time(scheduler, team, "prompt"))
+    assert scheduler.run_prompt(team).posted
+    assert_one_recorded_prompt(bot)
+
+
+@contextmanager
+def commit_answer_lost(table: str) -> Iterator[None]:
+    """The transaction that writes into ``table`` commits, but its caller hears an error (the
+    connection dropped while the database was answering COMMIT)."""
+
+    def note(session: Session, _context: object) -> None:
+        if any(getattr(row, "__tablename__", None) == table for row in session.new):
+            session.info["lose_commit_answer"] = True
+
+    def lose(session: Session) -> None:
+        if session.info.pop("lose_commit_answer", False):
+            raise OperationalError("COMMIT", {}, ConnectionResetError("injected"))
+
+    event.listen(Session, "after_flush", note)
+    event.listen(Session, "after_commit", lose)
+    try:
+        yield
+    finally:
+        event.remove(Session, "after_flush", note)
+        event.remove(Session, "after_commit", lose)
+
+
+def test_a_prompt_whose_commit_answer_was_lost_stays_posted(
+    bot_on_each_store: BotUnderTest, clock: FakeClock
+) -> None:
+    bot = bot_on_each_store
+    team = configure(bot)
+    clock.set(MONDAY_10)
+    with commit_answer_lost("posted_prompts"):
+        outcome = rhythm(bot).run_prompt(team)
+    assert outcome.posted
+    assert_one_recorded_prompt(bot)
+    assert bot.standin.calls_to("chat.delete") == []
+
+
+def test_a_prompt_posted_after_its_claim_was_taken_over_is_withdrawn(
+    bot_on_each_store: BotUnderTest, clock: FakeClock
+) -> None:
+    """A scheduler stalls mid-post past its lease; another takes over. One prompt remains."""
+    bot = bot_on_each_store
+    team = configure(bot)
+    clock.set(MONDAY_10)
+    slack_answers = bot.standin.hold("chat.postMessage")
+    outcomes: dict[str, Outcome] = {}
+
+    def post(name: str) -> None:
+        outcomes[name] = post_weekly_prompt(bot.services, client(bot), team, now=clock.now)
+
+    stalled = threading.Thread(target=post, args=("stalled",))
+    stalled.start()
+    wait_until(lambda: claim_held(bot), "the first scheduler holds the claim")
+    first_holder = the_claim(bot, "prompt", "2026-W48").claimed_by
+    backdate_claim(bot, claims.DEFAULT_LEASE + timedelta(minutes=1))
+    taker = threading.Thread(target=post, args=("taker",))
+    taker.start()
+    wait_until(
+        lambda: the_claim(bot, "prompt", "2026-W48").claimed_by != first_holder,
+        "the second scheduler has taken the claim over",
+    )
+    slack_answers.set()  # both posts reach Slack now
+    stalled.join(timeout=30)
+    taker.join(timeout=30)
+
+    assert outcomes["taker"].posted
+    assert outcomes["stalled"].status == "already" and "withdrawn" in outcomes["stalled"].message
+    assert_one_recorded_prompt(bot)
+
+
+def test_a_prompt_recorded_without_its_claim_finished_is_not_posted_again(
+    bot_on_each_store: BotUnderTest, clock: FakeClock
+) -> None:
+    """A store left by an older version: the week's prompt row exists, its claim does not."""
+    bot = bot_on_each_store
+    team = configure(bot)
+    clock.set(MONDAY_10)
+    with bot.services.db.session() as session:
+        session.add(
+            PostedPrompt(
+                team_id=team,
+                period="2026-W48",
+                goal_key="purpose",
+                question="What did kindness change this week?",
+                channel_id=CHANNEL,
+                message_ts="1700000000.000100",
+                posted_at=MONDAY_10,
+            )
+        )
+    outcome = rhythm(bot).run_prompt(team)
+    assert outcome.status == "already" and "withdrawn" in outcome.message
+    assert bot.standin.messages_in(CHANNEL) == []
+    assert the_claim(bot, "prompt", "2026-W48").status == "done"
+    assert [r.message_ts for r in prompt_records(bot)] == ["1700000000.000100"]
+
+
+def claim_held(bot: BotUnderTest) -> bool:
+    return claims.claim_status(bot.services.db, bot.standin.team_id, "prompt", "2026-W48") == (
+        "claimed"
+    )
+
+
+def backdate_claim(bot: BotUnderTest, by: timedelta) -> None:
+    """As if the claim had been made ``by`` earlier on the database's clock."""
+    with bot.services.db.session() as session:
+        claim = session.scalars(select(JobClaim)).one()
+        claim.claimed_at -= by
+
+
+def test_two_schedulers_on_one_database_post_once_and_the_loser_checks_back_after_the_lease(
+    bot_on_each_store: BotUnderTest, clock: FakeClock
+) -> None:
+    bot = bot_on_each_store
+    team = configure(bot)
+    clock.set(MONDAY_10)
+    url = bot.services.db.engine.url.render_as_string(hide_password=False)
+    schedulers = [
+        rhythm(bot, Services(bot.services.config, Database(url), clock=clock)) for _ in range(2)
+    ]
+    slack_answers = bot.standin.hold("chat.postMessage")  # the winner is still posting…
+    start = threading.Barrier(2)
+    results: dict[int, Outcome] = {}
+
+    def run(number: int) -> None:
+        start.wait(timeout=30)
+        results[number] = schedulers[number].run_prompt(team)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    wait_until(lambda: len(results) == 1, "the loser has answered")
+    [(loser, lost)] = results.items()
+    assert lost.status == "in_progress" and "is being posted by" in lost.message
+    slack_answers.set()  # …and now it has posted
+    for thread in threads:
+        thread.join(timeout=30)
+    assert results[1 - loser].posted
+    assert len(posted(bot)) == 1
+    # Had the winner died mid-post, the loser would take the post over once the lease ran out.
+    check = retry_time(schedulers[loser], team, "prompt")
+    assert check == MONDAY_10 + claims.DEFAULT_LEASE + timedelta(minutes=1)
+    clock.set(check)
+    assert schedulers[loser].run_prompt(team).status == "already"
+    assert len(posted(bot)) == 1
+    for scheduler in schedulers:
+        scheduler.services.db.dispose()
+
+
+def test_a_caller_acting_as_a_later_moment_cannot_take_over_a_fresh_claim(
+    bot_on_each_store: BotUnderTest, clock: FakeClock
+) -> None:
+    """Leases run on the database's clock: `post --at` a day later is not a day later."""
+    bot = bot_on_each_store
+    team = configure(bot)
+    assert claims.claim(bot.services.db, team, "prompt", "2026-W48", owner="elsewhere:1:1").won
+    later_that_week = MONDAY_10 + timedelta(days=6)
+    outcome = post_weekly_prompt(bot.services, client(bot), team, now=later_that_week)
+    assert outcome.status == "in_progress"
+    assert outcome.message == "the 2026-W48 prompt is being posted by elsewhere:1:1; nothing posted"
+    assert posted(bot) == []
+
+
+def test_retries_stay_inside_the_catch_up_window(
+    bot: BotUnderTest, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot.expect_errors = True
+    team = configure(bot)
+    scheduler = rhythm(bot)
+    clock.set(MONDAY_10 + timedelta(hours=5, minutes=50))
+    bot.standin.fail_next("chat.postMessage", status=500, times=4)
+    assert scheduler.run_prompt(team).status == "failed"
+    last_try = retry_time(scheduler, team, "prompt")
+    assert last_try == MONDAY_10 + timedelta(hours=5, minutes=59)  # a minute inside the window
+    clock.set(last_try)
+    bot.standin.fail_next("chat.postMessage", status=500, times=4)
+    assert scheduler.run_prompt(team).status == "failed"
+    assert scheduler.scheduler.get_job(f"{team}:prompt:retry") is None
+    assert "the 2026-W48 prompt is not tried again: its catch-up window has closed" in caplog.text
+
+
+def test_a_late_digest_shows_the_trend_of_its_own_week(
+    bot_on_each_store: BotUnderTest, clock: FakeClock
+) -> None:
+    """Due on Sunday 22:00, caught up at 01:00 on Monday: still the week that just ended."""
+    bot = bot_on_each_store
+    team = configure(bot, digest_day="sunday", digest_time="22:00")
+    clock.set(datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
+    for member in ("UANN", "UBEN", "UCAT"):
+        bot.log.add_entry(team, member, f"A story from {member}", goal="g3")
+    clock.set(datetime(2026, 11, 30, 1, 0, tzinfo=UTC))  # Monday of the next week
+    outcomes = rhythm(bot).catch_up()
+    assert [o.status for o in outcomes] == ["skipped", "posted"]
+    [digest] = posted(bot)
+    text = message_text(digest)
+    assert "*3 entries* from *3 members*" in text
+    # The trend ends with the digest's own (busy) week, not the new empty one.
+    assert "Entries per week, last 8 weeks: ▁▁▁▁▁▁▁█ — the first busy week in a while." in text
+    with bot.services.db.reading() as session:
+        assert session.scalars(select(PostedDigest.period)).all() == ["2026-W48"]
 
 
 # -- the digest's chart ---------------------------------------------------------------------------

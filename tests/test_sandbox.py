@@ -245,7 +245,7 @@ def test_make_run_without_a_slack_app_starts_the_sandbox_and_says_so(tmp_path: P
     try:
         assert line.startswith("No Slack app is configured, so this is the sandbox")
         assert f"http://127.0.0.1:{port}/" in line
-        assert "SLACK_BOT_TOKEN" in line and "Connecting to Slack" in line
+        assert "SLACK_BOT_TOKEN" in line and "Set up with your workspace" in line
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as page:
             assert page.status == 200
     finally:

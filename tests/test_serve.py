@@ -107,6 +107,7 @@ def test_the_scheduler_catches_up_a_prompt_missed_an_hour_ago(tmp_path: Path, co
                 "--team",
                 standin.team_id,
                 "set",
+                "--create",
                 "channel=C0NETWORK",
                 f"prompt_day={now:%A}",
                 f"prompt_time={now:%H:%M}",

@@ -134,19 +134,27 @@ def test_the_gunicorn_entry_point_builds_the_app_from_the_environment(
     tmp_path, monkeypatch
 ) -> None:
     import importlib
+    import logging
 
     import bot.app
+    from sandbox import SlackStandIn
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1-2-3")
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", "8f742231b10e8888abcd99yyyzzz85a5")
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'kindness.db'}")
-    module = importlib.reload(bot.app)
-    statuses = []
-    body = module.wsgi(
-        {"PATH_INFO": "/healthz", "REQUEST_METHOD": "GET"},
-        lambda status, headers: statuses.append(status),
-    )
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", list(root.handlers))  # it sets up logging
+    monkeypatch.setattr(root, "level", root.level)
+    with SlackStandIn() as standin:
+        monkeypatch.setenv("SLACK_BOT_TOKEN", standin.bot_token)
+        monkeypatch.setenv("SLACK_SIGNING_SECRET", "8f742231b10e8888abcd99yyyzzz85a5")
+        monkeypatch.setenv("SLACK_API_URL", standin.api_url)
+        monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'kindness.db'}")
+        module = importlib.reload(bot.app)
+        statuses = []
+        body = module.wsgi(
+            {"PATH_INFO": "/healthz", "REQUEST_METHOD": "GET"},
+            lambda status, headers: statuses.append(status),
+        )
+        assert [c.method for c in standin.calls] == ["auth.test"], "the token is checked"
     assert statuses == ["200 OK"] and json.loads(b"".join(body)) == {"ok": True}
     assert module.wsgi is module.wsgi  # built once
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,6 +18,7 @@ from schedules.timing import (
     next_allowed,
     next_occurrence,
     occurrence_in_week,
+    retry_at,
     zone_for,
 )
 
@@ -193,3 +195,30 @@ def test_a_member_without_a_usable_time_zone_gets_the_workspaces() -> None:
     assert zone_for(None, LONDON) == LONDON
     assert zone_for("", LONDON) == LONDON
     assert zone_for("Mars/Olympus_Mons", LONDON) == LONDON
+
+
+# -- a failed post is tried again inside the catch-up window ----------------------------------
+
+
+def test_retries_of_a_failed_post_thin_out_as_it_gets_later() -> None:
+    scheduled = utc(2026, 11, 23, 10, 0)
+    tries, now = [], scheduled
+    while (now := retry_at(scheduled, now, GRACE)) is not None:
+        tries.append(now - scheduled)
+    minutes = [int(t.total_seconds() // 60) for t in tries]
+    assert minutes[:6] == [5, 10, 20, 40, 70, 100]
+    assert all(b - a <= 30 for a, b in pairwise(minutes))
+    assert minutes[-1] == 6 * 60 - 1  # the last try is a minute inside the window
+
+
+def test_a_retry_waits_at_least_as_long_as_asked() -> None:
+    scheduled = utc(2026, 11, 23, 10, 0)
+    assert retry_at(scheduled, scheduled, GRACE, wait=timedelta(minutes=11)) == utc(
+        2026, 11, 23, 10, 11
+    )
+
+
+def test_no_retry_once_the_window_has_closed() -> None:
+    scheduled = utc(2026, 11, 23, 10, 0)
+    assert retry_at(scheduled, scheduled + GRACE - timedelta(minutes=1), GRACE) is None
+    assert retry_at(scheduled, scheduled + GRACE + timedelta(hours=1), GRACE) is None
