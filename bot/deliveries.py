@@ -1,9 +1,11 @@
 """Slack deliveries already handled, so that a retried event does its work once.
 
 Slack retries an event it did not see acknowledged in 3 seconds (``X-Slack-Retry-Num``), and
-Bolt does not de-duplicate. An event is marked handled only once its work succeeded: a retry
-of an event whose first delivery failed is handled again, and entries carry their own dedupe
-key (channel + ts), so even two deliveries racing store one entry.
+Bolt does not de-duplicate. Entries carry their own dedupe key (channel + ts), so a retry, or
+the same message delivered under another event id, stores one entry; what follows the store
+(the reaction, the note to the member) is marked handled here under the same key once it is
+done, so a retry of a reply that was stored but never noted (the bot died in between) is
+noted then, and one that was noted is not noted again.
 """
 
 from __future__ import annotations

@@ -111,6 +111,8 @@ def run_web(config: Config, db: Database, *, with_scheduler: bool = False) -> in
         if scheduler is not None:
             scheduler.shutdown()
         server.close()
+        # Slack calls already promised after an ack (a form to open, a reaction) finish.
+        app.listener_runner.listener_executor.shutdown(wait=True)
     return 0
 
 
@@ -132,6 +134,9 @@ def listen(
     wsgi: MetricsWsgi | KindnessWsgi, config: Config, *, threads: int = THREADS
 ) -> BaseWSGIServer | MultiSocketServer:
     """Bind ``HOST``:``PORT`` with waitress (serving starts with ``run()``)."""
+    # waitress warns for every request that waits for a free thread: in a burst, a line per
+    # request, costing CPU when it is scarcest. A burst is normal for Slack traffic.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     try:
         return create_server(
             wsgi, host=config.host, port=config.port, threads=threads, ident="kindness-bot"

@@ -357,15 +357,14 @@ def run_sandbox(env: Mapping[str, str], *, port: int, fresh: bool, announce: str
     from bot.serve import stop_on_sigterm
 
     sandbox = Sandbox(Path.cwd(), port=port, env=env, fresh=fresh)
+    # Before the announcement: whoever reads it may stop the sandbox at once.
+    stop_on_sigterm()
     try:
         sandbox.start()
     except SandboxError as exc:
         print(f"kindness-bot: {exc}")
         return 2
     default = "Sandbox: open {url} (Ctrl-C stops it; its data stays in sandbox.db)"
-    # Ready to be stopped before saying so: a SIGTERM right after the line stops it cleanly
-    # (and saves its Slack side) however soon it comes.
-    stop_on_sigterm()
     try:
         print((announce or default).format(url=sandbox.url), flush=True)
         sandbox.wait()

@@ -139,7 +139,7 @@ def learning_log(database: Database, framework: Framework, clock: FakeClock) -> 
 
 
 class DrainingExecutor(ThreadPoolExecutor):
-    """Runs Bolt's lazy listeners, and lets a test wait until all of them have finished."""
+    """Runs the Slack work that follows acks, and lets a test wait until all of it is done."""
 
     def __init__(self) -> None:
         super().__init__(max_workers=4, thread_name_prefix="lazy")

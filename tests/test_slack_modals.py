@@ -184,3 +184,20 @@ def test_the_done_button_on_a_done_action_says_so(bot: BotUnderTest) -> None:
     reply = bot.slack.block_action("complete_action", json.dumps({"entry": action.id}), user=ANN)
     assert f"Action #{action.id} is already done" in bot.answer_text(reply)
     assert bot.standin.calls_to("views.open") == []
+
+
+def test_another_members_done_and_edit_buttons_are_refused_at_the_click(
+    bot: BotUnderTest,
+) -> None:
+    """A forged or forwarded button opens nothing for the wrong member."""
+    bot.slack.command("log action g2 Ann's action", user=ANN)
+    action = bot.entries()[0]
+    value = json.dumps({"entry": action.id})
+    for action_id in ("complete_action", "edit_entry"):
+        reply = bot.slack.block_action(action_id, value, user=BEN)
+        assert f"Entry #{action.id} belongs to another member" in bot.answer_text(reply)
+    goal = json.dumps({"entry": action.id, "goal": "systems"})
+    reply = bot.slack.block_action("set_goal:systems", goal, user=BEN)
+    assert "belongs to another member" in bot.answer_text(reply)
+    assert bot.standin.calls_to("views.open") == []
+    assert (bot.entries()[0].goal_key, bot.entries()[0].action_status) == ("leadership", "open")
