@@ -47,7 +47,7 @@ from bot.config import Config, load_config
 from bot.db import Database, database_now, insert_ignoring_duplicates
 from bot.models import Entry, JobClaim, Workspace
 from bot.services import Services
-from bot.slack_client import make_client
+from bot.slack_client import WebApiSlack, make_client
 from sandbox import SlackStandIn
 from schedules.claims import DEFAULT_LEASE
 from schedules.fanout import DM_EVENT
@@ -165,7 +165,9 @@ def run_fanout(api_url: str, db_url: str, now: datetime) -> None:
     """The nudges job, as a scheduler process runs it."""
     config = config_for(api_url, db_url)
     db = Database(db_url)
-    report = send_nudges(Services(config, db, clock=lambda: now), make_client(config), TEAM, now)
+    report = send_nudges(
+        Services(config, db, clock=lambda: now), WebApiSlack(make_client(config)), TEAM, now
+    )
     if report.failed:
         print(f"    ({report.failed} failed)", file=sys.stderr)
     db.dispose()

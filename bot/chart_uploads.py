@@ -1,7 +1,8 @@
 """The network's chart in Slack: shared entries per goal over the last 12 weeks, drawn as a
 PNG, uploaded privately and shown in an image block that refers to the file (``slack_file``).
 
-The upload goes through ``files_upload_v2`` with no channel, so it posts no message anywhere.
+The upload goes through ``files_upload_v2`` with no channel (``SlackPort.upload_file``), so it
+posts no message anywhere.
 Each upload is recorded in ``chart_uploads`` by workspace, place and period — the digest's by
 week (a digest tried again reuses its picture), App Home's by local day (one picture per
 workspace and day, not one per visit) — and reused while the period lasts.
@@ -15,8 +16,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from bot.db import insert_ignoring_duplicates
@@ -24,6 +24,7 @@ from bot.models import ChartUpload
 from bot.report import charts, weekly_chart
 from bot.report.weekly_chart import ChartImage
 from bot.services import Services
+from bot.slack_port import SlackError, SlackPort
 from bot.summary import weekly_figures
 from bot.weeks import Week
 
@@ -35,7 +36,7 @@ HOME = "home"
 
 def network_chart(
     services: Services,
-    client: WebClient,
+    slack: SlackPort,
     team_id: str,
     *,
     place: str,
@@ -67,17 +68,15 @@ def network_chart(
         png = weekly_chart.weekly_chart_png(figures, services.framework)
         tz = services.settings.get(team_id).timezone
         try:
-            response = client.files_upload_v2(
-                content=png,
+            file_id = slack.upload_file(
+                png,
                 filename=f"kindness-{place}-{period}.png",
                 title=f"{title} ({period}, {tz})",
-                alt_txt=alt[:1000],
+                alt_text=alt[:1000],
             )
-        except (SlackClientError, OSError) as exc:
-            reason = exc.response.get("error") if isinstance(exc, SlackApiError) else repr(exc)
-            log.warning("%s: the %s chart was not uploaded (%s)", team_id, place, reason)
+        except SlackError as exc:
+            log.warning("%s: the %s chart was not uploaded (%s)", team_id, place, exc.error)
             return None
-        file_id = str(response["file"]["id"])
         with services.db.session() as session:
             insert_ignoring_duplicates(
                 session,
@@ -93,12 +92,16 @@ def network_chart(
     return ChartImage(file_id, title, alt)
 
 
-def image_refused(error: SlackApiError) -> bool:
+def image_refused(error: SlackApiError | SlackError) -> bool:
     """Slack refused a message or view because it cannot show the chart's file (yet): it is
     still processing a fresh upload, or the file is gone."""
-    if error.response.get("error") not in ("invalid_blocks", "invalid_arguments"):
+    if isinstance(error, SlackError):
+        name, details = error.error, list(error.details)
+    else:
+        name = error.response.get("error")
+        details = list(error.response.get("errors") or [])
+        details += (error.response.get("response_metadata") or {}).get("messages") or []
+    if name not in ("invalid_blocks", "invalid_arguments"):
         return False
-    details = list(error.response.get("errors") or [])
-    details += (error.response.get("response_metadata") or {}).get("messages") or []
     text = " ".join(str(detail) for detail in details)
     return "slack_file" in text or "slack file" in text

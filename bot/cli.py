@@ -402,11 +402,11 @@ def _post(config: Config, args: argparse.Namespace) -> int:
     team_id = resolve_team(db, args.team, config)
     now = args.at or utc_now()
     services = Services(config, db, clock=lambda: now)
-    client = TeamClients(config, engine=db.engine)(team_id)
+    slack = TeamClients(config, engine=db.engine).port(team_id)
     run = run_job_now(
         args.job,
         services,
-        client,
+        slack,
         team_id,
         now,
         wait_for_others=PEER_WAIT_SECONDS,

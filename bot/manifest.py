@@ -32,8 +32,9 @@ WEB_API_METHODS: dict[str, tuple[str, ...]] = {
     "conversations.info": ("channels:read", "groups:read"),  # is the bot in the channel?
     "conversations.join": ("channels:join",),  # join a public network channel
     "conversations.open": ("im:write",),  # the DM a member's export goes to
-    # A member's DM, to find a DM sent before a crash (the bot reads only its DMs' history).
-    "conversations.history": ("im:history",),
+    # A post or DM sent by a run that crashed before recording it, found by its metadata: the
+    # network channel's history (public or private) and a member's DM with the bot.
+    "conversations.history": ("channels:history", "groups:history", "im:history"),
     # Charts (digest, App Home), uploaded privately; coordinators' exports and reports.
     "files.getUploadURLExternal": ("files:write",),
     "files.completeUploadExternal": ("files:write",),

@@ -16,6 +16,7 @@ from bot.blocks import capture, controls
 from bot.chart_uploads import HOME, image_refused, network_chart
 from bot.report.weekly_chart import ChartImage
 from bot.services import Services
+from bot.slack_client import WebApiSlack
 from bot.weeks import week_of
 from handlers.answering import Answer, Slack, later
 from handlers.answering import event as answering_event
@@ -32,7 +33,7 @@ def publish_home(services: Services, client: WebClient, team_id: str, user_id: s
     today = now.astimezone(ZoneInfo(tz)).date()
     chart = network_chart(
         services,
-        client,
+        WebApiSlack(client),
         team_id,
         place=HOME,
         period=today.isoformat(),

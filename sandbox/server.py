@@ -44,7 +44,7 @@ from bot.app import KindnessWsgi, create_app
 from bot.config import load_config
 from bot.db import Database
 from bot.services import Services
-from bot.slack_client import make_client
+from bot.slack_client import WebApiSlack, make_client
 from bot.weeks import utc_now
 from sandbox.driver import SlackDriver
 from sandbox.examples import MEMBERS, add_examples, seed_settings, seed_workspace
@@ -296,7 +296,9 @@ class Sandbox:
     # -- the clock panel --------------------------------------------------------------------
 
     def run_job(self, job: str) -> JobRun:
-        run = run_job_now(job, self.services, self.client, self.standin.team_id, self.clock())
+        run = run_job_now(
+            job, self.services, WebApiSlack(self.client), self.standin.team_id, self.clock()
+        )
         self._note(run.message, ok=run.ok)
         return run
 

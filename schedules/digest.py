@@ -21,10 +21,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from bot.blocks import rhythm
 from bot.chart_uploads import DIGEST, image_refused, network_chart
@@ -32,9 +29,10 @@ from bot.models import PostedDigest
 from bot.report import charts
 from bot.report.weekly_chart import ChartImage
 from bot.services import Services
+from bot.slack_port import SlackError, SlackPort
 from bot.summary import WeeklySummary, weekly_summary
 from bot.weeks import Week, week_of
-from schedules.posting import Outcome, post_once, post_to_channel
+from schedules.posting import Outcome, Post, Sent, post_weekly
 
 log = logging.getLogger(__name__)
 
@@ -79,31 +77,25 @@ def digest_preview(services: Services, team_id: str, now: datetime) -> dict[str,
 
 def post_weekly_digest(
     services: Services,
-    client: WebClient,
+    slack: SlackPort,
     team_id: str,
     *,
     now: datetime,
     week: Week | None = None,
     wait: Callable[[float], None] = time.sleep,
 ) -> Outcome:
-    settings = services.settings.get(team_id)
-    if services.settings.is_paused(settings, now):
-        return Outcome("paused", f"{team_id} is paused until {settings.paused_until}; no digest")
-    week = week or week_of(now, settings.timezone)
-
-    def send(channel: str) -> str:
+    def send(week: Week, post: Post) -> str:
+        settings = services.settings.get(team_id)
         summary = digest_summary(services, team_id, now, week)
-        chart = (
-            digest_chart(services, client, team_id, week, now) if settings.digest_chart else None
-        )
+        chart = digest_chart(services, slack, team_id, week, now) if settings.digest_chart else None
         waits = list(FILE_WAITS)
         while True:
             message = rhythm.digest_message(
                 summary, services.framework, settings.timezone, chart=chart
             )
             try:
-                return post_to_channel(client, channel, message)
-            except SlackApiError as exc:
+                return post(message, {})
+            except SlackError as exc:
                 if chart is None or not image_refused(exc):
                     raise
                 if waits:
@@ -112,34 +104,23 @@ def post_weekly_digest(
                     log.warning("%s: the chart was not ready in time; sent without it", team_id)
                     chart = None
 
-    def record(session: Session, channel: str, ts: str) -> None:
-        session.add(
-            PostedDigest(
-                team_id=team_id,
-                period=week.key,
-                channel_id=channel,
-                message_ts=ts,
-                posted_at=now,
-            )
+    def row(sent: Sent) -> PostedDigest:
+        # When found after a crash, the digest's window ends where that run's did ("at").
+        return PostedDigest(
+            team_id=team_id,
+            period=sent.period,
+            channel_id=sent.channel,
+            message_ts=sent.ts,
+            posted_at=sent.posted_at,
         )
-        session.flush()  # a duplicate period fails here, inside post_once's transaction
 
-    return post_once(
-        settings=settings,
-        client=client,
-        db=services.db,
-        job=JOB,
-        period=week.key,
-        what=f"the {week.key} digest",
-        send=send,
-        record=record,
-    )
+    return post_weekly(services, slack, team_id, job=JOB, now=now, week=week, send=send, row=row)
 
 
 def digest_chart(
-    services: Services, client: WebClient, team_id: str, week: Week, now: datetime
+    services: Services, slack: SlackPort, team_id: str, week: Week, now: datetime
 ) -> ChartImage | None:
     """The week's chart, uploaded once (None without matplotlib, or when the upload failed)."""
     return network_chart(
-        services, client, team_id, place=DIGEST, period=week.key, last_week=week, now=now
+        services, slack, team_id, place=DIGEST, period=week.key, last_week=week, now=now
     )

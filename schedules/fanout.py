@@ -22,8 +22,9 @@
   leaves the outcome unknown (a 5xx, a dropped connection): Slack may have posted before it
   failed to answer. So a DM is sent once even when the process dies between sending and
   recording, or Slack drops the connection after posting. How often and how long apart such
-  sends are retried is the client's own policy (its server-error and connection-error retry
-  handlers, ``bot.slack_client``), only with the check in between.
+  sends are retried is the port's own policy (``SlackPort.retry_policy``: the client's
+  server-error and connection-error retry handlers, ``bot.slack_client``), only with the
+  check in between; the sends themselves are single attempts (``without_retries``).
 - **Failures.** Answers that will not change on a later run (the member is gone or cannot be
   written to) close the claim as undeliverable; any other failure releases it so that the next
   run tries again. Slack's error name is logged, never a token or a payload.
@@ -39,26 +40,16 @@ from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from http.client import HTTPException
 from itertools import islice
 from typing import Any
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
-from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
-from slack_sdk.http_retry.handler import RetryHandler
-from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot import metrics
 from bot.db import Database, database_now, insert_many_ignoring_duplicates
 from bot.models import JobClaim
+from bot.slack_port import NO_ANSWER, SERVER_ERROR, Metadata, SlackError, SlackPort
 from schedules import claims
 
 log = logging.getLogger(__name__)
@@ -81,8 +72,6 @@ HISTORY_PAGES = 2  # DM history pages searched for a DM sent by a run that died
 UNDELIVERABLE = frozenset(
     {"user_not_found", "account_inactive", "user_disabled", "cannot_dm_bot", "not_allowed"}
 )
-# What a Web API call raises: Slack's answer, or the connection's own failure.
-SLACK_FAILURES = (SlackClientError, OSError, HTTPException)
 
 
 @dataclass(frozen=True)
@@ -218,7 +207,7 @@ class FanOut:
     def __init__(
         self,
         db: Database,
-        client: WebClient,
+        slack: SlackPort,
         team_id: str,
         *,
         owner: str,
@@ -230,22 +219,10 @@ class FanOut:
     ) -> None:
         self.db = db
         self.recorders = dict(recorders or {})
-        self.server_errors = _policy(client, ServerErrorRetryHandler)
-        self.dropped = _policy(client, ConnectionErrorRetryHandler)
+        self.retries = {kind: slack.retry_policy(kind) for kind in (SERVER_ERROR, NO_ANSWER)}
         # The fan-out handles 429s, 5xx and dropped connections itself (see the module), so
-        # its client retries nothing on its own; handlers that only watch (the API error
-        # counter of /metrics) stay.
-        retrying = (
-            ConnectionErrorRetryHandler,
-            ServerErrorRetryHandler,
-            RateLimitErrorRetryHandler,
-        )
-        self.client = WebClient(
-            token=client.token,
-            base_url=client.base_url,
-            timeout=client.timeout,
-            retry_handlers=[h for h in client.retry_handlers or [] if not isinstance(h, retrying)],
-        )
+        # its Slack retries nothing on its own.
+        self.slack = slack.without_retries()
         self.team_id = team_id
         self.owner = owner
         self.concurrency = max(1, concurrency)
@@ -336,80 +313,54 @@ class FanOut:
             found = self._find_sent(dm)
             if found is not None:
                 return found
-        retries = {ServerErrorRetryHandler: 0, ConnectionErrorRetryHandler: 0}
+        retries = {SERVER_ERROR: 0, NO_ANSWER: 0}
         limited = 0
+        metadata = Metadata(DM_EVENT, {"key": dm.key})
         while True:
             started = self.pacer.wait()
             try:
-                response = self.client.chat_postMessage(
-                    channel=dm.user_id,
-                    metadata={"event_type": DM_EVENT, "event_payload": {"key": dm.key}},
-                    **dm.message,
-                )
-            except SlackApiError as error:
-                status = error.response.status_code
-                name = str(error.response.get("error") or status)
-                if status == 429 and limited < MAX_RATE_LIMITED:
+                sent = self.slack.dm(dm.user_id, dm.message, metadata=metadata)
+            except SlackError as error:
+                if error.rate_limited and limited < MAX_RATE_LIMITED:
                     limited += 1
                     self.report.rate_limited += 1
-                    self.pacer.limited(started, _retry_after(error))
+                    self.pacer.limited(started, error.retry_after or 1.0)
                     continue
-                if name in UNDELIVERABLE:
-                    return Delivery(dm.user_id, None, None, undeliverable=name)
-                if status < 500:
-                    self._failed(dm, name)
+                if error.error in UNDELIVERABLE:
+                    return Delivery(dm.user_id, None, None, undeliverable=error.error)
+                if not error.outcome_unknown:
+                    self._failed(dm, error.error)
                     return None
-                kind: type[RetryHandler] = ServerErrorRetryHandler
-                reason = name
-            except SLACK_FAILURES as error:
-                kind = ConnectionErrorRetryHandler
-                reason = type(error).__name__
+                # No answer, or a 5xx: Slack may have posted it all the same.
+                found = self._find_sent(dm)
+                if found is not None:
+                    return found
+                policy = self.retries[error.kind]
+                if retries[error.kind] >= policy.retries:
+                    self._failed(dm, error.error)
+                    return None
+                self.sleep(policy.delay(retries[error.kind]))
+                retries[error.kind] += 1
             else:
                 self.pacer.sent()
-                return Delivery(dm.user_id, str(response.get("channel")), str(response["ts"]))
-            # No answer, or a 5xx: Slack may have posted it all the same.
-            found = self._find_sent(dm)
-            if found is not None:
-                return found
-            most, intervals = (
-                self.server_errors if kind is ServerErrorRetryHandler else self.dropped
-            )
-            if retries[kind] >= most:
-                self._failed(dm, reason)
-                return None
-            self.sleep(intervals.calculate_sleep_duration(retries[kind]))
-            retries[kind] += 1
+                return Delivery(dm.user_id, sent.channel, sent.ts)
 
     def _find_sent(self, dm: Dm) -> Delivery | None:
         """The DM if it is already in the member's DM (sent by a run that died, or by a call
         whose answer was lost), found by its metadata; None if it is not, or if Slack cannot
         say (then it is sent: a rare double beats a certain loss)."""
         try:
-            channel = self.client.conversations_open(users=dm.user_id)["channel"]["id"]
-            cursor = None
-            for _ in range(HISTORY_PAGES):
-                page = self.client.conversations_history(
-                    channel=channel, include_all_metadata=True, limit=100, cursor=cursor
-                )
-                for message in page.get("messages", []):
-                    metadata = message.get("metadata") or {}
-                    if (
-                        metadata.get("event_type") == DM_EVENT
-                        and (metadata.get("event_payload") or {}).get("key") == dm.key
-                    ):
-                        self.report.recovered += 1
-                        return Delivery(dm.user_id, channel, str(message["ts"]), recovered=True)
-                cursor = (page.get("response_metadata") or {}).get("next_cursor")
-                if not cursor:
-                    break
-        except SLACK_FAILURES as error:
+            channel = self.slack.open_dm(dm.user_id)
+            found = self.slack.find_message(channel, DM_EVENT, dm.key, pages=HISTORY_PAGES)
+        except SlackError as error:
             log.warning(
-                "could not check %s's DM for %s (%s); sending",
-                dm.user_id,
-                dm.key,
-                _error_name(error),
+                "could not check %s's DM for %s (%s); sending", dm.user_id, dm.key, error.error
             )
-        return None
+            return None
+        if found is None:
+            return None
+        self.report.recovered += 1
+        return Delivery(dm.user_id, channel, found.ts, recovered=True)
 
     def _failed(self, dm: Dm, reason: str) -> None:
         self._reasons[dm.key] = reason  # the claim is released with it
@@ -577,29 +528,3 @@ def _detail(delivery: Delivery) -> str | None:
 
 def _key(team_id: str, dm: Dm) -> tuple:
     return (JobClaim.team_id == team_id, JobClaim.job == dm.job, JobClaim.period == dm.period)
-
-
-def _retry_after(error: SlackApiError) -> float:
-    """Slack's ``Retry-After`` in seconds (1 when it sent none or nonsense)."""
-    for name, value in (error.response.headers or {}).items():
-        if name.lower() == "retry-after":
-            raw = value[0] if isinstance(value, list) else value
-            try:
-                return max(0.0, float(raw))
-            except ValueError:
-                break
-    return 1.0
-
-
-def _policy(client: WebClient, kind: type[RetryHandler]) -> tuple[int, RetryIntervalCalculator]:
-    """(retries, intervals) of the client's own handler of that kind; none if it has none."""
-    for handler in client.retry_handlers or []:
-        if isinstance(handler, kind):
-            return handler.max_retry_count, handler.interval_calculator
-    return 0, BackoffRetryIntervalCalculator()
-
-
-def _error_name(error: Exception) -> str:
-    if isinstance(error, SlackApiError):
-        return str(error.response.get("error") or error.response.status_code)
-    return type(error).__name__

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from time import monotonic, sleep
 
-from slack_sdk import WebClient
-
 from bot.services import Services
+from bot.slack_port import SlackPort
 from schedules.digest import post_weekly_digest
 from schedules.nudges import send_nudges
 from schedules.prompt import post_weekly_prompt
@@ -37,7 +36,7 @@ class JobRun:
 def run_job_now(
     job: str,
     services: Services,
-    client: WebClient,
+    slack: SlackPort,
     team_id: str,
     now: datetime,
     *,
@@ -48,16 +47,16 @@ def run_job_now(
     moment is waited for, up to ``wait_for_others`` seconds (``waiting`` is told once), so that
     the answer is what became of it — "posted already", usually."""
     if job == "nudges":
-        return JobRun(job, send_nudges(services, client, team_id, now).describe(), True)
+        return JobRun(job, send_nudges(services, slack, team_id, now).describe(), True)
     if job not in JOBS:
         raise ValueError(f"unknown job {job!r}; one of {', '.join(JOBS)}")
     post = post_weekly_prompt if job == "prompt" else post_weekly_digest
-    outcome = post(services, client, team_id, now=now)
+    outcome = post(services, slack, team_id, now=now)
     if outcome.status == "in_progress" and wait_for_others > 0:
         if waiting is not None:
             waiting(outcome.message)
         deadline = monotonic() + wait_for_others
         while outcome.status == "in_progress" and monotonic() < deadline:
             sleep(0.2)
-            outcome = post(services, client, team_id, now=now)
+            outcome = post(services, slack, team_id, now=now)
     return JobRun(job, outcome.message, outcome.status in _FINE)

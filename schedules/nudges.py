@@ -33,13 +33,13 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.blocks.nudges import followup_message, quiet_message
 from bot.blocks.rhythm import prompt_message
 from bot.services import Services
 from bot.settings import WorkspaceSettings
+from bot.slack_port import SlackPort
 from bot.weeks import week_of
 from bot.words import count
 from schedules import claims
@@ -93,7 +93,7 @@ class NudgeReport:
 
 def send_nudges(
     services: Services,
-    client: WebClient,
+    slack: SlackPort,
     team_id: str,
     now: datetime,
     *,
@@ -122,9 +122,7 @@ def send_nudges(
     users = [f.user_id for f in followups] + quiet + [p.user_id for p in prompts]
     if not users:
         return report
-    people = recipients(
-        services.db, client, team_id, users, now=now, workspace_tz=settings.timezone
-    )
+    people = recipients(services.db, slack, team_id, users, now=now, workspace_tz=settings.timezone)
 
     def reachable(user_id: str) -> bool:
         person: Recipient = people[user_id]
@@ -142,7 +140,7 @@ def send_nudges(
     dms += [_prompt_dm(services, p) for p in prompts if reachable(p.user_id)]
     fanout = FanOut(
         services.db,
-        client,
+        slack,
         team_id,
         owner=owner or claims.process_owner(),
         recorders=_recorders(settings, now),

@@ -17,20 +17,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import islice
 
-from slack_sdk import WebClient
 from sqlalchemy import bindparam, select, update
 
 from bot.db import Database, insert_many_ignoring_duplicates
 from bot.members import is_away
 from bot.models import Member
+from bot.slack_port import Person, SlackError, SlackPort
 from bot.weeks import usable_zone
-from schedules.fanout import SLACK_FAILURES
 
 log = logging.getLogger(__name__)
 
 PROFILE_MAX_AGE = timedelta(days=1)
 USERS_INFO_UP_TO = 10
-USERS_LIST_PAGE = 200
 _IN_CHUNK = 500  # ids per IN (…) list
 
 
@@ -53,7 +51,7 @@ class _Cached:
 
 def recipients(
     db: Database,
-    client: WebClient,
+    slack: SlackPort,
     team_id: str,
     user_ids: Iterable[str],
     *,
@@ -70,7 +68,7 @@ def recipients(
         or cached[user_id].fetched_at is None
         or now - cached[user_id].fetched_at >= PROFILE_MAX_AGE  # type: ignore[operator]
     ]
-    fetched = _fetch_zones(client, team_id, stale) if stale else {}
+    fetched = _fetch_zones(slack, team_id, stale) if stale else {}
     if fetched:
         remember_profiles(db, team_id, fetched, now)
     found: dict[str, Recipient] = {}
@@ -97,48 +95,36 @@ def _load(db: Database, team_id: str, user_ids: list[str]) -> dict[str, _Cached]
 
 
 def _fetch_zones(
-    client: WebClient, team_id: str, stale: list[str]
+    slack: SlackPort, team_id: str, stale: list[str]
 ) -> dict[str, tuple[str | None, str | None]]:
     """user id → (tz, display name) from Slack, for as many of ``stale`` as Slack answered."""
-    people: dict[str, dict] = {}
+    people: dict[str, Person] = {}
     if len(stale) <= USERS_INFO_UP_TO:
         for user_id in stale:
             try:
-                people[user_id] = client.users_info(user=user_id)["user"]
-            except SLACK_FAILURES as error:
+                people[user_id] = slack.person(user_id)
+            except SlackError as error:
                 log.warning(
                     "users.info for %s in %s failed (%s); using the cached time zone",
                     user_id,
                     team_id,
-                    type(error).__name__,
+                    error.error,
                 )
     else:
         wanted = set(stale)
-        cursor = None
         try:
-            while True:
-                page = client.users_list(limit=USERS_LIST_PAGE, cursor=cursor)
-                for person in page.get("members") or []:
-                    if person.get("id") in wanted:
-                        people[person["id"]] = person
-                cursor = (page.get("response_metadata") or {}).get("next_cursor")
-                if not cursor:
-                    break
-        except SLACK_FAILURES as error:
+            for person in slack.people():
+                if person.user_id in wanted:
+                    people[person.user_id] = person
+        except SlackError as error:
             log.warning(
                 "users.list in %s failed (%s); %d of %d time zones refreshed",
                 team_id,
-                type(error).__name__,
+                error.error,
                 len(people),
                 len(stale),
             )
-    return {
-        user_id: (
-            person.get("tz") or None,
-            (person.get("profile") or {}).get("display_name") or person.get("real_name") or None,
-        )
-        for user_id, person in people.items()
-    }
+    return {user_id: (person.tz, person.name) for user_id, person in people.items()}
 
 
 def remember_profiles(

@@ -43,6 +43,7 @@ from bot.deliveries import forget_old
 from bot.services import Services
 from bot.settings import WorkspaceSettings
 from bot.slack_client import TeamClients, make_client
+from bot.slack_port import SlackPort
 from bot.weeks import week_of
 from schedules import claims
 from schedules.digest import JOB as DIGEST
@@ -63,18 +64,18 @@ SYNC_EVERY = timedelta(minutes=1)
 # clock and the database's may differ a little.
 SKEW = timedelta(minutes=1)
 
-ClientFor = Callable[[str], WebClient]
+SlackFor = Callable[[str], SlackPort]  # a workspace's Slack, as the jobs use it
 
 
 class Rhythm:
     def __init__(
         self,
         services: Services,
-        client_for: ClientFor,
+        slack_for: SlackFor,
         scheduler: BaseScheduler | None = None,
     ) -> None:
         self.services = services
-        self.client_for = client_for
+        self.slack_for = slack_for
         self.grace = timedelta(hours=services.config.catchup_hours)
         self.scheduler = scheduler or BackgroundScheduler(timezone="UTC")
         self._job_options = {
@@ -221,7 +222,7 @@ class Rhythm:
             return Outcome("skipped", when.describe(job))
         week = week_of(when.scheduled_at, settings.timezone)
         try:
-            outcome = post(self.services, self.client_for(team_id), team_id, now=now, week=week)
+            outcome = post(self.services, self.slack_for(team_id), team_id, now=now, week=week)
         except LookupError as exc:  # OAuth: the app was uninstalled from the workspace
             log.warning("%s: %s", team_id, exc)
             metrics.job_ran(job, "failed")
@@ -265,7 +266,7 @@ class Rhythm:
     def run_nudges(self, team_id: str) -> NudgeReport | None:
         try:
             report = send_nudges(
-                self.services, self.client_for(team_id), team_id, self.services.clock()
+                self.services, self.slack_for(team_id), team_id, self.services.clock()
             )
         except LookupError as exc:
             log.warning("%s: %s", team_id, exc)
@@ -295,7 +296,7 @@ class Rhythm:
 def start_scheduler(services: Services, client: WebClient) -> Rhythm:
     """The scheduler inside ``kindness-bot run``: a background thread beside the web server."""
     rhythm = Rhythm(
-        services, TeamClients(services.config, default=client, engine=services.db.engine)
+        services, TeamClients(services.config, default=client, engine=services.db.engine).port
     )
     rhythm.start()
     return rhythm
@@ -310,7 +311,7 @@ def run_scheduler(config: Config, db: Database) -> int:
     note_token_workspace(services, check_token(client, config))
     rhythm = Rhythm(
         services,
-        TeamClients(config, default=client, engine=db.engine),
+        TeamClients(config, default=client, engine=db.engine).port,
         BlockingScheduler(timezone="UTC"),
     )
     stop_on_sigterm()

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.members import MemberPreferences
 from bot.models import DmPrompt
-from bot.slack_client import make_client
+from bot.slack_client import WebApiSlack, make_client
 from conftest import BotUnderTest, FakeClock, message_text
 from schedules.nudges import NudgeReport, send_nudges
 from schedules.prompt import post_weekly_prompt
@@ -34,7 +34,7 @@ def team(bot: BotUnderTest) -> str:
 
 def run(bot: BotUnderTest, client: WebClient, clock: FakeClock, at: datetime) -> NudgeReport:
     clock.set(at)
-    return send_nudges(bot.services, client, team(bot), at)
+    return send_nudges(bot.services, WebApiSlack(client), team(bot), at)
 
 
 def preferences(bot: BotUnderTest) -> MemberPreferences:
@@ -53,7 +53,7 @@ def post_the_weeks_prompt(bot: BotUnderTest, client: WebClient, clock: FakeClock
     bot.standin.add_channel(NETWORK_CHANNEL, "kindness-network")
     bot.services.settings.apply(team(bot), {"channel": NETWORK_CHANNEL}, by_user=None)
     clock.set(MONDAY)
-    outcome = post_weekly_prompt(bot.services, client, team(bot), now=MONDAY)
+    outcome = post_weekly_prompt(bot.services, WebApiSlack(client), team(bot), now=MONDAY)
     assert outcome.posted
     prompt = bot.standin.messages_in(NETWORK_CHANNEL)[-1]
     return prompt["blocks"][1]["text"]["text"].strip("*")  # the question
@@ -102,7 +102,7 @@ def test_a_member_who_switches_mid_week_gets_that_weeks_prompt(
     # Switching back stops next week's.
     preferences(bot).set_prompts_by_dm(team(bot), ANN, False)
     clock.set(MONDAY + timedelta(weeks=1))
-    post_weekly_prompt(bot.services, client, team(bot), now=clock.now)
+    post_weekly_prompt(bot.services, WebApiSlack(client), team(bot), now=clock.now)
     assert run(bot, client, clock, clock.now + timedelta(minutes=5)).prompts_sent == 0
 
 
@@ -197,7 +197,9 @@ def test_the_scheduler_sends_the_dm_prompts_as_soon_as_the_prompt_is_posted(
     bot.services.settings.apply(team(bot), {"channel": NETWORK_CHANNEL}, by_user=None)
     preferences(bot).set_prompts_by_dm(team(bot), ANN, True)
     clock.set(MONDAY)  # the default rhythm: Monday 10:00
-    scheduler = Rhythm(bot.services, lambda team_id: client, BackgroundScheduler(timezone="UTC"))
+    scheduler = Rhythm(
+        bot.services, lambda team_id: WebApiSlack(client), BackgroundScheduler(timezone="UTC")
+    )
     outcome = scheduler.run_prompt(team(bot))
     assert outcome is not None and outcome.posted
     (dm,) = dms_to(bot, ANN)  # at once, not at the DM job's next half-hour

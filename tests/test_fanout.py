@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from bot.config import load_config
 from bot.db import Database, database_now
 from bot.models import JobClaim
-from bot.slack_client import make_client
+from bot.slack_client import WebApiSlack, make_client
 from bot.workspaces import ensure_workspace
 from conftest import SIGNING_SECRET
 from sandbox import SlackStandIn
@@ -116,7 +116,7 @@ def fanout(
 ) -> FanOut:
     return FanOut(
         db,
-        client_for(slack),
+        WebApiSlack(client_for(slack)),
         T1,
         owner=options.pop("owner", "proc-1"),
         pacer=Pacer(clock=virtual, sleep=virtual.sleep),
@@ -208,7 +208,7 @@ def test_concurrent_sends_overlap_a_slow_slack(db: Database) -> None:
     with SlackStandIn(team_id=T1, sleep=slow) as standin:
         users = members(standin, 32)
         standin.latency(0.05, "chat.postMessage")
-        report = FanOut(db, client_for(standin), T1, owner="p", concurrency=16).send(
+        report = FanOut(db, WebApiSlack(client_for(standin)), T1, owner="p", concurrency=16).send(
             [Recorded().dm(u) for u in users]
         )
     assert report.sent["test"] == 32

@@ -12,7 +12,7 @@ import pytest
 
 from bot.db import Database
 from bot.goals import load_framework
-from bot.slack_client import make_client
+from bot.slack_client import WebApiSlack, make_client
 from conftest import BotUnderTest, FakeClock, _make_bot, message_text
 from handlers.commands import SUBCOMMANDS
 from schedules.digest import digest_preview
@@ -102,7 +102,7 @@ def test_the_digest_prompt_and_welcome_use_the_networks_name_and_goals(
     bot.slack.command("prompts dm", user=ANN)
     for number in (1, 2, 3):
         bot.slack.command(f"log g{number} A story for goal {number}", user=ANN)
-    client = make_client(bot.services.config, backoff=0.01)
+    client = WebApiSlack(make_client(bot.services.config, backoff=0.01))
     monday = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
     clock.set(monday)
     post_weekly_prompt(bot.services, client, team, now=monday)

@@ -13,7 +13,7 @@ from prometheus_client import REGISTRY
 
 from bot.app import KindnessWsgi, create_app
 from bot.metrics import MetricsWsgi
-from bot.slack_client import make_client
+from bot.slack_client import WebApiSlack, make_client
 from conftest import BotUnderTest, FakeClock
 from schedules.runner import Rhythm
 
@@ -76,7 +76,9 @@ def test_jobs_claims_and_nudges_are_counted(bot: BotUnderTest, clock: FakeClock)
     bot.services.settings.apply(team, {"channel": "CNETWORK"}, by_user="UCOORD")
     scheduler = BackgroundScheduler(timezone="UTC")
     rhythm = Rhythm(
-        bot.services, lambda team: make_client(bot.services.config, backoff=0.01), scheduler
+        bot.services,
+        lambda team: WebApiSlack(make_client(bot.services.config, backoff=0.01)),
+        scheduler,
     )
     grown = changes(
         ("kindness_jobs_total", {"job": "prompt", "outcome": "posted"}),

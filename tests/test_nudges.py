@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from slack_sdk import WebClient
 
-from bot.slack_client import make_client
+from bot.slack_client import WebApiSlack, make_client
 from conftest import BotUnderTest, FakeClock, message_text
 from sandbox import InputValue
 from schedules import claims
@@ -49,7 +49,7 @@ def run(
     bot: BotUnderTest, client: WebClient, clock: FakeClock, at: datetime, **options: object
 ) -> NudgeReport:
     clock.set(at)
-    return send_nudges(bot.services, client, team(bot), at, **options)  # type: ignore[arg-type]
+    return send_nudges(bot.services, WebApiSlack(client), team(bot), at, **options)  # type: ignore[arg-type]
 
 
 def nudges_to(bot: BotUnderTest, user: str) -> list[dict]:
@@ -238,7 +238,7 @@ def test_two_schedulers_at_once_send_each_step_once(
 
     def scheduler(owner: str) -> None:
         try:
-            client = make_client(bot.services.config, backoff=0.01)
+            client = WebApiSlack(make_client(bot.services.config, backoff=0.01))
             barrier.wait(timeout=30)
             reports.append(send_nudges(bot.services, client, team(bot), due, owner=owner))
         except BaseException as exc:  # reported below, in the test's own thread

@@ -171,7 +171,7 @@ def test_two_workspaces_install_and_each_is_served_with_its_own_token(
     for team in (ALPHA, BETA):
         oauth_bot.services.settings.update(team, {"channel": "CNETWORK"}, by_user=None)
         monday = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-        outcome = post_weekly_prompt(oauth_bot.services, clients(team), team, now=monday)
+        outcome = post_weekly_prompt(oauth_bot.services, clients.port(team), team, now=monday)
         assert outcome.status == "posted", outcome.message
     assert len(_calls_with(standin, "chat.postMessage", alpha_token)) == 1
     assert len(_calls_with(standin, "chat.postMessage", beta_token)) == 1

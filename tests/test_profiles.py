@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from bot.db import Database
 from bot.learning_log import LearningLog
 from bot.members import MemberPreferences
+from bot.slack_client import WebApiSlack
 from bot.workspaces import ensure_workspace
 from sandbox import SlackStandIn
 from schedules.profiles import recipients, remember_profiles
@@ -43,7 +44,9 @@ def db(database: Database) -> Database:
 
 
 def zones(db: Database, client: WebClient, team: str, at: datetime) -> dict[str, str]:
-    found = recipients(db, client, team, [ANN, BEN], now=at, workspace_tz="Europe/London")
+    found = recipients(
+        db, WebApiSlack(client), team, [ANN, BEN], now=at, workspace_tz="Europe/London"
+    )
     return {user: person.zone for user, person in found.items()}
 
 
@@ -80,6 +83,6 @@ def test_remembering_a_profile_keeps_what_the_member_chose(
     learning_log.set_nudges(T1, ANN, False)
     preferences = MemberPreferences(db, clock=lambda: NOW)
     preferences.set_away(T1, ANN, date(2027, 1, 4))
-    found = recipients(db, client, T1, [ANN], now=NOW, workspace_tz="UTC")
+    found = recipients(db, WebApiSlack(client), T1, [ANN], now=NOW, workspace_tz="UTC")
     assert found[ANN].away_until == date(2027, 1, 4) and found[ANN].away(NOW)
     assert not learning_log.nudges_enabled(T1, ANN)

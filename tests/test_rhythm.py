@@ -22,7 +22,7 @@ from bot.db import Database
 from bot.models import JobClaim, PostedDigest, PostedPrompt
 from bot.report import charts
 from bot.services import Services
-from bot.slack_client import make_client
+from bot.slack_client import WebApiSlack, make_client
 from conftest import BotUnderTest, FakeClock, message_text
 from sandbox import message_block_errors
 from schedules import claims
@@ -49,8 +49,8 @@ def configure(bot: BotUnderTest, **settings: str) -> str:
     return team
 
 
-def client(bot: BotUnderTest):
-    return make_client(bot.services.config, backoff=0.01)
+def client(bot: BotUnderTest) -> WebApiSlack:
+    return WebApiSlack(make_client(bot.services.config, backoff=0.01))
 
 
 @pytest.fixture(autouse=True)
@@ -648,6 +648,11 @@ def test_a_prompt_posted_after_its_claim_was_taken_over_is_withdrawn(
     wait_until(
         lambda: the_claim(bot, "prompt", "2026-W48").claimed_by != first_holder,
         "the second scheduler has taken the claim over",
+    )
+    # It looked for the first one's post (not in the channel yet), and is posting its own.
+    wait_until(
+        lambda: bool(bot.standin.calls_to("conversations.history")),
+        "the second scheduler has looked for an earlier post",
     )
     slack_answers.set()  # both posts reach Slack now
     stalled.join(timeout=30)

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.manifest import manifest
-from bot.slack_client import make_client
+from bot.slack_client import WebApiSlack, make_client
 from conftest import BotUnderTest, FakeClock, message_text
 from sandbox import InputValue
 from schedules.nudges import send_nudges
@@ -106,7 +106,7 @@ def dm_prompt(bot: BotUnderTest, clock: FakeClock) -> dict:
     bot.slack.command("prompts dm", user=ANN)
     bot.standin.add_channel(NETWORK_CHANNEL, "kindness-network")
     bot.services.settings.apply(team(bot), {"channel": NETWORK_CHANNEL}, by_user=None)
-    client = make_client(bot.services.config, backoff=0.01)
+    client = WebApiSlack(make_client(bot.services.config, backoff=0.01))
     clock.set(MONDAY)
     assert post_weekly_prompt(bot.services, client, team(bot), now=MONDAY).posted
     clock.set(MONDAY + timedelta(minutes=5))

@@ -1,0 +1,422 @@
+"""The narrow Slack interface of the scheduled jobs (``schedules/``): ``SlackPort``.
+
+The jobs post to a channel, DM a member, withdraw a post, join a public channel, upload the
+digest's chart, read members' time zones, and find a message of their own by its metadata —
+nothing more, and nothing here knows slack_sdk. Every failure reaches a job as a
+``SlackError`` saying what kind of failure it is:
+
+- ``REFUSED``: Slack answered, and said no (``channel_not_found``, ``account_inactive``…);
+- ``RATE_LIMITED``: Slack answered 429 — nothing happened; try again after ``retry_after``;
+- ``SERVER_ERROR`` (a 5xx) and ``NO_ANSWER`` (the connection failed or dropped): the call may
+  or may not have taken effect (``outcome_unknown``) — a post may be in the channel.
+
+What an error *means* for a job (a channel the bot cannot post to, a member who cannot be
+written to) is the job's to decide: ``schedules.posting`` and ``schedules.fanout``.
+
+Two implementations:
+
+- ``bot.slack_client.WebApiSlack``: the Web API, over slack_sdk's ``WebClient`` with the bot's
+  retry handlers (``bot.slack_client.make_client``): a 429 waits for ``Retry-After``, a 5xx or
+  a dropped connection is retried with backoff. ``without_retries()`` makes the same calls as
+  single attempts, for a caller that paces and retries itself (the DM fan-out), and
+  ``retry_policy`` tells that caller how often and how far apart the client would have tried.
+- ``InMemorySlack`` (below): for unit tests of the jobs. It records what was sent, keeps
+  channels, DMs and people in memory, and can be told to fail a method with a Slack error, a
+  rate limit, or a lost answer after the call took effect.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+Message = Mapping[str, Any]  # chat.postMessage's arguments but the channel: text, blocks…
+
+REFUSED = "refused"
+RATE_LIMITED = "rate_limited"
+SERVER_ERROR = "server_error"
+NO_ANSWER = "no_answer"
+
+# Errors Slack documents as temporary even when it answers them with HTTP 200.
+TEMPORARY = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+
+
+class SlackError(Exception):
+    """A Web API call that did not succeed.
+
+    ``error`` is Slack's error name (``channel_not_found``), the HTTP status of a 5xx that
+    named none, or the connection failure's class (``ConnectionResetError``) — what the logs
+    show; never a token or a payload. ``details`` are Slack's explanations of an invalid
+    request (``errors`` and ``response_metadata.messages``).
+    """
+
+    def __init__(
+        self,
+        method: str,
+        error: str,
+        *,
+        kind: str = REFUSED,
+        retry_after: float | None = None,
+        details: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(f"{method}: {error}")
+        self.method = method
+        self.error = error
+        self.kind = kind
+        self.retry_after = retry_after
+        self.details = details
+
+    @property
+    def rate_limited(self) -> bool:
+        return self.kind == RATE_LIMITED
+
+    @property
+    def outcome_unknown(self) -> bool:
+        """Slack may have done what was asked before failing to say so."""
+        return self.kind in (SERVER_ERROR, NO_ANSWER)
+
+    @property
+    def retryable(self) -> bool:
+        """Asking again later may succeed: a busy or failing Slack, not a refusal."""
+        return self.kind != REFUSED or self.error in TEMPORARY
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """Message metadata: an event type and a flat payload of strings. The jobs name each post's
+    claim in it (``payload["key"]``), so that a post can be found again after a crash."""
+
+    event_type: str
+    payload: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str | None:
+        return self.payload.get("key")
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A message in Slack: its conversation (a DM's own id, not the member's), its ts."""
+
+    channel: str
+    ts: str
+    metadata: Metadata | None = None
+
+
+@dataclass(frozen=True)
+class Person:
+    """What the jobs read of a member's profile."""
+
+    user_id: str
+    tz: str | None
+    name: str | None  # the display name, else the real name
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often, and how far apart, a failed call is tried again."""
+
+    retries: int
+    delay: Callable[[int], float]  # seconds to wait before retry number n (from 0)
+
+
+NO_RETRIES = RetryPolicy(0, lambda _: 0.0)
+
+
+class SlackPort(Protocol):
+    def post(self, channel: str, message: Message, *, metadata: Metadata | None = None) -> Posted:
+        """chat.postMessage into a channel."""
+        ...
+
+    def dm(self, user_id: str, message: Message, *, metadata: Metadata | None = None) -> Posted:
+        """chat.postMessage to a member: Slack puts it in the bot's DM with them."""
+        ...
+
+    def delete(self, channel: str, ts: str) -> None:
+        """chat.delete one of the bot's own messages."""
+        ...
+
+    def join(self, channel: str) -> None:
+        """conversations.join a public channel."""
+        ...
+
+    def upload_file(self, content: bytes, *, filename: str, title: str, alt_text: str) -> str:
+        """files.uploadV2 into no channel (nothing is posted); the new file's id."""
+        ...
+
+    def person(self, user_id: str) -> Person:
+        """users.info."""
+        ...
+
+    def people(self) -> Iterator[Person]:
+        """Everyone in the workspace (users.list, page after page, as they are read)."""
+        ...
+
+    def open_dm(self, user_id: str) -> str:
+        """conversations.open: the id of the bot's DM with a member."""
+        ...
+
+    def find_message(
+        self,
+        channel: str,
+        event_type: str,
+        key: str,
+        *,
+        oldest: datetime | None = None,
+        pages: int = 1,
+    ) -> Posted | None:
+        """The newest top-level message in ``channel`` (since ``oldest``) whose metadata is of
+        ``event_type`` with that ``key``: conversations.history with include_all_metadata,
+        up to ``pages`` pages. None when it is not there."""
+        ...
+
+    def without_retries(self) -> SlackPort:
+        """The same calls, each a single attempt: the caller paces and retries."""
+        ...
+
+    def retry_policy(self, kind: str) -> RetryPolicy:
+        """How this port retries a failure of ``kind`` (SERVER_ERROR, NO_ANSWER)."""
+        ...
+
+
+# -- in memory, for unit tests -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """A message the in-memory Slack holds (or held: see ``deleted``)."""
+
+    channel: str
+    ts: str
+    message: Message
+    metadata: Metadata | None = None
+    user_id: str | None = None  # a DM's member
+
+
+@dataclass(frozen=True)
+class Upload:
+    file_id: str
+    content: bytes
+    filename: str
+    title: str
+    alt_text: str
+
+
+@dataclass
+class _Channel:
+    member: bool = True
+    private: bool = False
+    archived: bool = False
+
+
+@dataclass(frozen=True)
+class _Fault:
+    error: SlackError
+    after_effect: bool
+
+
+class InMemorySlack:
+    """A Slack workspace in memory that implements ``SlackPort``: what the jobs sent, where.
+
+    Channels must be added (``add_channel``): a post elsewhere is ``channel_not_found``, one in
+    a channel the bot is not in ``not_in_channel``, one in an archived channel ``is_archived``;
+    a private channel cannot be joined. DMs go to anyone. ``fail`` and ``rate_limit`` make the
+    next calls of a method fail; with ``after_effect`` the call takes effect first and only its
+    answer is lost. Nothing is ever retried here (``without_retries`` is the port itself);
+    ``retries`` is only what ``retry_policy`` reports to a caller that retries itself.
+    """
+
+    def __init__(
+        self, *, clock: Callable[[], float] = time.time, retries: RetryPolicy = NO_RETRIES
+    ) -> None:
+        self._clock = clock
+        self._retries = retries
+        self._lock = threading.RLock()
+        self._channels: dict[str, _Channel] = {}
+        self._people: dict[str, Person] = {}
+        self._faults: dict[str, deque[_Fault]] = {}
+        self._last_ts = 0
+        self._files = 0
+        self.messages: list[SentMessage] = []  # every message sent, deleted ones included
+        self.deleted: list[tuple[str, str]] = []  # (channel, ts)
+        self.uploads: list[Upload] = []
+        self.calls: list[str] = []  # method names, in order, failed calls included
+
+    # -- setting the scene ---------------------------------------------------------------------
+
+    def add_channel(
+        self, channel: str, *, member: bool = True, private: bool = False, archived: bool = False
+    ) -> None:
+        with self._lock:
+            self._channels[channel] = _Channel(member, private, archived)
+
+    def add_person(self, user_id: str, *, tz: str | None = None, name: str | None = None) -> None:
+        with self._lock:
+            self._people[user_id] = Person(user_id, tz, name)
+
+    def fail(
+        self,
+        method: str,
+        error: str = "internal_error",
+        *,
+        kind: str = REFUSED,
+        times: int = 1,
+        after_effect: bool = False,
+        retry_after: float | None = None,
+        details: tuple[str, ...] = (),
+    ) -> None:
+        """Make the next ``times`` calls of ``method`` (a ``SlackPort`` method name) fail."""
+        failure = SlackError(method, error, kind=kind, retry_after=retry_after, details=details)
+        with self._lock:
+            self._faults.setdefault(method, deque()).extend([_Fault(failure, after_effect)] * times)
+
+    def rate_limit(self, method: str, *, retry_after: float = 1.0, times: int = 1) -> None:
+        """Answer the next ``times`` calls of ``method`` with a 429 (nothing happens)."""
+        self.fail(method, "ratelimited", kind=RATE_LIMITED, times=times, retry_after=retry_after)
+
+    # -- what was sent -------------------------------------------------------------------------
+
+    def messages_in(self, channel: str) -> list[SentMessage]:
+        """The messages in a channel (or a DM's id) now, oldest first."""
+        with self._lock:
+            gone = set(self.deleted)
+            return [
+                m for m in self.messages if m.channel == channel and (channel, m.ts) not in gone
+            ]
+
+    def dms_to(self, user_id: str) -> list[SentMessage]:
+        return self.messages_in(self.dm_channel(user_id))
+
+    @staticmethod
+    def dm_channel(user_id: str) -> str:
+        return "D" + user_id
+
+    # -- the port --------------------------------------------------------------------------------
+
+    def post(self, channel: str, message: Message, *, metadata: Metadata | None = None) -> Posted:
+        def effect() -> Posted:
+            place = self._channels.get(channel)
+            if place is None:
+                raise SlackError("post", "channel_not_found")
+            if place.archived:
+                raise SlackError("post", "is_archived")
+            if not place.member:
+                raise SlackError("post", "not_in_channel")
+            return self._add(channel, message, metadata)
+
+        return self._call("post", effect)
+
+    def dm(self, user_id: str, message: Message, *, metadata: Metadata | None = None) -> Posted:
+        return self._call(
+            "dm", lambda: self._add(self.dm_channel(user_id), message, metadata, user_id)
+        )
+
+    def delete(self, channel: str, ts: str) -> None:
+        def effect() -> None:
+            if not any(m.channel == channel and m.ts == ts for m in self.messages_in(channel)):
+                raise SlackError("delete", "message_not_found")
+            self.deleted.append((channel, ts))
+
+        self._call("delete", effect)
+
+    def join(self, channel: str) -> None:
+        def effect() -> None:
+            place = self._channels.get(channel)
+            if place is None:
+                raise SlackError("join", "channel_not_found")
+            if place.archived:
+                raise SlackError("join", "is_archived")
+            if place.private:
+                raise SlackError("join", "method_not_supported_for_channel_type")
+            place.member = True
+
+        self._call("join", effect)
+
+    def upload_file(self, content: bytes, *, filename: str, title: str, alt_text: str) -> str:
+        def effect() -> str:
+            self._files += 1
+            file_id = f"F{self._files:07d}"
+            self.uploads.append(Upload(file_id, content, filename, title, alt_text))
+            return file_id
+
+        return self._call("upload_file", effect)
+
+    def person(self, user_id: str) -> Person:
+        def effect() -> Person:
+            if user_id not in self._people:
+                raise SlackError("person", "user_not_found")
+            return self._people[user_id]
+
+        return self._call("person", effect)
+
+    def people(self) -> Iterator[Person]:
+        yield from self._call("people", lambda: list(self._people.values()))
+
+    def open_dm(self, user_id: str) -> str:
+        return self._call("open_dm", lambda: self.dm_channel(user_id))
+
+    def find_message(
+        self,
+        channel: str,
+        event_type: str,
+        key: str,
+        *,
+        oldest: datetime | None = None,
+        pages: int = 1,
+    ) -> Posted | None:
+        def effect() -> Posted | None:
+            place = self._channels.get(channel)
+            if place is None and not channel.startswith("D"):  # a DM's id starts with D
+                raise SlackError("find_message", "channel_not_found")
+            if place is not None and not place.member:
+                raise SlackError("find_message", "not_in_channel")
+            since = oldest.timestamp() if oldest is not None else float("-inf")
+            for sent in reversed(self.messages_in(channel)):
+                if float(sent.ts) < since:
+                    break
+                found = sent.metadata
+                if found is not None and found.event_type == event_type and found.key == key:
+                    return Posted(sent.channel, sent.ts, found)
+            return None
+
+        return self._call("find_message", effect)
+
+    def without_retries(self) -> InMemorySlack:
+        return self
+
+    def retry_policy(self, kind: str) -> RetryPolicy:
+        return self._retries
+
+    # -- inside ----------------------------------------------------------------------------------
+
+    def _call(self, method: str, effect: Callable[[], Any]) -> Any:
+        with self._lock:
+            self.calls.append(method)
+            queue = self._faults.get(method)
+            fault = queue.popleft() if queue else None
+            if fault is not None and not fault.after_effect:
+                raise fault.error
+            result = effect()
+            if fault is not None:
+                raise fault.error
+            return result
+
+    def _add(
+        self,
+        channel: str,
+        message: Message,
+        metadata: Metadata | None,
+        user_id: str | None = None,
+    ) -> Posted:
+        micros = max(int(self._clock() * 1_000_000), self._last_ts + 1)
+        self._last_ts = micros
+        ts = f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+        self.messages.append(SentMessage(channel, ts, dict(message), metadata, user_id))
+        return Posted(channel, ts, metadata)
