@@ -235,7 +235,8 @@ class SlackStandIn:
         self._last_ts_micros = 0
         self._calls: list[Call] = []
         self._faults: dict[str, deque[_Fault]] = {}
-        self._holds: dict[str, tuple[threading.Event, float]] = {}
+        # method -> (release, at most, after the call's effect)
+        self._holds: dict[str, tuple[threading.Event, float, bool]] = {}
         # Rate limits and latency run on these (tests inject a clock instead of waiting).
         self._monotonic = monotonic
         self._sleep = sleep
@@ -712,16 +713,21 @@ class SlackStandIn:
         """
         self._add_faults(method, _Fault(None, None, 0, drop=True, after_effect=after_effect), times)
 
-    def hold(self, method: str, *, at_most: float = 30) -> threading.Event:
+    def hold(
+        self, method: str, *, at_most: float = 30, after_effect: bool = False
+    ) -> threading.Event:
         """Make calls to `method` wait until the returned event is set — a slow Slack.
 
         `method` may also be "response_url". Tests use it to show that the bot answers Slack's
         request before its slow work finishes; set the event to let the calls through. A call
         held for `at_most` seconds goes through anyway, so a forgotten hold cannot hang a test.
+        `after_effect=True`: each call takes effect first (the message is posted) and only its
+        answer waits — so a caller can be stopped after Slack did what it asked, before it
+        heard so.
         """
         release = threading.Event()
         with self._lock:
-            self._holds[method] = (release, at_most)
+            self._holds[method] = (release, at_most, after_effect)
         return release
 
     def rate_limit(
@@ -766,10 +772,12 @@ class SlackStandIn:
         body = {"ok": False, "error": "ratelimited"}
         return _Answer.json(body, 429, **{"Retry-After": str(retry_after)})
 
-    def _wait_if_held(self, method: str) -> None:
+    def _wait_if_held(self, method: str, *, after_effect: bool = False) -> None:
         with self._lock:
-            release, at_most = self._holds.get(method, (None, 0))
-        if release is not None and release.wait(timeout=at_most):
+            release, at_most, after = self._holds.get(method, (None, 0, False))
+        if release is None or after != after_effect:
+            return
+        if release.wait(timeout=at_most):
             with self._lock:
                 if self._holds.get(method, (None,))[0] is release:
                     del self._holds[method]
@@ -810,13 +818,16 @@ class SlackStandIn:
         if answer.drop:
             request.close_connection = True
             return
-        request.send_response(answer.status)
-        request.send_header("Content-Type", answer.content_type)
-        request.send_header("Content-Length", str(len(answer.body)))
-        for name, value in answer.headers.items():
-            request.send_header(name, value)
-        request.end_headers()
-        request.wfile.write(answer.body)
+        try:
+            request.send_response(answer.status)
+            request.send_header("Content-Type", answer.content_type)
+            request.send_header("Content-Length", str(len(answer.body)))
+            for name, value in answer.headers.items():
+                request.send_header(name, value)
+            request.end_headers()
+            request.wfile.write(answer.body)
+        except (BrokenPipeError, ConnectionResetError):
+            request.close_connection = True  # the caller is gone (a test killed it): no answer
 
     def _answer_api(
         self, method: str, headers: Any, query: str, body: bytes
@@ -854,6 +865,7 @@ class SlackStandIn:
             except _ApiError as refusal:
                 answer = _Answer.json({"ok": False, "error": refusal.error, **refusal.extra})
             else:
+                self._wait_if_held(method, after_effect=True)
                 if fault is not None:  # it took effect; now the answer is lost
                     return method, args, fault.answer()
         answer.token = token

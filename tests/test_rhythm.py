@@ -6,11 +6,14 @@ Jobs run against the Slack stand-in with an injected clock; nothing sleeps for r
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -24,12 +27,14 @@ from bot.report import charts
 from bot.services import Services
 from bot.slack_client import WebApiSlack, make_client
 from conftest import BotUnderTest, FakeClock, message_text
+from processes import SCRIPT, clean_environment
 from sandbox import message_block_errors
 from schedules import claims
 from schedules.digest import post_weekly_digest
 from schedules.posting import Outcome
 from schedules.prompt import post_weekly_prompt
 from schedules.runner import Rhythm
+from serving import SIGNING_SECRET
 from slack_helpers import settings_form
 
 CHANNEL = "CNETWORK"
@@ -753,6 +758,212 @@ def test_a_caller_acting_as_a_later_moment_cannot_take_over_a_fresh_claim(
     assert outcome.status == "in_progress"
     assert outcome.message == "the 2026-W48 prompt is being posted by elsewhere:1:1; nothing posted"
     assert posted(bot) == []
+
+
+# -- a post whose process died before recording it ----------------------------------------------
+
+
+def reply_is_captured_under(bot: BotUnderTest, prompt_ts: str, goal_key: str) -> None:
+    """A member's reply in the prompt's thread is logged under the prompt's goal."""
+    reply = bot.slack.message(
+        "We listened first", user="UANN", channel=CHANNEL, thread_ts=prompt_ts
+    )
+    assert bot.slack.event(reply).status == 200
+    [entry] = bot.entries()
+    assert (entry.source, entry.goal_key, entry.text) == ("thread", goal_key, "We listened first")
+    assert entry.prompt_id == prompt_records(bot)[0].id
+
+
+def test_a_prompt_posted_by_a_process_killed_before_recording_it_is_found_not_posted_again(
+    bot_on_each_store: BotUnderTest, clock: FakeClock, tmp_path: Path
+) -> None:
+    """`kindness-bot post prompt` is killed (SIGKILL) once Slack has the prompt but before it
+    hears so: the claim is left taken and nothing is recorded. The scheduler takes the claim
+    over after its lease, finds the prompt by its metadata, records it — and replies count."""
+    bot = bot_on_each_store
+    team = configure(bot)
+    url = bot.services.db.engine.url.render_as_string(hide_password=False)
+    env = clean_environment(
+        DATABASE_URL=url,
+        SLACK_BOT_TOKEN=bot.standin.bot_token,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=bot.standin.api_url,
+    )
+    slack_answers = bot.standin.hold("chat.postMessage", after_effect=True)
+    killed = subprocess.Popen(
+        [SCRIPT, "post", "prompt", "--at", MONDAY_10.isoformat()],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until(lambda: bool(bot.standin.messages_in(CHANNEL)), "Slack has the prompt")
+        killed.kill()
+        assert killed.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        slack_answers.set()
+        if killed.poll() is None:
+            killed.kill()
+            killed.wait(timeout=30)
+    [orphan] = bot.standin.messages_in(CHANNEL)
+    assert orphan["metadata"]["event_payload"]["key"] == "prompt/2026-W48"
+    assert prompt_records(bot) == [] and the_claim(bot, "prompt", "2026-W48").status == "claimed"
+
+    backdate_claim(bot, claims.DEFAULT_LEASE + timedelta(minutes=1))
+    clock.set(MONDAY_10 + claims.DEFAULT_LEASE + timedelta(minutes=1))  # the scheduler's retry
+    outcome = rhythm(bot).run_prompt(team)
+    assert outcome is not None and outcome.posted
+    assert outcome.message == (
+        f"found the 2026-W48 prompt in {CHANNEL}, posted by an attempt that stopped before "
+        "recording it, and recorded it (g1 Make kindness an explicit value)"
+    )
+    assert_one_recorded_prompt(bot)
+    assert [c.ok for c in bot.standin.calls_to("chat.postMessage")] == [True]  # the first only
+    first_goal = bot.services.framework.goals[0]
+    [record] = prompt_records(bot)
+    assert (record.goal_key, record.question) == (first_goal.key, first_goal.questions[0])
+    assert record.posted_at == MONDAY_10  # the moment the killed run acted as
+    reply_is_captured_under(bot, orphan["ts"], first_goal.key)
+
+
+def test_a_prompt_neither_recorded_nor_withdrawn_is_found_by_the_retry(
+    bot_on_each_store: BotUnderTest, clock: FakeClock
+) -> None:
+    """The record fails and so does the withdrawal: the prompt stays in the channel without a
+    record. The retry finds it and records it instead of posting a second one."""
+    bot = bot_on_each_store
+    bot.expect_errors = True  # the failed record and the failed withdrawal are logged
+    team = configure(bot)
+    clock.set(MONDAY_10)
+    scheduler = rhythm(bot)
+    bot.standin.fail_next("chat.delete", status=500, times=4)  # every retry fails too
+    with failing_inserts(bot.services.db, "posted_prompts"):
+        assert scheduler.run_prompt(team).status == "failed"
+    [orphan] = bot.standin.messages_in(CHANNEL)
+    assert prompt_records(bot) == [] and the_claim(bot, "prompt", "2026-W48").status == "released"
+
+    clock.set(retry_time(scheduler, team, "prompt"))
+    outcome = scheduler.run_prompt(team)
+    assert outcome is not None and outcome.posted and outcome.message.startswith("found")
+    assert_one_recorded_prompt(bot)
+    assert len(posted(bot)) == 1
+    reply_is_captured_under(bot, orphan["ts"], bot.services.framework.goals[0].key)
+
+
+def test_a_stalled_process_keeps_its_prompt_when_the_taker_found_it(
+    bot_on_each_store: BotUnderTest, clock: FakeClock
+) -> None:
+    """A scheduler stalls after Slack took its prompt; another takes the claim over, finds that
+    prompt and records it. The stalled one, waking, sees its own prompt recorded: it is kept."""
+    bot = bot_on_each_store
+    team = configure(bot)
+    clock.set(MONDAY_10)
+    slack_answers = bot.standin.hold("chat.postMessage", after_effect=True)
+    outcomes: dict[str, Outcome] = {}
+
+    def post(name: str) -> None:
+        outcomes[name] = post_weekly_prompt(bot.services, client(bot), team, now=clock.now)
+
+    stalled = threading.Thread(target=post, args=("stalled",))
+    stalled.start()
+    try:
+        wait_until(lambda: bool(bot.standin.messages_in(CHANNEL)), "Slack has the prompt")
+        backdate_claim(bot, claims.DEFAULT_LEASE + timedelta(minutes=1))
+        post("taker")
+    finally:
+        slack_answers.set()
+        stalled.join(timeout=30)
+    assert outcomes["taker"].posted and outcomes["taker"].message.startswith("found")
+    assert outcomes["stalled"].posted
+    assert "recorded by another process" in outcomes["stalled"].message
+    assert_one_recorded_prompt(bot)
+    assert bot.standin.calls_to("chat.delete") == []
+
+
+def test_while_slack_cannot_say_whether_a_prompt_went_out_none_is_posted(
+    bot: BotUnderTest, clock: FakeClock
+) -> None:
+    """A claim taken over from a dead process, and the channel's history cannot be read (Slack
+    failing): posting blind could make a second prompt, so the post waits for the next retry."""
+    team = configure(bot)
+    clock.set(MONDAY_10)
+    assert claims.claim(bot.services.db, team, "prompt", "2026-W48", owner="dead:1:1").won
+    backdate_claim(bot, claims.DEFAULT_LEASE + timedelta(minutes=1))
+    scheduler = rhythm(bot)
+    bot.standin.fail_next("conversations.history", status=503, times=4)  # every retry fails too
+    outcome = scheduler.run_prompt(team)
+    assert outcome is not None and outcome.status == "failed"
+    assert "could not say whether an earlier attempt posted it" in outcome.message
+    assert posted(bot) == [] and the_claim(bot, "prompt", "2026-W48").status == "released"
+
+    clock.set(retry_time(scheduler, team, "prompt"))
+    assert scheduler.run_prompt(team).posted  # the channel is read: nothing there; posted
+    assert_one_recorded_prompt(bot)
+
+
+def test_a_channel_whose_history_the_bot_may_not_read_still_gets_its_prompt(
+    bot: BotUnderTest, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An install made before the bot asked for the history scopes: Slack will never say, so
+    the prompt is posted rather than never again."""
+    team = configure(bot)
+    clock.set(MONDAY_10)
+    assert claims.claim(bot.services.db, team, "prompt", "2026-W48", owner="dead:1:1").won
+    backdate_claim(bot, claims.DEFAULT_LEASE + timedelta(minutes=1))
+    bot.standin.fail_next("conversations.history", error="missing_scope")
+    outcome = rhythm(bot).run_prompt(team)
+    assert outcome is not None and outcome.posted
+    assert_one_recorded_prompt(bot)
+    assert "cannot look for an earlier post of the 2026-W48 prompt" in caplog.text
+
+
+def test_a_digest_found_after_a_crash_keeps_the_window_it_was_posted_with(
+    bot: BotUnderTest, clock: FakeClock
+) -> None:
+    """The digest's record says when its window ended — the moment the dead run acted as, not
+    the moment it was found — so the next digest neither skips nor repeats an entry."""
+    team = configure(bot)
+    clock.set(FRIDAY_15)
+    slack_answers = bot.standin.hold("chat.postMessage", after_effect=True)
+    crashed = threading.Thread(target=crash_after_posting, args=(bot, FRIDAY_15))
+    crashed.start()
+    try:
+        wait_until(lambda: bool(bot.standin.messages_in(CHANNEL)), "Slack has the digest")
+    finally:
+        slack_answers.set()
+        crashed.join(timeout=30)
+    clock.set(FRIDAY_15 + timedelta(minutes=5))
+    bot.log.add_entry(team, "UANN", "Logged while nobody knew the digest was out", goal="g1")
+    backdate_claim(bot, claims.DEFAULT_LEASE + timedelta(minutes=1))
+    clock.set(FRIDAY_15 + timedelta(minutes=20))
+    outcome = rhythm(bot).run_digest(team)
+    assert outcome is not None and outcome.posted and outcome.message.startswith("found")
+    with bot.services.db.reading() as session:
+        [record] = session.scalars(select(PostedDigest)).all()
+    assert record.posted_at == FRIDAY_15
+    clock.set(FRIDAY_15 + timedelta(weeks=1))
+    assert rhythm(bot).run_digest(team).posted
+    later = message_text(posted(bot)[-1])
+    assert "Logged while nobody knew the digest was out" in later
+
+
+class Killed(BaseException):
+    """The process dies here: nothing after it runs, no handler catches it."""
+
+
+def crash_after_posting(bot: BotUnderTest, now: datetime) -> None:
+    """The digest job, in a process that dies as soon as Slack has accepted the post."""
+
+    class DiesAfterPosting(WebApiSlack):
+        def post(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            super().post(*args, **kwargs)
+            raise Killed
+
+    with suppress(Killed):
+        post_weekly_digest(
+            bot.services, DiesAfterPosting(client(bot).client), bot.standin.team_id, now=now
+        )
 
 
 def test_retries_stay_inside_the_catch_up_window(
