@@ -257,6 +257,21 @@ def failing_database(db: Database) -> Iterator[None]:
         event.remove(db.engine, "before_cursor_execute", fail)
 
 
+@contextmanager
+def failing_inserts(db: Database, table: str) -> Iterator[None]:
+    """The database refuses every INSERT into ``table`` (as a full disk or a lost server would)."""
+
+    def refuse(connection, cursor, statement: str, *args: object) -> None:
+        if statement.lstrip().upper().startswith(f"INSERT INTO {table.upper()}"):
+            raise connection.dialect.loaded_dbapi.OperationalError("injected: disk I/O error")
+
+    event.listen(db.engine, "before_cursor_execute", refuse)
+    try:
+        yield
+    finally:
+        event.remove(db.engine, "before_cursor_execute", refuse)
+
+
 def message_text(message: dict) -> str:
     """Every piece of text in a message or view, flattened, for assertions."""
     found: list[str] = []

@@ -26,7 +26,7 @@ from bot.models import JobClaim, PostedDigest, PostedPrompt
 from bot.report import charts
 from bot.services import Services
 from bot.slack_client import WebApiSlack, make_client
-from conftest import BotUnderTest, FakeClock, message_text
+from conftest import BotUnderTest, FakeClock, failing_inserts, message_text
 from processes import SCRIPT, clean_environment
 from sandbox import message_block_errors
 from schedules import claims
@@ -556,21 +556,6 @@ def wait_until(condition: Callable[[], bool], what: str) -> None:
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting until {what}"
         time.sleep(0.01)
-
-
-@contextmanager
-def failing_inserts(db: Database, table: str) -> Iterator[None]:
-    """The database refuses every INSERT into ``table`` (as a full disk or a lost server would)."""
-
-    def refuse(connection, cursor, statement: str, *args: object) -> None:
-        if statement.lstrip().upper().startswith(f"INSERT INTO {table.upper()}"):
-            raise connection.dialect.loaded_dbapi.OperationalError("injected: disk I/O error")
-
-    event.listen(db.engine, "before_cursor_execute", refuse)
-    try:
-        yield
-    finally:
-        event.remove(db.engine, "before_cursor_execute", refuse)
 
 
 def test_a_prompt_that_cannot_be_recorded_is_withdrawn_then_posted_once_with_its_record(
