@@ -58,6 +58,8 @@ class Claim:
     status: str | None = None  # as found: None (nobody had it), "claimed", "released", "done"
     holder: str | None = None  # who held it
     detail: str | None = None  # a done post's message ts; a released claim's reason
+    # When the claim as found was made; for a new one, now (the database's clock): no post of
+    # the period can be older than the earliest claim on it.
     claimed_at: datetime | None = None
 
     @property
@@ -101,7 +103,7 @@ def _take(
         if insert_ignoring_duplicates(
             session, JobClaim, {"team_id": team_id, "job": job, "period": period, **fresh}
         ):
-            return Claim(won=True)
+            return Claim(won=True, claimed_at=now)
         row = session.execute(
             select(JobClaim.status, JobClaim.claimed_by, JobClaim.detail, JobClaim.claimed_at)
             .where(*_key(team_id, job, period))

@@ -34,10 +34,18 @@ claim is released and the next run finds it again.
   posting again would lose the week for certain; a double needs a crash *and* an unreadable
   channel.
 
-Slack's answers to the post: 429s and 5xx are retried by the client's handlers
-(bot.slack_client); ``not_in_channel`` on a public channel joins it and posts again; a channel
-the bot cannot post to (``CHANNEL_UNUSABLE``: private and not invited, deleted, archived,
-restricted) makes the bot DM the coordinator who last saved the settings, saying what to do.
+**A post whose answer was lost.** Each try at a post is a single attempt: a 429 waits for
+``Retry-After``, but after a 5xx or a dropped connection — Slack may have posted it before
+failing to answer — the channel is searched for it by its metadata before it is sent again, as
+``schedules.fanout`` does for DMs. How often and how far apart it is tried is the client's own
+policy (``SlackPort.retry_policy``: the retry handlers of ``bot.slack_client``). If even the
+search fails, the post is not sent again: the claim is released and the next run searches
+first.
+
+Slack's other answers: ``not_in_channel`` on a public channel joins it and posts again; a
+channel the bot cannot post to (``CHANNEL_UNUSABLE``: private and not invited, deleted,
+archived, restricted) makes the bot DM the coordinator who last saved the settings, saying
+what to do.
 """
 
 from __future__ import annotations
@@ -57,7 +65,16 @@ from bot.db import Database
 from bot.models import Base
 from bot.services import Services
 from bot.settings import WorkspaceSettings
-from bot.slack_port import REFUSED, Metadata, SlackError, SlackPort
+from bot.slack_port import (
+    NO_ANSWER,
+    RATE_LIMITED,
+    REFUSED,
+    SERVER_ERROR,
+    Metadata,
+    Posted,
+    SlackError,
+    SlackPort,
+)
 from bot.weeks import Week, week_of
 from schedules import claims
 
@@ -156,11 +173,17 @@ def post_weekly(
 
 
 def post_to_channel(
-    slack: SlackPort, channel: str, message: dict[str, Any], metadata: Metadata | None = None
+    slack: SlackPort,
+    channel: str,
+    message: dict[str, Any],
+    metadata: Metadata,
+    *,
+    oldest: datetime,
 ) -> str:
-    """Post ``message``; join a public channel first if needed. The new message's ts."""
+    """Post ``message`` once (see the module); join a public channel first if needed. The new
+    message's ts. ``oldest``: how far back the channel is searched after a lost answer."""
     try:
-        return _post(slack, channel, message, metadata)
+        return _post(slack, channel, message, metadata, oldest)
     except SlackError as exc:
         if exc.error == "not_in_channel":
             try:
@@ -170,17 +193,46 @@ def post_to_channel(
                     raise  # Slack could not answer: try again later, as for a failed post
                 # A private channel cannot be joined: the bot has to be invited.
                 raise ChannelUnavailable(channel, exc.error) from None
-            return _post(slack, channel, message, metadata)
+            return _post(slack, channel, message, metadata, oldest)
         if exc.error in CHANNEL_UNUSABLE:
             raise ChannelUnavailable(channel, exc.error) from None
         raise
 
 
 def _post(
-    slack: SlackPort, channel: str, message: dict[str, Any], metadata: Metadata | None
+    slack: SlackPort, channel: str, message: dict[str, Any], metadata: Metadata, oldest: datetime
 ) -> str:
+    once = slack.without_retries()
     unfurled = {**message, "unfurl_links": False, "unfurl_media": False}
-    return slack.post(channel, unfurled, metadata=metadata).ts
+    waited = 0
+    tried = {SERVER_ERROR: 0, NO_ANSWER: 0}
+    while True:
+        try:
+            return once.post(channel, unfurled, metadata=metadata).ts
+        except SlackError as failure:
+            if failure.rate_limited and waited < slack.retry_policy(RATE_LIMITED).retries:
+                waited += 1
+                time.sleep(failure.retry_after or 1.0)  # nothing was posted: send it again
+                continue
+            if not failure.outcome_unknown:
+                raise
+            try:
+                found = _find(slack, channel, metadata, oldest)
+            except SlackError:
+                raise failure from None  # cannot tell: the next run searches before posting
+            if found is not None:
+                return found.ts
+            policy = slack.retry_policy(failure.kind)
+            if tried[failure.kind] >= policy.retries:
+                raise
+            time.sleep(policy.delay(tried[failure.kind]))
+            tried[failure.kind] += 1
+
+
+def _find(slack: SlackPort, channel: str, metadata: Metadata, oldest: datetime) -> Posted | None:
+    """The post carrying ``metadata``'s key in the channel since ``oldest``, if it is there."""
+    key = metadata.key or ""
+    return slack.find_message(channel, POST_EVENT, key, oldest=oldest, pages=HISTORY_PAGES)
 
 
 def post_once(
@@ -218,11 +270,11 @@ def post_once(
     if not held.won:
         return Outcome("already", f"{what} was posted already; nothing posted")
     key = f"{job}/{period}"
+    # No post of this period is older than its earliest claim, nor (usually) its week's start.
+    oldest = min(since, held.claimed_at or since) - CLOCK_MARGIN
     if _may_have_posted(held):
-        assert held.claimed_at is not None
-        oldest = min(since, held.claimed_at) - CLOCK_MARGIN
         try:
-            found = slack.find_message(channel, POST_EVENT, key, oldest=oldest, pages=HISTORY_PAGES)
+            found = _find(slack, channel, Metadata(POST_EVENT, {"key": key}), oldest)
         except SlackError as exc:
             if exc.retryable:
                 attempt.release(f"failed: could not look for an earlier post ({exc.error})")
@@ -254,7 +306,8 @@ def post_once(
     def post(message: dict[str, Any], extra: Mapping[str, str]) -> str:
         carried.clear()
         carried.update({**extra, **about, "key": key})
-        return post_to_channel(slack, channel, message, Metadata(POST_EVENT, dict(carried)))
+        metadata = Metadata(POST_EVENT, dict(carried))
+        return post_to_channel(slack, channel, message, metadata, oldest=oldest)
 
     try:
         ts = send(post)

@@ -238,6 +238,34 @@ def test_a_found_prompt_that_cannot_be_recorded_is_left_in_place_for_the_next_tr
     assert [p.message_ts for p in prompts(services)] == [sent.ts]
 
 
+def test_a_post_whose_answer_was_lost_is_looked_for_before_it_is_sent_again(
+    services: Services,
+) -> None:
+    slack = InMemorySlack(retries=RetryPolicy(3, lambda n: 0.0))
+    slack.add_channel(CHANNEL)
+    slack.fail("post", "internal_error", kind=SERVER_ERROR)  # not posted
+    slack.fail("post", "ConnectionResetError", kind=NO_ANSWER, after_effect=True)  # posted
+    outcome = post_weekly_prompt(services, slack, TEAM, now=MONDAY_10)
+    assert outcome.posted
+    [sent] = slack.messages_in(CHANNEL)
+    assert [p.message_ts for p in prompts(services)] == [sent.ts]
+    assert slack.calls == ["post", "find_message", "post", "find_message"]
+
+
+def test_a_lost_answer_slack_cannot_look_behind_is_not_sent_blind(services: Services) -> None:
+    slack = InMemorySlack(retries=RetryPolicy(3, lambda n: 0.0))
+    slack.add_channel(CHANNEL)
+    slack.fail("post", "ConnectionResetError", kind=NO_ANSWER, after_effect=True)
+    slack.fail("find_message", "ConnectionResetError", kind=NO_ANSWER)
+    outcome = post_weekly_prompt(services, slack, TEAM, now=MONDAY_10)
+    assert outcome.status == "failed" and len(slack.messages_in(CHANNEL)) == 1
+    # The next run looks first, finds it, and records it.
+    again = post_weekly_prompt(services, slack, TEAM, now=MONDAY_10)
+    assert again.posted and again.message.startswith("found")
+    [sent] = slack.messages_in(CHANNEL)
+    assert [p.message_ts for p in prompts(services)] == [sent.ts]
+
+
 def test_while_slack_cannot_say_whether_an_earlier_attempt_posted_nothing_is_posted(
     services: Services, slack: InMemorySlack
 ) -> None:

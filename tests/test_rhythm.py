@@ -866,6 +866,35 @@ def test_a_stalled_process_keeps_its_prompt_when_the_taker_found_it(
     assert bot.standin.calls_to("chat.delete") == []
 
 
+def test_a_prompt_whose_answer_was_lost_after_slack_posted_it_is_not_posted_twice(
+    bot_on_each_store: BotUnderTest, clock: FakeClock
+) -> None:
+    """Slack posts the prompt, then the connection drops before its answer: the bot looks in
+    the channel before sending it again, finds it, and records it."""
+    bot = bot_on_each_store
+    bot.expect_errors = True  # slack_sdk logs the dropped connection
+    team = configure(bot)
+    clock.set(MONDAY_10)
+    bot.standin.drop_next("chat.postMessage", after_effect=True)
+    outcome = rhythm(bot).run_prompt(team)
+    assert outcome is not None and outcome.posted
+    assert_one_recorded_prompt(bot)
+    assert [c.status for c in bot.standin.calls_to("chat.postMessage")] == [0]  # sent once
+    assert len(bot.standin.calls_to("conversations.history")) == 1
+
+
+def test_a_prompt_slack_failed_before_posting_is_sent_again_after_a_look(
+    bot: BotUnderTest, clock: FakeClock
+) -> None:
+    team = configure(bot)
+    clock.set(MONDAY_10)
+    bot.standin.fail_next("chat.postMessage", status=503, times=2)
+    assert rhythm(bot).run_prompt(team).posted
+    assert [c.status for c in bot.standin.calls_to("chat.postMessage")] == [503, 503, 200]
+    assert len(bot.standin.calls_to("conversations.history")) == 2
+    assert_one_recorded_prompt(bot)
+
+
 def test_while_slack_cannot_say_whether_a_prompt_went_out_none_is_posted(
     bot: BotUnderTest, clock: FakeClock
 ) -> None:
@@ -944,6 +973,9 @@ def crash_after_posting(bot: BotUnderTest, now: datetime) -> None:
         def post(self, *args, **kwargs):  # type: ignore[no-untyped-def]
             super().post(*args, **kwargs)
             raise Killed
+
+        def without_retries(self) -> WebApiSlack:
+            return DiesAfterPosting(super().without_retries().client)
 
     with suppress(Killed):
         post_weekly_digest(
