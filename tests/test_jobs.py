@@ -5,7 +5,7 @@ stand-in over HTTP: test_rhythm, test_nudges, test_dm_job, test_fanout.)"""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -82,14 +82,21 @@ class Killed(BaseException):
     """The process dies here: nothing after it runs, no handler catches it."""
 
 
-def dies_after(post: Callable[..., Posted]) -> Callable[..., Posted]:
-    """``post``, in a process killed as soon as Slack has taken the message."""
+def killed_after_posting(services: Services, slack: InMemorySlack) -> None:
+    """The week's prompt, by a process killed as soon as Slack has taken it: the claim is left
+    taken, nothing is recorded."""
+    post = slack.post
 
     def post_then_die(*args: Any, **kwargs: Any) -> Posted:
         post(*args, **kwargs)
         raise Killed
 
-    return post_then_die
+    slack.post = post_then_die  # type: ignore[method-assign]
+    try:
+        with pytest.raises(Killed):
+            post_weekly_prompt(services, slack, TEAM, now=MONDAY_10)
+    finally:
+        del slack.post
 
 
 # -- the weekly prompt ------------------------------------------------------------------------
@@ -194,12 +201,9 @@ def test_a_paused_workspace_gets_no_prompt(services: Services, slack: InMemorySl
 
 
 def test_a_prompt_posted_by_a_process_that_died_is_found_and_recorded_not_posted_again(
-    services: Services, slack: InMemorySlack, monkeypatch: pytest.MonkeyPatch
+    services: Services, slack: InMemorySlack
 ) -> None:
-    monkeypatch.setattr(slack, "post", dies_after(slack.post))
-    with pytest.raises(Killed):
-        post_weekly_prompt(services, slack, TEAM, now=MONDAY_10)
-    monkeypatch.undo()
+    killed_after_posting(services, slack)
     assert claim_of(services, "prompt", "2026-W48").status == claims.CLAIMED
     assert prompts(services) == []
 
@@ -220,12 +224,9 @@ def test_a_prompt_posted_by_a_process_that_died_is_found_and_recorded_not_posted
 
 
 def test_a_found_prompt_that_cannot_be_recorded_is_left_in_place_for_the_next_try(
-    services: Services, slack: InMemorySlack, monkeypatch: pytest.MonkeyPatch
+    services: Services, slack: InMemorySlack
 ) -> None:
-    monkeypatch.setattr(slack, "post", dies_after(slack.post))
-    with pytest.raises(Killed):
-        post_weekly_prompt(services, slack, TEAM, now=MONDAY_10)
-    monkeypatch.undo()
+    killed_after_posting(services, slack)
     backdate_claims(services, claims.DEFAULT_LEASE + timedelta(minutes=1))
 
     with failing_inserts(services.db, "posted_prompts"):
