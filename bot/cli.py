@@ -13,7 +13,6 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from importlib.metadata import version
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import (
@@ -35,7 +34,7 @@ from bot.names import Directory
 from bot.periods import PeriodError, parse_when
 from bot.report import FORMATS as REPORT_FORMATS
 from bot.team_choice import WorkspaceChoiceError, choose_workspace
-from bot.weeks import utc_now
+from bot.weeks import local_date, utc_now
 from bot.workspaces import NotInstalled
 
 log = logging.getLogger("kindness-bot")
@@ -387,7 +386,7 @@ def _settings(config: Config, args: argparse.Namespace) -> int:
         team_id = resolve_team(db, args.team, config)
         current = store.get(team_id)
         print(f"Settings of {team_id}:")
-    today = utc_now().astimezone(ZoneInfo(current.timezone)).date()
+    today = local_date(utc_now(), current.timezone)
     for label, value in describe(current, today=today):
         print(f"  {label + ':':<20} {value}")
     return 0

@@ -26,6 +26,7 @@ from bot.goals import Framework
 from bot.names import Directory
 from bot.report import write_report
 from bot.report.figures import ReportPeriod, build_report
+from bot.weeks import local_date
 
 EXPORT = "export"
 REPORT = "report"
@@ -94,7 +95,7 @@ def make_export(
 
     content, count = _written(write)
     first, last = export_days(period, tz)
-    made = now.astimezone(ZoneInfo(tz)).date()
+    made = local_date(now, tz)
     span = f"{first or 'start'}-to-{last or made}"
     return CoordinatorFile(
         kind=EXPORT,

@@ -22,8 +22,7 @@ import io
 import json
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -33,7 +32,7 @@ from bot.goals import Framework
 from bot.learning_log import EntryView
 from bot.members import member_zone, parse_date
 from bot.models import Entry
-from bot.weeks import Clock
+from bot.weeks import Clock, local_midnight
 from bot.words import count
 
 PAGE_SIZE = 10
@@ -149,13 +148,13 @@ class Journal:
     ) -> JournalPage:
         """The member's own entries in the range, newest first (``limit`` from ``offset``)."""
         with self.db.reading() as session:
-            zone = ZoneInfo(member_zone(session, team_id, user_id))
+            zone = member_zone(session, team_id, user_id)
             conditions = [Entry.team_id == team_id, Entry.user_id == user_id]
             if request.since is not None:
-                conditions.append(Entry.created_at >= _midnight(request.since, zone))
+                conditions.append(Entry.created_at >= local_midnight(request.since, zone))
             if request.until is not None:
                 conditions.append(
-                    Entry.created_at < _midnight(request.until + timedelta(days=1), zone)
+                    Entry.created_at < local_midnight(request.until + timedelta(days=1), zone)
                 )
             if request.goal_key is not None:
                 conditions.append(Entry.goal_key == request.goal_key)
@@ -222,10 +221,6 @@ class Journal:
             "permalink": entry.permalink,
             "logged_by": entry.logged_by,
         }
-
-
-def _midnight(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(0, 0), tzinfo=zone)
 
 
 def _write_markdown(

@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -28,7 +27,7 @@ from sqlalchemy.orm import Session
 from bot.db import Database, insert_ignoring_duplicates
 from bot.errors import BadDate, DateOutOfRange
 from bot.models import Member, Workspace
-from bot.weeks import Clock, usable_zone
+from bot.weeks import Clock, local_date, usable_zone
 from bot.workspaces import ensure_workspace
 
 MAX_AWAY = timedelta(days=366)
@@ -88,7 +87,7 @@ def check_away(until: date, today: date) -> date:
 
 def is_away(away_until: date | None, tz: str, now: datetime) -> bool:
     """Away while the local date in ``tz`` is before ``away_until``."""
-    return away_until is not None and now.astimezone(ZoneInfo(tz)).date() < away_until
+    return away_until is not None and local_date(now, tz) < away_until
 
 
 class MemberPreferences:
@@ -101,7 +100,7 @@ class MemberPreferences:
         """The member's local date: their Slack time zone if known, else the workspace's."""
         with self.db.reading() as session:
             zone = member_zone(session, team_id, user_id)
-        return self.clock().astimezone(ZoneInfo(zone)).date()
+        return local_date(self.clock(), zone)
 
     def status(self, team_id: str, user_id: str) -> MemberStatus:
         today = self.today(team_id, user_id)

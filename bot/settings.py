@@ -45,7 +45,7 @@ from sqlalchemy import select
 from bot.coordinators import coordinators_of, parse_user_list, replace_coordinators
 from bot.db import Database
 from bot.models import Workspace
-from bot.weeks import Clock
+from bot.weeks import Clock, local_date
 from bot.words import count
 from bot.workspaces import ensure_workspace
 
@@ -395,7 +395,7 @@ class SettingsStore:
         zone = self.get(team_id).timezone
         with suppress(ValueError):  # a bad zone is reported below, with every other problem
             zone = _timezone(raw.get("timezone") or zone, None)
-        today = self.clock().astimezone(ZoneInfo(zone)).date()
+        today = local_date(self.clock(), zone)
         return self.update(
             team_id,
             validate_changes(raw, today=today),
@@ -422,7 +422,7 @@ def paused_at(paused_until: date | None, timezone: str, now: datetime) -> bool:
     """Paused while the workspace's local date (in ``timezone``) is before ``paused_until``."""
     if paused_until is None:
         return False
-    return now.astimezone(ZoneInfo(timezone)).date() < paused_until
+    return local_date(now, timezone) < paused_until
 
 
 def _settings_of(workspace: Workspace, coordinators: tuple[str, ...]) -> WorkspaceSettings:

@@ -116,6 +116,19 @@ def digest_message(
     return kit.message(blocks, text)
 
 
+def digest_preview_message(
+    summary: WeeklySummary, framework: Framework, tz: str, *, with_chart: bool
+) -> dict[str, Any]:
+    """``/kindness digest``: the digest as it would be posted now, for one member's eyes
+    (``with_chart``: the posted digest will also show the chart of the last 12 weeks)."""
+    message = digest_message(summary, framework, tz, preview=True)
+    if with_chart:
+        message["blocks"].insert(
+            1, kit.context("The digest itself also shows a chart of the last 12 weeks.")
+        )
+    return message
+
+
 def _headline(summary: WeeklySummary) -> str:
     kinds = summary.counts_by_kind
     parts = [

@@ -56,7 +56,7 @@ from bot.goals import Framework
 from bot.learning_log import SHARED
 from bot.models import KINDS, Entry
 from bot.periods import check_order, end_at, start_at
-from bot.weeks import week_of
+from bot.weeks import local_date, week_of, weeks_ending
 
 DEFAULT_WEEKS = 12
 # Longer periods are drawn month by month: 150 weekly bars are no longer readable.
@@ -89,11 +89,11 @@ class ReportPeriod:
 
     @property
     def first_day(self) -> date:
-        return self.start.astimezone(ZoneInfo(self.tz)).date()
+        return local_date(self.start, self.tz)
 
     @property
     def last_day(self) -> date:
-        return (self.end - timedelta(microseconds=1)).astimezone(ZoneInfo(self.tz)).date()
+        return local_date(self.end - timedelta(microseconds=1), self.tz)
 
 
 def report_period(
@@ -111,7 +111,7 @@ def report_period(
     if since is not None:
         start = start_at(since, tz)
     else:
-        start = week_of(end - timedelta(microseconds=1), tz).shifted(-(DEFAULT_WEEKS - 1)).start
+        start = weeks_ending(week_of(end - timedelta(microseconds=1), tz), DEFAULT_WEEKS)[0].start
     check_order(start, end, tz)
     unit = "month" if end - start > MONTHLY_AFTER else "week"
     return ReportPeriod(start, end, tz, unit, tuple(_buckets(start, end, tz, unit)))
