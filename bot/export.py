@@ -25,12 +25,12 @@ from sqlalchemy import and_, select
 
 from bot.db import Database
 from bot.goals import Framework
-from bot.learning_log import SHARED
 from bot.models import KINDS, Entry, Member
 from bot.names import Directory
 from bot.periods import check_order, end_at, start_at
 from bot.slack_text import to_plain
 from bot.text_formats import csv_cell, escape_markdown, markdown_url, to_markdown
+from bot.visibility import SHARED
 from bot.words import count
 
 FORMATS = ("csv", "json", "md")

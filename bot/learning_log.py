@@ -14,7 +14,6 @@ Times come from the injected ``clock``.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, and_, delete, func, insert, or_, select
+from sqlalchemy import Connection, Row, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -43,14 +42,13 @@ from bot.errors import (
 )
 from bot.goals import Framework
 from bot.models import KINDS, SOURCES, VISIBILITIES, Entry, Member, Workspace
+from bot.visibility import SHARED, visible_to
 from bot.weeks import Clock, utc_now
 from bot.workspaces import ensure_workspace
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 4000
-SHARED = ("network", "anonymous")
-_WORD = re.compile(r"\w+", re.UNICODE)
 _UNCHANGED: object = object()
 
 
@@ -454,7 +452,7 @@ class LearningLog:
         with self.db.reading() as session:
             entry = session.scalar(
                 select(Entry).where(
-                    Entry.team_id == team_id, Entry.id == entry_id, _visible_to(viewer)
+                    Entry.team_id == team_id, Entry.id == entry_id, visible_to(viewer)
                 )
             )
             if entry is None:
@@ -538,34 +536,25 @@ class LearningLog:
     ) -> SearchPage:
         """Entries matching every word (as a word prefix), newest first.
 
-        With a goal and no words, the goal's newest entries. Uses the full-text index of each
-        store (``bot.search``): bench/search.py measures it on a million entries.
+        With a goal and no words, the goal's newest entries. How each store finds them is
+        ``bot.search``'s (bench/search.py measures it on a million entries).
         """
-        tokens = [t.lower() for t in _WORD.findall(words or "")][:12]
+        tokens = search.query_words(words)
         goal_key = self.check_goal(goal)
         if not tokens and goal_key is None:
             raise EmptySearch()
         with self.db.reading() as session:
-            if tokens and session.get_bind().dialect.name == "sqlite":
-                rows = search.sqlite_search(
-                    session, team_id, viewer, tokens, goal_key, limit, offset
-                )
-            else:
-                query = select(Entry).where(Entry.team_id == team_id, _visible_to(viewer))
-                if goal_key is not None:
-                    query = query.where(Entry.goal_key == goal_key)
-                if tokens:
-                    query = search.postgresql_search(
-                        query,
-                        tokens,
-                        self._word_frequencies.get(session),
-                        rows_needed=offset + limit + 1,
-                        goal_share=1 / len(self.framework.goals) if goal_key else 1.0,
-                    )
-                else:
-                    # Ids grow with insertion time: id order is newest-first and index-friendly.
-                    query = query.order_by(Entry.id.desc())
-                rows = session.scalars(query.offset(offset).limit(limit + 1)).all()
+            rows = search.search_entries(
+                session,
+                team_id,
+                viewer,
+                tokens,
+                goal_key,
+                limit=limit,
+                offset=offset,
+                frequencies=self._word_frequencies,
+                goal_share=1 / len(self.framework.goals) if goal_key else 1.0,
+            )
             return SearchPage(
                 words=tokens,
                 goal_key=goal_key,
@@ -709,12 +698,3 @@ def _owned_by(
     if entry.user_id != user_id and not (or_logged_by and entry.logged_by == user_id):
         raise NotYourEntry(entry_id, text=text)
     return entry
-
-
-def _visible_to(viewer: str | None) -> ColumnElement[bool]:
-    """Private entries only for their author; nobody (viewer None) sees any private entry."""
-    if viewer is None:
-        return Entry.visibility.in_(SHARED)
-    return or_(
-        Entry.visibility.in_(SHARED), and_(Entry.visibility == "private", Entry.user_id == viewer)
-    )

@@ -18,8 +18,9 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.db import Database
 from bot.goals import Framework
-from bot.learning_log import SHARED, EntryView
+from bot.learning_log import EntryView
 from bot.models import KINDS, Entry, PostedDigest
+from bot.visibility import SHARED
 from bot.weeks import Week, weeks_ending
 
 TREND_WEEKS = 8

@@ -53,9 +53,9 @@ from sqlalchemy.types import TypeEngine
 
 from bot.db import Database
 from bot.goals import Framework
-from bot.learning_log import SHARED
 from bot.models import KINDS, Entry
 from bot.periods import check_order, end_at, start_at
+from bot.visibility import SHARED
 from bot.weeks import local_date, week_of, weeks_ending
 
 DEFAULT_WEEKS = 12
