@@ -18,12 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import IO, TextIO
-from zoneinfo import ZoneInfo
 
 from bot.db import Database
+from bot.errors import GivenTwice, UnknownOption
 from bot.export import Period, write_export
 from bot.goals import Framework
 from bot.names import Directory
+from bot.periods import PeriodWords, When
 from bot.report import write_report
 from bot.report.figures import ReportPeriod, build_report
 from bot.weeks import local_date
@@ -51,6 +52,35 @@ class CoordinatorFile:
     last_day: date | None
 
 
+@dataclass(frozen=True)
+class FileRequest:
+    """What ``/kindness export …`` or ``report …`` asked for."""
+
+    fmt: str
+    since: When | None = None
+    until: When | None = None
+
+
+def read_request(args: str, formats: tuple[str, ...], default: str) -> FileRequest:
+    """``md since 2026-09-01 until 2026-11-30`` — a format and the period, in any order; a
+    date without ``since``/``until`` is the start, a second one the end (``bot.periods``)."""
+    fmt: str | None = None
+    period = PeriodWords(instants=True, bare_dates=True)
+    words = args.split()
+    while words:
+        if period.take(words):
+            continue
+        word = words.pop(0)
+        lowered = word.lower()
+        if lowered not in formats:
+            raise UnknownOption(word, list(formats), what="format")
+        if fmt is not None and fmt != lowered:
+            raise GivenTwice("format", fmt, lowered)
+        fmt = lowered
+    period.check()
+    return FileRequest(fmt or default, period.since, period.until)
+
+
 def _written(write: Callable[[TextIO], int]) -> tuple[IO[bytes], int]:
     """Whatever ``write`` writes, as UTF-8 in a rewound binary file; and what it returned."""
     # Handed over open: the caller uploads it, then closes it.
@@ -69,9 +99,8 @@ def _written(write: Callable[[TextIO], int]) -> tuple[IO[bytes], int]:
 
 def export_days(period: Period, tz: str) -> tuple[date | None, date | None]:
     """The local days an export's period covers (None where it is open)."""
-    zone = ZoneInfo(tz)
-    first = period.since.astimezone(zone).date() if period.since else None
-    last = (period.until - _JUST_BEFORE).astimezone(zone).date() if period.until else None
+    first = local_date(period.since, tz) if period.since else None
+    last = local_date(period.until - _JUST_BEFORE, tz) if period.until else None
     return first, last
 
 

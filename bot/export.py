@@ -93,8 +93,8 @@ def export_period(
     tz: str, since: date | datetime | None = None, until: date | datetime | None = None
 ) -> Period:
     """The period ``--since``/``--until`` (or ``since``/``until`` in Slack) ask for, read by
-    ``bot.periods``' rules in the workspace's time zone ``tz``; ``PeriodError`` when it cannot
-    be used."""
+    ``bot.periods``' rules in the workspace's time zone ``tz``; ``EmptyPeriod`` or
+    ``InstantWithoutOffset`` when it cannot be used."""
     start = start_at(since, tz) if since is not None else None
     end = end_at(until, tz) if until is not None else None
     if start is not None and end is not None:
