@@ -257,8 +257,9 @@ def database_now(session: Session) -> datetime:
 
 def include_in_autogenerate(name: str | None, type_: str, parent_names: object) -> bool:
     """Leave out what migrations make by other means: full-text search (FTS5 on SQLite; the
-    stored words and their GIN index on PostgreSQL), Bolt's OAuth tables."""
-    if type_ == "table" and name and name.startswith(("entries_fts", "slack_")):
+    stored words and their GIN index on PostgreSQL). Bolt's OAuth tables are compared like the
+    rest (``bot.models`` writes them out)."""
+    if type_ == "table" and name and name.startswith("entries_fts"):
         return False
     if type_ == "column" and name == "search_vector":
         return False

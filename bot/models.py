@@ -13,13 +13,16 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Column,
     Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
+    Table,
     Text,
     UniqueConstraint,
     false,
@@ -319,3 +322,84 @@ class ChartUpload(Base):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("team_id", "chart", "period"),)
+
+
+# -- Bolt's installation and OAuth state tables (multi-workspace mode) ---------------------------
+# slack_sdk's SQLAlchemy stores (SQLAlchemyInstallationStore, SQLAlchemyOAuthStateStore) read and
+# write these tables with definitions of their own; they are written out here, as slack_sdk 3.48
+# defines them, so that the schema changes only through migrations (0002 makes them) and
+# autogenerate compares them like every other table. tests/test_storage.py fails when the
+# installed slack_sdk defines them otherwise: then they need a migration. Times are naive, as
+# slack_sdk writes them; slack_sdk fills ``is_enterprise_install`` and ``installed_at`` itself.
+# The primary keys have the names PostgreSQL gave them when slack_sdk first made these tables.
+
+slack_installations = Table(
+    "slack_installations",
+    Base.metadata,
+    Column("id", Integer, autoincrement=True, nullable=False),
+    Column("client_id", String(32), nullable=False),
+    Column("app_id", String(32), nullable=False),
+    Column("enterprise_id", String(32)),
+    Column("enterprise_name", String(200)),
+    Column("enterprise_url", String(200)),
+    Column("team_id", String(32)),
+    Column("team_name", String(200)),
+    Column("bot_token", String(200)),
+    Column("bot_id", String(32)),
+    Column("bot_user_id", String(32)),
+    Column("bot_scopes", String(1000)),
+    Column("bot_refresh_token", String(200)),
+    Column("bot_token_expires_at", DateTime),
+    Column("user_id", String(32), nullable=False),
+    Column("user_token", String(200)),
+    Column("user_scopes", String(1000)),
+    Column("user_refresh_token", String(200)),
+    Column("user_token_expires_at", DateTime),
+    Column("incoming_webhook_url", String(200)),
+    Column("incoming_webhook_channel", String(200)),
+    Column("incoming_webhook_channel_id", String(200)),
+    Column("incoming_webhook_configuration_url", String(200)),
+    Column("is_enterprise_install", Boolean, nullable=False),
+    Column("token_type", String(32)),
+    Column("installed_at", DateTime, nullable=False),
+    PrimaryKeyConstraint("id", name="slack_installations_pkey"),
+    Index(
+        "slack_installations_idx",
+        "client_id",
+        "enterprise_id",
+        "team_id",
+        "user_id",
+        "installed_at",
+    ),
+)
+
+slack_bots = Table(
+    "slack_bots",
+    Base.metadata,
+    Column("id", Integer, autoincrement=True, nullable=False),
+    Column("client_id", String(32), nullable=False),
+    Column("app_id", String(32), nullable=False),
+    Column("enterprise_id", String(32)),
+    Column("enterprise_name", String(200)),
+    Column("team_id", String(32)),
+    Column("team_name", String(200)),
+    Column("bot_token", String(200)),
+    Column("bot_id", String(32)),
+    Column("bot_user_id", String(32)),
+    Column("bot_scopes", String(1000)),
+    Column("bot_refresh_token", String(200)),
+    Column("bot_token_expires_at", DateTime),
+    Column("is_enterprise_install", Boolean, nullable=False),
+    Column("installed_at", DateTime, nullable=False),
+    PrimaryKeyConstraint("id", name="slack_bots_pkey"),
+    Index("slack_bots_idx", "client_id", "enterprise_id", "team_id", "installed_at"),
+)
+
+slack_oauth_states = Table(
+    "slack_oauth_states",
+    Base.metadata,
+    Column("id", Integer, autoincrement=True, nullable=False),
+    Column("state", String(200), nullable=False),
+    Column("expire_at", DateTime, nullable=False),
+    PrimaryKeyConstraint("id", name="slack_oauth_states_pkey"),
+)
