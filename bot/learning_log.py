@@ -6,7 +6,8 @@ obeys them alike:
 - a member edits, deletes and closes only their own entries;
 - *private* entries are seen by their author alone; *anonymous* ones are shown without their
   author to anybody else; *network* ones with their author;
-- a repeated delivery (same ``dedupe_key``) returns the entry already stored, never a second one;
+- a repeated delivery (same ``dedupe_key``) returns the entry already stored, never a second one
+  (why this is the one de-duplication of Slack's retries: ``bot.models.Entry.dedupe_key``);
 - every query is scoped to one workspace (``team_id``).
 Times come from the injected ``clock``.
 """
@@ -21,7 +22,7 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -108,6 +109,7 @@ class EntryView:
 class Saved:
     entry: EntryView
     created: bool  # False when a repeated delivery matched the entry already stored
+    noted: bool = False  # the member was told already that it was saved (``mark_noted``)
 
 
 @dataclass(frozen=True)
@@ -219,6 +221,7 @@ class LearningLog:
             "prompt_id": prompt_id,
             "reflection_of_id": reflection_of,
             "dedupe_key": dedupe_key,
+            "noted_at": None,
             "logged_by": logged_by if logged_by != user_id else None,
             "action_status": None,
             "follow_up_at": None,
@@ -246,7 +249,11 @@ class LearningLog:
                 if dedupe_key is not None:
                     existing = self._row_by_dedupe_key(connection, team_id, dedupe_key)
                     if existing is not None:
-                        return Saved(EntryView.of(existing, logged_by or user_id), created=False)
+                        return Saved(
+                            EntryView.of(existing, logged_by or user_id),
+                            created=False,
+                            noted=existing.noted_at is not None,
+                        )
                 followup_days = self._workspace_ready(connection, team_id, now, kind)
                 if reflection_of is not None:
                     owner = connection.execute(
@@ -272,7 +279,9 @@ class LearningLog:
                 found = self._by_dedupe_key(session, team_id, dedupe_key)
             if found is None:
                 raise StorageFailed(text=cleaned) from None
-            return Saved(EntryView.of(found, user_id), created=False)
+            return Saved(
+                EntryView.of(found, user_id), created=False, noted=found.noted_at is not None
+            )
 
     def _workspace_ready(
         self, connection: Connection, team_id: str, now: datetime, kind: str
@@ -360,6 +369,16 @@ class LearningLog:
         if entry_id is None or owner is None:
             return None
         return self.delete_entry(team_id, owner, entry_id)
+
+    def mark_noted(self, team_id: str, entry_id: int) -> None:
+        """The member was told that the entry's Slack message was saved (a reaction, a note):
+        a later delivery of the same message finds it noted and tells them nothing again."""
+        with self.db.single_write() as connection:
+            connection.execute(
+                update(Entry.__table__)
+                .where(Entry.team_id == team_id, Entry.id == entry_id, Entry.noted_at.is_(None))
+                .values(noted_at=self.clock())
+            )
 
     def attach_permalink(self, team_id: str, entry_id: int, permalink: str) -> None:
         """Record where an entry's Slack message lives (looked up after it was stored)."""

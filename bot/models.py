@@ -182,8 +182,20 @@ class Entry(Base):
     reflection_of_id: Mapped[int | None] = mapped_column(
         ForeignKey("entries.id", ondelete="SET NULL")
     )
-    # What makes a repeated delivery the same entry: a view id, a Slack message, a button click.
+    # What makes a repeated delivery the same entry: a view id, a Slack message (channel + ts),
+    # a button click. This is the one de-duplication of Slack's retries, because it commits
+    # with the member's words: Slack retries an event it did not see acknowledged within 3
+    # seconds, and may deliver a message again under another event id; Bolt de-duplicates
+    # neither. A unique (team_id, dedupe_key) written in the same transaction as the text
+    # means "acknowledged" is "stored", and a retry, whatever it races, finds that entry
+    # instead of making a second. (A separate table of handled deliveries, written after the
+    # entry in a transaction of its own, could only ever say "noted", and a crash between the
+    # two left it wrong; migration 0007 folded it in here, as ``noted_at``.)
     dedupe_key: Mapped[str | None] = mapped_column(String(255))
+    # When the member was told that this Slack message was saved (reaction and note): a retry
+    # of a reply stored but not yet noted (the bot died in between) notes it then, and a retry
+    # of one noted already is left alone. None for entries whose answer was the ack itself.
+    noted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The coordinator who logged the entry on the member's behalf (the member owns it).
     logged_by: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -294,16 +306,6 @@ class JobClaim(Base):
     detail: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (UniqueConstraint("team_id", "job", "period"),)
-
-
-class ProcessedEvent(Base):
-    """Slack deliveries already handled (event ids, message keys), so a retry stores nothing."""
-
-    __tablename__ = "processed_events"
-
-    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    event_key: Mapped[str] = mapped_column(String(255), primary_key=True)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class ChartUpload(Base):

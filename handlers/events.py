@@ -2,9 +2,10 @@
 
 A reply in the thread of a weekly prompt is stored under the prompt's goal as a story *before*
 Slack gets its 200; the reaction, the link to the message and the ephemeral note with Undo
-come after. When it cannot be stored, Slack gets a 503 and sends the event again: its retry
-is the way back, and the reply's channel + ts (the entry's dedupe key) keeps a retry, or the
-same message delivered under another event id, from being stored twice or noted twice.
+come after, and the entry records that they were sent (``LearningLog.mark_noted``). When it
+cannot be stored, Slack gets a 503 and sends the event again: its retry is the way back, and
+the reply's channel + ts (the entry's dedupe key) keeps a retry, or the same message delivered
+under another event id, from being stored twice or noted twice.
 Replies in other threads, bot messages and message subtypes that are not a member's words
 are ignored.
 
@@ -27,7 +28,6 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks import capture, controls
-from bot.deliveries import already_handled, mark_handled
 from bot.errors import EmptyText, LogError, StorageFailed
 from bot.learning_log import Saved
 from bot.prompts import PromptRef, find_dm_prompt, find_prompt
@@ -116,11 +116,11 @@ def register(app: App, services: Services) -> None:
         except LogError as error:
             # The words stay in the thread; tell the member why they are not in the log.
             return later(reply(capture.error_message(error)))
-        if not saved.created and already_handled(services.db, team_id, delivery):
+        if saved.noted:
             return later()  # Slack's retry of a reply already saved and noted
-        return later(lambda slack: note_saved(slack, saved, delivery))
+        return later(lambda slack: note_saved(slack, saved))
 
-    def note_saved(slack: Slack, saved: Saved, delivery: str) -> None:
+    def note_saved(slack: Slack, saved: Saved) -> None:
         """Link, react, tell the member; then remember that this reply was noted."""
         channel, ts = saved.entry.channel_id or "", saved.entry.message_ts or ""
         try:
@@ -141,7 +141,7 @@ def register(app: App, services: Services) -> None:
             slack.client.chat_postEphemeral(channel=channel, user=slack.user_id, **note)
         else:
             slack.reply(note)
-        mark_handled(services.db, slack.team_id, delivery, now=services.clock())
+        learning.mark_noted(slack.team_id, saved.entry.id)
 
     def message_changed(team_id: str, event: dict[str, Any]) -> Answer:
         message = event.get("message") or {}
