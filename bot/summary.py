@@ -20,7 +20,7 @@ from bot.db import Database
 from bot.goals import Framework
 from bot.learning_log import EntryView
 from bot.models import KINDS, Entry, PostedDigest
-from bot.visibility import SHARED
+from bot.visibility import shared_completed, shared_created
 from bot.weeks import Week, weeks_ending
 
 TREND_WEEKS = 8
@@ -101,24 +101,12 @@ def weekly_summary(
     with db.reading() as session:
         entries = session.scalars(
             select(Entry)
-            .where(
-                Entry.team_id == team_id,
-                Entry.visibility.in_(SHARED),
-                Entry.created_at >= start,
-                Entry.created_at < end,
-            )
+            .where(*shared_created(team_id, start, end))
             .order_by(Entry.created_at, Entry.id)
         ).all()
         completed = session.scalars(
             select(Entry)
-            .where(
-                Entry.team_id == team_id,
-                Entry.visibility.in_(SHARED),
-                Entry.kind == "action",
-                Entry.action_status == "done",
-                Entry.completed_at >= start,
-                Entry.completed_at < end,
-            )
+            .where(*shared_completed(team_id, start, end))
             .order_by(Entry.completed_at, Entry.id)
         ).all()
         views = [EntryView.of(e, None) for e in entries]
@@ -206,12 +194,7 @@ def weekly_figures(
         return case(*[(column < week.end, n) for n, week in enumerate(weeks)], else_=len(weeks))
 
     created = week_number(Entry.created_at).label("week")
-    shared_in_range = (
-        Entry.team_id == team_id,
-        Entry.visibility.in_(SHARED),
-        Entry.created_at >= start,
-        Entry.created_at < end,
-    )
+    shared_in_range = shared_created(team_id, start, end)
     with db.reading() as session:
         per_goal = session.execute(
             select(created, Entry.goal_key, func.count())
@@ -229,13 +212,7 @@ def weekly_figures(
         completed = dict(
             session.execute(
                 select(done, func.count())
-                .where(
-                    Entry.team_id == team_id,
-                    Entry.visibility.in_(SHARED),
-                    Entry.action_status == "done",
-                    Entry.completed_at >= start,
-                    Entry.completed_at < end,
-                )
+                .where(*shared_completed(team_id, start, end))
                 .group_by(done)
             ).all()
         )
