@@ -16,7 +16,7 @@ import io
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import IO, TextIO
 
 from bot.db import Database
@@ -27,12 +27,11 @@ from bot.names import Directory
 from bot.periods import PeriodWords, When
 from bot.report import write_report
 from bot.report.figures import ReportPeriod, build_report
-from bot.weeks import local_date
+from bot.weeks import local_date, local_date_before
 
 EXPORT = "export"
 REPORT = "report"
 _BYTE_ORDER_MARK = "\ufeff"
-_JUST_BEFORE = timedelta(microseconds=1)
 # A file larger than this is written to a temporary file on disk rather than kept in memory
 # (the export of a large log can run to hundreds of megabytes).
 IN_MEMORY = 16 * 1024 * 1024
@@ -100,7 +99,7 @@ def _written(write: Callable[[TextIO], int]) -> tuple[IO[bytes], int]:
 def export_days(period: Period, tz: str) -> tuple[date | None, date | None]:
     """The local days an export's period covers (None where it is open)."""
     first = local_date(period.since, tz) if period.since else None
-    last = local_date(period.until - _JUST_BEFORE, tz) if period.until else None
+    last = local_date_before(period.until, tz) if period.until else None
     return first, last
 
 

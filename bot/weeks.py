@@ -64,6 +64,12 @@ def local_date(moment: datetime, tz: str) -> date:
     return moment.astimezone(ZoneInfo(tz)).date()
 
 
+def local_date_before(end: datetime, tz: str) -> date:
+    """The date in ``tz`` just before ``end``: the last day of a period that ends (excluded)
+    at ``end`` — a week ending at Monday 00:00 ends on Sunday."""
+    return local_date(end - timedelta(microseconds=1), tz)
+
+
 def local_midnight(day: date, tz: str) -> datetime:
     """The first instant of ``day`` in ``tz``, as an aware UTC datetime."""
     return datetime.combine(day, time(0, 0), tzinfo=ZoneInfo(tz)).astimezone(UTC)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from bot.weeks import Week, local_date, local_midnight, week_of, weeks_ending
+from bot.weeks import (
+    Week,
+    local_date,
+    local_date_before,
+    local_midnight,
+    week_of,
+    weeks_ending,
+)
 
 # Wednesday 25 November 2026, 23:30 UTC: already Thursday in Auckland, still Wednesday in
 # London and in Los Angeles.
@@ -43,3 +50,10 @@ def test_the_last_weeks_end_with_the_week_given_oldest_first() -> None:
 def test_the_last_weeks_run_across_the_new_year() -> None:
     first = Week(date(2027, 1, 4), "UTC")
     assert [w.key for w in weeks_ending(first, 2)] == ["2026-W53", "2027-W01"]
+
+
+def test_the_last_day_of_a_period_is_the_local_day_before_its_end() -> None:
+    week = week_of(LATE, "Pacific/Auckland")  # Monday 23 to Sunday 29 November there
+    assert local_date_before(week.end, "Pacific/Auckland") == date(2026, 11, 29)
+    assert local_date_before(week.start, "Pacific/Auckland") == date(2026, 11, 22)
+    assert local_date(week.start, "Pacific/Auckland") == date(2026, 11, 23)

@@ -6,9 +6,8 @@ the bot cannot post to the channel.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.blocks import capture, kit
 from bot.blocks.kit import Block
@@ -18,6 +17,7 @@ from bot.report.weekly_chart import ChartImage
 from bot.settings import DAY_NAMES, WorkspaceSettings, describe
 from bot.slack_text import neutralise, one_line
 from bot.summary import GoalWeek, WeekFigures, WeeklySummary
+from bot.weeks import local_date, local_date_before
 from bot.words import count
 
 SETTINGS_MODAL = "settings_modal"
@@ -198,9 +198,7 @@ def sparkline(values: Sequence[int]) -> str:
 
 
 def _period(start: datetime, end: datetime, tz: str) -> str:
-    zone = ZoneInfo(tz)
-    first = start.astimezone(zone).date()
-    last = (end - timedelta(microseconds=1)).astimezone(zone).date()
+    first, last = local_date(start, tz), local_date_before(end, tz)
     if first.month == last.month:
         return f"{first.day}–{last.day} {last:%b %Y}"
     return f"{first.day} {first:%b} – {last.day} {last:%b %Y}"

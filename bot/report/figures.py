@@ -56,7 +56,7 @@ from bot.goals import Framework
 from bot.models import KINDS, Entry
 from bot.periods import check_order, end_at, start_at
 from bot.visibility import SHARED, shared_completed, shared_created
-from bot.weeks import local_date, week_of, weeks_ending
+from bot.weeks import local_date, local_date_before, week_of, weeks_ending
 
 DEFAULT_WEEKS = 12
 # Longer periods are drawn month by month: 150 weekly bars are no longer readable.
@@ -93,7 +93,7 @@ class ReportPeriod:
 
     @property
     def last_day(self) -> date:
-        return local_date(self.end - timedelta(microseconds=1), self.tz)
+        return local_date_before(self.end, self.tz)
 
 
 def report_period(
