@@ -18,22 +18,25 @@ from bot.blocks import entries, modals, rhythm
 from bot.blocks.answers import FORGET_ME_CONFIRMED, SEARCH_MORE
 from bot.blocks.nudges import NUDGE_DROP, NUDGE_SNOOZE
 from bot.services import Services
-from handlers import (
-    actions,
-    commands,
-    controls,
-    events,
-    home,
-    lifecycle,
-    nudges,
-    shortcuts,
-    views,
-)
-from handlers.answering import Listeners
 
 
 def register(app: App, services: Services) -> None:
     """Every listener of the app, wrapped once, on ``app``."""
+    # Imported here, not above: ``python -m handlers.commands`` (the README's table) runs that
+    # module as __main__, which must not already have been imported by this package.
+    from handlers import (
+        actions,
+        commands,
+        controls,
+        events,
+        home,
+        lifecycle,
+        nudges,
+        shortcuts,
+        views,
+    )
+    from handlers.answering import Listeners
+
     on = Listeners(
         services,
         after_ack=app.listener_runner.listener_executor,
