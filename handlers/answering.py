@@ -25,6 +25,9 @@ Failures, the same for every listener:
   stored is answered 503, so that Slack sends it again;
 - a failure after the ack (Slack refused ``views.open``, a ``response_url`` would not take the
   answer…) is logged and, where Slack still listens, answered through ``slack.reply``.
+
+Every run is logged at DEBUG — its kind, the listener's name, how it ended (answered, refused,
+failed), the workspace and the member — by ids, never by the member's words.
 """
 
 from __future__ import annotations
