@@ -1,6 +1,6 @@
 """What can go wrong with a member's or a coordinator's request, as values the edge can word.
 
-One family for every way in: Slack answers each with one sentence (``bot.blocks.capture.explain``)
+One family for every way in: Slack answers each with one sentence (``bot.blocks.refusals.explain``)
 and the command line prints ``str(error)``. Each error carries what is needed to put it right
 (the limit, the choices, the id, the date typed). ``text`` is the member's own words when they
 were *not* saved, so the answer can quote them back and nothing is lost.

@@ -119,7 +119,7 @@ def parse_mine(args: str, framework: Framework) -> MineRequest:
             raise GivenTwice("goal", goal_word, word)
         goal_key, goal_word = goal.key, word
     period.check()
-    return MineRequest(since=period.since, until=period.until, goal_key=goal_key)  # type: ignore[arg-type]
+    return MineRequest(since=period.since, until=period.until, goal_key=goal_key)
 
 
 class Journal:

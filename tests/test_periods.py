@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from bot.blocks.capture import explain
+from bot.blocks.refusals import explain
 from bot.errors import (
     BadDate,
     BadRange,
