@@ -1,4 +1,5 @@
-"""The weekly summary the digest renders, and the figures per goal over time (the measurement).
+"""The weekly summary the digest renders, the window a digest covers (``digest_summary``: since
+the previous digest), and the figures per goal over time (the measurement).
 
 Only *shared* entries (network and anonymous) are counted or shown: a private entry is a
 member's own journal, so it does not appear even as a number. Anonymous entries appear
