@@ -81,7 +81,7 @@ class Database:
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer at a time. Threads of this process queue for it here, woken
         # the moment it is free; left to SQLite, a waiting writer polls with sleeps of up to
-        # 100 ms, which under load turned 1 ms writes into half-second waits (bench/http.py).
+        # 100 ms, which under load turned 1 ms writes into half-second waits (bench/http_commands.py).
         # Other processes on the same file still meet SQLite's busy timeout.
         self._write_turn = threading.Lock() if self.is_sqlite else None
 
@@ -107,7 +107,7 @@ class Database:
         """For exactly one writing statement. On SQLite it runs as its own transaction, with
         no BEGIN and COMMIT around it: two fewer calls into SQLite, each of which lets go of
         Python's GIL — cheap alone, but with the web threads busy each one costs a hand-over
-        of the GIL (a fifth of a one-line log's CPU, measured with bench/http.py). Elsewhere
+        of the GIL (a fifth of a one-line log's CPU, measured with bench/http_commands.py). Elsewhere
         it is ``transaction()``."""
         if not self.is_sqlite:
             with self.transaction() as connection:

@@ -230,7 +230,7 @@ class LearningLog:
             "updated_at": now,
         }
         # SQLAlchemy Core on one connection: the write a member waits for, without the ORM's
-        # unit of work (which cost several times the insert itself; bench/http.py). The most
+        # unit of work (which cost several times the insert itself; bench/http_commands.py). The most
         # common entry (no delivery to de-duplicate, no action, a workspace seen before) is
         # one INSERT, made as a single write.
         if (
