@@ -43,7 +43,7 @@ from bot.installations import WorkspaceInstallations
 from bot.manifest import bot_scopes
 from bot.services import Services
 from bot.slack_client import make_client
-from handlers import register_listeners
+from handlers import register as register_listeners
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"

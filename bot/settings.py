@@ -44,8 +44,10 @@ from sqlalchemy import select
 
 from bot.coordinators import coordinators_of, parse_user_list, replace_coordinators
 from bot.db import Database
+from bot.errors import BadDate
 from bot.models import Workspace
-from bot.weeks import Clock
+from bot.periods import parse_day
+from bot.weeks import Clock, local_date
 from bot.words import count
 from bot.workspaces import ensure_workspace
 
@@ -57,7 +59,6 @@ MAX_PAUSE = timedelta(days=366)
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 _CHANNEL_MENTION = re.compile(r"^<#([CG][A-Z0-9]{2,})(\|[^>]*)?>$")
 _TIME = re.compile(r"^([0-9]{1,2}):([0-9]{2})$")
-_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _HOST_ZONES = frozenset({"localtime", "posixrules", "Factory"})
 _TRUE = ("on", "true", "yes")
 _FALSE = ("off", "false", "no")
@@ -203,13 +204,12 @@ def _pause(value: str, today: date | None) -> date | None:
     text = value.strip()
     if text.lower() in _CLEAR:
         return None
-    not_a_date = "is not a date; write YYYY-MM-DD (the first day to run again), or off"
-    if not _DATE.match(text):
-        raise ValueError(not_a_date)
     try:
-        until = date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(not_a_date) from None  # e.g. 2027-13-01
+        until = parse_day(text)
+    except BadDate:
+        raise ValueError(
+            "is not a date; write YYYY-MM-DD (the first day to run again), or off"
+        ) from None
     if today is not None and until < today:
         raise ValueError(
             f"is in the past (today is {today.isoformat()}); write a later date, or off"
@@ -395,7 +395,7 @@ class SettingsStore:
         zone = self.get(team_id).timezone
         with suppress(ValueError):  # a bad zone is reported below, with every other problem
             zone = _timezone(raw.get("timezone") or zone, None)
-        today = self.clock().astimezone(ZoneInfo(zone)).date()
+        today = local_date(self.clock(), zone)
         return self.update(
             team_id,
             validate_changes(raw, today=today),
@@ -422,7 +422,7 @@ def paused_at(paused_until: date | None, timezone: str, now: datetime) -> bool:
     """Paused while the workspace's local date (in ``timezone``) is before ``paused_until``."""
     if paused_until is None:
         return False
-    return now.astimezone(ZoneInfo(timezone)).date() < paused_until
+    return local_date(now, timezone) < paused_until
 
 
 def _settings_of(workspace: Workspace, coordinators: tuple[str, ...]) -> WorkspaceSettings:
@@ -450,8 +450,18 @@ def _settings_of(workspace: Workspace, coordinators: tuple[str, ...]) -> Workspa
 # -- reading back -----------------------------------------------------------------------------
 
 
-def describe(settings: WorkspaceSettings, *, today: date | None = None) -> list[tuple[str, str]]:
-    """(label, value) lines for ``settings show`` in a shell and in Slack.
+@dataclass(frozen=True)
+class SettingLine:
+    """One line of the settings read back: a label, its value in words, and — on the
+    channel's line, when one is set — the channel's id, for a reader that can link to it."""
+
+    label: str
+    value: str
+    channel_id: str | None = None
+
+
+def setting_lines(settings: WorkspaceSettings, *, today: date | None = None) -> list[SettingLine]:
+    """The settings read back, line by line, for ``settings show`` in a shell and in Slack.
 
     With ``today`` (the workspace's local date), a pause that has already ended reads "no".
     """
@@ -464,7 +474,7 @@ def describe(settings: WorkspaceSettings, *, today: date | None = None) -> list[
     lines = []
     if settings.uninstalled_at is not None:
         lines.append(
-            (
+            SettingLine(
                 "Slack app",
                 f"uninstalled on {settings.uninstalled_at:%a} {settings.uninstalled_at.day} "
                 f"{settings.uninstalled_at:%b %Y}: nothing is posted; the learning log is kept",
@@ -472,24 +482,39 @@ def describe(settings: WorkspaceSettings, *, today: date | None = None) -> list[
         )
     return [
         *lines,
-        ("Channel", settings.channel_id or "not set — nothing is posted until it is"),
-        ("Weekly prompt", _when(settings.prompt_day, settings.prompt_time, settings.timezone)),
-        ("Weekly digest", _when(settings.digest_day, settings.digest_time, settings.timezone)),
-        ("Nudges", "on" if settings.nudges_enabled else "off"),
-        ("Action follow-up", count(settings.followup_days, "day") + " after an action"),
-        ("Quiet-member nudge", f"after {count(quiet, 'quiet week')}" if quiet else "off"),
-        ("Paused", pause),
-        (
+        SettingLine(
+            "Channel",
+            settings.channel_id or "not set — nothing is posted until it is",
+            channel_id=settings.channel_id,
+        ),
+        SettingLine(
+            "Weekly prompt", _when(settings.prompt_day, settings.prompt_time, settings.timezone)
+        ),
+        SettingLine(
+            "Weekly digest", _when(settings.digest_day, settings.digest_time, settings.timezone)
+        ),
+        SettingLine("Nudges", "on" if settings.nudges_enabled else "off"),
+        SettingLine("Action follow-up", count(settings.followup_days, "day") + " after an action"),
+        SettingLine(
+            "Quiet-member nudge", f"after {count(quiet, 'quiet week')}" if quiet else "off"
+        ),
+        SettingLine("Paused", pause),
+        SettingLine(
             "Report threshold",
             f"hide per-goal figures from fewer than {settings.min_group} members"
             if settings.min_group
             else "off (every figure shown)",
         ),
-        ("Digest chart", "on" if settings.digest_chart else "off"),
-        ("Welcome to newcomers", "on" if settings.welcome_enabled else "off"),
-        ("Coordinators", ", ".join(settings.coordinators) or "Slack admins only"),
-        ("Last changed by", settings.configured_by or "nobody yet"),
+        SettingLine("Digest chart", "on" if settings.digest_chart else "off"),
+        SettingLine("Welcome to newcomers", "on" if settings.welcome_enabled else "off"),
+        SettingLine("Coordinators", ", ".join(settings.coordinators) or "Slack admins only"),
+        SettingLine("Last changed by", settings.configured_by or "nobody yet"),
     ]
+
+
+def describe(settings: WorkspaceSettings, *, today: date | None = None) -> list[tuple[str, str]]:
+    """(label, value) lines of ``setting_lines``, as a shell prints them."""
+    return [(line.label, line.value) for line in setting_lines(settings, today=today)]
 
 
 def _when(day: int, hhmm: str, timezone: str) -> str:

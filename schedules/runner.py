@@ -39,7 +39,6 @@ from slack_sdk import WebClient
 from bot import metrics
 from bot.config import Config
 from bot.db import Database
-from bot.deliveries import forget_old
 from bot.services import Services
 from bot.settings import WorkspaceSettings
 from bot.slack_client import TeamClients, make_client
@@ -95,12 +94,6 @@ class Rhythm:
             self.sync,
             IntervalTrigger(seconds=SYNC_EVERY.total_seconds()),
             id="sync",
-            **self._job_options,
-        )
-        self.scheduler.add_job(
-            self.housekeeping,
-            CronTrigger(hour=3, minute=17),
-            id="housekeeping",
             **self._job_options,
         )
         if catch_up:
@@ -288,9 +281,6 @@ class Rhythm:
                 if outcome is not None:
                     outcomes.append(outcome)
         return outcomes
-
-    def housekeeping(self) -> None:
-        forget_old(self.services.db, now=self.services.clock())
 
 
 def start_scheduler(services: Services, client: WebClient) -> Rhythm:
