@@ -78,6 +78,11 @@ class SlackError(Exception):
         return self.kind == RATE_LIMITED
 
     @property
+    def wait(self) -> float:
+        """Seconds to wait before asking again: Slack's Retry-After (1 when it named none)."""
+        return 1.0 if self.retry_after is None else self.retry_after
+
+    @property
     def outcome_unknown(self) -> bool:
         """Slack may have done what was asked before failing to say so."""
         return self.kind in (SERVER_ERROR, NO_ANSWER)

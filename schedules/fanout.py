@@ -324,7 +324,7 @@ class FanOut:
                 if error.rate_limited and limited < MAX_RATE_LIMITED:
                     limited += 1
                     self.report.rate_limited += 1
-                    self.pacer.limited(started, error.retry_after or 1.0)
+                    self.pacer.limited(started, error.wait)
                     continue
                 if error.error in UNDELIVERABLE:
                     return Delivery(dm.user_id, None, None, undeliverable=error.error)

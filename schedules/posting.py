@@ -212,7 +212,7 @@ def _post(
         except SlackError as failure:
             if failure.rate_limited and waited < slack.retry_policy(RATE_LIMITED).retries:
                 waited += 1
-                time.sleep(failure.retry_after or 1.0)  # nothing was posted: send it again
+                time.sleep(failure.wait)  # nothing was posted: send it again
                 continue
             if not failure.outcome_unknown:
                 raise
