@@ -376,6 +376,7 @@ class InMemorySlack:
         oldest: datetime | None = None,
         pages: int = 1,
     ) -> Posted | None:
+        # One page holds everything here, so ``pages`` changes nothing.
         def effect() -> Posted | None:
             place = self._channels.get(channel)
             if place is None and not channel.startswith("D"):  # a DM's id starts with D
