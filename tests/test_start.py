@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from bot.cli import database_problem
 from bot.db import Database
 from bot.models import Workspace
+from bot.runtime.cli import database_problem
 from conftest import SIGNING_SECRET
 from processes import SCRIPT, CommandProcess, clean_environment, get, kindness_bot
 from sandbox import SlackStandIn

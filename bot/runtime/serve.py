@@ -15,67 +15,26 @@ from __future__ import annotations
 
 import errno
 import logging
-import signal
 import threading
-from types import FrameType
-from urllib.error import URLError
 
 from slack_bolt import App
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
-from bot.app import KindnessWsgi, create_app
 from bot.config import Config, ConfigError, StartError
 from bot.db import Database
 from bot.metrics import MetricsWsgi
+from bot.runtime.app import create_app
+from bot.runtime.scheduler import start_scheduler
+from bot.runtime.start import check_token, note_token_workspace, stop_on_sigterm
+from bot.runtime.wsgi import KindnessWsgi
 from bot.services import Services
-from bot.workspaces import mark_installed
 
 log = logging.getLogger(__name__)
 THREADS = 8
 # How often the Socket Mode client checks its connection (and so how soon a dropped socket is
 # noticed and replaced).
 PING_SECONDS = 5
-
-
-def check_token(client: WebClient, config: Config) -> dict | None:
-    """A wrong bot token makes Bolt answer every request with "please reinstall" — say so now.
-
-    The token's identity (``auth.test``: team id, team name, enterprise id) when Slack answered.
-    """
-    if config.slack_mode == "oauth":
-        return None
-    try:
-        identity = client.auth_test()
-    except SlackApiError as exc:
-        raise ConfigError(
-            [
-                f"SLACK_BOT_TOKEN: Slack refused the token ({exc.response.get('error')}); copy "
-                "the Bot User OAuth Token again (OAuth & Permissions), or reinstall the app"
-            ]
-        ) from None
-    except (URLError, OSError) as exc:
-        log.warning("could not reach Slack at %s to check the token: %s", config.slack_api_url, exc)
-        return None
-    log.info("connected to Slack workspace %s as %s", identity.get("team"), identity.get("user"))
-    return dict(identity.data) if isinstance(identity.data, dict) else None
-
-
-def note_token_workspace(services: Services, identity: dict | None) -> None:
-    """The bot token's workspace exists (and is installed) from the first start, so that a
-    coordinator can set it up before anyone has used the bot."""
-    if not identity or not identity.get("team_id"):
-        return
-    with services.db.session() as session:
-        mark_installed(
-            session,
-            identity["team_id"],
-            now=services.clock(),
-            enterprise_id=identity.get("enterprise_id"),
-            name=identity.get("team"),
-            timezone=services.config.default_timezone,
-        )
 
 
 def run_web(config: Config, db: Database, *, with_scheduler: bool = False) -> int:
@@ -93,8 +52,6 @@ def run_web(config: Config, db: Database, *, with_scheduler: bool = False) -> in
     try:
         note_token_workspace(services, check_token(app.client, config))
         if with_scheduler:
-            from schedules.runner import start_scheduler
-
             scheduler = start_scheduler(services, app.client)
         stop_on_sigterm()
         if socket_mode:
@@ -118,16 +75,6 @@ def run_web(config: Config, db: Database, *, with_scheduler: bool = False) -> in
 
 def run_all(config: Config, db: Database) -> int:
     return run_web(config, db, with_scheduler=True)
-
-
-def serve_http(wsgi: MetricsWsgi | KindnessWsgi, config: Config) -> None:
-    """Serve ``wsgi`` on ``HOST``:``PORT`` until stopped (a port in use: ``StartError``)."""
-    server = listen(wsgi, config)
-    stop_on_sigterm()
-    try:
-        server.run()
-    finally:
-        server.close()
 
 
 def listen(
@@ -178,11 +125,3 @@ def _serve_socket_mode(
         threading.Event().wait()  # the Socket Mode client works in its own threads
     finally:
         handler.close()
-
-
-def stop_on_sigterm() -> None:
-    def stop(signum: int, frame: FrameType | None) -> None:
-        raise SystemExit(0)
-
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, stop)
