@@ -10,12 +10,12 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
 
 import psycopg
+from ports import free_port
 
 USER = "kindness"
 
@@ -28,12 +28,6 @@ def find_bin_dir() -> Path | None:
     return Path(found).parent if found else None
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class PostgresServer:
     def __init__(self) -> None:
         bin_dir = find_bin_dir()
@@ -42,7 +36,7 @@ class PostgresServer:
         self.bin_dir = bin_dir
         self.base = Path(tempfile.mkdtemp(prefix="kindness-pg-"))
         self.data = self.base / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self._run_as: list[str] = []
         if os.geteuid() == 0:
             pwd.getpwnam("postgres")  # KeyError when the package's user is missing

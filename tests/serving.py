@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -23,6 +22,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from ports import free_port
 from waitress.server import create_server
 
 from sandbox import SlackStandIn
@@ -115,9 +115,3 @@ class BotProcess:
             self.process.send_signal(signal.SIGTERM)
             self.process.wait(timeout=30)
         return self.process.returncode
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]

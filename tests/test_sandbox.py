@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from ports import free_port
 
 from sandbox.examples import MEMBERS, NETWORK_CHANNEL
 from sandbox.server import Sandbox, SandboxError
@@ -228,12 +229,6 @@ def test_the_sandbox_ignores_the_database_and_slack_settings_of_production(
 # -- the command line --------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _clean_env(**env: str) -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "KINDNESS_"))}
     clean.pop("DATABASE_URL", None)
@@ -262,7 +257,7 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 def test_make_run_without_a_slack_app_starts_the_sandbox_and_says_so(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     process, line = _serve(tmp_path, "run", "--or-sandbox", PORT=str(port))
     try:
         assert line.startswith("No Slack app is configured, so this is the sandbox")
@@ -310,7 +305,7 @@ def test_sandbox_on_a_port_in_use_says_which_and_what_to_try(tmp_path: Path) -> 
 
 def test_sandbox_fresh_starts_over(tmp_path: Path) -> None:
     (tmp_path / "sandbox-slack.json").write_text("{not json")
-    port = _free_port()
+    port = free_port()
     process, line = _serve(tmp_path, "sandbox", "--port", str(port), "--fresh")
     try:
         assert line.startswith(f"Sandbox: open http://127.0.0.1:{port}/ (Ctrl-C stops it")

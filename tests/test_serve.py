@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from ports import free_port
 
 from conftest import SIGNING_SECRET
 from sandbox import SlackDriver, SlackStandIn
@@ -21,16 +21,10 @@ from sandbox import SlackDriver, SlackStandIn
 SCRIPT = str(Path(sys.executable).parent / "kindness-bot")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _start(
     tmp_path: Path, standin: SlackStandIn, *args: str, **env: str
 ) -> tuple[subprocess.Popen, int]:
-    port = _free_port()
+    port = free_port()
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "KINDNESS_"))}
     clean.update(
         {
