@@ -450,8 +450,18 @@ def _settings_of(workspace: Workspace, coordinators: tuple[str, ...]) -> Workspa
 # -- reading back -----------------------------------------------------------------------------
 
 
-def describe(settings: WorkspaceSettings, *, today: date | None = None) -> list[tuple[str, str]]:
-    """(label, value) lines for ``settings show`` in a shell and in Slack.
+@dataclass(frozen=True)
+class SettingLine:
+    """One line of the settings read back: a label, its value in words, and — on the
+    channel's line, when one is set — the channel's id, for a reader that can link to it."""
+
+    label: str
+    value: str
+    channel_id: str | None = None
+
+
+def setting_lines(settings: WorkspaceSettings, *, today: date | None = None) -> list[SettingLine]:
+    """The settings read back, line by line, for ``settings show`` in a shell and in Slack.
 
     With ``today`` (the workspace's local date), a pause that has already ended reads "no".
     """
@@ -464,7 +474,7 @@ def describe(settings: WorkspaceSettings, *, today: date | None = None) -> list[
     lines = []
     if settings.uninstalled_at is not None:
         lines.append(
-            (
+            SettingLine(
                 "Slack app",
                 f"uninstalled on {settings.uninstalled_at:%a} {settings.uninstalled_at.day} "
                 f"{settings.uninstalled_at:%b %Y}: nothing is posted; the learning log is kept",
@@ -472,24 +482,39 @@ def describe(settings: WorkspaceSettings, *, today: date | None = None) -> list[
         )
     return [
         *lines,
-        ("Channel", settings.channel_id or "not set — nothing is posted until it is"),
-        ("Weekly prompt", _when(settings.prompt_day, settings.prompt_time, settings.timezone)),
-        ("Weekly digest", _when(settings.digest_day, settings.digest_time, settings.timezone)),
-        ("Nudges", "on" if settings.nudges_enabled else "off"),
-        ("Action follow-up", count(settings.followup_days, "day") + " after an action"),
-        ("Quiet-member nudge", f"after {count(quiet, 'quiet week')}" if quiet else "off"),
-        ("Paused", pause),
-        (
+        SettingLine(
+            "Channel",
+            settings.channel_id or "not set — nothing is posted until it is",
+            channel_id=settings.channel_id,
+        ),
+        SettingLine(
+            "Weekly prompt", _when(settings.prompt_day, settings.prompt_time, settings.timezone)
+        ),
+        SettingLine(
+            "Weekly digest", _when(settings.digest_day, settings.digest_time, settings.timezone)
+        ),
+        SettingLine("Nudges", "on" if settings.nudges_enabled else "off"),
+        SettingLine("Action follow-up", count(settings.followup_days, "day") + " after an action"),
+        SettingLine(
+            "Quiet-member nudge", f"after {count(quiet, 'quiet week')}" if quiet else "off"
+        ),
+        SettingLine("Paused", pause),
+        SettingLine(
             "Report threshold",
             f"hide per-goal figures from fewer than {settings.min_group} members"
             if settings.min_group
             else "off (every figure shown)",
         ),
-        ("Digest chart", "on" if settings.digest_chart else "off"),
-        ("Welcome to newcomers", "on" if settings.welcome_enabled else "off"),
-        ("Coordinators", ", ".join(settings.coordinators) or "Slack admins only"),
-        ("Last changed by", settings.configured_by or "nobody yet"),
+        SettingLine("Digest chart", "on" if settings.digest_chart else "off"),
+        SettingLine("Welcome to newcomers", "on" if settings.welcome_enabled else "off"),
+        SettingLine("Coordinators", ", ".join(settings.coordinators) or "Slack admins only"),
+        SettingLine("Last changed by", settings.configured_by or "nobody yet"),
     ]
+
+
+def describe(settings: WorkspaceSettings, *, today: date | None = None) -> list[tuple[str, str]]:
+    """(label, value) lines of ``setting_lines``, as a shell prints them."""
+    return [(line.label, line.value) for line in setting_lines(settings, today=today)]
 
 
 def _when(day: int, hhmm: str, timezone: str) -> str:

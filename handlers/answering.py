@@ -1,6 +1,8 @@
 """Every listener, wrapped once: store first, answer in the ack, Slack calls after it.
 
-A listener body is a plain function of the request that returns an ``Answer``:
+A listener is a plain module-level function that names what it needs as its parameters
+(``services``, ``body``, ``team_id``, ``click``…: see ``Listeners``) and returns an ``Answer``;
+``handlers.register`` wraps each one here, once, and hands it to Bolt. The ``Answer`` is:
 
 - ``ack``: the body of the HTTP answer Slack gets. For a slash command it is the member's
   answer (``say(message)``: Slack shows a command's ack body as an ephemeral message); for a
@@ -10,7 +12,7 @@ A listener body is a plain function of the request that returns an ``Answer``:
   ``open_modal(view)``, or any function that calls ``slack.client``). It runs on the app's
   listener executor, so the member's answer never waits for Slack.
 
-The body's database work (the service commits) is done before it returns, so an ack is a
+The listener's database work (the service commits) is done before it returns, so an ack is a
 promise: a crash after it loses nothing. No Slack call belongs there: it would spend Slack's
 3 seconds. The work runs under ``member_waiting()`` (short lock timeouts), so a write that
 cannot finish in time fails fast into a clear answer.
@@ -23,24 +25,31 @@ Failures, the same for every listener:
   stored is answered 503, so that Slack sends it again;
 - a failure after the ack (Slack refused ``views.open``, a ``response_url`` would not take the
   answer…) is logged and, where Slack still listens, answered through ``slack.reply``.
+
+Every run is logged at DEBUG — its kind, the listener's name, how it ended (answered, refused,
+failed), the workspace and the member — by ids, never by the member's words.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, BoltRequest, BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.oauth.installation_store import InstallationStore
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.blocks import capture
+from bot.blocks import refusals
 from bot.db import member_waiting
 from bot.errors import LogError
+from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +100,7 @@ SlackWork = Callable[[Slack], None]
 
 @dataclass(frozen=True)
 class Answer:
-    """What a listener body returns: the ack's body, and the Slack work to do after it."""
+    """What a listener returns: the ack's body, and the Slack work to do after it."""
 
     ack: dict[str, Any] | None = None
     then: tuple[SlackWork, ...] = ()
@@ -167,148 +176,211 @@ class Click:
             return 0
 
 
-def slash_command(handle: Callable[[dict[str, Any], str, WebClient], Answer]) -> BoltListener:
-    """``handle(body, team_id, client)`` answers a slash command. ``client`` is only for a
-    check that must come before the answer (a coordinator's rights before storing what they
-    log for a member), asked once with a short timeout — as for a modal submission."""
-
-    def failed(error: Exception, body: dict[str, Any]) -> Answer:
-        # The words are quoted back when the command carried more than a subcommand's name.
-        words = str(body.get("text") or "").strip()
-        typed = f"{body.get('command', '')} {words}" if len(words.split()) > 1 else None
-        return say(_failure(error, words=typed))
-
-    return _listener(
-        "slash command",
-        lambda body, slack: handle(body, slack.team_id, slack.client),
-        refused=lambda error, body: say(capture.error_message(error)),
-        failed=failed,
-    )
+# What every listener may ask for, by parameter name (as Bolt's own listeners do):
+#   services  the configuration, storage and the learning log
+#   body      the request as Slack sent it
+#   team_id   the workspace it came from; user_id: the member who sent it
+# and what each kind adds. ``client`` is given only where one Slack call must come before the
+# answer (a coordinator's rights, checked once with a short timeout); every other Slack call
+# belongs after the ack, in the answer's ``then``.
+COMMON = frozenset({"services", "body", "team_id", "user_id"})
+COMMAND_GIVES = COMMON | {"client"}
+BUTTON_GIVES = COMMON | {"click"}
+SHORTCUT_GIVES = COMMON
+SUBMISSION_GIVES = COMMON | {"view", "client"}
+EVENT_GIVES = COMMON | {"event", "installation_store"}
 
 
-def button(
-    handle: Callable[[Click], Answer],
-    *,
-    replace_on_refusal: Callable[[LogError], bool] = lambda error: False,
-) -> BoltListener:
-    """``handle(click)`` commits the click's change and returns what to show after the ack."""
-    return _listener(
-        "button",
-        lambda body, slack: handle(Click(body, slack.team_id)),
-        refused=lambda error, body: later(
-            reply(capture.error_message(error), replace=replace_on_refusal(error))
-        ),
-        failed=lambda error, body: later(reply(_failure(error))),
-    )
+class Listeners:
+    """Turns listener functions into Bolt listeners, each wrapped the same way: the function
+    runs under ``member_waiting()`` and returns an ``Answer``; a refusal (``LogError``) and any
+    other exception are answered as its kind answers them, the latter logged with its
+    traceback; the ack goes out, then the Slack work runs on ``after_ack``.
+
+    A listener function names what it needs (``COMMON`` and its kind's additions); asking
+    for anything else fails at registration, not at a member's first click."""
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        after_ack: Executor,
+        installation_store: InstallationStore | None = None,
+    ) -> None:
+        self.services = services
+        self.after_ack = after_ack
+        self.installation_store = installation_store
+
+    def command(self, handle: Callable[..., Answer]) -> BoltListener:
+        """A slash command: its answer travels in the ack."""
+
+        def failed(error: Exception, body: dict[str, Any]) -> Answer:
+            # The words are quoted back when the command carried more than a subcommand's name.
+            words = str(body.get("text") or "").strip()
+            typed = f"{body.get('command', '')} {words}" if len(words.split()) > 1 else None
+            return say(_failure(error, words=typed))
+
+        return self._wrap(
+            "slash command",
+            handle,
+            COMMAND_GIVES,
+            refused=lambda error, body: say(refusals.error_message(error)),
+            failed=failed,
+        )
+
+    def button(
+        self,
+        handle: Callable[..., Answer],
+        *,
+        replace_on_refusal: Callable[[LogError], bool] = lambda error: False,
+    ) -> BoltListener:
+        """A button: the click's change is committed before the ack, shown after it."""
+        return self._wrap(
+            "button",
+            handle,
+            BUTTON_GIVES,
+            refused=lambda error, body: later(
+                reply(refusals.error_message(error), replace=replace_on_refusal(error))
+            ),
+            failed=lambda error, body: later(reply(_failure(error))),
+        )
+
+    def shortcut(self, handle: Callable[..., Answer]) -> BoltListener:
+        """A shortcut: what it opens or says goes in ``then``."""
+        return self._wrap(
+            "shortcut",
+            handle,
+            SHORTCUT_GIVES,
+            refused=lambda error, body: later(reply(refusals.error_message(error))),
+            failed=lambda error, body: later(reply(_failure(error))),
+        )
+
+    def submission(self, handle: Callable[..., Answer], *, error_field: str) -> BoltListener:
+        """A modal's submission, stored before it is answered. A failure keeps the modal open,
+        with the member's words in it, and says so under ``error_field`` (or the first input,
+        when the modal has no such field)."""
+        return self._wrap(
+            "modal submission",
+            handle,
+            SUBMISSION_GIVES,
+            refused=lambda error, body: field_errors(
+                {_field_in(_view_of(body), error_field): refusals.explain(error)}
+            ),
+            failed=lambda error, body: field_errors(
+                {_field_in(_view_of(body), error_field): refusals.FAILED_IN_FORM}
+            ),
+        )
+
+    def event(self, handle: Callable[..., Answer]) -> BoltListener:
+        """An event, whose words are stored before Slack gets its 200.
+
+        An exception answers 503: the event was not stored, and Slack's retry is the way back.
+        What an event answered 503 says to the member is said on its first delivery only, and
+        a failure after the ack is logged, not told: the member did not ask anything."""
+        return self._wrap(
+            "event",
+            handle,
+            EVENT_GIVES,
+            refused=lambda error, body: later(),
+            failed=lambda error, body: send_again(),
+            quiet=True,
+        )
+
+    # -- running them ----------------------------------------------------------------------------
+
+    def _wrap(
+        self,
+        what: str,
+        handle: Callable[..., Answer],
+        gives: frozenset[str],
+        *,
+        refused: Callable[[LogError, dict[str, Any]], Answer],
+        failed: Callable[[Exception, dict[str, Any]], Answer],
+        quiet: bool = False,
+    ) -> BoltListener:
+        name = getattr(handle, "__qualname__", repr(handle))
+        wanted = _asks_for(handle, name, what, gives)
+
+        def listener(
+            ack: Ack,
+            body: dict[str, Any],
+            client: WebClient,
+            respond: Respond | None,
+            context: dict[str, Any],
+            request: BoltRequest | None = None,
+        ) -> BoltResponse | None:
+            slack = _slack(body, context, client, respond)
+            slack.quiet = quiet
+            try:
+                with member_waiting():
+                    answer = handle(**self._given(wanted, body, slack))
+                outcome = "answered"
+            except LogError as error:
+                answer = refused(error, body)
+                outcome = f"refused ({type(error).__name__})"
+            except Exception as error:
+                log.exception(
+                    "%s %s failed before its answer (workspace %s, member %s)",
+                    what,
+                    name,
+                    slack.team_id or "?",
+                    slack.user_id or "?",
+                )
+                answer = failed(error, body)
+                outcome = "failed"
+            retried = request is not None and request.headers.get("x-slack-retry-num")
+            if answer.status != 200 and retried:
+                answer = Answer(status=answer.status)  # the member was told the first time
+            log.debug(
+                "%s %s %s (workspace %s, member %s)",
+                what,
+                name,
+                outcome,
+                slack.team_id or "?",
+                slack.user_id or "?",
+            )
+            return self._finish(ack, answer, slack)
+
+        listener.__qualname__ = listener.__name__ = name
+        return listener
+
+    def _given(self, wanted: tuple[str, ...], body: dict[str, Any], slack: Slack) -> dict[str, Any]:
+        values: dict[str, Callable[[], Any]] = {
+            "services": lambda: self.services,
+            "body": lambda: body,
+            "team_id": lambda: slack.team_id,
+            "user_id": lambda: slack.user_id,
+            "client": lambda: slack.client,
+            "click": lambda: Click(body, slack.team_id),
+            "view": lambda: _view_of(body),
+            "event": lambda: _event_of(body),
+            "installation_store": lambda: self.installation_store,
+        }
+        return {name: values[name]() for name in wanted}
+
+    def _finish(self, ack: Ack, answer: Answer, slack: Slack) -> BoltResponse | None:
+        if answer.ack is None:
+            ack()
+        else:
+            ack(dict(answer.ack))
+        if answer.then:
+            self.after_ack.submit(_run_after, answer.then, slack)
+        if answer.status != 200:
+            return BoltResponse(status=answer.status, body="")
+        return None
 
 
-def shortcut(handle: Callable[[dict[str, Any], str], Answer]) -> BoltListener:
-    """``handle(body, team_id)`` for a shortcut; what it opens or says goes in ``then``."""
-    return _listener(
-        "shortcut",
-        lambda body, slack: handle(body, slack.team_id),
-        refused=lambda error, body: later(reply(capture.error_message(error))),
-        failed=lambda error, body: later(reply(_failure(error))),
-    )
-
-
-def submission(
-    handle: Callable[[dict[str, Any], dict[str, Any], str, WebClient], Answer],
-    *,
-    error_field: str,
-) -> BoltListener:
-    """``handle(body, view, team_id, client)`` stores a modal's submission and answers it.
-
-    ``client`` is only for a check that must come before the answer (a coordinator's
-    rights), asked once with a short timeout. A failure keeps the modal open, with the
-    member's words in it, and says so under ``error_field`` (or the first input, when the
-    modal has no such field)."""
-
-    def view_of(body: dict[str, Any]) -> dict[str, Any]:
-        return body.get("view") if isinstance(body.get("view"), dict) else {}
-
-    return _listener(
-        "modal submission",
-        lambda body, slack: handle(body, view_of(body), slack.team_id, slack.client),
-        refused=lambda error, body: field_errors(
-            {_field_in(view_of(body), error_field): capture.explain(error)}
-        ),
-        failed=lambda error, body: field_errors(
-            {_field_in(view_of(body), error_field): capture.FAILED_IN_FORM}
-        ),
-    )
-
-
-def event(handle: Callable[[dict[str, Any], dict[str, Any], str], Answer]) -> BoltListener:
-    """``handle(body, event, team_id)`` stores what an event carries before Slack gets its 200.
-
-    An exception answers 503: the event was not stored, and Slack's retry is the way back.
-    What an event answered 503 says to the member is said on its first delivery only, and a
-    failure after the ack is logged, not told: the member did not ask anything."""
-
-    def run(body: dict[str, Any], slack: Slack) -> Answer:
-        payload = body.get("event")
-        return handle(body, payload if isinstance(payload, dict) else {}, slack.team_id)
-
-    return _listener(
-        "event",
-        run,
-        refused=lambda error, body: later(),
-        failed=lambda error, body: send_again(),
-        quiet=True,
-    )
-
-
-# -- running them -------------------------------------------------------------------------------
-
-
-def _listener(
-    what: str,
-    run: Callable[[dict[str, Any], Slack], Answer],
-    *,
-    refused: Callable[[LogError, dict[str, Any]], Answer],
-    failed: Callable[[Exception, dict[str, Any]], Answer],
-    quiet: bool = False,
-) -> BoltListener:
-    def listener(
-        ack: Ack,
-        body: dict[str, Any],
-        client: WebClient,
-        respond: Respond | None,
-        context: dict[str, Any],
-        request: BoltRequest,
-    ) -> BoltResponse | None:
-        slack = _slack(body, context, client, respond)
-        slack.quiet = quiet
-        try:
-            with member_waiting():
-                answer = run(body, slack)
-        except LogError as error:
-            answer = refused(error, body)
-        except Exception as error:
-            log.exception("a %s failed before its answer", what)
-            answer = failed(error, body)
-        if answer.status != 200 and request.headers.get("x-slack-retry-num"):
-            answer = Answer(status=answer.status)  # the member was told on the first delivery
-        return _finish(ack, answer, slack, context)
-
-    return listener
-
-
-# -- running them -------------------------------------------------------------------------------
-
-
-def _finish(ack: Ack, answer: Answer, slack: Slack, context: dict[str, Any]) -> BoltResponse | None:
-    if answer.ack is None:
-        ack()
-    else:
-        ack(dict(answer.ack))
-    if answer.then:
-        executor = context["listener_runner"].listener_executor
-        executor.submit(_run_after, answer.then, slack)
-    if answer.status != 200:
-        return BoltResponse(status=answer.status, body="")
-    return None
+def _asks_for(
+    handle: Callable[..., Answer], name: str, what: str, gives: frozenset[str]
+) -> tuple[str, ...]:
+    wanted = tuple(inspect.signature(handle).parameters)
+    unknown = [n for n in wanted if n not in gives]
+    if unknown:
+        raise TypeError(
+            f"{name} asks for {', '.join(unknown)}; a {what} listener is given only "
+            f"{', '.join(sorted(gives))}"
+        )
+    return wanted
 
 
 def _run_after(work: tuple[SlackWork, ...], slack: Slack) -> None:
@@ -323,7 +395,7 @@ def _run_after(work: tuple[SlackWork, ...], slack: Slack) -> None:
             )
             log.warning("Slack refused %s after the ack: %s", name, reason)
             if not slack.quiet:
-                _tell(slack, capture.slack_refused_message(str(reason)))
+                _tell(slack, refusals.slack_refused_message(str(reason)))
         except Exception as error:
             log.exception("%s failed after the ack", name)
             if not slack.quiet:
@@ -340,7 +412,7 @@ def _tell(slack: Slack, message: dict[str, Any]) -> None:
 def _slack(
     body: dict[str, Any], context: dict[str, Any], client: WebClient, respond: Respond | None
 ) -> Slack:
-    event = body.get("event") if isinstance(body.get("event"), dict) else {}
+    event = _event_of(body)
     team = body.get("team") if isinstance(body.get("team"), dict) else {}
     user = body.get("user") if isinstance(body.get("user"), dict) else {}
     return Slack(
@@ -355,6 +427,16 @@ def _slack(
     )
 
 
+def _view_of(body: dict[str, Any]) -> dict[str, Any]:
+    view = body.get("view")
+    return view if isinstance(view, dict) else {}
+
+
+def _event_of(body: dict[str, Any]) -> dict[str, Any]:
+    event = body.get("event")
+    return event if isinstance(event, dict) else {}
+
+
 def _field_in(view: dict[str, Any], preferred: str) -> str:
     values = (view.get("state") or {}).get("values") or {}
     if preferred in values or not values:
@@ -363,4 +445,4 @@ def _field_in(view: dict[str, Any], preferred: str) -> str:
 
 
 def _failure(error: Exception, *, words: str | None = None) -> dict[str, Any]:
-    return capture.failure_message(database=isinstance(error, SQLAlchemyError), words=words)
+    return refusals.failure_message(database=isinstance(error, SQLAlchemyError), words=words)

@@ -22,12 +22,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.admins import CoordinatorCheckFailed, is_admin, is_coordinator_without_slack
-from bot.blocks import capture, controls, rhythm
+from bot.blocks import answers, controls, modals, refusals, rhythm
 from bot.errors import (
     CoordinatorUnconfirmed,
     EntryNotFound,
@@ -47,7 +46,7 @@ from bot.services import Services
 from bot.summary import weekly_figures
 from bot.weeks import week_of
 from handlers import coordinator_files
-from handlers.answering import Answer, Slack, SlackWork, later, open_modal, say, slash_command
+from handlers.answering import Answer, Slack, SlackWork, later, open_modal, say
 from schedules.digest import digest_preview
 
 log = logging.getLogger(__name__)
@@ -111,18 +110,18 @@ def run_help(inv: Invocation) -> Answer:
 
 
 def run_goals(inv: Invocation) -> Answer:
-    return say(capture.goals_message(inv.services.framework))
+    return say(answers.goals_message(inv.services.framework))
 
 
 def run_log(inv: Invocation) -> Answer:
     if not inv.args.strip():
-        return later(open_modal(capture.log_modal(inv.services.framework)))
+        return later(open_modal(modals.log_modal(inv.services.framework)))
     target = parse_log_for(inv.args)
     if target is not None:
         return log_for(inv, target)
     parsed = parse_quick_log(inv.args, inv.services.framework)
     saved = store_quick_log(inv, parsed, inv.user_id)
-    return say(capture.saved_message(saved.entry, inv.services.framework))
+    return say(answers.saved_message(saved.entry, inv.services.framework))
 
 
 def store_quick_log(
@@ -179,7 +178,7 @@ def run_mine(inv: Invocation) -> Answer:
         page = inv.services.journal.page(inv.team_id, inv.user_id, request)
         return say(controls.journal_message(page, inv.services.framework))
     mine = inv.services.log.list_mine(inv.team_id, inv.user_id)
-    return say(capture.mine_message(mine, inv.services.framework))
+    return say(answers.mine_message(mine, inv.services.framework))
 
 
 def send_my_export(inv: Invocation) -> SlackWork:
@@ -229,41 +228,27 @@ def run_done(inv: Invocation) -> Answer:
     action, note = inv.services.log.complete_action(
         inv.team_id, inv.user_id, entry_id, reflection.strip() or None
     )
-    return say(capture.done_message(action, note, inv.services.framework))
+    return say(answers.done_message(action, note, inv.services.framework))
 
 
 def run_search(inv: Invocation) -> Answer:
     words, goal = split_goal_filter(inv.args, inv.services)
     page = inv.services.log.search(inv.team_id, inv.user_id, words, goal=goal)
-    return say(capture.search_message(page, inv.services.framework))
+    return say(answers.search_message(page, inv.services.framework))
 
 
 def run_nudges(inv: Invocation) -> Answer:
     choice = inv.args.strip().lower()
+    usage = usage_of("nudges", inv.services.framework)
     if choice not in ("on", "off"):
-        state = "on" if inv.services.log.nudges_enabled(inv.team_id, inv.user_id) else "off"
-        return say(
-            capture.notice(
-                f"Your nudges are *{state}*. Turn them on or off with "
-                f"`{usage_of('nudges', inv.services.framework)}`."
-            )
-        )
+        enabled = inv.services.log.nudges_enabled(inv.team_id, inv.user_id)
+        return say(answers.nudges_message(enabled, changed=False, usage=usage))
     inv.services.log.set_nudges(inv.team_id, inv.user_id, choice == "on")
-    if choice == "on":
-        text = (
-            "Nudges are *on*: I'll check in by DM on the actions you commit to "
-            "(never at night in your time zone)."
-        )
-    else:
-        text = (
-            "Nudges are *off*: no more DMs about your actions. "
-            "Turn them back on with `/kindness nudges on`."
-        )
-    return say(capture.notice(text))
+    return say(answers.nudges_message(choice == "on", changed=True, usage=usage))
 
 
 def run_forget_me(inv: Invocation) -> Answer:
-    return say(capture.forget_me_message(inv.services.log.count_mine(inv.team_id, inv.user_id)))
+    return say(answers.forget_me_message(inv.services.log.count_mine(inv.team_id, inv.user_id)))
 
 
 def run_settings(inv: Invocation) -> Answer:
@@ -272,7 +257,7 @@ def run_settings(inv: Invocation) -> Answer:
         today = inv.services.clock().astimezone(ZoneInfo(settings.timezone)).date()
         return say(rhythm.settings_message(settings, today))
     if inv.args.strip():
-        return say(capture.notice(f"Usage: `{usage_of('settings', inv.services.framework)}`"))
+        return say(refusals.usage_message(usage_of("settings", inv.services.framework)))
     config = inv.services.config
 
     listed = is_coordinator_without_slack(config, inv.services.db, inv.team_id, inv.user_id)
@@ -306,15 +291,15 @@ def run_stats(inv: Invocation) -> Answer:
     this_week = week_of(now, tz)
     weeks = [this_week.shifted(-n) for n in range(STATS_WEEKS - 1, -1, -1)]
     figures = weekly_figures(inv.services.db, inv.team_id, weeks)
-    message = rhythm.stats_message(figures, inv.services.framework, tz)
 
     def took_part() -> Participation:
         return participation(
             inv.services.db, inv.team_id, this_week, now=now, quiet_weeks=settings.quiet_nudge_weeks
         )
 
+    framework = inv.services.framework
     if inv.is_coordinator(ask_slack=False):
-        return say(controls.with_participation(message, took_part()))
+        return say(rhythm.stats_message(figures, framework, tz, participation=took_part()))
     config = inv.services.config
 
     def for_an_admin(slack: Slack) -> None:
@@ -324,7 +309,7 @@ def run_stats(inv: Invocation) -> Answer:
             if is_admin(config, slack.client, inv.user_id):
                 slack.reply(controls.participation_message(took_part()))
 
-    return say(message, for_an_admin)
+    return say(rhythm.stats_message(figures, framework, tz), for_an_admin)
 
 
 def run_export(inv: Invocation) -> Answer:
@@ -463,7 +448,7 @@ def usage_of(name: str, framework: Framework) -> str:
 def help_message(services: Services, preface: str | None = None) -> dict[str, Any]:
     framework = services.framework
     rows = [(s.usage_in(framework), s.summary, s.example_in(framework)) for s in SUBCOMMANDS]
-    return capture.help_message(rows, services.framework, preface=preface)
+    return answers.help_message(rows, services.framework, preface=preface)
 
 
 def suggestion(name: str, args: str) -> str:
@@ -507,7 +492,7 @@ def split_goal_filter(args: str, services: Services) -> tuple[str, str | None]:
     return " ".join(words), goal
 
 
-# -- the listener ----------------------------------------------------------------------------
+# -- the listener (registered in handlers/__init__.py) ------------------------------------
 
 
 def answer_command(
@@ -519,9 +504,8 @@ def answer_command(
     name = name.lower() or "help"
     sub = find(name)
     if sub is None:
-        guess = suggestion(name, args)
-        hint = f" Did you mean `{guess}`?" if guess else ""
-        return say(help_message(services, f"I don't know `{COMMAND} {name}`.{hint}"))
+        preface = refusals.unknown_subcommand(f"{COMMAND} {name}", suggestion(name, args))
+        return say(help_message(services, preface))
     inv = Invocation(
         services=services,
         team_id=team_id,
@@ -535,13 +519,7 @@ def answer_command(
     try:
         return sub.run(inv)
     except LogError as error:
-        return say(capture.error_message(error, usage=sub.usage_in(services.framework)))
-
-
-def register(app: App, services: Services) -> None:
-    app.command(COMMAND)(
-        slash_command(lambda body, team_id, client: answer_command(services, body, team_id, client))
-    )
+        return say(refusals.error_message(error, usage=sub.usage_in(services.framework)))
 
 
 if __name__ == "__main__":

@@ -23,168 +23,171 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks import capture, controls
+from bot.blocks import answers, controls, refusals
 from bot.deliveries import already_handled, mark_handled
 from bot.errors import EmptyText, LogError, StorageFailed
 from bot.learning_log import Saved
 from bot.prompts import PromptRef, find_dm_prompt, find_prompt
 from bot.services import Services
-from handlers.answering import Answer, Slack, event, later, reply, send_again
+from handlers.answering import Answer, Slack, later, reply, send_again
 
 log = logging.getLogger(__name__)
 
-SAVED_REACTION = "seedling"
 # Subtypes that carry a member's own new words; everything else (joins, bot posts, topic
 # changes…) is not an entry.
 MEMBER_SUBTYPES = (None, "thread_broadcast", "file_share")
 
 
-def register(app: App, services: Services) -> None:
-    learning = services.log
-    framework = services.framework
-
-    def on_message(body: dict[str, Any], event: dict[str, Any], team_id: str) -> Answer:
-        subtype = event.get("subtype")
-        if subtype == "message_changed":
-            return message_changed(team_id, event)
-        if subtype == "message_deleted":
-            learning.delete_message_entry(team_id, event["channel"], event.get("deleted_ts", ""))
-            return later()
-        if subtype in MEMBER_SUBTYPES and not event.get("bot_id"):
-            if event.get("channel_type") == "im":
-                return dm_reply(team_id, event)
-            return thread_reply(team_id, event)
+def on_message(event: dict[str, Any], team_id: str, services: Services) -> Answer:
+    subtype = event.get("subtype")
+    if subtype == "message_changed":
+        return message_changed(team_id, event, services)
+    if subtype == "message_deleted":
+        services.log.delete_message_entry(team_id, event["channel"], event.get("deleted_ts", ""))
         return later()
+    if subtype in MEMBER_SUBTYPES and not event.get("bot_id"):
+        if event.get("channel_type") == "im":
+            return dm_reply(team_id, event, services)
+        return thread_reply(team_id, event, services)
+    return later()
 
-    def thread_reply(team_id: str, event: dict[str, Any]) -> Answer:
-        channel, ts, user = event.get("channel", ""), event.get("ts", ""), event.get("user")
-        thread_ts = event.get("thread_ts")
-        if not user or not thread_ts or thread_ts == ts:
-            return later()
-        prompt = find_prompt(services.db, team_id, channel, thread_ts)
-        if prompt is None:
-            return later()
-        return store_reply(team_id, event, prompt)
 
-    def dm_reply(team_id: str, event: dict[str, Any]) -> Answer:
-        channel, ts, user = event.get("channel", ""), event.get("ts", ""), event.get("user")
-        thread_ts = event.get("thread_ts")
-        in_thread = bool(thread_ts) and thread_ts != ts
-        if not user:
-            return later()
-        prompt = find_dm_prompt(
-            services.db,
-            team_id,
-            channel,
-            thread_ts=thread_ts if in_thread else None,
-            at=services.clock(),
+def thread_reply(team_id: str, event: dict[str, Any], services: Services) -> Answer:
+    channel, ts, user = event.get("channel", ""), event.get("ts", ""), event.get("user")
+    thread_ts = event.get("thread_ts")
+    if not user or not thread_ts or thread_ts == ts:
+        return later()
+    prompt = find_prompt(services.db, team_id, channel, thread_ts)
+    if prompt is None:
+        return later()
+    return store_reply(team_id, event, prompt, services)
+
+
+def dm_reply(team_id: str, event: dict[str, Any], services: Services) -> Answer:
+    channel, ts, user = event.get("channel", ""), event.get("ts", ""), event.get("user")
+    thread_ts = event.get("thread_ts")
+    in_thread = bool(thread_ts) and thread_ts != ts
+    if not user:
+        return later()
+    prompt = find_dm_prompt(
+        services.db,
+        team_id,
+        channel,
+        thread_ts=thread_ts if in_thread else None,
+        at=services.clock(),
+    )
+    if prompt is not None:
+        return store_reply(team_id, event, prompt, services)
+    if in_thread:
+        return later()  # a thread under some other message of the bot's: left alone
+
+    def say_where_it_goes(slack: Slack) -> None:
+        slack.client.chat_postEphemeral(
+            channel=channel, user=user, **controls.dm_not_a_reply_message()
         )
-        if prompt is not None:
-            return store_reply(team_id, event, prompt)
-        if in_thread:
-            return later()  # a thread under some other message of the bot's: left alone
 
-        def say_where_it_goes(slack: Slack) -> None:
+    return later(say_where_it_goes)
+
+
+def store_reply(
+    team_id: str, event: dict[str, Any], prompt: PromptRef, services: Services
+) -> Answer:
+    channel, ts, user = event.get("channel", ""), event.get("ts", ""), event["user"]
+    delivery = f"msg:{channel}:{ts}"
+    try:
+        saved = services.log.add_entry(
+            team_id,
+            user,
+            event.get("text") or "",
+            goal=prompt.goal_key,
+            source="thread",
+            channel_id=channel,
+            message_ts=ts,
+            prompt_id=prompt.id,
+            dedupe_key=delivery,
+        )
+    except EmptyText:
+        return later()  # a file or emoji-only reply: nothing to log
+    except StorageFailed:
+        return send_again(reply(answers.thread_not_saved_message()))
+    except LogError as error:
+        # The words stay in the thread; tell the member why they are not in the log.
+        return later(reply(refusals.error_message(error)))
+    if not saved.created and already_handled(services.db, team_id, delivery):
+        return later()  # Slack's retry of a reply already saved and noted
+
+    def note(slack: Slack) -> None:
+        note_saved(slack, saved, delivery, services)
+
+    return later(note)
+
+
+def note_saved(slack: Slack, saved: Saved, delivery: str, services: Services) -> None:
+    """Link, react, tell the member; then remember that this reply was noted."""
+    channel, ts = saved.entry.channel_id or "", saved.entry.message_ts or ""
+    try:
+        permalink = slack.client.chat_getPermalink(channel=channel, message_ts=ts)
+        services.log.attach_permalink(slack.team_id, saved.entry.id, permalink["permalink"])
+    except SlackApiError as error:
+        log.warning("no permalink for %s/%s: %s", channel, ts, error.response.get("error"))
+    try:
+        slack.client.reactions_add(channel=channel, timestamp=ts, name=answers.SAVED_REACTION)
+    except SlackApiError as error:
+        if error.response.get("error") != "already_reacted":
+            log.warning("could not react to %s/%s: %s", channel, ts, error.response.get("error"))
+    note = answers.thread_saved_message(saved.entry, services.framework)
+    if slack.channel_id and slack.channel_id.startswith("D") and not slack.thread_ts:
+        # Outside a thread in the DM: privately, right there.
+        slack.client.chat_postEphemeral(channel=channel, user=slack.user_id, **note)
+    else:
+        slack.reply(note)
+    mark_handled(services.db, slack.team_id, delivery, now=services.clock())
+
+
+def message_changed(team_id: str, event: dict[str, Any], services: Services) -> Answer:
+    message = event.get("message") or {}
+    user, ts = message.get("user"), message.get("ts", "")
+    if not user or message.get("bot_id"):
+        return later()
+    try:
+        services.log.edit_message_entry(
+            team_id, user, event["channel"], ts, message.get("text") or ""
+        )
+    except EmptyText:
+        services.log.delete_message_entry(team_id, event["channel"], ts)
+    except StorageFailed:
+        return send_again()
+    except LogError as error:
+        refusal = refusals.error_message(error)
+
+        def explain(slack: Slack) -> None:
             slack.client.chat_postEphemeral(
-                channel=channel, user=user, **controls.dm_not_a_reply_message()
+                channel=event["channel"],
+                user=user,
+                thread_ts=message.get("thread_ts"),
+                **refusal,
             )
 
-        return later(say_where_it_goes)
+        return later(explain)
+    return later()
 
-    def store_reply(team_id: str, event: dict[str, Any], prompt: PromptRef) -> Answer:
-        channel, ts, user = event.get("channel", ""), event.get("ts", ""), event["user"]
-        delivery = f"msg:{channel}:{ts}"
-        try:
-            saved = learning.add_entry(
-                team_id,
-                user,
-                event.get("text") or "",
-                goal=prompt.goal_key,
-                source="thread",
-                channel_id=channel,
-                message_ts=ts,
-                prompt_id=prompt.id,
-                dedupe_key=delivery,
-            )
-        except EmptyText:
-            return later()  # a file or emoji-only reply: nothing to log
-        except StorageFailed:
-            return send_again(reply(capture.thread_not_saved_message()))
-        except LogError as error:
-            # The words stay in the thread; tell the member why they are not in the log.
-            return later(reply(capture.error_message(error)))
-        if not saved.created and already_handled(services.db, team_id, delivery):
-            return later()  # Slack's retry of a reply already saved and noted
-        return later(lambda slack: note_saved(slack, saved, delivery))
 
-    def note_saved(slack: Slack, saved: Saved, delivery: str) -> None:
-        """Link, react, tell the member; then remember that this reply was noted."""
-        channel, ts = saved.entry.channel_id or "", saved.entry.message_ts or ""
-        try:
-            permalink = slack.client.chat_getPermalink(channel=channel, message_ts=ts)
-            learning.attach_permalink(slack.team_id, saved.entry.id, permalink["permalink"])
-        except SlackApiError as error:
-            log.warning("no permalink for %s/%s: %s", channel, ts, error.response.get("error"))
-        try:
-            slack.client.reactions_add(channel=channel, timestamp=ts, name=SAVED_REACTION)
-        except SlackApiError as error:
-            if error.response.get("error") != "already_reacted":
-                log.warning(
-                    "could not react to %s/%s: %s", channel, ts, error.response.get("error")
-                )
-        note = capture.thread_saved_message(saved.entry, framework)
-        if slack.channel_id and slack.channel_id.startswith("D") and not slack.thread_ts:
-            # Outside a thread in the DM: privately, right there.
-            slack.client.chat_postEphemeral(channel=channel, user=slack.user_id, **note)
-        else:
-            slack.reply(note)
-        mark_handled(services.db, slack.team_id, delivery, now=services.clock())
-
-    def message_changed(team_id: str, event: dict[str, Any]) -> Answer:
-        message = event.get("message") or {}
-        user, ts = message.get("user"), message.get("ts", "")
-        if not user or message.get("bot_id"):
-            return later()
-        try:
-            learning.edit_message_entry(
-                team_id, user, event["channel"], ts, message.get("text") or ""
-            )
-        except EmptyText:
-            learning.delete_message_entry(team_id, event["channel"], ts)
-        except StorageFailed:
-            return send_again()
-        except LogError as error:
-            refusal = capture.error_message(error)
-
-            def explain(slack: Slack) -> None:
-                slack.client.chat_postEphemeral(
-                    channel=event["channel"],
-                    user=user,
-                    thread_ts=message.get("thread_ts"),
-                    **refusal,
-                )
-
-            return later(explain)
+def on_member_joined(
+    body: dict[str, Any], event: dict[str, Any], team_id: str, services: Services
+) -> Answer:
+    user, channel = event.get("user"), event.get("channel")
+    bots = {a.get("user_id") for a in body.get("authorizations") or [] if a.get("is_bot")}
+    if not user or not channel or user in bots:
+        return later()
+    settings = services.settings.get(team_id)
+    if channel != settings.channel_id or not settings.welcome_enabled:
         return later()
 
-    def on_member_joined(body: dict[str, Any], event: dict[str, Any], team_id: str) -> Answer:
-        user, channel = event.get("user"), event.get("channel")
-        bots = {a.get("user_id") for a in body.get("authorizations") or [] if a.get("is_bot")}
-        if not user or not channel or user in bots:
-            return later()
-        settings = services.settings.get(team_id)
-        if channel != settings.channel_id or not settings.welcome_enabled:
-            return later()
+    def welcome(slack: Slack) -> None:
+        slack.client.chat_postEphemeral(
+            channel=channel, user=user, **controls.welcome_message(services.framework, channel)
+        )
 
-        def welcome(slack: Slack) -> None:
-            slack.client.chat_postEphemeral(
-                channel=channel, user=user, **controls.welcome_message(framework, channel)
-            )
-
-        return later(welcome)
-
-    app.event("message")(event(on_message))
-    app.event("member_joined_channel")(event(on_member_joined))
+    return later(welcome)

@@ -8,17 +8,16 @@ from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks import capture, controls
+from bot.blocks import controls
+from bot.blocks.home import home_view
 from bot.chart_uploads import HOME, image_refused, network_chart
 from bot.report.weekly_chart import ChartImage
 from bot.services import Services
 from bot.weeks import week_of
-from handlers.answering import Answer, Slack, later
-from handlers.answering import event as answering_event
+from handlers.answering import Answer, Slack, SlackWork, later
 
 
 def publish_home(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
@@ -42,7 +41,7 @@ def publish_home(services: Services, client: WebClient, team_id: str, user_id: s
     )
 
     def view(shown: ChartImage | None) -> dict[str, Any]:
-        return capture.home_view(
+        return home_view(
             log.list_mine(team_id, user_id, limit=5),
             log.latest_shared(team_id, user_id, limit=5),
             log.counts_by_goal(team_id),
@@ -59,14 +58,21 @@ def publish_home(services: Services, client: WebClient, team_id: str, user_id: s
         client.views_publish(user_id=user_id, view=view(None))
 
 
-def register(app: App, services: Services) -> None:
-    def on_home_opened(body: dict[str, Any], event: dict[str, Any], team_id: str) -> Answer:
-        if event.get("tab", "home") != "home" or not event.get("user"):
-            return later()
+def refresh_home(services: Services) -> SlackWork:
+    """After the ack: the Home tab of the member who clicked or submitted, published again."""
 
-        def refresh(slack: Slack) -> None:
-            publish_home(services, slack.client, team_id, event["user"])
+    def publish(slack: Slack) -> None:
+        publish_home(services, slack.client, slack.team_id, slack.user_id)
 
-        return later(refresh)
+    publish.__qualname__ = "refresh_home"
+    return publish
 
-    app.event("app_home_opened")(answering_event(on_home_opened))
+
+def on_home_opened(event: dict[str, Any], team_id: str, services: Services) -> Answer:
+    if event.get("tab", "home") != "home" or not event.get("user"):
+        return later()
+
+    def refresh(slack: Slack) -> None:
+        publish_home(services, slack.client, team_id, event["user"])
+
+    return later(refresh)

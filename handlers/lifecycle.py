@@ -22,46 +22,62 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import BoltContext
+from slack_sdk.oauth.installation_store import InstallationStore
 
 from bot.services import Services
 from bot.workspaces import mark_uninstalled, note_enterprise
 from handlers.answering import Answer, later
-from handlers.answering import event as answering_event
 
 log = logging.getLogger(__name__)
 
 
-def register(app: App, services: Services) -> None:
-    remembered: set[tuple[str, str]] = set()
+class OrganisationMemory:
+    """Middleware: the Enterprise Grid organisation of each workspace a request comes from,
+    recorded once per process (the record is idempotent; the memory saves a write per
+    request)."""
 
-    def remember_organisation(context: BoltContext, next: Callable[[], None]) -> None:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.remembered: set[tuple[str, str]] = set()
+
+    def remember_organisation(self, context: BoltContext, next: Callable[[], None]) -> None:
         enterprise_id, team_id = context.enterprise_id, context.team_id
-        if enterprise_id and team_id and (enterprise_id, team_id) not in remembered:
-            with services.db.session() as session:
-                note_enterprise(session, team_id, enterprise_id, now=services.clock())
-            remembered.add((enterprise_id, team_id))
+        if enterprise_id and team_id and (enterprise_id, team_id) not in self.remembered:
+            with self.services.db.session() as session:
+                note_enterprise(session, team_id, enterprise_id, now=self.services.clock())
+            self.remembered.add((enterprise_id, team_id))
         next()
 
-    def on_app_uninstalled(body: dict[str, Any], event: dict[str, Any], team_id: str) -> Answer:
-        forget_installation(app, services, Install.of(body, team_id), "the app was uninstalled")
-        return later()
 
-    def on_tokens_revoked(body: dict[str, Any], event: dict[str, Any], team_id: str) -> Answer:
-        tokens = event.get("tokens") or {}
-        install = Install.of(body, team_id)
-        if app.installation_store is not None:
-            for user_id in tokens.get("oauth") or []:
-                app.installation_store.delete_installation(
-                    enterprise_id=install.enterprise_id, team_id=install.team_id, user_id=user_id
-                )
-        if tokens.get("bot"):
-            forget_installation(app, services, install, "the bot's token was revoked")
-        return later()
+def on_app_uninstalled(
+    body: dict[str, Any],
+    team_id: str,
+    services: Services,
+    installation_store: InstallationStore | None,
+) -> Answer:
+    install = Install.of(body, team_id)
+    forget_installation(installation_store, services, install, "the app was uninstalled")
+    return later()
 
-    app.use(remember_organisation)
-    app.event("app_uninstalled")(answering_event(on_app_uninstalled))
-    app.event("tokens_revoked")(answering_event(on_tokens_revoked))
+
+def on_tokens_revoked(
+    body: dict[str, Any],
+    event: dict[str, Any],
+    team_id: str,
+    services: Services,
+    installation_store: InstallationStore | None,
+) -> Answer:
+    tokens = event.get("tokens") or {}
+    install = Install.of(body, team_id)
+    if installation_store is not None:
+        for user_id in tokens.get("oauth") or []:
+            installation_store.delete_installation(
+                enterprise_id=install.enterprise_id, team_id=install.team_id, user_id=user_id
+            )
+    if tokens.get("bot"):
+        forget_installation(installation_store, services, install, "the bot's token was revoked")
+    return later()
 
 
 class Install:
@@ -81,17 +97,19 @@ class Install:
         return cls(enterprise_id or None, None if org_wide else (team_id or None))
 
 
-def forget_installation(app: App, services: Services, install: Install, why: str) -> None:
+def forget_installation(
+    installation_store: InstallationStore | None, services: Services, install: Install, why: str
+) -> None:
     """Delete the tokens, stop the jobs, keep the log — and tell the operator."""
     enterprise_id, team_id = install.enterprise_id, install.team_id
-    if app.installation_store is not None:
-        app.installation_store.delete_all(enterprise_id=enterprise_id, team_id=team_id)
+    if installation_store is not None:
+        installation_store.delete_all(enterprise_id=enterprise_id, team_id=team_id)
     with services.db.session() as session:
         kept = mark_uninstalled(
             session, now=services.clock(), team_id=team_id, enterprise_id=enterprise_id
         )
     where = f"workspace {team_id}" if team_id else f"organisation {enterprise_id}"
-    if app.installation_store is not None:
+    if installation_store is not None:
         log.warning("%s: %s; its tokens are deleted, its scheduled posts stop", where, why)
         again = "installing the app again resumes the workspace"
     else:

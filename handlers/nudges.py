@@ -1,6 +1,6 @@
 """The buttons on a follow-up DM: *Still on it* and *Drop it*.
 
-*Done — add a reflection* carries ``capture.COMPLETE_ACTION`` and is handled in
+*Done — add a reflection* carries ``entries.COMPLETE_ACTION`` and is handled in
 ``handlers/actions.py`` (it opens the reflection modal). As there, each click's change is
 committed before the ack and shown after it; the answer replaces the nudge, so its buttons
 cannot be pressed twice by mistake. The service decides who may change the action (only its
@@ -12,29 +12,22 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from slack_bolt import App
-
-from bot.blocks.nudges import NUDGE_DROP, NUDGE_SNOOZE, dropped_message, snoozed_message
+from bot.blocks.nudges import dropped_message, snoozed_message
 from bot.errors import ActionAlreadyDone, EntryNotFound, LogError
 from bot.services import Services
-from handlers.answering import Answer, Click, button, later, reply
+from handlers.answering import Answer, Click, later, reply
 
 
-def register(app: App, services: Services) -> None:
-    learning = services.log
+def still_on_it(click: Click, services: Services) -> Answer:
+    delay = timedelta(days=services.settings.get(click.team_id).followup_days)
+    until = services.clock() + delay
+    action = services.log.snooze_action(click.team_id, click.user_id, click.entry_id, until)
+    return later(reply(snoozed_message(action, until), replace=True))
 
-    def still_on_it(click: Click) -> Answer:
-        delay = timedelta(days=services.settings.get(click.team_id).followup_days)
-        until = services.clock() + delay
-        action = learning.snooze_action(click.team_id, click.user_id, click.entry_id, until)
-        return later(reply(snoozed_message(action, until), replace=True))
 
-    def drop_it(click: Click) -> Answer:
-        action = learning.drop_action(click.team_id, click.user_id, click.entry_id)
-        return later(reply(dropped_message(action), replace=True))
-
-    for action_id, handle in ((NUDGE_SNOOZE, still_on_it), (NUDGE_DROP, drop_it)):
-        app.action(action_id)(button(handle, replace_on_refusal=makes_the_nudge_stale))
+def drop_it(click: Click, services: Services) -> Answer:
+    action = services.log.drop_action(click.team_id, click.user_id, click.entry_id)
+    return later(reply(dropped_message(action), replace=True))
 
 
 def makes_the_nudge_stale(error: LogError) -> bool:

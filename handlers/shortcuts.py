@@ -11,49 +11,42 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks import capture
+from bot.blocks import modals
 from bot.prompts import find_prompt
 from bot.services import Services
-from handlers.answering import Answer, Slack, later, shortcut
+from handlers.answering import Answer, Slack, later
 
 log = logging.getLogger(__name__)
 SAVE_TO_LOG = "save_to_learning_log"
 
 
-def register(app: App, services: Services) -> None:
-    def open_save_form(body: dict[str, Any], team_id: str) -> Answer:
-        message = body.get("message") or {}
-        channel = (body.get("channel") or {}).get("id", "")
-        ts = message.get("ts") or body.get("message_ts", "")
-        thread_ts = message.get("thread_ts")
-        prompt = find_prompt(services.db, team_id, channel, thread_ts) if thread_ts else None
+def open_save_form(body: dict[str, Any], team_id: str, services: Services) -> Answer:
+    message = body.get("message") or {}
+    channel = (body.get("channel") or {}).get("id", "")
+    ts = message.get("ts") or body.get("message_ts", "")
+    thread_ts = message.get("thread_ts")
+    prompt = find_prompt(services.db, team_id, channel, thread_ts) if thread_ts else None
 
-        def open_form(slack: Slack) -> None:
-            permalink = None
-            try:
-                permalink = slack.client.chat_getPermalink(channel=channel, message_ts=ts)[
-                    "permalink"
-                ]
-            except SlackApiError as error:
-                log.warning("no permalink for %s/%s: %s", channel, ts, error.response.get("error"))
-            by = f" by <@{message['user']}>" if message.get("user") else ""
-            where = f"<{permalink}|a message>" if permalink else "a message"
-            metadata = {"channel": channel, "ts": ts, "permalink": permalink}
-            if prompt is not None:
-                metadata["prompt"] = prompt.id
-            slack.open_modal(
-                capture.log_modal(
-                    services.framework,
-                    goal=prompt.goal_key if prompt else None,
-                    text=message.get("text") or "",
-                    source_note=f"Saving {where}{by}. Edit the words as you like before saving.",
-                    metadata=metadata,
-                )
+    def open_form(slack: Slack) -> None:
+        permalink = None
+        try:
+            permalink = slack.client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
+        except SlackApiError as error:
+            log.warning("no permalink for %s/%s: %s", channel, ts, error.response.get("error"))
+        metadata = {"channel": channel, "ts": ts, "permalink": permalink}
+        if prompt is not None:
+            metadata["prompt"] = prompt.id
+        slack.open_modal(
+            modals.save_message_modal(
+                services.framework,
+                text=message.get("text") or "",
+                author_id=message.get("user"),
+                permalink=permalink,
+                goal=prompt.goal_key if prompt else None,
+                metadata=metadata,
             )
+        )
 
-        return later(open_form)
-
-    app.shortcut(SAVE_TO_LOG)(shortcut(open_save_form))
+    return later(open_form)

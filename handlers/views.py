@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -24,28 +23,14 @@ from bot.admins import (
     is_coordinator,
     is_coordinator_without_slack,
 )
-from bot.blocks import capture, kit, rhythm
-from bot.errors import (
-    ActionAlreadyDone,
-    EmptyText,
-    EntryTooLong,
-    LogError,
-    StorageFailed,
-    UnknownGoal,
-    UnknownKind,
-    UnknownVisibility,
-)
+from bot.blocks import kit, modals, refusals, rhythm
+from bot.errors import ActionAlreadyDone, LogError
 from bot.learning_log import EntryView
 from bot.services import Services
 from bot.settings import COORDINATORS, KNOWN_KEYS, SettingsErrors
 from bot.slack_text import from_plain
-from handlers.answering import Answer, Slack, SlackWork, field_errors, submission, update_view
-from handlers.home import publish_home
-
-ADMIN_CHECK_FAILED = (
-    "Slack did not confirm in time that you are a coordinator; nothing was saved. Press Save again."
-)
-SAVE_FAILED = "Could not save just now — your words are still here. Press the button again."
+from handlers.answering import Answer, Slack, SlackWork, field_errors, update_view
+from handlers.home import refresh_home
 
 
 def field(view: dict[str, Any], block_id: str) -> str | None:
@@ -67,25 +52,6 @@ _SELECTED = {
 }
 
 
-def field_of(error: LogError) -> str:
-    """The modal block a refusal belongs to."""
-    if isinstance(error, UnknownGoal):
-        return "goal"
-    if isinstance(error, UnknownKind):
-        return "kind"
-    if isinstance(error, UnknownVisibility):
-        return "visibility"
-    return "text"
-
-
-def refusal(error: LogError) -> dict[str, str]:
-    if isinstance(error, StorageFailed):
-        return {"text": SAVE_FAILED}
-    if isinstance(error, EmptyText | EntryTooLong):
-        return {"text": capture.explain(error)}
-    return {field_of(error): capture.explain(error)}
-
-
 def make_ready_to_post(client: WebClient, channel: str, coordinator: str) -> None:
     """Join the network channel now rather than at the first post; a private channel needs an
     invitation, which only a member can give — so say so to the coordinator who chose it."""
@@ -100,158 +66,158 @@ def make_ready_to_post(client: WebClient, channel: str, coordinator: str) -> Non
             client.chat_postMessage(channel=coordinator, **rhythm.invite_needed_message(channel))
 
 
-def register(app: App, services: Services) -> None:
-    learning = services.log
-    framework = services.framework
-
-    def entry_fields(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-        """The submitted entry, and the errors by block id (Slack's rule) when it is not valid."""
-        has_text = "text" in view["state"]["values"]  # absent when a long text is kept as is
-        submitted = {
-            "kind": field(view, "kind") or "story",
-            "goal": field(view, "goal"),
-            "text": from_plain(field(view, "text") or "") if has_text else None,
-            "visibility": capture.visibility_of(field(view, "visibility")),
-        }
-        errors: dict[str, str] = {}
-        if not submitted["goal"]:
-            errors["goal"] = "Choose the goal this is for."
-        if has_text or view.get("callback_id") != capture.EDIT_MODAL:
-            try:
-                learning.check_text(submitted["text"])
-            except LogError as error:
-                errors.update(refusal(error))
-        return submitted, errors
-
-    def refresh_home_if_opened_there(view: dict[str, Any]) -> tuple[SlackWork, ...]:
-        if not kit.metadata(view).get("home"):
-            return ()
-
-        def refresh_home(slack: Slack) -> None:
-            publish_home(services, slack.client, slack.team_id, slack.user_id)
-
-        return (refresh_home,)
-
-    def store_then_answer(
-        view: dict[str, Any], store: Callable[[dict[str, Any]], EntryView], verb: str
-    ) -> Answer:
-        """Check the fields, store, then turn the modal into a confirmation — or keep it open
-        with the refusal on its field."""
-        submitted, errors = entry_fields(view)
-        if errors:
-            return field_errors(errors)
+def entry_fields(view: dict[str, Any], services: Services) -> tuple[dict[str, Any], dict[str, str]]:
+    """The submitted entry, and the errors by block id (Slack's rule) when it is not valid."""
+    has_text = "text" in view["state"]["values"]  # absent when a long text is kept as is
+    submitted = {
+        "kind": field(view, "kind") or "story",
+        "goal": field(view, "goal"),
+        "text": from_plain(field(view, "text") or "") if has_text else None,
+        "visibility": modals.visibility_of(field(view, "visibility")),
+    }
+    errors: dict[str, str] = {}
+    if not submitted["goal"]:
+        errors["goal"] = refusals.GOAL_MISSING
+    if has_text or view.get("callback_id") != modals.EDIT_MODAL:
         try:
-            entry = store(submitted)
+            services.log.check_text(submitted["text"])
         except LogError as error:
-            return field_errors(refusal(error))
-        confirmation = capture.saved_view(entry, framework, verb=verb)
-        return update_view(confirmation, *refresh_home_if_opened_there(view))
+            errors.update(modals.entry_form_errors(error))
+    return submitted, errors
 
-    def submit_log(body: dict[str, Any], view: dict[str, Any], team_id: str, _: Any) -> Answer:
-        meta = kit.metadata(view)
 
-        def store(submitted: dict[str, Any]) -> EntryView:
-            return learning.add_entry(
-                team_id,
-                body["user"]["id"],
-                submitted["text"],
-                kind=submitted["kind"],
-                goal=submitted["goal"],
-                visibility=submitted["visibility"],
-                source="shortcut" if meta.get("ts") else "modal",
-                channel_id=meta.get("channel"),
-                message_ts=meta.get("ts"),
-                permalink=meta.get("permalink"),
-                prompt_id=meta.get("prompt"),
-                dedupe_key=f"view:{view['id']}",
-            ).entry
+def refresh_home_if_opened_there(view: dict[str, Any], services: Services) -> tuple[SlackWork, ...]:
+    return (refresh_home(services),) if kit.metadata(view).get("home") else ()
 
-        return store_then_answer(view, store, "Saved")
 
-    def submit_edit(body: dict[str, Any], view: dict[str, Any], team_id: str, _: Any) -> Answer:
-        def store(submitted: dict[str, Any]) -> EntryView:
-            return learning.edit_entry(
-                team_id,
-                body["user"]["id"],
-                int(kit.metadata(view).get("entry", 0)),
-                text=submitted["text"],
-                kind=submitted["kind"],
-                goal=submitted["goal"],
-                visibility=submitted["visibility"],
+def store_then_answer(
+    view: dict[str, Any],
+    store: Callable[[dict[str, Any]], EntryView],
+    verb: str,
+    services: Services,
+) -> Answer:
+    """Check the fields, store, then turn the modal into a confirmation — or keep it open
+    with the refusal on its field."""
+    submitted, errors = entry_fields(view, services)
+    if errors:
+        return field_errors(errors)
+    try:
+        entry = store(submitted)
+    except LogError as error:
+        return field_errors(modals.entry_form_errors(error))
+    confirmation = modals.saved_view(entry, services.framework, verb=verb)
+    return update_view(confirmation, *refresh_home_if_opened_there(view, services))
+
+
+def submit_log(
+    body: dict[str, Any], view: dict[str, Any], team_id: str, services: Services
+) -> Answer:
+    meta = kit.metadata(view)
+
+    def store(submitted: dict[str, Any]) -> EntryView:
+        return services.log.add_entry(
+            team_id,
+            body["user"]["id"],
+            submitted["text"],
+            kind=submitted["kind"],
+            goal=submitted["goal"],
+            visibility=submitted["visibility"],
+            source="shortcut" if meta.get("ts") else "modal",
+            channel_id=meta.get("channel"),
+            message_ts=meta.get("ts"),
+            permalink=meta.get("permalink"),
+            prompt_id=meta.get("prompt"),
+            dedupe_key=f"view:{view['id']}",
+        ).entry
+
+    return store_then_answer(view, store, "Saved", services)
+
+
+def submit_edit(
+    body: dict[str, Any], view: dict[str, Any], team_id: str, services: Services
+) -> Answer:
+    def store(submitted: dict[str, Any]) -> EntryView:
+        return services.log.edit_entry(
+            team_id,
+            body["user"]["id"],
+            int(kit.metadata(view).get("entry", 0)),
+            text=submitted["text"],
+            kind=submitted["kind"],
+            goal=submitted["goal"],
+            visibility=submitted["visibility"],
+        )
+
+    return store_then_answer(view, store, "Changes saved", services)
+
+
+def submit_complete(
+    body: dict[str, Any], view: dict[str, Any], team_id: str, services: Services
+) -> Answer:
+    user_id = body["user"]["id"]
+    entry_id = int(kit.metadata(view).get("entry", 0))
+    reflection = from_plain(field(view, "text") or "").strip() or None
+    try:
+        action, note = services.log.complete_action(
+            team_id, user_id, entry_id, reflection, dedupe_key=f"view:{view['id']}"
+        )
+    except ActionAlreadyDone:
+        # Submitted twice, or closed elsewhere meanwhile: the action is done either way.
+        action, note = services.log.get_entry(team_id, user_id, entry_id), None
+    except LogError as error:
+        return field_errors(modals.entry_form_errors(error))
+    confirmation = modals.saved_view(note or action, services.framework, verb="Action done")
+    return update_view(confirmation, *refresh_home_if_opened_there(view, services))
+
+
+def submit_settings(
+    body: dict[str, Any],
+    view: dict[str, Any],
+    team_id: str,
+    client: WebClient,
+    services: Services,
+) -> Answer:
+    user_id = body["user"]["id"]
+    values = view["state"]["values"]
+    names_coordinators = COORDINATORS in values
+    # The one Slack call before an answer: a coordinator's rights are checked again on
+    # saving, once and briefly (``within_ack``), since they may have changed meanwhile.
+    # Changing the list of coordinators takes an admin, so then Slack is always asked.
+    try:
+        if names_coordinators:
+            admin = is_admin(services.config, client, user_id, within_ack=True)
+            allowed = admin or is_coordinator_without_slack(
+                services.config, services.db, team_id, user_id
             )
-
-        return store_then_answer(view, store, "Changes saved")
-
-    def submit_complete(body: dict[str, Any], view: dict[str, Any], team_id: str, _: Any) -> Answer:
-        user_id = body["user"]["id"]
-        entry_id = int(kit.metadata(view).get("entry", 0))
-        reflection = from_plain(field(view, "text") or "").strip() or None
-        try:
-            action, note = learning.complete_action(
-                team_id, user_id, entry_id, reflection, dedupe_key=f"view:{view['id']}"
+        else:
+            admin = False
+            allowed = is_coordinator(
+                services.config,
+                client,
+                user_id,
+                db=services.db,
+                team_id=team_id,
+                within_ack=True,
             )
-        except ActionAlreadyDone:
-            # Submitted twice, or closed elsewhere meanwhile: the action is done either way.
-            action, note = learning.get_entry(team_id, user_id, entry_id), None
-        except LogError as error:
-            return field_errors(refusal(error))
-        confirmation = capture.saved_view(note or action, framework, verb="Action done")
-        return update_view(confirmation, *refresh_home_if_opened_there(view))
+    except CoordinatorCheckFailed:
+        return field_errors({"channel": rhythm.ADMIN_UNCONFIRMED_IN_FORM})
+    if not allowed:
+        return update_view(rhythm.refusal_view())
+    # Only the fields the form holds: a form opened before an upgrade that added a
+    # setting lacks that field, and the list of coordinators is offered to admins only;
+    # saving leaves a setting the form did not hold as it is.
+    raw = {key: field(view, key) for key in (*KNOWN_KEYS, "welcome", COORDINATORS) if key in values}
+    if "paused_until" in raw:
+        raw["paused_until"] = raw["paused_until"] or "off"  # the date was cleared
+    try:
+        saved = services.settings.apply(team_id, raw, by_user=user_id, coordinators_allowed=admin)
+    except SettingsErrors as errors:
+        return field_errors(errors.by_key())
+    today = services.clock().astimezone(ZoneInfo(saved.timezone)).date()
 
-    def submit_settings(
-        body: dict[str, Any], view: dict[str, Any], team_id: str, client: WebClient
-    ) -> Answer:
-        user_id = body["user"]["id"]
-        values = view["state"]["values"]
-        names_coordinators = COORDINATORS in values
-        # The one Slack call before an answer: a coordinator's rights are checked again on
-        # saving, once and briefly (``within_ack``), since they may have changed meanwhile.
-        # Changing the list of coordinators takes an admin, so then Slack is always asked.
-        try:
-            if names_coordinators:
-                admin = is_admin(services.config, client, user_id, within_ack=True)
-                allowed = admin or is_coordinator_without_slack(
-                    services.config, services.db, team_id, user_id
-                )
-            else:
-                admin = False
-                allowed = is_coordinator(
-                    services.config,
-                    client,
-                    user_id,
-                    db=services.db,
-                    team_id=team_id,
-                    within_ack=True,
-                )
-        except CoordinatorCheckFailed:
-            return field_errors({"channel": ADMIN_CHECK_FAILED})
-        if not allowed:
-            return update_view(rhythm.refusal_view())
-        # Only the fields the form holds: a form opened before an upgrade that added a
-        # setting lacks that field, and the list of coordinators is offered to admins only;
-        # saving leaves a setting the form did not hold as it is.
-        raw = {
-            key: field(view, key) for key in (*KNOWN_KEYS, "welcome", COORDINATORS) if key in values
-        }
-        if "paused_until" in raw:
-            raw["paused_until"] = raw["paused_until"] or "off"  # the date was cleared
-        try:
-            saved = services.settings.apply(
-                team_id, raw, by_user=user_id, coordinators_allowed=admin
-            )
-        except SettingsErrors as errors:
-            return field_errors(errors.by_key())
-        today = services.clock().astimezone(ZoneInfo(saved.timezone)).date()
+    def get_ready(slack: Slack) -> None:
+        if services.settings_changed is not None:
+            services.settings_changed(team_id)
+        if saved.channel_id:
+            make_ready_to_post(slack.client, saved.channel_id, user_id)
 
-        def get_ready(slack: Slack) -> None:
-            if services.settings_changed is not None:
-                services.settings_changed(team_id)
-            if saved.channel_id:
-                make_ready_to_post(slack.client, saved.channel_id, user_id)
-
-        return update_view(rhythm.settings_saved_view(saved, today), get_ready)
-
-    app.view(capture.LOG_MODAL)(submission(submit_log, error_field="text"))
-    app.view(rhythm.SETTINGS_MODAL)(submission(submit_settings, error_field="channel"))
-    app.view(capture.EDIT_MODAL)(submission(submit_edit, error_field="text"))
-    app.view(capture.COMPLETE_MODAL)(submission(submit_complete, error_field="text"))
+    return update_view(rhythm.settings_saved_view(saved, today), get_ready)

@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.blocks import capture, kit
+from bot.blocks import answers, kit, modals, refusals
+from bot.blocks.home import home_view
+from bot.errors import EntryTooLong
 from bot.goals import Framework, Goal, load_framework
 from bot.learning_log import EntryView, MyLog, SearchPage
 from bot.slack_text import from_plain, neutralise, to_plain, truncate
@@ -82,21 +84,21 @@ def test_fit_cuts_a_long_list_and_says_how_many_were_left_out() -> None:
 @pytest.mark.parametrize(
     "message",
     [
-        capture.mine_message(
+        answers.mine_message(
             MyLog([entry(n) for n in range(10)], [entry(n, kind="action") for n in range(10)]),
             FRAMEWORK,
         ),
-        capture.search_message(
+        answers.search_message(
             SearchPage(["x"] * 12, "relationships", [entry(n) for n in range(10)], True, 0),
             FRAMEWORK,
         ),
-        capture.saved_message(entry(1, goal_key=None), twelve_long_goals()),
-        capture.goals_message(twelve_long_goals()),
-        capture.help_message([("u" * 200, "s" * 500, "e" * 300)] * 12, twelve_long_goals()),
-        capture.error_message(capture.EntryTooLong(9999, 4000, text=HEAVY * 3)),
-        capture.undone_message(entry(1)),
-        capture.thread_saved_message(entry(1), twelve_long_goals()),
-        capture.done_message(entry(1, kind="action"), entry(2, kind="reflection"), FRAMEWORK),
+        answers.saved_message(entry(1, goal_key=None), twelve_long_goals()),
+        answers.goals_message(twelve_long_goals()),
+        answers.help_message([("u" * 200, "s" * 500, "e" * 300)] * 12, twelve_long_goals()),
+        refusals.error_message(EntryTooLong(9999, 4000, text=HEAVY * 3)),
+        answers.undone_message(entry(1)),
+        answers.thread_saved_message(entry(1), twelve_long_goals()),
+        answers.done_message(entry(1, kind="action"), entry(2, kind="reflection"), FRAMEWORK),
     ],
     ids=["mine", "search", "saved", "goals", "help", "error", "undone", "thread", "done"],
 )
@@ -108,13 +110,13 @@ def test_messages_stay_inside_slacks_limits(message: dict) -> None:
 @pytest.mark.parametrize(
     "view",
     [
-        capture.log_modal(
+        modals.log_modal(
             twelve_long_goals(), text=HEAVY, source_note=HEAVY, metadata={"permalink": "h" * 500}
         ),
-        capture.edit_modal(entry(1), FRAMEWORK, {"home": True}),
-        capture.complete_modal(entry(1, kind="action"), FRAMEWORK, {}),
-        capture.saved_view(entry(1), FRAMEWORK),
-        capture.home_view(
+        modals.edit_modal(entry(1), FRAMEWORK, {"home": True}),
+        modals.complete_modal(entry(1, kind="action"), FRAMEWORK, {}),
+        modals.saved_view(entry(1), FRAMEWORK),
+        home_view(
             MyLog([entry(n) for n in range(10)], [entry(n, kind="action") for n in range(10)]),
             [entry(n, is_mine=False) for n in range(10)],
             {f"goal-{n}": n * 1000 for n in range(1, 13)},
@@ -128,13 +130,13 @@ def test_views_stay_inside_slacks_limits(view: dict) -> None:
 
 
 def test_a_modal_prefilled_with_escaped_text_shows_it_plain() -> None:
-    view = capture.log_modal(FRAMEWORK, text="Tea &amp; cake for &lt;everyone&gt;")
+    view = modals.log_modal(FRAMEWORK, text="Tea &amp; cake for &lt;everyone&gt;")
     text_input = next(b for b in view["blocks"] if b.get("block_id") == "text")["element"]
     assert text_input["initial_value"] == "Tea & cake for <everyone>"
     assert text_input["max_length"] == 3000  # Slack's cap for a text input
 
 
 def test_editing_an_entry_longer_than_a_form_holds_never_shortens_it() -> None:
-    view = capture.edit_modal(entry(1, text="x" * 3500), FRAMEWORK, {})
+    view = modals.edit_modal(entry(1, text="x" * 3500), FRAMEWORK, {})
     assert "text" not in {b.get("block_id") for b in view["blocks"]}
     assert "kept as it is" in str(view["blocks"])

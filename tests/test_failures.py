@@ -11,7 +11,8 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import text
 
-from bot.blocks import capture, controls
+from bot.blocks import controls, entries
+from bot.blocks.answers import FORGET_ME_CONFIRMED, SEARCH_MORE
 from bot.blocks.nudges import NUDGE_DROP, NUDGE_SNOOZE
 from bot.db import Database
 from conftest import BotUnderTest, failing_database, message_text
@@ -69,13 +70,13 @@ def test_every_command_is_answered_when_the_database_fails(bot: BotUnderTest, su
 def _clicks(action_id: int) -> list[tuple[str, str]]:
     entry = json.dumps({"entry": action_id})
     return [
-        (f"{capture.SET_GOAL}:systems", json.dumps({"entry": action_id, "goal": "systems"})),
-        (capture.EDIT_ENTRY, entry),
-        (capture.DELETE_ENTRY, entry),
-        (capture.UNDO_ENTRY, entry),
-        (capture.COMPLETE_ACTION, entry),
-        (capture.SEARCH_MORE, json.dumps({"q": "agenda", "g": None, "o": 10})),
-        (capture.FORGET_ME_CONFIRMED, "confirm"),
+        (f"{entries.SET_GOAL}:systems", json.dumps({"entry": action_id, "goal": "systems"})),
+        (entries.EDIT_ENTRY, entry),
+        (entries.DELETE_ENTRY, entry),
+        (entries.UNDO_ENTRY, entry),
+        (entries.COMPLETE_ACTION, entry),
+        (SEARCH_MORE, json.dumps({"q": "agenda", "g": None, "o": 10})),
+        (FORGET_ME_CONFIRMED, "confirm"),
         (NUDGE_SNOOZE, entry),
         (NUDGE_DROP, entry),
         (controls.MEMBER_BACK, "back"),
@@ -196,7 +197,7 @@ def test_settings_that_slack_will_not_open_are_answered(bot: BotUnderTest) -> No
 
 
 @pytest.mark.parametrize(
-    "action_id", [capture.OPEN_LOG_MODAL, capture.EDIT_ENTRY, capture.COMPLETE_ACTION]
+    "action_id", [entries.OPEN_LOG_MODAL, entries.EDIT_ENTRY, entries.COMPLETE_ACTION]
 )
 def test_a_button_whose_form_slack_will_not_open_is_answered(
     bot: BotUnderTest, action_id: str
@@ -219,7 +220,7 @@ def test_a_change_is_kept_when_slack_will_not_show_it(bot: BotUnderTest) -> None
     bot.slack.command("log g1 Delete me", user=ANN)
     entry = bot.entries()[0]
     bot.standin.fail_next("response_url", status=404, error="used_url", times=2)
-    reply = bot.slack.block_action(capture.DELETE_ENTRY, json.dumps({"entry": entry.id}), user=ANN)
+    reply = bot.slack.block_action(entries.DELETE_ENTRY, json.dumps({"entry": entry.id}), user=ANN)
     assert reply.status == 200
     assert bot.entries() == []  # committed before the ack, whatever Slack did after
 

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from test_blocks import entry as view_of
 
-from bot.blocks import capture, controls, nudges, rhythm
+from bot.blocks import answers, controls, home, modals, nudges, refusals, rhythm
+from bot.blocks import entries as entry_pieces
 from bot.errors import (
     BadDate,
     BadRange,
@@ -138,32 +139,39 @@ def builders(framework: Framework) -> dict[str, Callable[[int], Any]]:
     """Every message builder, as a function of n: the count of whatever it counts."""
     goal = framework.goals[0]
     return {
-        "help_message": lambda n: capture.help_message(
+        "help_message": lambda n: answers.help_message(
             [("/kindness help", "help", "help")] * n, framework
         ),
-        "goals_message": lambda n: capture.goals_message(
+        "goals_message": lambda n: answers.goals_message(
             Framework("Ours", framework.goals[: max(n, 1)], "test")
         ),
-        "saved_message": lambda n: capture.saved_message(entry(n), framework),
-        "done_message": lambda n: capture.done_message(
+        "saved_message": lambda n: answers.saved_message(entry(n), framework),
+        "done_message": lambda n: answers.done_message(
             entry(n, kind="action"), entry(n + 1, kind="reflection") if n else None, framework
         ),
-        "mine_message": lambda n: capture.mine_message(
+        "mine_message": lambda n: answers.mine_message(
             MyLog(entries(n), entries(n, kind="action", action_status="open")), framework
         ),
-        "search_message": lambda n: capture.search_message(
+        "search_message": lambda n: answers.search_message(
             SearchPage(["kind"], None, entries(n), n > 1, 0), framework
         ),
-        "forget_me_message": lambda n: capture.forget_me_message(n),
-        "undone_message": lambda n: capture.undone_message(entry(n)),
-        "forgotten_message": lambda n: capture.forgotten_message(n),
-        "failure_message": lambda n: capture.failure_message(database=bool(n), words="x" * n),
-        "slack_refused_message": lambda n: capture.slack_refused_message("ratelimited"),
-        "error_message": lambda n: capture.error_message(
+        "forget_me_message": lambda n: answers.forget_me_message(n),
+        "undone_message": lambda n: answers.undone_message(entry(n)),
+        "forgotten_message": lambda n: answers.forgotten_message(n),
+        "deleted_message": lambda n: answers.deleted_message(
+            entry(n), MyLog(entries(n), []), framework
+        ),
+        "nudges_message": lambda n: answers.nudges_message(
+            bool(n), changed=n > 1, usage="/kindness nudges on|off"
+        ),
+        "usage_message": lambda n: refusals.usage_message("/kindness settings [show]"),
+        "failure_message": lambda n: refusals.failure_message(database=bool(n), words="x" * n),
+        "slack_refused_message": lambda n: refusals.slack_refused_message("ratelimited"),
+        "error_message": lambda n: refusals.error_message(
             EntryTooLong(4000 + n, 4000, text="words"), usage="/kindness log"
         ),
         "explain": lambda n: "\n".join(
-            capture.explain(error)
+            refusals.explain(error)
             for error in (
                 UnknownGoal("g9", [f"g{i}" for i in range(n)]),
                 UnknownOption("x", ["a"] * n),
@@ -175,19 +183,27 @@ def builders(framework: Framework) -> dict[str, Callable[[int], Any]]:
                 CoordinatorUnconfirmed(),
             )
         ),
-        "log_modal": lambda n: capture.log_modal(framework, text="x" * (3000 + n)),
-        "edit_modal": lambda n: capture.edit_modal(entry(n), framework, {}),
-        "complete_modal": lambda n: capture.complete_modal(entry(n, kind="action"), framework, {}),
-        "saved_view": lambda n: capture.saved_view(entry(n), framework),
-        "home_view": lambda n: capture.home_view(
+        "log_modal": lambda n: modals.log_modal(framework, text="x" * (3000 + n)),
+        "edit_modal": lambda n: modals.edit_modal(entry(n), framework, {}),
+        "complete_modal": lambda n: modals.complete_modal(entry(n, kind="action"), framework, {}),
+        "saved_view": lambda n: modals.saved_view(entry(n), framework),
+        "save_message_modal": lambda n: modals.save_message_modal(
+            framework,
+            text="x" * n,
+            author_id="UANN" if n else None,
+            permalink="https://example.slack.com/p1" if n > 1 else None,
+            goal=None,
+            metadata={},
+        ),
+        "home_view": lambda n: home.home_view(
             MyLog(entries(n), entries(n, kind="action", action_status="open")),
             entries(n, is_mine=False),
             {"relationships": n},
             framework,
             member=controls.member_settings_blocks(status(n)),
         ),
-        "thread_not_saved_message": lambda n: capture.thread_not_saved_message(),
-        "thread_saved_message": lambda n: capture.thread_saved_message(entry(n), framework),
+        "thread_not_saved_message": lambda n: answers.thread_not_saved_message(),
+        "thread_saved_message": lambda n: answers.thread_saved_message(entry(n), framework),
         "prompt_message": lambda n: rhythm.prompt_message(goal, "Who?", by_dm=bool(n)),
         "digest_message": lambda n: "\n".join(
             message_text(rhythm.digest_message(summary(n, framework, kind), framework, "UTC"))
@@ -228,8 +244,8 @@ def builders(framework: Framework) -> dict[str, Callable[[int], Any]]:
         "welcome_message": lambda n: controls.welcome_message(framework, "C1"),
         "participation_blocks": lambda n: controls.participation_blocks(participation(n)),
         "participation_message": lambda n: controls.participation_message(participation(n)),
-        "with_participation": lambda n: controls.with_participation(
-            rhythm.stats_message(figures(n), framework, "UTC"), participation(n)
+        "stats_message with participation": lambda n: rhythm.stats_message(
+            figures(n), framework, "UTC", participation=participation(n)
         ),
         "dm_not_a_reply_message": lambda n: controls.dm_not_a_reply_message(),
         # Words outside Slack messages: settings read back, the DM job's line, the report.
@@ -244,7 +260,7 @@ BUILDER_NAME = re.compile(r"_(message|view|modal|blocks)$|^explain$|^export_comm
 def test_every_message_builder_is_rendered_here() -> None:
     """A new builder must join the list below, so that its counts are checked too."""
     known = set(builders(load_framework()))
-    for module in (capture, rhythm, nudges, controls):
+    for module in (answers, refusals, modals, home, entry_pieces, rhythm, nudges, controls):
         for name, function in inspect.getmembers(module, inspect.isfunction):
             if function.__module__ == module.__name__ and BUILDER_NAME.search(name):
                 assert name in known, f"{module.__name__}.{name} is not rendered by this test"

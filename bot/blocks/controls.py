@@ -12,7 +12,17 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from bot.blocks import capture, kit
+from bot.blocks import kit
+from bot.blocks.entries import (
+    KIND_LABELS,
+    UNDO_ENTRY,
+    entry_actions,
+    entry_block,
+    entry_value,
+    goal_name,
+    goal_picker,
+    log_buttons,
+)
 from bot.blocks.kit import Block
 from bot.goals import Framework
 from bot.journal import EXPORT_FORMATS, JournalPage, MyExport
@@ -53,7 +63,7 @@ def away_message(status: MemberStatus, *, changed: bool) -> dict[str, Any]:
             "You're not away. `/kindness away until 2027-01-04` (or `away for 2 weeks`) pauses "
             "every DM from me until that date."
         )
-    return capture.notice(text)
+    return kit.notice(text)
 
 
 def prompts_message(status: MemberStatus, *, changed: bool) -> dict[str, Any]:
@@ -72,7 +82,7 @@ def prompts_message(status: MemberStatus, *, changed: bool) -> dict[str, Any]:
         )
     if status.away_until is not None and status.prompts_by_dm:
         text += f" (You're away until {day(status.away_until)}: nothing comes before then.)"
-    return capture.notice(text)
+    return kit.notice(text)
 
 
 def member_settings_blocks(status: MemberStatus) -> list[Block]:
@@ -115,7 +125,7 @@ def journal_message(page: JournalPage, framework: Framework) -> dict[str, Any]:
     lead = f"*Your journal{' ' + scope if scope else ''}*: {entries}, newest first ({first}–{last})"
     blocks: list[Block] = [kit.section(lead)]
     for entry in page.entries:
-        blocks += [capture.entry_block(entry, framework), capture.entry_actions(entry)]
+        blocks += [entry_block(entry, framework), entry_actions(entry)]
     if page.has_more:
         value = json.dumps(
             {
@@ -139,7 +149,7 @@ def journal_message(page: JournalPage, framework: Framework) -> dict[str, Any]:
 def _range_words(page: JournalPage, framework: Framework) -> str:
     words = []
     if page.goal_key:
-        words.append(f"under {capture.goal_name(framework, page.goal_key)}")
+        words.append(f"under {goal_name(framework, page.goal_key)}")
     if page.since and page.until:
         words.append(f"from {day(page.since)} to {day(page.until)}")
     elif page.since:
@@ -151,7 +161,7 @@ def _range_words(page: JournalPage, framework: Framework) -> str:
 
 def export_on_its_way_message(fmt: str) -> dict[str, Any]:
     others = ", ".join(f"`{f}`" for f in EXPORT_FORMATS if f != fmt)
-    return capture.notice(
+    return kit.notice(
         f"Your whole learning log, private entries included, is on its way to our DM as a "
         f"{fmt.upper()} file. Only you can see it there. (Also: {others}.)"
     )
@@ -171,7 +181,7 @@ def logged_for_message(
     entry: EntryView, framework: Framework, member_id: str, away_until: date | None
 ) -> dict[str, Any]:
     """What the coordinator sees after logging a member's story."""
-    kind = capture.KIND_LABELS[entry.kind].lower()
+    kind = KIND_LABELS[entry.kind].lower()
     told = (
         f"<@{member_id}> is away until {day(away_until)}, so I did not DM them; they will "
         "find it with `/kindness mine`."
@@ -180,18 +190,16 @@ def logged_for_message(
     )
     blocks: list[Block] = [
         kit.section(f"Saved a {kind} for <@{member_id}> to the learning log. {told}"),
-        capture.entry_block(entry, framework),
+        entry_block(entry, framework),
     ]
     if entry.goal_key is None:
         blocks.append(kit.context("They can choose its goal; so can you with *Edit* — theirs now."))
-    blocks.append(
-        kit.actions(kit.button("Undo", capture.UNDO_ENTRY, capture.entry_value(entry.id)))
-    )
+    blocks.append(kit.actions(kit.button("Undo", UNDO_ENTRY, entry_value(entry.id))))
     return kit.message(blocks, f"Saved a {kind} for a member (#{entry.id})")
 
 
 def member_not_told_message(member_id: str, reason: str) -> dict[str, Any]:
-    return capture.notice(
+    return kit.notice(
         f"The story is saved, but I could not DM <@{member_id}> (`{reason}`) to say so; "
         "they will find it with `/kindness mine`."
     )
@@ -205,12 +213,12 @@ def logged_for_you_message(entry: EntryView, framework: Framework) -> dict[str, 
             "perhaps something you shared in a meeting. It is yours: change its words, its "
             "goal or who can see it, or delete it."
         ),
-        capture.entry_block(entry, framework),
+        entry_block(entry, framework),
     ]
     if entry.goal_key is None:
         blocks.append(kit.section("*Which goal is it for?*"))
-        blocks.append(capture.goal_picker(entry.id, framework))
-    blocks.append(capture.entry_actions(entry))
+        blocks.append(goal_picker(entry.id, framework))
+    blocks.append(entry_actions(entry))
     return kit.message(blocks, "A coordinator logged a story for you in the learning log")
 
 
@@ -236,7 +244,7 @@ def welcome_message(framework: Framework, channel: str) -> dict[str, Any]:
             'choose *anonymous* (shown as "a member") or *private* (only you ever see it). '
             "`/kindness mine` shows yours; `/kindness forget-me` deletes them all."
         ),
-        capture.log_buttons(block_id="welcome_log"),
+        log_buttons(block_id="welcome_log"),
         kit.context("Only you can see this welcome. `/kindness help` lists everything."),
     ]
     return kit.message(blocks, f"Welcome to the network's channel, <#{channel}>")
@@ -246,7 +254,8 @@ def welcome_message(framework: Framework, channel: str) -> dict[str, Any]:
 
 
 def participation_blocks(part: Participation) -> list[Block]:
-    """Who took part this week and who has gone quiet: for a coordinator's eyes only."""
+    """Who took part this week and who has gone quiet: for a coordinator's eyes only (below
+    the figures of ``/kindness stats``, or on their own)."""
     members = count(part.participants, "member")
     lines = [f"*This week, {members} shared something* (anonymous entries counted, not named)."]
     if part.first_timers:
@@ -261,7 +270,6 @@ def participation_blocks(part: Participation) -> list[Block]:
     else:
         lines.append(f"Nobody who shared before has been quiet for {weeks}.")
     return [
-        kit.divider(),
         kit.section("*Participation — coordinators only*\n" + "\n".join(lines)),
         kit.context(
             "Only coordinators see this, and never in the channel: a nudge to reach out "
@@ -278,12 +286,7 @@ def _names(users: Sequence[str], *, mentions: bool = True) -> str:
 
 
 def participation_message(part: Participation) -> dict[str, Any]:
-    return kit.message(participation_blocks(part)[1:], "Participation, for coordinators")
-
-
-def with_participation(message: dict[str, Any], part: Participation) -> dict[str, Any]:
-    """The figures' message with participation below them (a coordinator's ``stats``)."""
-    return kit.message([*message["blocks"], *participation_blocks(part)], message["text"])
+    return kit.message(participation_blocks(part), "Participation, for coordinators")
 
 
 # -- DMs -----------------------------------------------------------------------------------------
@@ -291,7 +294,7 @@ def with_participation(message: dict[str, Any], part: Participation) -> dict[str
 
 def dm_not_a_reply_message() -> dict[str, Any]:
     """A message in the bot's DM that answers no prompt: said where it goes instead."""
-    return capture.notice(
+    return kit.notice(
         "I keep what you write here when it answers a weekly prompt I sent you (in the last "
         "week). To log something now, type `/kindness log your words` — or "
         "`/kindness prompts dm` to get the weekly prompt here."

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.blocks.capture import notice
+from bot.blocks.kit import notice
 from bot.coordinator_files import EXPORT, CoordinatorFile
 
 _FORMAT_NAMES = {"csv": "CSV", "json": "JSON", "md": "Markdown", "html": "HTML"}

@@ -280,6 +280,11 @@ def message(blocks: Sequence[Block], text: str) -> dict[str, Any]:
     }
 
 
+def notice(text: str) -> dict[str, Any]:
+    """A one-section message: the text is also its notification."""
+    return message([section(text)], text)
+
+
 def modal(
     title: str,
     blocks: Sequence[Block],

@@ -1,7 +1,7 @@
 """The nudges members get by DM, and what a nudge turns into once its buttons are used.
 
 Action ids here are the contract with ``handlers/nudges.py``. *Done — add a reflection* reuses
-``capture.COMPLETE_ACTION`` so that the existing handler opens the same reflection modal as
+``entries.COMPLETE_ACTION`` so that the existing handler opens the same reflection modal as
 ``/kindness mine`` does: one way to close an action, wherever the button sits.
 
 Wording: warm, short, plain British English, no exclamation marks. Every nudge ends with a
@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.blocks import capture, kit
+from bot.blocks import entries, kit
 from bot.goals import Framework
 from bot.learning_log import EntryView
 from bot.slack_text import one_line
@@ -34,9 +34,9 @@ def followup_message(
 ) -> dict[str, Any]:
     """The follow-up DM on one open action: what it was, when, and three answers."""
     goal = (
-        f" under *{capture.goal_name(framework, followup.goal_key)}*" if followup.goal_key else ""
+        f" under *{entries.goal_name(framework, followup.goal_key)}*" if followup.goal_key else ""
     )
-    value = capture.entry_value(followup.entry_id)
+    value = entries.entry_value(followup.entry_id)
     later = f"in {count(followup_days, 'day')}"
     if step >= MAX_FOLLOW_UPS:
         when_next = (
@@ -47,12 +47,12 @@ def followup_message(
         when_next = f"Choose *Still on it* and I'll ask again {later}."
     blocks = [
         kit.section(
-            f"On {capture.slack_date(followup.committed_at)} you committed to an action{goal}:\n"
+            f"On {entries.slack_date(followup.committed_at)} you committed to an action{goal}:\n"
             + kit.quote(followup.text)
             + "\nHow is it going?"
         ),
         kit.actions(
-            kit.button("Done — add a reflection", capture.COMPLETE_ACTION, value, style="primary"),
+            kit.button("Done — add a reflection", entries.COMPLETE_ACTION, value, style="primary"),
             kit.button("Still on it", NUDGE_SNOOZE, value),
             kit.button(
                 "Drop it",
@@ -83,7 +83,7 @@ def quiet_message(weeks: int) -> dict[str, Any]:
             "would be glad to hear it: a story, an action you are taking, or something you "
             "learnt."
         ),
-        capture.log_buttons(block_id="quiet_log"),
+        entries.log_buttons(block_id="quiet_log"),
         kit.context("I won't ask again until you next log something.", TURN_OFF),
     ]
     return kit.message(blocks, "Anything to share with the network this week?")
@@ -93,8 +93,8 @@ def snoozed_message(entry: EntryView, until: datetime) -> dict[str, Any]:
     """The nudge after *Still on it*."""
     blocks = [
         kit.section(
-            f"Noted — you're still on it. I'll ask again on {capture.slack_date(until)}.\n"
-            + kit.quote(one_line(entry.text, capture.PREVIEW))
+            f"Noted — you're still on it. I'll ask again on {entries.slack_date(until)}.\n"
+            + kit.quote(one_line(entry.text, entries.PREVIEW))
         ),
         kit.context(f"Done sooner? `/kindness done {entry.id} what you learnt` closes it."),
     ]
@@ -107,7 +107,7 @@ def dropped_message(entry: EntryView) -> dict[str, Any]:
         kit.section(
             "Dropped: no more reminders about this one. "
             "It stays in your learning log, marked dropped.\n"
-            + kit.quote(one_line(entry.text, capture.PREVIEW))
+            + kit.quote(one_line(entry.text, entries.PREVIEW))
         ),
     ]
     return kit.message(blocks, "Dropped: no more reminders about this action")

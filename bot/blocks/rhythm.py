@@ -10,12 +10,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.blocks import capture, kit
+from bot.blocks import controls, entries, kit
 from bot.blocks.kit import Block
 from bot.goals import Framework, Goal
 from bot.learning_log import EntryView
+from bot.participation import Participation
 from bot.report.weekly_chart import ChartImage
-from bot.settings import DAY_NAMES, WorkspaceSettings, describe
+from bot.settings import DAY_NAMES, WorkspaceSettings, setting_lines
 from bot.slack_text import neutralise, one_line
 from bot.summary import GoalWeek, WeekFigures, WeeklySummary
 from bot.words import count
@@ -41,7 +42,7 @@ def prompt_message(goal: Goal, question: str, *, by_dm: bool = False) -> dict[st
             f"under g{goal.number}. Or use a button — they also let you stay anonymous or "
             "keep it private:"
         ),
-        capture.log_buttons(goal, block_id="prompt_log"),
+        entries.log_buttons(goal, block_id="prompt_log"),
     ]
     if by_dm:
         blocks.append(
@@ -86,7 +87,7 @@ def digest_message(
         )
         if chart is not None:
             blocks.append(kit.image(chart.file_id, chart.alt_text, chart.title))
-        blocks.append(capture.log_buttons(block_id="digest_log"))
+        blocks.append(entries.log_buttons(block_id="digest_log"))
         return kit.message(blocks, f"{title} ({period}): a quiet week")
 
     blocks.append(kit.section(_headline(summary)))
@@ -98,10 +99,10 @@ def digest_message(
     if summary.actions_completed:
         blocks.append(kit.section(_completed(summary.actions_completed, framework)))
     if summary.quiet_goals:
-        names = ", ".join(capture.goal_name(framework, key) for key in summary.quiet_goals)
+        names = ", ".join(entries.goal_name(framework, key) for key in summary.quiet_goals)
         blocks.append(kit.section(f"*Quiet this week:* {names}. Got a story for one of them?"))
     blocks.append(kit.context(_trend_line(summary)))
-    blocks.append(capture.log_buttons(block_id="digest_log"))
+    blocks.append(entries.log_buttons(block_id="digest_log"))
     blocks.append(
         kit.context(
             "Private entries never appear here; anonymous ones appear without a name. "
@@ -131,7 +132,7 @@ def _headline(summary: WeeklySummary) -> str:
 
 def _goal_section(goal_week: GoalWeek, framework: Framework) -> str:
     counts = ", ".join(count(n, kind) for kind, n in goal_week.counts.items() if n)
-    lines = [f"*{capture.goal_name(framework, goal_week.goal_key)}* — {counts}"]
+    lines = [f"*{entries.goal_name(framework, goal_week.goal_key)}* — {counts}"]
     for entry in goal_week.highlights[:DIGEST_HIGHLIGHTS]:
         lines.append(_highlight(entry))
     more = goal_week.total - min(len(goal_week.highlights), DIGEST_HIGHLIGHTS)
@@ -145,7 +146,7 @@ def _goal_section(goal_week: GoalWeek, framework: Framework) -> str:
 def _highlight(entry: EntryView) -> str:
     who = "a member" if entry.author_id is None else f"<@{entry.author_id}>"
     link = f" · <{entry.permalink}|message>" if entry.permalink else ""
-    kind = capture.KIND_LABELS[entry.kind].lower()
+    kind = entries.KIND_LABELS[entry.kind].lower()
     text = kit.quote(one_line(entry.text, HIGHLIGHT_LENGTH), HIGHLIGHT_LENGTH + 80)
     return f"{text}\n      — {who}, {kind}{link}"
 
@@ -196,8 +197,15 @@ def _period(start: datetime, end: datetime, tz: str) -> str:
 # -- figures --------------------------------------------------------------------------------------
 
 
-def stats_message(figures: Sequence[WeekFigures], framework: Framework, tz: str) -> dict[str, Any]:
-    """Shared entries per goal per week over the last weeks: the measurement view."""
+def stats_message(
+    figures: Sequence[WeekFigures],
+    framework: Framework,
+    tz: str,
+    *,
+    participation: Participation | None = None,
+) -> dict[str, Any]:
+    """Shared entries per goal per week over the last weeks: the measurement view; with
+    ``participation`` (a coordinator's), who took part below the figures."""
     weeks = [f.week for f in figures]
     label_width = 8
     header = " " * label_width + "".join(f"{w.monday.day:>3}" for w in weeks) + "  total"
@@ -238,6 +246,8 @@ def stats_message(figures: Sequence[WeekFigures], framework: Framework, tz: str)
         kit.context(legend),
         kit.context("Private entries are not counted. `kindness-bot export` gives the raw data."),
     ]
+    if participation is not None:
+        blocks += [kit.divider(), *controls.participation_blocks(participation)]
     total = sum(f.total for f in figures)
     return kit.message(
         blocks,
@@ -249,20 +259,19 @@ def stats_message(figures: Sequence[WeekFigures], framework: Framework, tz: str)
 
 
 def settings_message(settings: WorkspaceSettings, today: date) -> dict[str, Any]:
+    return kit.message(_settings_summary(settings, today), "The network's rhythm settings")
+
+
+def _settings_summary(settings: WorkspaceSettings, today: date) -> list[Block]:
     lines = [
-        f"*{label}:* {_channel(value) if label == 'Channel' else value}"
-        for label, value in describe(settings, today=today)
+        f"*{line.label}:* " + (f"<#{line.channel_id}>" if line.channel_id else line.value)
+        for line in setting_lines(settings, today=today)
     ]
-    blocks = [
+    return [
         kit.header("The network's rhythm"),
         kit.section("\n".join(lines)),
         kit.context("Coordinators change these with `/kindness settings`."),
     ]
-    return kit.message(blocks, "The network's rhythm settings")
-
-
-def _channel(value: str) -> str:
-    return f"<#{value}>" if value[:1] in ("C", "G") and " " not in value else value
 
 
 def settings_modal(
@@ -419,21 +428,26 @@ def _min_group_options(settings: WorkspaceSettings) -> list[Block]:
 
 
 def settings_saved_view(settings: WorkspaceSettings, today: date) -> dict[str, Any]:
-    message = settings_message(settings, today)
-    return kit.modal(
-        "Settings saved", message["blocks"], callback_id="settings_saved", close="Close"
-    )
+    blocks = _settings_summary(settings, today)
+    return kit.modal("Settings saved", blocks, callback_id="settings_saved", close="Close")
+
+
+NOT_ADMIN = (
+    "Only the network's coordinators — workspace admins and owners, and the members "
+    "listed in `KINDNESS_ADMINS` — can change settings. `/kindness settings show` shows them."
+)
+# Under the settings modal's first field when saving could not confirm the rights in time.
+ADMIN_UNCONFIRMED_IN_FORM = (
+    "Slack did not confirm in time that you are a coordinator; nothing was saved. Press Save again."
+)
 
 
 def not_admin_message() -> dict[str, Any]:
-    return capture.notice(
-        "Only the network's coordinators — workspace admins and owners, and the members "
-        "listed in `KINDNESS_ADMINS` — can change settings. `/kindness settings show` shows them."
-    )
+    return kit.notice(NOT_ADMIN)
 
 
 def admin_check_failed_message() -> dict[str, Any]:
-    return capture.notice(
+    return kit.notice(
         "Slack did not confirm in time that you are a coordinator, so the settings did not "
         "open. Please run `/kindness settings` again."
     )
@@ -457,18 +471,17 @@ def channel_problem_message(what: str, channel: str, error: str) -> dict[str, An
         error, f"Slack answered `{error}`. Check the channel with `/kindness settings`"
     )
     text = f"I could not post {what} in <#{channel}>: {advice}. I will try again at the next run."
-    return capture.notice(text)
+    return kit.notice(text)
 
 
 def invite_needed_message(channel: str) -> dict[str, Any]:
-    return capture.notice(
+    return kit.notice(
         f"Settings saved. To post prompts and digests in <#{channel}> I need to be a member: "
         "type `/invite @kindness` in that channel."
     )
 
 
 def refusal_view() -> dict[str, Any]:
-    message = not_admin_message()
-    return kit.modal(
-        "Network settings", message["blocks"], callback_id="settings_refused", close="Close"
-    )
+    """The settings modal, on saving, to someone who is no longer a coordinator."""
+    blocks = [kit.section(NOT_ADMIN)]
+    return kit.modal("Network settings", blocks, callback_id="settings_refused", close="Close")

@@ -24,13 +24,13 @@ from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
+import handlers
 from bot import metrics
 from bot.installations import WorkspaceInstallations
 from bot.manifest import bot_scopes
 from bot.runtime.environment import PREFIXES
 from bot.services import Services
 from bot.slack_client import make_client
-from handlers import register_listeners
 
 # Threads for the Slack calls made after acks (views.open, reactions, answers through
 # response_url); each waits on Slack, not on the CPU.
@@ -73,7 +73,7 @@ def create_app(
             if config.slack_mode == "socket":
                 options["request_verification_enabled"] = False
         app = MeteredApp(**options)
-    register_listeners(app, services)
+    handlers.register(app, services)  # every listener, wrapped once
     return app
 
 
