@@ -132,3 +132,5 @@ def test_a_first_start_in_each_mode_logs_no_warning(tmp_path: Path, standin: Sla
         with CommandProcess([SCRIPT, "run"], cwd=tmp_path, env=env, port=port) as bot:
             socket_mode.wait_for_connection()
         assert " WARNING " not in bot.output and " ERROR " not in bot.output, bot.output
+        # Stopped by its SIGTERM, just after connecting (never killed for hanging on to it).
+        assert bot.process is not None and bot.process.returncode == 0, bot.output

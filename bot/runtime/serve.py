@@ -16,8 +16,10 @@ from __future__ import annotations
 import errno
 import logging
 import threading
+import time
 
 from slack_bolt import App
+from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
 from slack_sdk.errors import SlackApiError
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
@@ -35,6 +37,10 @@ THREADS = 8
 # How often the Socket Mode client checks its connection (and so how soon a dropped socket is
 # noticed and replaced).
 PING_SECONDS = 5
+# How soon a stop (SIGTERM, Ctrl-C) is acted on in Socket Mode, and how long it waits for the
+# Socket Mode client to close.
+NAP_SECONDS = 0.5
+CLOSE_SECONDS = 3
 
 
 def run_web(config: Config, db: Database, *, with_scheduler: bool = False) -> int:
@@ -103,8 +109,6 @@ def listen(
 def _serve_socket_mode(
     app: App, services: Services, health: BaseWSGIServer | MultiSocketServer
 ) -> None:
-    from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
-
     threading.Thread(target=health.run, name="healthz", daemon=True).start()
     log.info(
         "connecting to Slack over Socket Mode (health: /healthz, metrics: /metrics on port %s)",
@@ -122,10 +126,36 @@ def _serve_socket_mode(
             ]
         ) from None
     try:
-        threading.Event().wait()  # the Socket Mode client works in its own threads
+        # The Socket Mode client works in its own threads; this one naps until a signal stops
+        # it. Never one endless wait: a signal sent to the process is taken by whichever of its
+        # threads gets there first (the client's are busy just after connecting), and Python
+        # runs the handler (SIGTERM: stop) only when the main thread next wakes up.
+        while True:
+            time.sleep(NAP_SECONDS)
     finally:
         # Closing races with the client's reader thread, which then reports the socket it was
-        # reading as gone ("on_error invoked (error: AttributeError …'sock')"): on a stop we
-        # asked for, that is no error, and an operator reading the log must not see one.
-        handler.client.logger.addFilter(lambda record: record.levelno < logging.ERROR)
-        handler.close()
+        # reading as gone, through Bolt's logger ("on_error invoked (error: AttributeError
+        # …'sock')") and websocket-client's ("'NoneType' object has no attribute 'sock' -
+        # goodbye"): on a stop we asked for, that is no error, and an operator reading the log
+        # must not see one.
+        for logger in (handler.client.logger, logging.getLogger("websocket")):
+            logger.addFilter(lambda record: record.levelno < logging.ERROR)
+        _close_socket_mode(handler)
+
+
+def _close_socket_mode(handler: SocketModeHandler) -> None:
+    """Close the Socket Mode client, waiting at most ``CLOSE_SECONDS``.
+
+    Its ``close()`` waits for the thread reading the connection, and that thread may be reading
+    one the client has lost track of: on start, the client's monitor can find the first
+    connection not up yet and open another, and the first is then never closed (slack_sdk's
+    websocket-client ``SocketModeClient``). A stop must not hang on it: the client's threads
+    are daemons and end with the process."""
+    closing = threading.Thread(target=handler.close, name="socket-mode-close", daemon=True)
+    closing.start()
+    closing.join(CLOSE_SECONDS)
+    if closing.is_alive():
+        log.info(
+            "the Socket Mode client did not close within %s seconds; stopping without it",
+            CLOSE_SECONDS,
+        )
