@@ -41,8 +41,9 @@ from sqlalchemy import func, select
 from bot.db import Database
 from bot.goals import Framework, load_framework
 from bot.learning_log import EntryView as View
-from bot.learning_log import LearningLog, SearchPage, _visible_to
+from bot.learning_log import LearningLog, SearchPage
 from bot.models import Entry
+from bot.visibility import visible_to
 
 BIG_TEAM = "T0BIG0001"
 SMALL_TEAMS = tuple(f"T0SMALL{n:02d}" for n in range(1, 21))
@@ -161,7 +162,7 @@ def like_search(
     with db.reading() as session:
         query = select(Entry).where(
             Entry.team_id == team_id,
-            _visible_to(viewer),
+            visible_to(viewer),
             *(func.lower(Entry.text).contains(t, autoescape=True) for t in tokens),
         )
         if goal_key is not None:
@@ -188,7 +189,7 @@ def hits(db: Database, framework: Framework, query: Query) -> int:
     with db.reading() as session:
         matches = [func.lower(Entry.text).contains(t, autoescape=True) for t in tokens]
         count = select(func.count()).where(
-            Entry.team_id == query.team, _visible_to(VIEWER), *matches
+            Entry.team_id == query.team, visible_to(VIEWER), *matches
         )
         if goal is not None:
             count = count.where(Entry.goal_key == goal.key)

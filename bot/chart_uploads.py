@@ -25,7 +25,7 @@ from bot.report import charts, weekly_chart
 from bot.report.weekly_chart import ChartImage
 from bot.services import Services
 from bot.summary import weekly_figures
-from bot.weeks import Week
+from bot.weeks import Week, weeks_ending
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def network_chart(
     one a day, stops at ``until``, the start of the day."""
     if not charts.available():
         return None
-    weeks = [last_week.shifted(-n) for n in range(weekly_chart.WEEKS - 1, -1, -1)]
+    weeks = weeks_ending(last_week, weekly_chart.WEEKS)
     figures = weekly_figures(services.db, team_id, weeks, until=until)
     title = weekly_chart.title() + (" (to yesterday)" if until is not None else "")
     alt = weekly_chart.alt_text(figures, services.framework)

@@ -16,21 +16,22 @@ import io
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import IO, TextIO
-from zoneinfo import ZoneInfo
 
 from bot.db import Database
+from bot.errors import GivenTwice, UnknownOption
 from bot.export import Period, write_export
 from bot.goals import Framework
 from bot.names import Directory
+from bot.periods import PeriodWords, When
 from bot.report import write_report
 from bot.report.figures import ReportPeriod, build_report
+from bot.weeks import local_date, local_date_before
 
 EXPORT = "export"
 REPORT = "report"
 _BYTE_ORDER_MARK = "\ufeff"
-_JUST_BEFORE = timedelta(microseconds=1)
 # A file larger than this is written to a temporary file on disk rather than kept in memory
 # (the export of a large log can run to hundreds of megabytes).
 IN_MEMORY = 16 * 1024 * 1024
@@ -48,6 +49,35 @@ class CoordinatorFile:
     entries: int  # shared entries in the file (an export) or in the period (a report)
     first_day: date | None  # the period, in the workspace's local days (None: open)
     last_day: date | None
+
+
+@dataclass(frozen=True)
+class FileRequest:
+    """What ``/kindness export …`` or ``report …`` asked for."""
+
+    fmt: str
+    since: When | None = None
+    until: When | None = None
+
+
+def read_request(args: str, formats: tuple[str, ...], default: str) -> FileRequest:
+    """``md since 2026-09-01 until 2026-11-30`` — a format and the period, in any order; a
+    date without ``since``/``until`` is the start, a second one the end (``bot.periods``)."""
+    fmt: str | None = None
+    period = PeriodWords(instants=True, bare_dates=True)
+    words = args.split()
+    while words:
+        if period.take(words):
+            continue
+        word = words.pop(0)
+        lowered = word.lower()
+        if lowered not in formats:
+            raise UnknownOption(word, list(formats), what="format")
+        if fmt is not None and fmt != lowered:
+            raise GivenTwice("format", fmt, lowered)
+        fmt = lowered
+    period.check()
+    return FileRequest(fmt or default, period.since, period.until)
 
 
 def _written(write: Callable[[TextIO], int]) -> tuple[IO[bytes], int]:
@@ -68,9 +98,8 @@ def _written(write: Callable[[TextIO], int]) -> tuple[IO[bytes], int]:
 
 def export_days(period: Period, tz: str) -> tuple[date | None, date | None]:
     """The local days an export's period covers (None where it is open)."""
-    zone = ZoneInfo(tz)
-    first = period.since.astimezone(zone).date() if period.since else None
-    last = (period.until - _JUST_BEFORE).astimezone(zone).date() if period.until else None
+    first = local_date(period.since, tz) if period.since else None
+    last = local_date_before(period.until, tz) if period.until else None
     return first, last
 
 
@@ -94,7 +123,7 @@ def make_export(
 
     content, count = _written(write)
     first, last = export_days(period, tz)
-    made = now.astimezone(ZoneInfo(tz)).date()
+    made = local_date(now, tz)
     span = f"{first or 'start'}-to-{last or made}"
     return CoordinatorFile(
         kind=EXPORT,

@@ -81,7 +81,8 @@ class Database:
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer at a time. Threads of this process queue for it here, woken
         # the moment it is free; left to SQLite, a waiting writer polls with sleeps of up to
-        # 100 ms, which under load turned 1 ms writes into half-second waits (bench/http.py).
+        # 100 ms, which under load turned 1 ms writes into half-second waits
+        # (bench/http_commands.py).
         # Other processes on the same file still meet SQLite's busy timeout.
         self._write_turn = threading.Lock() if self.is_sqlite else None
 
@@ -107,8 +108,8 @@ class Database:
         """For exactly one writing statement. On SQLite it runs as its own transaction, with
         no BEGIN and COMMIT around it: two fewer calls into SQLite, each of which lets go of
         Python's GIL — cheap alone, but with the web threads busy each one costs a hand-over
-        of the GIL (a fifth of a one-line log's CPU, measured with bench/http.py). Elsewhere
-        it is ``transaction()``."""
+        of the GIL (a fifth of a one-line log's CPU, measured with bench/http_commands.py).
+        Elsewhere it is ``transaction()``."""
         if not self.is_sqlite:
             with self.transaction() as connection:
                 yield connection
@@ -257,8 +258,9 @@ def database_now(session: Session) -> datetime:
 
 def include_in_autogenerate(name: str | None, type_: str, parent_names: object) -> bool:
     """Leave out what migrations make by other means: full-text search (FTS5 on SQLite; the
-    stored words and their GIN index on PostgreSQL), Bolt's OAuth tables."""
-    if type_ == "table" and name and name.startswith(("entries_fts", "slack_")):
+    stored words and their GIN index on PostgreSQL). Bolt's OAuth tables are compared like the
+    rest (``bot.models`` writes them out)."""
+    if type_ == "table" and name and name.startswith("entries_fts"):
         return False
     if type_ == "column" and name == "search_vector":
         return False

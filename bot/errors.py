@@ -1,8 +1,9 @@
-"""What can go wrong with a member's request, as values the Slack layer can word.
+"""What can go wrong with a member's or a coordinator's request, as values the edge can word.
 
-Each error carries what the member needs to put it right (the limit, the choices, the id).
-``text`` is the member's own words when they were *not* saved, so the answer can quote them
-back and nothing is lost.
+One family for every way in: Slack answers each with one sentence (``bot.blocks.refusals.explain``)
+and the command line prints ``str(error)``. Each error carries what is needed to put it right
+(the limit, the choices, the id, the date typed). ``text`` is the member's own words when they
+were *not* saved, so the answer can quote them back and nothing is lost.
 """
 
 from __future__ import annotations
@@ -92,20 +93,32 @@ class StorageFailed(LogError):
         super().__init__("the learning log could not be written just now", text=text)
 
 
-class UnknownFormat(UnknownChoice):
-    what = "format"
-
-
-class RequestNotUnderstood(LogError):
-    """Words a command cannot read (a date that is not one, a word it does not take); the
-    message is the sentence that says what to write instead."""
-
-
 class BadDate(LogError):
-    """A date a member typed that is not one (``until`` is the grammar's word, for the answer)."""
+    """A date a member or coordinator typed that is not one. ``instants``: the command takes
+    an ISO-8601 instant too (a coordinator's file), so the answer offers that form as well."""
 
-    def __init__(self, given: str, *, text: str | None = None) -> None:
-        super().__init__(f"'{given}' is not a date; write it as YYYY-MM-DD", text=text)
+    def __init__(self, given: str, *, instants: bool = False, text: str | None = None) -> None:
+        form = "YYYY-MM-DD or an ISO-8601 instant" if instants else "YYYY-MM-DD"
+        super().__init__(f"'{given}' is not a date; write it as {form}", text=text)
+        self.given = given
+        self.instants = instants
+
+
+class DateMissing(BadDate):
+    """``since``, ``until`` (or ``from``, ``to``) with nothing after it."""
+
+    def __init__(self, after: str) -> None:
+        LogError.__init__(self, f"'{after}' needs a date after it")
+        self.given = ""
+        self.instants = False
+        self.after = after
+
+
+class InstantWithoutOffset(LogError):
+    """An ISO-8601 instant with no UTC offset: whose 09:00 would it be?"""
+
+    def __init__(self, given: str) -> None:
+        super().__init__(f"{given} has no UTC offset; add one, e.g. 2026-11-02T09:00+00:00")
         self.given = given
 
 
@@ -120,12 +133,36 @@ class DateOutOfRange(LogError):
 
 
 class BadRange(LogError):
-    """``since`` after ``until``."""
+    """``since`` after ``until``, both typed as dates."""
 
     def __init__(self, since: str, until: str) -> None:
         super().__init__(f"since {since} is after until {until}")
         self.since = since
         self.until = until
+
+
+class EmptyPeriod(LogError):
+    """A period that holds no time once its dates are read in the workspace's zone (a start
+    at or after its end: instants the wrong way round, a ``since`` still to come)."""
+
+    def __init__(self, start: str, end: str) -> None:
+        super().__init__(
+            f"the period is empty: it starts {start} and ends {end}; give a start before the end"
+        )
+        self.start = start
+        self.end = end
+
+
+class GivenTwice(LogError):
+    """One value was wanted and two were given (two formats, two goals, two ``until`` dates).
+    ``first`` and ``second`` are what was typed, when short enough to quote back."""
+
+    def __init__(self, what: str, first: str | None = None, second: str | None = None) -> None:
+        both = f"both '{first}' and '{second}'" if first and second else "two"
+        super().__init__(f"give one {what}, not {both}")
+        self.what = what
+        self.first = first
+        self.second = second
 
 
 class NoSuchMember(LogError):
@@ -137,9 +174,16 @@ class NoSuchMember(LogError):
 
 
 class UnknownOption(UnknownChoice):
-    """A word a subcommand does not take (``/kindness mine sometime``)."""
+    """A word a subcommand does not take (``/kindness mine sometime``); ``what`` names what
+    was expected there when it is one thing (``format``: ``/kindness export xlsx``)."""
 
     what = "option"
+
+    def __init__(
+        self, given: str, choices: list[str], *, what: str = "option", text: str | None = None
+    ) -> None:
+        self.what = what
+        super().__init__(given, choices, text=text)
 
 
 class NotACoordinator(LogError):

@@ -25,12 +25,12 @@ from sqlalchemy import and_, select
 
 from bot.db import Database
 from bot.goals import Framework
-from bot.learning_log import SHARED
 from bot.models import KINDS, Entry, Member
 from bot.names import Directory
 from bot.periods import check_order, end_at, start_at
 from bot.slack_text import to_plain
 from bot.text_formats import csv_cell, escape_markdown, markdown_url, to_markdown
+from bot.visibility import SHARED
 from bot.words import count
 
 FORMATS = ("csv", "json", "md")
@@ -93,8 +93,8 @@ def export_period(
     tz: str, since: date | datetime | None = None, until: date | datetime | None = None
 ) -> Period:
     """The period ``--since``/``--until`` (or ``since``/``until`` in Slack) ask for, read by
-    ``bot.periods``' rules in the workspace's time zone ``tz``; ``PeriodError`` when it cannot
-    be used."""
+    ``bot.periods``' rules in the workspace's time zone ``tz``; ``EmptyPeriod`` or
+    ``InstantWithoutOffset`` when it cannot be used."""
     start = start_at(since, tz) if since is not None else None
     end = end_at(until, tz) if until is not None else None
     if start is not None and end is not None:

@@ -22,18 +22,18 @@ import io
 import json
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
 from bot.db import Database
-from bot.errors import BadDate, BadRange, UnknownGoal, UnknownOption
+from bot.errors import GivenTwice, UnknownGoal, UnknownOption
 from bot.goals import Framework
 from bot.learning_log import EntryView
-from bot.members import member_zone, parse_date
+from bot.members import member_zone
 from bot.models import Entry
-from bot.weeks import Clock
+from bot.periods import PeriodWords
+from bot.weeks import Clock, local_midnight
 from bot.words import count
 
 PAGE_SIZE = 10
@@ -101,35 +101,25 @@ def parse_mine(args: str, framework: Framework) -> MineRequest:
     if words and words[0].lower() == "export":
         fmt = words[1].lower() if len(words) > 1 else "csv"
         if fmt not in EXPORT_FORMATS or len(words) > 2:
-            raise UnknownOption(" ".join(words[1:]), list(EXPORT_FORMATS))
+            raise UnknownOption(" ".join(words[1:]), list(EXPORT_FORMATS), what="format")
         return MineRequest(export=fmt)
-    since = until = None
-    goal_key = None
-    position = 0
-    while position < len(words):
-        word = words[position].lower()
-        if word in ("since", "from", "until", "to"):
-            if position + 1 >= len(words):
-                raise BadDate("")
-            day = parse_date(words[position + 1])
-            if word in ("since", "from"):
-                since = day
-            else:
-                until = day
-            position += 2
+    # A later since/until replaces an earlier one here, as it always has.
+    period = PeriodWords(later_replaces=True)
+    goal_key = goal_word = None
+    while words:
+        if period.take(words):
             continue
-        goal = framework.resolve(word)
-        if goal is None and _GOAL_NUMBER.match(word):
-            raise UnknownGoal(words[position], framework.references())
-        if goal is None or goal_key is not None:  # not a word of the grammar, or a second goal
-            raise UnknownOption(
-                words[position], ["since", "until", *framework.references(), "export"]
-            )
-        goal_key = goal.key
-        position += 1
-    if since is not None and until is not None and since > until:
-        raise BadRange(since.isoformat(), until.isoformat())
-    return MineRequest(since=since, until=until, goal_key=goal_key)
+        word = words.pop(0)
+        goal = framework.resolve(word.lower())
+        if goal is None and _GOAL_NUMBER.match(word.lower()):
+            raise UnknownGoal(word, framework.references())
+        if goal is None:  # not a word of the grammar
+            raise UnknownOption(word, ["since", "until", *framework.references(), "export"])
+        if goal_key is not None:
+            raise GivenTwice("goal", goal_word, word)
+        goal_key, goal_word = goal.key, word
+    period.check()
+    return MineRequest(since=period.since, until=period.until, goal_key=goal_key)
 
 
 class Journal:
@@ -149,13 +139,13 @@ class Journal:
     ) -> JournalPage:
         """The member's own entries in the range, newest first (``limit`` from ``offset``)."""
         with self.db.reading() as session:
-            zone = ZoneInfo(member_zone(session, team_id, user_id))
+            zone = member_zone(session, team_id, user_id)
             conditions = [Entry.team_id == team_id, Entry.user_id == user_id]
             if request.since is not None:
-                conditions.append(Entry.created_at >= _midnight(request.since, zone))
+                conditions.append(Entry.created_at >= local_midnight(request.since, zone))
             if request.until is not None:
                 conditions.append(
-                    Entry.created_at < _midnight(request.until + timedelta(days=1), zone)
+                    Entry.created_at < local_midnight(request.until + timedelta(days=1), zone)
                 )
             if request.goal_key is not None:
                 conditions.append(Entry.goal_key == request.goal_key)
@@ -173,7 +163,7 @@ class Journal:
     def export(self, team_id: str, user_id: str, fmt: str = "csv") -> MyExport:
         """Every entry of the member's, private ones included, as a file in ``fmt``."""
         if fmt not in EXPORT_FORMATS:
-            raise UnknownOption(fmt, list(EXPORT_FORMATS))
+            raise UnknownOption(fmt, list(EXPORT_FORMATS), what="format")
         now = self.clock()
         with self.db.reading() as session:
             rows = [
@@ -222,10 +212,6 @@ class Journal:
             "permalink": entry.permalink,
             "logged_by": entry.logged_by,
         }
-
-
-def _midnight(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(0, 0), tzinfo=zone)
 
 
 def _write_markdown(

@@ -6,7 +6,8 @@ obeys them alike:
 - a member edits, deletes and closes only their own entries;
 - *private* entries are seen by their author alone; *anonymous* ones are shown without their
   author to anybody else; *network* ones with their author;
-- a repeated delivery (same ``dedupe_key``) returns the entry already stored, never a second one;
+- a repeated delivery (same ``dedupe_key``) returns the entry already stored, never a second one
+  (why this is the one de-duplication of Slack's retries: ``bot.models.Entry.dedupe_key``);
 - every query is scoped to one workspace (``team_id``).
 Times come from the injected ``clock``.
 """
@@ -14,7 +15,6 @@ Times come from the injected ``clock``.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, and_, delete, func, insert, or_, select
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -43,14 +43,13 @@ from bot.errors import (
 )
 from bot.goals import Framework
 from bot.models import KINDS, SOURCES, VISIBILITIES, Entry, Member, Workspace
+from bot.visibility import SHARED, visible_to
 from bot.weeks import Clock, utc_now
 from bot.workspaces import ensure_workspace
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 4000
-SHARED = ("network", "anonymous")
-_WORD = re.compile(r"\w+", re.UNICODE)
 _UNCHANGED: object = object()
 
 
@@ -110,6 +109,7 @@ class EntryView:
 class Saved:
     entry: EntryView
     created: bool  # False when a repeated delivery matched the entry already stored
+    noted: bool = False  # the member was told already that it was saved (``mark_noted``)
 
 
 @dataclass(frozen=True)
@@ -221,6 +221,7 @@ class LearningLog:
             "prompt_id": prompt_id,
             "reflection_of_id": reflection_of,
             "dedupe_key": dedupe_key,
+            "noted_at": None,
             "logged_by": logged_by if logged_by != user_id else None,
             "action_status": None,
             "follow_up_at": None,
@@ -229,9 +230,9 @@ class LearningLog:
             "updated_at": now,
         }
         # SQLAlchemy Core on one connection: the write a member waits for, without the ORM's
-        # unit of work (which cost several times the insert itself; bench/http.py). The most
-        # common entry (no delivery to de-duplicate, no action, a workspace seen before) is
-        # one INSERT, made as a single write.
+        # unit of work (which cost several times the insert itself; bench/http_commands.py). The
+        # most common entry (no delivery to de-duplicate, no action, a workspace seen before)
+        # is one INSERT, made as a single write.
         if (
             dedupe_key is None
             and reflection_of is None
@@ -248,7 +249,11 @@ class LearningLog:
                 if dedupe_key is not None:
                     existing = self._row_by_dedupe_key(connection, team_id, dedupe_key)
                     if existing is not None:
-                        return Saved(EntryView.of(existing, logged_by or user_id), created=False)
+                        return Saved(
+                            EntryView.of(existing, logged_by or user_id),
+                            created=False,
+                            noted=existing.noted_at is not None,
+                        )
                 followup_days = self._workspace_ready(connection, team_id, now, kind)
                 if reflection_of is not None:
                     owner = connection.execute(
@@ -274,7 +279,9 @@ class LearningLog:
                 found = self._by_dedupe_key(session, team_id, dedupe_key)
             if found is None:
                 raise StorageFailed(text=cleaned) from None
-            return Saved(EntryView.of(found, user_id), created=False)
+            return Saved(
+                EntryView.of(found, user_id), created=False, noted=found.noted_at is not None
+            )
 
     def _workspace_ready(
         self, connection: Connection, team_id: str, now: datetime, kind: str
@@ -362,6 +369,16 @@ class LearningLog:
         if entry_id is None or owner is None:
             return None
         return self.delete_entry(team_id, owner, entry_id)
+
+    def mark_noted(self, team_id: str, entry_id: int) -> None:
+        """The member was told that the entry's Slack message was saved (a reaction, a note):
+        a later delivery of the same message finds it noted and tells them nothing again."""
+        with self.db.single_write() as connection:
+            connection.execute(
+                update(Entry.__table__)
+                .where(Entry.team_id == team_id, Entry.id == entry_id, Entry.noted_at.is_(None))
+                .values(noted_at=self.clock())
+            )
 
     def attach_permalink(self, team_id: str, entry_id: int, permalink: str) -> None:
         """Record where an entry's Slack message lives (looked up after it was stored)."""
@@ -454,7 +471,7 @@ class LearningLog:
         with self.db.reading() as session:
             entry = session.scalar(
                 select(Entry).where(
-                    Entry.team_id == team_id, Entry.id == entry_id, _visible_to(viewer)
+                    Entry.team_id == team_id, Entry.id == entry_id, visible_to(viewer)
                 )
             )
             if entry is None:
@@ -538,34 +555,25 @@ class LearningLog:
     ) -> SearchPage:
         """Entries matching every word (as a word prefix), newest first.
 
-        With a goal and no words, the goal's newest entries. Uses the full-text index of each
-        store (``bot.search``): bench/search.py measures it on a million entries.
+        With a goal and no words, the goal's newest entries. How each store finds them is
+        ``bot.search``'s (bench/search.py measures it on a million entries).
         """
-        tokens = [t.lower() for t in _WORD.findall(words or "")][:12]
+        tokens = search.query_words(words)
         goal_key = self.check_goal(goal)
         if not tokens and goal_key is None:
             raise EmptySearch()
         with self.db.reading() as session:
-            if tokens and session.get_bind().dialect.name == "sqlite":
-                rows = search.sqlite_search(
-                    session, team_id, viewer, tokens, goal_key, limit, offset
-                )
-            else:
-                query = select(Entry).where(Entry.team_id == team_id, _visible_to(viewer))
-                if goal_key is not None:
-                    query = query.where(Entry.goal_key == goal_key)
-                if tokens:
-                    query = search.postgresql_search(
-                        query,
-                        tokens,
-                        self._word_frequencies.get(session),
-                        rows_needed=offset + limit + 1,
-                        goal_share=1 / len(self.framework.goals) if goal_key else 1.0,
-                    )
-                else:
-                    # Ids grow with insertion time: id order is newest-first and index-friendly.
-                    query = query.order_by(Entry.id.desc())
-                rows = session.scalars(query.offset(offset).limit(limit + 1)).all()
+            rows = search.search_entries(
+                session,
+                team_id,
+                viewer,
+                tokens,
+                goal_key,
+                limit=limit,
+                offset=offset,
+                frequencies=self._word_frequencies,
+                goal_share=1 / len(self.framework.goals) if goal_key else 1.0,
+            )
             return SearchPage(
                 words=tokens,
                 goal_key=goal_key,
@@ -709,12 +717,3 @@ def _owned_by(
     if entry.user_id != user_id and not (or_logged_by and entry.logged_by == user_id):
         raise NotYourEntry(entry_id, text=text)
     return entry
-
-
-def _visible_to(viewer: str | None) -> ColumnElement[bool]:
-    """Private entries only for their author; nobody (viewer None) sees any private entry."""
-    if viewer is None:
-        return Entry.visibility.in_(SHARED)
-    return or_(
-        Entry.visibility.in_(SHARED), and_(Entry.visibility == "private", Entry.user_id == viewer)
-    )

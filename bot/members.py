@@ -20,19 +20,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.db import Database, insert_ignoring_duplicates
-from bot.errors import BadDate, DateOutOfRange
+from bot.errors import DateMissing, DateOutOfRange
 from bot.models import Member, Workspace
-from bot.weeks import Clock, usable_zone
+from bot.periods import parse_day
+from bot.weeks import Clock, local_date, usable_zone
 from bot.workspaces import ensure_workspace
 
 MAX_AWAY = timedelta(days=366)
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _FOR_SPAN = re.compile(r"^for\s+(\d{1,3})\s+(day|days|week|weeks)$", re.IGNORECASE)
 _OFF_WORDS = ("off", "back", "none", "no")
 
@@ -45,17 +44,6 @@ class MemberStatus:
     away_until: date | None  # None when not away (never set, cleared, or over)
     prompts_by_dm: bool
     today: date
-
-
-def parse_date(word: str) -> date:
-    """``YYYY-MM-DD`` → a date, or ``BadDate`` (no guessing between day/month orders)."""
-    text = word.strip()
-    if not _ISO_DATE.match(text):
-        raise BadDate(text)
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise BadDate(text) from None  # e.g. 2027-02-30
 
 
 def parse_away(args: str, today: date) -> date | None:
@@ -71,9 +59,11 @@ def parse_away(args: str, today: date) -> date | None:
         count = int(span.group(1))
         days = count * 7 if span.group(2).lower().startswith("week") else count
         return check_away(today + timedelta(days=days), today)
+    if words.lower() == "until":
+        raise DateMissing(words)
     if words.lower().startswith("until "):
         words = words[len("until ") :].strip()
-    return check_away(parse_date(words), today)
+    return check_away(parse_day(words), today)
 
 
 def check_away(until: date, today: date) -> date:
@@ -88,7 +78,7 @@ def check_away(until: date, today: date) -> date:
 
 def is_away(away_until: date | None, tz: str, now: datetime) -> bool:
     """Away while the local date in ``tz`` is before ``away_until``."""
-    return away_until is not None and now.astimezone(ZoneInfo(tz)).date() < away_until
+    return away_until is not None and local_date(now, tz) < away_until
 
 
 class MemberPreferences:
@@ -101,7 +91,7 @@ class MemberPreferences:
         """The member's local date: their Slack time zone if known, else the workspace's."""
         with self.db.reading() as session:
             zone = member_zone(session, team_id, user_id)
-        return self.clock().astimezone(ZoneInfo(zone)).date()
+        return local_date(self.clock(), zone)
 
     def status(self, team_id: str, user_id: str) -> MemberStatus:
         today = self.today(team_id, user_id)

@@ -13,13 +13,16 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Column,
     Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
+    Table,
     Text,
     UniqueConstraint,
     false,
@@ -179,8 +182,20 @@ class Entry(Base):
     reflection_of_id: Mapped[int | None] = mapped_column(
         ForeignKey("entries.id", ondelete="SET NULL")
     )
-    # What makes a repeated delivery the same entry: a view id, a Slack message, a button click.
+    # What makes a repeated delivery the same entry: a view id, a Slack message (channel + ts),
+    # a button click. This is the one de-duplication of Slack's retries, because it commits
+    # with the member's words: Slack retries an event it did not see acknowledged within 3
+    # seconds, and may deliver a message again under another event id; Bolt de-duplicates
+    # neither. A unique (team_id, dedupe_key) written in the same transaction as the text
+    # means "acknowledged" is "stored", and a retry, whatever it races, finds that entry
+    # instead of making a second. (A separate table of handled deliveries, written after the
+    # entry in a transaction of its own, could only ever say "noted", and a crash between the
+    # two left it wrong; migration 0007 folded it in here, as ``noted_at``.)
     dedupe_key: Mapped[str | None] = mapped_column(String(255))
+    # When the member was told that this Slack message was saved (reaction and note): a retry
+    # of a reply stored but not yet noted (the bot died in between) notes it then, and a retry
+    # of one noted already is left alone. None for entries whose answer was the ack itself.
+    noted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The coordinator who logged the entry on the member's behalf (the member owns it).
     logged_by: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -293,16 +308,6 @@ class JobClaim(Base):
     __table_args__ = (UniqueConstraint("team_id", "job", "period"),)
 
 
-class ProcessedEvent(Base):
-    """Slack deliveries already handled (event ids, message keys), so a retry stores nothing."""
-
-    __tablename__ = "processed_events"
-
-    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    event_key: Mapped[str] = mapped_column(String(255), primary_key=True)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-
-
 class ChartUpload(Base):
     """A chart image uploaded to Slack, kept so that a retried post reuses it and App Home
     shows one picture per workspace and day instead of uploading on every visit."""
@@ -319,3 +324,84 @@ class ChartUpload(Base):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("team_id", "chart", "period"),)
+
+
+# -- Bolt's installation and OAuth state tables (multi-workspace mode) ---------------------------
+# slack_sdk's SQLAlchemy stores (SQLAlchemyInstallationStore, SQLAlchemyOAuthStateStore) read and
+# write these tables with definitions of their own; they are written out here, as slack_sdk 3.48
+# defines them, so that the schema changes only through migrations (0002 makes them) and
+# autogenerate compares them like every other table. tests/test_storage.py fails when the
+# installed slack_sdk defines them otherwise: then they need a migration. Times are naive, as
+# slack_sdk writes them; slack_sdk fills ``is_enterprise_install`` and ``installed_at`` itself.
+# The primary keys have the names PostgreSQL gave them when slack_sdk first made these tables.
+
+slack_installations = Table(
+    "slack_installations",
+    Base.metadata,
+    Column("id", Integer, autoincrement=True, nullable=False),
+    Column("client_id", String(32), nullable=False),
+    Column("app_id", String(32), nullable=False),
+    Column("enterprise_id", String(32)),
+    Column("enterprise_name", String(200)),
+    Column("enterprise_url", String(200)),
+    Column("team_id", String(32)),
+    Column("team_name", String(200)),
+    Column("bot_token", String(200)),
+    Column("bot_id", String(32)),
+    Column("bot_user_id", String(32)),
+    Column("bot_scopes", String(1000)),
+    Column("bot_refresh_token", String(200)),
+    Column("bot_token_expires_at", DateTime),
+    Column("user_id", String(32), nullable=False),
+    Column("user_token", String(200)),
+    Column("user_scopes", String(1000)),
+    Column("user_refresh_token", String(200)),
+    Column("user_token_expires_at", DateTime),
+    Column("incoming_webhook_url", String(200)),
+    Column("incoming_webhook_channel", String(200)),
+    Column("incoming_webhook_channel_id", String(200)),
+    Column("incoming_webhook_configuration_url", String(200)),
+    Column("is_enterprise_install", Boolean, nullable=False),
+    Column("token_type", String(32)),
+    Column("installed_at", DateTime, nullable=False),
+    PrimaryKeyConstraint("id", name="slack_installations_pkey"),
+    Index(
+        "slack_installations_idx",
+        "client_id",
+        "enterprise_id",
+        "team_id",
+        "user_id",
+        "installed_at",
+    ),
+)
+
+slack_bots = Table(
+    "slack_bots",
+    Base.metadata,
+    Column("id", Integer, autoincrement=True, nullable=False),
+    Column("client_id", String(32), nullable=False),
+    Column("app_id", String(32), nullable=False),
+    Column("enterprise_id", String(32)),
+    Column("enterprise_name", String(200)),
+    Column("team_id", String(32)),
+    Column("team_name", String(200)),
+    Column("bot_token", String(200)),
+    Column("bot_id", String(32)),
+    Column("bot_user_id", String(32)),
+    Column("bot_scopes", String(1000)),
+    Column("bot_refresh_token", String(200)),
+    Column("bot_token_expires_at", DateTime),
+    Column("is_enterprise_install", Boolean, nullable=False),
+    Column("installed_at", DateTime, nullable=False),
+    PrimaryKeyConstraint("id", name="slack_bots_pkey"),
+    Index("slack_bots_idx", "client_id", "enterprise_id", "team_id", "installed_at"),
+)
+
+slack_oauth_states = Table(
+    "slack_oauth_states",
+    Base.metadata,
+    Column("id", Integer, autoincrement=True, nullable=False),
+    Column("state", String(200), nullable=False),
+    Column("expire_at", DateTime, nullable=False),
+    PrimaryKeyConstraint("id", name="slack_oauth_states_pkey"),
+)

@@ -25,8 +25,8 @@ from sqlalchemy import and_, distinct, exists, func, select
 from sqlalchemy.orm import aliased
 
 from bot.db import Database
-from bot.learning_log import SHARED
 from bot.models import Entry, Member
+from bot.visibility import SHARED
 from bot.weeks import Week
 
 DEFAULT_QUIET_WEEKS = 4

@@ -1,8 +1,12 @@
 """Full-text search of the learning log on each store: every word a word prefix, newest first.
 
-``LearningLog.search`` decides *what* is searched (a workspace, a viewer's visibility, the
-words, a goal, a page); this module decides *how*, per store. bench/search.py measures both on
-a million entries.
+``LearningLog.search`` checks what it is asked (the words, a goal) and turns the rows into
+what a viewer may see; this module reads the words and finds the entries, per store, within a
+workspace and the viewer's visibility (``bot.visibility``). bench/search.py measures both
+stores on a million entries.
+
+With a goal and no words, the goal's newest entries are listed (by id, which grows with
+insertion time: newest first and index-friendly) on either store.
 
 **SQLite** — FTS5 drives: it walks its postings newest first (``ORDER BY rowid DESC``) and stops
 at the page, so a search costs its matches, not the size of the workspace. Prefix indexes for
@@ -30,6 +34,7 @@ taken to occur independently, as the planner takes them too.
 from __future__ import annotations
 
 import math
+import re
 import threading
 import time
 import unicodedata
@@ -41,12 +46,55 @@ from sqlalchemy import ColumnElement, Select, select, text
 from sqlalchemy.orm import Session
 
 from bot.models import Entry
+from bot.visibility import SHARED, visible_to
 
 # Relative costs (bench/search.py): one row walked, one entry fetched through the GIN index.
 WALK_ROW_COST = 1.0
 INDEX_ENTRY_COST = 3.0
 # Word frequencies change slowly (autovacuum re-analyses the table as it grows).
 STATS_FOR_SECONDS = 600.0
+# Words beyond these make a query no narrower, only slower.
+MAX_WORDS = 12
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def query_words(text: str | None) -> list[str]:
+    """The words searched for, lower-cased, in the order typed (punctuation is not a word)."""
+    return [word.lower() for word in _WORD.findall(text or "")][:MAX_WORDS]
+
+
+def search_entries(
+    session: Session,
+    team_id: str,
+    viewer: str | None,
+    tokens: list[str],
+    goal_key: str | None,
+    *,
+    limit: int,
+    offset: int,
+    frequencies: WordFrequencies,
+    goal_share: float,
+) -> list[Entry]:
+    """Up to ``limit + 1`` entries from ``offset``, newest first (one more than the page tells
+    whether there is a next one): those of the workspace the viewer may see, holding every word
+    of ``tokens`` as a word prefix, of ``goal_key`` when given. ``goal_share`` is the share of
+    entries the goal is expected to hold (1.0 without a goal), for PostgreSQL's plan."""
+    if tokens and session.get_bind().dialect.name == "sqlite":
+        return sqlite_search(session, team_id, viewer, tokens, goal_key, limit, offset)
+    query = select(Entry).where(Entry.team_id == team_id, visible_to(viewer))
+    if goal_key is not None:
+        query = query.where(Entry.goal_key == goal_key)
+    if tokens:
+        query = postgresql_search(
+            query,
+            tokens,
+            frequencies.get(session),
+            rows_needed=offset + limit + 1,
+            goal_share=goal_share,
+        )
+    else:
+        query = query.order_by(Entry.id.desc())
+    return list(session.scalars(query.offset(offset).limit(limit + 1)))
 
 
 def sqlite_search(
@@ -64,7 +112,9 @@ def sqlite_search(
     conditions = [
         "entries_fts MATCH :match",
         "entries.team_id = :team",
-        "(entries.visibility IN ('network', 'anonymous')"
+        # bot.visibility's rule, in SQL: a member's own entries are theirs to see, whatever
+        # their visibility.
+        f"(entries.visibility IN ({', '.join(repr(v) for v in SHARED)})"
         + (" OR entries.user_id = :viewer)" if viewer else ")"),
     ]
     if goal_key is not None:

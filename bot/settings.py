@@ -44,8 +44,10 @@ from sqlalchemy import select
 
 from bot.coordinators import coordinators_of, parse_user_list, replace_coordinators
 from bot.db import Database
+from bot.errors import BadDate
 from bot.models import Workspace
-from bot.weeks import Clock
+from bot.periods import parse_day
+from bot.weeks import Clock, local_date
 from bot.words import count
 from bot.workspaces import ensure_workspace
 
@@ -57,7 +59,6 @@ MAX_PAUSE = timedelta(days=366)
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 _CHANNEL_MENTION = re.compile(r"^<#([CG][A-Z0-9]{2,})(\|[^>]*)?>$")
 _TIME = re.compile(r"^([0-9]{1,2}):([0-9]{2})$")
-_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _HOST_ZONES = frozenset({"localtime", "posixrules", "Factory"})
 _TRUE = ("on", "true", "yes")
 _FALSE = ("off", "false", "no")
@@ -203,13 +204,12 @@ def _pause(value: str, today: date | None) -> date | None:
     text = value.strip()
     if text.lower() in _CLEAR:
         return None
-    not_a_date = "is not a date; write YYYY-MM-DD (the first day to run again), or off"
-    if not _DATE.match(text):
-        raise ValueError(not_a_date)
     try:
-        until = date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(not_a_date) from None  # e.g. 2027-13-01
+        until = parse_day(text)
+    except BadDate:
+        raise ValueError(
+            "is not a date; write YYYY-MM-DD (the first day to run again), or off"
+        ) from None
     if today is not None and until < today:
         raise ValueError(
             f"is in the past (today is {today.isoformat()}); write a later date, or off"
@@ -395,7 +395,7 @@ class SettingsStore:
         zone = self.get(team_id).timezone
         with suppress(ValueError):  # a bad zone is reported below, with every other problem
             zone = _timezone(raw.get("timezone") or zone, None)
-        today = self.clock().astimezone(ZoneInfo(zone)).date()
+        today = local_date(self.clock(), zone)
         return self.update(
             team_id,
             validate_changes(raw, today=today),
@@ -422,7 +422,7 @@ def paused_at(paused_until: date | None, timezone: str, now: datetime) -> bool:
     """Paused while the workspace's local date (in ``timezone``) is before ``paused_until``."""
     if paused_until is None:
         return False
-    return now.astimezone(ZoneInfo(timezone)).date() < paused_until
+    return local_date(now, timezone) < paused_until
 
 
 def _settings_of(workspace: Workspace, coordinators: tuple[str, ...]) -> WorkspaceSettings:

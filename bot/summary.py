@@ -1,4 +1,5 @@
-"""The weekly summary the digest renders, and the figures per goal over time (the measurement).
+"""The weekly summary the digest renders, the window a digest covers (``digest_summary``: since
+the previous digest), and the figures per goal over time (the measurement).
 
 Only *shared* entries (network and anonymous) are counted or shown: a private entry is a
 member's own journal, so it does not appear even as a number. Anonymous entries appear
@@ -11,18 +12,23 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, case, distinct, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.db import Database
 from bot.goals import Framework
-from bot.learning_log import SHARED, EntryView
-from bot.models import KINDS, Entry
-from bot.weeks import Week
+from bot.learning_log import EntryView
+from bot.models import KINDS, Entry, PostedDigest
+from bot.visibility import shared_completed, shared_created
+from bot.weeks import Week, weeks_ending
 
 TREND_WEEKS = 8
+# A digest covers the time since the previous one; with no earlier digest, or one longer ago
+# than LONGEST_WINDOW (the rhythm was paused, the bot was down), it covers DEFAULT_WINDOW.
+DEFAULT_WINDOW = timedelta(days=7)
+LONGEST_WINDOW = timedelta(days=14)
 # Which entries make the best highlights: a story or reflection says more than a bare action.
 _KIND_WEIGHT = {"story": 3, "reflection": 2, "action": 1}
 
@@ -96,24 +102,12 @@ def weekly_summary(
     with db.reading() as session:
         entries = session.scalars(
             select(Entry)
-            .where(
-                Entry.team_id == team_id,
-                Entry.visibility.in_(SHARED),
-                Entry.created_at >= start,
-                Entry.created_at < end,
-            )
+            .where(*shared_created(team_id, start, end))
             .order_by(Entry.created_at, Entry.id)
         ).all()
         completed = session.scalars(
             select(Entry)
-            .where(
-                Entry.team_id == team_id,
-                Entry.visibility.in_(SHARED),
-                Entry.kind == "action",
-                Entry.action_status == "done",
-                Entry.completed_at >= start,
-                Entry.completed_at < end,
-            )
+            .where(*shared_completed(team_id, start, end))
             .order_by(Entry.completed_at, Entry.id)
         ).all()
         views = [EntryView.of(e, None) for e in entries]
@@ -135,7 +129,7 @@ def weekly_summary(
         )
         for key in goal_keys
     ]
-    trend = weekly_figures(db, team_id, [week.shifted(-n) for n in range(trend_weeks - 1, -1, -1)])
+    trend = weekly_figures(db, team_id, weeks_ending(week, trend_weeks))
     return WeeklySummary(
         team_id=team_id,
         week=week,
@@ -149,6 +143,37 @@ def weekly_summary(
         quiet_goals=[g.key for g in framework.goals if not by_goal.get(g.key)],
         trend=trend,
     )
+
+
+def digest_summary(
+    db: Database, framework: Framework, team_id: str, week: Week, now: datetime
+) -> WeeklySummary:
+    """What the digest posted at ``now`` shows: everything shared since the previous digest.
+
+    The window runs from the previous digest's post up to ``now``, so every shared entry
+    appears in exactly one digest whatever day and time the coordinator chose, and a change of
+    day neither loses nor repeats entries. ``week`` is the digest's own calendar week (its
+    trend and period key): a digest caught up late, after midnight on Sunday, still shows its
+    own week's trend, not the next one's.
+    """
+    return weekly_summary(
+        db, framework, team_id, week, start=digest_window_start(db, team_id, now), end=now
+    )
+
+
+def digest_window_start(db: Database, team_id: str, now: datetime) -> datetime:
+    """When the digest posted at ``now`` starts: the previous digest's post, if there was one
+    within ``LONGEST_WINDOW``, else ``DEFAULT_WINDOW`` before ``now``."""
+    with db.reading() as session:
+        previous = session.scalar(
+            select(PostedDigest.posted_at)
+            .where(PostedDigest.team_id == team_id, PostedDigest.posted_at < now)
+            .order_by(PostedDigest.posted_at.desc())
+            .limit(1)
+        )
+    if previous is not None and now - previous <= LONGEST_WINDOW:
+        return previous
+    return now - DEFAULT_WINDOW
 
 
 def weekly_figures(
@@ -170,12 +195,7 @@ def weekly_figures(
         return case(*[(column < week.end, n) for n, week in enumerate(weeks)], else_=len(weeks))
 
     created = week_number(Entry.created_at).label("week")
-    shared_in_range = (
-        Entry.team_id == team_id,
-        Entry.visibility.in_(SHARED),
-        Entry.created_at >= start,
-        Entry.created_at < end,
-    )
+    shared_in_range = shared_created(team_id, start, end)
     with db.reading() as session:
         per_goal = session.execute(
             select(created, Entry.goal_key, func.count())
@@ -193,13 +213,7 @@ def weekly_figures(
         completed = dict(
             session.execute(
                 select(done, func.count())
-                .where(
-                    Entry.team_id == team_id,
-                    Entry.visibility.in_(SHARED),
-                    Entry.action_status == "done",
-                    Entry.completed_at >= start,
-                    Entry.completed_at < end,
-                )
+                .where(*shared_completed(team_id, start, end))
                 .group_by(done)
             ).all()
         )

@@ -27,11 +27,11 @@ class Week:
     @property
     def start(self) -> datetime:
         """Monday 00:00 local, as an aware UTC datetime."""
-        return _local_midnight(self.monday, self.tz)
+        return local_midnight(self.monday, self.tz)
 
     @property
     def end(self) -> datetime:
-        return _local_midnight(self.monday + timedelta(days=7), self.tz)
+        return local_midnight(self.monday + timedelta(days=7), self.tz)
 
     @property
     def key(self) -> str:
@@ -48,11 +48,30 @@ class Week:
 
 def week_of(moment: datetime, tz: str) -> Week:
     """The local week that contains ``moment`` (an aware datetime)."""
-    local = moment.astimezone(ZoneInfo(tz)).date()
+    local = local_date(moment, tz)
     return Week(local - timedelta(days=local.weekday()), tz)
 
 
-def _local_midnight(day: date, tz: str) -> datetime:
+def weeks_ending(last: Week, count: int) -> list[Week]:
+    """The ``count`` weeks up to and including ``last``, oldest first (trends and charts)."""
+    return [last.shifted(-n) for n in range(count - 1, -1, -1)]
+
+
+def local_date(moment: datetime, tz: str) -> date:
+    """The calendar date in ``tz`` at ``moment`` (an aware datetime): with the clock's ``now``
+    and the workspace's zone, "today" for the workspace (a pause, a date shown in settings);
+    with a member's zone, the member's today ("away until")."""
+    return moment.astimezone(ZoneInfo(tz)).date()
+
+
+def local_date_before(end: datetime, tz: str) -> date:
+    """The date in ``tz`` just before ``end``: the last day of a period that ends (excluded)
+    at ``end`` — a week ending at Monday 00:00 ends on Sunday."""
+    return local_date(end - timedelta(microseconds=1), tz)
+
+
+def local_midnight(day: date, tz: str) -> datetime:
+    """The first instant of ``day`` in ``tz``, as an aware UTC datetime."""
     return datetime.combine(day, time(0, 0), tzinfo=ZoneInfo(tz)).astimezone(UTC)
 
 

@@ -20,7 +20,6 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -42,12 +41,12 @@ from bot.members import parse_away
 from bot.models import KINDS
 from bot.participation import Participation, participation
 from bot.quicklog import LogFor, QuickLog, parse_log_for, parse_quick_log
+from bot.report import charts
 from bot.services import Services
-from bot.summary import weekly_figures
-from bot.weeks import week_of
+from bot.summary import digest_summary, weekly_figures
+from bot.weeks import local_date, week_of, weeks_ending
 from handlers import coordinator_files
 from handlers.answering import Answer, Slack, SlackWork, later, open_modal, say
-from schedules.digest import digest_preview
 
 log = logging.getLogger(__name__)
 COMMAND = "/kindness"
@@ -254,7 +253,7 @@ def run_forget_me(inv: Invocation) -> Answer:
 def run_settings(inv: Invocation) -> Answer:
     settings = inv.services.settings.get(inv.team_id)
     if inv.args.strip().lower() == "show":
-        today = inv.services.clock().astimezone(ZoneInfo(settings.timezone)).date()
+        today = local_date(inv.services.clock(), settings.timezone)
         return say(rhythm.settings_message(settings, today))
     if inv.args.strip():
         return say(refusals.usage_message(usage_of("settings", inv.services.framework)))
@@ -281,7 +280,16 @@ def run_settings(inv: Invocation) -> Answer:
 
 
 def run_digest(inv: Invocation) -> Answer:
-    return say(digest_preview(inv.services, inv.team_id, inv.services.clock()))
+    settings = inv.services.settings.get(inv.team_id)
+    now = inv.services.clock()
+    week = week_of(now, settings.timezone)
+    summary = digest_summary(inv.services.db, inv.services.framework, inv.team_id, week, now)
+    with_chart = settings.digest_chart and charts.available()
+    return say(
+        rhythm.digest_preview_message(
+            summary, inv.services.framework, settings.timezone, with_chart=with_chart
+        )
+    )
 
 
 def run_stats(inv: Invocation) -> Answer:
@@ -289,7 +297,7 @@ def run_stats(inv: Invocation) -> Answer:
     tz = settings.timezone
     now = inv.services.clock()
     this_week = week_of(now, tz)
-    weeks = [this_week.shifted(-n) for n in range(STATS_WEEKS - 1, -1, -1)]
+    weeks = weeks_ending(this_week, STATS_WEEKS)
     figures = weekly_figures(inv.services.db, inv.team_id, weeks)
 
     def took_part() -> Participation:

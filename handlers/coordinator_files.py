@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import SQLAlchemyError
@@ -36,12 +34,11 @@ from bot.coordinator_files import (
     export_days,
     make_export,
     make_report,
+    read_request,
 )
-from bot.errors import RequestNotUnderstood, UnknownFormat
 from bot.export import FORMATS as EXPORT_FORMATS
 from bot.export import export_period
 from bot.names import Directory
-from bot.periods import PeriodError, parse_when
 from bot.report import FORMATS as REPORT_FORMATS
 from bot.report.figures import report_period
 from bot.services import Services
@@ -50,62 +47,13 @@ from handlers.answering import Answer, Slack, later
 
 log = logging.getLogger(__name__)
 
-_SINCE = ("since", "from")
-_UNTIL = ("until", "to")
-
-
-@dataclass(frozen=True)
-class FileRequest:
-    """What ``/kindness export …`` or ``report …`` asked for."""
-
-    fmt: str
-    since: date | datetime | None = None
-    until: date | datetime | None = None
-
-
-def read_request(args: str, formats: tuple[str, ...], default: str) -> FileRequest:
-    """``md since 2026-09-01 until 2026-11-30`` — a format and the period, in any order; a
-    date without ``since``/``until`` is the start, a second one the end."""
-    fmt: str | None = None
-    dates: dict[str, date | datetime] = {}
-    words = args.split()
-    while words:
-        word = words.pop(0)
-        lowered = word.lower()
-        if lowered in formats:
-            if fmt is not None and fmt != lowered:
-                raise RequestNotUnderstood(f"Give one format, not both `{fmt}` and `{lowered}`.")
-            fmt = lowered
-            continue
-        if lowered in _SINCE + _UNTIL:
-            which = "since" if lowered in _SINCE else "until"
-            if not words:
-                raise RequestNotUnderstood(
-                    f"`{word}` needs a date after it, e.g. `{which} 2026-09-01`."
-                )
-            word = words.pop(0)
-        elif word[:1].isdigit():
-            which = "until" if "since" in dates else "since"
-        else:
-            raise UnknownFormat(word, list(formats))
-        if which in dates:
-            raise RequestNotUnderstood(f"Give one {which} date, not two.")
-        try:
-            dates[which] = parse_when(word)
-        except PeriodError as error:
-            raise RequestNotUnderstood(_sentence(error)) from None
-    return FileRequest(fmt or default, dates.get("since"), dates.get("until"))
-
 
 def export_answer(
     services: Services, team_id: str, user_id: str, channel_id: str, args: str
 ) -> Answer:
     asked = read_request(args, EXPORT_FORMATS, default="csv")
     tz = services.settings.get(team_id).timezone
-    try:
-        period = export_period(tz, asked.since, asked.until)
-    except PeriodError as error:
-        raise RequestNotUnderstood(_sentence(error)) from None
+    period = export_period(tz, asked.since, asked.until)
     description = files.describe(EXPORT, asked.fmt, *export_days(period, tz))
 
     def make(names: Directory) -> CoordinatorFile:
@@ -123,10 +71,7 @@ def report_answer(
     asked = read_request(args, REPORT_FORMATS, default="html")
     settings = services.settings.get(team_id)
     now = services.clock()
-    try:
-        period = report_period(settings.timezone, now, since=asked.since, until=asked.until)
-    except PeriodError as error:
-        raise RequestNotUnderstood(_sentence(error)) from None
+    period = report_period(settings.timezone, now, since=asked.since, until=asked.until)
     description = files.describe(REPORT, asked.fmt, period.first_day, period.last_day)
 
     def make(names: Directory) -> CoordinatorFile:
@@ -199,8 +144,3 @@ def deliver(
         slack.reply(files.delivered_message(made, shared.get("permalink"), here=here))
 
     return deliver_file
-
-
-def _sentence(error: Exception) -> str:
-    text = str(error)
-    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")

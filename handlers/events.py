@@ -2,9 +2,10 @@
 
 A reply in the thread of a weekly prompt is stored under the prompt's goal as a story *before*
 Slack gets its 200; the reaction, the link to the message and the ephemeral note with Undo
-come after. When it cannot be stored, Slack gets a 503 and sends the event again: its retry
-is the way back, and the reply's channel + ts (the entry's dedupe key) keeps a retry, or the
-same message delivered under another event id, from being stored twice or noted twice.
+come after, and the entry records that they were sent (``LearningLog.mark_noted``). When it
+cannot be stored, Slack gets a 503 and sends the event again: its retry is the way back, and
+the reply's channel + ts (the entry's dedupe key) keeps a retry, or the same message delivered
+under another event id, from being stored twice or noted twice.
 Replies in other threads, bot messages and message subtypes that are not a member's words
 are ignored.
 
@@ -26,7 +27,6 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks import answers, controls, refusals
-from bot.deliveries import already_handled, mark_handled
 from bot.errors import EmptyText, LogError, StorageFailed
 from bot.learning_log import Saved
 from bot.prompts import PromptRef, find_dm_prompt, find_prompt
@@ -115,16 +115,16 @@ def store_reply(
     except LogError as error:
         # The words stay in the thread; tell the member why they are not in the log.
         return later(reply(refusals.error_message(error)))
-    if not saved.created and already_handled(services.db, team_id, delivery):
+    if saved.noted:
         return later()  # Slack's retry of a reply already saved and noted
 
     def note(slack: Slack) -> None:
-        note_saved(slack, saved, delivery, services)
+        note_saved(slack, saved, services)
 
     return later(note)
 
 
-def note_saved(slack: Slack, saved: Saved, delivery: str, services: Services) -> None:
+def note_saved(slack: Slack, saved: Saved, services: Services) -> None:
     """Link, react, tell the member; then remember that this reply was noted."""
     channel, ts = saved.entry.channel_id or "", saved.entry.message_ts or ""
     try:
@@ -143,7 +143,7 @@ def note_saved(slack: Slack, saved: Saved, delivery: str, services: Services) ->
         slack.client.chat_postEphemeral(channel=channel, user=slack.user_id, **note)
     else:
         slack.reply(note)
-    mark_handled(services.db, slack.team_id, delivery, now=services.clock())
+    services.log.mark_noted(slack.team_id, saved.entry.id)
 
 
 def message_changed(team_id: str, event: dict[str, Any], services: Services) -> Answer:

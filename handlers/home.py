@@ -4,9 +4,7 @@ day's chart upload)."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -16,7 +14,7 @@ from bot.blocks.home import home_view
 from bot.chart_uploads import HOME, image_refused, network_chart
 from bot.report.weekly_chart import ChartImage
 from bot.services import Services
-from bot.weeks import week_of
+from bot.weeks import local_date, local_midnight, week_of
 from handlers.answering import Answer, Slack, SlackWork, later
 
 
@@ -28,7 +26,7 @@ def publish_home(services: Services, client: WebClient, team_id: str, user_id: s
     log = services.log
     now = services.clock()
     tz = services.settings.get(team_id).timezone
-    today = now.astimezone(ZoneInfo(tz)).date()
+    today = local_date(now, tz)
     chart = network_chart(
         services,
         client,
@@ -37,7 +35,7 @@ def publish_home(services: Services, client: WebClient, team_id: str, user_id: s
         period=today.isoformat(),
         last_week=week_of(now, tz),
         now=now,
-        until=datetime.combine(today, time(0, 0), tzinfo=ZoneInfo(tz)),
+        until=local_midnight(today, tz),
     )
 
     def view(shown: ChartImage | None) -> dict[str, Any]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -29,6 +28,7 @@ from bot.learning_log import EntryView
 from bot.services import Services
 from bot.settings import COORDINATORS, KNOWN_KEYS, SettingsErrors
 from bot.slack_text import from_plain
+from bot.weeks import local_date
 from handlers.answering import Answer, Slack, SlackWork, field_errors, update_view
 from handlers.home import refresh_home
 
@@ -212,7 +212,7 @@ def submit_settings(
         saved = services.settings.apply(team_id, raw, by_user=user_id, coordinators_allowed=admin)
     except SettingsErrors as errors:
         return field_errors(errors.by_key())
-    today = services.clock().astimezone(ZoneInfo(saved.timezone)).date()
+    today = local_date(services.clock(), saved.timezone)
 
     def get_ready(slack: Slack) -> None:
         if services.settings_changed is not None:

@@ -1,9 +1,8 @@
 """The weekly digest: what the network logged since the last digest, posted once a week.
 
-The digest covers the time since the previous digest was posted (a week ago, normally) up to
-the moment it is posted, so every shared entry appears in exactly one digest whatever day and
-time the coordinator chose, and a change of day neither loses nor repeats entries. The trend is
-by calendar week (Monday to Monday, the workspace's time zone).
+What a digest holds, and the window it covers (since the previous digest, up to the moment it
+is posted), is the core's rule: ``bot.summary.digest_summary``. The trend is by calendar week
+(Monday to Monday, the workspace's time zone).
 
 The chart (setting ``digest_chart``, on by default): entries per goal over the last 12 weeks,
 uploaded privately once per week (``bot.chart_uploads``). Slack processes an upload for a
@@ -18,63 +17,26 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.blocks import rhythm
 from bot.chart_uploads import DIGEST, image_refused, network_chart
 from bot.models import PostedDigest
-from bot.report import charts
 from bot.report.weekly_chart import ChartImage
 from bot.services import Services
-from bot.summary import WeeklySummary, weekly_summary
+from bot.summary import digest_summary
 from bot.weeks import Week, week_of
 from schedules.posting import Outcome, post_once, post_to_channel
 
 log = logging.getLogger(__name__)
 
 JOB = "digest"
-# With no earlier digest (or one long ago), a digest covers the last seven days.
-LONGEST_WINDOW = timedelta(days=14)
 # Seconds to wait for Slack to finish processing the chart before each new try.
 FILE_WAITS = (1.0, 2.0, 4.0)
-
-
-def digest_summary(
-    services: Services, team_id: str, now: datetime, week: Week | None = None
-) -> WeeklySummary:
-    """The summary of everything shared since the previous digest, up to ``now``.
-
-    ``week`` is the digest's own week (the week of ``now`` by default): a digest caught up
-    late, after midnight on Sunday, still shows its own week's trend, not the next one's.
-    """
-    with services.db.reading() as session:
-        previous = session.scalar(
-            select(PostedDigest.posted_at)
-            .where(PostedDigest.team_id == team_id, PostedDigest.posted_at < now)
-            .order_by(PostedDigest.posted_at.desc())
-            .limit(1)
-        )
-    start = previous if previous and now - previous <= LONGEST_WINDOW else now - timedelta(days=7)
-    week = week or week_of(now, services.settings.get(team_id).timezone)
-    return weekly_summary(services.db, services.framework, team_id, week, start=start, end=now)
-
-
-def digest_preview(services: Services, team_id: str, now: datetime) -> dict[str, Any]:
-    """``/kindness digest``: the digest as it would be posted now, for one member's eyes."""
-    summary = digest_summary(services, team_id, now)
-    settings = services.settings.get(team_id)
-    message = rhythm.digest_message(summary, services.framework, settings.timezone, preview=True)
-    if settings.digest_chart and charts.available():
-        message["blocks"].insert(
-            1, rhythm.kit.context("The digest itself also shows a chart of the last 12 weeks.")
-        )
-    return message
 
 
 def post_weekly_digest(
@@ -92,7 +54,7 @@ def post_weekly_digest(
     week = week or week_of(now, settings.timezone)
 
     def send(channel: str) -> str:
-        summary = digest_summary(services, team_id, now, week)
+        summary = digest_summary(services.db, services.framework, team_id, week, now)
         chart = (
             digest_chart(services, client, team_id, week, now) if settings.digest_chart else None
         )

@@ -1,7 +1,7 @@
 """The DM job: follow-ups on members' actions, a gentle word to quiet members, and the weekly
 prompt for members who take it by DM — each once, never at night, never while away.
 
-``schedules.followups`` decides *who* is due a nudge (opted-out members, paused workspaces,
+``bot.followups`` decides *who* is due a nudge (opted-out members, paused workspaces,
 the three follow-ups per action, one nudge per silence), ``schedules.dm_prompts`` who is due
 the week's prompt; this module holds back whoever is asleep or away, and hands the rest to
 ``schedules.fanout``, which sends them all at Slack's pace, each exactly once. Decisions:
@@ -38,6 +38,13 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.nudges import followup_message, quiet_message
 from bot.blocks.rhythm import prompt_message
+from bot.followups import (
+    FollowUp,
+    due_followups,
+    quiet_members,
+    record_followups_sent,
+    record_quiet_nudge,
+)
 from bot.services import Services
 from bot.settings import WorkspaceSettings
 from bot.weeks import week_of
@@ -46,13 +53,6 @@ from schedules import claims
 from schedules.dm_prompts import JOB as DM_PROMPT_JOB
 from schedules.dm_prompts import DuePrompt, due_dm_prompts, record_dm_prompts
 from schedules.fanout import Delivery, Dm, FanOut, Recorder
-from schedules.followups import (
-    FollowUp,
-    due_followups,
-    quiet_members,
-    record_followups_sent,
-    record_quiet_nudge,
-)
 from schedules.profiles import Recipient, recipients
 from schedules.timing import in_quiet_hours
 

@@ -40,7 +40,6 @@ from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 
 from bot import metrics
-from bot.deliveries import forget_old
 from bot.services import Services
 from bot.settings import WorkspaceSettings
 from bot.weeks import week_of
@@ -94,12 +93,6 @@ class Rhythm:
             self.sync,
             IntervalTrigger(seconds=SYNC_EVERY.total_seconds()),
             id="sync",
-            **self._job_options,
-        )
-        self.scheduler.add_job(
-            self.housekeeping,
-            CronTrigger(hour=3, minute=17),
-            id="housekeeping",
             **self._job_options,
         )
         if catch_up:
@@ -287,6 +280,3 @@ class Rhythm:
                 if outcome is not None:
                     outcomes.append(outcome)
         return outcomes
-
-    def housekeeping(self) -> None:
-        forget_old(self.services.db, now=self.services.clock())

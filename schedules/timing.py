@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.settings import paused_at
 from bot.weeks import Week, as_utc, week_of
 
 QUIET_START = time(20, 0)
@@ -105,8 +106,7 @@ def due(
     nothing. ``None``: the workspace is paused on the occurrence's local date.
     """
     week, scheduled_at = latest_occurrence(job_day, job_time, tz, now)
-    local_date = scheduled_at.astimezone(ZoneInfo(tz)).date()
-    if paused_until is not None and local_date < paused_until:
+    if paused_at(paused_until, tz, scheduled_at):
         return None
     late_by = now - scheduled_at
     if late_by > grace:

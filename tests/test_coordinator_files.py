@@ -183,11 +183,28 @@ def test_kindness_admins_get_files_without_asking_slack(sqlite_db, clock) -> Non
     ("command", "expected"),
     [
         ("export xlsx", "`xlsx` is not a format I know. Use one of: `csv`, `json`, `md`."),
-        ("report since 2026-13-01", "'2026-13-01' is not a date; write it as YYYY-MM-DD"),
-        ("report since 2026-11-20 until 2026-11-01", "give a start before the end"),
+        (
+            "report since 2026-13-01",
+            "`2026-13-01` is not a date: write it as YYYY-MM-DD, e.g. `2027-01-04`, or an "
+            "instant with its UTC offset, e.g. `2027-01-04T09:00+00:00`.",
+        ),
+        (
+            "report since 2026-11-20 until 2026-11-01",
+            "`since 2026-11-20` comes after `until 2026-11-01`: swap them round.",
+        ),
+        (
+            "report since 2026-11-20T10:00+00:00 until 2026-11-20T09:00+00:00",
+            "The period is empty: it starts 20 Nov 2026 10:00 and ends 20 Nov 2026 09:00; "
+            "give a start before the end.",
+        ),
+        (
+            "export since 2026-11-01T09:00",
+            "`2026-11-01T09:00:00` has no UTC offset: add one, e.g. `2026-11-01T09:00:00+00:00`.",
+        ),
         ("export since", "`since` needs a date after it"),
         ("export csv md", "Give one format, not both `csv` and `md`."),
         ("report 2026-11-01 2026-11-10 2026-11-20", "Give one until date, not two."),
+        ("export since 2026-09-01 from 2026-10-01", "Give one since date, not two."),
     ],
 )
 def test_words_it_cannot_read_are_answered_at_once_with_the_usage(

@@ -7,15 +7,15 @@ from datetime import date, timedelta
 import pytest
 
 from bot.db import Database
-from bot.learning_log import LearningLog
-from bot.settings import SettingsStore
-from schedules.followups import (
+from bot.followups import (
     MAX_FOLLOW_UPS,
     due_followups,
     quiet_members,
     record_followup_sent,
     record_quiet_nudge,
 )
+from bot.learning_log import LearningLog
+from bot.settings import SettingsStore
 
 T1, T2 = "T0001", "T0002"
 ANN, BEN, CAT = "UANN", "UBEN", "UCAT"

@@ -15,7 +15,6 @@ from bot.goals import load_framework
 from bot.slack_client import make_client
 from conftest import BotUnderTest, FakeClock, _make_bot, message_text
 from handlers.commands import SUBCOMMANDS
-from schedules.digest import digest_preview
 from schedules.nudges import send_nudges
 from schedules.prompt import post_weekly_prompt
 from slack_helpers import NETWORK_CHANNEL
@@ -110,7 +109,7 @@ def test_the_digest_prompt_and_welcome_use_the_networks_name_and_goals(
     send_nudges(bot.services, client, team, clock.now)
     bot.slack.event(bot.slack.member_joined_channel(user="UNEW", channel=NETWORK_CHANNEL))
 
-    digest = message_text(digest_preview(bot.services, team, clock.now))
+    digest = bot.answer_text(bot.slack.command("digest", user=ANN))  # the preview
     assert "Community Care Circle · " in digest
     shown = [
         digest,

@@ -150,6 +150,21 @@ def test_dedupe_keys_are_per_workspace(learning_log: LearningLog) -> None:
     assert learning_log.add_entry(T2, ANN, "There", dedupe_key="msg:C1:1.0").created
 
 
+def test_a_delivery_again_says_whether_its_member_was_told_already(
+    learning_log: LearningLog,
+) -> None:
+    first = learning_log.add_entry(T1, ANN, "Noted once", dedupe_key="msg:C1:2.0")
+    assert first.created and not first.noted
+    again = learning_log.add_entry(T1, ANN, "Noted once", dedupe_key="msg:C1:2.0")
+    assert not again.created and not again.noted  # stored, but the note never went out
+    learning_log.mark_noted(T2, first.entry.id)  # scoped to its workspace: not this one
+    assert not learning_log.add_entry(T1, ANN, "Noted once", dedupe_key="msg:C1:2.0").noted
+    learning_log.mark_noted(T1, first.entry.id)
+    third = learning_log.add_entry(T1, ANN, "Noted once", dedupe_key="msg:C1:2.0")
+    assert not third.created and third.noted
+    assert learning_log.add_entry(T2, ANN, "Noted once", dedupe_key="msg:C1:2.0").created
+
+
 # -- own entries only --------------------------------------------------------------------------
 
 

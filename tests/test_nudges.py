@@ -13,11 +13,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from slack_sdk import WebClient
 
+from bot.followups import MAX_FOLLOW_UPS
 from bot.slack_client import make_client
 from conftest import BotUnderTest, FakeClock, message_text
 from sandbox import InputValue
 from schedules import claims
-from schedules.followups import MAX_FOLLOW_UPS
 from schedules.nudges import NudgeReport, send_nudges
 from slack_helpers import button, buttons
 

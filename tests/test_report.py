@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from bot.errors import EmptyPeriod
 from bot.learning_log import LearningLog
 from bot.names import Directory
-from bot.periods import PeriodError
 from bot.report import charts, write_report
 from bot.report.figures import ImpactReport, build_report, report_period
 
@@ -59,7 +59,7 @@ def test_the_default_period_is_the_last_twelve_weeks_up_to_now() -> None:
 def test_a_long_period_is_drawn_month_by_month_and_an_empty_one_is_refused() -> None:
     year = report_period(TZ, NOW, since=date(2024, 1, 1), until=date(2025, 12, 31))
     assert year.unit == "month" and len(year.buckets) == 24
-    with pytest.raises(PeriodError, match="give a start before the end"):
+    with pytest.raises(EmptyPeriod, match="give a start before the end"):
         report_period(TZ, NOW, since=date(2026, 11, 5), until=date(2026, 11, 1))
 
 

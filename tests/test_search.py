@@ -9,7 +9,14 @@ from sqlalchemy import text
 from bot.db import Database
 from bot.goals import Framework
 from bot.learning_log import LearningLog
-from bot.search import WordStats, choose_index_word
+from bot.search import (
+    MAX_WORDS,
+    WordFrequencies,
+    WordStats,
+    choose_index_word,
+    query_words,
+    search_entries,
+)
 from conftest import FakeClock
 
 T1, T2 = "T0001", "T0002"
@@ -94,3 +101,54 @@ def test_searches_find_the_same_entries_whichever_way_they_are_carried_out(
     assert found("listen team") == []
     assert found("appr listened") == ["Entry 7"]
     assert found("quokka") == []
+
+
+def test_the_words_searched_for_are_lower_case_words_without_punctuation() -> None:
+    assert query_words("Listening, at the CAFÉ — again!") == [
+        "listening",
+        "at",
+        "the",
+        "café",
+        "again",
+    ]
+    assert query_words("") == [] and query_words(None) == [] and query_words("— !") == []
+    assert query_words(" ".join(f"w{n}" for n in range(20))) == [f"w{n}" for n in range(MAX_WORDS)]
+
+
+def test_a_search_reads_one_workspace_as_the_viewer_may_see_it_one_more_than_the_page(
+    database: Database, framework: Framework, clock: FakeClock
+) -> None:
+    log = LearningLog(database, framework, clock=clock)
+    for n, (user, visibility, goal) in enumerate(
+        [
+            (ANN, "network", "g1"),
+            (BEN, "anonymous", "g1"),
+            (BEN, "private", "g1"),
+            (ANN, "private", "g2"),
+            (ANN, "network", "g2"),
+        ]
+    ):
+        log.add_entry(T1, user, f"Entry {n} about the team", visibility=visibility, goal=goal)
+        clock.advance(minutes=1)
+    log.add_entry(T2, ANN, "Elsewhere about the team", goal="g1")
+
+    def found(viewer: str | None, tokens: list[str], goal: str | None, limit: int = 10) -> list:
+        with database.reading() as session:
+            rows = search_entries(
+                session,
+                T1,
+                viewer,
+                tokens,
+                goal,
+                limit=limit,
+                offset=0,
+                frequencies=WordFrequencies(),
+                goal_share=1.0,
+            )
+        return [entry.text.split(" about")[0] for entry in rows]
+
+    assert found(ANN, ["team"], None) == ["Entry 4", "Entry 3", "Entry 1", "Entry 0"]
+    assert found(BEN, ["tea"], "relationships") == []
+    assert found(BEN, [], "purpose") == ["Entry 2", "Entry 1", "Entry 0"]
+    assert found(None, ["team"], None) == ["Entry 4", "Entry 1", "Entry 0"]
+    assert found(ANN, ["team"], None, limit=1) == ["Entry 4", "Entry 3"]  # the page, and one more

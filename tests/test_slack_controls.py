@@ -225,7 +225,7 @@ def test_my_whole_log_comes_to_my_dm_as_a_file_and_holds_nobody_elses(
     bot.slack.command("mine export json", user=ANN)
     document = json.loads(bot.standin.files[-1].content)
     assert document["member"] == ANN and len(document["entries"]) == 2
-    assert "`pdf` is not an option I know" in bot.answer_text(
+    assert "`pdf` is not a format I know" in bot.answer_text(
         bot.slack.command("mine export pdf", user=ANN)
     )
 

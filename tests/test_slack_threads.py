@@ -59,6 +59,25 @@ def test_a_retried_event_stores_one_entry_and_acknowledges_once(
     assert len(bot.standin.calls_to("chat.postEphemeral")) == 1
 
 
+def test_a_reply_stored_but_not_noted_is_noted_when_slack_sends_it_again(
+    bot: BotUnderTest, prompt: dict
+) -> None:
+    bot.expect_errors = True  # the note that did not go out is logged
+    event = reply_to(bot, prompt, "Stored, then the note failed")
+    bot.standin.fail_next("chat.postEphemeral", error="fatal_error")
+    assert bot.slack.event(event, event_id="Ev0NOTED1").status == 200
+    assert len(bot.entries()) == 1 and bot.standin.ephemerals(ANN) == []
+    [entry] = bot.entries()
+    assert entry.noted_at is None
+
+    bot.slack.event(event, event_id="Ev0NOTED1", retry_num=1)
+    bot.slack.event(event, event_id="Ev0NOTED2")  # the same message under another event id
+    assert len(bot.entries()) == 1
+    [note] = bot.standin.ephemerals(ANN)
+    assert f"#{entry.id}" in note["text"]
+    assert bot.entries()[0].noted_at is not None
+
+
 def test_a_redelivered_message_with_a_new_event_id_stores_one_entry(
     bot_on_each_store: BotUnderTest,
 ) -> None:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, select
+from slack_sdk.oauth.installation_store import Installation
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from sqlalchemy import MetaData, Table, UniqueConstraint, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from bot.db import Database, alembic_config, include_in_autogenerate
@@ -25,11 +29,11 @@ TABLES = {
     "posted_prompts",
     "posted_digests",
     "job_claims",
-    "processed_events",
     "slack_installations",
     "slack_bots",
     "slack_oauth_states",
 }
+BOLT_TABLES = ("slack_installations", "slack_bots", "slack_oauth_states")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -60,6 +64,157 @@ def test_the_migrated_schema_matches_the_models(database: Database) -> None:
         )
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
+
+
+def _bolt_tables_as_slack_sdk_defines_them() -> MetaData:
+    """The tables the installed slack_sdk's SQLAlchemy stores read and write."""
+    metadata = MetaData()
+    SQLAlchemyInstallationStore.build_installations_table(metadata, "slack_installations")
+    SQLAlchemyInstallationStore.build_bots_table(metadata, "slack_bots")
+    SQLAlchemyOAuthStateStore.build_oauth_states_table(metadata, "slack_oauth_states")
+    return metadata
+
+
+def _shape(table: Table) -> dict[str, object]:
+    """What a table is made of, to compare: columns in order (type, nullability, primary key,
+    server default), indexes and unique constraints."""
+    return {
+        "columns": [
+            (c.name, repr(c.type), c.nullable, c.primary_key, c.server_default)
+            for c in table.columns
+        ],
+        "indexes": sorted(
+            (index.name, tuple(c.name for c in index.columns), index.unique)
+            for index in table.indexes
+        ),
+        "unique": sorted(
+            tuple(c.name for c in constraint.columns)
+            for constraint in table.constraints
+            if isinstance(constraint, UniqueConstraint)
+        ),
+    }
+
+
+@pytest.mark.parametrize("name", BOLT_TABLES)
+def test_bolts_tables_are_written_out_as_the_installed_slack_sdk_defines_them(name: str) -> None:
+    """A slack_sdk that changes them fails here: write a migration, then update bot/models.py."""
+    slack_sdk = _bolt_tables_as_slack_sdk_defines_them().tables[name]
+    assert _shape(Base.metadata.tables[name]) == _shape(slack_sdk)
+
+
+def test_the_migrations_make_bolts_tables_as_slack_sdk_reads_and_writes_them(
+    database: Database,
+) -> None:
+    with database.engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "include_name": lambda name, type_, parents: (
+                    type_ != "table" or name in BOLT_TABLES
+                ),
+                "compare_type": True,
+            },
+        )
+        differences = compare_metadata(context, _bolt_tables_as_slack_sdk_defines_them())
+    assert differences == []
+
+
+def test_bolts_tables_made_by_slack_sdk_before_the_migrations_are_kept(
+    empty_database: Database,
+) -> None:
+    """An operator who had let slack_sdk make its tables (``create_tables``) keeps them, and
+    the installations in them, when the migrations run."""
+    _bolt_tables_as_slack_sdk_defines_them().create_all(empty_database.engine)
+    store = SQLAlchemyInstallationStore(client_id="111.222", engine=empty_database.engine)
+    store.save(
+        Installation(
+            app_id="A1",
+            team_id="T1",
+            user_id="U1",
+            bot_token="xoxb-1",
+            bot_id="B1",
+            bot_user_id="UBOT",
+            installed_at=NOW.timestamp(),
+        )
+    )
+    empty_database.upgrade()
+    assert (
+        empty_database.current_revision()
+        == ScriptDirectory.from_config(alembic_config()).get_current_head()
+    )
+    bot = store.find_bot(enterprise_id=None, team_id="T1")
+    assert bot is not None and bot.bot_token == "xoxb-1"
+
+
+def _migrate(db: Database, revision: str, *, down: bool = False) -> None:
+    engine = db.engine.execution_options(sqlite_immediate=True)
+    with engine.connect() as connection, connection.begin():
+        (command.downgrade if down else command.upgrade)(alembic_config(connection), revision)
+
+
+def test_handled_deliveries_move_onto_their_entries_and_back(empty_database: Database) -> None:
+    """0007: the marks of replies already noted move onto the entries; the old table goes, and
+    comes back with its last two days on the way down."""
+    db = empty_database
+    _migrate(db, "0006")
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    hour_ago, days_ago = now - timedelta(hours=1), now - timedelta(days=10)
+    rows = [  # (text, source, dedupe key, stored at)
+        ("noted", "thread", "msg:C1:1.0", hour_ago),
+        ("stored, the bot died before the note", "thread", "msg:C1:2.0", hour_ago),
+        ("long ago, its mark forgotten", "thread", "msg:C1:3.0", days_ago),
+        ("typed", "slash", None, hour_ago),
+    ]
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO workspaces (team_id, timezone, created_at, updated_at) "
+                "VALUES ('T1', 'UTC', :at, :at)"
+            ),
+            {"at": days_ago},
+        )
+        for words, source, key, at in rows:
+            connection.execute(
+                text(
+                    "INSERT INTO entries (team_id, user_id, kind, text, visibility, source, "
+                    "dedupe_key, created_at, updated_at) VALUES "
+                    "('T1', 'U1', 'story', :words, 'network', :source, :key, :at, :at)"
+                ),
+                {"words": words, "source": source, "key": key, "at": at},
+            )
+        connection.execute(
+            text(
+                "INSERT INTO processed_events (team_id, event_key, received_at) "
+                "VALUES ('T1', 'msg:C1:1.0', :at)"
+            ),
+            {"at": hour_ago + timedelta(seconds=2)},
+        )
+
+    _migrate(db, "head")
+    with db.engine.connect() as connection:
+        noted = dict(connection.execute(text("SELECT text, noted_at FROM entries")).all())
+    assert {words: _naive(at) for words, at in noted.items()} == {
+        "noted": hour_ago + timedelta(seconds=2),
+        "stored, the bot died before the note": None,  # noted when Slack sends it again
+        "long ago, its mark forgotten": days_ago,
+        "typed": None,
+    }
+    assert "processed_events" not in inspect(db.engine).get_table_names()
+
+    _migrate(db, "0006", down=True)
+    with db.engine.connect() as connection:
+        kept = connection.execute(text("SELECT team_id, event_key FROM processed_events")).all()
+    assert [tuple(row) for row in kept] == [("T1", "msg:C1:1.0")]
+    assert "noted_at" not in {c["name"] for c in inspect(db.engine).get_columns("entries")}
+    _migrate(db, "head")
+    assert db.current_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def _naive(moment: datetime | str | None) -> datetime | None:
+    """A stored naive UTC instant, as either driver returns it."""
+    if isinstance(moment, str):  # SQLite through a bare SELECT
+        moment = datetime.fromisoformat(moment)
+    return moment.replace(tzinfo=None) if moment is not None else None
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys_on(sqlite_db: Database) -> None:

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.learning_log import LearningLog
-from bot.summary import weekly_figures, weekly_summary
+from bot.models import PostedDigest
+from bot.summary import (
+    DEFAULT_WINDOW,
+    LONGEST_WINDOW,
+    digest_summary,
+    digest_window_start,
+    weekly_figures,
+    weekly_summary,
+)
 from bot.weeks import week_of
+from bot.workspaces import ensure_workspace
 
 T1, T2 = "T0001", "T0002"
 
@@ -138,3 +147,54 @@ def test_a_week_is_local_and_spans_a_daylight_saving_change(
         "just after midnight on Monday",
         "the extra hour",
     }
+
+
+# -- the digest's window -------------------------------------------------------------------------
+
+
+def _posted_digest(learning_log: LearningLog, at: datetime) -> None:
+    with learning_log.db.session() as session:
+        ensure_workspace(session, T1, now=at)
+        session.add(
+            PostedDigest(
+                team_id=T1,
+                period=at.isoformat()[:16],  # one a test asks for, whatever its week
+                channel_id="C1",
+                message_ts=f"{at.timestamp():.6f}",
+                posted_at=at,
+            )
+        )
+
+
+def test_a_digest_covers_the_time_since_the_previous_digest(
+    learning_log: LearningLog, framework, clock
+) -> None:
+    clock.set(datetime(2026, 11, 19, 9, 0, tzinfo=UTC))
+    learning_log.add_entry(T1, "UANN", "before last week's digest")
+    _posted_digest(learning_log, datetime(2026, 11, 20, 15, 0, tzinfo=UTC))
+    clock.set(datetime(2026, 11, 21, 9, 0, tzinfo=UTC))
+    learning_log.add_entry(T1, "UANN", "after last week's digest, on Saturday")
+    now = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
+    week = week_of(now, "UTC")
+
+    summary = digest_summary(learning_log.db, framework, T1, week, now)
+
+    assert (summary.start, summary.end) == (datetime(2026, 11, 20, 15, 0, tzinfo=UTC), now)
+    assert [h.text for g in summary.goals for h in g.highlights] == [
+        "after last week's digest, on Saturday"
+    ]
+    assert summary.week == week  # the trend stays by calendar week
+
+
+def test_without_a_recent_digest_the_window_is_the_last_seven_days(
+    learning_log: LearningLog, clock
+) -> None:
+    now = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
+    assert digest_window_start(learning_log.db, T1, now) == now - DEFAULT_WINDOW
+    _posted_digest(learning_log, now - LONGEST_WINDOW - timedelta(minutes=1))
+    assert digest_window_start(learning_log.db, T1, now) == now - DEFAULT_WINDOW
+    _posted_digest(learning_log, now - LONGEST_WINDOW)
+    assert digest_window_start(learning_log.db, T1, now) == now - LONGEST_WINDOW
+    _posted_digest(learning_log, now)  # a digest at the very moment is not "the previous" one
+    assert digest_window_start(learning_log.db, T1, now) == now - LONGEST_WINDOW
+    assert digest_window_start(learning_log.db, T2, now) == now - DEFAULT_WINDOW

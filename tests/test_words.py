@@ -25,6 +25,7 @@ from bot.errors import (
     UnknownGoal,
     UnknownOption,
 )
+from bot.followups import FollowUp
 from bot.goals import Framework, load_framework
 from bot.journal import JournalPage, MyExport
 from bot.learning_log import EntryView, MyLog, SearchPage
@@ -35,7 +36,6 @@ from bot.summary import GoalWeek, WeekFigures, WeeklySummary
 from bot.weeks import week_of
 from bot.words import count, plural
 from conftest import message_text
-from schedules.followups import FollowUp
 from schedules.nudges import NudgeReport
 
 NOW = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
@@ -208,6 +208,9 @@ def builders(framework: Framework) -> dict[str, Callable[[int], Any]]:
         "digest_message": lambda n: "\n".join(
             message_text(rhythm.digest_message(summary(n, framework, kind), framework, "UTC"))
             for kind in ("story", "action", "reflection")
+        ),
+        "digest_preview_message": lambda n: rhythm.digest_preview_message(
+            summary(n, framework, "story"), framework, "UTC", with_chart=bool(n)
         ),
         "stats_message": lambda n: rhythm.stats_message(figures(n), framework, "UTC"),
         "settings_message": lambda n: rhythm.settings_message(settings(n), date(2026, 11, 25)),

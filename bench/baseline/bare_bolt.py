@@ -1,10 +1,9 @@
-"""The baseline of ``bench/http.py``: a bare Bolt app whose ``/kindness`` listener only acks.
+"""The baseline of ``bench/http_commands.py``: a bare Bolt app whose listener only acks.
 
 ``BARE_MODE=default`` is Bolt's default (``process_before_response=False``: the listener runs
 on a thread pool and the request thread polls for the ack); ``BARE_MODE=pbr`` runs it in the
 request thread. Served by waitress (8 threads) when run as a script, or by gunicorn as
-``bare_bolt:wsgi`` (from this directory, away from ``bench/http.py``, whose name would shadow
-the standard library's ``http``). ``GET /healthz`` answers 200 so the benchmark can
+``bare_bolt:wsgi`` (from this directory). ``GET /healthz`` answers 200 so the benchmark can
 wait for it. Settings come from ``SLACK_SIGNING_SECRET``, ``SLACK_BOT_TOKEN`` and
 ``SLACK_API_URL`` (the stand-in).
 """

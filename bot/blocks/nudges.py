@@ -16,11 +16,11 @@ from datetime import datetime
 from typing import Any
 
 from bot.blocks import entries, kit
+from bot.followups import MAX_FOLLOW_UPS, FollowUp
 from bot.goals import Framework
 from bot.learning_log import EntryView
 from bot.slack_text import one_line
 from bot.words import count
-from schedules.followups import MAX_FOLLOW_UPS, FollowUp
 
 NUDGE_SNOOZE = "nudge_snooze"
 NUDGE_DROP = "nudge_drop"

@@ -17,11 +17,15 @@ from bot.errors import (
     BadDate,
     BadRange,
     CoordinatorUnconfirmed,
+    DateMissing,
     DateOutOfRange,
+    EmptyPeriod,
     EmptySearch,
     EmptyText,
     EntryNotFound,
     EntryTooLong,
+    GivenTwice,
+    InstantWithoutOffset,
     LogError,
     NoSuchMember,
     NotACoordinator,
@@ -50,9 +54,27 @@ def explain(error: LogError) -> str:
         choices = ", ".join(f"`{c}`" for c in error.choices)
         article = "an" if error.what[:1] in "aeiou" else "a"
         return f"`{error.given}` is not {article} {error.what} I know. Use one of: {choices}."
+    if isinstance(error, DateMissing):
+        return f"`{error.after}` needs a date after it, e.g. `{error.after} 2027-01-04`."
     if isinstance(error, BadDate):
         given = f"`{error.given}` is not a date" if error.given else "A date is missing"
-        return f"{given}: write it as YYYY-MM-DD, e.g. `2027-01-04`."
+        instant = (
+            ", or an instant with its UTC offset, e.g. `2027-01-04T09:00+00:00`"
+            if error.instants
+            else ""
+        )
+        return f"{given}: write it as YYYY-MM-DD, e.g. `2027-01-04`{instant}."
+    if isinstance(error, InstantWithoutOffset):
+        return f"`{error.given}` has no UTC offset: add one, e.g. `{error.given}+00:00`."
+    if isinstance(error, EmptyPeriod):
+        return (
+            f"The period is empty: it starts {error.start} and ends {error.end}; "
+            "give a start before the end."
+        )
+    if isinstance(error, GivenTwice):
+        if error.first and error.second:
+            return f"Give one {error.what}, not both `{error.first}` and `{error.second}`."
+        return f"Give one {error.what}, not two."
     if isinstance(error, DateOutOfRange):
         return (
             f"`{error.given}` will not do: choose a date from {error.earliest} to {error.latest}."

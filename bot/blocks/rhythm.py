@@ -6,9 +6,8 @@ the bot cannot post to the channel.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.blocks import controls, entries, kit
 from bot.blocks.kit import Block
@@ -19,6 +18,7 @@ from bot.report.weekly_chart import ChartImage
 from bot.settings import DAY_NAMES, WorkspaceSettings, setting_lines
 from bot.slack_text import neutralise, one_line
 from bot.summary import GoalWeek, WeekFigures, WeeklySummary
+from bot.weeks import local_date, local_date_before
 from bot.words import count
 
 SETTINGS_MODAL = "settings_modal"
@@ -117,6 +117,19 @@ def digest_message(
     return kit.message(blocks, text)
 
 
+def digest_preview_message(
+    summary: WeeklySummary, framework: Framework, tz: str, *, with_chart: bool
+) -> dict[str, Any]:
+    """``/kindness digest``: the digest as it would be posted now, for one member's eyes
+    (``with_chart``: the posted digest will also show the chart of the last 12 weeks)."""
+    message = digest_message(summary, framework, tz, preview=True)
+    if with_chart:
+        message["blocks"].insert(
+            1, kit.context("The digest itself also shows a chart of the last 12 weeks.")
+        )
+    return message
+
+
 def _headline(summary: WeeklySummary) -> str:
     kinds = summary.counts_by_kind
     parts = [
@@ -186,9 +199,7 @@ def sparkline(values: Sequence[int]) -> str:
 
 
 def _period(start: datetime, end: datetime, tz: str) -> str:
-    zone = ZoneInfo(tz)
-    first = start.astimezone(zone).date()
-    last = (end - timedelta(microseconds=1)).astimezone(zone).date()
+    first, last = local_date(start, tz), local_date_before(end, tz)
     if first.month == last.month:
         return f"{first.day}–{last.day} {last:%b %Y}"
     return f"{first.day} {first:%b} – {last.day} {last:%b %Y}"

@@ -53,10 +53,10 @@ from sqlalchemy.types import TypeEngine
 
 from bot.db import Database
 from bot.goals import Framework
-from bot.learning_log import SHARED
 from bot.models import KINDS, Entry
 from bot.periods import check_order, end_at, start_at
-from bot.weeks import week_of
+from bot.visibility import SHARED, shared_completed, shared_created
+from bot.weeks import local_date, local_date_before, week_of, weeks_ending
 
 DEFAULT_WEEKS = 12
 # Longer periods are drawn month by month: 150 weekly bars are no longer readable.
@@ -89,11 +89,11 @@ class ReportPeriod:
 
     @property
     def first_day(self) -> date:
-        return self.start.astimezone(ZoneInfo(self.tz)).date()
+        return local_date(self.start, self.tz)
 
     @property
     def last_day(self) -> date:
-        return (self.end - timedelta(microseconds=1)).astimezone(ZoneInfo(self.tz)).date()
+        return local_date_before(self.end, self.tz)
 
 
 def report_period(
@@ -111,7 +111,7 @@ def report_period(
     if since is not None:
         start = start_at(since, tz)
     else:
-        start = week_of(end - timedelta(microseconds=1), tz).shifted(-(DEFAULT_WEEKS - 1)).start
+        start = weeks_ending(week_of(end - timedelta(microseconds=1), tz), DEFAULT_WEEKS)[0].start
     check_order(start, end, tz)
     unit = "month" if end - start > MONTHLY_AFTER else "week"
     return ReportPeriod(start, end, tz, unit, tuple(_buckets(start, end, tz, unit)))
@@ -341,26 +341,6 @@ def build_report(
     )
 
 
-def _shared_created(team_id: str, start: datetime, end: datetime) -> tuple[ColumnElement, ...]:
-    return (
-        Entry.team_id == team_id,
-        Entry.visibility.in_(SHARED),
-        Entry.created_at >= start,
-        Entry.created_at < end,
-    )
-
-
-def _shared_completed(team_id: str, start: datetime, end: datetime) -> tuple[ColumnElement, ...]:
-    return (
-        Entry.team_id == team_id,
-        Entry.visibility.in_(SHARED),
-        Entry.kind == "action",
-        Entry.action_status == "done",
-        Entry.completed_at >= start,
-        Entry.completed_at < end,
-    )
-
-
 def bucket_number(column: ColumnElement[datetime], buckets: Sequence[Bucket]) -> ColumnElement:
     """The index of the bucket a moment falls in, as a balanced tree of comparisons: a year of
     weeks costs six comparisons a row rather than fifty-two."""
@@ -457,7 +437,7 @@ def _read_period(
         (_length_band(Entry.text) if detail else literal(0)).label("band"),  # highlights
         Entry.reflection_of_id.label("refl"),
         cast(null(), Float).label("days"),
-    ).where(*_shared_created(team_id, start, end))
+    ).where(*shared_created(team_id, start, end))
     completed = select(
         bucket_number(Entry.completed_at, buckets) if buckets else literal(0),
         Entry.goal_key,
@@ -468,7 +448,7 @@ def _read_period(
         literal(0),
         cast(null(), BigInteger),
         _days_between(Entry.completed_at, Entry.created_at, dialect),
-    ).where(*_shared_completed(team_id, start, end))
+    ).where(*shared_completed(team_id, start, end))
     rows = union_all(created, completed).cte("period_rows")
     made = rows.c.made == 1
     # Who took part (wrote, or completed an action), and whether they wrote something.

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.goals import Framework
 from bot.names import Directory
 from bot.report import charts
 from bot.report.figures import Bucket, Figure, GoalFigures, Highlight, ImpactReport
+from bot.weeks import local_date, local_date_before
 from bot.words import count
 
 
@@ -59,9 +60,7 @@ def before(report: ImpactReport) -> str:
 
 
 def span(start: datetime, end: datetime, tz: str) -> str:
-    zone = ZoneInfo(tz)
-    first = start.astimezone(zone).date()
-    last = (end - timedelta(microseconds=1)).astimezone(zone).date()
+    first, last = local_date(start, tz), local_date_before(end, tz)
     if first.year == last.year:
         return f"{first.day} {first:%b} – {last.day} {last:%b %Y}"
     return f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}"

@@ -13,7 +13,6 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from importlib.metadata import version
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import (
@@ -27,16 +26,17 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.config import Config, ConfigError, NoSlackApp, StartError, load_config
 from bot.db import Database
+from bot.errors import LogError
 from bot.export import FORMATS, export_period, write_export
 from bot.models import Workspace
 from bot.names import Directory
-from bot.periods import PeriodError, parse_when
+from bot.periods import parse_when
 from bot.report import FORMATS as REPORT_FORMATS
 from bot.runtime.environment import load_environment
 from bot.runtime.logs import configure_logging_for
 from bot.runtime.start import open_database
 from bot.team_choice import WorkspaceChoiceError, choose_workspace
-from bot.weeks import utc_now
+from bot.weeks import local_date, utc_now
 from bot.workspaces import NotInstalled
 
 log = logging.getLogger("kindness-bot")
@@ -241,7 +241,7 @@ def _instant(value: str) -> datetime:
 def _date_or_datetime(value: str) -> date | datetime:
     try:
         return parse_when(value)
-    except PeriodError as exc:
+    except LogError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
@@ -381,7 +381,7 @@ def _settings(config: Config, args: argparse.Namespace) -> int:
         team_id = resolve_team(db, args.team, config)
         current = store.get(team_id)
         print(f"Settings of {team_id}:")
-    today = utc_now().astimezone(ZoneInfo(current.timezone)).date()
+    today = local_date(utc_now(), current.timezone)
     for label, value in describe(current, today=today):
         print(f"  {label + ':':<20} {value}")
     return 0
@@ -428,7 +428,7 @@ def _export(config: Config, args: argparse.Namespace) -> int:
     tz = _timezone_of(db, team_id) if team_id else "UTC"
     try:
         period = export_period(tz, args.since, args.until)
-    except PeriodError as exc:
+    except LogError as exc:
         raise UsageError(str(exc)) from None
     count = write_export(
         db,
@@ -457,7 +457,7 @@ def _report(config: Config, args: argparse.Namespace) -> int:
     fmt = args.format or ("md" if (args.output or "").lower().endswith(".md") else "html")
     try:
         period = report_period(settings.timezone, now, since=args.since, until=args.until)
-    except PeriodError as exc:
+    except LogError as exc:
         raise UsageError(str(exc)) from None
     report = build_report(
         db, config.framework, team_id, period, now=now, min_group=settings.min_group

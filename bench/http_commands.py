@@ -16,51 +16,43 @@ Then a profile: one process, one thread, the same commands straight into the WSG
 cProfile, for the bot and for the bare Bolt app: where a command's CPU goes.
 
 The load generator runs in this process (threads, one keep-alive connection each) on the same
-machine, so every figure is shared with it: compare ratios measured in one run. Needs the
-``gunicorn`` extra (``pip install -e '.[gunicorn]'``) for the gunicorn rows.
+machine, so every figure is shared with it: compare ratios measured in one run.
 
-    .venv/bin/python bench/http.py                      # everything (a few minutes)
-    .venv/bin/python bench/http.py --requests 600 --levels 1,8
+    .venv/bin/python bench/http_commands.py              # everything (a few minutes)
+    .venv/bin/python bench/http_commands.py --requests 600 --levels 1,8
 """
 
 from __future__ import annotations
 
+import argparse
+import cProfile
+import hashlib
+import hmac
+import http.client
+import io
+import itertools
+import math
+import os
+import pstats
+import shutil
+import statistics
+import subprocess
 import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
-# This script's name would shadow the standard library's ``http`` for everything imported
-# after it: take its directory off the path while the standard library loads.
-_BENCH = sys.path.pop(0)
-import http.client  # noqa: E402
-import urllib.request  # noqa: E402
+from _common import REPO, print_table, ratio, start_postgres
 
-sys.path.insert(0, _BENCH)
-
-import argparse  # noqa: E402
-import cProfile  # noqa: E402
-import hashlib  # noqa: E402
-import hmac  # noqa: E402
-import io  # noqa: E402
-import itertools  # noqa: E402
-import math  # noqa: E402
-import os  # noqa: E402
-import pstats  # noqa: E402
-import shutil  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-import urllib.parse  # noqa: E402
-from collections import defaultdict  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
-
-from _common import REPO, print_table, ratio, start_postgres  # noqa: E402
-
-from pgserver import find_bin_dir  # noqa: E402
-from sandbox import SlackStandIn  # noqa: E402
-from serving import SIGNING_SECRET, free_port  # noqa: E402
+from pgserver import find_bin_dir
+from sandbox import SlackStandIn
+from serving import SIGNING_SECRET, free_port
 
 BASELINE = REPO / "bench" / "baseline"
 
