@@ -377,9 +377,10 @@ def profile(standin: SlackStandIn, count: int) -> None:
     sys.path.insert(0, str(BASELINE))
     import bare_bolt
 
-    from bot.app import KindnessWsgi, create_app
     from bot.config import load_config
     from bot.db import Database
+    from bot.runtime.app import create_app
+    from bot.runtime.wsgi import KindnessWsgi
     from bot.services import Services
 
     workdir = Path(tempfile.mkdtemp(prefix="kindness-bench-profile-"))

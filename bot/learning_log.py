@@ -231,8 +231,8 @@ class LearningLog:
         }
         # SQLAlchemy Core on one connection: the write a member waits for, without the ORM's
         # unit of work (which cost several times the insert itself; bench/http_commands.py). The
-        # most common entry (no delivery to de-duplicate, no action, a workspace seen before) is
-        # one INSERT, made as a single write.
+        # most common entry (no delivery to de-duplicate, no action, a workspace seen before)
+        # is one INSERT, made as a single write.
         if (
             dedupe_key is None
             and reflection_of is None

@@ -20,8 +20,8 @@ Several processes: with ``PROMETHEUS_MULTIPROC_DIR`` set (``deploy/gunicorn.conf
 every process writes its figures to files there and ``/metrics`` adds up the files of every
 process — each gunicorn worker, and a ``kindness-bot scheduler`` on the same machine given the
 same directory. prometheus_client chooses that mode when it is first imported, so this module
-imports it only when the first figure is recorded or read: after ``bot.environment`` has read
-``.env``.
+imports it only when the first figure is recorded or read: after ``bot.runtime.environment``
+has read ``.env``.
 """
 
 from __future__ import annotations

@@ -23,8 +23,8 @@ import os
 import shutil
 import tempfile
 
-from bot.environment import load_environment
-from bot.logs import gunicorn_logconfig
+from bot.runtime.environment import load_environment
+from bot.runtime.logs import gunicorn_logconfig
 
 # Before anything imports prometheus_client (it picks its mode when first imported).
 load_environment()

@@ -22,13 +22,13 @@ import json
 import logging
 import urllib.parse
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from sandbox.ui import Outcome
-
-if TYPE_CHECKING:
-    from sandbox.server import Sandbox
+from sandbox.ui import Outcome, SlackUi
+from sandbox.web_api import SlackStandIn
+from schedules.manual import JobRun
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +48,26 @@ class BadRequest(Exception):
     pass
 
 
+class RunningSandbox(Protocol):
+    """What the page needs of the running sandbox (``sandbox.server.Sandbox``, which serves
+    the page: the page knows it only by this, so neither module imports the other both ways)."""
+
+    standin: SlackStandIn
+    ui: SlackUi
+
+    def view_for(self, user: str) -> dict[str, Any]: ...
+
+    def version(self) -> str: ...
+
+    def run_job(self, job: str) -> JobRun: ...
+
+    def advance(self, step: str) -> datetime: ...
+
+    def add_examples(self) -> int: ...
+
+
 class SandboxPage:
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: RunningSandbox) -> None:
         self.sandbox = sandbox
         self.operations: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "send": self._send,

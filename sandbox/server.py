@@ -40,14 +40,17 @@ from zoneinfo import ZoneInfo
 
 from waitress.server import create_server
 
-from bot.app import KindnessWsgi, create_app
 from bot.config import load_config
 from bot.db import Database
+from bot.runtime.app import create_app
+from bot.runtime.start import stop_on_sigterm
+from bot.runtime.wsgi import KindnessWsgi
 from bot.services import Services
 from bot.slack_client import WebApiSlack, make_client
 from bot.weeks import utc_now
 from sandbox.driver import SlackDriver
 from sandbox.examples import MEMBERS, add_examples, seed_settings, seed_workspace
+from sandbox.page import SandboxPage
 from sandbox.ui import SlackUi, view_for
 from sandbox.web_api import SlackStandIn
 from schedules.manual import JobRun, run_job_now
@@ -185,8 +188,6 @@ class Sandbox:
         app = create_app(
             self.services, client=self.client, listener_executor=self.listener_executor
         )
-        from sandbox.page import SandboxPage  # the page needs the running sandbox
-
         wsgi = _Routes(SandboxPage(self), KindnessWsgi(app, self.services))
         try:
             self._server = create_server(
@@ -356,8 +357,6 @@ class _Routes:
 
 def run_sandbox(env: Mapping[str, str], *, port: int, fresh: bool, announce: str | None) -> int:
     """The command line's `sandbox` (and `make run` without a Slack app): serve until stopped."""
-    from bot.serve import stop_on_sigterm
-
     sandbox = Sandbox(Path.cwd(), port=port, env=env, fresh=fresh)
     # Before the announcement: whoever reads it may stop the sandbox at once.
     stop_on_sigterm()

@@ -18,6 +18,10 @@ the bot cannot post to) is tried again inside the same window, at pauses that gr
 lateness (5 to 30 minutes), so a short outage costs minutes, not the week's post. Settings
 changed in this process reschedule at once; a scheduler in another process re-reads settings
 every minute.
+
+The process around it (``kindness-bot scheduler``, and the scheduler inside ``kindness-bot
+run``) is ``bot.runtime.scheduler``: it gives ``Rhythm`` its Slack (each workspace's
+``bot.slack_port.SlackPort``) and its APScheduler, and stops it on a signal.
 """
 
 from __future__ import annotations
@@ -30,18 +34,13 @@ from datetime import datetime, timedelta
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from slack_sdk import WebClient
 
 from bot import metrics
-from bot.config import Config
-from bot.db import Database
 from bot.services import Services
 from bot.settings import WorkspaceSettings
-from bot.slack_client import TeamClients, make_client
 from bot.slack_port import SlackPort
 from bot.weeks import week_of
 from schedules import claims
@@ -281,32 +280,3 @@ class Rhythm:
                 if outcome is not None:
                     outcomes.append(outcome)
         return outcomes
-
-
-def start_scheduler(services: Services, client: WebClient) -> Rhythm:
-    """The scheduler inside ``kindness-bot run``: a background thread beside the web server."""
-    rhythm = Rhythm(
-        services, TeamClients(services.config, default=client, engine=services.db.engine).port
-    )
-    rhythm.start()
-    return rhythm
-
-
-def run_scheduler(config: Config, db: Database) -> int:
-    """``kindness-bot scheduler``: the jobs alone, no HTTP (for deployments that split them)."""
-    from bot.serve import check_token, note_token_workspace, stop_on_sigterm
-
-    services = Services(config, db)
-    client = make_client(config)
-    note_token_workspace(services, check_token(client, config))
-    rhythm = Rhythm(
-        services,
-        TeamClients(config, default=client, engine=db.engine).port,
-        BlockingScheduler(timezone="UTC"),
-    )
-    stop_on_sigterm()
-    try:
-        rhythm.start()  # blocks until stopped
-    except (KeyboardInterrupt, SystemExit):
-        rhythm.shutdown()
-    return 0

@@ -23,12 +23,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, select
 
-from bot.app import KindnessWsgi, create_app
 from bot.config import load_config
 from bot.db import Database
 from bot.goals import Framework, load_framework
 from bot.learning_log import LearningLog
 from bot.models import Entry
+from bot.runtime.app import create_app
+from bot.runtime.wsgi import KindnessWsgi
 from bot.services import Services
 from bot.slack_client import make_client
 from pgserver import PostgresServer, find_bin_dir

@@ -122,6 +122,37 @@ def test_gunicorn_and_a_separate_scheduler_share_one_database(
     assert sum("connected to Slack workspace" in m for m in messages) == 2
 
 
+def test_gunicorn_workers_keep_members_words_and_secrets_out_of_a_debug_log(
+    tmp_path: Path,
+) -> None:
+    """``bot.app:wsgi`` sets up the bot's logging in each worker, as ``kindness-bot web`` does:
+    gunicorn's configuration alone would write what Bolt and slack_sdk log at DEBUG, a
+    member's words among it."""
+    port = free_port()
+    words = "Asked-the-night-porter-how-her-shift-went"
+    with SlackStandIn() as standin:
+        env = clean_environment(
+            SLACK_BOT_TOKEN=standin.bot_token,
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_API_URL=standin.api_url,
+            DATABASE_URL=f"sqlite:///{tmp_path / 'kindness.db'}",
+            HOST="127.0.0.1",
+            PORT=str(port),
+            WEB_CONCURRENCY="1",
+            PROMETHEUS_MULTIPROC_DIR=str(tmp_path),
+            LOG_LEVEL="DEBUG",
+        )
+        gunicorn = [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "bot.app:wsgi"]
+        with CommandProcess(gunicorn, cwd=REPOSITORY, env=env, port=port) as web:
+            driver = SlackDriver(f"{web.url}/slack/events", SIGNING_SECRET, standin)
+            reply = driver.command(f"log g2 {words}", user="UANN")
+            assert words in answer_to(standin, reply)
+    assert "connected to Slack workspace" in web.output, "the worker checked the token"
+    assert " DEBUG " in web.output, "the log is at DEBUG"
+    assert words not in web.output
+    assert SIGNING_SECRET not in web.output and standin.bot_token not in web.output
+
+
 @pytest.mark.parametrize("unit", ["kindness-bot-web.service", "kindness-bot-scheduler.service"])
 def test_the_systemd_units_run_what_the_readme_says(unit: str) -> None:
     text = (REPOSITORY / "deploy" / unit).read_text()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import load_config
-from bot.logs import RedactingFormatter, configure_logging, configure_logging_for
+from bot.runtime.logs import RedactingFormatter, configure_logging, configure_logging_for
 from conftest import SIGNING_SECRET
 from processes import SCRIPT, CommandProcess, answer_to, clean_environment, wait_until
 from sandbox import SlackDriver, SlackStandIn

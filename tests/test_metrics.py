@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from prometheus_client import REGISTRY
 
-from bot.app import KindnessWsgi, create_app
 from bot.metrics import MetricsWsgi
+from bot.runtime.app import create_app
+from bot.runtime.wsgi import KindnessWsgi
 from bot.slack_client import WebApiSlack, make_client
 from conftest import BotUnderTest, FakeClock
 from schedules.runner import Rhythm

@@ -20,13 +20,14 @@ from datetime import UTC, datetime
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.app import KindnessWsgi, create_app
 from bot.config import load_config
 from bot.db import Database
 from bot.installations import installed_team_ids
 from bot.manifest import bot_scopes
 from bot.metrics import MetricsWsgi
 from bot.models import Workspace
+from bot.runtime.app import create_app
+from bot.runtime.wsgi import KindnessWsgi
 from bot.services import Services
 from bot.settings import describe
 from bot.slack_client import TeamClients, make_client
@@ -186,7 +187,7 @@ def test_uninstalling_removes_the_tokens_stops_the_jobs_and_keeps_the_log(
     services.log.add_entry(ALPHA, "UANN", "A story Alpha keeps", goal="g1")
     rhythm = Rhythm(
         services,
-        TeamClients(services.config, engine=services.db.engine),
+        TeamClients(services.config, engine=services.db.engine).port,
         BackgroundScheduler(timezone="UTC"),
     )
     rhythm.sync()
@@ -258,7 +259,7 @@ def test_single_workspace_uninstalled_stops_its_jobs_until_the_next_token_works(
 ) -> None:
     """One workspace (SLACK_BOT_TOKEN): nothing to delete, but the jobs stop, and the next
     start with a working token resumes them."""
-    from bot.serve import check_token, note_token_workspace
+    from bot.runtime.start import check_token, note_token_workspace
 
     team = bot.standin.team_id
     note_token_workspace(

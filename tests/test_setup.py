@@ -16,10 +16,10 @@ import pytest
 from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 
-from bot.app import create_app
 from bot.config import load_config
 from bot.db import Database
-from bot.environment import load_environment
+from bot.runtime.app import create_app
+from bot.runtime.environment import load_environment
 from bot.services import Services
 from conftest import SIGNING_SECRET
 from processes import (

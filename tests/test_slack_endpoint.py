@@ -7,9 +7,9 @@ import time
 import urllib.error
 import urllib.request
 
-from bot.app import KindnessWsgi
 from bot.config import load_config
 from bot.db import Database
+from bot.runtime.wsgi import KindnessWsgi
 from bot.services import Services
 from conftest import BotUnderTest, message_text
 from serving import ServedWsgi

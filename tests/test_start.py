@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from bot.cli import database_problem
 from bot.db import Database
 from bot.models import Workspace
+from bot.runtime.cli import database_problem
 from conftest import SIGNING_SECRET
 from processes import SCRIPT, CommandProcess, clean_environment, get, kindness_bot
 from sandbox import SlackStandIn
@@ -132,3 +132,5 @@ def test_a_first_start_in_each_mode_logs_no_warning(tmp_path: Path, standin: Sla
         with CommandProcess([SCRIPT, "run"], cwd=tmp_path, env=env, port=port) as bot:
             socket_mode.wait_for_connection()
         assert " WARNING " not in bot.output and " ERROR " not in bot.output, bot.output
+        # Stopped by its SIGTERM, just after connecting (never killed for hanging on to it).
+        assert bot.process is not None and bot.process.returncode == 0, bot.output

@@ -26,14 +26,15 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.config import Config, ConfigError, NoSlackApp, StartError, load_config
 from bot.db import Database
-from bot.environment import load_environment
 from bot.errors import LogError
 from bot.export import FORMATS, export_period, write_export
-from bot.logs import configure_logging_for
 from bot.models import Workspace
 from bot.names import Directory
 from bot.periods import parse_when
 from bot.report import FORMATS as REPORT_FORMATS
+from bot.runtime.environment import load_environment
+from bot.runtime.logs import configure_logging_for
+from bot.runtime.start import open_database
 from bot.team_choice import WorkspaceChoiceError, choose_workspace
 from bot.weeks import local_date, utc_now
 from bot.workspaces import NotInstalled
@@ -281,13 +282,6 @@ def _is_unreachable(exc: SQLAlchemyError) -> bool:
     )
 
 
-def open_database(config: Config) -> Database:
-    """The database at ``DATABASE_URL``, migrated to the newest schema."""
-    db = Database(config.database_url)
-    db.upgrade()
-    return db
-
-
 def resolve_team(db: Database, given: str | None, config: Config | None = None) -> str:
     """The workspace a command is about: ``--team``, or the only one there is (see
     ``bot.team_choice``)."""
@@ -300,19 +294,19 @@ def resolve_team(db: Database, given: str | None, config: Config | None = None) 
 
 
 def _run(config: Config, args: argparse.Namespace) -> int:
-    from bot.serve import run_all
+    from bot.runtime.serve import run_all
 
     return run_all(config, open_database(config))
 
 
 def _web(config: Config, args: argparse.Namespace) -> int:
-    from bot.serve import run_web
+    from bot.runtime.serve import run_web
 
     return run_web(config, open_database(config))
 
 
 def _scheduler(config: Config, args: argparse.Namespace) -> int:
-    from schedules.runner import run_scheduler
+    from bot.runtime.scheduler import run_scheduler
 
     return run_scheduler(config, open_database(config))
 

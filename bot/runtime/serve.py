@@ -15,67 +15,32 @@ from __future__ import annotations
 
 import errno
 import logging
-import signal
 import threading
-from types import FrameType
-from urllib.error import URLError
+import time
 
 from slack_bolt import App
-from slack_sdk import WebClient
+from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
 from slack_sdk.errors import SlackApiError
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
-from bot.app import KindnessWsgi, create_app
 from bot.config import Config, ConfigError, StartError
 from bot.db import Database
 from bot.metrics import MetricsWsgi
+from bot.runtime.app import create_app
+from bot.runtime.scheduler import start_scheduler
+from bot.runtime.start import check_token, note_token_workspace, stop_on_sigterm
+from bot.runtime.wsgi import KindnessWsgi
 from bot.services import Services
-from bot.workspaces import mark_installed
 
 log = logging.getLogger(__name__)
 THREADS = 8
 # How often the Socket Mode client checks its connection (and so how soon a dropped socket is
 # noticed and replaced).
 PING_SECONDS = 5
-
-
-def check_token(client: WebClient, config: Config) -> dict | None:
-    """A wrong bot token makes Bolt answer every request with "please reinstall" — say so now.
-
-    The token's identity (``auth.test``: team id, team name, enterprise id) when Slack answered.
-    """
-    if config.slack_mode == "oauth":
-        return None
-    try:
-        identity = client.auth_test()
-    except SlackApiError as exc:
-        raise ConfigError(
-            [
-                f"SLACK_BOT_TOKEN: Slack refused the token ({exc.response.get('error')}); copy "
-                "the Bot User OAuth Token again (OAuth & Permissions), or reinstall the app"
-            ]
-        ) from None
-    except (URLError, OSError) as exc:
-        log.warning("could not reach Slack at %s to check the token: %s", config.slack_api_url, exc)
-        return None
-    log.info("connected to Slack workspace %s as %s", identity.get("team"), identity.get("user"))
-    return dict(identity.data) if isinstance(identity.data, dict) else None
-
-
-def note_token_workspace(services: Services, identity: dict | None) -> None:
-    """The bot token's workspace exists (and is installed) from the first start, so that a
-    coordinator can set it up before anyone has used the bot."""
-    if not identity or not identity.get("team_id"):
-        return
-    with services.db.session() as session:
-        mark_installed(
-            session,
-            identity["team_id"],
-            now=services.clock(),
-            enterprise_id=identity.get("enterprise_id"),
-            name=identity.get("team"),
-            timezone=services.config.default_timezone,
-        )
+# How soon a stop (SIGTERM, Ctrl-C) is acted on in Socket Mode, and how long it waits for the
+# Socket Mode client to close.
+NAP_SECONDS = 0.5
+CLOSE_SECONDS = 3
 
 
 def run_web(config: Config, db: Database, *, with_scheduler: bool = False) -> int:
@@ -93,8 +58,6 @@ def run_web(config: Config, db: Database, *, with_scheduler: bool = False) -> in
     try:
         note_token_workspace(services, check_token(app.client, config))
         if with_scheduler:
-            from schedules.runner import start_scheduler
-
             scheduler = start_scheduler(services, app.client)
         stop_on_sigterm()
         if socket_mode:
@@ -118,16 +81,6 @@ def run_web(config: Config, db: Database, *, with_scheduler: bool = False) -> in
 
 def run_all(config: Config, db: Database) -> int:
     return run_web(config, db, with_scheduler=True)
-
-
-def serve_http(wsgi: MetricsWsgi | KindnessWsgi, config: Config) -> None:
-    """Serve ``wsgi`` on ``HOST``:``PORT`` until stopped (a port in use: ``StartError``)."""
-    server = listen(wsgi, config)
-    stop_on_sigterm()
-    try:
-        server.run()
-    finally:
-        server.close()
 
 
 def listen(
@@ -156,8 +109,6 @@ def listen(
 def _serve_socket_mode(
     app: App, services: Services, health: BaseWSGIServer | MultiSocketServer
 ) -> None:
-    from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
-
     threading.Thread(target=health.run, name="healthz", daemon=True).start()
     log.info(
         "connecting to Slack over Socket Mode (health: /healthz, metrics: /metrics on port %s)",
@@ -175,18 +126,36 @@ def _serve_socket_mode(
             ]
         ) from None
     try:
-        threading.Event().wait()  # the Socket Mode client works in its own threads
+        # The Socket Mode client works in its own threads; this one naps until a signal stops
+        # it. Never one endless wait: a signal sent to the process is taken by whichever of its
+        # threads gets there first (the client's are busy just after connecting), and Python
+        # runs the handler (SIGTERM: stop) only when the main thread next wakes up.
+        while True:
+            time.sleep(NAP_SECONDS)
     finally:
         # Closing races with the client's reader thread, which then reports the socket it was
-        # reading as gone ("on_error invoked (error: AttributeError …'sock')"): on a stop we
-        # asked for, that is no error, and an operator reading the log must not see one.
-        handler.client.logger.addFilter(lambda record: record.levelno < logging.ERROR)
-        handler.close()
+        # reading as gone, through Bolt's logger ("on_error invoked (error: AttributeError
+        # …'sock')") and websocket-client's ("'NoneType' object has no attribute 'sock' -
+        # goodbye"): on a stop we asked for, that is no error, and an operator reading the log
+        # must not see one.
+        for logger in (handler.client.logger, logging.getLogger("websocket")):
+            logger.addFilter(lambda record: record.levelno < logging.ERROR)
+        _close_socket_mode(handler)
 
 
-def stop_on_sigterm() -> None:
-    def stop(signum: int, frame: FrameType | None) -> None:
-        raise SystemExit(0)
+def _close_socket_mode(handler: SocketModeHandler) -> None:
+    """Close the Socket Mode client, waiting at most ``CLOSE_SECONDS``.
 
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, stop)
+    Its ``close()`` waits for the thread reading the connection, and that thread may be reading
+    one the client has lost track of: on start, the client's monitor can find the first
+    connection not up yet and open another, and the first is then never closed (slack_sdk's
+    websocket-client ``SocketModeClient``). A stop must not hang on it: the client's threads
+    are daemons and end with the process."""
+    closing = threading.Thread(target=handler.close, name="socket-mode-close", daemon=True)
+    closing.start()
+    closing.join(CLOSE_SECONDS)
+    if closing.is_alive():
+        log.info(
+            "the Socket Mode client did not close within %s seconds; stopping without it",
+            CLOSE_SECONDS,
+        )

@@ -1,0 +1,356 @@
+"""Which room may import which (docs/architecture.md), read from the source with ``ast``.
+
+Every ``import`` counts wherever it stands — at the top, inside a function, under
+``TYPE_CHECKING`` — since each is a dependency the next reader has to follow. Imports point
+down: the entry points → ``bot/runtime`` → ``handlers/`` and ``schedules/`` → ``bot/blocks`` →
+the core. The core has no Slack in it (the Slack adapter modules in ``bot/`` are the one
+listed exception), handlers and blocks import no job module, jobs import no server, nothing
+but the entry points and the sandbox imports the runtime, and no import circle exists.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+PACKAGES = ("bot", "handlers", "schedules", "sandbox")
+
+# Modules in bot/ that talk to Slack themselves (the Web API or Bolt): the edge the core leans
+# on, kept beside it. Handlers, jobs and the runtime may use them; the core and blocks may not.
+SLACK_ADAPTERS = frozenset(
+    {
+        "bot.slack_client",  # Web API clients, per workspace, with their retry handlers
+        "bot.installations",  # Bolt's store of per-workspace tokens, in our database
+        "bot.inbound",  # Slack's requests read and verified before Bolt sees them
+        "bot.slack_names",  # members' and channels' names asked of Slack
+        "bot.team_choice",  # which workspace a command is about, asked of Slack if need be
+        "bot.chart_uploads",  # the network's chart uploaded to Slack for App Home
+        "bot.admins",  # coordinators: Slack's admins (users.info) beside the database's
+    }
+)
+# Thin shims into bot/runtime, named by operators: `python -m bot` and gunicorn's bot.app:wsgi
+# (the `kindness-bot` script names bot.runtime.cli itself).
+ENTRY_POINTS = frozenset({"bot.__main__", "bot.app"})
+
+CORE, ADAPTER, BLOCKS = "core", "Slack adapters", "blocks"
+HANDLERS, SCHEDULES, RUNTIME = "handlers", "schedules", "runtime"
+SANDBOX, ENTRY = "sandbox", "entry points"
+SLACK_SDK, BOLT, SERVER = "slack_sdk", "slack_bolt", "a server"
+OUTSIDE = {"slack_sdk": SLACK_SDK, "slack_bolt": BOLT, "waitress": SERVER, "gunicorn": SERVER}
+EVERYTHING = {CORE, ADAPTER, BLOCKS, HANDLERS, SCHEDULES, RUNTIME, SANDBOX, SLACK_SDK, BOLT, SERVER}
+
+# What each room may import (the standard library and other libraries are anyone's).
+MAY_IMPORT: dict[str, set[str]] = {
+    CORE: {CORE},
+    ADAPTER: {CORE, ADAPTER, SLACK_SDK, BOLT},
+    BLOCKS: {CORE, BLOCKS},
+    HANDLERS: {CORE, ADAPTER, BLOCKS, HANDLERS, SLACK_SDK, BOLT},
+    # No slack_sdk: jobs talk to Slack through the Slack port (bot.slack_port), whose Web API
+    # implementation is an adapter (bot.slack_client).
+    SCHEDULES: {CORE, ADAPTER, BLOCKS, SCHEDULES},
+    RUNTIME: EVERYTHING,
+    SANDBOX: EVERYTHING,
+    ENTRY: {RUNTIME, CORE},
+}
+
+# Imports allowed to cross a layer the wrong way for a while, as (importer, imported), while
+# the code they need moves to its room, each with where it is going (none today). When one is
+# gone its entry must go too (test_every_allowance_is_still_needed): the list only shrinks.
+ALLOWED_FOR_NOW: dict[tuple[str, str], str] = {}
+
+
+@dataclass(frozen=True)
+class Import:
+    importer: str  # a module of the project
+    target: str  # a module of the project, or a library's top-level name
+    line: int
+
+
+def modules_under(root: Path, packages: Iterable[str] = PACKAGES) -> dict[str, Path]:
+    """Every module of ``packages`` under ``root``, by dotted name."""
+    found = {}
+    for package in packages:
+        for path in sorted((root / package).rglob("*.py")):
+            parts = list(path.relative_to(root).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            found[".".join(parts)] = path
+    return found
+
+
+def imports_of(modules: dict[str, Path]) -> Iterator[Import]:
+    """Every import in ``modules``, resolved to a module of the project (the longest dotted
+    prefix that is one) or to a library's top-level name."""
+
+    def resolve(name: str) -> str:
+        candidate = name
+        while candidate:
+            if candidate in modules:
+                return candidate
+            candidate = candidate.rpartition(".")[0]
+        return name.partition(".")[0]
+
+    def found_in(module: str, path: Path) -> Iterator[Import]:
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    yield Import(module, resolve(alias.name), node.lineno)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parts = package.split(".")
+                    parts = parts[: len(parts) - node.level + 1]
+                    base = ".".join([*parts, base] if base else parts)
+                for alias in node.names:
+                    # `from bot import metrics` imports the module bot.metrics.
+                    submodule = f"{base}.{alias.name}"
+                    yield Import(
+                        module, submodule if submodule in modules else resolve(base), node.lineno
+                    )
+
+    for module, path in modules.items():
+        # `from slack_sdk import A, B` is one import of slack_sdk.
+        yield from dict.fromkeys(found_in(module, path))
+
+
+def room_of(name: str) -> str | None:
+    """The room of a module of the project or a library (None: the standard library or a
+    library anyone may use)."""
+    top = name.partition(".")[0]
+    if name in ENTRY_POINTS:
+        return ENTRY
+    if name == "bot.runtime" or name.startswith("bot.runtime."):
+        return RUNTIME
+    if name == "bot.blocks" or name.startswith("bot.blocks."):
+        return BLOCKS
+    if name in SLACK_ADAPTERS:
+        return ADAPTER
+    if top == "bot":
+        return CORE
+    if top in (HANDLERS, SCHEDULES, SANDBOX):
+        return top
+    return OUTSIDE.get(top)
+
+
+def crossings(imports: Iterable[Import]) -> list[str]:
+    """Each import that crosses a layer the wrong way, as a sentence."""
+    wrong = []
+    for found in imports:
+        importer, target = room_of(found.importer), room_of(found.target)
+        if importer is None or target is None or target in MAY_IMPORT[importer]:
+            continue
+        allowed = ", ".join(sorted(MAY_IMPORT[importer]))
+        wrong.append(
+            f"{found.importer} (line {found.line}) imports {found.target}: "
+            f"{importer} may import only {allowed}"
+        )
+    return wrong
+
+
+def circles(imports: Iterable[Import]) -> list[str]:
+    """Each import circle among the project's modules (Tarjan's strongly connected
+    components), as a sentence: the shortest way round from its first module, and every
+    module caught in it."""
+    graph: dict[str, set[str]] = {}
+    for found in imports:
+        graph.setdefault(found.importer, set())
+        graph.setdefault(found.target, set())
+        if found.target != found.importer:
+            graph[found.importer].add(found.target)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    components: list[set[str]] = []
+
+    def connect(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for after in sorted(graph[node]):
+            if after not in index:
+                connect(after)
+                low[node] = min(low[node], low[after])
+            elif after in stack:
+                low[node] = min(low[node], index[after])
+        if low[node] == index[node]:
+            component = set()
+            while True:
+                member = stack.pop()
+                component.add(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                components.append(component)
+
+    for node in sorted(graph):
+        if node not in index:
+            connect(node)
+    return [
+        " → ".join(_way_round(graph, component))
+        + (f" (caught in it: {', '.join(sorted(component))})" if len(component) > 2 else "")
+        for component in sorted(components, key=min)
+    ]
+
+
+def _way_round(graph: dict[str, set[str]], component: set[str]) -> list[str]:
+    start = min(component)
+    paths = {start: [start]}
+    queue = [start]
+    while queue:
+        node = queue.pop(0)
+        for after in sorted(graph[node] & component):
+            if after == start:
+                return [*paths[node], start]
+            if after not in paths:
+                paths[after] = [*paths[node], after]
+                queue.append(after)
+    raise AssertionError("a strongly connected component has a way round")
+
+
+def project_imports() -> list[Import]:
+    return list(imports_of(modules_under(REPOSITORY)))
+
+
+# -- the project --------------------------------------------------------------------------------
+
+
+def test_no_import_crosses_a_layer_the_wrong_way() -> None:
+    found = project_imports()
+    allowed = {(i.importer, i.target) for i in found} & set(ALLOWED_FOR_NOW)
+    wrong = crossings(i for i in found if (i.importer, i.target) not in allowed)
+    assert not wrong, "\n".join(wrong)
+
+
+def test_no_import_circle() -> None:
+    found = circles(project_imports())
+    assert not found, "\n".join(found)
+
+
+def test_every_allowance_is_still_needed() -> None:
+    found = {(i.importer, i.target) for i in project_imports()}
+    gone = [f"{a} → {b}" for a, b in ALLOWED_FOR_NOW if (a, b) not in found]
+    assert not gone, "no longer imported; remove from ALLOWED_FOR_NOW: " + ", ".join(gone)
+    still_wrong = crossings(Import(a, b, 0) for a, b in ALLOWED_FOR_NOW)
+    assert len(still_wrong) == len(ALLOWED_FOR_NOW), "an allowance for an import that is fine"
+
+
+def test_every_listed_module_exists() -> None:
+    modules = modules_under(REPOSITORY)
+    assert not (SLACK_ADAPTERS | ENTRY_POINTS) - set(modules)
+
+
+# -- the checker, on small made-up trees --------------------------------------------------------
+
+
+def _tree(root: Path, files: dict[str, str]) -> dict[str, Path]:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    for package in PACKAGES:
+        (root / package).mkdir(exist_ok=True)
+        (root / package / "__init__.py").touch()
+    return modules_under(root)
+
+
+def test_the_checker_names_each_wrong_import_and_its_rule(tmp_path: Path) -> None:
+    modules = _tree(
+        tmp_path,
+        {
+            "bot/learning_log.py": "from slack_sdk import WebClient\n",
+            "bot/summary.py": "def f():\n    from bot.blocks import rhythm\n",
+            "bot/blocks/__init__.py": "",
+            "bot/blocks/rhythm.py": "from schedules.followups import FollowUp\n",
+            "handlers/commands.py": (
+                "from typing import TYPE_CHECKING\n"
+                "if TYPE_CHECKING:\n    from bot.runtime.app import create_app\n"
+            ),
+            "schedules/followups.py": "import waitress\nfrom handlers import commands\n",
+            "schedules/fanout.py": "from slack_sdk import WebClient\n",
+            "bot/runtime/__init__.py": "",
+            "bot/runtime/app.py": "import handlers.commands\nimport schedules.followups\n",
+        },
+    )
+    wrong = crossings(imports_of(modules))
+    assert wrong == [
+        "bot.blocks.rhythm (line 1) imports schedules.followups: "
+        "blocks may import only blocks, core",
+        "bot.learning_log (line 1) imports slack_sdk: core may import only core",
+        "bot.summary (line 2) imports bot.blocks.rhythm: core may import only core",
+        "handlers.commands (line 3) imports bot.runtime.app: handlers may import only "
+        "Slack adapters, blocks, core, handlers, slack_bolt, slack_sdk",
+        "schedules.fanout (line 1) imports slack_sdk: schedules may import only "
+        "Slack adapters, blocks, core, schedules",
+        "schedules.followups (line 1) imports waitress: schedules may import only "
+        "Slack adapters, blocks, core, schedules",
+        "schedules.followups (line 2) imports handlers.commands: schedules may import only "
+        "Slack adapters, blocks, core, schedules",
+    ]
+
+
+def test_the_checker_lets_each_room_import_what_it_may(tmp_path: Path) -> None:
+    modules = _tree(
+        tmp_path,
+        {
+            "bot/app.py": "from bot.runtime.wsgi import build\n",
+            "bot/slack_client.py": "from slack_sdk import WebClient\nfrom bot import db\n",
+            "bot/db.py": "import sqlalchemy\nfrom . import models\n",
+            "bot/models.py": "",
+            "bot/blocks/__init__.py": "",
+            "bot/blocks/kit.py": "from ..models import x\n",
+            "handlers/commands.py": "from slack_bolt import App\nfrom bot.blocks import kit\n",
+            "schedules/prompt.py": "from bot.slack_client import make_client\n",
+            "bot/runtime/__init__.py": "",
+            "bot/runtime/wsgi.py": "import waitress\nimport handlers.commands\n",
+            "sandbox/server.py": "from bot.runtime import wsgi\n",
+        },
+    )
+    found = list(imports_of(modules))
+    assert Import("bot.blocks.kit", "bot.models", 1) in found, "relative imports resolve"
+    assert Import("bot.slack_client", "bot.db", 2) in found, "a module from its package"
+    assert crossings(found) == []
+    assert circles(found) == []
+
+
+def test_the_checker_finds_each_circle_with_its_way_round(tmp_path: Path) -> None:
+    modules = _tree(
+        tmp_path,
+        {
+            "bot/app.py": "from bot.cli import main\n",
+            "bot/cli.py": "def run():\n    from bot.serve import serve\n",
+            "bot/serve.py": "from bot.app import create_app\nfrom bot import cli\n",
+            "sandbox/page.py": (
+                "from typing import TYPE_CHECKING\n"
+                "if TYPE_CHECKING:\n    from sandbox.server import Sandbox\n"
+            ),
+            "sandbox/server.py": "from sandbox import page\n",
+            "bot/db.py": "from bot import db\n",  # itself: no circle
+        },
+    )
+    assert circles(imports_of(modules)) == [
+        "bot.app → bot.cli → bot.serve → bot.app (caught in it: bot.app, bot.cli, bot.serve)",
+        "sandbox.page → sandbox.server → sandbox.page",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("module", "room"),
+    [
+        ("bot.learning_log", CORE),
+        ("bot.report.figures", CORE),
+        ("bot.slack_client", ADAPTER),
+        ("bot.blocks.kit", BLOCKS),
+        ("bot.runtime.cli", RUNTIME),
+        ("bot.app", ENTRY),
+        ("slack_sdk", SLACK_SDK),
+        ("gunicorn", SERVER),
+        ("sqlalchemy", None),
+    ],
+)
+def test_rooms(module: str, room: str | None) -> None:
+    assert room_of(module) == room
