@@ -161,3 +161,32 @@ def test_a_lost_socket_is_replaced_and_the_next_command_is_answered(
     assert "Saved your story" in socket_bot.answer(reply)
     assert socket_bot.entries(f"Counted the thank-you cards after the {how}")
     assert socket_mode.connections_opened == opened + 1, "one new connection, no churn"
+
+
+def test_a_start_opens_one_connection_and_logs_no_error(tmp_path: Path) -> None:
+    """The client's monitor must not take the first connection, still opening, for a dead
+    one: it then asked Slack for a second, and when the reader had already picked the first
+    up, closed it under the reader (an ERROR in the log, a connection the client lost track
+    of, and a stop that could hang on it)."""
+    url = f"sqlite:///{tmp_path / 'kindness.db'}"
+    with SlackStandIn() as standin, SocketModeStandIn(standin) as socket_mode:
+        # A distant Slack: the client's reader picks the first connection up (every 0.5 s)
+        # before a second URL could arrive, so a monitor that looked too early would show.
+        standin.latency(0.8, "apps.connections.open")
+        port = free_port()
+        env = clean_environment(
+            SLACK_BOT_TOKEN=standin.bot_token,
+            SLACK_APP_TOKEN=socket_mode.app_token,
+            SLACK_API_URL=standin.api_url,
+            DATABASE_URL=url,
+            HOST="127.0.0.1",
+            PORT=str(port),
+        )
+        with CommandProcess([SCRIPT, "run"], cwd=tmp_path, env=env, port=port) as process:
+            socket_mode.wait_for_connection()
+            reply = SocketModeDriver(socket_mode).command("log g3 Asked before assuming")
+            assert reply.status == 200
+            assert socket_mode.connections_opened == 1
+        assert process.process is not None and process.process.returncode == 0
+        assert " ERROR " not in process.output, process.output
+        assert "Reconnecting" not in process.output, process.output  # nothing was lost

@@ -21,6 +21,7 @@ import time
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
 from slack_sdk.errors import SlackApiError
+from slack_sdk.socket_mode.websocket_client import SocketModeClient
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
 from bot.config import Config, ConfigError, StartError
@@ -41,6 +42,7 @@ PING_SECONDS = 5
 # Socket Mode client to close.
 NAP_SECONDS = 0.5
 CLOSE_SECONDS = 3
+CONNECT_SECONDS = 10  # the first connection's time to open before the monitor takes over
 
 
 def run_web(config: Config, db: Database, *, with_scheduler: bool = False) -> int:
@@ -115,6 +117,13 @@ def _serve_socket_mode(
         services.config.port,
     )
     handler = SocketModeHandler(app, services.config.slack_app_token, ping_interval=PING_SECONDS)
+    # The client starts its connection monitor inside connect(), and the monitor's first look
+    # may come before the reader thread has opened the connection: it then takes the new
+    # connection for a dead one, opens a second and closes the first under its reader — an
+    # ERROR in the log ("'NoneType' object has no attribute 'sock' - goodbye") and a connection
+    # the client loses track of (slack_sdk's websocket-client SocketModeClient). Marked as
+    # started here, the monitor is left to _monitor_once_connected, after the first connection.
+    handler.client.current_app_monitor_started = True
     try:
         handler.connect()
     except SlackApiError as exc:
@@ -125,6 +134,7 @@ def _serve_socket_mode(
                 "(Basic Information → App-Level Tokens) and turn Socket Mode on"
             ]
         ) from None
+    _monitor_once_connected(handler.client)
     try:
         # The Socket Mode client works in its own threads; this one naps until a signal stops
         # it. Never one endless wait: a signal sent to the process is taken by whichever of its
@@ -141,6 +151,15 @@ def _serve_socket_mode(
         for logger in (handler.client.logger, logging.getLogger("websocket")):
             logger.addFilter(lambda record: record.levelno < logging.ERROR)
         _close_socket_mode(handler)
+
+
+def _monitor_once_connected(client: SocketModeClient) -> None:
+    """Start the client's connection monitor once its first connection is open (or after
+    ``CONNECT_SECONDS``, when the monitor's reconnecting is what is needed)."""
+    deadline = time.monotonic() + CONNECT_SECONDS
+    while not client.is_connected() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    client.current_app_monitor.start()
 
 
 def _close_socket_mode(handler: SocketModeHandler) -> None:
