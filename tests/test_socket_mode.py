@@ -50,6 +50,20 @@ class SocketBot:
         return "\n".join(message_text(m) for m in self.standin.responses(reply.response_url))
 
 
+def _socket_mode_env(
+    standin: SlackStandIn, socket_mode: SocketModeStandIn, url: str, port: int
+) -> dict[str, str]:
+    """`kindness-bot run` in Socket Mode against the stand-ins."""
+    return clean_environment(
+        SLACK_BOT_TOKEN=standin.bot_token,
+        SLACK_APP_TOKEN=socket_mode.app_token,
+        SLACK_API_URL=standin.api_url,
+        DATABASE_URL=url,
+        HOST="127.0.0.1",
+        PORT=str(port),
+    )
+
+
 @pytest.fixture(scope="module")
 def socket_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SocketBot]:
     cwd = tmp_path_factory.mktemp("socket-mode")
@@ -57,14 +71,7 @@ def socket_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SocketBot]:
     with SlackStandIn() as standin, SocketModeStandIn(standin) as socket_mode:
         standin.add_channel(NETWORK, "kindness-network")
         port = free_port()
-        env = clean_environment(
-            SLACK_BOT_TOKEN=standin.bot_token,
-            SLACK_APP_TOKEN=socket_mode.app_token,
-            SLACK_API_URL=standin.api_url,
-            DATABASE_URL=url,
-            HOST="127.0.0.1",
-            PORT=str(port),
-        )
+        env = _socket_mode_env(standin, socket_mode, url, port)
         with CommandProcess([SCRIPT, "run"], cwd=cwd, env=env, port=port) as process:
             socket_mode.wait_for_connection()
             db = Database(url)
@@ -174,14 +181,7 @@ def test_a_start_opens_one_connection_and_logs_no_error(tmp_path: Path) -> None:
         # before a second URL could arrive, so a monitor that looked too early would show.
         standin.latency(0.8, "apps.connections.open")
         port = free_port()
-        env = clean_environment(
-            SLACK_BOT_TOKEN=standin.bot_token,
-            SLACK_APP_TOKEN=socket_mode.app_token,
-            SLACK_API_URL=standin.api_url,
-            DATABASE_URL=url,
-            HOST="127.0.0.1",
-            PORT=str(port),
-        )
+        env = _socket_mode_env(standin, socket_mode, url, port)
         with CommandProcess([SCRIPT, "run"], cwd=tmp_path, env=env, port=port) as process:
             socket_mode.wait_for_connection()
             reply = SocketModeDriver(socket_mode).command("log g3 Asked before assuming")
