@@ -6,11 +6,13 @@ outgoing connection, or another test run's probe (two suites running side by sid
 exactly that: a `run` process then exited with "port in use"). So the ports come from below the
 kernel's ephemeral range, which it never hands out by itself, chosen at random, and each one is
 reserved across processes with a file created exclusively; a reservation older than an hour is
-taken to be left behind by a run that ended, and is reused.
+taken to be left behind by a run that ended (killed before it could remove its own), and is
+reused.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import random
 import socket
@@ -20,6 +22,13 @@ from pathlib import Path
 
 RESERVATIONS = Path(tempfile.gettempdir()) / "kindness-bot-test-ports"
 STALE_AFTER = 3600.0  # seconds
+_MINE: list[Path] = []  # removed when this process ends
+
+
+@atexit.register
+def _release() -> None:
+    for path in _MINE:
+        path.unlink(missing_ok=True)
 
 
 def _ephemeral_low() -> int:
@@ -44,11 +53,13 @@ def _reserve(port: int) -> bool:
     path = RESERVATIONS / str(port)
     try:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        _MINE.append(path)
         return True
     except FileExistsError:
         try:
             if time.time() - path.stat().st_mtime > STALE_AFTER:
                 os.utime(path)
+                _MINE.append(path)
                 return True
         except OSError:
             pass
