@@ -335,17 +335,8 @@ def settings_modal(
             block_id="timezone",
             hint="An IANA name such as Europe/London or America/New_York.",
         ),
-        kit.input_block(
-            "Nudges by DM",
-            kit.radio_buttons(
-                "nudges",
-                [
-                    kit.option("On", "on", "follow-ups on members' actions"),
-                    kit.option("Off", "off"),
-                ],
-                initial="on" if settings.nudges_enabled else "off",
-            ),
-            block_id="nudges",
+        _on_off(
+            "Nudges by DM", "nudges", "follow-ups on members' actions", on=settings.nudges_enabled
         ),
         kit.input_block(
             "Follow up on an action after (days)",
@@ -367,17 +358,11 @@ def settings_modal(
             optional=True,
             hint="Nothing is posted or nudged before this date; prompts resume where they stopped.",
         ),
-        kit.input_block(
+        _on_off(
             "Chart in the weekly digest",
-            kit.radio_buttons(
-                "digest_chart",
-                [
-                    kit.option("On", "on", "entries per goal over the last 12 weeks"),
-                    kit.option("Off", "off"),
-                ],
-                initial="on" if settings.digest_chart else "off",
-            ),
-            block_id="digest_chart",
+            "digest_chart",
+            "entries per goal over the last 12 weeks",
+            on=settings.digest_chart,
         ),
         kit.input_block(
             "Impact report: hide figures drawn from few members",
@@ -387,17 +372,11 @@ def settings_modal(
             block_id="min_group",
             hint="A per-goal figure drawn from fewer members than this is not shown in reports.",
         ),
-        kit.input_block(
+        _on_off(
             "Welcome people who join the channel",
-            kit.radio_buttons(
-                "welcome",
-                [
-                    kit.option("On", "on", "a private note: what the network is, how to log"),
-                    kit.option("Off", "off"),
-                ],
-                initial="on" if settings.welcome_enabled else "off",
-            ),
-            block_id="welcome",
+            "welcome",
+            "a private note: what the network is, how to log",
+            on=settings.welcome_enabled,
         ),
     ]
     if names_coordinators:
@@ -496,3 +475,16 @@ def refusal_view() -> dict[str, Any]:
     """The settings modal, on saving, to someone who is no longer a coordinator."""
     blocks = [kit.section(NOT_ADMIN)]
     return kit.modal("Network settings", blocks, callback_id="settings_refused", close="Close")
+
+
+def _on_off(label: str, block_id: str, on_means: str, *, on: bool) -> Block:
+    """A setting that is on or off, as two radio buttons (On says what it does)."""
+    return kit.input_block(
+        label,
+        kit.radio_buttons(
+            block_id,
+            [kit.option("On", "on", on_means), kit.option("Off", "off")],
+            initial="on" if on else "off",
+        ),
+        block_id=block_id,
+    )
