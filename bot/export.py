@@ -1,13 +1,27 @@
-"""The shared learning log as a file: CSV and JSON for analysis, Markdown for a write-up.
+"""The learning log as a file: CSV and JSON for analysis, Markdown for a write-up or a journal.
 
-Private entries are never exported, whoever asks. Anonymous entries carry no author. Members'
-words go out as they wrote them, in plain text (``bot.text_formats``: entities decoded,
-mentions as names, links as words and address); CSV cells a spreadsheet would run as formulas
-are made inert. CSV and JSON stream row by row, so a large log costs little memory; Markdown
-groups by goal (the raw material of a report), so it gathers the rows first.
+One writer makes both files the bot hands out, with one set of rules:
 
-The JSON document's shape is ``JSON_VERSION``, documented in the README ("Exports"); a change
-that breaks a reader of it gets a new version number.
+- the **network's file** (``/kindness export``, ``kindness-bot export``): shared entries only —
+  private entries are never exported, whoever asks — and anonymous ones without an author;
+  Markdown groups by goal (the raw material of a report);
+- a **member's own file** (``/kindness mine export``, ``member=`` here): every entry of theirs,
+  private ones included, with its own columns (no author: it is all theirs; ``logged_by`` and
+  ``logged_by_name``); Markdown reads as a journal, month by month.
+
+Members' words go out as they wrote them, in plain text (``bot.text_formats``: entities
+decoded, mentions as names, links as words and address); CSV cells a spreadsheet would run as
+formulas are made inert; the JSON document carries ``format`` and ``version``. CSV and JSON
+stream row by row, so a large log costs little memory; Markdown gathers the rows first.
+
+An entry a coordinator logged for a member (``/kindness log for @member``) holds the
+coordinator's words, not the member's. It is in the member's file — it is shown under their
+name in the network's log, so their copy of what the bot keeps about them includes it — but
+never as theirs: ``logged_by``/``logged_by_name`` name the coordinator in CSV and JSON, and the
+journal says "logged for you by …, in their words".
+
+The JSON documents' shape is ``JSON_VERSION``, documented in the README ("Exports"); a change
+that breaks a reader of them gets a new version number.
 """
 
 from __future__ import annotations
@@ -35,6 +49,7 @@ from bot.words import count
 
 FORMATS = ("csv", "json", "md")
 JSON_FORMAT = "kindness-bot learning log"
+MEMBER_JSON_FORMAT = "kindness-bot my learning log"
 JSON_VERSION = 1
 FIELDS = (
     "id",
@@ -53,8 +68,17 @@ FIELDS = (
     "source",
     "permalink",
 )
+# A member's own file: no author (every entry is theirs), and who logged an entry for them.
+MEMBER_FIELDS = (
+    *(name for name in FIELDS if name not in ("author_id", "author_name")),
+    "logged_by",
+    "logged_by_name",
+)
+# A CSV file made for Slack starts with it (see ``bot.coordinator_files``).
+BYTE_ORDER_MARK = "\ufeff"
 _INSTANT = timedelta(microseconds=1)
 _PLURAL = {"story": "Stories", "action": "Actions", "reflection": "Reflections"}
+_KIND_TITLES = {"story": "Story", "action": "Action", "reflection": "Reflection"}
 
 
 @dataclass(frozen=True)
@@ -74,11 +98,13 @@ class ExportRow:
     reflection_of: int | None
     source: str
     permalink: str | None
+    logged_by: str | None = None  # the coordinator who logged it for its author
+    logged_by_name: str | None = None
     # Slack's format, kept for the Markdown writer (links stay links there); never written.
     slack_text: str = field(default="", repr=False, compare=False)
 
-    def fields(self) -> dict[str, object]:
-        return {name: getattr(self, name) for name in FIELDS}
+    def fields(self, names: tuple[str, ...] = FIELDS) -> dict[str, object]:
+        return {name: getattr(self, name) for name in names}
 
 
 @dataclass(frozen=True)
@@ -109,16 +135,21 @@ def export_rows(
     period: Period = Period(),
     *,
     names: Directory | None = None,
+    member: str | None = None,
 ) -> Iterator[ExportRow]:
-    """Shared entries of one workspace created in ``period``, oldest first (none for
-    ``team_id`` None: no workspace yet)."""
+    """One workspace's entries created in ``period``, oldest first (none for ``team_id`` None:
+    no workspace yet): the shared ones, or with ``member`` every one of that member's."""
     names = names or Directory(db, team_id or "")
     query = (
         select(Entry, Member.display_name)
         .outerjoin(Member, and_(Member.team_id == Entry.team_id, Member.user_id == Entry.user_id))
-        .where(Entry.team_id == team_id, Entry.visibility.in_(SHARED))
+        .where(Entry.team_id == team_id)
         .order_by(Entry.created_at, Entry.id)
     )
+    if member is None:
+        query = query.where(Entry.visibility.in_(SHARED))
+    else:
+        query = query.where(Entry.user_id == member)
     if period.since is not None:
         query = query.where(Entry.created_at >= period.since)
     if period.until is not None:
@@ -126,7 +157,8 @@ def export_rows(
     with db.reading() as session:
         for entry, display_name in session.execute(query.execution_options(yield_per=500)):
             goal = framework.get(entry.goal_key) if entry.goal_key else None
-            anonymous = entry.visibility == "anonymous"
+            # Anonymous to the network; a member's own file knows whose it is.
+            anonymous = entry.visibility == "anonymous" and member is None
             if not anonymous:
                 names.remember_user(entry.user_id, display_name)
             yield ExportRow(
@@ -145,6 +177,8 @@ def export_rows(
                 reflection_of=entry.reflection_of_id,
                 source=entry.source,
                 permalink=entry.permalink,
+                logged_by=entry.logged_by,
+                logged_by_name=names.user(entry.logged_by) if entry.logged_by else None,
                 slack_text=entry.text,
             )
 
@@ -160,45 +194,55 @@ def write_export(
     now: datetime,
     tz: str = "UTC",
     names: Directory | None = None,
+    member: str | None = None,
 ) -> int:
     """Write the export in ``fmt`` to ``out``; the number of entries written.
 
-    ``tz`` is the workspace's time zone (the dates a Markdown write-up shows); ``names``
-    resolves mentions (by default from the database alone).
+    ``tz`` is the time zone of the dates a Markdown file shows (the workspace's; the member's
+    own for their file); ``names`` resolves mentions (by default from the database alone);
+    ``member`` makes that member's own file instead of the network's.
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     names = names or Directory(db, team_id or "")
-    rows = export_rows(db, framework, team_id, period, names=names)
+    rows = export_rows(db, framework, team_id, period, names=names, member=member)
+    fields = FIELDS if member is None else MEMBER_FIELDS
     if fmt == "csv":
-        return _write_csv(rows, out)
+        return _write_csv(rows, out, fields)
     if fmt == "json":
-        return _write_json(rows, out, framework, team_id, period, now)
+        header = _json_header(framework, team_id, period, now, member, names)
+        return _write_json(rows, out, header, fields)
+    if member is not None:
+        return _write_journal(list(rows), out, framework, now, tz, names)
     return _write_markdown(list(rows), out, framework, period, now, tz, names)
 
 
-def _write_csv(rows: Iterator[ExportRow], out: TextIO) -> int:
+def _write_csv(rows: Iterator[ExportRow], out: TextIO, fields: tuple[str, ...]) -> int:
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(FIELDS)
+    writer.writerow(fields)
     count = 0
     for row in rows:
-        writer.writerow([csv_cell(value) for value in row.fields().values()])
+        writer.writerow([csv_cell(value) for value in row.fields(fields).values()])
         count += 1
     return count
 
 
-def _write_json(
-    rows: Iterator[ExportRow],
-    out: TextIO,
+def _json_header(
     framework: Framework,
     team_id: str | None,
     period: Period,
     now: datetime,
-) -> int:
-    header = {
-        "format": JSON_FORMAT,
+    member: str | None,
+    names: Directory,
+) -> dict[str, object]:
+    header: dict[str, object] = {
+        "format": JSON_FORMAT if member is None else MEMBER_JSON_FORMAT,
         "version": JSON_VERSION,
         "team_id": team_id,
+    }
+    if member is not None:
+        header |= {"member": member, "member_name": names.user(member)}
+    return header | {
         "exported_at": now.isoformat(),
         "since": period.since.isoformat() if period.since else None,
         "until": period.until.isoformat() if period.until else None,
@@ -208,11 +252,17 @@ def _write_json(
             for g in framework.goals
         ],
     }
+
+
+def _write_json(
+    rows: Iterator[ExportRow], out: TextIO, header: dict[str, object], fields: tuple[str, ...]
+) -> int:
     # Stream the entries array so that a large log never sits in memory as one document.
     out.write(json.dumps(header, ensure_ascii=False, indent=2)[:-2] + ',\n  "entries": [')
     count = 0
     for row in rows:
-        out.write(("," if count else "") + "\n    " + json.dumps(row.fields(), ensure_ascii=False))
+        document = json.dumps(row.fields(fields), ensure_ascii=False)
+        out.write(("," if count else "") + "\n    " + document)
         count += 1
     out.write("\n  ]\n}\n")
     return count
@@ -260,6 +310,52 @@ def _write_markdown(
     return len(rows)
 
 
+def _write_journal(
+    rows: list[ExportRow],
+    out: TextIO,
+    framework: Framework,
+    now: datetime,
+    tz: str,
+    names: Directory,
+) -> int:
+    """A member's own file in Markdown: a journal, oldest first, month by month."""
+    zone = ZoneInfo(tz)
+    out.write("# My learning log\n\n")
+    out.write(
+        f"{count(len(rows), 'entry')}, private ones included · "
+        f"{escape_markdown(framework.name, inline=True)} · "
+        f"exported {now.astimezone(zone):%d %b %Y %H:%M} ({tz}).\n"
+    )
+    month = None
+    for row in rows:
+        day = datetime.fromisoformat(row.created_at).astimezone(zone)
+        if f"{day:%Y-%m}" != month:
+            month = f"{day:%Y-%m}"
+            out.write(f"\n## {day:%B %Y}\n\n")
+        goal = f"g{row.goal_number} {row.goal_title}" if row.goal_number else row.goal_key
+        notes = [row.visibility]
+        if row.kind == "action":
+            notes.append(_action_status(row, zone))
+        if row.logged_by:
+            # Somebody else's words about the member: never shown as the member's own.
+            notes.append(f"logged for you by {row.logged_by_name or row.logged_by}, in their words")
+        link = f" ([message](<{markdown_url(row.permalink)}>))" if row.permalink else ""
+        out.write(
+            f"- **{day:%Y-%m-%d}** · #{row.id} {_KIND_TITLES.get(row.kind, row.kind.title())} · "
+            f"{escape_markdown(goal or 'no goal', inline=True)} "
+            f"_({escape_markdown(', '.join(notes), inline=True)})_: "
+            f"{to_markdown(row.slack_text, names, indent='  ')}{link}\n"
+        )
+    return len(rows)
+
+
+def _action_status(row: ExportRow, zone: ZoneInfo) -> str:
+    status = {"done": "done", "dropped": "dropped"}.get(row.action_status or "", "open")
+    if row.completed_at:
+        status += f" {datetime.fromisoformat(row.completed_at).astimezone(zone):%Y-%m-%d}"
+    return status
+
+
 def _describe(period: Period, zone: ZoneInfo) -> str:
     def day(moment: datetime) -> str:
         return f"{moment.astimezone(zone):%d %b %Y}"
@@ -275,12 +371,7 @@ def _describe(period: Period, zone: ZoneInfo) -> str:
 
 def _markdown_item(row: ExportRow, zone: ZoneInfo, names: Directory) -> str:
     who = "a member" if row.visibility == "anonymous" else (row.author_name or row.author_id)
-    status = ""
-    if row.kind == "action":
-        status = {"done": "done", "dropped": "dropped"}.get(row.action_status or "", "open")
-        if row.completed_at:
-            status += f" {datetime.fromisoformat(row.completed_at).astimezone(zone):%Y-%m-%d}"
-        status = f" _({status})_"
+    status = f" _({_action_status(row, zone)})_" if row.kind == "action" else ""
     link = f" ([message](<{markdown_url(row.permalink)}>))" if row.permalink else ""
     body = to_markdown(row.slack_text, names, indent="  ")
     day = datetime.fromisoformat(row.created_at).astimezone(zone)

@@ -12,50 +12,34 @@ Decisions:
 - The words may come in any order (``mine g3 since 2026-09-01``); a word that is none of them
   is refused with the list of what is understood.
 - The export's default format is CSV (opens in any spreadsheet); JSON keeps every field typed;
-  Markdown reads as a journal, oldest first, month by month.
+  Markdown reads as a journal, oldest first, month by month. The file is written by the
+  network's export writer (``bot.export``), with its rules and the member's own columns; an
+  entry a coordinator logged for the member is in it, marked as the coordinator's words.
 """
 
 from __future__ import annotations
 
-import csv
 import io
-import json
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
 from bot.db import Database
 from bot.errors import GivenTwice, UnknownGoal, UnknownOption
+from bot.export import BYTE_ORDER_MARK, FORMATS, write_export
 from bot.goals import Framework
 from bot.learning_log import EntryView
 from bot.members import member_zone
 from bot.models import Entry
+from bot.names import Directory
 from bot.periods import PeriodWords
-from bot.weeks import Clock, local_midnight
-from bot.words import count
+from bot.weeks import Clock, local_date, local_midnight
 
 PAGE_SIZE = 10
-EXPORT_FORMATS = ("csv", "json", "md")
-EXPORT_FIELDS = (
-    "id",
-    "created_at",
-    "kind",
-    "goal_number",
-    "goal_key",
-    "goal_title",
-    "visibility",
-    "text",
-    "action_status",
-    "completed_at",
-    "reflection_of",
-    "source",
-    "permalink",
-    "logged_by",
-)
+EXPORT_FORMATS = FORMATS
 _GOAL_NUMBER = re.compile(r"^g?\d{1,2}$")
-_KIND_TITLES = {"story": "Story", "action": "Action", "reflection": "Reflection"}
 
 
 @dataclass(frozen=True)
@@ -160,86 +144,30 @@ class Journal:
             entries = [EntryView.of(entry, user_id) for entry in rows]
         return JournalPage(entries, total, offset, request.since, request.until, request.goal_key)
 
-    def export(self, team_id: str, user_id: str, fmt: str = "csv") -> MyExport:
-        """Every entry of the member's, private ones included, as a file in ``fmt``."""
+    def export(
+        self, team_id: str, user_id: str, fmt: str = "csv", *, names: Directory | None = None
+    ) -> MyExport:
+        """Every entry of the member's, private ones included, as a file in ``fmt``, written
+        by the one export writer (``bot.export``) with its member's columns; dates in the
+        member's own time zone, mentions named by ``names`` (by default the database's)."""
         if fmt not in EXPORT_FORMATS:
             raise UnknownOption(fmt, list(EXPORT_FORMATS), what="format")
         now = self.clock()
         with self.db.reading() as session:
-            rows = [
-                self._row(entry)
-                for entry in session.scalars(
-                    select(Entry)
-                    .where(Entry.team_id == team_id, Entry.user_id == user_id)
-                    .order_by(Entry.created_at, Entry.id)
-                )
-            ]
+            zone = member_zone(session, team_id, user_id)
         out = io.StringIO()
         if fmt == "csv":
-            writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(rows)
-        elif fmt == "json":
-            document = {
-                "member": user_id,
-                "team_id": team_id,
-                "exported_at": now.isoformat(),
-                "framework": self.framework.name,
-                "entries": rows,
-            }
-            json.dump(document, out, ensure_ascii=False, indent=2)
-            out.write("\n")
-        else:
-            _write_markdown(rows, out, self.framework, now)
-        filename = f"my-learning-log-{now:%Y-%m-%d}.{fmt}"
-        return MyExport(filename, out.getvalue().encode("utf-8"), len(rows), fmt)
-
-    def _row(self, entry: Entry) -> dict[str, object]:
-        goal = self.framework.get(entry.goal_key) if entry.goal_key else None
-        return {
-            "id": entry.id,
-            "created_at": entry.created_at.isoformat(),
-            "kind": entry.kind,
-            "goal_number": goal.number if goal else None,
-            "goal_key": entry.goal_key,
-            "goal_title": goal.title if goal else None,
-            "visibility": entry.visibility,
-            "text": entry.text,
-            "action_status": entry.action_status,
-            "completed_at": entry.completed_at.isoformat() if entry.completed_at else None,
-            "reflection_of": entry.reflection_of_id,
-            "source": entry.source,
-            "permalink": entry.permalink,
-            "logged_by": entry.logged_by,
-        }
-
-
-def _write_markdown(
-    rows: list[dict[str, object]], out: io.StringIO, framework: Framework, now: datetime
-) -> None:
-    out.write("# My learning log\n\n")
-    out.write(
-        f"{count(len(rows), 'entry')}, private ones included · "
-        f"{framework.name} · exported {now:%Y-%m-%d %H:%M} UTC.\n"
-    )
-    month = None
-    for row in rows:
-        created = str(row["created_at"])
-        if created[:7] != month:
-            month = created[:7]
-            out.write(f"\n## {datetime.fromisoformat(created):%B %Y}\n\n")
-        goal = (
-            f"g{row['goal_number']} {row['goal_title']}"
-            if row["goal_number"]
-            else str(row["goal_key"] or "no goal")
+            out.write(BYTE_ORDER_MARK)  # made for Slack: opened by double-clicking
+        written = write_export(
+            self.db,
+            self.framework,
+            team_id,
+            fmt,
+            out,
+            now=now,
+            tz=zone,
+            names=names,
+            member=user_id,
         )
-        extras = [str(row["visibility"])]
-        if row["kind"] == "action":
-            extras.append(str(row["action_status"] or "open"))
-        if row["logged_by"]:
-            extras.append(f"logged by {row['logged_by']}")
-        body = str(row["text"]).replace("\n", "\n  ")
-        out.write(
-            f"- **{created[:10]}** · #{row['id']} {_KIND_TITLES[str(row['kind'])]} · {goal} "
-            f"_({', '.join(extras)})_: {body}\n"
-        )
+        filename = f"my-learning-log-{local_date(now, zone)}.{fmt}"
+        return MyExport(filename, out.getvalue().encode("utf-8"), written, fmt)

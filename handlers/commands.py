@@ -39,10 +39,12 @@ from bot.journal import parse_mine
 from bot.learning_log import Saved
 from bot.members import parse_away
 from bot.models import KINDS
+from bot.names import Directory
 from bot.participation import Participation, participation
 from bot.quicklog import LogFor, QuickLog, parse_log_for, parse_quick_log
 from bot.report import charts
 from bot.services import Services
+from bot.slack_names import SlackNames
 from bot.summary import digest_summary, weekly_figures
 from bot.weeks import local_date, week_of, weeks_ending
 from handlers import coordinator_files
@@ -185,7 +187,8 @@ def send_my_export(inv: Invocation) -> SlackWork:
     fmt = parse_mine(inv.args, inv.services.framework).export or "csv"
 
     def send(slack: Slack) -> None:
-        export = inv.services.journal.export(inv.team_id, inv.user_id, fmt)
+        names = Directory(inv.services.db, inv.team_id, SlackNames(slack.client))
+        export = inv.services.journal.export(inv.team_id, inv.user_id, fmt, names=names)
         dm = slack.client.conversations_open(users=inv.user_id)["channel"]["id"]
         slack.client.files_upload_v2(
             channel=dm,

@@ -1,4 +1,5 @@
-"""Exports: the shared log as CSV, JSON and Markdown; private entries never leave."""
+"""Exports: the shared log as CSV, JSON and Markdown; private entries never leave. A member's
+own file (``/kindness mine export``) comes from the same writer with the same rules."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.export import JSON_VERSION, Period, write_export
+from bot.export import JSON_VERSION, MEMBER_FIELDS, Period, write_export
+from bot.journal import Journal
 from bot.learning_log import LearningLog
 from bot.models import Member
 from bot.names import Directory
@@ -125,6 +127,7 @@ def test_until_leaves_out_later_entries_in_every_format(filled: LearningLog) -> 
 
 
 # -- hostile text: every export gives back a member's words exactly -------------------------
+# Each test runs on the network's file and on the member's own file: one writer, one set of rules.
 
 HOSTILE = [
     # (as Slack stores it, as the member wrote and reads it)
@@ -167,25 +170,47 @@ def hostile(learning_log: LearningLog, clock) -> LearningLog:
     return learning_log
 
 
-def test_csv_gives_back_each_members_words_and_runs_no_formula(hostile: LearningLog) -> None:
-    rows = list(csv.DictReader(io.StringIO(_export(hostile, "csv"))))
+@pytest.fixture(params=["network", "member"])
+def whose(request: pytest.FixtureRequest) -> str:
+    """Which file: the network's (``/kindness export``) or Ann's own (``mine export``)."""
+    return request.param
+
+
+def _file(log: LearningLog, fmt: str, whose: str, names: Directory | None = None) -> str:
+    if whose == "network":
+        return _export(log, fmt, names=names)
+    journal = Journal(log.db, log.framework, clock=lambda: NOW)
+    # The member's CSV is made for Slack and starts with a byte-order mark (for Excel).
+    return journal.export(T1, "UANN", fmt, names=names).content.decode("utf-8-sig")
+
+
+def test_csv_gives_back_each_members_words_and_runs_no_formula(
+    hostile: LearningLog, whose: str
+) -> None:
+    rows = list(csv.DictReader(io.StringIO(_file(hostile, "csv", whose))))
     assert [csv_value(r["text"]) for r in rows] == [plain for _, plain in HOSTILE]
     for row in rows:
         for cell in row.values():
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
     assert rows[1]["text"].startswith("'=HYPERLINK")
-    assert rows[0]["author_name"] == "Ann Smith"
+    if whose == "network":
+        assert rows[0]["author_name"] == "Ann Smith"
+    else:
+        assert tuple(rows[0]) == MEMBER_FIELDS and rows[0]["logged_by"] == ""
 
 
-def test_json_gives_back_each_members_words(hostile: LearningLog) -> None:
-    entries = json.loads(_export(hostile, "json"))["entries"]
-    assert [e["text"] for e in entries] == [plain for _, plain in HOSTILE]
+def test_json_gives_back_each_members_words(hostile: LearningLog, whose: str) -> None:
+    document = json.loads(_file(hostile, "json", whose))
+    assert [e["text"] for e in document["entries"]] == [plain for _, plain in HOSTILE]
+    assert document["version"] == JSON_VERSION
 
 
-def test_markdown_renders_each_members_words_and_nothing_else(hostile: LearningLog) -> None:
+def test_markdown_renders_each_members_words_and_nothing_else(
+    hostile: LearningLog, whose: str
+) -> None:
     from markdown_it import MarkdownIt
 
-    rendered = MarkdownIt("commonmark").enable("table").parse(_export(hostile, "md"))
+    rendered = MarkdownIt("commonmark").enable("table").parse(_file(hostile, "md", whose))
     items = _list_items(rendered)
     shown = [text for text in items if text.startswith("20")]
     # A link shows its words (its address is the link's target, checked below).
@@ -194,7 +219,7 @@ def test_markdown_renders_each_members_words_and_nothing_else(hostile: LearningL
         for _, plain in HOSTILE
     ]
     assert [text.split(": ", 1)[1].removesuffix(" (message)") for text in shown] == expected
-    html = MarkdownIt("commonmark").render(_export(hostile, "md"))
+    html = MarkdownIt("commonmark").render(_file(hostile, "md", whose))
     assert (
         "<script>" not in html and "<strong>not bold" not in html and "<h1>not a title" not in html
     )
@@ -222,7 +247,7 @@ def _list_items(tokens) -> list[str]:
 
 
 def test_mentions_are_named_by_slack_when_the_database_does_not_know_them(
-    hostile: LearningLog,
+    hostile: LearningLog, whose: str
 ) -> None:
     class Slack:
         def __init__(self) -> None:
@@ -237,12 +262,46 @@ def test_mentions_are_named_by_slack_when_the_database_does_not_know_them(
             return {"C0999": "kindness-leads"}.get(channel_id)
 
     slack = Slack()
-    texts = [
-        e["text"]
-        for e in json.loads(_export(hostile, "json", names=Directory(hostile.db, T1, slack)))[
-            "entries"
-        ]
-    ]
+    document = json.loads(_file(hostile, "json", whose, names=Directory(hostile.db, T1, slack)))
+    texts = [e["text"] for e in document["entries"]]
     assert "Thanks @Ann Smith and @Gwen Old!" in texts
     assert "In #general and #kindness-leads" in texts
     assert sorted(slack.asked) == ["C0999", "UGONE"]  # each unknown id asked once
+
+
+# -- a member's own file ---------------------------------------------------------------------------
+
+
+def test_my_file_holds_my_private_and_anonymous_entries_and_nobody_elses(
+    filled: LearningLog,
+) -> None:
+    journal = Journal(filled.db, filled.framework, clock=lambda: NOW)
+    for member, text in (("UDEV", "Only for me"), ("UCAT", "Told without a name")):
+        document = json.loads(journal.export(T1, member, "json").content)
+        assert [e["text"] for e in document["entries"]] == [text]
+        assert document["format"] == "kindness-bot my learning log"
+        assert document["member"] == member and "author_id" not in document["entries"][0]
+
+
+def test_words_a_coordinator_logged_for_me_are_marked_as_theirs_not_mine(
+    learning_log: LearningLog, database
+) -> None:
+    learning_log.add_entry(T1, "UANN", "My own words", goal="g3")
+    with database.session() as session:
+        session.add(Member(team_id=T1, user_id="UCORA", display_name="Cora Lead", created_at=NOW))
+    learning_log.add_entry(T1, "UANN", "=Cora's words about Ann", goal="g3", logged_by="UCORA")
+    journal = Journal(learning_log.db, learning_log.framework, clock=lambda: NOW)
+
+    rows = list(csv.DictReader(io.StringIO(journal.export(T1, "UANN", "csv").content.decode())))
+    assert [(r["logged_by"], r["logged_by_name"]) for r in rows] == [
+        ("", ""),
+        ("UCORA", "Cora Lead"),
+    ]
+    assert rows[1]["text"] == "'=Cora's words about Ann"
+    entries = json.loads(journal.export(T1, "UANN", "json").content)["entries"]
+    assert entries[1]["logged_by_name"] == "Cora Lead" and entries[0]["logged_by"] is None
+    journal_md = journal.export(T1, "UANN", "md").content.decode()
+    (mine,) = [line for line in journal_md.splitlines() if "My own words" in line]
+    (theirs,) = [line for line in journal_md.splitlines() if "about Ann" in line]
+    assert "logged for you" not in mine
+    assert "logged for you by Cora Lead, in their words" in theirs

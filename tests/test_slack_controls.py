@@ -261,6 +261,27 @@ def test_a_coordinator_logs_a_members_story_which_is_theirs(bot: BotUnderTest) -
     )
 
 
+def test_my_file_marks_a_story_a_coordinator_logged_for_me_as_their_words(
+    bot: BotUnderTest,
+) -> None:
+    bot.standin.add_user(ANN, name="ann")
+    bot.standin.add_user(COORD, name="cora", real_name="Cora Lead")
+    name_coordinators(bot, COORD)
+    bot.slack.command("log g3 Tea &amp; a chat with <@UCOORD>", user=ANN)
+    bot.slack.command(f"log for {ANN_MENTION} g3 =She sat with the family", user=COORD)
+
+    bot.slack.command("mine export", user=ANN)
+    rows = list(csv.DictReader(io.StringIO(bot.standin.files[-1].content.decode("utf-8-sig"))))
+    # Her words decoded, mentions as names; the coordinator's words marked as theirs, inert.
+    assert [(r["text"], r["logged_by_name"]) for r in rows] == [
+        ("Tea & a chat with @cora", ""),
+        ("'=She sat with the family", "cora"),
+    ]
+    bot.slack.command("mine export md", user=ANN)
+    journal = bot.standin.files[-1].content.decode()
+    assert "logged for you by cora, in their words" in journal
+
+
 def test_the_coordinator_may_undo_a_story_logged_by_mistake(bot: BotUnderTest) -> None:
     bot.standin.add_user(ANN, name="ann")
     name_coordinators(bot, COORD)
