@@ -238,14 +238,15 @@ def insert_ignoring_duplicates(session: Session | Connection, model: type, value
     return result.rowcount == 1
 
 
-def database_now(session: Session) -> datetime:
+def database_now(session: Session | Connection) -> datetime:
     """The database's own clock, as an aware UTC datetime.
 
     One clock for every process that shares the database, whatever machine it runs on and
     whatever moment it acts as (``kindness-bot post --at`` pretends; leases must not).
     SQLite's clock is the host's, which every process on that file shares anyway.
     """
-    if session.get_bind().dialect.name == "postgresql":
+    bind = session.get_bind() if isinstance(session, Session) else session
+    if bind.dialect.name == "postgresql":
         moment = session.scalar(text("SELECT clock_timestamp()"))
     else:
         moment = datetime.fromisoformat(

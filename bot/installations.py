@@ -17,11 +17,13 @@ import logging
 
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.sqlalchemy_utils import normalize_datetime_for_db
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
 from bot.db import Database
 from bot.models import Workspace
+from bot.token_rotation import on_clock
 from bot.weeks import Clock, utc_now
 from bot.workspaces import mark_installed
 
@@ -45,6 +47,16 @@ class WorkspaceInstallations(SQLAlchemyInstallationStore):
         self.default_timezone = default_timezone
 
     def save(self, installation: Installation) -> None:
+        if self._saved_before(installation):
+            # A token refreshed (bot.token_rotation): the same install, its row updated.
+            super().save(installation)
+            return
+        if installation.bot_token_expires_at is not None:
+            # slack_sdk stamped the expiry with the machine's time; expiries are judged by
+            # the injected clock (bot.token_rotation).
+            installation.bot_token_expires_at = on_clock(
+                installation.bot_token_expires_at, self.clock()
+            )
         super().save(installation)
         now = self.clock()
         with self.db.session() as session:
@@ -67,6 +79,20 @@ class WorkspaceInstallations(SQLAlchemyInstallationStore):
                 )
                 where = f"every workspace of organisation {installation.enterprise_id}"
         log.info("the app was installed in %s", where)
+
+    def _saved_before(self, installation: Installation) -> bool:
+        rows = self.installations.c
+        installed_at = normalize_datetime_for_db(installation.to_dict()["installed_at"])
+        with self.engine.connect() as connection:
+            found = connection.scalar(
+                select(rows.id).where(
+                    rows.client_id == self.client_id,
+                    rows.enterprise_id == installation.enterprise_id,
+                    rows.team_id == installation.team_id,
+                    rows.installed_at == installed_at,
+                )
+            )
+        return found is not None
 
     def bot_for_team(self, team_id: str) -> Bot | None:
         """The bot that serves ``team_id``: its own install, else its organisation's."""

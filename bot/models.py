@@ -326,6 +326,21 @@ class ChartUpload(Base):
     __table_args__ = (UniqueConstraint("team_id", "chart", "period"),)
 
 
+class TokenRefresh(Base):
+    """One installation's token being refreshed (token rotation), claimed so that only one
+    process at a time refreshes it: Slack revokes a refresh token once used, so a second
+    refresh with it would fail (``bot.token_rotation``). A claim older than the lease, or let
+    go (``claimed_by`` None), may be taken."""
+
+    __tablename__ = "token_refreshes"
+
+    # client id, enterprise id and team id of the installation ("-" for none)
+    installation: Mapped[str] = mapped_column(String(100), primary_key=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 # -- Bolt's installation and OAuth state tables (multi-workspace mode) ---------------------------
 # slack_sdk's SQLAlchemy stores (SQLAlchemyInstallationStore, SQLAlchemyOAuthStateStore) read and
 # write these tables with definitions of their own; they are written out here, as slack_sdk 3.48

@@ -33,6 +33,7 @@ from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 
 from bot import metrics
 from bot.config import Config
@@ -50,6 +51,8 @@ from bot.slack_port import (
     SlackError,
     SlackPort,
 )
+from bot.token_rotation import SharedTokenRotator
+from bot.weeks import Clock, utc_now
 from bot.workspaces import NotInstalled
 
 USERS_LIST_PAGE = 200  # people per users.list page (Slack's recommended most)
@@ -291,14 +294,22 @@ def _policy(client: WebClient, kind: type[RetryHandler]) -> RetryPolicy:
 class TeamClients:
     """A Web API client per workspace: the bot token in single-workspace and Socket Mode, or
     the installation's token (Bolt's installation store) in OAuth mode — the workspace's own
-    install, or its Enterprise Grid organisation's org-wide one (``bot.installations``)."""
+    install, or its Enterprise Grid organisation's org-wide one (``bot.installations``). A
+    rotating token about to expire is refreshed first (``bot.token_rotation``), judged by
+    ``clock``."""
 
     def __init__(
-        self, config: Config, *, default: WebClient | None = None, engine: object = None
+        self,
+        config: Config,
+        *,
+        default: WebClient | None = None,
+        engine: object = None,
+        clock: Clock = utc_now,
     ) -> None:
         self.config = config
         self.default = default
         self.engine = engine
+        self.clock = clock
         self._by_token: dict[str, WebClient] = {}
 
     def __call__(self, team_id: str) -> WebClient:
@@ -306,8 +317,6 @@ class TeamClients:
             if self.default is None:
                 self.default = make_client(self.config)
             return self.default
-        from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
-
         store = SQLAlchemyInstallationStore(
             client_id=self.config.slack_client_id or "",
             engine=self.engine,  # type: ignore[arg-type]
@@ -315,6 +324,8 @@ class TeamClients:
         bot = bot_for_team(store, team_id)
         if bot is None or not bot.bot_token:
             raise NotInstalled(team_id)
+        if bot.bot_refresh_token is not None:
+            bot = token_rotator(self.config, store, clock=self.clock).fresh(bot)
         if bot.bot_token not in self._by_token:
             self._by_token[bot.bot_token] = make_client(self.config, bot.bot_token)
         return self._by_token[bot.bot_token]
@@ -322,3 +333,16 @@ class TeamClients:
     def port(self, team_id: str) -> SlackPort:
         """The workspace's Slack as the scheduled jobs use it."""
         return WebApiSlack(self(team_id))
+
+
+def token_rotator(
+    config: Config, store: SQLAlchemyInstallationStore, *, clock: Clock = utc_now
+) -> SharedTokenRotator:
+    """The one way an installation's token is refreshed, for Bolt and the jobs alike."""
+    return SharedTokenRotator(
+        client_id=config.slack_client_id or "",
+        client_secret=config.slack_client_secret or "",
+        client=make_client(config, token=""),
+        store=store,
+        clock=clock,
+    )

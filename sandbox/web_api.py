@@ -268,6 +268,11 @@ class SlackStandIn:
         self._caller: TokenHolder | None = None  # whose token the current call carries
         self._caller_token: str | None = None
         self._oauth_apps: dict[str, str] = {}  # client id -> client secret
+        # Token rotation (``rotate_tokens``): seconds a new bot token lives (None: forever),
+        # each rotating token's expiry on `clock`, and the refresh tokens not yet used.
+        self._token_lifetime: float | None = None
+        self._expiries: dict[str, float] = {}
+        self._refresh_tokens: dict[str, TokenHolder] = {}
         self._install_codes: dict[str, dict] = {}  # code -> the install a person approved
         self._socket_urls: dict[str, Any] = {}  # app-level token -> callable giving a wss URL
         self.add_user(bot_user_id, name="kindness", real_name="Kindness Bot", tz="UTC", is_bot=True)
@@ -885,8 +890,11 @@ class SlackStandIn:
             return "not_authed", None
         with self._lock:
             holder = self._tokens.get(token)
+            expires_at = self._expiries.get(token)
         if holder is None:
             return "invalid_auth", None
+        if expires_at is not None and self._clock() >= expires_at:
+            return "token_expired", None
         if (holder.kind == "app") != (method in _APP_TOKEN_METHODS):
             return "not_allowed_token_type", None
         return None, holder
@@ -1003,10 +1011,24 @@ class SlackStandIn:
             }
         return code
 
-    def bot_token_of(self, *, team_id: str | None = None, enterprise_id: str | None = None) -> str:
-        """The bot token an install issued (a workspace's, or an organisation's org-wide)."""
+    def rotate_tokens(self, lifetime: float | None = 12 * 3600) -> None:
+        """Token rotation turned on in the app's settings: bot tokens issued from now on expire
+        `lifetime` seconds later (on `clock`), answering ``token_expired`` after that, and come
+        with a refresh token. ``oauth.v2.access`` with ``grant_type=refresh_token`` issues a new
+        token and a new refresh token, and revokes the one it was given
+        (``invalid_refresh_token`` the second time). None turns it off."""
         with self._lock:
-            for token, holder in self._tokens.items():
+            self._token_lifetime = lifetime
+
+    def refreshes(self) -> list[Call]:
+        """The token refreshes asked for (``oauth.v2.access`` calls with a refresh token)."""
+        return [c for c in self.calls_to("oauth.v2.access") if c.args.get("refresh_token")]
+
+    def bot_token_of(self, *, team_id: str | None = None, enterprise_id: str | None = None) -> str:
+        """The bot token an install issued (a workspace's, or an organisation's org-wide): the
+        newest, when its token was refreshed."""
+        with self._lock:
+            for token, holder in reversed(self._tokens.items()):
                 if holder.kind == "bot" and (holder.team_id, holder.enterprise_id) == (
                     team_id,
                     enterprise_id,
@@ -1025,18 +1047,44 @@ class SlackStandIn:
                     enterprise_id,
                 ):
                     del self._tokens[token]
+            for refresh, holder in list(self._refresh_tokens.items()):
+                if (holder.team_id, holder.enterprise_id) == (team_id, enterprise_id):
+                    del self._refresh_tokens[refresh]
+
+    def _issue_bot_token(self, holder: TokenHolder) -> dict:
+        """A new bot token for `holder`; with rotation on, its lifetime and refresh token."""
+        where = holder.team_id or holder.enterprise_id
+        token = f"xoxb-{where}-{secrets.token_hex(8)}"
+        self._tokens[token] = holder
+        if self._token_lifetime is None:
+            return {"access_token": token, "token_type": "bot"}
+        refresh = f"xoxe-1-{secrets.token_hex(12)}"
+        self._refresh_tokens[refresh] = holder
+        self._expiries[token] = self._clock() + self._token_lifetime
+        return {
+            "access_token": token,
+            "token_type": "bot",
+            "refresh_token": refresh,
+            "expires_in": int(self._token_lifetime),
+        }
 
     def _api_oauth_v2_access(self, args: dict) -> dict:
+        if args.get("grant_type") == "refresh_token":
+            return self._refresh(args)
         install = self._install_codes.pop(str(args.get("code") or ""), None)
         if install is None:
             raise _ApiError("invalid_code")
         if install["client_id"] != args.get("client_id", install["client_id"]):
             raise _ApiError("invalid_client_id")
         bot_user_id = f"U{next(self._ids):08d}"
-        where = install["team_id"] or install["enterprise_id"]
-        token = f"xoxb-{where}-{secrets.token_hex(8)}"
-        self._tokens[token] = TokenHolder(
-            "bot", install["team_id"], install["team_name"], install["enterprise_id"], bot_user_id
+        issued = self._issue_bot_token(
+            TokenHolder(
+                "bot",
+                install["team_id"],
+                install["team_name"],
+                install["enterprise_id"],
+                bot_user_id,
+            )
         )
         enterprise = None
         if install["enterprise_id"]:
@@ -1045,8 +1093,7 @@ class SlackStandIn:
         if install["team_id"]:
             team = {"id": install["team_id"], "name": install["team_name"]}
         return {
-            "access_token": token,
-            "token_type": "bot",
+            **issued,
             "scope": install["scopes"],
             "bot_user_id": bot_user_id,
             "app_id": self.app_id,
@@ -1054,6 +1101,23 @@ class SlackStandIn:
             "enterprise": enterprise,
             "authed_user": {"id": install["installer"]},
             "is_enterprise_install": install["team_id"] is None,
+        }
+
+    def _refresh(self, args: dict) -> dict:
+        """A refresh token exchanged for a new token and a new refresh token; the one given
+        is revoked (Slack's "using token rotation" guide)."""
+        holder = self._refresh_tokens.pop(str(args.get("refresh_token") or ""), None)
+        if holder is None:
+            raise _ApiError("invalid_refresh_token")
+        issued = self._issue_bot_token(holder)
+        return {
+            **issued,
+            "scope": "commands,chat:write",
+            "bot_user_id": holder.bot_user_id,
+            "app_id": self.app_id,
+            "team": {"id": holder.team_id, "name": holder.team_name} if holder.team_id else None,
+            "enterprise": {"id": holder.enterprise_id} if holder.enterprise_id else None,
+            "is_enterprise_install": holder.team_id is None,
         }
 
     # -- Web API: conversations -------------------------------------------------------------

@@ -31,6 +31,7 @@ SLACK_ADAPTERS = frozenset(
         "bot.team_choice",  # which workspace a command is about, asked of Slack if need be
         "bot.chart_uploads",  # the network's chart uploaded to Slack for App Home
         "bot.admins",  # coordinators: Slack's admins (users.info) beside the database's
+        "bot.token_rotation",  # rotating tokens refreshed, one process at a time
     }
 )
 # Thin shims into bot/runtime, named by operators: `python -m bot` and gunicorn's bot.app:wsgi

@@ -30,7 +30,7 @@ from bot.installations import WorkspaceInstallations
 from bot.manifest import bot_scopes
 from bot.runtime.environment import PREFIXES
 from bot.services import Services
-from bot.slack_client import make_client
+from bot.slack_client import make_client, token_rotator
 
 # Threads for the Slack calls made after acks (views.open, reactions, answers through
 # response_url); each waits on Slack, not on the CPU.
@@ -57,15 +57,20 @@ def create_app(
     with _bolt_reads_no_environment():
         if config.slack_mode == "oauth":
             options["signing_secret"] = config.slack_signing_secret
-            options["oauth_settings"] = OAuthSettings(
+            store = installation_store(services)
+            settings = OAuthSettings(
                 client_id=config.slack_client_id,
                 client_secret=config.slack_client_secret,
                 scopes=bot_scopes(),
-                installation_store=installation_store(services),
+                installation_store=store,
                 state_store=SQLAlchemyOAuthStateStore(
                     expiration_seconds=600, engine=services.db.engine
                 ),
             )
+            # Bolt refreshes a rotating token on a request; it does it the jobs' way, one
+            # process at a time (bot.token_rotation).
+            settings.authorize.token_rotator = token_rotator(config, store, clock=services.clock)
+            options["oauth_settings"] = settings
         else:
             # The bot token travels on the client (make_client); Bolt takes it from there. In
             # OAuth mode the client has none: tokens come per workspace from the installations.

@@ -24,7 +24,10 @@ from schedules.runner import Rhythm
 def start_scheduler(services: Services, client: WebClient) -> Rhythm:
     """The scheduler inside ``kindness-bot run``: a background thread beside the web server."""
     rhythm = Rhythm(
-        services, TeamClients(services.config, default=client, engine=services.db.engine).port
+        services,
+        TeamClients(
+            services.config, default=client, engine=services.db.engine, clock=services.clock
+        ).port,
     )
     rhythm.start()
     return rhythm
@@ -37,7 +40,7 @@ def run_scheduler(config: Config, db: Database) -> int:
     note_token_workspace(services, check_token(client, config))
     rhythm = Rhythm(
         services,
-        TeamClients(config, default=client, engine=db.engine).port,
+        TeamClients(config, default=client, engine=db.engine, clock=services.clock).port,
         BlockingScheduler(timezone="UTC"),
     )
     stop_on_sigterm()
