@@ -256,6 +256,36 @@ def rotating_now(database: Database) -> Iterator[MultiWorkspaceBot]:
     yield from _oauth_bot(database, lambda: datetime.now(UTC))
 
 
+def _operator_env(standin: SlackStandIn, database: Database) -> dict[str, str]:
+    return clean_environment(
+        DATABASE_URL=database.engine.url.render_as_string(hide_password=False),
+        SLACK_CLIENT_ID=CLIENT_ID,
+        SLACK_CLIENT_SECRET=CLIENT_SECRET,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=standin.api_url,
+        LOG_LEVEL="INFO",
+    )
+
+
+def test_post_says_when_slack_refuses_to_refresh_the_token(
+    rotating_now: MultiWorkspaceBot, database: Database
+) -> None:
+    standin = rotating_now.standin
+    standin.rotate_tokens(3600)
+    rotating_now.install(team_id=ALPHA, team_name="Alpha Network")
+    standin.revoke_tokens(team_id=ALPHA)
+    done = subprocess.run(
+        [SCRIPT, "post", "prompt", "--team", ALPHA],
+        env=_operator_env(standin, database),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Slack refused to refresh it (invalid_refresh_token)" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_two_post_commands_at_once_refresh_the_token_once(
     rotating_now: MultiWorkspaceBot, database: Database, tmp_path: Path
 ) -> None:
@@ -267,14 +297,7 @@ def test_two_post_commands_at_once_refresh_the_token_once(
     standin.rotate_tokens(12 * 3600)  # the refreshed one will have twelve
     standin.add_channel(NETWORK, "kindness-network")
     rotating_now.services.settings.update(ALPHA, {"channel": NETWORK}, by_user=None)
-    env = clean_environment(
-        DATABASE_URL=database.engine.url.render_as_string(hide_password=False),
-        SLACK_CLIENT_ID=CLIENT_ID,
-        SLACK_CLIENT_SECRET=CLIENT_SECRET,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=standin.api_url,
-        LOG_LEVEL="INFO",
-    )
+    env = _operator_env(standin, database)
     command = [SCRIPT, "post", "prompt", "--team", ALPHA, "--at", "2026-11-23T10:00:00+00:00"]
     release = standin.hold("oauth.v2.access")
     outputs = [tmp_path / "first.txt", tmp_path / "second.txt"]

@@ -36,6 +36,7 @@ from bot.runtime.environment import load_environment
 from bot.runtime.logs import configure_logging_for
 from bot.runtime.start import open_database
 from bot.team_choice import WorkspaceChoiceError, choose_workspace
+from bot.token_rotation import TokenNotRefreshed
 from bot.weeks import local_date, utc_now
 from bot.workspaces import NotInstalled
 
@@ -72,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, WorkspaceChoiceError, StartError) as exc:
         print(f"kindness-bot: {exc}", file=sys.stderr)
         return 2
-    except NotInstalled as exc:
+    except (NotInstalled, TokenNotRefreshed) as exc:
         print(f"kindness-bot: {exc}", file=sys.stderr)
         return 1
     except SQLAlchemyError as exc:
