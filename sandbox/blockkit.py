@@ -254,9 +254,11 @@ class _BlockKitCheck:
                 self.fail(at, "must provide either image_url or slack_file, not both")
             self._slack_file(element.get("slack_file"), f"{at}/slack_file")
             self.chars(element.get("image_url"), URL_LIMIT, f"{at}/image_url")
-            self.chars(
-                self.required(element, "alt_text", at), IMAGE_ALT_TEXT_LIMIT, f"{at}/alt_text"
-            )
+            alt_text = self.required(element, "alt_text", at)
+            self.chars(alt_text, IMAGE_ALT_TEXT_LIMIT, f"{at}/alt_text")
+            if isinstance(alt_text, str) and not alt_text.strip():
+                # What a screen reader says instead of the picture: words, never blank.
+                self.fail(f"{at}/alt_text", "must be more than 0 characters")
         elif kind == "plain_text_input":
             for key in ("initial_value", "max_length", "min_length"):
                 self._text_input_limit(element.get(key), f"{at}/{key}")

@@ -1939,6 +1939,10 @@ def _check_message(args: dict) -> None:
         raise _ApiError("msg_too_long")
     if not text and not blocks and not args.get("attachments"):
         raise _ApiError("no_text")
+    if blocks and not (isinstance(text, str) and text.strip()):
+        # Stricter than Slack, which only warns: a screen reader reads a message's top-level
+        # text, not its blocks, so the stand-in refuses blocks without it.
+        raise _ApiError("no_text_for_screen_readers")
 
 
 def _decode_args(content_type: str, query: str, body: bytes) -> dict:

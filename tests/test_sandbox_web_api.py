@@ -112,14 +112,19 @@ def test_message_timestamps_strictly_increase(slack, client):
 
 
 def test_form_bodies_and_bearer_less_tokens_are_understood(slack):
-    form = {"token": slack.bot_token, "channel": "C1", "blocks": json.dumps([section("Hi")])}
+    blocks = json.dumps([section("Hi")])
+    form = {"token": slack.bot_token, "channel": "C1", "blocks": blocks, "text": "Hi"}
     request = urllib.request.Request(
         slack.api_url + "chat.postMessage", data=urllib.parse.urlencode(form).encode()
     )
     with urllib.request.urlopen(request) as response:
         assert json.load(response)["ok"] is True
 
-    assert slack.last("chat.postMessage").args == {"channel": "C1", "blocks": [section("Hi")]}
+    assert slack.last("chat.postMessage").args == {
+        "channel": "C1",
+        "blocks": [section("Hi")],
+        "text": "Hi",
+    }
 
 
 def test_a_wrong_token_is_invalid_auth_and_an_unknown_method_says_so(slack):
@@ -204,6 +209,30 @@ def test_a_message_needs_text_or_blocks_and_text_has_a_limit(client):
     assert nothing["error"] == "no_text"
     too_long = api_error(lambda: client.chat_postMessage(channel="C1", text="x" * 40_001))
     assert too_long["error"] == "msg_too_long"
+
+
+@pytest.mark.parametrize("method", ["chat.postMessage", "chat.postEphemeral", "chat.update"])
+def test_blocks_without_words_for_a_screen_reader_are_refused(slack, client, method) -> None:
+    """Stricter than Slack (which warns): a screen reader reads the top-level text alone."""
+    posted = client.chat_postMessage(channel="C1", text="First")
+    args = {"channel": "C1", "user": "U1", "ts": posted["ts"], "blocks": [section("Saved")]}
+    for text in (None, "", "   "):
+        call = {**args, **({"text": text} if text is not None else {})}
+        refused = api_error(lambda call=call: client.api_call(method, json=call))
+        assert refused["error"] == "no_text_for_screen_readers", text
+    assert client.api_call(method, json={**args, "text": "Saved your story"})["ok"]
+
+
+def test_an_image_without_alt_text_is_refused_in_messages_and_views(client) -> None:
+    image = {"type": "image", "image_url": "https://example.org/chart.png", "alt_text": "  "}
+    refused = api_error(
+        lambda: client.chat_postMessage(channel="C1", text="The chart", blocks=[image])
+    )
+    assert refused["error"] == "invalid_blocks"
+    assert "must be more than 0 characters [json-pointer:/blocks/0/alt_text]" in str(refused)
+    home = {"type": "home", "blocks": [image]}
+    refused = api_error(lambda: client.views_publish(user_id="U1", view=home))
+    assert "alt_text" in str(refused)
 
 
 MESSAGE_LIMITS = [

@@ -112,7 +112,8 @@ def mine_message(mine: MyLog, framework: Framework, *, note: str | None = None) 
     if not mine.entries and not mine.open_actions:
         blocks.append(kit.section("You have not logged anything yet."))
         blocks.append(log_buttons())
-        return kit.message(blocks, "Your learning log is empty")
+        empty = "Your learning log is empty"
+        return kit.message(blocks, f"{note} {empty}" if note else empty)
     if mine.open_actions:
         blocks.append(kit.section(f"*Open actions ({len(mine.open_actions)})*"))
         blocks += [open_action_block(action, framework) for action in mine.open_actions]
@@ -123,7 +124,11 @@ def mine_message(mine: MyLog, framework: Framework, *, note: str | None = None) 
     blocks.append(
         kit.context("Close an action by typing `/kindness done <number> [what you learnt]`.")
     )
-    return kit.message(blocks, "Your learning log")
+    summary = (
+        f"Your learning log: {count(len(mine.entries), 'recent entry')}, "
+        f"{count(len(mine.open_actions), 'open action')}"
+    )
+    return kit.message(blocks, f"{note} {summary}" if note else summary)
 
 
 def deleted_message(removed: EntryView, mine: MyLog, framework: Framework) -> dict[str, Any]:
@@ -150,7 +155,8 @@ def search_message(page: SearchPage, framework: Framework) -> dict[str, Any]:
     if page.has_more:
         value = json.dumps({"q": query, "g": page.goal_key, "o": last}, separators=(",", ":"))
         blocks.append(kit.actions(kit.button("More results", SEARCH_MORE, value)))
-    return kit.message(blocks, f"{count(len(page.entries), 'entry')} found")
+    matching = f" matching {' '.join(page.words)}" if page.words else ""
+    return kit.message(blocks, f"{count(len(page.entries), 'entry')}{matching}{scope}")
 
 
 def nudges_message(enabled: bool, *, changed: bool, usage: str) -> dict[str, Any]:

@@ -286,7 +286,12 @@ def _names(users: Sequence[str], *, mentions: bool = True) -> str:
 
 
 def participation_message(part: Participation) -> dict[str, Any]:
-    return kit.message(participation_blocks(part), "Participation, for coordinators")
+    shared = count(part.participants, "member")
+    quiet = count(len(part.quiet), "member")
+    return kit.message(
+        participation_blocks(part),
+        f"Participation, for coordinators: {shared} shared something this week; {quiet} quiet",
+    )
 
 
 # -- DMs -----------------------------------------------------------------------------------------
