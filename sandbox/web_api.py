@@ -340,13 +340,17 @@ class SlackStandIn:
         is_admin: bool = False,
         is_owner: bool = False,
         is_bot: bool = False,
+        team_id: str | None = None,
     ) -> dict:
-        """Add (or replace) a person; returns their users.info object."""
+        """Add (or replace) a person; returns their users.info object. `team_id`: a member of
+        another organisation, met in a channel shared with it (Slack Connect): users.info
+        answers for them, users.list (this workspace's people) does not list them."""
         ZoneInfo(tz)  # an unknown zone fails here, not in the middle of a users.info call
         real_name = real_name if real_name is not None else name
+        team_id = team_id or self.team_id
         user = {
             "id": user_id,
-            "team_id": self.team_id,
+            "team_id": team_id,
             "name": name,
             "deleted": False,
             "real_name": real_name,
@@ -364,7 +368,7 @@ class SlackStandIn:
                 "real_name_normalized": real_name,
                 "display_name": name,
                 "display_name_normalized": name,
-                "team": self.team_id,
+                "team": team_id,
             },
         }
         if is_bot:
@@ -945,8 +949,9 @@ class SlackStandIn:
         return {"user": self._user_info(args["user"])}
 
     def _api_users_list(self, args: dict) -> dict:
-        """Every person (the bot and deactivated people included), in pages of `limit`."""
-        ids = sorted(self._users)
+        """Every person of the workspace (the bot and deactivated people included; members of
+        other organisations met in shared channels not), in pages of `limit`."""
+        ids = sorted(u for u, user in self._users.items() if user["team_id"] == self.team_id)
         start, limit = _page(args, len(ids), default_limit=0, most=1000)
         page = ids[start : start + limit] if limit else ids[start:]
         after = start + len(page)

@@ -124,6 +124,14 @@ def _fetch_zones(
                 len(people),
                 len(stale),
             )
+            return {user_id: (person.tz, person.name) for user_id, person in people.items()}
+        # Members of another organisation, met in the network's channel shared with it (Slack
+        # Connect), are not among the workspace's people: Slack answers for them one by one.
+        for user_id in (u for u in stale if u not in people):
+            try:
+                people[user_id] = slack.person(user_id)
+            except SlackError as error:
+                log.warning("users.info for %s in %s failed (%s)", user_id, team_id, error.error)
     return {user_id: (person.tz, person.name) for user_id, person in people.items()}
 
 
