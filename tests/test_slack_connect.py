@@ -130,9 +130,7 @@ def test_a_partner_member_clicks_the_prompts_button_and_their_story_is_the_netwo
     opened = bot.standin.last("views.open")
     assert opened.ok, opened.error
     view_id = bot.standin.open_views()[-1]["id"]
-    pat.view_submission(
-        "log_entry", modal_values("Our two teams met"), user=PAT, view_id=view_id
-    )
+    pat.view_submission("log_entry", modal_values("Our two teams met"), user=PAT, view_id=view_id)
     (entry,) = bot.entries(bot.standin.team_id)
     assert (entry.user_id, entry.text) == (PAT, "Our two teams met")
     _kept_under_the_network(bot)
