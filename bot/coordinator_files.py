@@ -21,7 +21,7 @@ from typing import IO, TextIO
 
 from bot.db import Database
 from bot.errors import GivenTwice, UnknownOption
-from bot.export import Period, write_export
+from bot.export import BYTE_ORDER_MARK, Period, write_export
 from bot.goals import Framework
 from bot.names import Directory
 from bot.periods import PeriodWords, When
@@ -31,7 +31,6 @@ from bot.weeks import local_date, local_date_before
 
 EXPORT = "export"
 REPORT = "report"
-_BYTE_ORDER_MARK = "\ufeff"
 # A file larger than this is written to a temporary file on disk rather than kept in memory
 # (the export of a large log can run to hundreds of megabytes).
 IN_MEMORY = 16 * 1024 * 1024
@@ -116,7 +115,7 @@ def make_export(
 ) -> CoordinatorFile:
     def write(out: TextIO) -> int:
         if fmt == "csv":
-            out.write(_BYTE_ORDER_MARK)
+            out.write(BYTE_ORDER_MARK)
         return write_export(
             db, framework, team_id, fmt, out, period=period, now=now, tz=tz, names=names
         )

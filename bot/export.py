@@ -74,7 +74,8 @@ MEMBER_FIELDS = (
     "logged_by",
     "logged_by_name",
 )
-# A CSV file made for Slack starts with it (see ``bot.coordinator_files``).
+# A CSV file made for Slack — the coordinator's and the member's — starts with it: Excel reads a
+# CSV without one in the computer's legacy code page (see ``bot.coordinator_files``).
 BYTE_ORDER_MARK = "\ufeff"
 _INSTANT = timedelta(microseconds=1)
 _PLURAL = {"story": "Stories", "action": "Actions", "reflection": "Reflections"}
