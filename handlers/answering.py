@@ -94,6 +94,10 @@ class Slack:
     def open_modal(self, view: dict[str, Any]) -> None:
         self.client.views_open(trigger_id=self.trigger_id, view=view)
 
+    def update_modal(self, view_id: str, view: dict[str, Any]) -> None:
+        """An open modal shown again, changed (a click inside it)."""
+        self.client.views_update(view_id=view_id, view=view)
+
 
 SlackWork = Callable[[Slack], None]
 
@@ -166,7 +170,11 @@ class Click:
         except ValueError:
             decoded = {}
         self.value: dict[str, Any] = decoded if isinstance(decoded, dict) else {}
-        self.on_home = (body.get("view") or {}).get("type") == "home"
+        view = body.get("view") if isinstance(body.get("view"), dict) else {}
+        self.on_home = view.get("type") == "home"
+        # A click inside a modal: its id, to show it again changed (views.update).
+        self.modal_id: str | None = view.get("id") if view.get("type") == "modal" else None
+        self.modal_metadata: dict[str, Any] = _metadata_of(view)
 
     @property
     def entry_id(self) -> int:
@@ -425,6 +433,14 @@ def _slack(
         channel_id=event.get("channel"),
         thread_ts=event.get("thread_ts"),
     )
+
+
+def _metadata_of(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        decoded = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return decoded if isinstance(decoded, dict) else {}
 
 
 def _view_of(body: dict[str, Any]) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from bot.admins import CoordinatorCheckFailed, is_admin, is_coordinator_without_
 from bot.blocks import answers, controls, modals, refusals, rhythm
 from bot.errors import (
     CoordinatorUnconfirmed,
+    EmptyText,
     EntryNotFound,
     LogError,
     NotACoordinator,
@@ -113,14 +114,24 @@ def run_goals(inv: Invocation) -> Answer:
 
 
 def run_log(inv: Invocation) -> Answer:
-    if not inv.args.strip():
-        return later(open_modal(modals.log_modal(inv.services.framework)))
+    framework = inv.services.framework
     target = parse_log_for(inv.args)
     if target is not None:
         return log_for(inv, target)
-    parsed = parse_quick_log(inv.args, inv.services.framework)
+    parsed = parse_quick_log(inv.args, framework)
+    if not parsed.text:
+        # Only leading words (``log g3``, ``log action private``): the form, with them chosen.
+        form = modals.log_modal(
+            framework,
+            kind=parsed.kind,
+            goal=parsed.goal,
+            visibility=parsed.visibility or "network",
+        )
+        return later(open_modal(form))
     saved = store_quick_log(inv, parsed, inv.user_id)
-    return say(answers.saved_message(saved.entry, inv.services.framework))
+    word = parsed.visibility_word
+    note = answers.read_as_visibility_note(word) if word else None
+    return say(answers.saved_message(saved.entry, framework, note=note))
 
 
 def store_quick_log(
@@ -132,6 +143,7 @@ def store_quick_log(
         parsed.text,
         kind=parsed.kind,
         goal=parsed.goal,
+        visibility=parsed.visibility or "network",
         source="slash",
         channel_id=inv.channel_id,
         logged_by=logged_by,
@@ -145,6 +157,8 @@ def log_for(inv: Invocation, target: LogFor) -> Answer:
     if target.member_id == inv.user_id:
         return run_log(replace(inv, args=target.rest))
     parsed = parse_quick_log(target.rest, framework)
+    if not parsed.text:
+        raise EmptyText(text=target.rest.strip() or None)
     try:
         allowed = inv.is_coordinator()
     except CoordinatorCheckFailed:

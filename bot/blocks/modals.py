@@ -10,7 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from bot.blocks import kit
-from bot.blocks.entries import KIND_LABELS, PREVIEW, entry_block
+from bot.blocks.entries import (
+    KIND_LABELS,
+    PREVIEW,
+    SHOWN_IN_FORM,
+    entry_block,
+    visibility_buttons,
+    who_can_see,
+)
 from bot.blocks.kit import Block
 from bot.blocks.refusals import SAVE_FAILED, explain
 from bot.errors import LogError, StorageFailed, UnknownGoal, UnknownKind, UnknownVisibility
@@ -154,14 +161,24 @@ def complete_modal(
     )
 
 
-def saved_view(entry: EntryView, framework: Framework, *, verb: str = "Saved") -> dict[str, Any]:
-    """What the modal turns into once its entry is stored."""
+def saved_view(
+    entry: EntryView, framework: Framework, *, verb: str = "Saved", note: str | None = None
+) -> dict[str, Any]:
+    """What the modal turns into once its entry is stored: who can see it, and (to its author)
+    a click to change that. ``note``: what else was done (the author told…)."""
     blocks = [
         kit.section(f"*{verb}.* Thank you for adding to the network's learning."),
         entry_block(entry, framework),
-        kit.context("Find it again with `/kindness mine`."),
+        kit.section(who_can_see(entry)),
     ]
-    return kit.modal(verb, blocks, callback_id="saved", close="Close")
+    if entry.is_mine:
+        blocks.append(kit.actions(*visibility_buttons(entry, SHOWN_IN_FORM)))
+    if note:
+        blocks.append(kit.section(note))
+    blocks.append(kit.context("Find it again with `/kindness mine`."))
+    return kit.modal(
+        verb, blocks, callback_id="saved", close="Close", private_metadata={"verb": verb}
+    )
 
 
 def visibility_of(value: str | None) -> str:
