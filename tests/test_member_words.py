@@ -116,3 +116,128 @@ def test_the_note_under_a_thread_reply_says_who_can_see_it_and_changes_it(
     bot.slack.block_action(anonymous["action_id"], anonymous["value"], user=ANN, ephemeral=note)
     assert bot.entries()[0].visibility == "anonymous"
     assert AS_A_MEMBER in message_text(bot.standin.ephemerals(ANN)[-1])
+
+
+# -- natural forms -------------------------------------------------------------------------------
+
+# What members really type after `/kindness log`, and what each must store:
+# (typed, kind, goal, visibility, text).
+PHRASINGS = [
+    ("g3 We listened first", "story", "relationships", "network", "We listened first"),
+    (
+        "#g2 Let the team set the rota",
+        "story",
+        "leadership",
+        "network",
+        "Let the team set the rota",
+    ),
+    (
+        "g2: Let the team set the rota",
+        "story",
+        "leadership",
+        "network",
+        "Let the team set the rota",
+    ),
+    (
+        "action #g2 Step back in meetings",
+        "action",
+        "leadership",
+        "network",
+        "Step back in meetings",
+    ),
+    ("action: Ask each new starter", "action", None, "network", "Ask each new starter"),
+    ("story: We walked the ward together", "story", None, "network", "We walked the ward together"),
+    ("Story: g3 We walked the ward", "story", "relationships", "network", "We walked the ward"),
+    (
+        "relationships We sat with the family",
+        "story",
+        "relationships",
+        "network",
+        "We sat with the family",
+    ),
+    (
+        "#relationships We sat with the family",
+        "story",
+        "relationships",
+        "network",
+        "We sat with the family",
+    ),
+    (
+        "lead with kindness: I asked before deciding",
+        "story",
+        "leadership",
+        "network",
+        "I asked before deciding",
+    ),
+    (
+        "Put relationships: We sat with them",
+        "story",
+        "relationships",
+        "network",
+        "We sat with them",
+    ),
+    ("g4 - We scrapped the form", "story", "systems", "network", "We scrapped the form"),
+    ("reflection private I get impatient", "reflection", None, "private", "I get impatient"),
+    (
+        "private reflection g6: Numbers hide stories",
+        "reflection",
+        "evidence",
+        "private",
+        "Numbers hide stories",
+    ),
+    ("anonymous action g2 Step back", "action", "leadership", "anonymous", "Step back"),
+    ("g1 anonymously We said it out loud", "story", "purpose", "anonymous", "We said it out loud"),
+    ("Private: my own notes", "story", None, "private", "my own notes"),
+    (
+        "g3: Private sector partners joined us",
+        "story",
+        "relationships",
+        "network",
+        "Private sector partners joined us",
+    ),
+    ("We met private sector partners", "story", None, "network", "We met private sector partners"),
+    ("Hold the door for everyone", "story", None, "network", "Hold the door for everyone"),
+    ("Note: the team asked for more", "story", None, "network", "Note: the team asked for more"),
+    ("story story time", "story", None, "network", "story time"),
+    ("Reflection G6 Case matters not", "reflection", "evidence", "network", "Case matters not"),
+]
+
+
+@pytest.mark.parametrize(("typed", "kind", "goal", "visibility", "text"), PHRASINGS)
+def test_what_members_type_is_stored_as_they_meant_it(
+    bot: BotUnderTest, typed: str, kind: str, goal: str | None, visibility: str, text: str
+) -> None:
+    reply = bot.slack.command(f"log {typed}", user=ANN)
+    (entry,) = bot.entries()
+    assert (entry.kind, entry.goal_key, entry.visibility, entry.text) == (
+        kind,
+        goal,
+        visibility,
+        text,
+    )
+    assert "Saved your" in bot.answer_text(reply)
+
+
+@pytest.mark.parametrize(
+    ("typed", "kind", "goal", "visibility"),
+    [
+        ("g3", "story", "relationships", "network"),
+        ("action", "action", None, "network"),
+        ("#g2 action", "action", "leadership", "network"),
+        ("reflection private g6:", "reflection", "evidence", "private"),
+    ],
+)
+def test_only_leading_words_open_the_form_with_them_chosen(
+    bot: BotUnderTest, typed: str, kind: str, goal: str | None, visibility: str
+) -> None:
+    reply = bot.slack.command(f"log {typed}", user=ANN)
+    assert bot.entries() == []
+    assert bot.answers(reply) == []  # nothing to read: the form opens
+    call = bot.standin.last("views.open")
+    assert call.args["trigger_id"] == reply.trigger_id
+    chosen = {
+        b["block_id"]: (b["element"].get("initial_option") or {}).get("value")
+        for b in call.args["view"]["blocks"]
+        if b.get("block_id") in ("kind", "goal", "visibility")
+    }
+    assert chosen == {"kind": kind, "goal": goal, "visibility": visibility}
