@@ -237,7 +237,8 @@ def _write_markdown(
         if row["kind"] == "action":
             extras.append(str(row["action_status"] or "open"))
         if row["logged_by"]:
-            extras.append(f"logged by {row['logged_by']}")
+            verb = "saved" if row["source"] == "shortcut" else "logged"
+            extras.append(f"{verb} by {row['logged_by']}")
         body = str(row["text"]).replace("\n", "\n  ")
         out.write(
             f"- **{created[:10]}** · #{row['id']} {_KIND_TITLES[str(row['kind'])]} · {goal} "

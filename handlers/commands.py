@@ -22,7 +22,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.admins import CoordinatorCheckFailed, is_admin, is_coordinator_without_slack
 from bot.blocks import answers, controls, modals, refusals, rhythm
@@ -48,6 +47,7 @@ from bot.summary import digest_summary, weekly_figures
 from bot.weeks import local_date, week_of, weeks_ending
 from handlers import coordinator_files
 from handlers.answering import Answer, Slack, SlackWork, later, open_modal, say
+from handlers.credit import tell_the_author
 
 log = logging.getLogger(__name__)
 COMMAND = "/kindness"
@@ -166,21 +166,9 @@ def log_for(inv: Invocation, target: LogFor) -> Answer:
     if not allowed:
         raise NotACoordinator("log for another member", text=target.rest.strip())
     saved = store_quick_log(inv, parsed, target.member_id, logged_by=inv.user_id)
-    away = inv.services.members.status(inv.team_id, target.member_id).away_until
-    answer = controls.logged_for_message(saved.entry, framework, target.member_id, away)
-    if away is not None:
-        return say(answer)
-    theirs = inv.services.log.get_entry(inv.team_id, target.member_id, saved.entry.id)
-
-    def tell_member(slack: Slack) -> None:
-        message = controls.logged_for_you_message(theirs, framework)
-        try:
-            slack.client.chat_postMessage(channel=target.member_id, **message)
-        except SlackApiError as error:
-            reason = str(error.response.get("error") or error.response.status_code)
-            slack.reply(controls.member_not_told_message(target.member_id, reason))
-
-    return say(answer, tell_member)
+    told = tell_the_author(inv.services, inv.team_id, target.member_id, saved.entry.id)
+    answer = controls.logged_for_message(saved.entry, framework, target.member_id, told.away_until)
+    return say(answer, *told.then)
 
 
 def run_mine(inv: Invocation) -> Answer:

@@ -241,3 +241,153 @@ def test_only_leading_words_open_the_form_with_them_chosen(
         if b.get("block_id") in ("kind", "goal", "visibility")
     }
     assert chosen == {"kind": kind, "goal": goal, "visibility": visibility}
+
+
+# -- credit where it is due ----------------------------------------------------------------------
+
+MORAG, TAMA = "UMORAG", "UTAMA"
+
+
+def save_with_the_shortcut(bot: BotUnderTest, message: dict, saver: str, channel: str) -> str:
+    """The saver runs *Save to learning log* on ``message`` and submits the form as it opened
+    (goal g3): the form's view id."""
+    bot.slack.message_action("save_to_learning_log", message, user=saver, channel=channel)
+    view = bot.standin.open_views()[-1]
+    values = modal_values(message["text"])
+    if not any(b.get("block_id") == "visibility" for b in view["blocks"]):
+        del values["visibility"]
+    bot.slack.view_submission("log_entry", values, user=saver, view_id=view["id"])
+    return view["id"]
+
+
+def dms_to(bot: BotUnderTest, user: str) -> list[dict]:
+    return [c.args for c in bot.standin.calls_to("chat.postMessage") if c.args["channel"] == user]
+
+
+def test_the_shortcut_on_anothers_message_saves_it_as_theirs_and_tells_them(
+    bot: BotUnderTest,
+) -> None:
+    bot.standin.add_channel("CPUBLIC", "leaders")
+    words = bot.slack.message(
+        "I rang every volunteer to say thank you", user=MORAG, channel="CPUBLIC"
+    )
+    view_id = save_with_the_shortcut(bot, words, TAMA, "CPUBLIC")
+    form = bot.standin.calls_to("views.open")[-1].args["view"]
+    assert "It will be *their* entry, saved by you" in message_text(form)
+    assert not any(b.get("block_id") == "visibility" for b in form["blocks"])
+
+    (entry,) = bot.entries()
+    assert (entry.user_id, entry.logged_by, entry.visibility, entry.source) == (
+        MORAG,
+        TAMA,
+        "network",
+        "shortcut",
+    )
+    saved = message_text(bot.standin.view(view_id))
+    assert f"with <@{MORAG}>'s name" in saved and f"saved by <@{TAMA}>" in saved
+    assert f"I've let <@{MORAG}> know by DM" in saved
+
+    (dm,) = dms_to(bot, MORAG)
+    assert f"<@{TAMA}> saved your message" in message_text(dm)
+    assert [b["text"]["text"] for b in buttons(dm)] == [
+        "Keep",
+        "Make private",
+        "Share anonymously",
+        "Edit",
+        "Delete",
+    ]
+    # It is Morag's: in her log as hers, "saved by" Tama; not in Tama's.
+    mine = message_text(message_of(bot, bot.slack.command("mine", user=MORAG)))
+    assert "I rang every volunteer" in mine and f"saved by <@{TAMA}>" in mine
+    assert "I rang every volunteer" not in message_text(
+        message_of(bot, bot.slack.command("mine", user=TAMA))
+    )
+    # Morag makes it private from the DM; Tama's click on her button counts for nothing.
+    stored_dm = bot.standin.messages_in(bot.standin.dm_with(MORAG))[-1]
+    private = button(dm, "Make private")
+    bot.slack.block_action(private["action_id"], private["value"], user=TAMA, message=stored_dm)
+    assert bot.entries()[0].visibility == "network"
+    clicked = bot.slack.block_action(
+        private["action_id"], private["value"], user=MORAG, message=stored_dm
+    )
+    assert bot.entries()[0].visibility == "private"
+    (shown,) = bot.responses(clicked)
+    assert "Who can see it: *only you*" in message_text(shown)
+    assert shown["replace_original"] is True
+
+
+def test_keep_leaves_the_entry_as_it_is_and_delete_takes_it_out(bot: BotUnderTest) -> None:
+    bot.standin.add_channel("CPUBLIC", "leaders")
+    for text in ("First words of mine", "Second words of mine"):
+        words = bot.slack.message(text, user=MORAG, channel="CPUBLIC")
+        save_with_the_shortcut(bot, words, TAMA, "CPUBLIC")
+    first, second = dms_to(bot, MORAG)
+    stored = bot.standin.messages_in(bot.standin.dm_with(MORAG))
+    keep = button(first, "Keep")
+    kept = bot.slack.block_action(keep["action_id"], keep["value"], user=MORAG, message=stored[-2])
+    assert "Kept #" in message_text(bot.responses(kept)[-1])
+    delete = button(second, "Delete")
+    bot.slack.block_action(delete["action_id"], delete["value"], user=MORAG, message=stored[-1])
+    assert [(e.text, e.visibility) for e in bot.entries()] == [("First words of mine", "network")]
+
+
+@pytest.mark.parametrize(
+    "place",
+    ["dm", "group dm", "private channel"],
+)
+def test_words_from_a_private_conversation_stay_their_authors_alone(
+    bot: BotUnderTest, place: str
+) -> None:
+    if place == "private channel":
+        bot.standin.add_channel("CSECRET", "leaders-only", is_private=True, bot_is_member=False)
+        channel = "CSECRET"
+    elif place == "group dm":
+        bot.standin.add_channel("GMPDM", "mpdm-morag--tama-1", is_private=True, bot_is_member=False)
+        channel = "GMPDM"
+    else:
+        channel = "D0MORAGTAMA"  # a DM between the two of them, which the bot cannot see
+    words = bot.slack.message("Between us: I nearly quit last week", user=MORAG, channel=channel)
+    view_id = save_with_the_shortcut(bot, words, TAMA, channel)
+    assert "only <@UMORAG> will see it, until they share it" in message_text(
+        bot.standin.calls_to("views.open")[-1].args["view"]
+    )
+    (entry,) = bot.entries()
+    assert (entry.user_id, entry.logged_by, entry.visibility) == (MORAG, TAMA, "private")
+    assert f"Who can see it: *only <@{MORAG}>*" in message_text(bot.standin.view(view_id))
+    (dm,) = dms_to(bot, MORAG)
+    assert "Who can see it: *only you* until you share it" in message_text(dm)
+    labels = [b["text"]["text"] for b in buttons(dm)]
+    assert labels == ["Keep", "Share anonymously", "Share with my name", "Edit", "Delete"]
+    # Nobody else sees it: not in search, not in the saver's log.
+    assert "nearly quit" not in bot.answer_text(bot.slack.command("search quit", user=TAMA))
+
+
+def test_my_own_message_from_a_private_channel_is_kept_for_me_unless_i_choose(
+    bot: BotUnderTest,
+) -> None:
+    bot.standin.add_channel("CSECRET", "leaders-only", is_private=True, bot_is_member=True)
+    words = bot.slack.message("My own note to self", user=ANN, channel="CSECRET")
+    bot.slack.message_action("save_to_learning_log", words, user=ANN, channel="CSECRET")
+    form = bot.standin.calls_to("views.open")[-1].args["view"]
+    visibility = next(b for b in form["blocks"] if b.get("block_id") == "visibility")
+    assert visibility["element"]["initial_option"]["value"] == "private"
+    assert "kept for you alone unless you choose" in message_text(form)
+
+
+def test_the_network_channel_is_the_networks_even_when_private(bot: BotUnderTest) -> None:
+    bot.standin.add_channel(NETWORK_CHANNEL, "kindness-network", is_private=True)
+    bot.services.settings.apply(bot.standin.team_id, {"channel": NETWORK_CHANNEL}, by_user=None)
+    words = bot.slack.message("Shared in our channel", user=MORAG, channel=NETWORK_CHANNEL)
+    save_with_the_shortcut(bot, words, TAMA, NETWORK_CHANNEL)
+    assert bot.entries()[0].visibility == "network"
+
+
+def test_the_author_away_is_not_dmed_and_the_saver_is_told_so(bot: BotUnderTest) -> None:
+    bot.slack.command("away until 2027-01-04", user=MORAG)
+    bot.standin.add_channel("CPUBLIC", "leaders")
+    words = bot.slack.message("Words while I'm away", user=MORAG, channel="CPUBLIC")
+    view_id = save_with_the_shortcut(bot, words, TAMA, "CPUBLIC")
+    assert "is away until Mon 4 Jan 2027, so I did not DM them" in message_text(
+        bot.standin.view(view_id)
+    )
+    assert dms_to(bot, MORAG) == []

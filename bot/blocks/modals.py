@@ -54,6 +54,8 @@ def log_modal(
     title: str = "Log to the network",
     submit: str = "Save",
     text_editable: bool = True,
+    text_label: str = "In your words",
+    with_visibility: bool = True,
 ) -> dict[str, Any]:
     """The log modal: kind, goal, text and visibility (prefilled where known).
 
@@ -89,7 +91,7 @@ def log_modal(
     if text_editable:
         blocks.append(
             kit.input_block(
-                "In your words",
+                text_label,
                 kit.text_input(
                     "text",
                     multiline=True,
@@ -102,26 +104,29 @@ def log_modal(
             )
         )
     else:
-        blocks.append(kit.section("*In your words*\n" + kit.quote(text or "")))
+        blocks.append(kit.section(f"*{text_label}*\n" + kit.quote(text or "")))
         blocks.append(
             kit.context("This text is longer than a form can hold, so it is kept as it is.")
         )
-    blocks.append(
-        kit.input_block(
-            "Who can see it?",
-            kit.radio_buttons(
-                "visibility",
-                [
-                    kit.option(label, v, description)
-                    for v, (label, description) in VISIBILITY_LABELS.items()
-                ],
-                initial=visibility,
-            ),
-            block_id="visibility",
-        )
-    )
+    if with_visibility:
+        blocks.append(_visibility_field(visibility))
     return kit.modal(
         title, blocks, callback_id=callback_id, submit=submit, private_metadata=metadata
+    )
+
+
+def _visibility_field(visibility: str) -> Block:
+    return kit.input_block(
+        "Who can see it?",
+        kit.radio_buttons(
+            "visibility",
+            [
+                kit.option(label, v, description)
+                for v, (label, description) in VISIBILITY_LABELS.items()
+            ],
+            initial=visibility,
+        ),
+        block_id="visibility",
     )
 
 
@@ -190,20 +195,50 @@ def save_message_modal(
     *,
     text: str,
     author_id: str | None,
+    saver_id: str,
     permalink: str | None,
     goal: str | None,
     metadata: dict[str, Any],
+    private_place: bool = False,
 ) -> dict[str, Any]:
     """The log modal opened by *Save to learning log* on a message: its words prefilled, a
-    line saying whose message it is (with a link when Slack gave one)."""
-    by = f" by <@{author_id}>" if author_id else ""
-    where = f"<{permalink}|a message>" if permalink else "a message"
+    line saying whose message it is (with a link when Slack gave one).
+
+    Another member's message is saved as *their* entry: who can see it is theirs to choose
+    (they are told by DM), so the form has no such field and says what it will be. Words from
+    a DM, a group DM or a private channel (``private_place``) stay visible to their author only
+    until the author shares them."""
+    where = "a message in a private conversation" if private_place else "a message"
+    where = f"<{permalink}|{where}>" if permalink else where
+    theirs = author_id is not None and author_id != saver_id
+    if not theirs:
+        note = f"Saving {where} of yours. Edit the words as you like before saving."
+        if private_place:
+            note += " Words from a private conversation are kept for you alone unless you choose."
+        return log_modal(
+            framework,
+            goal=goal,
+            text=text,
+            visibility="private" if private_place else "network",
+            source_note=note,
+            metadata=metadata,
+        )
+    if private_place:
+        seen = f"only <@{author_id}> will see it, until they share it"
+    else:
+        seen = f"the network will see it with <@{author_id}>'s name"
+    note = (
+        f"Saving {where} by <@{author_id}>. It will be *their* entry, saved by you: {seen}. "
+        "They are told by DM and can keep it, make it private or delete it."
+    )
     return log_modal(
         framework,
         goal=goal,
         text=text,
-        source_note=f"Saving {where}{by}. Edit the words as you like before saving.",
+        source_note=note,
         metadata=metadata,
+        text_label="In their words",
+        with_visibility=False,
     )
 
 
