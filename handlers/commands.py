@@ -46,7 +46,7 @@ from bot.services import Services
 from bot.summary import digest_summary, weekly_figures
 from bot.weeks import local_date, week_of, weeks_ending
 from handlers import coordinator_files
-from handlers.answering import Answer, Slack, SlackWork, later, open_modal, say
+from handlers.answering import Answer, Slack, SlackWork, later, open_modal, say, words_back
 from handlers.credit import tell_the_author
 
 log = logging.getLogger(__name__)
@@ -529,7 +529,8 @@ def answer_command(
     try:
         return sub.run(inv)
     except LogError as error:
-        return say(refusals.error_message(error, usage=sub.usage_in(services.framework)))
+        message = refusals.error_message(error, usage=sub.usage_in(services.framework))
+        return say(message, *words_back(error.text))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,9 @@ when somebody else saves them; and every unsaved word given back."""
 
 from __future__ import annotations
 
+import itertools
+import unicodedata
+
 import pytest
 
 from bot.blocks.entries import SHOWN_AFTER_LOG, entry_value
@@ -391,3 +394,100 @@ def test_the_author_away_is_not_dmed_and_the_saver_is_told_so(bot: BotUnderTest)
         bot.standin.view(view_id)
     )
     assert dms_to(bot, MORAG) == []
+
+
+# -- every word given back -----------------------------------------------------------------------
+
+# What members write, beyond ASCII: emoji (with skin tones, joined sequences, flags), letters
+# with combining marks, scripts whose vowels are marks.
+PIECES = [
+    "Kindness 🙂 at the café (cafe\u0301) ",
+    "👩🏽\u200d⚕️ nurses and 🇬🇧🇳🇿 flags ",
+    "n\u0303o a\u0300\u0301\u0302 zalgo ",
+    "क्षि ภาษาไทย กิ ",
+    "🧑‍🤝‍🧑" * 40,
+    "\n",
+    "word" * 300,  # a long run with no space to cut at
+    "\n\n",
+]
+
+
+def member_words(length: int) -> str:
+    """Text of at least ``length`` characters, no spaces at either end."""
+    text = ""
+    while len(text) < length:
+        text += "".join(PIECES)
+    return text.strip()
+
+
+def quoted_back(message: dict) -> tuple[list[str], list[str]]:
+    """The lines of words a message quotes back, and each section's text."""
+    sections = [b["text"]["text"] for b in message["blocks"] if b.get("type") == "section"]
+    first = next(i for i, t in enumerate(sections) if t.startswith("Your words"))
+    pieces = []
+    for text in sections[first:]:
+        for line in text.split("\n"):
+            if line.startswith("&gt; "):
+                pieces.append(line.removeprefix("&gt; "))
+    return pieces, sections[first:]
+
+
+def parted_well(pieces: list[str]) -> bool:
+    """No piece starts inside what reads as one character: a mark, a joiner, a skin tone."""
+    for before, after in itertools.pairwise(pieces):
+        if not before or not after:
+            continue
+        head, tail = after[0], before[-1]
+        if unicodedata.category(head).startswith("M") or head in "\u200d\ufe0f":
+            return False
+        if tail == "\u200d" or "\U0001f3fb" <= head <= "\U0001f3ff":
+            return False
+    return True
+
+
+def test_a_refused_long_entry_comes_back_whole_across_sections(bot: BotUnderTest) -> None:
+    words = member_words(4_800)
+    reply = bot.slack.command(f"log g1 {words}", user=ANN)
+    assert bot.entries() == []
+    (answer,) = bot.answers(reply)
+    assert bot.standin.check_message(answer) == []  # Slack would show it
+    pieces, sections = quoted_back(answer)
+    assert "".join(pieces) == words.replace("\n", "")  # every character, in order
+    assert parted_well(pieces)
+    assert len(sections) >= 2
+    for text in sections:
+        assert len(text.encode("utf-16-le")) // 2 <= 3000
+    assert bot.standin.files == []
+
+
+def test_forty_thousand_characters_come_back_as_a_file_in_the_members_dm(
+    bot: BotUnderTest,
+) -> None:
+    """A thread reply as long as Slack allows, too long for the log: the note under it says
+    where the words are, and the file in the member's DM holds every one of them."""
+    prompt = post_prompt(bot)
+    words = member_words(40_000)[:40_000].strip()
+    assert len(words) >= 39_000 and "\u0301" in words and "🇬🇧" in words
+    bot.slack.event(
+        bot.slack.message(words, user=ANN, channel=NETWORK_CHANNEL, thread_ts=prompt["ts"])
+    )
+    assert bot.entries() == []
+    (note,) = bot.standin.ephemerals(ANN)
+    said = message_text(note)
+    assert "the learning log takes up to 4,000" in said
+    assert f"all {len(words):,} characters are in a file in our DM, `your-words.txt`" in said
+    assert bot.standin.check_message(note) == []
+    (upload,) = bot.standin.files
+    assert upload.channels == (bot.standin.dm_with(ANN),)
+    assert upload.name == "your-words.txt"
+    assert upload.content.decode("utf-8") == words  # every character
+
+
+def test_a_long_command_that_failed_comes_back_as_a_file_too(bot: BotUnderTest) -> None:
+    words = member_words(15_000)
+    reply = bot.slack.command(f"log g1 {words}", user=ANN)
+    (answer,) = bot.answers(reply)
+    assert "are in a file in our DM" in message_text(answer)
+    assert bot.standin.check_message(answer) == []
+    (upload,) = bot.standin.files
+    assert upload.content.decode("utf-8") == words

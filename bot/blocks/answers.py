@@ -211,12 +211,10 @@ def forget_me_message(total: int) -> dict[str, Any]:
 
 
 def undone_message(removed: EntryView) -> dict[str, Any]:
-    blocks = [
-        kit.section(
-            f"Removed #{removed.id} from the learning log. Your words, in case you want them:"
-        ),
-        kit.section(kit.quote(removed.text)),
-    ]
+    blocks = kit.quote_sections(
+        removed.text,
+        f"Removed #{removed.id} from the learning log. Your words, in case you want them:",
+    )
     return kit.message(blocks, f"Removed #{removed.id} from the learning log")
 
 
