@@ -35,7 +35,8 @@ def set_goal(click: Click, services: Services) -> Answer:
     entry = services.log.edit_entry(
         click.team_id, click.user_id, click.entry_id, goal=click.value.get("goal")
     )
-    return later(reply(answers.saved_message(entry, services.framework), replace=True))
+    message = _shown_again(click.value.get("at"), entry, services.framework)
+    return later(reply(message, replace=True))
 
 
 def edit_entry(click: Click, services: Services) -> Answer:

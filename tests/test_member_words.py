@@ -491,3 +491,17 @@ def test_a_long_command_that_failed_comes_back_as_a_file_too(bot: BotUnderTest) 
     assert bot.standin.check_message(answer) == []
     (upload,) = bot.standin.files
     assert upload.content.decode("utf-8") == words
+
+
+def test_choosing_a_goal_in_the_authors_dm_keeps_the_dm_as_it_was(bot: BotUnderTest) -> None:
+    bot.standin.add_user(MORAG, name="morag")
+    bot.services.settings.apply(bot.standin.team_id, {"coordinators": TAMA}, by_user=None)
+    bot.slack.command("log for <@UMORAG|morag> She stayed late with a family", user=TAMA)
+    (dm,) = dms_to(bot, MORAG)
+    stored = bot.standin.messages_in(bot.standin.dm_with(MORAG))[-1]
+    goal = button(dm, "g4 ")
+    clicked = bot.slack.block_action(goal["action_id"], goal["value"], user=MORAG, message=stored)
+    assert bot.entries()[0].goal_key == "systems"
+    (shown,) = bot.responses(clicked)
+    assert buttons(shown)[0]["text"]["text"] == "Keep"
+    assert f"<@{TAMA}> logged this for you" in message_text(shown)

@@ -244,7 +244,7 @@ def logged_for_you_message(entry: EntryView, framework: Framework) -> dict[str, 
     ]
     if entry.goal_key is None:
         blocks.append(kit.section("*Which goal is it for?*"))
-        blocks.append(goal_picker(entry.id, framework))
+        blocks.append(goal_picker(entry.id, framework, SHOWN_TO_AUTHOR))
     blocks.append(
         kit.actions(
             kit.button("Keep", KEEP_ENTRY, entry_value(entry.id), style="primary"),

@@ -158,11 +158,15 @@ def log_buttons(goal: Goal | None = None, *, block_id: str | None = None) -> Blo
     return kit.actions(*_log_buttons(goal), block_id=block_id)
 
 
-def goal_picker(entry_id: int, framework: Framework) -> Block:
+def goal_picker(entry_id: int, framework: Framework, shown: str | None = None) -> Block:
+    """A button per goal; ``shown``: where (as ``visibility_buttons``), when not after a log."""
+    where = {"at": shown} if shown else {}
     return kit.actions(
         *[
             kit.button(
-                f"g{g.number} {g.title}", f"{SET_GOAL}:{g.key}", entry_value(entry_id, goal=g.key)
+                f"g{g.number} {g.title}",
+                f"{SET_GOAL}:{g.key}",
+                entry_value(entry_id, goal=g.key, **where),
             )
             for g in framework.goals
         ],

@@ -104,7 +104,7 @@ def log_modal(
             )
         )
     else:
-        blocks.append(kit.section(f"*{text_label}*\n" + kit.quote(text or "")))
+        blocks += kit.quote_sections(text or "", f"*{text_label}*")
         blocks.append(
             kit.context("This text is longer than a form can hold, so it is kept as it is.")
         )
