@@ -337,7 +337,10 @@ def _write_journal(
         notes = [row.visibility]
         if row.kind == "action":
             notes.append(_action_status(row, zone))
-        if row.logged_by:
+        if row.logged_by and row.source == "shortcut":
+            # The member's own message, saved to the log by somebody else.
+            notes.append(f"saved by {row.logged_by_name or row.logged_by}")
+        elif row.logged_by:
             # Somebody else's words about the member: never shown as the member's own.
             notes.append(f"logged for you by {row.logged_by_name or row.logged_by}, in their words")
         link = f" ([message](<{markdown_url(row.permalink)}>))" if row.permalink else ""

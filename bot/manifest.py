@@ -42,6 +42,7 @@ WEB_API_METHODS: dict[str, tuple[str, ...]] = {
     "users.info": ("users:read",),  # members' time zones (quiet hours), admin status
     "users.list": ("users:read",),  # many members' time zones at once (the DM job)
     "views.open": (),  # the log, edit and settings forms
+    "views.update": (),  # a saved form shown again after a click in it (who can see it)
     "views.publish": (),  # App Home
 }
 # Methods that the libraries call for the bot: listed so that the test knows them.

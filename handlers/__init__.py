@@ -54,6 +54,8 @@ def register(app: App, services: Services) -> None:
         (entries.EDIT_ENTRY, actions.edit_entry),
         (entries.DELETE_ENTRY, actions.delete_entry),
         (entries.COMPLETE_ACTION, actions.complete_action),
+        (entries.SET_VISIBILITY, actions.set_visibility),
+        (entries.KEEP_ENTRY, actions.keep_entry),
         (SEARCH_MORE, actions.search_more),
         (FORGET_ME_CONFIRMED, actions.forget_me),
     ):

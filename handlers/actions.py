@@ -11,9 +11,13 @@ anything twice.
 
 from __future__ import annotations
 
-from bot.blocks import answers, modals
+from typing import Any
+
+from bot.blocks import answers, controls, entries, modals
+from bot.goals import Framework
+from bot.learning_log import EntryView
 from bot.services import Services
-from handlers.answering import Answer, Click, later, open_modal, reply
+from handlers.answering import Answer, Click, Slack, later, open_modal, reply
 from handlers.home import refresh_home
 
 
@@ -31,7 +35,8 @@ def set_goal(click: Click, services: Services) -> Answer:
     entry = services.log.edit_entry(
         click.team_id, click.user_id, click.entry_id, goal=click.value.get("goal")
     )
-    return later(reply(answers.saved_message(entry, services.framework), replace=True))
+    message = _shown_again(click.value.get("at"), entry, services.framework)
+    return later(reply(message, replace=True))
 
 
 def edit_entry(click: Click, services: Services) -> Answer:
@@ -75,3 +80,37 @@ def forget_me(click: Click, services: Services) -> Answer:
     deleted = services.log.forget_me(click.team_id, click.user_id)
     shown = reply(answers.forgotten_message(deleted), replace=True)
     return later(shown, refresh_home(services)) if click.on_home else later(shown)
+
+
+def set_visibility(click: Click, services: Services) -> Answer:
+    """One click changes who can see an entry — its author's only (checked here, at the
+    click) — and the confirmation it was on is shown again, changed."""
+    entry = services.log.edit_entry(
+        click.team_id, click.user_id, click.entry_id, visibility=str(click.value.get("v", ""))
+    )
+    framework = services.framework
+    if click.modal_id is not None:
+        verb = str(click.modal_metadata.get("verb") or "Saved")
+        view = modals.saved_view(entry, framework, verb=verb)
+        modal_id = click.modal_id
+
+        def show(slack: Slack) -> None:
+            slack.update_modal(modal_id, view)
+
+        return later(show)
+    return later(reply(_shown_again(click.value.get("at"), entry, framework), replace=True))
+
+
+def _shown_again(shown: object, entry: EntryView, framework: Framework) -> dict[str, Any]:
+    if shown == entries.SHOWN_UNDER_REPLY:
+        return answers.thread_saved_message(entry, framework)
+    if shown == entries.SHOWN_TO_AUTHOR:
+        return controls.logged_for_you_message(entry, framework)
+    return answers.saved_message(entry, framework)
+
+
+def keep_entry(click: Click, services: Services) -> Answer:
+    """*Keep*, on words somebody else saved for the member: theirs, so nothing changes; the
+    DM loses its buttons."""
+    entry = services.log.own_entry(click.team_id, click.user_id, click.entry_id)
+    return later(reply(controls.kept_message(entry, services.framework), replace=True))

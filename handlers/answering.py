@@ -38,7 +38,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from slack_bolt import Ack, BoltRequest, BoltResponse, Respond
 from slack_sdk import WebClient
@@ -94,6 +94,26 @@ class Slack:
     def open_modal(self, view: dict[str, Any]) -> None:
         self.client.views_open(trigger_id=self.trigger_id, view=view)
 
+    def upload_to_dm(
+        self, content: bytes | IO[bytes], *, filename: str, title: str, comment: str
+    ) -> dict[str, Any]:
+        """A file in the member's DM with the bot (files_upload_v2: files.getUploadURLExternal
+        + files.completeUploadExternal); what Slack said of the file."""
+        # Shared with the member's id, Slack puts it in their DM with the bot (chat:write and
+        # files:write; opening the DM first would need im:write as well).
+        uploaded = self.client.files_upload_v2(
+            channels=[self.user_id],
+            file=content,
+            filename=filename,
+            title=title,
+            initial_comment=comment,
+        )
+        return dict(uploaded.get("file") or {})
+
+    def update_modal(self, view_id: str, view: dict[str, Any]) -> None:
+        """An open modal shown again, changed (a click inside it)."""
+        self.client.views_update(view_id=view_id, view=view)
+
 
 SlackWork = Callable[[Slack], None]
 
@@ -132,6 +152,27 @@ def send_again(*then: SlackWork) -> Answer:
     return Answer(None, then, status=503)
 
 
+def words_back(text: str | None) -> tuple[SlackWork, ...]:
+    """After a refusal or a failure that quotes the member's unsaved words: when one message
+    cannot show them all (``refusals.words_fit``), the file with every one of them, in their
+    DM."""
+    if not text or refusals.words_fit(text):
+        return ()
+    filename, content, comment = refusals.words_file(text)
+
+    def send_words(slack: Slack) -> None:
+        slack.upload_to_dm(content, filename=filename, title="Your words", comment=comment)
+
+    return (send_words,)
+
+
+def refusal(error: LogError, *, usage: str | None = None, replace: bool = False) -> Answer:
+    """A refusal after the ack (a button, a shortcut, an event): its words, and the file of
+    the member's words when they are too many for one message."""
+    message = refusals.error_message(error, usage=usage)
+    return later(reply(message, replace=replace), *words_back(error.text))
+
+
 def reply(message: dict[str, Any], *, replace: bool = False) -> SlackWork:
     def send(slack: Slack) -> None:
         slack.reply(message, replace=replace)
@@ -166,7 +207,11 @@ class Click:
         except ValueError:
             decoded = {}
         self.value: dict[str, Any] = decoded if isinstance(decoded, dict) else {}
-        self.on_home = (body.get("view") or {}).get("type") == "home"
+        view = body.get("view") if isinstance(body.get("view"), dict) else {}
+        self.on_home = view.get("type") == "home"
+        # A click inside a modal: its id, to show it again changed (views.update).
+        self.modal_id: str | None = view.get("id") if view.get("type") == "modal" else None
+        self.modal_metadata: dict[str, Any] = _metadata_of(view)
 
     @property
     def entry_id(self) -> int:
@@ -218,13 +263,13 @@ class Listeners:
             # The words are quoted back when the command carried more than a subcommand's name.
             words = str(body.get("text") or "").strip()
             typed = f"{body.get('command', '')} {words}" if len(words.split()) > 1 else None
-            return say(_failure(error, words=typed))
+            return say(_failure(error, words=typed), *words_back(typed))
 
         return self._wrap(
             "slash command",
             handle,
             COMMAND_GIVES,
-            refused=lambda error, body: say(refusals.error_message(error)),
+            refused=lambda error, body: say(refusals.error_message(error), *words_back(error.text)),
             failed=failed,
         )
 
@@ -239,9 +284,7 @@ class Listeners:
             "button",
             handle,
             BUTTON_GIVES,
-            refused=lambda error, body: later(
-                reply(refusals.error_message(error), replace=replace_on_refusal(error))
-            ),
+            refused=lambda error, body: refusal(error, replace=replace_on_refusal(error)),
             failed=lambda error, body: later(reply(_failure(error))),
         )
 
@@ -251,7 +294,7 @@ class Listeners:
             "shortcut",
             handle,
             SHORTCUT_GIVES,
-            refused=lambda error, body: later(reply(refusals.error_message(error))),
+            refused=lambda error, body: refusal(error),
             failed=lambda error, body: later(reply(_failure(error))),
         )
 
@@ -425,6 +468,14 @@ def _slack(
         channel_id=event.get("channel"),
         thread_ts=event.get("thread_ts"),
     )
+
+
+def _metadata_of(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        decoded = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return decoded if isinstance(decoded, dict) else {}
 
 
 def _view_of(body: dict[str, Any]) -> dict[str, Any]:

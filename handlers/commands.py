@@ -22,12 +22,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.admins import CoordinatorCheckFailed, is_admin, is_coordinator_without_slack
 from bot.blocks import answers, controls, modals, refusals, rhythm
 from bot.errors import (
     CoordinatorUnconfirmed,
+    EmptyText,
     EntryNotFound,
     LogError,
     NotACoordinator,
@@ -48,7 +48,8 @@ from bot.slack_names import SlackNames
 from bot.summary import digest_summary, weekly_figures
 from bot.weeks import local_date, week_of, weeks_ending
 from handlers import coordinator_files
-from handlers.answering import Answer, Slack, SlackWork, later, open_modal, say
+from handlers.answering import Answer, Slack, SlackWork, later, open_modal, say, words_back
+from handlers.credit import tell_the_author
 
 log = logging.getLogger(__name__)
 COMMAND = "/kindness"
@@ -115,14 +116,24 @@ def run_goals(inv: Invocation) -> Answer:
 
 
 def run_log(inv: Invocation) -> Answer:
-    if not inv.args.strip():
-        return later(open_modal(modals.log_modal(inv.services.framework)))
+    framework = inv.services.framework
     target = parse_log_for(inv.args)
     if target is not None:
         return log_for(inv, target)
-    parsed = parse_quick_log(inv.args, inv.services.framework)
+    parsed = parse_quick_log(inv.args, framework)
+    if not parsed.text:
+        # Only leading words (``log g3``, ``log action private``): the form, with them chosen.
+        form = modals.log_modal(
+            framework,
+            kind=parsed.kind,
+            goal=parsed.goal,
+            visibility=parsed.visibility or "network",
+        )
+        return later(open_modal(form))
     saved = store_quick_log(inv, parsed, inv.user_id)
-    return say(answers.saved_message(saved.entry, inv.services.framework))
+    word = parsed.visibility_word
+    note = answers.read_as_visibility_note(word) if word else None
+    return say(answers.saved_message(saved.entry, framework, note=note))
 
 
 def store_quick_log(
@@ -134,6 +145,7 @@ def store_quick_log(
         parsed.text,
         kind=parsed.kind,
         goal=parsed.goal,
+        visibility=parsed.visibility or "network",
         source="slash",
         channel_id=inv.channel_id,
         logged_by=logged_by,
@@ -147,6 +159,8 @@ def log_for(inv: Invocation, target: LogFor) -> Answer:
     if target.member_id == inv.user_id:
         return run_log(replace(inv, args=target.rest))
     parsed = parse_quick_log(target.rest, framework)
+    if not parsed.text:
+        raise EmptyText(text=target.rest.strip() or None)
     try:
         allowed = inv.is_coordinator()
     except CoordinatorCheckFailed:
@@ -154,21 +168,9 @@ def log_for(inv: Invocation, target: LogFor) -> Answer:
     if not allowed:
         raise NotACoordinator("log for another member", text=target.rest.strip())
     saved = store_quick_log(inv, parsed, target.member_id, logged_by=inv.user_id)
-    away = inv.services.members.status(inv.team_id, target.member_id).away_until
-    answer = controls.logged_for_message(saved.entry, framework, target.member_id, away)
-    if away is not None:
-        return say(answer)
-    theirs = inv.services.log.get_entry(inv.team_id, target.member_id, saved.entry.id)
-
-    def tell_member(slack: Slack) -> None:
-        message = controls.logged_for_you_message(theirs, framework)
-        try:
-            slack.client.chat_postMessage(channel=target.member_id, **message)
-        except SlackApiError as error:
-            reason = str(error.response.get("error") or error.response.status_code)
-            slack.reply(controls.member_not_told_message(target.member_id, reason))
-
-    return say(answer, tell_member)
+    told = tell_the_author(inv.services, inv.team_id, target.member_id, saved.entry.id)
+    answer = controls.logged_for_message(saved.entry, framework, target.member_id, told.away_until)
+    return say(answer, *told.then)
 
 
 def run_mine(inv: Invocation) -> Answer:
@@ -530,7 +532,8 @@ def answer_command(
     try:
         return sub.run(inv)
     except LogError as error:
-        return say(refusals.error_message(error, usage=sub.usage_in(services.framework)))
+        message = refusals.error_message(error, usage=sub.usage_in(services.framework))
+        return say(message, *words_back(error.text))
 
 
 if __name__ == "__main__":

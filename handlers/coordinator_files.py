@@ -120,14 +120,11 @@ def deliver(
             slack.reply(files.preparation_failed_message(description, database=database))
             return
         try:
-            # Shared with the member's id, Slack puts it in their DM with the bot (chat:write
-            # and files:write; opening the DM first would need im:write as well).
-            uploaded = slack.client.files_upload_v2(
-                channels=[user_id],
-                file=made.content,
+            shared = slack.upload_to_dm(
+                made.content,
                 filename=made.filename,
                 title=made.filename,
-                initial_comment=files.upload_comment(made),
+                comment=files.upload_comment(made),
             )
         except (SlackClientError, OSError) as error:
             answer = error.response if isinstance(error, SlackApiError) else None
@@ -138,7 +135,6 @@ def deliver(
             return
         finally:
             made.content.close()
-        shared = uploaded.get("file") or {}
         places = [*shared.get("ims", []), *shared.get("channels", [])]
         here = channel_id in places  # the command was typed in the DM the file went to
         slack.reply(files.delivered_message(made, shared.get("permalink"), here=here))

@@ -31,7 +31,7 @@ from bot.errors import EmptyText, LogError, StorageFailed
 from bot.learning_log import Saved
 from bot.prompts import PromptRef, find_dm_prompt, find_prompt
 from bot.services import Services
-from handlers.answering import Answer, Slack, later, reply, send_again
+from handlers.answering import Answer, Slack, later, refusal, reply, send_again, words_back
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ def store_reply(
         return send_again(reply(answers.thread_not_saved_message()))
     except LogError as error:
         # The words stay in the thread; tell the member why they are not in the log.
-        return later(reply(refusals.error_message(error)))
+        return refusal(error)
     if saved.noted:
         return later()  # Slack's retry of a reply already saved and noted
 
@@ -170,7 +170,7 @@ def message_changed(team_id: str, event: dict[str, Any], services: Services) -> 
                 **refusal,
             )
 
-        return later(explain)
+        return later(explain, *words_back(error.text))
     return later()
 
 

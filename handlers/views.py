@@ -22,7 +22,7 @@ from bot.admins import (
     is_coordinator,
     is_coordinator_without_slack,
 )
-from bot.blocks import kit, modals, refusals, rhythm
+from bot.blocks import controls, kit, modals, refusals, rhythm
 from bot.errors import ActionAlreadyDone, LogError
 from bot.learning_log import EntryView
 from bot.services import Services
@@ -30,6 +30,7 @@ from bot.settings import COORDINATORS, KNOWN_KEYS, SettingsErrors
 from bot.slack_text import from_plain
 from bot.weeks import local_date
 from handlers.answering import Answer, Slack, SlackWork, field_errors, update_view
+from handlers.credit import tell_the_author
 from handlers.home import refresh_home
 
 
@@ -112,12 +113,23 @@ def store_then_answer(
 def submit_log(
     body: dict[str, Any], view: dict[str, Any], team_id: str, services: Services
 ) -> Answer:
+    """A new entry from the log form. Opened by the shortcut on another member's message
+    (``author`` in its metadata), the entry is theirs, saved by the one who submits it, and
+    they are told by DM; from a private conversation (``private``) it stays theirs alone
+    until they share it."""
     meta = kit.metadata(view)
-
-    def store(submitted: dict[str, Any]) -> EntryView:
-        return services.log.add_entry(
+    saver = body["user"]["id"]
+    author = str(meta.get("author") or saver)
+    has_visibility = "visibility" in view["state"]["values"]
+    submitted, errors = entry_fields(view, services)
+    if errors:
+        return field_errors(errors)
+    if not has_visibility:
+        submitted["visibility"] = "private" if meta.get("private") else "network"
+    try:
+        saved = services.log.add_entry(
             team_id,
-            body["user"]["id"],
+            author,
             submitted["text"],
             kind=submitted["kind"],
             goal=submitted["goal"],
@@ -128,9 +140,19 @@ def submit_log(
             permalink=meta.get("permalink"),
             prompt_id=meta.get("prompt"),
             dedupe_key=f"view:{view['id']}",
-        ).entry
-
-    return store_then_answer(view, store, "Saved", services)
+            logged_by=saver if author != saver else None,
+        )
+    except LogError as error:
+        return field_errors(modals.entry_form_errors(error))
+    then = refresh_home_if_opened_there(view, services)
+    note = None
+    if author != saver:
+        told = tell_the_author(services, team_id, author, saved.entry.id)
+        note = controls.told_author(author, told.away_until)
+        if saved.created:  # the form submitted twice: told once
+            then = (*then, *told.then)
+    confirmation = modals.saved_view(saved.entry, services.framework, verb="Saved", note=note)
+    return update_view(confirmation, *then)
 
 
 def submit_edit(

@@ -139,8 +139,8 @@ def test_answers_reach_a_dm_through_the_response_url(bot: BotUnderTest) -> None:
     assert bot.standin.calls_to("chat.postMessage") == []
 
 
-def test_an_empty_log_gets_the_usage(bot: BotUnderTest) -> None:
-    text = bot.answer_text(bot.slack.command("log story g3", user=ANN))
+def test_an_empty_log_for_a_member_gets_the_usage(bot: BotUnderTest) -> None:
+    text = bot.answer_text(bot.slack.command("log for <@UBEN|ben> story g3", user=ANN))
     assert "There is nothing to save yet" in text
     assert f"Usage: `{usage_of('log', bot.services.framework)}`" in text
     assert bot.entries() == []

@@ -129,7 +129,12 @@ def test_a_reply_below_a_dm_prompt_is_saved_under_its_goal_once(
     assert [r["name"] for r in stored["reactions"]] == ["seedling"]
     (note,) = [e for e in bot.standin.ephemerals(ANN) if e["channel"] == dm]
     assert f"#{entry.id}" in note["text"]
-    assert [b["text"]["text"] for b in buttons(note)] == ["Edit", "Undo"]
+    assert [b["text"]["text"] for b in buttons(note)] == [
+        "Make private",
+        "Share anonymously",
+        "Edit",
+        "Undo",
+    ]
     # Slack sends it again: stored and noted once.
     bot.slack.event(message, event_id="EvDM1", retry_num=1)
     bot.slack.event(message, event_id="EvDM2")
@@ -248,7 +253,13 @@ def test_a_coordinator_logs_a_members_story_which_is_theirs(bot: BotUnderTest) -
     )
     (dm,) = [c.args for c in bot.standin.calls_to("chat.postMessage") if c.args["channel"] == ANN]
     assert f"<@{COORD}> logged this for you" in message_text(dm)
-    assert [b["text"]["text"] for b in buttons(dm)] == ["Edit", "Delete"]
+    assert [b["text"]["text"] for b in buttons(dm)] == [
+        "Keep",
+        "Make private",
+        "Share anonymously",
+        "Edit",
+        "Delete",
+    ]
     # It is Ann's: in her journal with who logged it, hers to edit.
     mine = message_text(message_of(bot, bot.slack.command("mine", user=ANN)))
     assert "She sat with the family" in mine and f"logged by <@{COORD}>" in mine

@@ -174,10 +174,11 @@ def test_the_shortcut_opens_the_modal_with_the_message_and_its_link(bot: BotUnde
     [entry] = bot.entries()
     assert (entry.source, entry.user_id, entry.channel_id, entry.message_ts) == (
         "shortcut",
-        ANN,
+        BEN,  # Ben's words: his entry, saved by Ann
         CHANNEL,
         original["ts"],
     )
+    assert entry.logged_by == ANN
     assert entry.permalink and entry.permalink.startswith("https://")
 
 

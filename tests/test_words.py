@@ -191,6 +191,7 @@ def builders(framework: Framework) -> dict[str, Callable[[int], Any]]:
             framework,
             text="x" * n,
             author_id="UANN" if n else None,
+            saver_id="UBEN" if n > 1 else "UANN",
             permalink="https://example.slack.com/p1" if n > 1 else None,
             goal=None,
             metadata={},
@@ -236,6 +237,7 @@ def builders(framework: Framework) -> dict[str, Callable[[int], Any]]:
             JournalPage(entries(n), n, 0, date(2026, 9, 1), None, None), framework
         ),
         "export_on_its_way_message": lambda n: controls.export_on_its_way_message("csv"),
+        "kept_message": lambda n: controls.kept_message(entry(n), framework),
         "export_comment": lambda n: controls.export_comment(MyExport("f.csv", b"", n, "csv")),
         "logged_for_message": lambda n: controls.logged_for_message(
             entry(n, is_mine=False, logged_by="UC"), framework, "UANN", None

@@ -16,6 +16,8 @@ from bot.blocks import kit
 from bot.blocks.entries import (
     KIND_LABELS,
     OPEN_LOG_MODAL,
+    SHOWN_AFTER_LOG,
+    SHOWN_UNDER_REPLY,
     edit_or_undo,
     entry_actions,
     entry_block,
@@ -23,6 +25,7 @@ from bot.blocks.entries import (
     goal_picker,
     log_buttons,
     open_action_block,
+    who_can_see,
 )
 from bot.blocks.kit import Block
 from bot.goals import Framework
@@ -76,17 +79,27 @@ def goals_message(framework: Framework) -> dict[str, Any]:
 def saved_message(
     entry: EntryView, framework: Framework, *, note: str | None = None
 ) -> dict[str, Any]:
-    """Confirmation after a quick log; asks for the goal when it is missing."""
+    """Confirmation after a quick log: who can see the entry, with a click to change it; asks
+    for the goal when it is missing."""
     kind = KIND_LABELS[entry.kind].lower()
     blocks: list[Block] = [kit.section(f"Saved your {kind} to the learning log.")]
     blocks.append(entry_block(entry, framework))
+    blocks.append(kit.section(who_can_see(entry)))
     if note:
         blocks.append(kit.context(note))
     if entry.goal_key is None:
         blocks.append(kit.section("*Which goal is it for?*"))
         blocks.append(goal_picker(entry.id, framework))
-    blocks.append(edit_or_undo(entry))
+    blocks.append(edit_or_undo(entry, SHOWN_AFTER_LOG))
     return kit.message(blocks, f"Saved your {kind} (#{entry.id}) to the learning log")
+
+
+def read_as_visibility_note(word: str) -> str:
+    """Under a one-line log whose leading word was read as who can see it."""
+    return (
+        f"`{word}` was read as who can see it, not as part of your words; "
+        "*Edit* puts it back if you meant it as a word."
+    )
 
 
 def done_message(
@@ -204,12 +217,10 @@ def forget_me_message(total: int) -> dict[str, Any]:
 
 
 def undone_message(removed: EntryView) -> dict[str, Any]:
-    blocks = [
-        kit.section(
-            f"Removed #{removed.id} from the learning log. Your words, in case you want them:"
-        ),
-        kit.section(kit.quote(removed.text)),
-    ]
+    blocks = kit.quote_sections(
+        removed.text,
+        f"Removed #{removed.id} from the learning log. Your words, in case you want them:",
+    )
     return kit.message(blocks, f"Removed #{removed.id} from the learning log")
 
 
@@ -224,14 +235,15 @@ def forgotten_message(deleted: int) -> dict[str, Any]:
 
 
 def thread_saved_message(entry: EntryView, framework: Framework) -> dict[str, Any]:
-    """The ephemeral note under a thread reply that went into the log."""
+    """The ephemeral note under a thread reply that went into the log: who can see it, with a
+    click to change it."""
     blocks = [
         kit.section(
             f"Saved your reply to the learning log as #{entry.id} under "
-            f"*{goal_name(framework, entry.goal_key)}*, shared with the network. "
+            f"*{goal_name(framework, entry.goal_key)}*. {who_can_see(entry)} "
             "Editing or deleting your message updates the log too."
         ),
-        edit_or_undo(entry),
+        edit_or_undo(entry, SHOWN_UNDER_REPLY),
     ]
     return kit.message(blocks, f"Saved your reply to the learning log as #{entry.id}")
 

@@ -14,14 +14,21 @@ from typing import Any
 
 from bot.blocks import kit
 from bot.blocks.entries import (
+    DELETE_ENTRY,
+    EDIT_ENTRY,
+    KEEP_ENTRY,
     KIND_LABELS,
+    SHOWN_TO_AUTHOR,
     UNDO_ENTRY,
+    VISIBILITY_WORDS,
     entry_actions,
     entry_block,
     entry_value,
     goal_name,
     goal_picker,
     log_buttons,
+    visibility_buttons,
+    who_can_see,
 )
 from bot.blocks.kit import Block
 from bot.goals import Framework
@@ -182,15 +189,13 @@ def logged_for_message(
 ) -> dict[str, Any]:
     """What the coordinator sees after logging a member's story."""
     kind = KIND_LABELS[entry.kind].lower()
-    told = (
-        f"<@{member_id}> is away until {day(away_until)}, so I did not DM them; they will "
-        "find it with `/kindness mine`."
-        if away_until is not None
-        else f"I've let <@{member_id}> know by DM; it is theirs to edit or delete."
-    )
     blocks: list[Block] = [
-        kit.section(f"Saved a {kind} for <@{member_id}> to the learning log. {told}"),
+        kit.section(
+            f"Saved a {kind} for <@{member_id}> to the learning log. "
+            + told_author(member_id, away_until)
+        ),
         entry_block(entry, framework),
+        kit.section(f"{who_can_see(entry)} That is theirs to change."),
     ]
     if entry.goal_key is None:
         blocks.append(kit.context("They can choose its goal; so can you with *Edit* — theirs now."))
@@ -198,28 +203,76 @@ def logged_for_message(
     return kit.message(blocks, f"Saved a {kind} for a member (#{entry.id})")
 
 
+def told_author(author_id: str, away_until: date | None) -> str:
+    """Whether the author of words somebody else saved was told of them by DM."""
+    if away_until is not None:
+        return (
+            f"<@{author_id}> is away until {day(away_until)}, so I did not DM them; they will "
+            "find it with `/kindness mine`."
+        )
+    return f"I've let <@{author_id}> know by DM; it is theirs to keep, make private or delete."
+
+
 def member_not_told_message(member_id: str, reason: str) -> dict[str, Any]:
     return kit.notice(
-        f"The story is saved, but I could not DM <@{member_id}> (`{reason}`) to say so; "
+        f"The entry is saved, but I could not DM <@{member_id}> (`{reason}`) to say so; "
         "they will find it with `/kindness mine`."
     )
 
 
 def logged_for_you_message(entry: EntryView, framework: Framework) -> dict[str, Any]:
-    """The DM to the member a coordinator logged a story for."""
+    """The DM to the author of words somebody else put in the log — a story a coordinator
+    logged for them, or their message saved with the shortcut: *Keep*, a click to change who
+    can see it (*Make private*…), *Edit*, *Delete*."""
+    if entry.source == "shortcut":
+        lead = f"<@{entry.logged_by}> saved your message to the network's learning log."
+        summary = "Somebody saved your message to the learning log"
+    else:
+        lead = (
+            f"<@{entry.logged_by}> logged this for you in the network's learning log — "
+            "perhaps something you shared in a meeting."
+        )
+        summary = "A coordinator logged a story for you in the learning log"
+    until = " until you share it" if entry.visibility == "private" else ""
     blocks: list[Block] = [
         kit.section(
-            f"<@{entry.logged_by}> logged this for you in the network's learning log — "
-            "perhaps something you shared in a meeting. It is yours: change its words, its "
-            "goal or who can see it, or delete it."
+            f"{lead} It is yours: keep it, change who can see it, change its words or goal, "
+            "or delete it."
         ),
         entry_block(entry, framework),
+        kit.section(f"Who can see it: *{VISIBILITY_WORDS[entry.visibility]}*{until}."),
     ]
     if entry.goal_key is None:
         blocks.append(kit.section("*Which goal is it for?*"))
-        blocks.append(goal_picker(entry.id, framework))
-    blocks.append(entry_actions(entry))
-    return kit.message(blocks, "A coordinator logged a story for you in the learning log")
+        blocks.append(goal_picker(entry.id, framework, SHOWN_TO_AUTHOR))
+    blocks.append(
+        kit.actions(
+            kit.button("Keep", KEEP_ENTRY, entry_value(entry.id), style="primary"),
+            *visibility_buttons(entry, SHOWN_TO_AUTHOR),
+            kit.button("Edit", EDIT_ENTRY, entry_value(entry.id)),
+            kit.button(
+                "Delete",
+                DELETE_ENTRY,
+                entry_value(entry.id),
+                style="danger",
+                confirm=kit.confirm_dialog(
+                    "Delete this entry?", "It leaves the learning log for good.", "Delete"
+                ),
+            ),
+            block_id=f"yours_{entry.id}",
+        )
+    )
+    return kit.message(blocks, summary)
+
+
+def kept_message(entry: EntryView, framework: Framework) -> dict[str, Any]:
+    """*Keep* clicked: the DM again, without its buttons."""
+    blocks: list[Block] = [
+        kit.section(f"Kept #{entry.id} in the learning log. {who_can_see(entry)}"),
+        entry_block(entry, framework),
+        kit.context("`/kindness mine` changes or deletes it any time."),
+    ]
+    return kit.message(blocks, f"Kept #{entry.id} in the learning log")
 
 
 # -- the welcome ---------------------------------------------------------------------------------

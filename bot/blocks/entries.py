@@ -25,6 +25,8 @@ EDIT_ENTRY = "edit_entry"
 DELETE_ENTRY = "delete_entry"
 UNDO_ENTRY = "undo_entry"
 COMPLETE_ACTION = "complete_action"
+SET_VISIBILITY = "set_visibility"  # one click: who can see an entry (its author only)
+KEEP_ENTRY = "keep_entry"  # the author keeps an entry somebody else saved for them
 
 KIND_LABELS = {"story": "Story", "action": "Action", "reflection": "Reflection"}
 KIND_PROMPTS = {
@@ -33,6 +35,24 @@ KIND_PROMPTS = {
     "reflection": "Reflect",
 }
 PREVIEW = 280
+
+# Who can see an entry, in words, as its author reads it (``who_can_see``).
+VISIBILITY_WORDS = {
+    "private": "only you",
+    "anonymous": 'the network, as "a member"',
+    "network": "the network, with your name",
+}
+# The one-click change to each visibility (``visibility_buttons``).
+VISIBILITY_CHANGES = {
+    "private": "Make private",
+    "anonymous": "Share anonymously",
+    "network": "Share with my name",
+}
+# Where a confirmation with those buttons is shown, so that a click shows it again changed.
+SHOWN_AFTER_LOG = "log"  # the answer to a one-line log (``answers.saved_message``)
+SHOWN_UNDER_REPLY = "reply"  # the note under a thread or DM reply (``thread_saved_message``)
+SHOWN_TO_AUTHOR = "author"  # the DM to the author of words somebody else saved
+SHOWN_IN_FORM = "form"  # the log form, once saved (``modals.saved_view``)
 
 
 def slack_date(moment: datetime) -> str:
@@ -63,7 +83,7 @@ def entry_heading(entry: EntryView, framework: Framework) -> str:
     parts.append(author(entry))
     if entry.logged_by and entry.author_id is not None:
         # Never beside an anonymous entry: who logged it would hint at whose it is.
-        parts.append(f"logged by <@{entry.logged_by}>")
+        parts.append(f"{credit_verb(entry)} by <@{entry.logged_by}>")
     if entry.kind == "action":
         parts.append(
             {"open": "open", "done": "done ✓", "dropped": "dropped"}[entry.action_status or "open"]
@@ -73,6 +93,34 @@ def entry_heading(entry: EntryView, framework: Framework) -> str:
     if entry.permalink:
         parts.append(f"<{entry.permalink}|message>")
     return " · ".join(parts)
+
+
+def credit_verb(entry: EntryView) -> str:
+    """How the member who stored somebody else's words is credited: a message *saved* with
+    the shortcut, a story a coordinator *logged* for its author."""
+    return "saved" if entry.source == "shortcut" else "logged"
+
+
+def who_can_see(entry: EntryView) -> str:
+    """``Who can see it: *only you*.`` — to the author; to whoever saved it for them, with the
+    author named (never beside an anonymous entry)."""
+    if entry.is_mine or entry.author_id is None:
+        words = VISIBILITY_WORDS[entry.visibility]
+    elif entry.visibility == "private":
+        words = f"only <@{entry.author_id}>"
+    else:
+        words = f"the network, with <@{entry.author_id}>'s name"
+    return f"Who can see it: *{words}*."
+
+
+def visibility_buttons(entry: EntryView, shown: str) -> list[Block]:
+    """One button to each other visibility; ``shown``: where the confirmation is (one of the
+    ``SHOWN_…`` above), so that the click shows it again, changed."""
+    return [
+        kit.button(label, f"{SET_VISIBILITY}:{value}", entry_value(entry.id, v=value, at=shown))
+        for value, label in VISIBILITY_CHANGES.items()
+        if value != entry.visibility
+    ]
 
 
 def entry_text(entry: EntryView, framework: Framework, *, preview: int = PREVIEW) -> str:
@@ -110,11 +158,15 @@ def log_buttons(goal: Goal | None = None, *, block_id: str | None = None) -> Blo
     return kit.actions(*_log_buttons(goal), block_id=block_id)
 
 
-def goal_picker(entry_id: int, framework: Framework) -> Block:
+def goal_picker(entry_id: int, framework: Framework, shown: str | None = None) -> Block:
+    """A button per goal; ``shown``: where (as ``visibility_buttons``), when not after a log."""
+    where = {"at": shown} if shown else {}
     return kit.actions(
         *[
             kit.button(
-                f"g{g.number} {g.title}", f"{SET_GOAL}:{g.key}", entry_value(entry_id, goal=g.key)
+                f"g{g.number} {g.title}",
+                f"{SET_GOAL}:{g.key}",
+                entry_value(entry_id, goal=g.key, **where),
             )
             for g in framework.goals
         ],
@@ -122,9 +174,11 @@ def goal_picker(entry_id: int, framework: Framework) -> Block:
     )
 
 
-def edit_or_undo(entry: EntryView) -> Block:
-    """Under a just-saved entry: change it, or take it back."""
+def edit_or_undo(entry: EntryView, shown: str | None = None) -> Block:
+    """Under a just-saved entry: who sees it changed in one click (with ``shown``: see
+    ``visibility_buttons``), change it, or take it back."""
     return kit.actions(
+        *(visibility_buttons(entry, shown) if shown else []),
         kit.button("Edit", EDIT_ENTRY, entry_value(entry.id)),
         kit.button("Undo", UNDO_ENTRY, entry_value(entry.id)),
     )

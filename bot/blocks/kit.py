@@ -10,6 +10,7 @@ re-posted ``<!channel>`` cannot ping anybody.
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -41,6 +42,9 @@ CONFIRM_TITLE = 100
 CONFIRM_TEXT = 300
 # Notification fallback text: Slack allows 40,000, but a notification is read at a glance.
 FALLBACK_TEXT = 3000
+# The text of all a message's blocks together: Slack refuses more (``msg_blocks_too_long``).
+# Undocumented; others found it near 13,200 characters, so a message keeps below 12,000.
+MESSAGE_BLOCKS_TEXT = 12_000
 
 
 def mrkdwn(text: str, limit: int = SECTION_TEXT) -> dict[str, Any]:
@@ -55,6 +59,91 @@ def quote(member_text: str, limit: int = SECTION_TEXT) -> str:
     """A member's words as a mrkdwn block quote, defused and within ``limit``."""
     lines = truncate(neutralise(member_text), limit - 64).splitlines() or [""]
     return "\n".join("&gt; " + line for line in lines)
+
+
+def quote_sections(member_text: str, lead: str = "") -> list[Block]:
+    """A member's words as mrkdwn block quotes, every character of them, in as many sections
+    as it takes (``lead`` on the first line): a section ends between lines where it can, else
+    at a space, else between two characters that are not one (never inside an emoji, before a
+    combining mark, inside a ``<…>`` entity or an ``&…;`` escape). Defused as ``quote``."""
+    room = SECTION_TEXT - 8  # counted in UTF-16 units, as Slack may count an emoji as two
+    sections: list[str] = []
+    current = lead
+    for line in neutralise(member_text).split("\n"):
+        for piece in _pieces(line, room - len("&gt; ")):
+            quoted = "&gt; " + piece
+            if current and _size(current) + 1 + _size(quoted) > room:
+                sections.append(current)
+                current = quoted
+            else:
+                current = f"{current}\n{quoted}" if current else quoted
+    sections.append(current)
+    return [section(text) for text in sections]
+
+
+def quoted_size(member_text: str) -> int:
+    """How much of a message ``quote_sections`` takes, in Slack's characters."""
+    return sum(_size(block["text"]["text"]) for block in quote_sections(member_text))
+
+
+def _size(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _pieces(line: str, room: int) -> list[str]:
+    pieces = []
+    while _size(line) > room:
+        cut = _cut_at(line, room)
+        pieces.append(line[:cut])
+        line = line[cut:]
+    return [*pieces, line]
+
+
+def _cut_at(line: str, room: int) -> int:
+    """Where to end a piece of ``line`` that fits ``room``: after a space in its last fifth,
+    else at the last boundary between two characters that may be parted."""
+    end = 0
+    size = 0
+    for index, char in enumerate(line):
+        size += _size(char)
+        if size > room:
+            break
+        end = index + 1
+    space = line.rfind(" ", end * 4 // 5, end)
+    cut = space + 1 if space > 0 else end
+    while cut > 1 and not _may_part(line, cut):
+        cut -= 1
+    opened = line.rfind("<", 0, cut)
+    if opened > line.rfind(">", 0, cut) and opened > 0:
+        cut = opened
+    amp = line.rfind("&", 0, cut)
+    if amp > 0 and ";" not in line[amp:cut] and cut - amp <= 8:
+        cut = amp
+    return max(cut, 1)
+
+
+_JOINERS = {"\u200d", "\u20e3", "\ufe0e", "\ufe0f"}
+
+
+def _may_part(text: str, at: int) -> bool:
+    """Whether ``text`` may be cut before ``text[at]``: not inside what reads as one character
+    (a base and its combining marks, an emoji sequence joined by ZWJ, a skin tone, a flag)."""
+    before, after = text[at - 1], text[at]
+    if unicodedata.category(after) in ("Mn", "Mc", "Me") or after in _JOINERS or before == "\u200d":
+        return False
+    if "\U0001f3fb" <= after <= "\U0001f3ff" or "\U000e0020" <= after <= "\U000e007f":
+        return False  # a skin tone, a tag (subdivision flags)
+    if _regional(before) and _regional(after):
+        # Flags are pairs of regional indicators: part only after an even run of them.
+        run = 0
+        while at - 1 - run >= 0 and _regional(text[at - 1 - run]):
+            run += 1
+        return run % 2 == 0
+    return True
+
+
+def _regional(char: str) -> bool:
+    return "\U0001f1e6" <= char <= "\U0001f1ff"
 
 
 def section(text: str, *, accessory: Block | None = None, block_id: str | None = None) -> Block:

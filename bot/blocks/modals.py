@@ -10,7 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from bot.blocks import kit
-from bot.blocks.entries import KIND_LABELS, PREVIEW, entry_block
+from bot.blocks.entries import (
+    KIND_LABELS,
+    PREVIEW,
+    SHOWN_IN_FORM,
+    entry_block,
+    visibility_buttons,
+    who_can_see,
+)
 from bot.blocks.kit import Block
 from bot.blocks.refusals import SAVE_FAILED, explain
 from bot.errors import LogError, StorageFailed, UnknownGoal, UnknownKind, UnknownVisibility
@@ -47,6 +54,8 @@ def log_modal(
     title: str = "Log to the network",
     submit: str = "Save",
     text_editable: bool = True,
+    text_label: str = "In your words",
+    with_visibility: bool = True,
 ) -> dict[str, Any]:
     """The log modal: kind, goal, text and visibility (prefilled where known).
 
@@ -82,7 +91,7 @@ def log_modal(
     if text_editable:
         blocks.append(
             kit.input_block(
-                "In your words",
+                text_label,
                 kit.text_input(
                     "text",
                     multiline=True,
@@ -95,26 +104,29 @@ def log_modal(
             )
         )
     else:
-        blocks.append(kit.section("*In your words*\n" + kit.quote(text or "")))
+        blocks += kit.quote_sections(text or "", f"*{text_label}*")
         blocks.append(
             kit.context("This text is longer than a form can hold, so it is kept as it is.")
         )
-    blocks.append(
-        kit.input_block(
-            "Who can see it?",
-            kit.radio_buttons(
-                "visibility",
-                [
-                    kit.option(label, v, description)
-                    for v, (label, description) in VISIBILITY_LABELS.items()
-                ],
-                initial=visibility,
-            ),
-            block_id="visibility",
-        )
-    )
+    if with_visibility:
+        blocks.append(_visibility_field(visibility))
     return kit.modal(
         title, blocks, callback_id=callback_id, submit=submit, private_metadata=metadata
+    )
+
+
+def _visibility_field(visibility: str) -> Block:
+    return kit.input_block(
+        "Who can see it?",
+        kit.radio_buttons(
+            "visibility",
+            [
+                kit.option(label, v, description)
+                for v, (label, description) in VISIBILITY_LABELS.items()
+            ],
+            initial=visibility,
+        ),
+        block_id="visibility",
     )
 
 
@@ -154,14 +166,24 @@ def complete_modal(
     )
 
 
-def saved_view(entry: EntryView, framework: Framework, *, verb: str = "Saved") -> dict[str, Any]:
-    """What the modal turns into once its entry is stored."""
+def saved_view(
+    entry: EntryView, framework: Framework, *, verb: str = "Saved", note: str | None = None
+) -> dict[str, Any]:
+    """What the modal turns into once its entry is stored: who can see it, and (to its author)
+    a click to change that. ``note``: what else was done (the author told…)."""
     blocks = [
         kit.section(f"*{verb}.* Thank you for adding to the network's learning."),
         entry_block(entry, framework),
-        kit.context("Find it again with `/kindness mine`."),
+        kit.section(who_can_see(entry)),
     ]
-    return kit.modal(verb, blocks, callback_id="saved", close="Close")
+    if entry.is_mine:
+        blocks.append(kit.actions(*visibility_buttons(entry, SHOWN_IN_FORM)))
+    if note:
+        blocks.append(kit.section(note))
+    blocks.append(kit.context("Find it again with `/kindness mine`."))
+    return kit.modal(
+        verb, blocks, callback_id="saved", close="Close", private_metadata={"verb": verb}
+    )
 
 
 def visibility_of(value: str | None) -> str:
@@ -173,20 +195,50 @@ def save_message_modal(
     *,
     text: str,
     author_id: str | None,
+    saver_id: str,
     permalink: str | None,
     goal: str | None,
     metadata: dict[str, Any],
+    private_place: bool = False,
 ) -> dict[str, Any]:
     """The log modal opened by *Save to learning log* on a message: its words prefilled, a
-    line saying whose message it is (with a link when Slack gave one)."""
-    by = f" by <@{author_id}>" if author_id else ""
-    where = f"<{permalink}|a message>" if permalink else "a message"
+    line saying whose message it is (with a link when Slack gave one).
+
+    Another member's message is saved as *their* entry: who can see it is theirs to choose
+    (they are told by DM), so the form has no such field and says what it will be. Words from
+    a DM, a group DM or a private channel (``private_place``) stay visible to their author only
+    until the author shares them."""
+    where = "a message in a private conversation" if private_place else "a message"
+    where = f"<{permalink}|{where}>" if permalink else where
+    theirs = author_id is not None and author_id != saver_id
+    if not theirs:
+        note = f"Saving {where} of yours. Edit the words as you like before saving."
+        if private_place:
+            note += " Words from a private conversation are kept for you alone unless you choose."
+        return log_modal(
+            framework,
+            goal=goal,
+            text=text,
+            visibility="private" if private_place else "network",
+            source_note=note,
+            metadata=metadata,
+        )
+    if private_place:
+        seen = f"only <@{author_id}> will see it, until they share it"
+    else:
+        seen = f"the network will see it with <@{author_id}>'s name"
+    note = (
+        f"Saving {where} by <@{author_id}>. It will be *their* entry, saved by you: {seen}. "
+        "They are told by DM and can keep it, make it private or delete it."
+    )
     return log_modal(
         framework,
         goal=goal,
         text=text,
-        source_note=f"Saving {where}{by}. Edit the words as you like before saving.",
+        source_note=note,
         metadata=metadata,
+        text_label="In their words",
+        with_visibility=False,
     )
 
 

@@ -34,6 +34,7 @@ from bot.errors import (
     StorageFailed,
     UnknownChoice,
 )
+from bot.slack_text import to_plain
 
 # In a modal, under its field: the modal stays open with the member's words in it.
 GOAL_MISSING = "Choose the goal this is for."
@@ -142,7 +143,7 @@ def failure_message(*, database: bool = False, words: str | None = None) -> dict
         )
     blocks: list[Block] = [kit.section(first)]
     if words:
-        blocks.append(your_words(words))
+        blocks += your_words(words)
     return kit.message(blocks, first)
 
 
@@ -161,13 +162,49 @@ def error_message(error: LogError, *, usage: str | None = None) -> dict[str, Any
     if usage:
         blocks.append(kit.context(f"Usage: `{usage}`"))
     if error.text:
-        blocks.append(your_words(error.text))
+        blocks += your_words(error.text)
     return kit.message(blocks, explain(error))
 
 
-def your_words(text: str) -> Block:
-    """The member's words, quoted back when they were not saved."""
-    return kit.section("Your words, so nothing is lost:\n" + kit.quote(text))
+# Room kept in a message for what is said around the words quoted back.
+_AROUND_WORDS = 2_000
+WORDS_FILE = "your-words.txt"
+
+
+def words_fit(text: str) -> bool:
+    """Whether one message can quote ``text`` back whole; when not, the words go to the
+    member's DM as a file (``words_file``), all of them."""
+    blocks = kit.quote_sections(text)
+    return (
+        len(blocks) <= kit.MESSAGE_BLOCKS - 8
+        and kit.quoted_size(text) <= kit.MESSAGE_BLOCKS_TEXT - _AROUND_WORDS
+    )
+
+
+def your_words(text: str) -> list[Block]:
+    """The member's words, quoted back when they were not saved: every one of them, split
+    across sections; past what one message can show, where the file with all of them went,
+    and how they begin."""
+    lead = "Your words, so nothing is lost:"
+    if words_fit(text):
+        return kit.quote_sections(text, lead)
+    length = len(to_plain(text))
+    where = (
+        f"Your words, so nothing is lost: all {length:,} characters are in a file in our DM, "
+        f"`{WORDS_FILE}`, more than one message can show. They begin:"
+    )
+    return kit.quote_sections(text, where)[:1]
+
+
+def words_file(text: str) -> tuple[str, bytes, str]:
+    """The member's unsaved words as a text file: its name, its content (as typed, Slack's
+    escapes undone) and the line that comes with it."""
+    plain = to_plain(text)
+    comment = (
+        f"Your words, all {len(plain):,} characters, as you sent them — they were not saved "
+        "to the learning log. Copy what you need from here."
+    )
+    return WORDS_FILE, plain.encode("utf-8"), comment
 
 
 def usage_message(usage: str) -> dict[str, Any]:
