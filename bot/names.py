@@ -31,6 +31,11 @@ class Directory:
         self._users: dict[str, str | None] = {}
         self._channels: dict[str, str | None] = {}
 
+    @property
+    def unnamed(self) -> set[str]:
+        """The members looked up for whom no name was found (a report says how many)."""
+        return {user_id for user_id, name in self._users.items() if name is None}
+
     def remember_user(self, user_id: str, name: str | None) -> None:
         """A name already at hand (an export's join on ``members``); None means unknown."""
         if name:

@@ -167,6 +167,9 @@ class Click:
             decoded = {}
         self.value: dict[str, Any] = decoded if isinstance(decoded, dict) else {}
         self.on_home = (body.get("view") or {}).get("type") == "home"
+        channel = body.get("channel") if isinstance(body.get("channel"), dict) else {}
+        container = body.get("container") if isinstance(body.get("container"), dict) else {}
+        self.channel_id: str | None = channel.get("id") or container.get("channel_id")
 
     @property
     def entry_id(self) -> int:
@@ -185,7 +188,9 @@ class Click:
 # belongs after the ack, in the answer's ``then``.
 COMMON = frozenset({"services", "body", "team_id", "user_id"})
 COMMAND_GIVES = COMMON | {"client"}
-BUTTON_GIVES = COMMON | {"click"}
+# A button that runs a command (the "did you mean" one) checks a coordinator's rights as the
+# command does.
+BUTTON_GIVES = COMMON | {"click", "client"}
 SHORTCUT_GIVES = COMMON
 SUBMISSION_GIVES = COMMON | {"view", "client"}
 EVENT_GIVES = COMMON | {"event", "installation_store"}

@@ -29,6 +29,7 @@ import dataclasses
 import json
 import logging
 import os
+import re
 import secrets
 import threading
 from collections.abc import Iterable, Mapping
@@ -300,8 +301,18 @@ class Sandbox:
         run = run_job_now(
             job, self.services, WebApiSlack(self.client), self.standin.team_id, self.clock()
         )
+        run = dataclasses.replace(run, message=self._channels_by_name(run.message))
         self._note(run.message, ok=run.ok)
         return run
+
+    def _channels_by_name(self, text: str) -> str:
+        """The panel says ``#kindness-network``, as Slack would, where a job's line has the
+        channel's id (the command line keeps the id, which an operator types)."""
+        for channel in self.standin.conversations():
+            if channel.get("is_im") or not channel.get("name"):
+                continue
+            text = re.sub(rf"\b{re.escape(channel['id'])}\b", f"#{channel['name']}", text)
+        return text
 
     def advance(self, step: str) -> datetime:
         now = self.clock.advance(CLOCK_STEPS[step])

@@ -28,6 +28,7 @@ from types import TracebackType
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.manifest import bot_scopes
 from sandbox.blockkit import (
     MESSAGE_TEXT_LIMIT,
     message_block_errors,
@@ -270,6 +271,9 @@ class SlackStandIn:
         self._oauth_apps: dict[str, str] = {}  # client id -> client secret
         self._install_codes: dict[str, dict] = {}  # code -> the install a person approved
         self._socket_urls: dict[str, Any] = {}  # app-level token -> callable giving a wss URL
+        # What Slack's `x-oauth-scopes` answer header says a bot token carries: the manifest's
+        # scopes, unless a test takes some away (an app not updated from a newer manifest).
+        self.bot_scopes: list[str] = bot_scopes()
         self.add_user(bot_user_id, name="kindness", real_name="Kindness Bot", tz="UTC", is_bot=True)
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -864,7 +868,9 @@ class SlackStandIn:
                 answer = _Answer.json({"ok": True, **payload})
             except _ApiError as refusal:
                 answer = _Answer.json({"ok": False, "error": refusal.error, **refusal.extra})
-            else:
+            if caller is not None and caller.kind == "bot":
+                answer.headers["x-oauth-scopes"] = ",".join(self.bot_scopes)
+            if answer.error is None:
                 self._wait_if_held(method, after_effect=True)
                 if fault is not None:  # it took effect; now the answer is lost
                     return method, args, fault.answer()

@@ -140,7 +140,18 @@ def builders(framework: Framework) -> dict[str, Callable[[int], Any]]:
     goal = framework.goals[0]
     return {
         "help_message": lambda n: answers.help_message(
-            [("/kindness help", "help", "help")] * n, framework
+            [answers.HelpRow("help", "/kindness help")] * n,
+            framework,
+            coordinators=[answers.HelpRow("export", "/kindness export")] * n,
+        ),
+        "coordinators_help_message": lambda n: answers.coordinators_help_message(
+            [answers.HelpRow("export", "/kindness export")] * n
+        ),
+        "coordinators_help_blocks": lambda n: answers.coordinators_help_blocks(
+            [answers.HelpRow("export", "/kindness export")] * n
+        ),
+        "did_you_mean_message": lambda n: refusals.did_you_mean_message(
+            "/kindness serch", "/kindness search " + "x" * n, "search " + "x" * n
         ),
         "goals_message": lambda n: answers.goals_message(
             Framework("Ours", framework.goals[: max(n, 1)], "test")

@@ -10,12 +10,13 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.blocks import controls, entries, kit
+from bot.blocks.files import COORDINATORS_ARE
 from bot.blocks.kit import Block
 from bot.goals import Framework, Goal
 from bot.learning_log import EntryView
 from bot.participation import Participation
 from bot.report.weekly_chart import ChartImage
-from bot.settings import DAY_NAMES, WorkspaceSettings, setting_lines
+from bot.settings import DAY_NAMES, SettingLine, WorkspaceSettings, setting_lines
 from bot.slack_text import neutralise, one_line
 from bot.summary import GoalWeek, WeekFigures, WeeklySummary
 from bot.weeks import local_date, local_date_before
@@ -175,6 +176,9 @@ def _completed(actions: Sequence[EntryView], framework: Framework) -> str:
 
 
 def _trend_line(summary: WeeklySummary) -> str:
+    if summary.first_week:
+        # A new network: twelve weeks of nothing before this one would say nothing true.
+        return "The network's first week in the learning log: everything above is new."
     totals = [w.total for w in summary.trend]
     average = summary.previous_weeks_average
     this_week = summary.trend[-1].total if summary.trend else summary.total
@@ -255,7 +259,10 @@ def stats_message(
         ),
         kit.preformatted("\n".join(rows)),
         kit.context(legend),
-        kit.context("Private entries are not counted. `kindness-bot export` gives the raw data."),
+        kit.context(
+            "Private entries are not counted. Coordinators get every shared entry as a file "
+            "with `/kindness export`."
+        ),
     ]
     if participation is not None:
         blocks += [kit.divider(), *controls.participation_blocks(participation)]
@@ -275,14 +282,22 @@ def settings_message(settings: WorkspaceSettings, today: date) -> dict[str, Any]
 
 def _settings_summary(settings: WorkspaceSettings, today: date) -> list[Block]:
     lines = [
-        f"*{line.label}:* " + (f"<#{line.channel_id}>" if line.channel_id else line.value)
-        for line in setting_lines(settings, today=today)
+        f"*{line.label}:* {_setting_value(line)}" for line in setting_lines(settings, today=today)
     ]
     return [
         kit.header("The network's rhythm"),
         kit.section("\n".join(lines)),
         kit.context("Coordinators change these with `/kindness settings`."),
     ]
+
+
+def _setting_value(line: SettingLine) -> str:
+    """Slack names channels and members itself from their ids: ``#name``, a person's name."""
+    if line.channel_id:
+        return f"<#{line.channel_id}>"
+    if line.user_ids:
+        return ", ".join(f"<@{user_id}>" for user_id in line.user_ids)
+    return line.value
 
 
 def settings_modal(
@@ -349,7 +364,7 @@ def settings_modal(
             block_id="quiet_weeks",
         ),
         kit.input_block(
-            "Pause the rhythm until (optional)",
+            "Pause the rhythm until",
             kit.datepicker(
                 "paused_until",
                 initial=settings.paused_until.isoformat() if settings.paused_until else None,
@@ -423,8 +438,8 @@ def settings_saved_view(settings: WorkspaceSettings, today: date) -> dict[str, A
 
 
 NOT_ADMIN = (
-    "Only the network's coordinators — workspace admins and owners, and the members "
-    "listed in `KINDNESS_ADMINS` — can change settings. `/kindness settings show` shows them."
+    f"Only the network's coordinators can change settings: {COORDINATORS_ARE} "
+    "`/kindness settings show` shows the settings and who coordinates."
 )
 # Under the settings modal's first field when saving could not confirm the rights in time.
 ADMIN_UNCONFIRMED_IN_FORM = (

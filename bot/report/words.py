@@ -111,10 +111,61 @@ def goal_summary(framework: Framework, key: str | None) -> str | None:
     return goal.summary if goal else None
 
 
+# An author whose name the bot never stored, in a report made where Slack cannot be asked (the
+# command line with no Slack app, or --offline): never their Slack id, which means nothing to a
+# reader; the method note says how many and how to get their names.
+UNNAMED_AUTHOR = "a member (name not stored)"
+
+
 def author(highlight: Highlight, names: Directory) -> str:
     if highlight.author_id is None:
         return "a member"
-    return names.user(highlight.author_id) or highlight.author_id
+    return names.user(highlight.author_id) or UNNAMED_AUTHOR
+
+
+def has_before(report: ImpactReport) -> bool:
+    """Whether anything was shared in the period before: a first period compares with nothing."""
+    return bool(report.headline.entries.previous)
+
+
+def introduction(report: ImpactReport) -> str:
+    if has_before(report):
+        return f"What the network shared in its learning log, compared with {before(report)}."
+    return (
+        "What the network shared in its learning log. Nothing was shared in the same length of "
+        "time before it, so there is nothing to compare with yet."
+    )
+
+
+def title(framework: Framework) -> str:
+    return f"{framework.name}: impact report"
+
+
+def method_note(report: ImpactReport, framework: Framework, names: Directory) -> str:
+    """How the report was made: when, from what, what it leaves out, whose goals, whose names.
+    Written last, after every author was named."""
+    tz = report.period.tz
+    parts = [
+        f"Made by kindness-bot on {day(report.generated_at, tz)} from the shared learning log "
+        f"({tz}).",
+        PRIVACY,
+    ]
+    if report.min_group:
+        parts.append(
+            f"Figures per goal drawn from fewer than {report.min_group} members are hidden."
+        )
+    if framework.provenance:
+        parts.append(f"The goals: {framework.provenance}")
+    unnamed = len(names.unnamed)
+    if unnamed:
+        many = unnamed > 1
+        parts.append(
+            f"{count(unnamed, 'author')} {'appear' if many else 'appears'} as "
+            f"“{UNNAMED_AUTHOR}”: the bot had not stored {'their names' if many else 'the name'} "
+            "and could not ask Slack here. Made where the bot's Slack app is configured, the "
+            "report names them."
+        )
+    return " ".join(parts)
 
 
 def day(moment: datetime, tz: str) -> str:
@@ -266,7 +317,7 @@ def goal_summary_title(framework: Framework, key: str | None) -> str:
     goal = framework.get(key) if key else None
     if goal is None:
         return ""
-    return goal.title if len(goal.title) <= 32 else goal.title[:31] + "…"
+    return goal.title  # the legend wraps a long title (charts.LEGEND_WIDTH)
 
 
 def members_chart(report: ImpactReport) -> Chart:
