@@ -20,6 +20,11 @@ from bot.db import Database
 from bot.models import Member
 from bot.slack_text import NameLookup
 
+# A member whose name the bot never stored, where Slack cannot be asked: in what a person reads
+# (a write-up, a report) never their Slack id, which means nothing to a reader; machine-readable
+# exports keep the id in its own column.
+UNNAMED = "a member (name not stored)"
+
 
 class Directory:
     """One workspace's names, looked up lazily and remembered while the directory lives."""

@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.goals import Framework
-from bot.names import Directory
+from bot.names import UNNAMED, Directory
 from bot.report import charts
 from bot.report.figures import Bucket, Figure, GoalFigures, Highlight, ImpactReport
 from bot.weeks import local_date, local_date_before
@@ -111,10 +111,8 @@ def goal_summary(framework: Framework, key: str | None) -> str | None:
     return goal.summary if goal else None
 
 
-# An author whose name the bot never stored, in a report made where Slack cannot be asked (the
-# command line with no Slack app, or --offline): never their Slack id, which means nothing to a
-# reader; the method note says how many and how to get their names.
-UNNAMED_AUTHOR = "a member (name not stored)"
+# The method note says how many authors are unnamed and how to get their names.
+UNNAMED_AUTHOR = UNNAMED
 
 
 def author(highlight: Highlight, names: Directory) -> str:
