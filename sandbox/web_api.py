@@ -1078,6 +1078,20 @@ class SlackStandIn:
             return "user" in channel  # its own DMs, not a DM between two people
         return not channel["is_private"] or channel["is_member"]
 
+    def _api_conversations_members(self, args: dict) -> dict:
+        """The people in a channel the bot can see (the bot too, when it is in it), in pages."""
+        channel_id = args.get("channel", "")
+        if not self._visible(self._channels.get(channel_id)):
+            raise _ApiError("channel_not_found")
+        people = self.members_of(channel_id)
+        start, limit = _page(args, len(people), default_limit=100, most=1000)
+        page = people[start : start + limit] if limit else people[start:]
+        after = start + len(page)
+        return {
+            "members": page,
+            "response_metadata": {"next_cursor": _cursor(after) if after < len(people) else ""},
+        }
+
     def _api_conversations_open(self, args: dict) -> dict:
         if args.get("channel"):
             channel = self._channels.get(args["channel"])

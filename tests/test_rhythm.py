@@ -1029,6 +1029,36 @@ def test_a_late_digest_shows_the_trend_of_its_own_week(
         assert session.scalars(select(PostedDigest.period)).all() == ["2026-W48"]
 
 
+def test_the_digest_counts_those_taking_part_out_of_the_channels_members(
+    bot_on_each_store: BotUnderTest, clock: FakeClock
+) -> None:
+    bot = bot_on_each_store
+    team = configure(bot)
+    for member in ("UANN", "UBEN", "UCAT", "UDAN"):
+        bot.standin.join_channel(CHANNEL, member, announce=False)
+    clock.set(datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
+    bot.log.add_entry(team, "UANN", "A story from Ann", goal="g3")
+    bot.log.add_entry(team, "UBEN", "A story from Ben", goal="g2")
+    clock.set(datetime(2026, 11, 27, 15, 0, tzinfo=UTC))
+    assert rhythm(bot).run_digest(team).status == "posted"
+    [digest] = posted(bot)
+    # Four people and the bot are in the channel: the bot is not a member of the network.
+    assert "*2 entries* from *2 of the 4 members* of the channel" in message_text(digest)
+
+
+def test_a_digest_whose_channel_slack_will_not_count_still_goes_out(
+    bot: BotUnderTest, clock: FakeClock
+) -> None:
+    team = configure(bot)
+    bot.standin.fail_next("conversations.members", error="missing_scope")
+    clock.set(datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
+    bot.log.add_entry(team, "UANN", "A story from Ann", goal="g3")
+    clock.set(datetime(2026, 11, 27, 15, 0, tzinfo=UTC))
+    assert rhythm(bot).run_digest(team).status == "posted"
+    [digest] = posted(bot)
+    assert "*1 entry* from *1 member*" in message_text(digest)
+
+
 def test_a_new_networks_first_digest_says_it_is_the_first_week(
     bot_on_each_store: BotUnderTest, clock: FakeClock
 ) -> None:

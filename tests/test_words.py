@@ -217,7 +217,11 @@ def builders(framework: Framework) -> dict[str, Callable[[int], Any]]:
         "thread_saved_message": lambda n: answers.thread_saved_message(entry(n), framework),
         "prompt_message": lambda n: rhythm.prompt_message(goal, "Who?", by_dm=bool(n)),
         "digest_message": lambda n: "\n".join(
-            message_text(rhythm.digest_message(summary(n, framework, kind), framework, "UTC"))
+            message_text(
+                rhythm.digest_message(
+                    summary(n, framework, kind), framework, "UTC", in_channel=n + 1
+                )
+            )
             for kind in ("story", "action", "reflection")
         ),
         "digest_preview_message": lambda n: rhythm.digest_preview_message(

@@ -65,12 +65,14 @@ def digest_message(
     *,
     preview: bool = False,
     chart: ChartImage | None = None,
+    in_channel: int | None = None,
 ) -> dict[str, Any]:
     """The digest: counts, the 12-week chart (when given), highlights per goal (top few, then
     how many more), completed actions, quiet goals, the trend. Fits Slack's limits however busy
     the week was: each goal is one block, highlights are cut short, and every list says what it
     left out. Every figure the chart shows is also in words, so the digest reads as well where
-    an image cannot be shown."""
+    an image cannot be shown. ``in_channel``: how many people are in the network channel, so
+    that those taking part read as a share of them."""
     period = _period(summary.start, summary.end, tz)
     blocks: list[Block] = []
     if preview:
@@ -91,7 +93,7 @@ def digest_message(
         blocks.append(entries.log_buttons(block_id="digest_log"))
         return kit.message(blocks, f"{title} ({period}): a quiet week")
 
-    blocks.append(kit.section(_headline(summary)))
+    blocks.append(kit.section(_headline(summary, in_channel)))
     if chart is not None:
         blocks.append(kit.image(chart.file_id, chart.alt_text, chart.title))
     for goal_week in summary.goals:
@@ -131,10 +133,14 @@ def digest_preview_message(
     return message
 
 
-def _headline(summary: WeeklySummary) -> str:
+def _headline(summary: WeeklySummary, in_channel: int | None = None) -> str:
     kinds = summary.counts_by_kind
+    who = f"*{count(summary.participants, 'member')}*"
+    # Members who log from elsewhere may outnumber the channel: a share only when it is one.
+    if in_channel is not None and in_channel >= max(summary.participants, 2):
+        who = f"*{summary.participants} of the {count(in_channel, 'member')}* of the channel"
     parts = [
-        f"*{count(summary.total, 'entry')}* from *{count(summary.participants, 'member')}*: "
+        f"*{count(summary.total, 'entry')}* from {who}: "
         f"{count(kinds['story'], 'story')}, {count(kinds['action'], 'action')} committed, "
         f"{count(kinds['reflection'], 'reflection')}."
     ]
