@@ -339,10 +339,13 @@ class SlackStandIn:
         is_admin: bool = False,
         is_owner: bool = False,
         is_bot: bool = False,
+        display_name: str | None = None,
     ) -> dict:
-        """Add (or replace) a person; returns their users.info object."""
+        """Add (or replace) a person; returns their users.info object. ``name`` is the handle;
+        ``display_name`` what Slack shows (the handle when not given)."""
         ZoneInfo(tz)  # an unknown zone fails here, not in the middle of a users.info call
         real_name = real_name if real_name is not None else name
+        display_name = display_name if display_name is not None else name
         user = {
             "id": user_id,
             "team_id": self.team_id,
@@ -361,8 +364,8 @@ class SlackStandIn:
             "profile": {
                 "real_name": real_name,
                 "real_name_normalized": real_name,
-                "display_name": name,
-                "display_name_normalized": name,
+                "display_name": display_name,
+                "display_name_normalized": display_name,
                 "team": self.team_id,
             },
         }

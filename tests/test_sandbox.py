@@ -341,3 +341,26 @@ def test_the_sandboxs_files_are_ignored_by_git() -> None:
         text=True,
     )
     assert checked.stdout.split() == names
+
+
+def test_the_clock_panel_makes_the_report_at_the_sandboxs_time(sandbox: Sandbox) -> None:
+    call(sandbox, "examples", user=MORAG)
+    call(sandbox, "clock", user=MORAG, step="week")
+    made = call(sandbox, "report", user=MORAG)
+    # Twelve weeks to the sandbox's now (2 Dec 2026), not to the real clock's.
+    assert made["filename"] == "kindness-report-2026-09-14-to-2026-12-02.html"
+    assert "Made the impact report (HTML, 14 Sep – 2 Dec 2026)" in made["message"]
+    assert made["message"] in texts_of_activity(sandbox)
+    with urllib.request.urlopen(f"{sandbox.url}{made['url'].lstrip('/')}", timeout=10) as got:
+        assert got.headers["Content-Security-Policy"] == "sandbox"
+        report = got.read().decode()
+    assert "<h1>Commitment to Kindness: impact report</h1>" in report
+    # Authors by the names Slack shows, never by id.
+    assert "— Tama, " in report and TAMA not in report and MORAG not in report
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(f"{sandbox.url}sandbox/reports/9", timeout=5)
+    assert missing.value.code == 404
+
+
+def texts_of_activity(sandbox: Sandbox) -> list[str]:
+    return [a["text"] for a in seen_by(sandbox, MORAG)["clock"]["activity"]]
