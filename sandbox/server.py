@@ -307,13 +307,15 @@ class Sandbox:
         run = run_job_now(
             job, self.services, WebApiSlack(self.client), self.standin.team_id, self.clock()
         )
-        run = dataclasses.replace(run, message=self._channels_by_name(run.message))
+        run = dataclasses.replace(run, message=self._by_name(run.message))
         self._note(run.message, ok=run.ok)
         return run
 
-    def _channels_by_name(self, text: str) -> str:
-        """The panel says ``#kindness-network``, as Slack would, where a job's line has the
-        channel's id (the command line keeps the id, which an operator types)."""
+    def _by_name(self, text: str) -> str:
+        """The panel says ``#kindness-network`` and "Kindness Network", as Slack would, where a
+        job's line has the channel's and the workspace's ids (the command line keeps the ids,
+        which an operator types)."""
+        text = re.sub(rf"\b{re.escape(self.standin.team_id)}\b", self.standin.team_name, text)
         for channel in self.standin.conversations():
             if channel.get("is_im") or not channel.get("name"):
                 continue

@@ -167,6 +167,8 @@ def test_the_clock_panel_posts_once_per_week_like_kindness_bot_post(sandbox: San
     # As people read it: the week as a date, the channel by its name.
     assert "posted the prompt for the week of 23 Nov 2026 in #kindness-network" in first["message"]
     assert NETWORK_CHANNEL not in first["message"] and "2026-W" not in first["message"]
+    nudges = call(sandbox, "job", user=MORAG, job="nudges")
+    assert nudges["message"].startswith("nudges in Kindness Network: ")
     again = call(sandbox, "job", user=MORAG, job="prompt")
     assert "posted already" in again["message"]
     call(sandbox, "clock", user=MORAG, step="week")
