@@ -248,10 +248,8 @@ _SETTINGS = (
     _Setting("coordinators", "", _user_list),
 )
 COORDINATORS = "coordinators"
-ADMINS_ONLY = (
-    "only Slack workspace admins and owners (and members in KINDNESS_ADMINS) can change "
-    "the coordinators"
-)
+# Shown under the settings form's field too: no operator's setting named where members read.
+ADMINS_ONLY = "only the workspace's admins and owners can change who coordinates"
 _BY_KEY = {setting.key: setting for setting in _SETTINGS}
 ALL_KEYS = tuple(_BY_KEY)
 # The keys of the settings modal's rhythm fields (welcome and coordinators are shown apart).

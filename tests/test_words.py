@@ -310,3 +310,35 @@ def test_the_checker_catches_what_it_is_for() -> None:
         "21 weeks",
     ):
         assert not WRONG.search(right), right
+
+
+OPERATOR_WORDS = re.compile(r"KINDNESS_\w+|SLACK_\w+|DATABASE_URL|kindness-bot \w+|\.env\b")
+
+
+@pytest.mark.parametrize("name", sorted(builders(load_framework())))
+def test_no_message_names_an_operators_setting_or_command(name: str) -> None:
+    """Members and coordinators read these in Slack: no environment variable, no shell."""
+    build = builders(load_framework())[name]
+    for n in (0, 1, 2):
+        rendered = build(n)
+        text = rendered if isinstance(rendered, str) else message_text({"x": rendered})
+        if name == "settings.describe":
+            continue  # what a shell prints
+        found = OPERATOR_WORDS.search(text)
+        assert found is None, f"{name} with {n} says {found.group(0)!r}"
+
+
+def test_coordinators_files_and_settings_refusals_speak_plainly() -> None:
+    from bot.blocks import files
+    from bot.settings import ADMINS_ONLY
+
+    texts = [
+        message_text(files.not_coordinator_message("export")),
+        message_text(files.not_coordinator_message("report")),
+        message_text(files.upload_failed_message("the export", "missing_scope", needed="x:y")),
+        message_text(files.upload_failed_message("the export", "file_uploads_disabled")),
+        ADMINS_ONLY,
+    ]
+    for text in texts:
+        assert OPERATOR_WORDS.search(text) is None, text
+    assert "the workspace's admins and owners" in texts[0]
