@@ -110,7 +110,7 @@ def write_html(
         out.write("</figure>\n")
 
     out.write("<h2>Goal by goal</h2>\n")
-    out.write(_table(words.GOAL_TABLE_HEADERS, words.goal_rows(report, framework)))
+    out.write(_table(*words.goal_table(report, framework)))
     for goal in report.goals:
         out.write(_goal_section(goal, report, framework, names, tz))
 

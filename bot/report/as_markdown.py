@@ -51,7 +51,7 @@ def write_markdown(
         out.write(f"### {escape_markdown(chart.title, inline=True)}\n\n")
         out.write(_table(chart.headers, chart.rows))
     out.write("## Goal by goal\n\n")
-    out.write(_table(words.GOAL_TABLE_HEADERS, words.goal_rows(report, framework)))
+    out.write(_table(*words.goal_table(report, framework)))
     for goal in report.goals:
         _goal_section(out, goal, report, framework, names, tz)
     note = escape_markdown(words.method_note(report, framework, names), inline=True)

@@ -201,9 +201,12 @@ def headline_rows(report: ImpactReport) -> list[HeadlineRow]:
     ]
 
 
-def goal_rows(report: ImpactReport, framework: Framework) -> list[list[str]]:
-    """Per goal: its title, entries, change, members, actions committed and completed."""
-    return [
+def goal_table(report: ImpactReport, framework: Framework) -> tuple[list[str], list[list[str]]]:
+    """Per goal: its title, entries, change, members, actions committed and completed; no
+    change column in a first period, which has nothing to change from."""
+    compare = has_before(report)
+    headers = ["Goal", "entries", "change", "members", "actions committed", "completed"]
+    rows = [
         [
             goal_title(framework, goal.key),
             shown(goal.entries, report.min_group),
@@ -214,9 +217,11 @@ def goal_rows(report: ImpactReport, framework: Framework) -> list[list[str]]:
         ]
         for goal in report.goals
     ]
-
-
-GOAL_TABLE_HEADERS = ["Goal", "entries", "change", "members", "actions committed", "completed"]
+    if not compare:
+        headers.pop(2)
+        for row in rows:
+            row.pop(2)
+    return headers, rows
 
 
 def trend_sentence(goal: GoalFigures, report: ImpactReport) -> str:
@@ -226,14 +231,16 @@ def trend_sentence(goal: GoalFigures, report: ImpactReport) -> str:
     if now == 0 and before == 0:
         return "Nothing shared in this period or the one before."
     if now == 0:
-        return f"Quiet in this period, after {before:,} entries in the one before."
+        return f"Quiet in this period, after {count(before, 'entry')} in the one before."
     if before == 0:
-        return f"{now:,} entries, where the period before had none."
+        if not has_before(report):
+            return f"{count(now, 'entry')}."  # a first period: no "before" to speak of
+        return f"{count(now, 'entry')}, where the period before had none."
     direction = "up" if now > before else "down" if now < before else "the same as"
     if direction == "the same as":
-        return f"{now:,} entries, the same as the period before."
+        return f"{count(now, 'entry')}, the same as the period before."
     return (
-        f"{now:,} entries, {direction} from {before:,} in the period before "
+        f"{count(now, 'entry')}, {direction} from {before:,} in the period before "
         f"({change(goal.entries)})."
     )
 
