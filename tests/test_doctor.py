@@ -156,3 +156,16 @@ def test_doctor_from_the_shell_exits_0_when_everything_holds(
     result = run(tmp_path, "doctor", **env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "✔ Channel (T0KIND): #kindness-network, and the bot is in it" in result.stdout
+
+
+def test_doctor_on_the_sandbox_checks_its_database_only(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    import shutil
+
+    shutil.copy(sqlite_template, tmp_path / "sandbox.db")
+    result = run(tmp_path, "doctor", "--sandbox")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "✔ Slack app: the sandbox's pretend Slack" in result.stdout
+    assert f"✔ Database: sqlite:///{tmp_path / 'sandbox.db'} answers" in result.stdout
+    assert not (tmp_path / "kindness.db").exists()

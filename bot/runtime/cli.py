@@ -488,7 +488,7 @@ def _doctor(config: Config | None, args: argparse.Namespace) -> int:
         env["DATABASE_URL"] = sandbox_database_url(here)
     elif (here / SANDBOX_DATABASE).exists() and not database_url_is_set(env):
         print(sandbox_note(DEFAULT_DATABASE_URL), file=sys.stderr)
-    return run_doctor(env, sys.stdout)
+    return run_doctor(env, sys.stdout, sandbox=args.sandbox)
 
 
 def _db_help(config: Config, args: argparse.Namespace) -> int:
