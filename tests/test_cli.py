@@ -179,6 +179,7 @@ def test_post_prompt_twice_posts_once_and_says_so(tmp_path: Path) -> None:
         setup = run(tmp_path, "settings", "set", "channel=C0123ABC", **slack)
         assert setup.returncode == 0, setup.stderr
         assert f"Saved. Settings of {standin.team_id}:" in setup.stdout
+        assert "Channel:             #kindness-network (C0123ABC)" in setup.stdout
         first = run(tmp_path, "post", "prompt", "--at", "2026-11-23T10:00+00:00", **slack)
         second = run(tmp_path, "post", "prompt", "--at", "2026-11-23T11:00+00:00", **slack)
         digest = run(tmp_path, "post", "digest", "--at", "2026-11-27T15:00+00:00", **slack)

@@ -537,7 +537,10 @@ def _settings(config: Config, args: argparse.Namespace) -> int:
         print(f"Settings of {team_id}:")
     today = local_date(utc_now(), current.timezone)
     names = _directory(config, db, team_id, offline=False)
+    channel = current.channel_id
     for label, value in describe(current, today=today, name_of=_shell_name(names)):
+        if channel and value == channel and (name := names.channel(channel)):
+            value = f"#{name} ({channel})"  # the name people know, the id an operator types
         print(f"  {label + ':':<20} {value}")
     return 0
 
