@@ -25,7 +25,7 @@ from bot.report import charts, weekly_chart
 from bot.report.weekly_chart import ChartImage
 from bot.services import Services
 from bot.slack_port import SlackError, SlackPort
-from bot.summary import weekly_figures
+from bot.summary import first_shared_at, weekly_figures
 from bot.weeks import Week, weeks_ending
 
 log = logging.getLogger(__name__)
@@ -52,9 +52,13 @@ def network_chart(
     one a day, stops at ``until``, the start of the day."""
     if not charts.available():
         return None
-    weeks = weeks_ending(last_week, weekly_chart.WEEKS)
+    first = first_shared_at(services.db, team_id)
+    if first is None or (until is not None and first >= until):
+        return None  # nothing shared yet: no picture of empty weeks
+    # A young network's chart starts with its first week, not with weeks before anyone shared.
+    weeks = [w for w in weeks_ending(last_week, weekly_chart.WEEKS) if w.end > first]
     figures = weekly_figures(services.db, team_id, weeks, until=until)
-    title = weekly_chart.title() + (" (to yesterday)" if until is not None else "")
+    title = weekly_chart.title(len(weeks)) + (" (to yesterday)" if until is not None else "")
     alt = weekly_chart.alt_text(figures, services.framework)
     with services.db.reading() as session:
         file_id = session.scalar(

@@ -38,7 +38,12 @@ _SLACK_VARIABLES = (
 )
 
 SLACK_APP_HOWTO = """\
-kindness-bot has no Slack app to talk to yet. To connect it:
+kindness-bot has no Slack app to talk to yet.
+
+To try the bot first, without Slack: kindness-bot sandbox
+  (the real bot behind a Slack-like page on this machine; nothing to set up)
+
+To connect it to your workspace:
 
   1. Print the app manifest:   kindness-bot manifest --url https://YOUR-HOST/slack/events
   2. At https://api.slack.com/apps choose "Create New App" → "From an app manifest",

@@ -40,7 +40,7 @@ from sqlalchemy import and_, select
 from bot.db import Database
 from bot.goals import Framework
 from bot.models import KINDS, Entry, Member
-from bot.names import Directory
+from bot.names import UNNAMED, Directory
 from bot.periods import check_order, end_at, start_at
 from bot.slack_text import to_plain
 from bot.text_formats import csv_cell, escape_markdown, markdown_url, to_markdown
@@ -374,7 +374,7 @@ def _describe(period: Period, zone: ZoneInfo) -> str:
 
 
 def _markdown_item(row: ExportRow, zone: ZoneInfo, names: Directory) -> str:
-    who = "a member" if row.visibility == "anonymous" else (row.author_name or row.author_id)
+    who = "a member" if row.visibility == "anonymous" else (row.author_name or UNNAMED)
     status = f" _({_action_status(row, zone)})_" if row.kind == "action" else ""
     link = f" ([message](<{markdown_url(row.permalink)}>))" if row.permalink else ""
     body = to_markdown(row.slack_text, names, indent="  ")

@@ -52,6 +52,9 @@ class Framework:
     goals: tuple[Goal, ...]
     source: str
     digest_title: str = ""  # the weekly digest's title; the name when the file gives none
+    # Where the goals come from and how far they are the source's words: said in a report's
+    # method note, never in its title (a report is the network's).
+    provenance: str = ""
 
     @property
     def example(self) -> Goal:
@@ -126,8 +129,17 @@ def _parse_framework(data: dict, source: str) -> Framework:
             source,
             f"'digest_title' has {len(title.strip())} characters; at most {MAX_DIGEST_TITLE}",
         )
+    provenance = data.get("provenance", "")
+    if not isinstance(provenance, str):
+        raise GoalsFileError(source, "'provenance' must be a string")
     ordered = tuple(sorted(goals, key=lambda g: g.number))
-    return Framework(name=name.strip(), goals=ordered, source=source, digest_title=title.strip())
+    return Framework(
+        name=name.strip(),
+        goals=ordered,
+        source=source,
+        digest_title=title.strip(),
+        provenance=" ".join(provenance.split()),
+    )
 
 
 def _parse_goal(item: object, index: int, source: str) -> Goal:

@@ -31,6 +31,8 @@ WEB_API_METHODS: dict[str, tuple[str, ...]] = {
     "chat.getPermalink": (),  # links from entries back to the original message
     "conversations.info": ("channels:read", "groups:read"),  # is the bot in the channel?
     "conversations.join": ("channels:join",),  # join a public network channel
+    # How many people are in the network channel (the digest's "2 of the 23 members").
+    "conversations.members": ("channels:read", "groups:read"),
     "conversations.open": ("im:write",),  # the DM a member's export goes to
     # A post or DM sent by a run that crashed before recording it, found by its metadata: the
     # network channel's history (public or private) and a member's DM with the bot.

@@ -20,6 +20,11 @@ from bot.db import Database
 from bot.models import Member
 from bot.slack_text import NameLookup
 
+# A member whose name the bot never stored, where Slack cannot be asked: in what a person reads
+# (a write-up, a report) never their Slack id, which means nothing to a reader; machine-readable
+# exports keep the id in its own column.
+UNNAMED = "a member (name not stored)"
+
 
 class Directory:
     """One workspace's names, looked up lazily and remembered while the directory lives."""
@@ -30,6 +35,11 @@ class Directory:
         self.source = source
         self._users: dict[str, str | None] = {}
         self._channels: dict[str, str | None] = {}
+
+    @property
+    def unnamed(self) -> set[str]:
+        """The members looked up for whom no name was found (a report says how many)."""
+        return {user_id for user_id, name in self._users.items() if name is None}
 
     def remember_user(self, user_id: str, name: str | None) -> None:
         """A name already at hand (an export's join on ``members``); None means unknown."""

@@ -248,10 +248,8 @@ _SETTINGS = (
     _Setting("coordinators", "", _user_list),
 )
 COORDINATORS = "coordinators"
-ADMINS_ONLY = (
-    "only Slack workspace admins and owners (and members in KINDNESS_ADMINS) can change "
-    "the coordinators"
-)
+# Shown under the settings form's field too: no operator's setting named where members read.
+ADMINS_ONLY = "only the workspace's admins and owners can change who coordinates"
 _BY_KEY = {setting.key: setting for setting in _SETTINGS}
 ALL_KEYS = tuple(_BY_KEY)
 # The keys of the settings modal's rhythm fields (welcome and coordinators are shown apart).
@@ -458,13 +456,25 @@ class SettingLine:
     label: str
     value: str
     channel_id: str | None = None
+    # The members a line names (coordinators, who last changed them): Slack shows them by
+    # name from their ids; ``value`` is what a shell prints.
+    user_ids: tuple[str, ...] = ()
 
 
-def setting_lines(settings: WorkspaceSettings, *, today: date | None = None) -> list[SettingLine]:
+def setting_lines(
+    settings: WorkspaceSettings,
+    *,
+    today: date | None = None,
+    name_of: Callable[[str], str] | None = None,
+) -> list[SettingLine]:
     """The settings read back, line by line, for ``settings show`` in a shell and in Slack.
 
     With ``today`` (the workspace's local date), a pause that has already ended reads "no".
+    ``name_of``: a member's name for the shell's lines (Slack names members from their ids).
     """
+    named = name_of or (lambda user_id: user_id)
+    coordinators = settings.coordinators
+    changed_by = (settings.configured_by,) if settings.configured_by else ()
     paused = settings.paused_until
     if paused is not None and (today is None or today < paused):
         pause = f"until {paused:%a} {paused.day} {paused:%b %Y}"
@@ -507,14 +517,28 @@ def setting_lines(settings: WorkspaceSettings, *, today: date | None = None) -> 
         ),
         SettingLine("Digest chart", "on" if settings.digest_chart else "off"),
         SettingLine("Welcome to newcomers", "on" if settings.welcome_enabled else "off"),
-        SettingLine("Coordinators", ", ".join(settings.coordinators) or "Slack admins only"),
-        SettingLine("Last changed by", settings.configured_by or "nobody yet"),
+        SettingLine(
+            "Coordinators",
+            ", ".join(named(u) for u in coordinators) or "Slack admins only",
+            user_ids=coordinators,
+        ),
+        SettingLine(
+            "Last changed by",
+            ", ".join(named(u) for u in changed_by) or "nobody yet",
+            user_ids=changed_by,
+        ),
     ]
 
 
-def describe(settings: WorkspaceSettings, *, today: date | None = None) -> list[tuple[str, str]]:
+def describe(
+    settings: WorkspaceSettings,
+    *,
+    today: date | None = None,
+    name_of: Callable[[str], str] | None = None,
+) -> list[tuple[str, str]]:
     """(label, value) lines of ``setting_lines``, as a shell prints them."""
-    return [(line.label, line.value) for line in setting_lines(settings, today=today)]
+    lines = setting_lines(settings, today=today, name_of=name_of)
+    return [(line.label, line.value) for line in lines]
 
 
 def _when(day: int, hhmm: str, timezone: str) -> str:

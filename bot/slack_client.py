@@ -57,6 +57,7 @@ from bot.workspaces import NotInstalled
 
 USERS_LIST_PAGE = 200  # people per users.list page (Slack's recommended most)
 HISTORY_PAGE = 100  # messages per conversations.history page
+MEMBERS_PAGE = 200  # people per conversations.members page
 
 
 class ApiErrorCounter(RetryHandler):
@@ -178,6 +179,21 @@ class WebApiSlack:
         with _failures("conversations.open"):
             response = self.client.conversations_open(users=user_id)
         return str(response["channel"]["id"])
+
+    def channel_members(self, channel: str) -> list[str]:
+        with _failures("auth.test"):
+            bot_user = self.client.auth_test().get("user_id")
+        people: list[str] = []
+        cursor = None
+        while True:
+            with _failures("conversations.members"):
+                page = self.client.conversations_members(
+                    channel=channel, limit=MEMBERS_PAGE, cursor=cursor
+                )
+            people += [str(u) for u in page.get("members") or [] if u != bot_user]
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return people
 
     def find_message(
         self,

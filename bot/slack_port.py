@@ -168,6 +168,11 @@ class SlackPort(Protocol):
         """conversations.open: the id of the bot's DM with a member."""
         ...
 
+    def channel_members(self, channel: str) -> list[str]:
+        """conversations.members, page after page: the people in a channel, the bot itself
+        left out (the digest's "of the N members in the channel")."""
+        ...
+
     def find_message(
         self,
         channel: str,
@@ -219,6 +224,7 @@ class _Channel:
     member: bool = True
     private: bool = False
     archived: bool = False
+    people: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -257,10 +263,17 @@ class InMemorySlack:
     # -- setting the scene ---------------------------------------------------------------------
 
     def add_channel(
-        self, channel: str, *, member: bool = True, private: bool = False, archived: bool = False
+        self,
+        channel: str,
+        *,
+        member: bool = True,
+        private: bool = False,
+        archived: bool = False,
+        people: tuple[str, ...] = (),
     ) -> None:
+        """``people``: who is in the channel besides the bot."""
         with self._lock:
-            self._channels[channel] = _Channel(member, private, archived)
+            self._channels[channel] = _Channel(member, private, archived, tuple(people))
 
     def add_person(self, user_id: str, *, tz: str | None = None, name: str | None = None) -> None:
         with self._lock:
@@ -366,6 +379,15 @@ class InMemorySlack:
 
     def open_dm(self, user_id: str) -> str:
         return self._call("open_dm", lambda: self.dm_channel(user_id))
+
+    def channel_members(self, channel: str) -> list[str]:
+        def effect() -> list[str]:
+            place = self._channels.get(channel)
+            if place is None or (place.private and not place.member):
+                raise SlackError("channel_members", "channel_not_found")
+            return list(place.people)
+
+        return self._call("channel_members", effect)
 
     def find_message(
         self,

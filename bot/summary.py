@@ -21,7 +21,7 @@ from bot.db import Database
 from bot.goals import Framework
 from bot.learning_log import EntryView
 from bot.models import KINDS, Entry, PostedDigest
-from bot.visibility import shared_completed, shared_created
+from bot.visibility import SHARED, shared_completed, shared_created
 from bot.weeks import Week, weeks_ending
 
 TREND_WEEKS = 8
@@ -70,6 +70,9 @@ class WeeklySummary:
     actions_completed: list[EntryView]  # actions marked done this week (shared ones)
     quiet_goals: list[str]
     trend: list[WeekFigures]  # the last TREND_WEEKS weeks, oldest first, this week last
+    # Nothing was ever shared before this week: the network's first week in the log, with no
+    # "before" to compare with.
+    first_week: bool = False
 
     @property
     def total(self) -> int:
@@ -79,6 +82,16 @@ class WeeklySummary:
     def previous_weeks_average(self) -> float:
         earlier = self.trend[:-1]
         return sum(w.total for w in earlier) / len(earlier) if earlier else 0.0
+
+
+def first_shared_at(db: Database, team_id: str) -> datetime | None:
+    """When the workspace's first shared entry was written (None: nothing shared yet)."""
+    with db.reading() as session:
+        return session.scalar(
+            select(func.min(Entry.created_at)).where(
+                Entry.team_id == team_id, Entry.visibility.in_(SHARED)
+            )
+        )
 
 
 def weekly_summary(
@@ -130,6 +143,7 @@ def weekly_summary(
         for key in goal_keys
     ]
     trend = weekly_figures(db, team_id, weeks_ending(week, trend_weeks))
+    first = first_shared_at(db, team_id)
     return WeeklySummary(
         team_id=team_id,
         week=week,
@@ -142,6 +156,7 @@ def weekly_summary(
         actions_completed=completed_views,
         quiet_goals=[g.key for g in framework.goals if not by_goal.get(g.key)],
         trend=trend,
+        first_week=first is None or first >= week.start,
     )
 
 

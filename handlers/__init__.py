@@ -17,6 +17,7 @@ from bot.blocks import controls as control_blocks
 from bot.blocks import entries, modals, rhythm
 from bot.blocks.answers import FORGET_ME_CONFIRMED, SEARCH_MORE
 from bot.blocks.nudges import NUDGE_DROP, NUDGE_SNOOZE
+from bot.blocks.refusals import RUN_SUGGESTION
 from bot.services import Services
 
 
@@ -67,6 +68,7 @@ def register(app: App, services: Services) -> None:
     app.action(control_blocks.MEMBER_BACK)(on.button(controls.back))
     app.action(control_blocks.PROMPTS_DM)(on.button(controls.prompts))
     app.action(control_blocks.JOURNAL_MORE)(on.button(controls.older))
+    app.action(RUN_SUGGESTION)(on.button(commands.run_suggestion))
 
     app.view(modals.LOG_MODAL)(on.submission(views.submit_log, error_field="text"))
     app.view(rhythm.SETTINGS_MODAL)(on.submission(views.submit_settings, error_field="channel"))

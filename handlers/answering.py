@@ -212,6 +212,9 @@ class Click:
         # A click inside a modal: its id, to show it again changed (views.update).
         self.modal_id: str | None = view.get("id") if view.get("type") == "modal" else None
         self.modal_metadata: dict[str, Any] = _metadata_of(view)
+        channel = body.get("channel") if isinstance(body.get("channel"), dict) else {}
+        container = body.get("container") if isinstance(body.get("container"), dict) else {}
+        self.channel_id: str | None = channel.get("id") or container.get("channel_id")
 
     @property
     def entry_id(self) -> int:
@@ -230,7 +233,9 @@ class Click:
 # belongs after the ack, in the answer's ``then``.
 COMMON = frozenset({"services", "body", "team_id", "user_id"})
 COMMAND_GIVES = COMMON | {"client"}
-BUTTON_GIVES = COMMON | {"click"}
+# A button that runs a command (the "did you mean" one) checks a coordinator's rights as the
+# command does.
+BUTTON_GIVES = COMMON | {"click", "client"}
 SHORTCUT_GIVES = COMMON
 SUBMISSION_GIVES = COMMON | {"view", "client"}
 EVENT_GIVES = COMMON | {"event", "installation_store"}

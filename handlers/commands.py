@@ -48,7 +48,17 @@ from bot.slack_names import SlackNames
 from bot.summary import digest_summary, weekly_figures
 from bot.weeks import local_date, week_of, weeks_ending
 from handlers import coordinator_files
-from handlers.answering import Answer, Slack, SlackWork, later, open_modal, say, words_back
+from handlers.answering import (
+    Answer,
+    Click,
+    Slack,
+    SlackWork,
+    later,
+    open_modal,
+    reply,
+    say,
+    words_back,
+)
 from handlers.credit import tell_the_author
 
 log = logging.getLogger(__name__)
@@ -92,6 +102,8 @@ class Subcommand:
     summary: str
     example: str
     run: Callable[[Invocation], Answer]
+    # Help shows these in a section of their own, to coordinators only.
+    for_coordinators: bool = False
 
     def usage_in(self, framework: Framework) -> str:
         return self.usage.format(**_goal_words(framework))
@@ -108,7 +120,20 @@ def _goal_words(framework: Framework) -> dict[str, str]:
 
 
 def run_help(inv: Invocation) -> Answer:
-    return say(help_message(inv.services))
+    """Members' commands; the coordinators' too for a coordinator. Only Slack knows its admins:
+    a member the bot does not know as a coordinator gets the members' help at once, and the
+    coordinators' section after it if Slack says they are an admin."""
+    services = inv.services
+    if inv.is_coordinator(ask_slack=False):
+        return say(help_message(services, coordinators=True))
+    config = services.config
+
+    def for_an_admin(slack: Slack) -> None:
+        with suppress(CoordinatorCheckFailed):
+            if is_admin(config, slack.client, inv.user_id):
+                slack.reply(answers.coordinators_help_message(_help_rows(services, True)))
+
+    return say(help_message(services), for_an_admin)
 
 
 def run_goals(inv: Invocation) -> Answer:
@@ -424,24 +449,27 @@ SUBCOMMANDS: list[Subcommand] = [
     Subcommand(
         "settings",
         "/kindness settings [show]",
-        "coordinators: the channel, days and times, time zone, nudges, pauses, the welcome "
-        "and who else coordinates",
+        "the channel, days and times, time zone, nudges, pauses, the welcome and who else "
+        "coordinates",
         "/kindness settings show",
         run_settings,
+        for_coordinators=True,
     ),
     Subcommand(
         "report",
         "/kindness report [since DATE] [until DATE] [html|md]",
-        "coordinators: the impact report as a file in your DM (default: the last 12 weeks)",
+        "the impact report as a file in your DM (default: the last 12 weeks)",
         "/kindness report since 2026-09-01",
         run_report,
+        for_coordinators=True,
     ),
     Subcommand(
         "export",
         "/kindness export [csv|json|md] [since DATE] [until DATE]",
-        "coordinators: the shared learning log as a file in your DM (never a private entry)",
+        "the shared learning log as a file in your DM (never a private entry)",
         "/kindness export md",
         run_export,
+        for_coordinators=True,
     ),
 ]
 
@@ -458,10 +486,25 @@ def usage_of(name: str, framework: Framework) -> str:
     return sub.usage_in(framework) if sub else COMMAND
 
 
-def help_message(services: Services, preface: str | None = None) -> dict[str, Any]:
+def help_message(
+    services: Services, preface: str | None = None, *, coordinators: bool = False
+) -> dict[str, Any]:
     framework = services.framework
-    rows = [(s.usage_in(framework), s.summary, s.example_in(framework)) for s in SUBCOMMANDS]
-    return answers.help_message(rows, services.framework, preface=preface)
+    return answers.help_message(
+        _help_rows(services, False),
+        framework,
+        coordinators=_help_rows(services, True) if coordinators else (),
+        preface=preface,
+    )
+
+
+def _help_rows(services: Services, for_coordinators: bool) -> list[answers.HelpRow]:
+    framework = services.framework
+    return [
+        answers.HelpRow(s.summary, s.example_in(framework))
+        for s in SUBCOMMANDS
+        if s.for_coordinators == for_coordinators
+    ]
 
 
 def suggestion(name: str, args: str) -> str:
@@ -479,7 +522,8 @@ def readme_table(framework: Framework | None = None) -> str:
     lines = ["| command | what it does | example |", "| --- | --- | --- |"]
     for sub in SUBCOMMANDS:
         usage = sub.usage_in(framework).replace("|", "\\|")
-        lines.append(f"| `{usage}` | {sub.summary} | `{sub.example_in(framework)}` |")
+        summary = f"coordinators: {sub.summary}" if sub.for_coordinators else sub.summary
+        lines.append(f"| `{usage}` | {summary} | `{sub.example_in(framework)}` |")
     return "\n".join(lines)
 
 
@@ -517,8 +561,11 @@ def answer_command(
     name = name.lower() or "help"
     sub = find(name)
     if sub is None:
-        preface = refusals.unknown_subcommand(f"{COMMAND} {name}", suggestion(name, args))
-        return say(help_message(services, preface))
+        typed, guess = f"{COMMAND} {name}", suggestion(name, args)
+        if guess:
+            command = guess.removeprefix(f"{COMMAND} ")
+            return say(refusals.did_you_mean_message(typed, guess, command))
+        return say(help_message(services, refusals.unknown_subcommand(typed, guess)))
     inv = Invocation(
         services=services,
         team_id=team_id,
@@ -534,6 +581,22 @@ def answer_command(
     except LogError as error:
         message = refusals.error_message(error, usage=sub.usage_in(services.framework))
         return say(message, *words_back(error.text))
+
+
+def run_suggestion(click: Click, services: Services, client: WebClient) -> Answer:
+    """The "Did you mean …?" button: the suggested command, run as if typed where the typo
+    was; its answer takes the suggestion's place."""
+    body = {
+        "text": str(click.value.get("text") or ""),
+        "user_id": click.user_id,
+        "channel_id": click.channel_id or "",
+    }
+    answer = answer_command(services, body, click.team_id, client)
+    shown = []
+    if answer.ack is not None:
+        message = {k: v for k, v in answer.ack.items() if k != "response_type"}
+        shown.append(reply(message, replace=True))
+    return later(*shown, *answer.then)
 
 
 if __name__ == "__main__":

@@ -71,6 +71,8 @@ def seed_workspace(standin: SlackStandIn) -> None:
             member.id,
             name=member.name,
             real_name=member.real_name,
+            # As people set it in Slack: what the bot names them by.
+            display_name=member.real_name.split()[0],
             tz=member.tz,
             is_admin=member.is_admin,
         )

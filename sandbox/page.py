@@ -3,12 +3,14 @@
     GET  /                          the page (sandbox/static/index.html)
     GET  /sandbox/static/NAME       its stylesheet and script (package data, no build step)
     GET  /sandbox/files/ID          a file the bot uploaded (?download=1 to save it)
+    GET  /sandbox/reports/N         an impact report made from the clock panel (?download=1)
     GET  /sandbox/api/people         the members one can be
     GET  /sandbox/api/state?user=U&since=V
                                     what U sees; {"version": V, "unchanged": true} when nothing
                                     changed since V (the page asks twice a second)
     POST /sandbox/api/OPERATION     JSON in, JSON out: send, click, submit, close, shortcut,
-                                    open_app, join, leave, edit, delete, job, clock, examples
+                                    open_app, join, leave, edit, delete, job, clock, examples,
+                                    report
 
 Every operation names the member acting (`user`); it must be one of the sandbox's people. POSTs
 must be JSON and the Host must be the loopback address, so another web page open in the same
@@ -65,6 +67,10 @@ class RunningSandbox(Protocol):
 
     def add_examples(self) -> int: ...
 
+    def make_report(self) -> dict[str, str]: ...
+
+    def report(self, number: int) -> tuple[str, bytes] | None: ...
+
 
 class SandboxPage:
     def __init__(self, sandbox: RunningSandbox) -> None:
@@ -83,6 +89,7 @@ class SandboxPage:
             "job": self._job,
             "clock": self._clock,
             "examples": self._examples,
+            "report": self._report,
         }
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -98,7 +105,17 @@ class SandboxPage:
         if path.startswith("/sandbox/static/"):
             return _static(start_response, path.rsplit("/", 1)[-1])
         if path.startswith("/sandbox/files/"):
-            return self._file(environ, start_response, path.rsplit("/", 1)[-1])
+            found = self.sandbox.standin.file(path.rsplit("/", 1)[-1])
+            if found is None:
+                return _text(start_response, 404, "No such file")
+            return _file(environ, start_response, found.name, found.mimetype, found.content)
+        if path.startswith("/sandbox/reports/"):
+            number = path.rsplit("/", 1)[-1]
+            made = self.sandbox.report(int(number)) if number.isdigit() else None
+            if made is None:
+                return _text(start_response, 404, "No such report")
+            name, content = made
+            return _file(environ, start_response, name, "text/html; charset=utf-8", content)
         if path == "/sandbox/api/people":
             people = [p for p in self.sandbox.standin.users() if not p.get("is_bot")]
             return _json(start_response, 200, {"people": people})
@@ -219,27 +236,32 @@ class SandboxPage:
     def _examples(self, body: dict[str, Any]) -> dict[str, Any]:
         return {"added": self.sandbox.add_examples()}
 
-    def _file(
-        self, environ: dict[str, Any], start_response: StartResponse, file_id: str
-    ) -> Iterable[bytes]:
-        found = self.sandbox.standin.file(file_id)
-        if found is None:
-            return _text(start_response, 404, "No such file")
-        download = "download=1" in environ.get("QUERY_STRING", "")
-        disposition = "attachment" if download else "inline"
-        quoted = urllib.parse.quote(found.name)
-        start_response(
-            "200 OK",
-            [
-                ("Content-Type", found.mimetype),
-                ("Content-Length", str(len(found.content))),
-                ("Content-Disposition", f"{disposition}; filename*=UTF-8''{quoted}"),
-                # An uploaded HTML report must not run script in the page's origin.
-                ("Content-Security-Policy", "sandbox"),
-                ("X-Content-Type-Options", "nosniff"),
-            ],
-        )
-        return [found.content]
+    def _report(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self.sandbox.make_report()
+
+
+def _file(
+    environ: dict[str, Any],
+    start_response: StartResponse,
+    name: str,
+    mimetype: str,
+    content: bytes,
+) -> Iterable[bytes]:
+    download = "download=1" in environ.get("QUERY_STRING", "")
+    disposition = "attachment" if download else "inline"
+    quoted = urllib.parse.quote(name)
+    start_response(
+        "200 OK",
+        [
+            ("Content-Type", mimetype),
+            ("Content-Length", str(len(content))),
+            ("Content-Disposition", f"{disposition}; filename*=UTF-8''{quoted}"),
+            # An HTML report must not run script in the page's origin.
+            ("Content-Security-Policy", "sandbox"),
+            ("X-Content-Type-Options", "nosniff"),
+        ],
+    )
+    return [content]
 
 
 def _required(body: dict[str, Any], key: str) -> str:

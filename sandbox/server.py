@@ -29,6 +29,7 @@ import dataclasses
 import json
 import logging
 import os
+import re
 import secrets
 import threading
 from collections.abc import Iterable, Mapping
@@ -40,13 +41,18 @@ from zoneinfo import ZoneInfo
 
 from waitress.server import create_server
 
+from bot.blocks.files import describe as describe_file
 from bot.config import load_config
+from bot.coordinator_files import make_report
 from bot.db import Database
+from bot.names import Directory
+from bot.report.figures import report_period
 from bot.runtime.app import create_app
 from bot.runtime.start import stop_on_sigterm
 from bot.runtime.wsgi import KindnessWsgi
 from bot.services import Services
 from bot.slack_client import WebApiSlack, make_client
+from bot.slack_names import SlackNames
 from bot.weeks import utc_now
 from sandbox.driver import SlackDriver
 from sandbox.examples import MEMBERS, add_examples, seed_settings, seed_workspace
@@ -120,6 +126,7 @@ class Sandbox:
         self.clock = SandboxClock()
         self.generation = 0  # goes up when the clock moves or a job runs
         self.activity: list[dict[str, Any]] = []  # the clock panel's results, newest last
+        self.reports: list[tuple[str, bytes]] = []  # impact reports made from the clock panel
         self._lock = threading.RLock()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -300,8 +307,53 @@ class Sandbox:
         run = run_job_now(
             job, self.services, WebApiSlack(self.client), self.standin.team_id, self.clock()
         )
+        run = dataclasses.replace(run, message=self._by_name(run.message))
         self._note(run.message, ok=run.ok)
         return run
+
+    def _by_name(self, text: str) -> str:
+        """The panel says ``#kindness-network`` and "Kindness Network", as Slack would, where a
+        job's line has the channel's and the workspace's ids (the command line keeps the ids,
+        which an operator types)."""
+        text = re.sub(rf"\b{re.escape(self.standin.team_id)}\b", self.standin.team_name, text)
+        for channel in self.standin.conversations():
+            if channel.get("is_im") or not channel.get("name"):
+                continue
+            text = re.sub(rf"\b{re.escape(channel['id'])}\b", f"#{channel['name']}", text)
+        return text
+
+    def make_report(self) -> dict[str, str]:
+        """The impact report at the sandbox's time, made as ``/kindness report`` and
+        ``kindness-bot report`` make it (the default period: the last 12 weeks), kept for the
+        page to offer (``report``)."""
+        team = self.standin.team_id
+        settings = self.services.settings.get(team)
+        now = self.clock()
+        names = Directory(self.services.db, team, SlackNames(self.client))
+        made = make_report(
+            self.services.db,
+            self.services.framework,
+            team,
+            "html",
+            report_period(settings.timezone, now),
+            now=now,
+            min_group=settings.min_group,
+            names=names,
+        )
+        with made.content:
+            content = made.content.read()
+        with self._lock:
+            self.reports.append((made.filename, content))
+            number = len(self.reports)
+        what = describe_file(made.kind, made.fmt, made.first_day, made.last_day)
+        message = f"Made {what} at the sandbox's time: {made.filename}"
+        self._note(message, ok=True)
+        return {"message": message, "url": f"/sandbox/reports/{number}", "filename": made.filename}
+
+    def report(self, number: int) -> tuple[str, bytes] | None:
+        """A report made from the clock panel (numbered from 1), as (file name, content)."""
+        with self._lock:
+            return self.reports[number - 1] if 0 < number <= len(self.reports) else None
 
     def advance(self, step: str) -> datetime:
         now = self.clock.advance(CLOCK_STEPS[step])

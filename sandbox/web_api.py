@@ -28,6 +28,7 @@ from types import TracebackType
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.manifest import bot_scopes
 from sandbox.blockkit import (
     MESSAGE_TEXT_LIMIT,
     message_block_errors,
@@ -275,6 +276,9 @@ class SlackStandIn:
         self._refresh_tokens: dict[str, TokenHolder] = {}
         self._install_codes: dict[str, dict] = {}  # code -> the install a person approved
         self._socket_urls: dict[str, Any] = {}  # app-level token -> callable giving a wss URL
+        # What Slack's `x-oauth-scopes` answer header says a bot token carries: the manifest's
+        # scopes, unless a test takes some away (an app not updated from a newer manifest).
+        self.bot_scopes: list[str] = bot_scopes()
         self.add_user(bot_user_id, name="kindness", real_name="Kindness Bot", tz="UTC", is_bot=True)
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -341,12 +345,15 @@ class SlackStandIn:
         is_owner: bool = False,
         is_bot: bool = False,
         team_id: str | None = None,
+        display_name: str | None = None,
     ) -> dict:
-        """Add (or replace) a person; returns their users.info object. `team_id`: a member of
+        """Add (or replace) a person; returns their users.info object. ``name`` is the handle;
+        ``display_name`` what Slack shows (the handle when not given). `team_id`: a member of
         another organisation, met in a channel shared with it (Slack Connect): users.info
         answers for them, users.list (this workspace's people) does not list them."""
         ZoneInfo(tz)  # an unknown zone fails here, not in the middle of a users.info call
         real_name = real_name if real_name is not None else name
+        display_name = display_name if display_name is not None else name
         team_id = team_id or self.team_id
         user = {
             "id": user_id,
@@ -366,8 +373,8 @@ class SlackStandIn:
             "profile": {
                 "real_name": real_name,
                 "real_name_normalized": real_name,
-                "display_name": name,
-                "display_name_normalized": name,
+                "display_name": display_name,
+                "display_name_normalized": display_name,
                 "team": team_id,
             },
         }
@@ -873,7 +880,9 @@ class SlackStandIn:
                 answer = _Answer.json({"ok": True, **payload})
             except _ApiError as refusal:
                 answer = _Answer.json({"ok": False, "error": refusal.error, **refusal.extra})
-            else:
+            if caller is not None and caller.kind == "bot":
+                answer.headers["x-oauth-scopes"] = ",".join(self.bot_scopes)
+            if answer.error is None:
                 self._wait_if_held(method, after_effect=True)
                 if fault is not None:  # it took effect; now the answer is lost
                     return method, args, fault.answer()
@@ -1140,6 +1149,20 @@ class SlackStandIn:
         if channel["is_im"]:
             return "user" in channel  # its own DMs, not a DM between two people
         return not channel["is_private"] or channel["is_member"]
+
+    def _api_conversations_members(self, args: dict) -> dict:
+        """The people in a channel the bot can see (the bot too, when it is in it), in pages."""
+        channel_id = args.get("channel", "")
+        if not self._visible(self._channels.get(channel_id)):
+            raise _ApiError("channel_not_found")
+        people = self.members_of(channel_id)
+        start, limit = _page(args, len(people), default_limit=100, most=1000)
+        page = people[start : start + limit] if limit else people[start:]
+        after = start + len(page)
+        return {
+            "members": page,
+            "response_metadata": {"next_cursor": _cursor(after) if after < len(people) else ""},
+        }
 
     def _api_conversations_open(self, args: dict) -> dict:
         if args.get("channel"):

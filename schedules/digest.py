@@ -49,10 +49,11 @@ def post_weekly_digest(
         settings = services.settings.get(team_id)
         summary = digest_summary(services.db, services.framework, team_id, week, now)
         chart = digest_chart(services, slack, team_id, week, now) if settings.digest_chart else None
+        in_channel = people_in_channel(slack, team_id, settings.channel_id)
         waits = list(FILE_WAITS)
         while True:
             message = rhythm.digest_message(
-                summary, services.framework, settings.timezone, chart=chart
+                summary, services.framework, settings.timezone, chart=chart, in_channel=in_channel
             )
             try:
                 return post(message, {})
@@ -76,6 +77,18 @@ def post_weekly_digest(
         )
 
     return post_weekly(services, slack, team_id, job=JOB, now=now, week=week, send=send, row=row)
+
+
+def people_in_channel(slack: SlackPort, team_id: str, channel: str | None) -> int | None:
+    """How many people are in the network channel, the bot left out; None when Slack cannot
+    say (the digest then goes out without "of the N members")."""
+    if channel is None:
+        return None
+    try:
+        return len(slack.channel_members(channel))
+    except SlackError as exc:
+        log.warning("%s: could not count the channel's members (%s)", team_id, exc.error)
+        return None
 
 
 def digest_chart(

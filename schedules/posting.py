@@ -164,7 +164,8 @@ def post_weekly(
         db=services.db,
         job=job,
         period=week.key,
-        what=f"the {week.key} {job}",
+        # People read weeks as dates; the ISO key stays in claims and metadata.
+        what=f"the {job} for the week of {week.monday.day} {week.monday:%b %Y}",
         send=lambda post: send(week, post),
         record=record,
         about={"at": now.isoformat()},

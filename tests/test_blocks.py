@@ -94,7 +94,11 @@ def test_fit_cuts_a_long_list_and_says_how_many_were_left_out() -> None:
         ),
         answers.saved_message(entry(1, goal_key=None), twelve_long_goals()),
         answers.goals_message(twelve_long_goals()),
-        answers.help_message([("u" * 200, "s" * 500, "e" * 300)] * 12, twelve_long_goals()),
+        answers.help_message(
+            [answers.HelpRow("s" * 500, "e" * 300)] * 12,
+            twelve_long_goals(),
+            coordinators=[answers.HelpRow("s" * 500, "e" * 300)] * 4,
+        ),
         refusals.error_message(EntryTooLong(9999, 4000, text=HEAVY * 3)),
         answers.undone_message(entry(1)),
         answers.thread_saved_message(entry(1), twelve_long_goals()),
@@ -140,3 +144,24 @@ def test_editing_an_entry_longer_than_a_form_holds_never_shortens_it() -> None:
     view = modals.edit_modal(entry(1, text="x" * 3500), FRAMEWORK, {})
     assert "text" not in {b.get("block_id") for b in view["blocks"]}
     assert "kept as it is" in str(view["blocks"])
+
+
+def test_no_optional_field_says_optional_twice() -> None:
+    """Slack writes "(optional)" after an optional field's label itself."""
+    from bot.blocks import modals, rhythm
+    from bot.settings import WorkspaceSettings
+
+    settings = WorkspaceSettings(
+        "T1", "C1", 0, "10:00", 4, "15:00", "UTC", True, 7, 0, None, "UANN"
+    )
+    views = [
+        modals.log_modal(FRAMEWORK),
+        modals.complete_modal(entry(1, kind="action"), FRAMEWORK, {}),
+        modals.edit_modal(entry(1), FRAMEWORK, {}),
+        rhythm.settings_modal(settings, names_coordinators=True),
+    ]
+    inputs = [b for view in views for b in view["blocks"] if b["type"] == "input"]
+    assert any(b.get("optional") for b in inputs)
+    for block in inputs:
+        if block.get("optional"):
+            assert "optional" not in block["label"]["text"].lower(), block["label"]["text"]

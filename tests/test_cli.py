@@ -179,20 +179,22 @@ def test_post_prompt_twice_posts_once_and_says_so(tmp_path: Path) -> None:
         setup = run(tmp_path, "settings", "set", "channel=C0123ABC", **slack)
         assert setup.returncode == 0, setup.stderr
         assert f"Saved. Settings of {standin.team_id}:" in setup.stdout
+        assert "Channel:             #kindness-network (C0123ABC)" in setup.stdout
         first = run(tmp_path, "post", "prompt", "--at", "2026-11-23T10:00+00:00", **slack)
         second = run(tmp_path, "post", "prompt", "--at", "2026-11-23T11:00+00:00", **slack)
         digest = run(tmp_path, "post", "digest", "--at", "2026-11-27T15:00+00:00", **slack)
         posts = [c for c in standin.calls_to("chat.postMessage") if c.ok]
     assert first.returncode == 0, first.stderr
     assert (
-        "posted the 2026-W48 prompt in C0123ABC (g1 Make kindness an explicit value)"
-        in first.stdout
+        "posted the prompt for the week of 23 Nov 2026 in C0123ABC "
+        "(g1 Make kindness an explicit value)" in first.stdout
     )
     assert (
         second.returncode == 0
-        and "the 2026-W48 prompt was posted already; nothing posted" in second.stdout
+        and "the prompt for the week of 23 Nov 2026 was posted already; nothing posted"
+        in second.stdout
     )
-    assert "posted the 2026-W48 digest" in digest.stdout
+    assert "posted the digest for the week of 23 Nov 2026" in digest.stdout
     assert len(posts) == 2
 
 
@@ -251,8 +253,9 @@ def test_four_posts_racing_at_four_instants_of_one_week_post_one_prompt(
     assert codes == [0, 0, 0, 0], [r.stderr() for r in racers]
     outputs = sorted(r.stdout().strip() for r in racers)
     assert outputs == [
-        "posted the 2026-W48 prompt in C0123ABC (g1 Make kindness an explicit value)",
-        *["the 2026-W48 prompt was posted already; nothing posted"] * 3,
+        "posted the prompt for the week of 23 Nov 2026 in C0123ABC "
+        "(g1 Make kindness an explicit value)",
+        *["the prompt for the week of 23 Nov 2026 was posted already; nothing posted"] * 3,
     ]
     assert [c.ok for c in posts] == [True]
     [message] = standin.messages_in("C0123ABC")
@@ -292,3 +295,83 @@ def wait_until(condition: Callable[[], bool], what: str) -> None:
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting until {what}"
         time.sleep(0.05)
+
+
+# -- the command line finds the right database, and never makes an empty one by accident ----------
+
+
+def test_run_with_nothing_configured_offers_the_sandbox(tmp_path: Path) -> None:
+    result = run(tmp_path, "run", DATABASE_URL="")
+    assert result.returncode == 2
+    assert "To try the bot first, without Slack: kindness-bot sandbox" in result.stderr
+
+
+@pytest.mark.parametrize("command", [("report",), ("export",), ("settings", "show")])
+def test_a_reading_command_on_a_missing_database_refuses_and_creates_nothing(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    result = run(tmp_path, *command, DATABASE_URL="")
+    assert result.returncode == 2
+    assert f"there is no database at {tmp_path / 'kindness.db'}" in result.stderr
+    assert "this command does not create one: set DATABASE_URL" in result.stderr
+    assert not (tmp_path / "kindness.db").exists()
+    assert "Traceback" not in result.stderr
+
+
+def sandbox_with_entries(directory: Path) -> None:
+    """A sandbox.db as `kindness-bot sandbox` leaves it: Tama's name stored, Morag's not."""
+    from bot.models import Member
+
+    db = Database(f"sqlite:///{directory / 'sandbox.db'}")
+    db.upgrade()
+    log = LearningLog(db, load_framework())
+    log.add_entry("T0KIND", "U0TAMA", "We asked each new starter what would help", goal="g3")
+    log.add_entry("T0KIND", "U0MORAG", "Listening first changed the meeting", goal="g3")
+    SettingsStore(db, clock=utc_now).apply("T0KIND", {"channel": "C0KINDNET"}, by_user="U0TAMA")
+    with db.session() as session:
+        tama = session.scalar(select(Member).where(Member.user_id == "U0TAMA"))
+        if tama is None:
+            tama = Member(team_id="T0KIND", user_id="U0TAMA", created_at=utc_now())
+            session.add(tama)
+        tama.display_name = "Tama"
+    db.dispose()
+
+
+def test_next_to_the_sandbox_a_command_says_how_to_use_it(tmp_path: Path) -> None:
+    sandbox_with_entries(tmp_path)
+    result = run(tmp_path, "report", DATABASE_URL="")
+    assert result.returncode == 2
+    assert (
+        "sandbox.db is here but DATABASE_URL is not set, so this uses kindness.db; "
+        "add --sandbox to use sandbox.db." in result.stderr
+    )
+    assert "add --sandbox to use sandbox.db." in result.stderr.splitlines()[-1]
+    assert not (tmp_path / "kindness.db").exists()
+
+
+def test_report_from_the_sandbox_names_authors_by_their_stored_names(tmp_path: Path) -> None:
+    sandbox_with_entries(tmp_path)
+    result = run(tmp_path, "report", "--sandbox", "--format", "md", DATABASE_URL="")
+    assert result.returncode == 0, result.stderr
+    report = result.stdout
+    assert report.startswith("# Commitment to Kindness: impact report\n")
+    assert "paraphrase" not in report.splitlines()[0]
+    assert "_Tama, story," in report
+    assert "_a member (name not stored), story," in report
+    assert "U0TAMA" not in report and "U0MORAG" not in report
+    note = report.rstrip().splitlines()[-1]
+    assert "The goals: kindness-bot's short paraphrase" in note
+    assert (
+        "1 author appears as “a member (name not stored)”: the bot had not stored the name" in note
+    )
+    # A first period compares with nothing.
+    assert "before: 0" not in report and "| before |" not in report
+    assert "there is nothing to compare with yet" in report
+
+
+def test_settings_show_names_who_changed_them(tmp_path: Path) -> None:
+    sandbox_with_entries(tmp_path)
+    result = run(tmp_path, "settings", "show", "--sandbox", DATABASE_URL="")
+    assert result.returncode == 0, result.stderr
+    assert "Last changed by:     Tama" in result.stdout
+    assert "U0TAMA" not in result.stdout

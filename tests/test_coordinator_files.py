@@ -224,7 +224,8 @@ def test_words_it_cannot_read_are_answered_at_once_with_the_usage(
         (
             {"method": "files.getUploadURLExternal", "error": "missing_scope"},
             "Slack did not take the upload (`missing_scope`), so nothing was sent: the app "
-            "lacks a permission this needs: reinstall it from its manifest",
+            "lacks a permission this needs: whoever runs the bot can add it by updating the app "
+            "from its manifest and reinstalling it",
         ),
         ({"method": "file_upload", "status": 500}, "the upload to Slack did not go through"),
         (
@@ -319,4 +320,6 @@ def test_a_missing_permission_is_named_as_slack_names_it() -> None:
     from bot.blocks import files
 
     message = files.upload_failed_message("the export", "missing_scope", needed="im:write")
-    assert "the app lacks the `im:write` permission: reinstall it" in message_text(message)
+    text = message_text(message)
+    assert "the app lacks the `im:write` permission: whoever runs the bot can add it" in text
+    assert "kindness-bot" not in text  # a coordinator reads it: no shell command

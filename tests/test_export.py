@@ -99,7 +99,9 @@ def test_markdown_is_grouped_by_goal_then_kind(filled: LearningLog) -> None:
     section = text[relationships : text.index("## 4.")]
     assert "### Stories (2)" in section and "### Actions (1)" in section
     assert "a member: Told without a name" in section
-    assert "UBEN _(done 2026-11-22)_: Phone three families" in section
+    # No name stored for Ben and no Slack to ask: never his id in a write-up.
+    assert "a member (name not stored) _(done 2026-11-22)_: Phone three families" in section
+    assert "UBEN" not in section
     assert "Line one\\\n  line two" in section  # a line break, inside its list item
     assert "## No goal yet" in text and "No goal chosen yet" in text
     assert "Only for me" not in text and "Other network" not in text

@@ -74,7 +74,7 @@ def test_every_usage_example_and_answer_speaks_of_the_networks_own_goals(
     assert framework.numbers_hint() == "g1..g3" and framework.example.number == 3
     bot.services.settings.apply(bot.standin.team_id, {"coordinators": COORD}, by_user=None)
     help_text = bot.answer_text(bot.slack.command("help", user=ANN))
-    assert "[g1..g3|goal-key]" in help_text and "search listening g3" in help_text
+    assert "g3 Follow through" in help_text and "search listening g3" in help_text
     seen = [help_text]
     for sub in SUBCOMMANDS:
         for user in (ANN, COORD):

@@ -47,7 +47,9 @@ def test_home_shows_the_networks_chart_uploaded_once_a_day(
     # The figures in words, private entries not counted.
     assert "By goal: g1 0, g2 0, g3 1, g4 1, g5 0, g6 0." in image["alt_text"]
 
-    assert image["title"]["text"] == "Entries per goal, last 12 weeks (to yesterday)"
+    # A young network's chart starts at its first week, not eleven empty ones before it.
+    assert image["title"]["text"] == "Entries per goal, the network's first week (to yesterday)"
+    assert "Entries per week, oldest first: 2." in image["alt_text"]
 
     bot.log.add_entry(bot.standin.team_id, BEN, "Logged today", goal="g6")
     [again] = images(open_home(bot, BEN))
@@ -77,3 +79,20 @@ def test_a_chart_that_cannot_be_uploaded_leaves_home_in_words(shared: BotUnderTe
     bot.standin.fail_next("files.getUploadURLExternal", error="missing_scope")
     view = open_home(bot, ANN)
     assert images(view) == [] and "The network's log: 2 shared entries" in str(view)
+
+
+def test_a_network_that_has_shared_nothing_yet_gets_no_chart(bot: BotUnderTest) -> None:
+    bot.log.add_entry(bot.standin.team_id, BEN, "Only for me", goal="g1", visibility="private")
+    view = open_home(bot, ANN)
+    assert images(view) == [] and bot.standin.files == []
+
+
+def test_an_older_networks_chart_shows_twelve_weeks(bot: BotUnderTest, clock: FakeClock) -> None:
+    team = bot.standin.team_id
+    clock.advance(days=-200)
+    bot.log.add_entry(team, ANN, "Where it began", goal="g1")
+    clock.advance(days=199)
+    bot.log.add_entry(team, BEN, "Yesterday's", goal="g3")
+    clock.advance(days=1)
+    [image] = images(open_home(bot, ANN))
+    assert image["title"]["text"] == "Entries per goal, last 12 weeks (to yesterday)"

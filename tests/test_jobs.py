@@ -212,7 +212,9 @@ def test_a_prompt_posted_by_a_process_that_died_is_found_and_recorded_not_posted
     backdate_claims(services, claims.DEFAULT_LEASE + timedelta(minutes=1))
     outcome = post_weekly_prompt(services, slack, TEAM, now=MONDAY_10 + timedelta(minutes=11))
 
-    assert outcome.posted and outcome.message.startswith("found the 2026-W48 prompt")
+    assert outcome.posted and outcome.message.startswith(
+        "found the prompt for the week of 23 Nov 2026"
+    )
     [sent] = slack.messages_in(CHANNEL)  # one prompt: the dead process's
     [record] = prompts(services)
     assert (record.message_ts, record.goal_key, record.posted_at) == (

@@ -168,3 +168,23 @@ def _names(log: LearningLog) -> Directory:
     names = Directory(log.db, T1)
     names.remember_user("UANN", "Ann Smith")
     return names
+
+
+def test_a_first_period_compares_with_nothing_and_the_title_is_the_networks(
+    learning_log: LearningLog, clock
+) -> None:
+    log = learning_log
+    at(clock, 3)
+    log.add_entry(T1, "UANN", "Our first story", goal="g3")
+    log.add_entry(T1, "UBEN", "Our first action", kind="action", goal="g2")
+    out = io.StringIO()
+    write_report(_report(log), log.framework, "html", out, names=_names(log), with_charts=False)
+    page = out.getvalue()
+    assert "<h1>Commitment to Kindness: impact report</h1>" in page
+    assert "there is nothing to compare with yet" in page
+    assert "before:" not in page and "(new)" not in page and "<td>new</td>" not in page
+    assert "<th>change</th>" not in page
+    assert "where the period before had none" not in page and "<p>1 entry." in page
+    # The framework's provenance is in the method note, not the title.
+    footer = page[page.index("<footer>") :]
+    assert "paraphrase" in footer and "paraphrase" not in page[: page.index("<footer>")]

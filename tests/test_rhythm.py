@@ -741,7 +741,10 @@ def test_a_caller_acting_as_a_later_moment_cannot_take_over_a_fresh_claim(
     later_that_week = MONDAY_10 + timedelta(days=6)
     outcome = post_weekly_prompt(bot.services, client(bot), team, now=later_that_week)
     assert outcome.status == "in_progress"
-    assert outcome.message == "the 2026-W48 prompt is being posted by elsewhere:1:1; nothing posted"
+    assert (
+        outcome.message
+        == "the prompt for the week of 23 Nov 2026 is being posted by elsewhere:1:1; nothing posted"
+    )
     assert posted(bot) == []
 
 
@@ -800,8 +803,8 @@ def test_a_prompt_posted_by_a_process_killed_before_recording_it_is_found_not_po
     outcome = rhythm(bot).run_prompt(team)
     assert outcome is not None and outcome.posted
     assert outcome.message == (
-        f"found the 2026-W48 prompt in {CHANNEL}, posted by an attempt that stopped before "
-        "recording it, and recorded it (g1 Make kindness an explicit value)"
+        f"found the prompt for the week of 23 Nov 2026 in {CHANNEL}, posted by an attempt that "
+        "stopped before recording it, and recorded it (g1 Make kindness an explicit value)"
     )
     assert_one_recorded_prompt(bot)
     assert [c.ok for c in bot.standin.calls_to("chat.postMessage")] == [True]  # the first only
@@ -929,7 +932,9 @@ def test_a_channel_whose_history_the_bot_may_not_read_still_gets_its_prompt(
     outcome = rhythm(bot).run_prompt(team)
     assert outcome is not None and outcome.posted
     assert_one_recorded_prompt(bot)
-    assert "cannot look for an earlier post of the 2026-W48 prompt" in caplog.text
+    assert (
+        "cannot look for an earlier post of the prompt for the week of 23 Nov 2026" in caplog.text
+    )
 
 
 def test_a_digest_found_after_a_crash_keeps_the_window_it_was_posted_with(
@@ -1007,6 +1012,8 @@ def test_a_late_digest_shows_the_trend_of_its_own_week(
     """Due on Sunday 22:00, caught up at 01:00 on Monday: still the week that just ended."""
     bot = bot_on_each_store
     team = configure(bot, digest_day="sunday", digest_time="22:00")
+    clock.set(datetime(2026, 6, 1, 12, 0, tzinfo=UTC))  # long before the trend's weeks
+    bot.log.add_entry(team, "UANN", "Where it began", goal="g1")
     clock.set(datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
     for member in ("UANN", "UBEN", "UCAT"):
         bot.log.add_entry(team, member, f"A story from {member}", goal="g3")
@@ -1022,6 +1029,52 @@ def test_a_late_digest_shows_the_trend_of_its_own_week(
         assert session.scalars(select(PostedDigest.period)).all() == ["2026-W48"]
 
 
+def test_the_digest_counts_those_taking_part_out_of_the_channels_members(
+    bot_on_each_store: BotUnderTest, clock: FakeClock
+) -> None:
+    bot = bot_on_each_store
+    team = configure(bot)
+    for member in ("UANN", "UBEN", "UCAT", "UDAN"):
+        bot.standin.join_channel(CHANNEL, member, announce=False)
+    clock.set(datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
+    bot.log.add_entry(team, "UANN", "A story from Ann", goal="g3")
+    bot.log.add_entry(team, "UBEN", "A story from Ben", goal="g2")
+    clock.set(datetime(2026, 11, 27, 15, 0, tzinfo=UTC))
+    assert rhythm(bot).run_digest(team).status == "posted"
+    [digest] = posted(bot)
+    # Four people and the bot are in the channel: the bot is not a member of the network.
+    assert "*2 entries* from *2 of the 4 members* of the channel" in message_text(digest)
+
+
+def test_a_digest_whose_channel_slack_will_not_count_still_goes_out(
+    bot: BotUnderTest, clock: FakeClock
+) -> None:
+    team = configure(bot)
+    bot.standin.fail_next("conversations.members", error="missing_scope")
+    clock.set(datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
+    bot.log.add_entry(team, "UANN", "A story from Ann", goal="g3")
+    clock.set(datetime(2026, 11, 27, 15, 0, tzinfo=UTC))
+    assert rhythm(bot).run_digest(team).status == "posted"
+    [digest] = posted(bot)
+    assert "*1 entry* from *1 member*" in message_text(digest)
+
+
+def test_a_new_networks_first_digest_says_it_is_the_first_week(
+    bot_on_each_store: BotUnderTest, clock: FakeClock
+) -> None:
+    bot = bot_on_each_store
+    team = configure(bot)
+    clock.set(datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
+    bot.log.add_entry(team, "UANN", "Our very first story", goal="g3")
+    bot.log.add_entry(team, "UBEN", "Kept to myself", goal="g3", visibility="private")
+    clock.set(datetime(2026, 11, 27, 15, 0, tzinfo=UTC))
+    assert rhythm(bot).run_digest(team).status == "posted"
+    [digest] = posted(bot)
+    text = message_text(digest)
+    assert "The network's first week in the learning log" in text
+    assert "in a while" not in text and "Entries per week" not in text
+
+
 # -- the digest's chart ---------------------------------------------------------------------------
 
 
@@ -1034,6 +1087,10 @@ def test_the_digest_shows_the_12_week_chart_uploaded_privately(
     bot: BotUnderTest, clock: FakeClock
 ) -> None:
     team = configure(bot)
+    now = clock.now
+    clock.set(now - timedelta(days=200))  # the network's first entry, long ago
+    bot.log.add_entry(team, "UANN", "Where it began", goal="g1")
+    clock.set(now)
     fixture_week(bot, clock)
     assert post_weekly_digest(bot.services, client(bot), team, now=clock.now).posted
     [uploaded] = bot.standin.files

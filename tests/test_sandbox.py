@@ -163,12 +163,17 @@ def test_the_coordinator_gets_the_impact_report_in_her_dm_and_a_member_does_not(
 
 def test_the_clock_panel_posts_once_per_week_like_kindness_bot_post(sandbox: Sandbox) -> None:
     first = call(sandbox, "job", user=MORAG, job="prompt")
-    assert first["warning"] is None and "posted the 2026-W48 prompt" in first["message"]
+    assert first["warning"] is None
+    # As people read it: the week as a date, the channel by its name.
+    assert "posted the prompt for the week of 23 Nov 2026 in #kindness-network" in first["message"]
+    assert NETWORK_CHANNEL not in first["message"] and "2026-W" not in first["message"]
+    nudges = call(sandbox, "job", user=MORAG, job="nudges")
+    assert nudges["message"].startswith("nudges in Kindness Network: ")
     again = call(sandbox, "job", user=MORAG, job="prompt")
     assert "posted already" in again["message"]
     call(sandbox, "clock", user=MORAG, step="week")
     later = call(sandbox, "job", user=MORAG, job="prompt")
-    assert "posted the 2026-W49 prompt" in later["message"]
+    assert "posted the prompt for the week of 30 Nov 2026" in later["message"]
     prompts = [m for m in sandbox.standin.messages_in(NETWORK_CHANNEL) if m.get("blocks")]
     assert len(prompts) == 2
     assert sandbox.clock().date().isoformat() == "2026-12-02"
@@ -186,7 +191,7 @@ def test_example_entries_are_added_once(sandbox: Sandbox) -> None:
     assert call(sandbox, "examples", user=MORAG)["added"] == 22
     assert call(sandbox, "examples", user=MORAG)["added"] == 0
     digest = call(sandbox, "job", user=MORAG, job="digest")
-    assert "posted the 2026-W48 digest" in digest["message"]
+    assert "posted the digest for the week of 23 Nov 2026" in digest["message"]
     latest = sandbox.standin.messages_in(NETWORK_CHANNEL)[-1]
     assert "The week in kindness" in json.dumps(latest["blocks"])
 
@@ -318,3 +323,46 @@ def test_a_sandbox_file_it_cannot_read_says_to_start_over(tmp_path: Path) -> Non
     (tmp_path / "sandbox-slack.json").write_text('{"slack": {"users": {}}}')
     with pytest.raises(SandboxError, match="start over with --fresh"):
         Sandbox(tmp_path, port=0, env={}).start()
+
+
+def test_the_sandboxs_files_are_ignored_by_git() -> None:
+    from sandbox.server import DATABASE_FILE, SLACK_FILE
+
+    repository = Path(__file__).parent.parent
+    names = [
+        DATABASE_FILE,
+        DATABASE_FILE + "-wal",
+        DATABASE_FILE + "-shm",
+        SLACK_FILE,
+        SLACK_FILE + ".partial",
+    ]
+    checked = subprocess.run(
+        ["git", "check-ignore", "--no-index", *names],
+        cwd=repository,
+        capture_output=True,
+        text=True,
+    )
+    assert checked.stdout.split() == names
+
+
+def test_the_clock_panel_makes_the_report_at_the_sandboxs_time(sandbox: Sandbox) -> None:
+    call(sandbox, "examples", user=MORAG)
+    call(sandbox, "clock", user=MORAG, step="week")
+    made = call(sandbox, "report", user=MORAG)
+    # Twelve weeks to the sandbox's now (2 Dec 2026), not to the real clock's.
+    assert made["filename"] == "kindness-report-2026-09-14-to-2026-12-02.html"
+    assert "Made the impact report (HTML, 14 Sep – 2 Dec 2026)" in made["message"]
+    assert made["message"] in texts_of_activity(sandbox)
+    with urllib.request.urlopen(f"{sandbox.url}{made['url'].lstrip('/')}", timeout=10) as got:
+        assert got.headers["Content-Security-Policy"] == "sandbox"
+        report = got.read().decode()
+    assert "<h1>Commitment to Kindness: impact report</h1>" in report
+    # Authors by the names Slack shows, never by id.
+    assert "— Tama, " in report and TAMA not in report and MORAG not in report
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(f"{sandbox.url}sandbox/reports/9", timeout=5)
+    assert missing.value.code == 404
+
+
+def texts_of_activity(sandbox: Sandbox) -> list[str]:
+    return [a["text"] for a in seen_by(sandbox, MORAG)["clock"]["activity"]]

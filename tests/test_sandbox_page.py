@@ -154,7 +154,9 @@ def test_a_coordinator_and_two_members_use_every_part_of_the_bot_in_the_page(
     # The weekly prompt, from the clock panel.
     page.get_by_role("button", name="Post this week's prompt").click()
     prompt = last(page, "message", "This week")
-    expect(page.locator("#activity")).to_contain_text("posted the 2026-W48 prompt")
+    expect(page.locator("#activity")).to_contain_text(
+        "posted the prompt for the week of 23 Nov 2026 in #kindness-network"
+    )
 
     # Devi replies in the prompt's thread: the reply is saved, with a 🌱 and a private note.
     be(page, DEVI)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.db import Database
 from bot.learning_log import MAX_TEXT
-from conftest import BotUnderTest, message_text
+from conftest import BotUnderTest, FakeClock, _make_bot, message_text
 from handlers.commands import SUBCOMMANDS, readme_table, usage_of
 from slack_helpers import button, buttons, message_of
 
@@ -18,15 +19,40 @@ ANN, BEN = "UANN", "UBEN"
 # -- help, examples and the table --------------------------------------------------------------
 
 
-def test_help_lists_every_subcommand_with_its_example(bot: BotUnderTest) -> None:
-    text = bot.answer_text(bot.slack.command("help"))
+def test_help_lists_every_members_command_with_its_example_in_plain_words(
+    bot: BotUnderTest,
+) -> None:
+    text = bot.answer_text(bot.slack.command("help", user=ANN))
+    framework = bot.services.framework
     for sub in SUBCOMMANDS:
-        framework = bot.services.framework
-        assert sub.usage_in(framework) in text and sub.example_in(framework) in text
+        shown = sub.summary[:1].upper() + sub.summary[1:] in text
+        assert shown != sub.for_coordinators, sub.name
+        assert (sub.example_in(framework) in text) != sub.for_coordinators, sub.name
+    # No grammar: no usage line, no [optional] or <placeholder> notation, no goal keys.
+    assert "[for @member]" not in text and "<text>" not in text and "|goal-key" not in text
+    assert "For coordinators" not in text
+    assert text.index("Log in one line") < text.index("The network's figures per goal")
 
 
-def test_an_empty_command_shows_the_help(bot: BotUnderTest) -> None:
-    assert "/kindness search <words>" in bot.answer_text(bot.slack.command(""))
+def test_a_coordinator_sees_the_coordinators_section_of_the_help_last(
+    sqlite_db: Database, clock: FakeClock
+) -> None:
+    for bot in _make_bot(sqlite_db, clock, KINDNESS_ADMINS=ANN):
+        text = bot.answer_text(bot.slack.command("help", user=ANN))
+        assert "For coordinators" in text
+        assert text.index("For coordinators") > text.index("/kindness stats")
+        assert "/kindness export md" in text and "The impact report as a file in your DM" in text
+
+
+def test_a_slack_admin_gets_the_coordinators_section_after_the_members_help(
+    bot: BotUnderTest,
+) -> None:
+    bot.standin.add_user("UADMIN", name="admin", is_admin=True)
+    reply = bot.slack.command("help", user="UADMIN")
+    assert "For coordinators" not in message_text(reply.json)
+    later = bot.responses(reply)
+    assert any("For coordinators" in message_text(m) for m in later)
+    assert any("/kindness report since" in message_text(m) for m in later)
 
 
 @pytest.mark.parametrize("sub", SUBCOMMANDS, ids=lambda s: s.name)
@@ -45,17 +71,38 @@ def test_the_readme_lists_the_commands_from_the_table() -> None:
     assert readme_table() in readme
 
 
-def test_an_unknown_subcommand_suggests_the_closest_one(bot: BotUnderTest) -> None:
-    text = bot.answer_text(bot.slack.command("serch listening"))
+def test_an_unknown_subcommand_suggests_the_closest_one_with_a_button_that_runs_it(
+    bot: BotUnderTest,
+) -> None:
+    bot.slack.command("log g3 Listening first changed the meeting", user=ANN)
+    reply = bot.slack.command("serch listening", user=ANN)
+    message = message_of(bot, reply)
+    text = message_text(message)
     assert "I don't know `/kindness serch`" in text
     assert "Did you mean `/kindness search listening`?" in text
-    assert "/kindness log" in text  # the help follows
+    assert "/kindness log" not in text  # not followed by the whole help
+    yes = button(message, "Yes, do that")
+    click = bot.slack.block_action(yes["action_id"], yes["value"], user=ANN, message=message)
+    [answer] = bot.responses(click)
+    assert "Listening first changed the meeting" in message_text(answer)
 
 
-def test_a_kind_typed_as_a_subcommand_suggests_log(bot: BotUnderTest) -> None:
-    text = bot.answer_text(bot.slack.command("story We walked the ward together"))
-    assert "Did you mean `/kindness log story We walked the ward together`?" in text
+def test_a_kind_typed_as_a_subcommand_suggests_log_and_its_button_logs(bot: BotUnderTest) -> None:
+    reply = bot.slack.command("story We walked the ward together", user=ANN)
+    message = message_of(bot, reply)
+    assert "Did you mean `/kindness log story We walked the ward together`?" in message_text(
+        message
+    )
     assert bot.entries() == []
+    yes = button(message, "Yes, do that")
+    bot.slack.block_action(yes["action_id"], yes["value"], user=ANN, message=message)
+    [entry] = bot.entries()
+    assert entry.text == "We walked the ward together" and entry.user_id == ANN
+
+
+def test_a_word_nothing_comes_close_to_shows_the_help(bot: BotUnderTest) -> None:
+    text = bot.answer_text(bot.slack.command("xyzzy"))
+    assert "I don't know `/kindness xyzzy`." in text and "What you can do" in text
 
 
 # -- goals ---------------------------------------------------------------------------------------

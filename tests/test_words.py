@@ -4,6 +4,7 @@ it counts, never says "1 entries" (nor "1 members", "1 weeks"…)."""
 from __future__ import annotations
 
 import inspect
+import io
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -12,8 +13,9 @@ from typing import Any
 import pytest
 from test_blocks import entry as view_of
 
-from bot.blocks import answers, controls, home, modals, nudges, refusals, rhythm
+from bot.blocks import answers, controls, files, home, modals, nudges, refusals, rhythm
 from bot.blocks import entries as entry_pieces
+from bot.coordinator_files import CoordinatorFile
 from bot.errors import (
     BadDate,
     BadRange,
@@ -135,12 +137,29 @@ def status(n: int) -> MemberStatus:
     )
 
 
+def made_file(n: int) -> CoordinatorFile:
+    return CoordinatorFile(
+        "export", "csv", "f.csv", io.BytesIO(), n, date(2026, 9, 1), date(2026, 11, 30)
+    )
+
+
 def builders(framework: Framework) -> dict[str, Callable[[int], Any]]:
     """Every message builder, as a function of n: the count of whatever it counts."""
     goal = framework.goals[0]
     return {
         "help_message": lambda n: answers.help_message(
-            [("/kindness help", "help", "help")] * n, framework
+            [answers.HelpRow("help", "/kindness help")] * n,
+            framework,
+            coordinators=[answers.HelpRow("export", "/kindness export")] * n,
+        ),
+        "coordinators_help_message": lambda n: answers.coordinators_help_message(
+            [answers.HelpRow("export", "/kindness export")] * n
+        ),
+        "coordinators_help_blocks": lambda n: answers.coordinators_help_blocks(
+            [answers.HelpRow("export", "/kindness export")] * n
+        ),
+        "did_you_mean_message": lambda n: refusals.did_you_mean_message(
+            "/kindness serch", "/kindness search " + "x" * n, "search " + "x" * n
         ),
         "goals_message": lambda n: answers.goals_message(
             Framework("Ours", framework.goals[: max(n, 1)], "test")
@@ -207,7 +226,11 @@ def builders(framework: Framework) -> dict[str, Callable[[int], Any]]:
         "thread_saved_message": lambda n: answers.thread_saved_message(entry(n), framework),
         "prompt_message": lambda n: rhythm.prompt_message(goal, "Who?", by_dm=bool(n)),
         "digest_message": lambda n: "\n".join(
-            message_text(rhythm.digest_message(summary(n, framework, kind), framework, "UTC"))
+            message_text(
+                rhythm.digest_message(
+                    summary(n, framework, kind), framework, "UTC", in_channel=n + 1
+                )
+            )
             for kind in ("story", "action", "reflection")
         ),
         "digest_preview_message": lambda n: rhythm.digest_preview_message(
@@ -253,6 +276,23 @@ def builders(framework: Framework) -> dict[str, Callable[[int], Any]]:
             figures(n), framework, "UTC", participation=participation(n)
         ),
         "dm_not_a_reply_message": lambda n: controls.dm_not_a_reply_message(),
+        # The coordinators' files (export, report).
+        "preparing_message": lambda n: files.preparing_message("the export"),
+        "delivered_message": lambda n: files.delivered_message(
+            made_file(n), "https://x/p" if n else None, here=bool(n)
+        ),
+        "not_coordinator_message": lambda n: files.not_coordinator_message(
+            "export" if n else "report"
+        ),
+        "coordinator_check_failed_message": lambda n: files.coordinator_check_failed_message(
+            "report", "timeout"
+        ),
+        "preparation_failed_message": lambda n: files.preparation_failed_message(
+            "the export", database=bool(n)
+        ),
+        "upload_failed_message": lambda n: files.upload_failed_message(
+            "the export", ["missing_scope", "file_uploads_disabled", None][n], needed="x:y"
+        ),
         # Words outside Slack messages: settings read back, the DM job's line, the report.
         "settings.describe": lambda n: describe(settings(n)),
         "NudgeReport.describe": lambda n: NudgeReport("T1", n, n, n, n, n, n, n, n).describe(),
@@ -265,7 +305,7 @@ BUILDER_NAME = re.compile(r"_(message|view|modal|blocks)$|^explain$|^export_comm
 def test_every_message_builder_is_rendered_here() -> None:
     """A new builder must join the list below, so that its counts are checked too."""
     known = set(builders(load_framework()))
-    for module in (answers, refusals, modals, home, entry_pieces, rhythm, nudges, controls):
+    for module in (answers, refusals, modals, home, entry_pieces, rhythm, nudges, controls, files):
         for name, function in inspect.getmembers(module, inspect.isfunction):
             if function.__module__ == module.__name__ and BUILDER_NAME.search(name):
                 assert name in known, f"{module.__name__}.{name} is not rendered by this test"
@@ -297,3 +337,60 @@ def test_the_checker_catches_what_it_is_for() -> None:
         "21 weeks",
     ):
         assert not WRONG.search(right), right
+
+
+OPERATOR_WORDS = re.compile(r"KINDNESS_\w+|SLACK_\w+|DATABASE_URL|kindness-bot \w+|\.env\b")
+
+
+@pytest.mark.parametrize("name", sorted(builders(load_framework())))
+def test_no_message_names_an_operators_setting_or_command(name: str) -> None:
+    """Members and coordinators read these in Slack: no environment variable, no shell."""
+    build = builders(load_framework())[name]
+    for n in (0, 1, 2):
+        rendered = build(n)
+        text = rendered if isinstance(rendered, str) else message_text({"x": rendered})
+        if name == "settings.describe":
+            continue  # what a shell prints
+        found = OPERATOR_WORDS.search(text)
+        assert found is None, f"{name} with {n} says {found.group(0)!r}"
+
+
+def test_coordinators_files_and_settings_refusals_speak_plainly() -> None:
+    from bot.blocks import files
+    from bot.settings import ADMINS_ONLY
+
+    texts = [
+        message_text(files.not_coordinator_message("export")),
+        message_text(files.not_coordinator_message("report")),
+        message_text(files.upload_failed_message("the export", "missing_scope", needed="x:y")),
+        message_text(files.upload_failed_message("the export", "file_uploads_disabled")),
+        ADMINS_ONLY,
+    ]
+    for text in texts:
+        assert OPERATOR_WORDS.search(text) is None, text
+    assert "the workspace's admins and owners" in texts[0]
+
+
+def test_the_reports_trend_sentences_count_right_and_know_a_first_period() -> None:
+    from types import SimpleNamespace
+
+    from bot.report.figures import Figure, GoalFigures
+    from bot.report.words import trend_sentence
+
+    def goal(now: int, before: int) -> GoalFigures:
+        nothing = Figure(0, 0)
+        return GoalFigures("g", Figure(now, before), {}, nothing, nothing, nothing, [])
+
+    def report(before: int) -> SimpleNamespace:
+        headline = SimpleNamespace(entries=Figure(5, before))
+        return SimpleNamespace(min_group=0, headline=headline)
+
+    said = [trend_sentence(goal(n, m), report(m)) for n in (0, 1, 2) for m in (0, 1, 2)]
+    for text in said:
+        assert WRONG.search(text) is None, text
+    assert trend_sentence(goal(1, 0), report(0)) == "1 entry."
+    assert trend_sentence(goal(1, 0), report(3)) == "1 entry, where the period before had none."
+    assert (
+        trend_sentence(goal(0, 1), report(1))
+        == "Quiet in this period, after 1 entry in the one before."
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from bot.blocks import kit
@@ -39,25 +40,58 @@ FORGET_ME_CONFIRMED = "forget_me_confirmed"
 SAVED_REACTION = "seedling"
 
 
+@dataclass(frozen=True)
+class HelpRow:
+    """One command as help shows it: what it does, in a plain sentence, and one example."""
+
+    summary: str
+    example: str
+
+
 def help_message(
-    rows: Sequence[tuple[str, str, str]], framework: Framework, *, preface: str | None = None
+    members: Sequence[HelpRow],
+    framework: Framework,
+    *,
+    coordinators: Sequence[HelpRow] = (),
+    preface: str | None = None,
 ) -> dict[str, Any]:
-    """``rows``: (usage, what it does, example) for each subcommand."""
-    lines = [f"`{usage}` — {summary}\n      e.g. `{example}`" for usage, summary, example in rows]
-    goals = ", ".join(f"`g{g.number}` {g.key}" for g in framework.goals)
+    """Members' commands first; the coordinators' section only when ``coordinators`` is given
+    (help shows it to coordinators alone)."""
+    goals = ", ".join(f"g{g.number} {g.title}" for g in framework.goals)
     blocks = [kit.section(preface)] if preface else []
     blocks += [
-        kit.header("The learning log"),
+        kit.header("What you can do"),
         kit.section(
             "Share stories, commit to actions and reflect, against the network's goals. "
             "Everything you log goes into a shared learning log the network can search "
             "and write up — unless you choose *anonymous* or *private*."
         ),
-        kit.section("\n".join(lines)),
+        *_help_rows(members),
         kit.context(f"Goals: {goals}"),
         log_buttons(),
     ]
+    if coordinators:
+        blocks += coordinators_help_blocks(coordinators)
     return kit.message(blocks, "What you can do with /kindness")
+
+
+def coordinators_help_blocks(rows: Sequence[HelpRow]) -> list[Block]:
+    return [kit.divider(), kit.header("For coordinators"), *_help_rows(rows)]
+
+
+def coordinators_help_message(rows: Sequence[HelpRow]) -> dict[str, Any]:
+    """The coordinators' section on its own, after the members' help (once Slack said the
+    member is an admin)."""
+    return kit.message(coordinators_help_blocks(rows), "What coordinators can do with /kindness")
+
+
+def _help_rows(rows: Sequence[HelpRow]) -> list[Block]:
+    return [kit.section(f"{_sentence(row.summary)}\ne.g. `{row.example}`") for row in rows]
+
+
+def _sentence(summary: str) -> str:
+    text = summary[:1].upper() + summary[1:]
+    return text if text.endswith((".", "?", "!")) else text + "."
 
 
 def goals_message(framework: Framework) -> dict[str, Any]:

@@ -12,14 +12,19 @@ from bot.coordinator_files import EXPORT, CoordinatorFile
 _FORMAT_NAMES = {"csv": "CSV", "json": "JSON", "md": "Markdown", "html": "HTML"}
 _WHAT = {EXPORT: "the learning log export", "report": "the impact report"}
 _MAY = {EXPORT: "export the learning log", "report": "have the impact report"}
+# Who coordinates, in a member's words (never the setting an operator keeps them in).
+COORDINATORS_ARE = (
+    "they are the workspace's admins and owners, and the members a coordinator named in the "
+    "settings."
+)
 PRIVACY = "Private entries are never included; anonymous entries appear as \u201ca member\u201d."
 # Slack's answers to an upload that a coordinator can act on.
 _UPLOAD_ADVICE = {
     "not_allowed_token_type": "the app's token cannot upload files: reinstall the app",
     "file_uploads_disabled": "file uploads are turned off in this workspace; an owner can "
-    "turn them on, or use `kindness-bot export` on the server",
+    "turn them on, or whoever runs the bot can make the file for you",
     "file_uploads_except_images_disabled": "this workspace only allows images to be "
-    "uploaded; an owner can change that, or use `kindness-bot export` on the server",
+    "uploaded; an owner can change that, or whoever runs the bot can make the file for you",
 }
 
 
@@ -74,9 +79,9 @@ def upload_comment(made: CoordinatorFile) -> str:
 
 def not_coordinator_message(kind: str) -> dict[str, Any]:
     return notice(
-        "Only the network's coordinators — workspace admins and owners, and the members "
-        f"listed in `KINDNESS_ADMINS` — can {_MAY[kind]}, so nothing was made. "
-        "`/kindness stats` shows the network's figures to everyone."
+        f"Only the network's coordinators can {_MAY[kind]}, so nothing was made: "
+        f"{COORDINATORS_ARE} Ask one of them, or see the network's figures with "
+        "`/kindness stats`."
     )
 
 
@@ -111,7 +116,10 @@ def upload_failed_message(
         )
     if reason == "missing_scope":
         what = f"the `{needed}` permission" if needed else "a permission this needs"
-        advice = f"the app lacks {what}: reinstall it from its manifest (`kindness-bot manifest`)"
+        advice = (
+            f"the app lacks {what}: whoever runs the bot can add it by updating the app from "
+            "its manifest and reinstalling it"
+        )
     else:
         advice = _UPLOAD_ADVICE.get(reason, "please try again in a minute")
     return notice(

@@ -150,7 +150,7 @@ def complete_modal(
     blocks = [
         kit.section(f"*Closing action #{action.id}*\n" + kit.quote(one_line(action.text, PREVIEW))),
         kit.input_block(
-            "What did you learn? (optional)",
+            "What did you learn?",
             kit.text_input("text", multiline=True, max_length=kit.INPUT_MAX_LENGTH),
             block_id="text",
             optional=True,

@@ -8,6 +8,7 @@ they are about (``modals.entry_form_errors``).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from bot.blocks import kit
@@ -212,8 +213,22 @@ def usage_message(usage: str) -> dict[str, Any]:
     return kit.notice(f"Usage: `{usage}`")
 
 
+RUN_SUGGESTION = "run_suggestion"
+
+
 def unknown_subcommand(typed: str, guess: str) -> str:
-    """The line above the help when ``typed`` is no subcommand; ``guess``: the closest one,
-    ready to use, or empty."""
+    """The line above the help when ``typed`` is no subcommand and nothing comes close."""
     hint = f" Did you mean `{guess}`?" if guess else ""
     return f"I don't know `{typed}`.{hint}"
+
+
+def did_you_mean_message(typed: str, guess: str, command: str) -> dict[str, Any]:
+    """``typed`` is no subcommand but ``guess`` (a ready-to-use command) comes close: a button
+    runs it as if it had been typed (``command``: its words after the slash command)."""
+    text = unknown_subcommand(typed, guess)
+    blocks: list[Block] = [kit.section(text)]
+    value = json.dumps({"text": command})
+    if len(value) <= kit.BUTTON_VALUE:
+        blocks.append(kit.actions(kit.button("Yes, do that", RUN_SUGGESTION, value)))
+    blocks.append(kit.context("`/kindness help` shows everything you can do."))
+    return kit.message(blocks, text)

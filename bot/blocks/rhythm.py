@@ -10,12 +10,13 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.blocks import controls, entries, kit
+from bot.blocks.files import COORDINATORS_ARE
 from bot.blocks.kit import Block
 from bot.goals import Framework, Goal
 from bot.learning_log import EntryView
 from bot.participation import Participation
 from bot.report.weekly_chart import ChartImage
-from bot.settings import DAY_NAMES, WorkspaceSettings, setting_lines
+from bot.settings import DAY_NAMES, SettingLine, WorkspaceSettings, setting_lines
 from bot.slack_text import neutralise, one_line
 from bot.summary import GoalWeek, WeekFigures, WeeklySummary
 from bot.weeks import local_date, local_date_before
@@ -64,12 +65,14 @@ def digest_message(
     *,
     preview: bool = False,
     chart: ChartImage | None = None,
+    in_channel: int | None = None,
 ) -> dict[str, Any]:
     """The digest: counts, the 12-week chart (when given), highlights per goal (top few, then
     how many more), completed actions, quiet goals, the trend. Fits Slack's limits however busy
     the week was: each goal is one block, highlights are cut short, and every list says what it
     left out. Every figure the chart shows is also in words, so the digest reads as well where
-    an image cannot be shown."""
+    an image cannot be shown. ``in_channel``: how many people are in the network channel, so
+    that those taking part read as a share of them."""
     period = _period(summary.start, summary.end, tz)
     blocks: list[Block] = []
     if preview:
@@ -90,7 +93,7 @@ def digest_message(
         blocks.append(entries.log_buttons(block_id="digest_log"))
         return kit.message(blocks, f"{title} ({period}): a quiet week")
 
-    blocks.append(kit.section(_headline(summary)))
+    blocks.append(kit.section(_headline(summary, in_channel)))
     if chart is not None:
         blocks.append(kit.image(chart.file_id, chart.alt_text, chart.title))
     for goal_week in summary.goals:
@@ -130,10 +133,14 @@ def digest_preview_message(
     return message
 
 
-def _headline(summary: WeeklySummary) -> str:
+def _headline(summary: WeeklySummary, in_channel: int | None = None) -> str:
     kinds = summary.counts_by_kind
+    who = f"*{count(summary.participants, 'member')}*"
+    # Members who log from elsewhere may outnumber the channel: a share only when it is one.
+    if in_channel is not None and in_channel >= max(summary.participants, 2):
+        who = f"*{summary.participants} of the {count(in_channel, 'member')}* of the channel"
     parts = [
-        f"*{count(summary.total, 'entry')}* from *{count(summary.participants, 'member')}*: "
+        f"*{count(summary.total, 'entry')}* from {who}: "
         f"{count(kinds['story'], 'story')}, {count(kinds['action'], 'action')} committed, "
         f"{count(kinds['reflection'], 'reflection')}."
     ]
@@ -175,6 +182,9 @@ def _completed(actions: Sequence[EntryView], framework: Framework) -> str:
 
 
 def _trend_line(summary: WeeklySummary) -> str:
+    if summary.first_week:
+        # A new network: twelve weeks of nothing before this one would say nothing true.
+        return "The network's first week in the learning log: everything above is new."
     totals = [w.total for w in summary.trend]
     average = summary.previous_weeks_average
     this_week = summary.trend[-1].total if summary.trend else summary.total
@@ -255,7 +265,10 @@ def stats_message(
         ),
         kit.preformatted("\n".join(rows)),
         kit.context(legend),
-        kit.context("Private entries are not counted. `kindness-bot export` gives the raw data."),
+        kit.context(
+            "Private entries are not counted. Coordinators get every shared entry as a file "
+            "with `/kindness export`."
+        ),
     ]
     if participation is not None:
         blocks += [kit.divider(), *controls.participation_blocks(participation)]
@@ -275,14 +288,22 @@ def settings_message(settings: WorkspaceSettings, today: date) -> dict[str, Any]
 
 def _settings_summary(settings: WorkspaceSettings, today: date) -> list[Block]:
     lines = [
-        f"*{line.label}:* " + (f"<#{line.channel_id}>" if line.channel_id else line.value)
-        for line in setting_lines(settings, today=today)
+        f"*{line.label}:* {_setting_value(line)}" for line in setting_lines(settings, today=today)
     ]
     return [
         kit.header("The network's rhythm"),
         kit.section("\n".join(lines)),
         kit.context("Coordinators change these with `/kindness settings`."),
     ]
+
+
+def _setting_value(line: SettingLine) -> str:
+    """Slack names channels and members itself from their ids: ``#name``, a person's name."""
+    if line.channel_id:
+        return f"<#{line.channel_id}>"
+    if line.user_ids:
+        return ", ".join(f"<@{user_id}>" for user_id in line.user_ids)
+    return line.value
 
 
 def settings_modal(
@@ -349,7 +370,7 @@ def settings_modal(
             block_id="quiet_weeks",
         ),
         kit.input_block(
-            "Pause the rhythm until (optional)",
+            "Pause the rhythm until",
             kit.datepicker(
                 "paused_until",
                 initial=settings.paused_until.isoformat() if settings.paused_until else None,
@@ -423,8 +444,8 @@ def settings_saved_view(settings: WorkspaceSettings, today: date) -> dict[str, A
 
 
 NOT_ADMIN = (
-    "Only the network's coordinators — workspace admins and owners, and the members "
-    "listed in `KINDNESS_ADMINS` — can change settings. `/kindness settings show` shows them."
+    f"Only the network's coordinators can change settings: {COORDINATORS_ARE} "
+    "`/kindness settings show` shows the settings and who coordinates."
 )
 # Under the settings modal's first field when saving could not confirm the rights in time.
 ADMIN_UNCONFIRMED_IN_FORM = (

@@ -60,7 +60,7 @@ def write_html(
     with_charts: bool,
 ) -> None:
     tz = report.period.tz
-    title = f"{framework.name} — impact report"
+    title = words.title(framework)
     out.write(
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -69,19 +69,21 @@ def write_html(
     )
     out.write(f"<h1>{escape(title)}</h1>\n")
     out.write(f'<p class="period">{escape(words.period_title(report))}</p>\n')
-    out.write(
-        '<p class="note">What the network shared in its learning log, compared with '
-        f"{escape(words.before(report))}. {escape(words.PRIVACY)}</p>\n"
-    )
+    out.write(f'<p class="note">{escape(words.introduction(report))} {escape(words.PRIVACY)}</p>\n')
     out.write('<section class="headline">\n')
+    compare = words.has_before(report)
     for row in words.headline_rows(report):
+        before = (
+            f" · before: {words.number(row.figure.previous, decimals=row.decimals)} "
+            f"({escape(words.change(row.figure))})"
+            if compare
+            else ""
+        )
         out.write(
             '<div class="figure">'
             f'<div class="label">{escape(row.label)}</div>'
             f'<div class="value">{words.number(row.figure.value, decimals=row.decimals)}</div>'
-            f'<div class="compare">{escape(row.explanation)} · before: '
-            f"{words.number(row.figure.previous, decimals=row.decimals)} "
-            f"({escape(words.change(row.figure))})</div></div>\n"
+            f'<div class="compare">{escape(row.explanation)}{before}</div></div>\n'
         )
     out.write("</section>\n")
     if report.quiet_goals:
@@ -108,18 +110,12 @@ def write_html(
         out.write("</figure>\n")
 
     out.write("<h2>Goal by goal</h2>\n")
-    out.write(_table(words.GOAL_TABLE_HEADERS, words.goal_rows(report, framework)))
+    out.write(_table(*words.goal_table(report, framework)))
     for goal in report.goals:
         out.write(_goal_section(goal, report, framework, names, tz))
 
-    hidden = (
-        f" Figures per goal drawn from fewer than {report.min_group} members are hidden."
-        if report.min_group
-        else ""
-    )
     out.write(
-        f"<footer>Made by kindness-bot on {escape(words.day(report.generated_at, tz))} from the "
-        f"shared learning log ({escape(tz)}). {escape(words.PRIVACY)}{escape(hidden)}</footer>\n"
+        f"<footer>{escape(words.method_note(report, framework, names))}</footer>\n"
         "</body>\n</html>\n"
     )
 

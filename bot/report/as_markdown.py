@@ -19,22 +19,23 @@ def write_markdown(
     report: ImpactReport, framework: Framework, out: TextIO, *, names: Directory
 ) -> None:
     tz = report.period.tz
-    out.write(f"# {escape_markdown(framework.name, inline=True)} — impact report\n\n")
+    out.write(f"# {escape_markdown(words.title(framework), inline=True)}\n\n")
     out.write(f"**{escape_markdown(words.period_title(report), inline=True)}**\n\n")
-    out.write(
-        "What the network shared in its learning log, compared with "
-        f"{words.before(report)}. {words.PRIVACY}\n\n"
+    out.write(f"{words.introduction(report)} {words.PRIVACY}\n\n")
+    compare = words.has_before(report)
+    headers = (
+        ["Figure", "this period", "before", "change"] if compare else ["Figure", "this period"]
     )
     out.write(
         _table(
-            ["Figure", "this period", "before", "change"],
+            headers,
             [
                 [
                     f"{row.label} ({row.explanation})",
                     words.number(row.figure.value, decimals=row.decimals),
                     words.number(row.figure.previous, decimals=row.decimals),
                     words.change(row.figure),
-                ]
+                ][: len(headers)]
                 for row in words.headline_rows(report)
             ],
         )
@@ -50,18 +51,11 @@ def write_markdown(
         out.write(f"### {escape_markdown(chart.title, inline=True)}\n\n")
         out.write(_table(chart.headers, chart.rows))
     out.write("## Goal by goal\n\n")
-    out.write(_table(words.GOAL_TABLE_HEADERS, words.goal_rows(report, framework)))
+    out.write(_table(*words.goal_table(report, framework)))
     for goal in report.goals:
         _goal_section(out, goal, report, framework, names, tz)
-    hidden = (
-        f" Figures per goal drawn from fewer than {report.min_group} members are hidden."
-        if report.min_group
-        else ""
-    )
-    out.write(
-        f"---\n\n_Made by kindness-bot on {words.day(report.generated_at, tz)} from the shared "
-        f"learning log ({escape_markdown(tz, inline=True)}). {words.PRIVACY}{hidden}_\n"
-    )
+    note = escape_markdown(words.method_note(report, framework, names), inline=True)
+    out.write(f"---\n\n_{note}_\n")
 
 
 def _goal_section(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import logging
+import textwrap
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -86,8 +87,16 @@ def stacked_bars(
         _label_x(axes, labels)
         axes.set_ylabel(y_label)
         if any(any(item.values) for item in series):
+            # Outside the axes on the right; constrained layout makes room for every line of
+            # it, long goal titles wrapped rather than cut.
+            handles, names = axes.get_legend_handles_labels()
             axes.legend(
-                loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize="small"
+                handles,
+                [_wrapped(name) for name in names],
+                loc="upper left",
+                bbox_to_anchor=(1.0, 1.0),
+                frameon=False,
+                fontsize="small",
             )
 
     return _render(title, draw, fmt=fmt, wide=True)
@@ -133,9 +142,19 @@ def paired_bars(
         axes.set_yticks(list(rows), labels, fontsize="small")
         axes.invert_yaxis()
         axes.set_xlabel(x_label)
-        axes.legend(loc="lower right", frameon=False, fontsize="small")
+        axes.margins(x=0.06)  # room for the figure written after the longest bar
+        # Beside the bars, never over them (or over the figure after the longest one).
+        axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize="small")
 
     return _render(title, draw, fmt=fmt, wide=False, rows=len(labels))
+
+
+LEGEND_WIDTH = 34  # characters on a legend line before it wraps
+FEWEST_SLOTS = 6  # a young network's few weeks keep bars of the usual width
+
+
+def _wrapped(name: str) -> str:
+    return textwrap.fill(name, LEGEND_WIDTH, subsequent_indent="  ")
 
 
 def _label_x(axes: Any, labels: Sequence[str]) -> None:
@@ -143,6 +162,8 @@ def _label_x(axes: Any, labels: Sequence[str]) -> None:
     step = max(1, -(-len(labels) // 14))
     axes.set_xticks(list(range(0, len(labels), step)), labels[::step], fontsize="small")
     axes.margins(x=0.01)
+    if len(labels) < FEWEST_SLOTS:
+        axes.set_xlim(-0.6, FEWEST_SLOTS - 0.4)
 
 
 def _render(title: str, draw: Any, *, fmt: str, wide: bool, rows: int = 0) -> bytes:

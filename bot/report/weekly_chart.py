@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bot.goals import Framework
 from bot.report import charts
 from bot.summary import WeekFigures
+from bot.words import count
 
 WEEKS = 12
 
@@ -23,7 +24,13 @@ class ChartImage:
 
 
 def title(weeks: int = WEEKS) -> str:
-    return f"Entries per goal, last {weeks} weeks"
+    """Fewer weeks than ``WEEKS`` only for a young network, whose chart starts at its first
+    shared entry rather than with empty weeks before anyone had shared anything."""
+    if weeks == 1:
+        return "Entries per goal, the network's first week"
+    if weeks < WEEKS:
+        return f"Entries per goal, the network's first {count(weeks, 'week')}"
+    return f"Entries per goal, last {count(weeks, 'week')}"
 
 
 def alt_text(figures: Sequence[WeekFigures], framework: Framework) -> str:
@@ -53,7 +60,7 @@ def weekly_chart_png(figures: Sequence[WeekFigures], framework: Framework) -> by
     keys = [g.key for g in framework.goals]
     series = [
         charts.Series(
-            f"g{goal.number} {goal.title if len(goal.title) <= 32 else goal.title[:31] + '…'}",
+            f"g{goal.number} {goal.title}",
             [f.by_goal.get(goal.key, 0) for f in figures],
             charts.goal_colour(index),
         )

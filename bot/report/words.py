@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.goals import Framework
-from bot.names import Directory
+from bot.names import UNNAMED, Directory
 from bot.report import charts
 from bot.report.figures import Bucket, Figure, GoalFigures, Highlight, ImpactReport
 from bot.weeks import local_date, local_date_before
@@ -111,10 +111,59 @@ def goal_summary(framework: Framework, key: str | None) -> str | None:
     return goal.summary if goal else None
 
 
+# The method note says how many authors are unnamed and how to get their names.
+UNNAMED_AUTHOR = UNNAMED
+
+
 def author(highlight: Highlight, names: Directory) -> str:
     if highlight.author_id is None:
         return "a member"
-    return names.user(highlight.author_id) or highlight.author_id
+    return names.user(highlight.author_id) or UNNAMED_AUTHOR
+
+
+def has_before(report: ImpactReport) -> bool:
+    """Whether anything was shared in the period before: a first period compares with nothing."""
+    return bool(report.headline.entries.previous)
+
+
+def introduction(report: ImpactReport) -> str:
+    if has_before(report):
+        return f"What the network shared in its learning log, compared with {before(report)}."
+    return (
+        "What the network shared in its learning log. Nothing was shared in the same length of "
+        "time before it, so there is nothing to compare with yet."
+    )
+
+
+def title(framework: Framework) -> str:
+    return f"{framework.name}: impact report"
+
+
+def method_note(report: ImpactReport, framework: Framework, names: Directory) -> str:
+    """How the report was made: when, from what, what it leaves out, whose goals, whose names.
+    Written last, after every author was named."""
+    tz = report.period.tz
+    parts = [
+        f"Made by kindness-bot on {day(report.generated_at, tz)} from the shared learning log "
+        f"({tz}).",
+        PRIVACY,
+    ]
+    if report.min_group:
+        parts.append(
+            f"Figures per goal drawn from fewer than {report.min_group} members are hidden."
+        )
+    if framework.provenance:
+        parts.append(f"The goals: {framework.provenance}")
+    unnamed = len(names.unnamed)
+    if unnamed:
+        many = unnamed > 1
+        parts.append(
+            f"{count(unnamed, 'author')} {'appear' if many else 'appears'} as "
+            f"“{UNNAMED_AUTHOR}”: the bot had not stored {'their names' if many else 'the name'} "
+            "and could not ask Slack here. Made where the bot's Slack app is configured, the "
+            "report names them."
+        )
+    return " ".join(parts)
 
 
 def day(moment: datetime, tz: str) -> str:
@@ -152,9 +201,12 @@ def headline_rows(report: ImpactReport) -> list[HeadlineRow]:
     ]
 
 
-def goal_rows(report: ImpactReport, framework: Framework) -> list[list[str]]:
-    """Per goal: its title, entries, change, members, actions committed and completed."""
-    return [
+def goal_table(report: ImpactReport, framework: Framework) -> tuple[list[str], list[list[str]]]:
+    """Per goal: its title, entries, change, members, actions committed and completed; no
+    change column in a first period, which has nothing to change from."""
+    compare = has_before(report)
+    headers = ["Goal", "entries", "change", "members", "actions committed", "completed"]
+    rows = [
         [
             goal_title(framework, goal.key),
             shown(goal.entries, report.min_group),
@@ -165,9 +217,11 @@ def goal_rows(report: ImpactReport, framework: Framework) -> list[list[str]]:
         ]
         for goal in report.goals
     ]
-
-
-GOAL_TABLE_HEADERS = ["Goal", "entries", "change", "members", "actions committed", "completed"]
+    if not compare:
+        headers.pop(2)
+        for row in rows:
+            row.pop(2)
+    return headers, rows
 
 
 def trend_sentence(goal: GoalFigures, report: ImpactReport) -> str:
@@ -177,14 +231,16 @@ def trend_sentence(goal: GoalFigures, report: ImpactReport) -> str:
     if now == 0 and before == 0:
         return "Nothing shared in this period or the one before."
     if now == 0:
-        return f"Quiet in this period, after {before:,} entries in the one before."
+        return f"Quiet in this period, after {count(before, 'entry')} in the one before."
     if before == 0:
-        return f"{now:,} entries, where the period before had none."
+        if not has_before(report):
+            return f"{count(now, 'entry')}."  # a first period: no "before" to speak of
+        return f"{count(now, 'entry')}, where the period before had none."
     direction = "up" if now > before else "down" if now < before else "the same as"
     if direction == "the same as":
-        return f"{now:,} entries, the same as the period before."
+        return f"{count(now, 'entry')}, the same as the period before."
     return (
-        f"{now:,} entries, {direction} from {before:,} in the period before "
+        f"{count(now, 'entry')}, {direction} from {before:,} in the period before "
         f"({change(goal.entries)})."
     )
 
@@ -266,7 +322,7 @@ def goal_summary_title(framework: Framework, key: str | None) -> str:
     goal = framework.get(key) if key else None
     if goal is None:
         return ""
-    return goal.title if len(goal.title) <= 32 else goal.title[:31] + "…"
+    return goal.title  # the legend wraps a long title (charts.LEGEND_WIDTH)
 
 
 def members_chart(report: ImpactReport) -> Chart:

@@ -10,11 +10,14 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from importlib.metadata import version
+from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import (
     DBAPIError,
     DisconnectionError,
@@ -24,7 +27,14 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from bot.config import Config, ConfigError, NoSlackApp, StartError, load_config
+from bot.config import (
+    DEFAULT_DATABASE_URL,
+    Config,
+    ConfigError,
+    NoSlackApp,
+    StartError,
+    load_config,
+)
 from bot.db import Database
 from bot.errors import LogError
 from bot.export import FORMATS, export_period, write_export
@@ -58,9 +68,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
+    if getattr(args, "checks_own_settings", False):
+        return args.handler(None, args)
     try:
         config = load_config(os.environ, require_slack=args.needs_slack)
         configure_logging_for(config)
+        config = _database_in_use(config, args)
         return args.handler(config, args)
     except NoSlackApp as exc:
         if getattr(args, "or_sandbox", False):
@@ -105,9 +118,14 @@ def _parser() -> argparse.ArgumentParser:
         helptext: str,
         *,
         needs_slack: bool = False,
+        database: str | None = None,
     ) -> argparse.ArgumentParser:
+        """``database``: "reads" (refuses a database that is not there), "writes" (may create
+        one) or None (no database, or its own way with it)."""
         sub = commands.add_parser(name, help=helptext, description=helptext)
-        sub.set_defaults(handler=handler, needs_slack=needs_slack)
+        sub.set_defaults(handler=handler, needs_slack=needs_slack, database=database)
+        if database is not None:
+            _sandbox_option(sub)
         return sub
 
     run = command("run", _run, "web and scheduler in one process", needs_slack=True)
@@ -119,7 +137,7 @@ def _parser() -> argparse.ArgumentParser:
     db = command("db", _db_help, "database maintenance")
     db_commands = db.add_subparsers(title="db commands", metavar="ACTION")
     upgrade = db_commands.add_parser("upgrade", help="apply migrations to the newest schema")
-    upgrade.set_defaults(handler=_db_upgrade, needs_slack=False)
+    upgrade.set_defaults(handler=_db_upgrade, needs_slack=False, database="writes")
 
     command("goals", _goals, "print the goals framework in use")
 
@@ -135,14 +153,21 @@ def _parser() -> argparse.ArgumentParser:
         "--fresh", action="store_true", help="delete sandbox.db and sandbox-slack.json first"
     )
 
-    settings = command("settings", _settings, "show or change a workspace's rhythm settings")
+    settings = command(
+        "settings", _settings, "show or change a workspace's rhythm settings", database="reads"
+    )
     _team_option(settings)
     settings_actions = settings.add_subparsers(title="actions", metavar="ACTION", dest="action")
-    _team_option(settings_actions.add_parser("show", help="print the settings"), nested=True)
+    show_parser = settings_actions.add_parser("show", help="print the settings")
+    _team_option(show_parser, nested=True)
+    _sandbox_option(show_parser, nested=True)
     set_parser = settings_actions.add_parser(
         "set", help="change settings: key=value … (e.g. channel=C0123 prompt_time=09:30)"
     )
+    # Setting a workspace up may create the database (before the bot's first start).
+    set_parser.set_defaults(database="writes")
     _team_option(set_parser, nested=True)
+    _sandbox_option(set_parser, nested=True)
     set_parser.add_argument("assignments", nargs="+", metavar="key=value")
     set_parser.add_argument(
         "--create",
@@ -150,7 +175,13 @@ def _parser() -> argparse.ArgumentParser:
         help="set up the workspace named with --team although the bot has not met it yet",
     )
 
-    post = command("post", _post, "run a scheduled job now (once per period)", needs_slack=True)
+    post = command(
+        "post",
+        _post,
+        "run a scheduled job now (once per period)",
+        needs_slack=True,
+        database="writes",
+    )
     post.add_argument("job", choices=("prompt", "digest", "nudges"))
     _team_option(post)
     post.add_argument(
@@ -176,14 +207,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     manifest.add_argument("--json", action="store_true", help="JSON instead of YAML")
 
-    export = command("export", _export, "write the shared learning log to standard output")
+    export = command(
+        "export", _export, "write the shared learning log to standard output", database="reads"
+    )
     _team_option(export)
     export.add_argument("--format", choices=FORMATS, default="csv", help="default: csv")
     _period_options(export, "only entries from this date", "only entries up to this date")
     _offline_option(export)
 
     report = command(
-        "report", _report, "write the impact report (default: the last 12 weeks, as HTML)"
+        "report",
+        _report,
+        "write the impact report (default: the last 12 weeks, as HTML)",
+        database="reads",
     )
     _team_option(report)
     _period_options(report, "the first day of the report", "the last day of the report")
@@ -197,6 +233,16 @@ def _parser() -> argparse.ArgumentParser:
         help="write to FILE (default: standard output); the format follows a .md or .html name",
     )
     _offline_option(report)
+
+    doctor = command(
+        "doctor",
+        _doctor,
+        "check the set-up in one step: settings, database, Slack token and scopes, channel, "
+        "scheduler",
+    )
+    _sandbox_option(doctor)
+    # The doctor reads the settings itself, so that a bad one is one of its lines.
+    doctor.set_defaults(checks_own_settings=True)
     return parser
 
 
@@ -206,6 +252,16 @@ def _team_option(sub: argparse.ArgumentParser, *, nested: bool = False) -> None:
         "--team",
         metavar="T",
         help="workspace (team) id; may be left out while there is one",
+        **({"default": argparse.SUPPRESS} if nested else {}),
+    )
+
+
+def _sandbox_option(sub: argparse.ArgumentParser, *, nested: bool = False) -> None:
+    sub.add_argument(
+        "--sandbox",
+        action="store_true",
+        help=f"use {SANDBOX_DATABASE} in this directory (what `kindness-bot sandbox` stored) "
+        "instead of DATABASE_URL",
         **({"default": argparse.SUPPRESS} if nested else {}),
     )
 
@@ -222,6 +278,89 @@ def _offline_option(sub: argparse.ArgumentParser) -> None:
         action="store_true",
         help="names from the database only: do not ask Slack for the names of mentioned members "
         "and channels",
+    )
+
+
+# -- which database a command uses -----------------------------------------------------------
+
+SANDBOX_DATABASE = "sandbox.db"
+
+
+class MissingDatabase(UsageError):
+    """A command that only reads was pointed at an SQLite file that does not exist: opening
+    it would create an empty database and answer as if nothing had ever been stored."""
+
+
+def database_url_is_set(env: Mapping[str, str]) -> bool:
+    return bool((env.get("DATABASE_URL") or "").strip())
+
+
+def sandbox_database_url(directory: Path) -> str:
+    return f"sqlite:///{(directory / SANDBOX_DATABASE).resolve()}"
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file an SQLite URL names (relative to the working directory), or None for another
+    database or SQLite in memory."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def _database_in_use(config: Config, args: argparse.Namespace) -> Config:
+    """The configuration with the database this command should use: the sandbox's with
+    ``--sandbox``; otherwise ``DATABASE_URL``'s, after saying so when ``sandbox.db`` is here
+    and no DATABASE_URL is set (the operator may well mean the sandbox's). A command that only
+    reads refuses a database file that does not exist rather than create an empty one."""
+    use = getattr(args, "database", None)
+    if use is None:
+        return config
+    here = Path.cwd()
+    sandbox_here = (here / SANDBOX_DATABASE).exists()
+    if getattr(args, "sandbox", False):
+        if not sandbox_here:
+            raise MissingDatabase(no_sandbox_here(here))
+        return replace(config, database_url=sandbox_database_url(here))
+    if sandbox_here and not database_url_is_set(os.environ):
+        print(sandbox_note(config.database_url), file=sys.stderr)
+    path = sqlite_file(config.database_url)
+    if use == "reads" and path is not None and not path.exists():
+        raise MissingDatabase(missing_database(config.database_url, path, sandbox_here))
+    return config
+
+
+def no_sandbox_here(here: Path) -> str:
+    return (
+        f"there is no {SANDBOX_DATABASE} in {here}: run `kindness-bot sandbox` here first, "
+        "or leave out --sandbox"
+    )
+
+
+def sandbox_note(database_url: str) -> str:
+    path = sqlite_file(database_url)
+    using = path.name if path is not None else "DATABASE_URL's default"
+    return (
+        f"kindness-bot: note: {SANDBOX_DATABASE} is here but DATABASE_URL is not set, so this "
+        f"uses {using}; add --sandbox to use {SANDBOX_DATABASE}."
+    )
+
+
+def missing_database(database_url: str, path: Path, sandbox_here: bool) -> str:
+    why = (
+        "as DATABASE_URL says"
+        if database_url_is_set(os.environ)
+        else "the default, as DATABASE_URL is not set"
+    )
+    todo = (
+        f"add --sandbox to use {SANDBOX_DATABASE}"
+        if sandbox_here
+        else "set DATABASE_URL to the bot's database (in the environment or .env), or run the "
+        "command where the bot keeps kindness.db"
+    )
+    return (
+        f"there is no database at {path.resolve()} ({why}), and this command does not create "
+        f"one: {todo}."
     )
 
 
@@ -338,6 +477,21 @@ def _sandbox_instead() -> int:
     return run_sandbox(os.environ, port=config.port, fresh=False, announce=SANDBOX_INSTEAD)
 
 
+def _doctor(config: Config | None, args: argparse.Namespace) -> int:
+    from bot.runtime.doctor import run_doctor
+
+    env = dict(os.environ)
+    here = Path.cwd()
+    if args.sandbox:
+        if not (here / SANDBOX_DATABASE).exists():
+            print(f"kindness-bot: {no_sandbox_here(here)}", file=sys.stderr)
+            return 2
+        env["DATABASE_URL"] = sandbox_database_url(here)
+    elif (here / SANDBOX_DATABASE).exists() and not database_url_is_set(env):
+        print(sandbox_note(DEFAULT_DATABASE_URL), file=sys.stderr)
+    return run_doctor(env, sys.stdout, sandbox=args.sandbox)
+
+
 def _db_help(config: Config, args: argparse.Namespace) -> int:
     print("usage: kindness-bot db upgrade", file=sys.stderr)
     return 2
@@ -383,7 +537,11 @@ def _settings(config: Config, args: argparse.Namespace) -> int:
         current = store.get(team_id)
         print(f"Settings of {team_id}:")
     today = local_date(utc_now(), current.timezone)
-    for label, value in describe(current, today=today):
+    names = _directory(config, db, team_id, offline=False)
+    channel = current.channel_id
+    for label, value in describe(current, today=today, name_of=_shell_name(names)):
+        if channel and value == channel and (name := names.channel(channel)):
+            value = f"#{name} ({channel})"  # the name people know, the id an operator types
         print(f"  {label + ':':<20} {value}")
     return 0
 
@@ -474,6 +632,16 @@ def _report(config: Config, args: argparse.Namespace) -> int:
     else:
         write_report(report, config.framework, fmt, sys.stdout, names=names)
     return 0
+
+
+def _shell_name(names: Directory) -> Callable[[str], str]:
+    """A member as the shell names them: the name Slack shows, with the id when the bot has
+    no name for them (nobody stored it and no Slack app is configured to ask)."""
+
+    def name_of(user_id: str) -> str:
+        return names.user(user_id) or f"{user_id} (name not known)"
+
+    return name_of
 
 
 def _timezone_of(db: Database, team_id: str) -> str:

@@ -1165,6 +1165,13 @@ async function boot() {
     button.addEventListener("click", () => busy(button, api("job", { job: button.dataset.job })));
   }
   $("#add-examples").addEventListener("click", (event) => busy(event.target, api("examples", {})));
+  $("#make-report").addEventListener("click", (event) => busy(event.target, api("report", {}).then((made) => {
+    if (!made.url) return;
+    const link = $("#report-link");
+    link.href = made.url;
+    link.textContent = `Open ${made.filename}`;
+    link.hidden = false;
+  })));
   $("#member").addEventListener("change", (event) => selectMember(event.target.value));
   document.addEventListener("keydown", (event) => {
     if (event.key !== "Escape") return;
