@@ -521,6 +521,12 @@ class LearningLog:
                     source="slash" if dedupe_key is None else "modal",
                     reflection_of_id=action.id,
                     dedupe_key=dedupe_key,
+                    # The author's organisation as it is now, as for every new entry.
+                    organisation_id=session.scalar(
+                        select(Member.organisation_id).where(
+                            Member.team_id == team_id, Member.user_id == user_id
+                        )
+                    ),
                     created_at=now,
                     updated_at=now,
                 )
