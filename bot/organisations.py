@@ -85,6 +85,15 @@ class TwoNamesNeeded(LogError):
         self.action = action
 
 
+class NothingToSet(LogError):
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"say what to set after the name, e.g. set {_short(name) or 'NHS Fife'} "
+            "sector=public place=Fife"
+        )
+        self.name = name
+
+
 class UnknownSector(UnknownChoice):
     what = "sector"
 
@@ -490,6 +499,8 @@ class MemberOrganisations:
     def describe(self, team_id: str, name: str, settings: dict[str, str]) -> OrganisationInfo:
         """``settings``: ``sector`` and/or ``place`` (empty or ``none`` clears); every value
         is checked before anything is stored."""
+        if not settings:
+            raise NothingToSet(name)
         unknown = sorted(set(settings) - {"sector", "place"})
         if unknown:
             raise UnknownSetting(unknown[0], ["sector", "place"])

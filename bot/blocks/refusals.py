@@ -30,10 +30,12 @@ from bot.errors import (
     NoSuchMember,
     NotACoordinator,
     NotAnAction,
+    NotForThisKind,
     NotYourEntry,
     StorageFailed,
     UnknownChoice,
 )
+from bot.words import kinds_in_words
 
 # In a modal, under its field: the modal stays open with the member's words in it.
 GOAL_MISSING = "Choose the goal this is for."
@@ -114,6 +116,12 @@ def explain(error: LogError) -> str:
         return f"Action #{error.entry_id} is already done."
     if isinstance(error, EmptySearch):
         return "Give me a word or two to search for, e.g. `/kindness search listening`."
+    if isinstance(error, NotForThisKind):
+        return (
+            f"*{error.field.capitalize()}* is for {kinds_in_words(error.kinds)}, and this is "
+            f"{'an' if error.kind[:1] in 'aeiou' else 'a'} {error.kind}: clear it, or choose "
+            "one of those kinds."
+        )
     if isinstance(error, StorageFailed):
         return (
             "Sorry — the learning log could not be written just now. Nothing was saved; "

@@ -431,8 +431,6 @@ def _orgs(config: Config, args: argparse.Namespace) -> int:
             print(f"Merged {args.source!r} into {changed.name!r}.")
         else:
             _, settings = parse_settings(args.assignments)
-            if not settings:
-                raise UsageError("give sector=… and/or place=… after the name")
             changed = organisations.describe(team_id, args.name, settings)
             sector, place = changed.sector or "-", changed.place or "-"
             print(f"Saved {changed.name!r}: sector {sector}, place {place}.")
