@@ -74,7 +74,7 @@ def bot_scopes() -> list[str]:
 
 
 def usage_hint(framework: Framework) -> str:
-    kinds = "story|action|reflection"
+    kinds = "story|action|reflection|outcome"
     return f"log [{kinds}] [{framework.numbers_hint()}] text · mine · search words · help"
 
 
