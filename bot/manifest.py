@@ -128,7 +128,7 @@ def manifest(
                     "name": "Save to learning log",
                     "type": "message",
                     "callback_id": "save_to_learning_log",
-                    "description": "Save this message as a story, action or reflection",
+                    "description": "Save this message as a story, action, reflection or outcome",
                 }
             ],
             "slash_commands": [command],
