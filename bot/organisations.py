@@ -302,7 +302,7 @@ def rename_organisation(session: Session, team_id: str, old: str, new: str) -> O
     name = clean_name(new)
     other = find_organisation(session, team_id, name)
     if other is not None and other.id != organisation.id:
-        raise OrganisationExists(name, other.name)
+        raise OrganisationExists(organisation.name, other.name)
     organisation.name = name
     organisation.name_key = name_key(name)
     session.flush()
