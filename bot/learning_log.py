@@ -805,7 +805,6 @@ def _storage_failures(text: str | None) -> Iterator[None]:
         raise StorageFailed(text=text) from exc
 
 
-# The entry keeps its author's organisation as it is when the entry is written.
 def _named(session: Session, team_id: str, views: list[EntryView]) -> list[EntryView]:
     """The views with their organisation's name, where they may show one."""
     if not any(view.organisation_id for view in views):
@@ -819,6 +818,7 @@ def _named(session: Session, team_id: str, views: list[EntryView]) -> list[Entry
     ]
 
 
+# The entry keeps its author's organisation as it is when the entry is written.
 _INSERT_ENTRY = insert(Entry.__table__).values(
     organisation_id=select(Member.organisation_id)
     .where(Member.team_id == bindparam("author_team"), Member.user_id == bindparam("author_user"))
