@@ -3,7 +3,8 @@
 One writer makes both files the bot hands out, with one set of rules:
 
 - the **network's file** (``/kindness export``, ``kindness-bot export``): shared entries only —
-  private entries are never exported, whoever asks — and anonymous ones without an author;
+  private entries are never exported, whoever asks — and anonymous ones without an author or
+  an organisation (in a small organisation it would name the person);
   Markdown groups by goal (the raw material of a report);
 - a **member's own file** (``/kindness mine export``, ``member=`` here): every entry of theirs,
   private ones included, with its own columns (no author: it is all theirs; ``logged_by`` and
@@ -39,13 +40,13 @@ from sqlalchemy import and_, select
 
 from bot.db import Database
 from bot.goals import Framework
-from bot.models import KINDS, Entry, Member
+from bot.models import KINDS, Entry, Member, Organisation
 from bot.names import UNNAMED, Directory
 from bot.periods import check_order, end_at, start_at
 from bot.slack_text import to_plain
 from bot.text_formats import csv_cell, escape_markdown, markdown_url, to_markdown
 from bot.visibility import SHARED
-from bot.words import count
+from bot.words import HOW_WE_KNOW_WORDS, WHO_CHANGED_WORDS, count
 
 FORMATS = ("csv", "json", "md")
 JSON_FORMAT = "kindness-bot learning log"
@@ -62,6 +63,10 @@ FIELDS = (
     "author_name",
     "visibility",
     "text",
+    "why_it_matters",
+    "who_changed",
+    "how_we_know",
+    "organisation",
     "action_status",
     "completed_at",
     "reflection_of",
@@ -78,8 +83,18 @@ MEMBER_FIELDS = (
 # CSV without one in the computer's legacy code page (see ``bot.coordinator_files``).
 BYTE_ORDER_MARK = "\ufeff"
 _INSTANT = timedelta(microseconds=1)
-_PLURAL = {"story": "Stories", "action": "Actions", "reflection": "Reflections"}
-_KIND_TITLES = {"story": "Story", "action": "Action", "reflection": "Reflection"}
+_PLURAL = {
+    "story": "Stories",
+    "action": "Actions",
+    "reflection": "Reflections",
+    "outcome": "Outcomes",
+}
+_KIND_TITLES = {
+    "story": "Story",
+    "action": "Action",
+    "reflection": "Reflection",
+    "outcome": "Outcome",
+}
 
 
 @dataclass(frozen=True)
@@ -94,6 +109,10 @@ class ExportRow:
     author_name: str | None
     visibility: str
     text: str  # plain text: what the member wrote, as they would read it
+    why_it_matters: str | None  # plain text, as ``text``
+    who_changed: str | None  # an outcome's (bot.models.WHO_CHANGED)
+    how_we_know: str | None  # an outcome's (bot.models.HOW_WE_KNOW)
+    organisation: str | None  # the author's when they wrote it; None when anonymous
     action_status: str | None
     completed_at: str | None
     reflection_of: int | None
@@ -103,6 +122,7 @@ class ExportRow:
     logged_by_name: str | None = None
     # Slack's format, kept for the Markdown writer (links stay links there); never written.
     slack_text: str = field(default="", repr=False, compare=False)
+    slack_why: str = field(default="", repr=False, compare=False)
 
     def fields(self, names: tuple[str, ...] = FIELDS) -> dict[str, object]:
         return {name: getattr(self, name) for name in names}
@@ -142,8 +162,9 @@ def export_rows(
     no workspace yet): the shared ones, or with ``member`` every one of that member's."""
     names = names or Directory(db, team_id or "")
     query = (
-        select(Entry, Member.display_name)
+        select(Entry, Member.display_name, Organisation.name)
         .outerjoin(Member, and_(Member.team_id == Entry.team_id, Member.user_id == Entry.user_id))
+        .outerjoin(Organisation, Organisation.id == Entry.organisation_id)
         .where(Entry.team_id == team_id)
         .order_by(Entry.created_at, Entry.id)
     )
@@ -156,7 +177,8 @@ def export_rows(
     if period.until is not None:
         query = query.where(Entry.created_at < period.until)
     with db.reading() as session:
-        for entry, display_name in session.execute(query.execution_options(yield_per=500)):
+        rows = session.execute(query.execution_options(yield_per=500))
+        for entry, display_name, organisation in rows:
             goal = framework.get(entry.goal_key) if entry.goal_key else None
             # Anonymous to the network; a member's own file knows whose it is.
             anonymous = entry.visibility == "anonymous" and member is None
@@ -173,6 +195,12 @@ def export_rows(
                 author_name=None if anonymous else names.user(entry.user_id),
                 visibility=entry.visibility,
                 text=to_plain(entry.text, names=names),
+                why_it_matters=to_plain(entry.why_it_matters, names=names)
+                if entry.why_it_matters
+                else None,
+                who_changed=entry.who_changed,
+                how_we_know=entry.how_we_know,
+                organisation=None if anonymous else organisation,
                 action_status=entry.action_status,
                 completed_at=entry.completed_at.isoformat() if entry.completed_at else None,
                 reflection_of=entry.reflection_of_id,
@@ -181,6 +209,7 @@ def export_rows(
                 logged_by=entry.logged_by,
                 logged_by_name=names.user(entry.logged_by) if entry.logged_by else None,
                 slack_text=entry.text,
+                slack_why=entry.why_it_matters or "",
             )
 
 
@@ -350,6 +379,7 @@ def _write_journal(
             f"_({escape_markdown(', '.join(notes), inline=True)})_: "
             f"{to_markdown(row.slack_text, names, indent='  ')}{link}\n"
         )
+        out.write(_outcome_lines(row, names))
     return len(rows)
 
 
@@ -375,10 +405,27 @@ def _describe(period: Period, zone: ZoneInfo) -> str:
 
 def _markdown_item(row: ExportRow, zone: ZoneInfo, names: Directory) -> str:
     who = "a member" if row.visibility == "anonymous" else (row.author_name or UNNAMED)
+    if row.organisation:
+        who = f"{who}, {row.organisation}"
     status = f" _({_action_status(row, zone)})_" if row.kind == "action" else ""
     link = f" ([message](<{markdown_url(row.permalink)}>))" if row.permalink else ""
     body = to_markdown(row.slack_text, names, indent="  ")
     day = datetime.fromisoformat(row.created_at).astimezone(zone)
-    return (
+    item = (
         f"- **{day:%Y-%m-%d}** · {escape_markdown(who or '', inline=True)}{status}: {body}{link}\n"
     )
+    return item + _outcome_lines(row, names)
+
+
+def _outcome_lines(row: ExportRow, names: Directory) -> str:
+    """Why it matters, who changed and how we know, under an item in Markdown."""
+    lines = ""
+    if row.slack_why:
+        lines += f"  - _Why it matters:_ {to_markdown(row.slack_why, names, indent='    ')}\n"
+    answers = [
+        f"_Who changed:_ {WHO_CHANGED_WORDS[row.who_changed]}" if row.who_changed else "",
+        f"_How we know:_ {HOW_WE_KNOW_WORDS[row.how_we_know]}" if row.how_we_know else "",
+    ]
+    if any(answers):
+        lines += "  - " + " · ".join(a for a in answers if a) + "\n"
+    return lines

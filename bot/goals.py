@@ -6,8 +6,8 @@ TOML file of the same shape. Every rule below is checked when the file is loaded
 stops the bot at start with the file's name and the problem, never halfway through a week.
 
 Goal keys must not collide with the quick-log grammar (``/kindness log [kind] [goal] text``):
-a key may not be a kind word (story, action, reflection) nor look like ``g3``, which always
-means "goal number 3".
+a key may not be a kind word (story, action, reflection, outcome) nor look like ``g3``, which
+always means "goal number 3".
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ MAX_TITLE = 60
 MAX_SUMMARY = 150
 MAX_QUESTION = 300
 MAX_DIGEST_TITLE = 60
-RESERVED_KEYS = frozenset({"story", "action", "reflection"})
+RESERVED_KEYS = frozenset({"story", "action", "reflection", "outcome"})
 _KEY_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 _NUMBER_REF = re.compile(r"^g?(\d{1,2})$")
 
