@@ -15,6 +15,7 @@ from slack_bolt import App
 
 from bot.blocks import controls as control_blocks
 from bot.blocks import entries, modals, rhythm
+from bot.blocks import selection as selection_blocks
 from bot.blocks.answers import FORGET_ME_CONFIRMED, SEARCH_MORE
 from bot.blocks.nudges import NUDGE_DROP, NUDGE_SNOOZE
 from bot.services import Services
@@ -32,6 +33,7 @@ def register(app: App, services: Services) -> None:
         home,
         lifecycle,
         nudges,
+        selection,
         shortcuts,
         views,
     )
@@ -56,6 +58,8 @@ def register(app: App, services: Services) -> None:
         (entries.COMPLETE_ACTION, actions.complete_action),
         (SEARCH_MORE, actions.search_more),
         (FORGET_ME_CONFIRMED, actions.forget_me),
+        (selection_blocks.VOTE, selection.vote),
+        (selection_blocks.RECORD_CHOICE, selection.open_choice_form),
     ):
         app.action(re.compile(rf"^{re.escape(action_id)}(:.*)?$"))(on.button(handle))
     # Undo replaces its note even when refused: the entry is gone either way.
@@ -70,6 +74,12 @@ def register(app: App, services: Services) -> None:
     app.view(rhythm.SETTINGS_MODAL)(on.submission(views.submit_settings, error_field="channel"))
     app.view(modals.EDIT_MODAL)(on.submission(views.submit_edit, error_field="text"))
     app.view(modals.COMPLETE_MODAL)(on.submission(views.submit_complete, error_field="text"))
+    app.view(selection_blocks.CHOICE_MODAL)(
+        on.submission(selection.submit_choice, error_field="story")
+    )
+    app.view(selection_blocks.PICK_MODAL)(
+        on.submission(selection.submit_picks, error_field="stories")
+    )
 
     app.shortcut(shortcuts.SAVE_TO_LOG)(on.shortcut(shortcuts.open_save_form))
 

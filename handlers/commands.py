@@ -47,6 +47,7 @@ from bot.summary import digest_summary, weekly_figures
 from bot.weeks import local_date, week_of, weeks_ending
 from handlers import coordinator_files
 from handlers.answering import Answer, Slack, SlackWork, later, open_modal, say
+from handlers.selection import open_pick_form
 
 log = logging.getLogger(__name__)
 COMMAND = "/kindness"
@@ -279,6 +280,30 @@ def run_settings(inv: Invocation) -> Answer:
     return later(open_settings)
 
 
+def run_selection(inv: Invocation) -> Answer:
+    """Coordinators pick the next selection round's shortlist (before its day)."""
+    if inv.args.strip():
+        return say(refusals.usage_message(usage_of("selection", inv.services.framework)))
+    config = inv.services.config
+    listed = is_coordinator_without_slack(config, inv.services.db, inv.team_id, inv.user_id)
+    form = open_pick_form(inv.services, inv.team_id)
+
+    def open_picks(slack: Slack) -> None:
+        try:
+            admin = is_admin(config, slack.client, inv.user_id, within_ack=True)
+        except CoordinatorCheckFailed:
+            if not listed:
+                slack.reply(rhythm.admin_check_failed_message())
+                return
+            admin = False
+        if not (admin or listed):
+            slack.reply(rhythm.not_admin_message())
+            return
+        slack.open_modal(form)
+
+    return later(open_picks)
+
+
 def run_digest(inv: Invocation) -> Answer:
     settings = inv.services.settings.get(inv.team_id)
     now = inv.services.clock()
@@ -437,6 +462,14 @@ SUBCOMMANDS: list[Subcommand] = [
         "coordinators: the shared learning log as a file in your DM (never a private entry)",
         "/kindness export md",
         run_export,
+    ),
+    Subcommand(
+        "selection",
+        "/kindness selection",
+        "coordinators: pick the shortlist of the next round in which members choose the "
+        "period's most significant story",
+        "/kindness selection",
+        run_selection,
     ),
 ]
 

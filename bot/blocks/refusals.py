@@ -30,7 +30,11 @@ from bot.errors import (
     NoSuchMember,
     NotACoordinator,
     NotAnAction,
+    NotOnShortlist,
     NotYourEntry,
+    RoundClosed,
+    RoundNotFound,
+    RoundStillOpen,
     StorageFailed,
     UnknownChoice,
 )
@@ -114,6 +118,23 @@ def explain(error: LogError) -> str:
         return f"Action #{error.entry_id} is already done."
     if isinstance(error, EmptySearch):
         return "Give me a word or two to search for, e.g. `/kindness search listening`."
+    if isinstance(error, RoundClosed):
+        return (
+            f"The {error.period} selection round has closed, so your vote was not counted. "
+            "The totals are in the round's thread."
+        )
+    if isinstance(error, RoundNotFound):
+        return f"There is no selection round for {error.period}, so there is nothing to vote on."
+    if isinstance(error, RoundStillOpen):
+        return (
+            f"Members are still voting in the {error.period} round. I will ask you to record "
+            "the network's choice as soon as it closes."
+        )
+    if isinstance(error, NotOnShortlist):
+        return (
+            f"Entry #{error.entry_id} is not on the {error.period} shortlist (or its author has "
+            "since made it private), so nothing was counted. Vote with a button under a story."
+        )
     if isinstance(error, StorageFailed):
         return (
             "Sorry — the learning log could not be written just now. Nothing was saved; "

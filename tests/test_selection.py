@@ -1,0 +1,336 @@
+"""The network's own choice of its most significant stories: the round's timing, its
+shortlist, the votes (secret, one each, safe when two clicks race), the job that posts and
+closes it once, and what a coordinator records — on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.config import load_config
+from bot.db import Database
+from bot.errors import NotOnShortlist, RoundClosed, RoundStillOpen
+from bot.models import SelectionVote
+from bot.selection import (
+    cast_vote,
+    chosen_rounds,
+    latest_round,
+    next_round,
+    plan_shortlist,
+    record_choice,
+    round_view,
+)
+from bot.services import Services
+from bot.settings import SettingsErrors
+from bot.slack_port import InMemorySlack
+from conftest import FakeClock, message_text
+from schedules.manual import run_job_now
+from schedules.selection import run_selection
+
+TEAM = "T0KIND"
+CHANNEL = "CNETWORK"
+COORDINATOR = "UCOORD"
+ANN, BEN, CAT, DEV = "UANN", "UBEN", "UCAT", "UDEV"
+NOVEMBER = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
+OPENS = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)  # day 1 at the prompt's time, London = UTC
+
+
+@pytest.fixture
+def services(database: Database, clock: FakeClock) -> Services:
+    services = Services(load_config({}), database, clock=clock)
+    services.settings.apply(
+        TEAM, {"channel": CHANNEL, "timezone": "Europe/London"}, by_user=COORDINATOR
+    )
+    return services
+
+
+@pytest.fixture
+def slack() -> InMemorySlack:
+    slack = InMemorySlack()
+    slack.add_channel(CHANNEL)
+    return slack
+
+
+def log(services: Services, clock: FakeClock, user: str, text: str, **kw: str) -> int:
+    return services.log.add_entry(TEAM, user, text, **kw).entry.id
+
+
+@pytest.fixture
+def november(services: Services, clock: FakeClock) -> dict[str, int]:
+    """November's entries: three shared stories, one anonymous, one private, an action."""
+    clock.set(NOVEMBER)
+    ids = {
+        "short": log(services, clock, ANN, "We said hello first.", goal="relationships"),
+        "full": log(services, clock, BEN, "A long story about listening. " * 20),
+        "anonymous": log(services, clock, CAT, "A nurse stayed late.", visibility="anonymous"),
+        "private": log(services, clock, DEV, "My own note.", visibility="private"),
+        "action": log(services, clock, ANN, "I will ask new starters.", kind="action"),
+    }
+    clock.set(NOVEMBER + timedelta(days=20))  # the end of November, before the round
+    return ids
+
+
+def open_round(services: Services, slack: InMemorySlack, clock: FakeClock) -> None:
+    clock.set(OPENS + timedelta(minutes=1))
+    [opened, *_] = run_selection(services, slack, TEAM, now=clock())
+    assert opened.posted, opened.message
+
+
+# -- when -------------------------------------------------------------------------------------
+
+
+def test_a_monthly_round_opens_on_its_day_for_the_month_just_ended(services: Services) -> None:
+    settings = services.settings.get(TEAM)
+    due = latest_round(settings, OPENS + timedelta(hours=1))
+    assert (due.period, due.label) == ("2026-11", "November 2026")
+    assert due.opens_at == OPENS and due.closes_at == OPENS + timedelta(days=7)
+    assert latest_round(settings, OPENS - timedelta(minutes=1)).period == "2026-10"
+    assert next_round(settings, OPENS - timedelta(minutes=1)).period == "2026-11"
+
+
+def test_a_quarterly_round_judges_the_quarter_just_ended(services: Services) -> None:
+    services.settings.apply(TEAM, {"selection": "quarterly", "selection_day": "5"}, by_user=None)
+    settings = services.settings.get(TEAM)
+    due = latest_round(settings, datetime(2027, 2, 20, tzinfo=UTC))
+    assert (due.period, due.label) == ("2026-Q4", "October–December 2026")
+    assert due.opens_at == datetime(2027, 1, 5, 10, 0, tzinfo=UTC)
+
+
+def test_selection_settings_are_validated_like_the_others(services: Services) -> None:
+    with pytest.raises(SettingsErrors) as refused:
+        services.settings.apply(
+            TEAM,
+            {"selection": "weekly", "selection_day": "31", "selection_days": "0"},
+            by_user=None,
+        )
+    assert set(refused.value.by_key()) == {"selection", "selection_day", "selection_days"}
+    assert "monthly, quarterly, off" in refused.value.by_key()["selection"]
+    saved = services.settings.apply(TEAM, {"selection": "OFF"}, by_user=None)
+    assert saved.selection == "off"
+
+
+# -- the round's post ----------------------------------------------------------------------------
+
+
+def test_the_round_posts_a_shortlist_of_shared_stories_once(
+    services: Services, slack: InMemorySlack, clock: FakeClock, november: dict[str, int]
+) -> None:
+    open_round(services, slack, clock)
+    again = run_selection(services, slack, TEAM, now=clock() + timedelta(hours=1))
+
+    assert again[0].status == "already"
+    [post] = slack.messages_in(CHANNEL)
+    text = message_text(dict(post.message))
+    assert "A long story about listening" in text  # the fullest first
+    assert "A nurse stayed late." in text and "a member" in text
+    assert "My own note." not in text and "I will ask new starters." not in text
+    assert f"<@{CAT}>" not in text
+    view = round_view(services.db, TEAM, "2026-11")
+    assert [c.entry_id for c in view.candidates] == [
+        november["full"],
+        november["anonymous"],
+        november["short"],
+    ]
+
+
+def test_a_period_with_no_shared_story_posts_nothing_and_says_so(
+    services: Services, slack: InMemorySlack, clock: FakeClock
+) -> None:
+    clock.set(NOVEMBER)
+    log(services, clock, DEV, "Only mine.", visibility="private")
+    clock.set(OPENS + timedelta(minutes=1))
+    first = run_job_now("selection", services, slack, TEAM, clock())
+    second = run_job_now("selection", services, slack, TEAM, clock())
+
+    assert first.ok and "no story or outcome was shared in November 2026" in first.message
+    assert "settled already" in second.message
+    assert slack.messages_in(CHANNEL) == []
+    [told] = slack.dms_to(COORDINATOR)
+    assert "nothing was posted" in message_text(dict(told.message))
+
+
+def test_a_coordinators_picks_lead_the_shortlist(
+    services: Services, slack: InMemorySlack, clock: FakeClock, november: dict[str, int]
+) -> None:
+    due = next_round(services.settings.get(TEAM), clock())
+    kept = plan_shortlist(
+        services.db,
+        TEAM,
+        due,
+        [november["short"], november["private"], november["action"]],
+        by_user=COORDINATOR,
+        now=clock(),
+    )
+    assert kept == [november["short"]]  # never a private entry, nor an action
+    open_round(services, slack, clock)
+    view = round_view(services.db, TEAM, "2026-11")
+    assert view.candidates[0].entry_id == november["short"]
+    assert len(view.candidates) == 3
+
+
+# -- votes ------------------------------------------------------------------------------------
+
+
+def test_a_second_click_moves_or_withdraws_a_vote_and_only_totals_are_kept(
+    services: Services, slack: InMemorySlack, clock: FakeClock, november: dict[str, int]
+) -> None:
+    open_round(services, slack, clock)
+    first = cast_vote(services.db, TEAM, "2026-11", ANN, november["short"], now=clock())
+    moved = cast_vote(
+        services.db, TEAM, "2026-11", ANN, november["full"], now=clock.advance(minutes=1)
+    )
+    cast_vote(services.db, TEAM, "2026-11", BEN, november["full"], now=clock())
+    withdrawn = cast_vote(
+        services.db, TEAM, "2026-11", BEN, november["full"], now=clock.advance(minutes=1)
+    )
+
+    assert [first.did, moved.did, withdrawn.did] == ["cast", "moved", "withdrawn"]
+    view = round_view(services.db, TEAM, "2026-11")
+    assert {c.entry_id: c.votes for c in view.candidates} == {
+        november["full"]: 1,
+        november["anonymous"]: 0,
+        november["short"]: 0,
+    }
+    assert view.voters == 1
+
+
+def test_votes_on_a_closed_round_or_an_entry_off_the_shortlist_are_refused(
+    services: Services, slack: InMemorySlack, clock: FakeClock, november: dict[str, int]
+) -> None:
+    open_round(services, slack, clock)
+    with pytest.raises(NotOnShortlist):
+        cast_vote(services.db, TEAM, "2026-11", ANN, november["private"], now=clock())
+    with pytest.raises(NotOnShortlist):
+        cast_vote(services.db, TEAM, "2026-11", ANN, november["action"], now=clock())
+    clock.set(OPENS + timedelta(days=7))
+    with pytest.raises(RoundClosed):
+        cast_vote(services.db, TEAM, "2026-11", ANN, november["full"], now=clock())
+    with services.db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(SelectionVote)) == 0
+
+
+def test_two_clicks_at_once_count_one_vote(
+    services: Services, slack: InMemorySlack, clock: FakeClock, november: dict[str, int]
+) -> None:
+    open_round(services, slack, clock)
+    start = threading.Barrier(4)
+    results: list[str] = []
+
+    def click(entry: int) -> None:
+        start.wait()
+        results.append(cast_vote(services.db, TEAM, "2026-11", ANN, entry, now=clock()).did)
+
+    clicks = [threading.Thread(target=click, args=(november["full"],)) for _ in range(4)]
+    for thread in clicks:
+        thread.start()
+    for thread in clicks:
+        thread.join()
+
+    assert results == ["cast"] * 4  # one click sent four times: still one vote
+    with services.db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(SelectionVote)) == 1
+
+
+# -- closing and the choice ---------------------------------------------------------------------
+
+
+def test_the_round_closes_by_itself_posts_totals_in_its_thread_and_asks_the_coordinator(
+    services: Services, slack: InMemorySlack, clock: FakeClock, november: dict[str, int]
+) -> None:
+    open_round(services, slack, clock)
+    cast_vote(services.db, TEAM, "2026-11", ANN, november["anonymous"], now=clock())
+    cast_vote(services.db, TEAM, "2026-11", BEN, november["anonymous"], now=clock())
+    cast_vote(services.db, TEAM, "2026-11", CAT, november["short"], now=clock())
+    with pytest.raises(RoundStillOpen):
+        record_choice(
+            services.db,
+            TEAM,
+            "2026-11",
+            november["anonymous"],
+            "x",
+            by_user=COORDINATOR,
+            now=clock(),
+        )
+
+    clock.set(OPENS + timedelta(days=7, minutes=5))
+    run_selection(services, slack, TEAM, now=clock())
+    run_selection(services, slack, TEAM, now=clock() + timedelta(minutes=30))
+
+    [shortlist, totals] = slack.messages_in(CHANNEL)
+    assert totals.message["thread_ts"] == shortlist.ts
+    said = message_text(dict(totals.message))
+    assert "3 members voted" in said and "Story 2 had the most votes" in said
+    assert "2 votes" in said and f"<@{ANN}>" not in said  # totals, never who voted for what
+    [asked] = slack.dms_to(COORDINATOR)
+    assert "Record the network's choice" in message_text(dict(asked.message))
+
+    view = record_choice(
+        services.db,
+        TEAM,
+        "2026-11",
+        november["anonymous"],
+        "  Members said it showed kindness costs nothing but time.  ",
+        by_user=COORDINATOR,
+        now=clock(),
+    )
+    assert view.chosen.entry_id == november["anonymous"] and view.chosen.author_id is None
+    assert view.reasons == "Members said it showed kindness costs nothing but time."
+    [kept] = chosen_rounds(services.db, TEAM, NOVEMBER, OPENS)
+    assert kept.chosen.text == "A nurse stayed late."
+
+
+# -- the migration ------------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request: pytest.FixtureRequest, tmp_path):  # noqa: ANN001
+    if request.param == "sqlite":
+        db = Database(f"sqlite:///{tmp_path / 'empty.db'}")
+    else:
+        server = request.getfixturevalue("postgres")
+        db = Database(server.create_database(f"sel_{abs(hash(tmp_path)) % 10**9}"))
+    yield db
+    db.dispose()
+
+
+def test_the_selection_migration_goes_up_down_and_up_keeping_the_settings(
+    empty_database: Database,
+) -> None:
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from bot.db import alembic_config
+
+    db = empty_database
+
+    def migrate(revision: str, *, down: bool = False) -> None:
+        engine = db.engine.execution_options(sqlite_immediate=True)
+        with engine.connect() as connection, connection.begin():
+            (command.downgrade if down else command.upgrade)(alembic_config(connection), revision)
+
+    migrate("0007")
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO workspaces (team_id, timezone, created_at, updated_at) "
+                "VALUES ('T1', 'UTC', :at, :at)"
+            ),
+            {"at": datetime(2026, 11, 1)},
+        )
+    migrate("head")
+    with db.engine.connect() as connection:
+        row = connection.execute(
+            text("SELECT selection, selection_day, selection_days FROM workspaces")
+        ).one()
+    assert tuple(row) == ("monthly", 1, 7)
+    assert {"selection_rounds", "selection_candidates", "selection_votes"} <= set(
+        inspect(db.engine).get_table_names()
+    )
+    migrate("0007", down=True)
+    assert "selection_rounds" not in inspect(db.engine).get_table_names()
+    assert "selection" not in {c["name"] for c in inspect(db.engine).get_columns("workspaces")}
+    migrate("head")
+    assert "selection_votes" in inspect(db.engine).get_table_names()
