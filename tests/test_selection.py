@@ -286,7 +286,7 @@ def test_the_round_closes_by_itself_posts_totals_in_its_thread_and_asks_the_coor
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def empty_database(request: pytest.FixtureRequest, tmp_path):  # noqa: ANN001
+def empty_database(request: pytest.FixtureRequest, tmp_path):
     if request.param == "sqlite":
         db = Database(f"sqlite:///{tmp_path / 'empty.db'}")
     else:
