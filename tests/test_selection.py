@@ -334,3 +334,87 @@ def test_the_selection_migration_goes_up_down_and_up_keeping_the_settings(
     assert "selection" not in {c["name"] for c in inspect(db.engine).get_columns("workspaces")}
     migrate("head")
     assert "selection_votes" in inspect(db.engine).get_table_names()
+
+
+# -- in Slack ------------------------------------------------------------------------------------
+
+
+def test_members_vote_in_slack_and_the_coordinator_records_the_choice(bot, clock) -> None:
+    from bot.slack_client import WebApiSlack, make_client
+    from sandbox import InputValue
+    from slack_helpers import button, buttons
+
+    team = bot.standin.team_id
+    bot.standin.add_channel(CHANNEL, "kindness-network")
+    for user in (ANN, BEN, CAT, DEV, COORDINATOR):
+        bot.standin.add_user(user, name=user.lower())
+    bot.services.settings.apply(
+        team, {"channel": CHANNEL, "coordinators": COORDINATOR}, by_user=None
+    )
+    clock.set(NOVEMBER)
+    ids = [
+        bot.log.add_entry(team, ANN, "We said hello first.").entry.id,
+        bot.log.add_entry(team, BEN, "A nurse stayed late.", visibility="anonymous").entry.id,
+        bot.log.add_entry(team, DEV, "My own note.", visibility="private").entry.id,
+    ]
+    clock.set(OPENS + timedelta(hours=1))
+    port = WebApiSlack(make_client(bot.services.config, backoff=0.01))
+    assert run_job_now("selection", bot.services, port, team, clock()).ok
+
+    [shortlist] = bot.standin.messages_in(CHANNEL)
+    assert [b["text"]["text"] for b in buttons(shortlist)] == ["Vote for 1", "Vote for 2"]
+    second = button(shortlist, "Vote for 2")
+    reply = bot.slack.block_action(
+        second["action_id"], second["value"], user=CAT, message=shortlist
+    )
+    assert "Your vote is on story 2" in bot.answer_text(reply)
+    clock.advance(minutes=1)
+    again = bot.slack.block_action(
+        second["action_id"], second["value"], user=CAT, message=shortlist
+    )
+    assert "withdrawn" in bot.answer_text(again)
+    bot.slack.block_action(second["action_id"], second["value"], user=CAT, message=shortlist)
+
+    # A forged click for the private entry's id counts nothing and says so.
+    forged = {**second, "value": f'{{"period":"2026-11","entry":{ids[2]}}}'}
+    refused = bot.slack.block_action(
+        forged["action_id"], forged["value"], user=ANN, message=shortlist
+    )
+    assert f"Entry #{ids[2]} is not on the 2026-11 shortlist" in bot.answer_text(refused)
+
+    clock.set(OPENS + timedelta(days=7, minutes=1))
+    run_job_now("selection", bot.services, port, team, clock())
+    late = bot.slack.block_action(second["action_id"], second["value"], user=ANN, message=shortlist)
+    assert "has closed, so your vote was not counted" in bot.answer_text(late)
+    totals = bot.standin.messages_in(CHANNEL)[-1]
+    assert "1 member voted" in message_text(totals)
+
+    [asked] = bot.standin.messages_in(bot.standin.dm_with(COORDINATOR))
+    record = button(asked, "Record the network's choice")
+    bot.slack.block_action(record["action_id"], record["value"], user=COORDINATOR, message=asked)
+    form = bot.standin.last("views.open").args["view"]
+    assert form["callback_id"] == "selection_choice"
+    values = {
+        "story": {"story": InputValue.static_select(str(ids[1]))},
+        "reasons": {"reasons": InputValue.plain_text("   ")},
+    }
+    empty = bot.slack.view_submission(
+        "selection_choice", values, user=COORDINATOR, private_metadata=form["private_metadata"]
+    )
+    assert "reasons" in empty.json["errors"]
+    values["reasons"] = {"reasons": InputValue.plain_text("It showed what time given means.")}
+    not_a_coordinator = bot.slack.view_submission(
+        "selection_choice", values, user=ANN, private_metadata=form["private_metadata"]
+    )
+    assert round_view(bot.services.db, team, "2026-11").chosen is None
+    assert not_a_coordinator.json["response_action"] == "update"
+    bot.slack.view_submission(
+        "selection_choice", values, user=COORDINATOR, private_metadata=form["private_metadata"]
+    )
+
+    kept = round_view(bot.services.db, team, "2026-11")
+    assert (kept.chosen.entry_id, kept.reasons) == (ids[1], "It showed what time given means.")
+    choice = bot.standin.messages_in(CHANNEL)[-1]
+    said = message_text(choice)
+    assert "The network's choice" in said and "A nurse stayed late." in said
+    assert "a member" in said and f"<@{BEN}>" not in said
