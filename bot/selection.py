@@ -164,19 +164,13 @@ class Candidate:
     votes: int = 0
 
 
-def why_column():
-    """The entry's *why it matters* column, or None before that field exists."""
-    return getattr(Entry, "why_it_matters", None)
-
-
 def _candidate(entry: Entry, votes: int = 0) -> Candidate:
-    why = why_column()
     return Candidate(
         entry_id=entry.id,
         kind=entry.kind,
         goal_key=entry.goal_key,
         text=entry.text,
-        why=getattr(entry, why.key) if why is not None else None,
+        why=entry.why_it_matters,
         author_id=None if entry.visibility == "anonymous" else entry.user_id,
         created_at=entry.created_at,
         permalink=entry.permalink,
@@ -209,19 +203,16 @@ def choose_shortlist(
         ][:SHORTLIST]
     if len(chosen) >= SHORTLIST:
         return chosen
-    why = why_column()
-    has_why = case((func.length(func.coalesce(why, "")) > 0, 1), else_=0) if why is not None else 0
-    reactions = getattr(Entry, "reaction_count", None)
+    has_why = case((func.length(func.coalesce(Entry.why_it_matters, "")) > 0, 1), else_=0)
     order = [
-        has_why.desc() if why is not None else None,
-        reactions.desc() if reactions is not None else None,
+        has_why.desc(),
         case((func.length(Entry.text) >= 400, 4), else_=func.length(Entry.text) // 100).desc(),
         Entry.id.desc(),
     ]
     statement = (
         select(Entry)
         .where(*_eligible(team_id, start, end))
-        .order_by(*(o for o in order if o is not None))
+        .order_by(*order)
         .limit(SHORTLIST + len(chosen))
     )
     have = {e.id for e in chosen}

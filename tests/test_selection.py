@@ -171,6 +171,24 @@ def test_a_coordinators_picks_lead_the_shortlist(
     assert len(view.candidates) == 3
 
 
+def test_stories_and_outcomes_with_a_why_it_matters_come_first(
+    services: Services, slack: InMemorySlack, clock: FakeClock, november: dict[str, int]
+) -> None:
+    from bot.models import Entry
+
+    clock.set(NOVEMBER)
+    outcome = log(services, clock, DEV, "The ward changed its rota.", kind="outcome")
+    with services.db.session() as session:
+        session.get(Entry, outcome).why_it_matters = "Nurses now get their breaks."
+    open_round(services, slack, clock)
+
+    view = round_view(services.db, TEAM, "2026-11")
+    assert view.candidates[0].entry_id == outcome
+    assert view.candidates[0].why == "Nurses now get their breaks."
+    [post] = slack.messages_in(CHANNEL)
+    assert "Why it matters:_ Nurses now get their breaks." in message_text(dict(post.message))
+
+
 # -- votes ------------------------------------------------------------------------------------
 
 
@@ -311,7 +329,7 @@ def test_the_selection_migration_goes_up_down_and_up_keeping_the_settings(
         with engine.connect() as connection, connection.begin():
             (command.downgrade if down else command.upgrade)(alembic_config(connection), revision)
 
-    migrate("0007")
+    migrate("0009")
     with db.engine.begin() as connection:
         connection.execute(
             text(
@@ -329,7 +347,7 @@ def test_the_selection_migration_goes_up_down_and_up_keeping_the_settings(
     assert {"selection_rounds", "selection_candidates", "selection_votes"} <= set(
         inspect(db.engine).get_table_names()
     )
-    migrate("0007", down=True)
+    migrate("0009", down=True)
     assert "selection_rounds" not in inspect(db.engine).get_table_names()
     assert "selection" not in {c["name"] for c in inspect(db.engine).get_columns("workspaces")}
     migrate("head")
