@@ -417,6 +417,22 @@ class SelectionVote(Base):
     voted_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class EntryReaction(Base):
+    """A member's emoji reaction on the Slack message behind an entry (a thread reply, a
+    saved message), kept from ``reaction_added``/``reaction_removed``: how much the network
+    responded to a story, which ranks the selection round's shortlist. One row per member and
+    emoji, so Slack's retries of an event count once."""
+
+    __tablename__ = "entry_reactions"
+
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    reaction: Mapped[str] = mapped_column(String(100), primary_key=True)
+    reacted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class JobClaim(Base):
     """A scheduled post claimed before it is sent: one row per (workspace, job, period).
 

@@ -12,9 +12,13 @@ job that posts and closes a round is ``schedules.selection``, the words ``bot.bl
   not opened at its time (the bot was down) opens late, as long as it would still be open.
 - **The shortlist.** A coordinator's picks first (``plan_shortlist``, before the day), then
   the period's shared stories and outcomes with a *why it matters*, then the most reacted-to,
-  then the fullest and newest, up to ``SHORTLIST``. Never a private entry; an anonymous one is
-  shown as "a member". An entry deleted meanwhile leaves the shortlist (and its votes) with it;
-  one its author made private stays off the totals and cannot be voted for.
+  then the fullest and newest, up to ``SHORTLIST``. Reactions are counted from Slack's
+  ``reaction_added``/``reaction_removed`` events on the messages behind entries (thread
+  replies, saved messages: a story typed as a command has no message to react to), one per
+  member and emoji (``react``); nothing else stored them before. Never a private entry; an
+  anonymous one is shown as "a member". An entry deleted meanwhile leaves the shortlist (and
+  its votes) with it; one its author made private stays off the totals and cannot be voted
+  for.
 - **Votes.** One per member and round (the primary key (round, member) makes two clicks at
   once one row); a click on another story moves it, a click on the same story withdraws it —
   except a second click on the same story within ``DOUBLE_CLICK`` of the first, which is the
@@ -44,6 +48,7 @@ from bot.errors import (
 from bot.models import (
     SELECTION_KINDS,
     Entry,
+    EntryReaction,
     SelectionCandidate,
     SelectionRound,
     SelectionVote,
@@ -204,8 +209,15 @@ def choose_shortlist(
     if len(chosen) >= SHORTLIST:
         return chosen
     has_why = case((func.length(func.coalesce(Entry.why_it_matters, "")) > 0, 1), else_=0)
+    reactions = (
+        select(func.count())
+        .where(EntryReaction.entry_id == Entry.id)
+        .correlate(Entry)
+        .scalar_subquery()
+    )
     order = [
         has_why.desc(),
+        reactions.desc(),
         case((func.length(Entry.text) >= 400, 4), else_=func.length(Entry.text) // 100).desc(),
         Entry.id.desc(),
     ]
@@ -353,6 +365,39 @@ def record_opened(
                 picked_by=picks.get(entry_id),
             )
         )
+
+
+def react(
+    db: Database,
+    team_id: str,
+    channel: str,
+    ts: str,
+    user_id: str,
+    reaction: str,
+    *,
+    added: bool,
+    now: datetime,
+) -> bool:
+    """A member's reaction on a message, kept when the message is an entry's; True when it
+    is. A retried event changes nothing (one row per member and emoji)."""
+    with db.session() as session:
+        entry_id = session.scalar(
+            select(Entry.id).where(
+                Entry.team_id == team_id, Entry.channel_id == channel, Entry.message_ts == ts
+            )
+        )
+        if entry_id is None:
+            return False
+        key = {"entry_id": entry_id, "user_id": user_id, "reaction": reaction[:100]}
+        if added:
+            insert_ignoring_duplicates(session, EntryReaction, {**key, "reacted_at": now})
+        else:
+            session.execute(
+                delete(EntryReaction).where(
+                    *(getattr(EntryReaction, column) == value for column, value in key.items())
+                )
+            )
+        return True
 
 
 # -- voting -------------------------------------------------------------------------------------

@@ -86,6 +86,8 @@ def register(app: App, services: Services) -> None:
     app.event("message")(on.event(events.on_message))
     app.event("member_joined_channel")(on.event(events.on_member_joined))
     app.event("app_home_opened")(on.event(home.on_home_opened))
+    app.event("reaction_added")(on.event(events.on_reaction))
+    app.event("reaction_removed")(on.event(events.on_reaction))
     app.event("app_uninstalled")(on.event(lifecycle.on_app_uninstalled))
     app.event("tokens_revoked")(on.event(lifecycle.on_tokens_revoked))
 

@@ -436,3 +436,44 @@ def test_members_vote_in_slack_and_the_coordinator_records_the_choice(bot, clock
     said = message_text(choice)
     assert "The network's choice" in said and "A nurse stayed late." in said
     assert "a member" in said and f"<@{BEN}>" not in said
+
+
+def test_reactions_on_an_entrys_message_rank_the_shortlist(bot, clock) -> None:
+    from bot.models import EntryReaction
+    from bot.selection import shortlist_for
+
+    team = bot.standin.team_id
+    bot.services.settings.apply(team, {"channel": CHANNEL}, by_user=None)
+    clock.set(NOVEMBER)
+    quiet = bot.log.add_entry(
+        team, ANN, "A quiet one.", source="thread", channel_id=CHANNEL, message_ts="1.1"
+    ).entry.id
+    loved = bot.log.add_entry(
+        team, BEN, "A loved one.", source="thread", channel_id=CHANNEL, message_ts="1.2"
+    ).entry.id
+
+    def reaction(kind: str, user: str, ts: str, emoji: str = "heart") -> dict:
+        return {
+            "type": kind,
+            "user": user,
+            "reaction": emoji,
+            "item": {"type": "message", "channel": CHANNEL, "ts": ts},
+            "event_ts": "2.0",
+        }
+
+    for user in (CAT, DEV):
+        assert bot.slack.event(reaction("reaction_added", user, "1.2")).status == 200
+    bot.slack.event(reaction("reaction_added", CAT, "1.2"), retry_num=1)  # Slack's retry
+    bot.slack.event(reaction("reaction_added", CAT, "1.1"))
+    bot.slack.event(reaction("reaction_added", DEV, "1.1"))
+    bot.slack.event(reaction("reaction_removed", DEV, "1.1"))
+    bot.slack.event(reaction("reaction_added", CAT, "9.9"))  # not an entry's message
+
+    with bot.services.db.reading() as session:
+        counts = {
+            entry: session.scalar(select(func.count()).where(EntryReaction.entry_id == entry))
+            for entry in (quiet, loved)
+        }
+    assert counts == {quiet: 1, loved: 2}
+    due = latest_round(bot.services.settings.get(team), OPENS + timedelta(hours=1))
+    assert [c.entry_id for c in shortlist_for(bot.services.db, team, due)] == [loved, quiet]

@@ -1,5 +1,6 @@
 """The network's own choice of its most significant stories: the selection settings, the
-rounds, their shortlists and the members' votes.
+rounds, their shortlists and the members' votes, and the reactions on entries' messages that
+rank a shortlist.
 
 Revision ID: 0010
 Revises: 0009
@@ -115,9 +116,26 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("round_id", "user_id", name=op.f("pk_selection_votes")),
     )
+    op.create_table(
+        "entry_reactions",
+        sa.Column("entry_id", BigId, nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("reaction", sa.String(length=100), nullable=False),
+        sa.Column("reacted_at", Instant, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["entry_id"],
+            ["entries.id"],
+            name=op.f("fk_entry_reactions_entry_id_entries"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "entry_id", "user_id", "reaction", name=op.f("pk_entry_reactions")
+        ),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("entry_reactions")
     op.drop_table("selection_votes")
     op.drop_table("selection_candidates")
     op.drop_index("ix_selection_rounds_team_ends", table_name="selection_rounds")
