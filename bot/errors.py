@@ -235,3 +235,13 @@ class NotOnShortlist(LogError):
         super().__init__(f"entry #{entry_id} is not on the {period} shortlist")
         self.entry_id = entry_id
         self.period = period
+
+
+class FormatUnavailable(LogError):
+    """A file format this installation cannot make (the PDF without WeasyPrint or Pango)."""
+
+    def __init__(self, fmt: str, missing: str, instead: str) -> None:
+        super().__init__(f"the {fmt} cannot be made here: {missing}; ask for {instead} instead")
+        self.fmt = fmt
+        self.missing = missing
+        self.instead = instead

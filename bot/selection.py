@@ -167,6 +167,7 @@ class Candidate:
     created_at: datetime
     permalink: str | None
     votes: int = 0
+    organisation_id: int | None = None  # the author's when writing; None when anonymous
 
 
 def _candidate(entry: Entry, votes: int = 0) -> Candidate:
@@ -180,6 +181,7 @@ def _candidate(entry: Entry, votes: int = 0) -> Candidate:
         created_at=entry.created_at,
         permalink=entry.permalink,
         votes=votes,
+        organisation_id=None if entry.visibility == "anonymous" else entry.organisation_id,
     )
 
 

@@ -451,8 +451,9 @@ SUBCOMMANDS: list[Subcommand] = [
     ),
     Subcommand(
         "report",
-        "/kindness report [since DATE] [until DATE] [html|md]",
-        "coordinators: the impact report as a file in your DM (default: the last 12 weeks)",
+        "/kindness report [since DATE] [until DATE] [pdf|html|md]",
+        "coordinators: the impact report as a file in your DM (default: the last 12 weeks, "
+        "as a PDF where the server can make one, else HTML)",
         "/kindness report since 2026-09-01",
         run_report,
     ),

@@ -9,7 +9,7 @@ from typing import Any
 from bot.blocks.kit import notice
 from bot.coordinator_files import EXPORT, CoordinatorFile
 
-_FORMAT_NAMES = {"csv": "CSV", "json": "JSON", "md": "Markdown", "html": "HTML"}
+_FORMAT_NAMES = {"csv": "CSV", "json": "JSON", "md": "Markdown", "html": "HTML", "pdf": "PDF"}
 _WHAT = {EXPORT: "the learning log export", "report": "the impact report"}
 _MAY = {EXPORT: "export the learning log", "report": "have the impact report"}
 PRIVACY = "Private entries are never included; anonymous entries appear as \u201ca member\u201d."

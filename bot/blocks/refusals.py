@@ -24,6 +24,7 @@ from bot.errors import (
     EmptyText,
     EntryNotFound,
     EntryTooLong,
+    FormatUnavailable,
     GivenTwice,
     InstantWithoutOffset,
     LogError,
@@ -118,6 +119,11 @@ def explain(error: LogError) -> str:
         return f"Action #{error.entry_id} is already done."
     if isinstance(error, EmptySearch):
         return "Give me a word or two to search for, e.g. `/kindness search listening`."
+    if isinstance(error, FormatUnavailable):
+        return (
+            f"I can't make the {error.fmt} on this server: {error.missing}. "
+            f"Ask for `{error.instead}` instead, or ask whoever runs the bot to install them."
+        )
     if isinstance(error, RoundClosed):
         return (
             f"The {error.period} selection round has closed, so your vote was not counted. "

@@ -9,7 +9,10 @@ from typing import TextIO
 
 from bot.goals import Framework
 from bot.names import Directory
-from bot.report import words
+from bot.report import evidence_words, words
+from bot.report.evidence import Evidence
+from bot.report.evidence_html import STYLE as EVIDENCE_STYLE
+from bot.report.evidence_html import section_html
 from bot.report.figures import GoalFigures, Highlight, ImpactReport, Lesson
 from bot.text_formats import to_html
 
@@ -58,14 +61,20 @@ def write_html(
     *,
     names: Directory,
     with_charts: bool,
+    evidence: Evidence | None = None,
 ) -> None:
     tz = report.period.tz
+    summary, middle, method = (
+        evidence_words.sections(report, evidence, framework, names)
+        if evidence is not None
+        else (None, [], None)
+    )
     title = f"{framework.name} — impact report"
     out.write(
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{escape(title)} · {escape(words.period_title(report))}</title>\n"
-        f"<style>{STYLE}</style>\n</head>\n<body>\n"
+        f"<style>{STYLE}{EVIDENCE_STYLE}</style>\n</head>\n<body>\n"
     )
     out.write(f"<h1>{escape(title)}</h1>\n")
     out.write(f'<p class="period">{escape(words.period_title(report))}</p>\n')
@@ -73,6 +82,8 @@ def write_html(
         '<p class="note">What the network shared in its learning log, compared with '
         f"{escape(words.before(report))}. {escape(words.PRIVACY)}</p>\n"
     )
+    if summary is not None:
+        out.write(section_html(summary, names))
     out.write('<section class="headline">\n')
     for row in words.headline_rows(report):
         out.write(
@@ -90,6 +101,8 @@ def write_html(
             f'<p class="quiet"><strong>Goals that went quiet:</strong> {escape(quiet)} — '
             "nothing was shared under them in this period.</p>\n"
         )
+    for section in middle:
+        out.write(section_html(section, names))
 
     out.write("<h2>Over time</h2>\n")
     if not with_charts:
@@ -111,6 +124,8 @@ def write_html(
     out.write(_table(words.GOAL_TABLE_HEADERS, words.goal_rows(report, framework)))
     for goal in report.goals:
         out.write(_goal_section(goal, report, framework, names, tz))
+    if method is not None:
+        out.write(section_html(method, names))
 
     hidden = (
         f" Figures per goal drawn from fewer than {report.min_group} members are hidden."

@@ -10,21 +10,35 @@ from typing import TextIO
 
 from bot.goals import Framework
 from bot.names import Directory
-from bot.report import words
+from bot.report import evidence_words, words
+from bot.report.evidence import Evidence
+from bot.report.evidence_markdown import section_markdown
 from bot.report.figures import GoalFigures, Highlight, ImpactReport
 from bot.text_formats import escape_markdown, markdown_url, to_markdown
 
 
 def write_markdown(
-    report: ImpactReport, framework: Framework, out: TextIO, *, names: Directory
+    report: ImpactReport,
+    framework: Framework,
+    out: TextIO,
+    *,
+    names: Directory,
+    evidence: Evidence | None = None,
 ) -> None:
     tz = report.period.tz
+    summary, middle, method = (
+        evidence_words.sections(report, evidence, framework, names)
+        if evidence is not None
+        else (None, [], None)
+    )
     out.write(f"# {escape_markdown(framework.name, inline=True)} — impact report\n\n")
     out.write(f"**{escape_markdown(words.period_title(report), inline=True)}**\n\n")
     out.write(
         "What the network shared in its learning log, compared with "
         f"{words.before(report)}. {words.PRIVACY}\n\n"
     )
+    if summary is not None:
+        out.write(section_markdown(summary, names))
     out.write(
         _table(
             ["Figure", "this period", "before", "change"],
@@ -45,6 +59,8 @@ def write_markdown(
             f"**Goals that went quiet:** {escape_markdown(quiet, inline=True)} — nothing was "
             "shared under them in this period.\n\n"
         )
+    for section in middle:
+        out.write(section_markdown(section, names))
     out.write("## Over time\n\n")
     for chart in words.report_charts(report, framework):
         out.write(f"### {escape_markdown(chart.title, inline=True)}\n\n")
@@ -53,6 +69,8 @@ def write_markdown(
     out.write(_table(words.GOAL_TABLE_HEADERS, words.goal_rows(report, framework)))
     for goal in report.goals:
         _goal_section(out, goal, report, framework, names, tz)
+    if method is not None:
+        out.write(section_markdown(method, names))
     hidden = (
         f" Figures per goal drawn from fewer than {report.min_group} members are hidden."
         if report.min_group

@@ -128,9 +128,7 @@ def upgrade() -> None:
             name=op.f("fk_entry_reactions_entry_id_entries"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint(
-            "entry_id", "user_id", "reaction", name=op.f("pk_entry_reactions")
-        ),
+        sa.PrimaryKeyConstraint("entry_id", "user_id", "reaction", name=op.f("pk_entry_reactions")),
     )
 
 
