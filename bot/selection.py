@@ -328,12 +328,13 @@ def record_opened(
     due: RoundTime,
     entry_ids: list[int],
     *,
-    channel: str,
+    channel: str | None,
     ts: str,
     opened_at: datetime,
 ) -> None:
     """The round as posted (in the transaction that finishes its claim): its message, and its
-    shortlist in the order shown."""
+    shortlist in the order shown. (``channel`` None: the sandbox's example round, posted
+    nowhere.)"""
     insert_ignoring_duplicates(
         session,
         SelectionRound,
