@@ -59,7 +59,14 @@ def report_pdf(
     from bot.report.as_pdf import html_to_pdf
 
     page = io.StringIO()
-    write_report(
-        report, framework, "html", page, names=names, with_charts=with_charts, evidence=evidence
+    draw = charts.available() if with_charts is None else with_charts
+    write_html(
+        report,
+        framework,
+        page,
+        names=names,
+        with_charts=draw,
+        evidence=evidence,
+        chart_format="png",
     )
     return html_to_pdf(page.getvalue())

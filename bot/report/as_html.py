@@ -62,7 +62,10 @@ def write_html(
     names: Directory,
     with_charts: bool,
     evidence: Evidence | None = None,
+    chart_format: str = "svg",
 ) -> None:
+    """``chart_format``: ``svg`` (sharp at any size), or ``png`` for the PDF (WeasyPrint lays
+    a raster image out many times faster than matplotlib's SVG paths)."""
     tz = report.period.tz
     summary, middle, method = (
         evidence_words.sections(report, evidence, framework, names)
@@ -113,8 +116,9 @@ def write_html(
     for chart in words.report_charts(report, framework):
         out.write("<figure>\n")
         if with_charts:
-            image = base64.b64encode(chart.draw("svg")).decode("ascii")
-            out.write(f'<img src="data:image/svg+xml;base64,{image}" alt="{escape(chart.alt)}">\n')
+            image = base64.b64encode(chart.draw(chart_format)).decode("ascii")
+            mime = "image/svg+xml" if chart_format == "svg" else "image/png"
+            out.write(f'<img src="data:{mime};base64,{image}" alt="{escape(chart.alt)}">\n')
         else:
             out.write(f"<h3>{escape(chart.title)}</h3>\n")
         out.write(_table(chart.headers, chart.rows))
