@@ -477,3 +477,91 @@ def test_reactions_on_an_entrys_message_rank_the_shortlist(bot, clock) -> None:
     assert counts == {quiet: 1, loved: 2}
     due = latest_round(bot.services.settings.get(team), OPENS + timedelta(hours=1))
     assert [c.entry_id for c in shortlist_for(bot.services.db, team, due)] == [loved, quiet]
+
+
+# -- the scheduler, the command line and the sandbox's clock -------------------------------------
+
+
+def test_the_scheduler_opens_a_round_missed_while_down_and_closes_it_on_time(
+    services: Services, slack: InMemorySlack, clock: FakeClock, november: dict[str, int]
+) -> None:
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from schedules.runner import Rhythm
+
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.start(paused=True)
+    try:
+        rhythm = Rhythm(services, lambda team: slack, scheduler)
+        rhythm.sync()
+        assert scheduler.get_job(f"{TEAM}:selection") is not None
+        clock.set(OPENS + timedelta(days=2))  # the bot was down on the 1st
+        [opened] = [o for o in rhythm.catch_up() if "selection" in o.message]
+        assert opened.posted and "2026-11 selection round" in opened.message
+        clock.set(OPENS + timedelta(days=7, minutes=30))
+        [again, closed] = rhythm.run_selection(TEAM)
+        assert again.status == "skipped" and closed.posted  # voting is over: not again
+    finally:
+        scheduler.shutdown(wait=False)
+    assert len(slack.messages_in(CHANNEL)) == 2
+
+
+def test_a_round_is_not_opened_once_its_voting_would_be_over(
+    services: Services, slack: InMemorySlack, clock: FakeClock, november: dict[str, int]
+) -> None:
+    clock.set(OPENS + timedelta(days=8))
+    run = run_job_now("selection", services, slack, TEAM, clock())
+    assert run.ok and "no selection round is open now" in run.message
+    assert "the next opens 2027-01-01 10:00 UTC" in run.message
+    assert slack.messages_in(CHANNEL) == []
+    services.settings.apply(TEAM, {"selection": "off"}, by_user=None)
+    clock.set(OPENS + timedelta(minutes=5))
+    assert (
+        "selection rounds are off"
+        in run_job_now("selection", services, slack, TEAM, clock()).message
+    )
+    assert slack.messages_in(CHANNEL) == []
+
+
+def test_kindness_bot_post_selection_and_settings_from_the_shell(tmp_path) -> None:
+    from test_cli import run
+
+    from sandbox import SlackStandIn
+
+    with SlackStandIn() as standin:
+        standin.add_channel(CHANNEL, "kindness-network")
+        slack = {
+            "SLACK_BOT_TOKEN": standin.bot_token,
+            "SLACK_SIGNING_SECRET": "8f742231b10e8888abcd99yyyzzz85a5",
+            "SLACK_API_URL": standin.api_url,
+        }
+        bad = run(tmp_path, "settings", "set", f"channel={CHANNEL}", "selection=weekly", **slack)
+        assert bad.returncode != 0 and "write one of monthly, quarterly, off" in bad.stderr
+        setup = run(tmp_path, "settings", "set", f"channel={CHANNEL}", "selection_days=3", **slack)
+        assert setup.returncode == 0, setup.stderr
+        assert "members vote for 3 days" in setup.stdout
+        empty = run(tmp_path, "post", "selection", "--at", "2026-12-01T10:05+00:00", **slack)
+    assert empty.returncode == 0, empty.stderr
+    assert "no story or outcome was shared in November 2026" in empty.stdout
+
+
+def test_the_sandboxs_clock_panel_runs_the_selection_round(tmp_path) -> None:
+    from test_sandbox import MORAG, START, call
+
+    from sandbox.server import Sandbox
+
+    with Sandbox(tmp_path, port=0, env={}, start_at=START) as sandbox:
+        call(sandbox, "examples", user=MORAG)
+        too_early = call(sandbox, "job", user=MORAG, job="selection")
+        assert "no selection round is open now" in too_early["message"]
+        call(sandbox, "clock", user=MORAG, step="week")  # into December: November's round
+        opened = call(sandbox, "job", user=MORAG, job="selection")
+        assert "posted the 2026-11 selection round" in opened["message"], opened
+        shortlist = sandbox.standin.messages_in(sandbox_channel())[-1]
+        assert "Which story mattered most? · November 2026" in str(shortlist["blocks"])
+
+
+def sandbox_channel() -> str:
+    from sandbox.examples import NETWORK_CHANNEL
+
+    return NETWORK_CHANNEL
