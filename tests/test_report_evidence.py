@@ -251,7 +251,7 @@ def test_the_cli_writes_a_pdf_or_says_clearly_what_is_missing(
         capture_output=True,
         text=True,
     )
-    assert missing.returncode != 0
+    assert missing.returncode == 2
     assert "the PDF cannot be made here" in missing.stderr
     assert "libpango-1.0-0" in missing.stderr and "Traceback" not in missing.stderr
     assert not (tmp_path / "r.pdf").exists()
