@@ -1,28 +1,37 @@
-"""The impact report's cost: a year's report in at most 2 s on SQLite, growing with the
-period's entries, not with the size of the history.
+"""The impact report's cost: a year's report with every section in at most 2 s on SQLite and
+PostgreSQL, growing with the period's entries, not with the size of the history.
 
-Two tables per backend (``build_report`` — every figure, chart series, highlight and lesson
-of the report, and the same for the period before it; rendering is left out, it does not
-touch the database):
+Tables per backend (``build_report`` — every figure, chart series, highlight and lesson of the
+report, and the same for the period before it — and ``build_evidence``: the stories the network
+chose, outcomes, voices, actions followed through, method; rendering is timed apart):
 
 1. on the log ``bench/search.py`` builds (1,000,000 entries over four years, 90% in one big
    workspace; built once and reused from ``--db-dir``): the report of the big workspace for
    the last 12 weeks and for the last year of the log;
 2. a year of ``--per-week`` entries a week (and the year before it, the comparison) in a
    database of its own, while the history before them grows: 10k, 100k, 1M entries. The
-   figure to watch is the last column: the report at 1M history against 10k.
+   figure to watch is the last column: the report at 1M history against 10k. The log has what
+   the evidence sections read: members in ``ORGANISATIONS`` organisations (sectors, places),
+   one story in ten an outcome (who changed, how we know, some with a why it matters), and a
+   closed selection round with its choice, shortlist and votes for every month;
+3. at the largest history: rendering that year's report as HTML and as PDF (WeasyPrint, when
+   installed) — the PDF's time against the HTML's;
+4. the selection round's shortlist (what the job reads before posting) for periods of one
+   week to a year of that log: its cost grows with the period's entries.
 
 Run (SQLite)::
 
     .venv/bin/python bench/report.py
 
 ``--backend postgresql`` (or ``both``) uses a throwaway PostgreSQL server (tests/pgserver.py);
-``--entries 20000 --max-history 20000`` is a quick smoke run.
+``--entries 20000 --max-history 20000`` is a quick smoke run; ``--no-search-log`` leaves
+table 1 out (it builds, once, the million-entry log of ``bench/search.py``).
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import statistics
 import sys
 import time
@@ -32,15 +41,33 @@ from pathlib import Path
 
 import _common as common
 import search
+from sqlalchemy import func, insert, select
 
 from bot.db import Database
 from bot.goals import Framework, load_framework
+from bot.models import (
+    Entry,
+    Organisation,
+    SelectionCandidate,
+    SelectionRound,
+    SelectionVote,
+)
+from bot.names import Directory
+from bot.report import charts, report_pdf, write_report
+from bot.report.as_pdf import available as pdf_available
+from bot.report.evidence import Evidence, build_evidence
 from bot.report.figures import ImpactReport, build_report, report_period
+from bot.selection import RoundTime, shortlist_for
 
 TEAM = "T0REPORT1"
 MEMBERS = 150
 PERIOD_END = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday: the year reported ends here
 SEARCH_SEED = 42  # the search benchmark's default: its cached log is reused
+ORGANISATIONS = 30
+SECTORS = ("public", "voluntary", "private", "community", "other")
+PLACES = ("Scotland", "Wales", "England", "Northern Ireland")
+WHO = ("staff", "people", "partners", "organisation", "system", None)
+HOW = ("seen", "told", "figures", None)
 
 
 @dataclass(frozen=True)
@@ -51,23 +78,24 @@ class ReportTiming:
 
 def time_report(
     db: Database, framework: Framework, team: str, since: datetime, until: datetime, repeat: int
-) -> tuple[ReportTiming, ImpactReport]:
+) -> tuple[ReportTiming, tuple[ImpactReport, Evidence]]:
     """The report's wall time, and its processor time: on a machine shared with other work the
     wall time waits for a free core, the processor time much less so. (For PostgreSQL the
     server's own work is not in the processor time, only in the wall time.)"""
     period = report_period("UTC", until, since=since, until=until)
     cpu: list[float] = []
 
-    def run() -> ImpactReport:
+    def run() -> tuple[ImpactReport, Evidence]:
         started = time.process_time()
-        report = build_report(db, framework, team, period, now=until)
+        report = build_report(db, framework, team, period, now=until, min_group=3)
+        evidence = build_evidence(db, report)
         cpu.append((time.process_time() - started) * 1000)
-        return report
+        return report, evidence
 
-    report = run()  # the untimed warm-up
+    made = run()  # the untimed warm-up
     cpu.clear()
     wall = common.measure(run, repeat, warmup=0)
-    return ReportTiming(wall, statistics.median(cpu)), report
+    return ReportTiming(wall, statistics.median(cpu)), made
 
 
 def on_the_search_log(backend: str, db: Database, framework: Framework, repeat: int) -> None:
@@ -75,7 +103,7 @@ def on_the_search_log(backend: str, db: Database, framework: Framework, repeat: 
     for label, weeks in (("12 weeks", 12), ("a year", 52)):
         since = search.END - timedelta(weeks=weeks)
         print(f"  timing {backend}: {label}", file=sys.stderr)
-        timing, report = time_report(db, framework, search.BIG_TEAM, since, search.END, repeat)
+        timing, (report, _) = time_report(db, framework, search.BIG_TEAM, since, search.END, repeat)
         rows.append(
             [
                 label,
@@ -94,6 +122,22 @@ def on_the_search_log(backend: str, db: Database, framework: Framework, repeat: 
     )
 
 
+def with_evidence(row: dict, maker: common.EntryMaker) -> dict:
+    """A row as the evidence sections find it: its author's organisation (members 0–119 are
+    from one, a member's always the same), one story in ten an outcome, some with a why."""
+    rng = maker.rng
+    member = int(row["user_id"][1:])
+    row["organisation_id"] = member % ORGANISATIONS + 1 if member < 120 else None
+    row["why_it_matters"] = row["who_changed"] = row["how_we_know"] = None
+    if row["kind"] == "story" and rng.random() < 0.2:
+        row["kind"] = "outcome"
+        row["who_changed"] = rng.choice(WHO)
+        row["how_we_know"] = rng.choice(HOW)
+    if row["kind"] in ("story", "outcome") and rng.random() < 0.3:
+        row["why_it_matters"] = "It changed how the team treats people who are waiting."
+    return row
+
+
 def period_rows(per_week: int, first_id: int, seed: int) -> list[dict]:
     """Two years of ``per_week`` entries a week up to PERIOD_END: the year and the one before."""
     maker = common.EntryMaker(seed * 1000 + per_week)
@@ -103,8 +147,81 @@ def period_rows(per_week: int, first_id: int, seed: int) -> list[dict]:
         base = start + timedelta(weeks=week)
         for offset in sorted(maker.rng.random() * 7 * 86400 for _ in range(per_week)):
             created = base + timedelta(seconds=offset)
-            rows.append(maker.row(first_id + len(rows), TEAM, maker.member(MEMBERS), created))
+            row = maker.row(first_id + len(rows), TEAM, maker.member(MEMBERS), created)
+            rows.append(with_evidence(row, maker))
     return rows
+
+
+def add_organisations(db: Database) -> None:
+    """The organisations members are from (before the entries, which refer to them)."""
+    now = datetime(2015, 1, 1, tzinfo=UTC)
+    organisations = [
+        {
+            "id": n,
+            "team_id": TEAM,
+            "name": f"Organisation {n}",
+            "name_key": f"organisation {n}",
+            "sector": SECTORS[n % len(SECTORS)],
+            "place": PLACES[n % len(PLACES)],
+            "created_at": now,
+        }
+        for n in range(1, ORGANISATIONS + 1)
+    ]
+    with db.engine.begin() as connection:
+        connection.execute(insert(Organisation.__table__), organisations)
+
+
+def add_rounds(db: Database, period: list[dict]) -> None:
+    """A closed round per month of the two years with its shortlist (five shared stories or
+    outcomes of the month), votes and the network's choice."""
+    by_month: dict[tuple[int, int], list[int]] = {}
+    for row in period:
+        if row["visibility"] != "private" and row["kind"] in ("story", "outcome"):
+            by_month.setdefault((row["created_at"].year, row["created_at"].month), []).append(
+                row["id"]
+            )
+    rounds, candidates, votes = [], [], []
+    for number, ((year, month), ids) in enumerate(sorted(by_month.items()), start=1):
+        start = datetime(year, month, 1, tzinfo=UTC)
+        end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+        shortlist = ids[:5]
+        rounds.append(
+            {
+                "id": number,
+                "team_id": TEAM,
+                "period": f"{year}-{month:02d}",
+                "starts_at": start,
+                "ends_at": end,
+                "channel_id": "C0REPORT",
+                "message_ts": f"{number}.0",
+                "opened_at": end,
+                "closes_at": end + timedelta(days=7),
+                "closed_at": end + timedelta(days=7),
+                "results_ts": f"{number}.1",
+                "chosen_entry_id": shortlist[0],
+                "reasons": "Members said it showed the change the network exists for.",
+                "chosen_by": "U0000000",
+                "chosen_at": end + timedelta(days=8),
+                "created_at": end,
+            }
+        )
+        candidates += [
+            {"round_id": number, "entry_id": e, "position": p, "picked_by": None}
+            for p, e in enumerate(shortlist, start=1)
+        ]
+        votes += [
+            {
+                "round_id": number,
+                "user_id": f"U{voter:07d}",
+                "entry_id": shortlist[voter % len(shortlist)],
+                "voted_at": end + timedelta(days=1),
+            }
+            for voter in range(40)
+        ]
+    with db.engine.begin() as connection:
+        connection.execute(insert(SelectionRound.__table__), rounds)
+        connection.execute(insert(SelectionCandidate.__table__), candidates)
+        connection.execute(insert(SelectionVote.__table__), votes)
 
 
 def history(count: int, first_id: int, end: datetime, seed: int) -> list[dict]:
@@ -113,7 +230,8 @@ def history(count: int, first_id: int, end: datetime, seed: int) -> list[dict]:
     start = end - timedelta(days=365 * 5)
     step = (end - start) / max(count, 1)
     return [
-        maker.row(first_id + n, TEAM, maker.member(MEMBERS), start + step * n) for n in range(count)
+        with_evidence(maker.row(first_id + n, TEAM, maker.member(MEMBERS), start + step * n), maker)
+        for n in range(count)
     ]
 
 
@@ -125,7 +243,9 @@ def growing_history(
     # The history must have smaller ids than the period (ids follow time), so ids are
     # reserved: history from 1, the period after the largest history.
     period = period_rows(args.per_week, args.max_history + 1, args.seed)
+    add_organisations(db)
     common.bulk_insert(db, period, total=len(period), label="two years")
+    add_rounds(db, period)
     common.after_load(db)
     oldest = PERIOD_END - timedelta(weeks=104)
     sizes = sorted({args.max_history // 100, args.max_history // 10, args.max_history})
@@ -144,7 +264,7 @@ def growing_history(
         del added
         loaded = size
         print(f"  timing {backend}: history {size:,}", file=sys.stderr)
-        timing, report = time_report(
+        timing, (report, evidence) = time_report(
             db, framework, TEAM, PERIOD_END - timedelta(weeks=52), PERIOD_END, args.repeat
         )
         base = base or timing
@@ -172,7 +292,90 @@ def growing_history(
             "cpu vs first",
         ],
         rows,
-        title=f"report of a year, {backend}: {args.per_week} entries a week, growing history",
+        title=f"report of a year with every section, {backend}: {args.per_week} entries a "
+        "week, growing history",
+    )
+    print(
+        f"  (the year's report: {len(evidence.chosen)} chosen stories, "
+        f"{evidence.outcomes.total:,} outcomes, {len(evidence.voices.organisations)} "
+        f"organisations, {evidence.follow_through.committed:,} actions committed)"
+    )
+    rendering(backend, db, framework, report, evidence, args.repeat)
+    selection_cost(backend, db, framework)
+
+
+def rendering(
+    backend: str,
+    db: Database,
+    framework: Framework,
+    report: ImpactReport,
+    evidence: Evidence,
+    repeat: int,
+) -> None:
+    """The year's report written as HTML (charts as drawn when matplotlib is there) and as
+    PDF: the PDF is the HTML laid out by WeasyPrint."""
+    names = Directory(db, TEAM)
+
+    def html() -> None:
+        write_report(report, framework, "html", io.StringIO(), names=names, evidence=evidence)
+
+    timings = [("html", common.measure(html, repeat))]
+    if pdf_available():
+        timings.append(
+            (
+                "pdf",
+                common.measure(
+                    lambda: report_pdf(report, framework, names=names, evidence=evidence),
+                    max(1, repeat // 2),
+                ),
+            )
+        )
+    base = timings[0][1].median_ms
+    common.print_table(
+        ["format", "median ms", "p95 ms", "vs html"],
+        [
+            [fmt, common.ms(t.median_ms), common.ms(t.p95_ms), common.ratio(t.median_ms / base)]
+            for fmt, t in timings
+        ],
+        title=f"writing the year's report, {backend} (charts: "
+        f"{'drawn' if charts.available() else 'tables only'}"
+        f"{'' if pdf_available() else '; no PDF: WeasyPrint or Pango missing'})",
+    )
+
+
+def selection_cost(backend: str, db: Database, framework: Framework) -> None:
+    """The shortlist a round would post, for periods from a week to a year of the log."""
+    rows = []
+    base = None
+    for weeks in (1, 4, 13, 52):
+        start = PERIOD_END - timedelta(weeks=weeks)
+        due = RoundTime("2099-01", start, PERIOD_END, PERIOD_END, PERIOD_END, "bench")
+        timing = common.measure(lambda due=due: shortlist_for(db, TEAM, due), 5)
+        entries = common.count_entries(db)  # the whole table, for scale
+        with db.reading() as session:
+            eligible = session.scalar(
+                select(func.count()).where(
+                    Entry.team_id == TEAM,
+                    Entry.visibility.in_(("network", "anonymous")),
+                    Entry.kind.in_(("story", "outcome")),
+                    Entry.created_at >= start,
+                    Entry.created_at < PERIOD_END,
+                )
+            )
+        base = base or timing.median_ms
+        rows.append(
+            [
+                f"{weeks} weeks",
+                f"{eligible:,}",
+                common.ms(timing.median_ms),
+                common.ms(timing.p95_ms),
+                common.ratio(timing.median_ms / base),
+            ]
+        )
+    common.print_table(
+        ["period", "stories and outcomes", "median ms", "p95 ms", "vs a week"],
+        rows,
+        title=f"the selection round's shortlist, {backend} ({entries:,} rows in table)",
     )
 
 
@@ -188,17 +391,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=7, help="seed of the generated data")
     parser.add_argument("--db-dir", type=Path, default=common.DEFAULT_DB_DIR)
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached search log")
+    parser.add_argument(
+        "--no-search-log", action="store_true", help="leave out table 1 (the search log)"
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     framework = load_framework()
     if args.backend in ("sqlite", "both"):
-        path, how = search.sqlite_database(args.db_dir, args.entries, SEARCH_SEED, args.rebuild)
-        print(f"\n=== sqlite: search log {how} ===")
-        db = Database(f"sqlite:///{path}")
-        try:
-            on_the_search_log("sqlite", db, framework, args.repeat)
-        finally:
-            db.dispose()
+        if not args.no_search_log:
+            path, how = search.sqlite_database(args.db_dir, args.entries, SEARCH_SEED, args.rebuild)
+            print(f"\n=== sqlite: search log {how} ===")
+        if not args.no_search_log:
+            db = Database(f"sqlite:///{path}")
+            try:
+                on_the_search_log("sqlite", db, framework, args.repeat)
+            finally:
+                db.dispose()
         own = args.db_dir / f"report-{args.max_history}-s{args.seed}.db"
         for leftover in (own, Path(f"{own}-wal"), Path(f"{own}-shm")):
             leftover.unlink(missing_ok=True)
@@ -211,13 +419,14 @@ def main(argv: list[str] | None = None) -> None:
     if args.backend in ("postgresql", "both"):
         server = common.start_postgres(args.db_dir / f"postgres-v{common.DATA_VERSION}")
         try:
-            url, how = search.postgres_database(server, args.entries, SEARCH_SEED, args.rebuild)
-            print(f"\n=== postgresql: search log {how} ===")
-            db = Database(url)
-            try:
-                on_the_search_log("postgresql", db, framework, args.repeat)
-            finally:
-                db.dispose()
+            if not args.no_search_log:
+                url, how = search.postgres_database(server, args.entries, SEARCH_SEED, args.rebuild)
+                print(f"\n=== postgresql: search log {how} ===")
+                db = Database(url)
+                try:
+                    on_the_search_log("postgresql", db, framework, args.repeat)
+                finally:
+                    db.dispose()
             server.execute("DROP DATABASE IF EXISTS report_history")
             db = Database(server.create_database("report_history"))
             try:

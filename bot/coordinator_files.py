@@ -25,7 +25,8 @@ from bot.export import BYTE_ORDER_MARK, Period, write_export
 from bot.goals import Framework
 from bot.names import Directory
 from bot.periods import PeriodWords, When
-from bot.report import write_report
+from bot.report import report_pdf, write_report
+from bot.report.evidence import build_evidence
 from bot.report.figures import ReportPeriod, build_report
 from bot.weeks import local_date, local_date_before
 
@@ -42,7 +43,7 @@ class CoordinatorFile:
     done), and what it holds."""
 
     kind: str  # EXPORT or REPORT
-    fmt: str  # csv, json, md (exports); html, md (reports)
+    fmt: str  # csv, json, md (exports); html, md, pdf (reports)
     filename: str
     content: IO[bytes]
     entries: int  # shared entries in the file (an export) or in the period (a report)
@@ -147,12 +148,18 @@ def make_report(
     names: Directory,
 ) -> CoordinatorFile:
     report = build_report(db, framework, team_id, period, now=now, min_group=min_group)
+    evidence = build_evidence(db, report)
+    if fmt == "pdf":
+        content: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY, mode="w+b")  # noqa: SIM115
+        content.write(report_pdf(report, framework, names=names, evidence=evidence))
+        content.seek(0)
+    else:
 
-    def write(out: TextIO) -> int:
-        write_report(report, framework, fmt, out, names=names)
-        return 0
+        def write(out: TextIO) -> int:
+            write_report(report, framework, fmt, out, names=names, evidence=evidence)
+            return 0
 
-    content, _ = _written(write)
+        content, _ = _written(write)
     first, last = period.first_day, period.last_day
     value = report.headline.entries.value
     return CoordinatorFile(

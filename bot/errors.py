@@ -228,3 +228,47 @@ class WhyTooLong(LogError):
         super().__init__(f"why it matters has {length} characters; the limit is {limit}", text=text)
         self.length = length
         self.limit = limit
+class RoundNotFound(LogError):
+    """A vote or a choice for a selection round that was never opened."""
+
+    def __init__(self, period: str) -> None:
+        super().__init__(f"there is no selection round for {period}")
+        self.period = period
+
+
+class RoundClosed(LogError):
+    """A vote after the round closed: the totals are in its thread already."""
+
+    def __init__(self, period: str) -> None:
+        super().__init__(f"the {period} selection round has closed; votes are no longer taken")
+        self.period = period
+
+
+class RoundStillOpen(LogError):
+    """A choice recorded before members have finished voting."""
+
+    def __init__(self, period: str) -> None:
+        super().__init__(
+            f"the {period} selection round is still open; record the choice once it closes"
+        )
+        self.period = period
+
+
+class NotOnShortlist(LogError):
+    """A vote or a choice for an entry that is not (or no longer) on the round's shortlist: an
+    id the shortlist never held, or an entry its author has since made private."""
+
+    def __init__(self, entry_id: int, period: str) -> None:
+        super().__init__(f"entry #{entry_id} is not on the {period} shortlist")
+        self.entry_id = entry_id
+        self.period = period
+
+
+class FormatUnavailable(LogError):
+    """A file format this installation cannot make (the PDF without WeasyPrint or Pango)."""
+
+    def __init__(self, fmt: str, missing: str, instead: str) -> None:
+        super().__init__(f"the {fmt} cannot be made here: {missing}; ask for {instead} instead")
+        self.fmt = fmt
+        self.missing = missing
+        self.instead = instead

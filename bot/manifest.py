@@ -59,6 +59,9 @@ BOT_EVENTS: dict[str, tuple[str, ...]] = {
     "message.im": ("im:history",),  # replies to a prompt sent by DM
     "member_joined_channel": ("channels:read", "groups:read"),  # the welcome
     "app_home_opened": (),
+    # Reactions on the messages behind entries rank the selection round's shortlist.
+    "reaction_added": ("reactions:read",),
+    "reaction_removed": ("reactions:read",),
     "app_uninstalled": (),  # stop the workspace's jobs, delete its tokens
     "tokens_revoked": (),
 }

@@ -35,6 +35,10 @@ KINDS = ("story", "action", "reflection", "outcome")
 VISIBILITIES = ("network", "anonymous", "private")
 SOURCES = ("slash", "modal", "thread", "shortcut")
 ACTION_STATUSES = ("open", "done", "dropped")
+# How often the network chooses its most significant stories (a selection round).
+SELECTION_CADENCES = ("monthly", "quarterly", "off")
+# The kinds a selection round may shortlist: the network's stories of change.
+SELECTION_KINDS = ("story", "outcome")
 # An organisation's sector (optional).
 SECTORS = ("public", "voluntary", "private", "community", "other")
 # An outcome's "who changed" and "how we know" (each optional; words in bot.words).
@@ -103,6 +107,11 @@ class Workspace(Base):
     # The impact report hides per-goal figures drawn from fewer members (0 = off).
     min_group: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     digest_chart: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The selection round of the most significant stories: how often, on which day of the
+    # month it opens (at the prompt's time), and for how many days members vote.
+    selection: Mapped[str] = mapped_column(String(16), default="monthly", server_default="monthly")
+    selection_day: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    selection_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The Enterprise Grid organisation the workspace belongs to: an org-wide install's token
@@ -117,6 +126,9 @@ class Workspace(Base):
         CheckConstraint("digest_day BETWEEN 0 AND 6", name="digest_day"),
         CheckConstraint("followup_days BETWEEN 1 AND 90", name="followup_days"),
         CheckConstraint("min_group BETWEEN 0 AND 100", name="min_group"),
+        CheckConstraint(_in("selection", SELECTION_CADENCES), name="selection"),
+        CheckConstraint("selection_day BETWEEN 1 AND 28", name="selection_day"),
+        CheckConstraint("selection_days BETWEEN 1 AND 28", name="selection_days"),
     )
 
 
@@ -334,6 +346,91 @@ class PostedDigest(Base):
     posted_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("team_id", "period"),)
+
+
+class SelectionRound(Base):
+    """One period's selection of its most significant story (Most Significant Change).
+
+    A round is *planned* while only a coordinator's picks exist (no ``message_ts``), *open*
+    from its post in the channel until ``closes_at``, *closed* when the totals are posted in
+    its thread (``closed_at``), and *chosen* once the coordinator records the network's choice
+    and its reasons. ``starts_at``/``ends_at``: the period whose stories it shortlists."""
+
+    __tablename__ = "selection_rounds"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("workspaces.team_id", ondelete="CASCADE")
+    )
+    period: Mapped[str] = mapped_column(String(16))  # "2026-11", "2026-Q4"
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    results_ts: Mapped[str | None] = mapped_column(String(32))  # the totals, in the thread
+    chosen_entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("entries.id", ondelete="SET NULL")
+    )
+    reasons: Mapped[str | None] = mapped_column(Text)  # why the network chose it
+    chosen_by: Mapped[str | None] = mapped_column(String(32))
+    chosen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "period"),
+        # The open rounds of a workspace (the closing job), the rounds a report covers.
+        Index("ix_selection_rounds_team_closed", "team_id", "closed_at"),
+        Index("ix_selection_rounds_team_ends", "team_id", "ends_at"),
+    )
+
+
+class SelectionCandidate(Base):
+    """An entry on a round's shortlist, in the order it is shown (``position`` from 1)."""
+
+    __tablename__ = "selection_candidates"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("selection_rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    picked_by: Mapped[str | None] = mapped_column(String(32))  # a coordinator's pick
+
+
+class SelectionVote(Base):
+    """A member's one vote in a round: the primary key (round, member) is what makes two
+    clicks at once one vote; a click on another story moves it, on the same one withdraws it.
+    Votes are secret: only their totals are ever shown."""
+
+    __tablename__ = "selection_votes"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("selection_rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"))
+    voted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class EntryReaction(Base):
+    """A member's emoji reaction on the Slack message behind an entry (a thread reply, a
+    saved message), kept from ``reaction_added``/``reaction_removed``: how much the network
+    responded to a story, which ranks the selection round's shortlist. One row per member and
+    emoji, so Slack's retries of an event count once."""
+
+    __tablename__ = "entry_reactions"
+
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    reaction: Mapped[str] = mapped_column(String(100), primary_key=True)
+    reacted_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class JobClaim(Base):

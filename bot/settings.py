@@ -28,6 +28,10 @@ and word a mistake the same way. Decisions:
 - ``min_group`` is the impact report's anonymity threshold: a per-goal figure drawn from fewer
   members is hidden. ``off`` (or 0) shows every figure; 1 would hide nothing, so it is refused.
 - ``digest_chart`` puts the 12-week chart in the weekly digest (on by default).
+- ``selection`` is how often the network chooses its most significant stories: ``monthly``
+  (the default), ``quarterly`` or ``off``. ``selection_day`` is the day of the month (1–28,
+  so that every month has it) on which the round for the period just ended opens, at the
+  prompt's time; ``selection_days`` how many days members vote before it closes (1–28).
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ from sqlalchemy import select
 from bot.coordinators import coordinators_of, parse_user_list, replace_coordinators
 from bot.db import Database
 from bot.errors import BadDate
-from bot.models import Workspace
+from bot.models import SELECTION_CADENCES, Workspace
 from bot.periods import parse_day
 from bot.weeks import Clock, local_date
 from bot.words import count
@@ -56,6 +60,7 @@ MAX_FOLLOWUP_DAYS = 90
 MAX_QUIET_WEEKS = 26
 MAX_MIN_GROUP = 100
 MAX_PAUSE = timedelta(days=366)
+MAX_SELECTION_DAY = 28  # a day every month has
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 _CHANNEL_MENTION = re.compile(r"^<#([CG][A-Z0-9]{2,})(\|[^>]*)?>$")
 _TIME = re.compile(r"^([0-9]{1,2}):([0-9]{2})$")
@@ -83,6 +88,9 @@ class WorkspaceSettings:
     coordinators: tuple[str, ...] = ()  # kept in the database, beside Slack's admins
     min_group: int = 0  # the report hides per-goal figures drawn from fewer members (0 = off)
     digest_chart: bool = True  # the digest carries the 12-week chart
+    selection: str = "monthly"  # how often the network chooses its most significant stories
+    selection_day: int = 1  # the day of the month a round opens (at prompt_time)
+    selection_days: int = 7  # how long members vote
     # When the app was uninstalled from the workspace (nothing is scheduled); None: installed.
     uninstalled_at: datetime | None = None
 
@@ -184,6 +192,13 @@ def _whole_number(low: int, high: int, note: str = "") -> Callable[[str, date | 
     return parse
 
 
+def _cadence(value: str, today: date | None) -> str:
+    word = value.strip().lower()
+    if word in SELECTION_CADENCES:
+        return word
+    raise ValueError(f"write one of {', '.join(SELECTION_CADENCES)}")
+
+
 def _user_list(value: str, today: date | None) -> tuple[str, ...]:
     return parse_user_list(value)
 
@@ -243,6 +258,17 @@ _SETTINGS = (
     _Setting("paused_until", "paused_until", _pause),
     _Setting("min_group", "min_group", _min_group),
     _Setting("digest_chart", "digest_chart", _switch),
+    _Setting("selection", "selection", _cadence),
+    _Setting(
+        "selection_day",
+        "selection_day",
+        _whole_number(1, MAX_SELECTION_DAY, " (the day of the month the round opens)"),
+    ),
+    _Setting(
+        "selection_days",
+        "selection_days",
+        _whole_number(1, MAX_SELECTION_DAY, " (the days members have to vote)"),
+    ),
     _Setting("welcome", "welcome_enabled", _switch),
     # Not a column: a list in its own table (bot.coordinators).
     _Setting("coordinators", "", _user_list),
@@ -441,6 +467,9 @@ def _settings_of(workspace: Workspace, coordinators: tuple[str, ...]) -> Workspa
         coordinators=coordinators,
         min_group=workspace.min_group,
         digest_chart=workspace.digest_chart,
+        selection=workspace.selection,
+        selection_day=workspace.selection_day,
+        selection_days=workspace.selection_days,
         uninstalled_at=workspace.uninstalled_at,
     )
 
@@ -516,6 +545,7 @@ def setting_lines(
             else "off (every figure shown)",
         ),
         SettingLine("Digest chart", "on" if settings.digest_chart else "off"),
+        SettingLine("Most significant stories", _selection_words(settings)),
         SettingLine("Welcome to newcomers", "on" if settings.welcome_enabled else "off"),
         SettingLine(
             "Coordinators",
@@ -539,6 +569,18 @@ def describe(
     """(label, value) lines of ``setting_lines``, as a shell prints them."""
     lines = setting_lines(settings, today=today, name_of=name_of)
     return [(line.label, line.value) for line in lines]
+
+
+def _selection_words(settings: WorkspaceSettings) -> str:
+    if settings.selection == "off":
+        return "off (no selection round)"
+    months = "" if settings.selection == "monthly" else " of January, April, July and October"
+    just_ended = "month" if settings.selection == "monthly" else "quarter"
+    return (
+        f"{settings.selection}: the round for the {just_ended} just ended opens on day "
+        f"{settings.selection_day}{months} at {settings.prompt_time}; members vote for "
+        f"{count(settings.selection_days, 'day')}"
+    )
 
 
 def _when(day: int, hhmm: str, timezone: str) -> str:

@@ -16,6 +16,7 @@ from slack_bolt import App
 from bot.blocks import controls as control_blocks
 from bot.blocks import entries, modals, rhythm
 from bot.blocks import organisations as organisation_blocks
+from bot.blocks import selection as selection_blocks
 from bot.blocks.answers import FORGET_ME_CONFIRMED, SEARCH_MORE
 from bot.blocks.nudges import NUDGE_DROP, NUDGE_SNOOZE
 from bot.blocks.refusals import RUN_SUGGESTION
@@ -35,6 +36,7 @@ def register(app: App, services: Services) -> None:
         lifecycle,
         nudges,
         organisations,
+        selection,
         shortcuts,
         views,
     )
@@ -65,6 +67,8 @@ def register(app: App, services: Services) -> None:
         (organisation_blocks.ORG_OPEN, organisations.open_organisation_form),
         (SEARCH_MORE, actions.search_more),
         (FORGET_ME_CONFIRMED, actions.forget_me),
+        (selection_blocks.VOTE, selection.vote),
+        (selection_blocks.RECORD_CHOICE, selection.open_choice_form),
     ):
         app.action(re.compile(rf"^{re.escape(action_id)}(:.*)?$"))(on.button(handle))
     # Undo replaces its note even when refused: the entry is gone either way.
@@ -84,12 +88,20 @@ def register(app: App, services: Services) -> None:
     app.view(organisation_blocks.ORG_MODAL)(
         on.submission(organisations.submit_organisation, error_field=organisation_blocks.ORG_FIELD)
     )
+    app.view(selection_blocks.CHOICE_MODAL)(
+        on.submission(selection.submit_choice, error_field="story")
+    )
+    app.view(selection_blocks.PICK_MODAL)(
+        on.submission(selection.submit_picks, error_field="stories")
+    )
 
     app.shortcut(shortcuts.SAVE_TO_LOG)(on.shortcut(shortcuts.open_save_form))
 
     app.event("message")(on.event(events.on_message))
     app.event("member_joined_channel")(on.event(events.on_member_joined))
     app.event("app_home_opened")(on.event(home.on_home_opened))
+    app.event("reaction_added")(on.event(events.on_reaction))
+    app.event("reaction_removed")(on.event(events.on_reaction))
     app.event("app_uninstalled")(on.event(lifecycle.on_app_uninstalled))
     app.event("tokens_revoked")(on.event(lifecycle.on_tokens_revoked))
 

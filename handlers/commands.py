@@ -62,6 +62,7 @@ from handlers.answering import (
     words_back,
 )
 from handlers.credit import tell_the_author
+from handlers.selection import open_pick_form
 
 log = logging.getLogger(__name__)
 COMMAND = "/kindness"
@@ -313,6 +314,30 @@ def run_settings(inv: Invocation) -> Answer:
     return later(open_settings)
 
 
+def run_selection(inv: Invocation) -> Answer:
+    """Coordinators pick the next selection round's shortlist (before its day)."""
+    if inv.args.strip():
+        return say(refusals.usage_message(usage_of("selection", inv.services.framework)))
+    config = inv.services.config
+    listed = is_coordinator_without_slack(config, inv.services.db, inv.team_id, inv.user_id)
+    form = open_pick_form(inv.services, inv.team_id)
+
+    def open_picks(slack: Slack) -> None:
+        try:
+            admin = is_admin(config, slack.client, inv.user_id, within_ack=True)
+        except CoordinatorCheckFailed:
+            if not listed:
+                slack.reply(rhythm.admin_check_failed_message())
+                return
+            admin = False
+        if not (admin or listed):
+            slack.reply(rhythm.not_admin_message())
+            return
+        slack.open_modal(form)
+
+    return later(open_picks)
+
+
 def run_digest(inv: Invocation) -> Answer:
     settings = inv.services.settings.get(inv.team_id)
     now = inv.services.clock()
@@ -521,8 +546,9 @@ SUBCOMMANDS: list[Subcommand] = [
     ),
     Subcommand(
         "report",
-        "/kindness report [since DATE] [until DATE] [html|md]",
-        "the impact report as a file in your DM (default: the last 12 weeks)",
+        "/kindness report [since DATE] [until DATE] [pdf|html|md]",
+        "the impact report as a file in your DM (default: the last 12 weeks, as a PDF where "
+        "the server can make one, else HTML)",
         "/kindness report since 2026-09-01",
         run_report,
         for_coordinators=True,
@@ -542,6 +568,14 @@ SUBCOMMANDS: list[Subcommand] = [
         "/kindness export md",
         run_export,
         for_coordinators=True,
+    ),
+    Subcommand(
+        "selection",
+        "/kindness selection",
+        "coordinators: pick the shortlist of the next round in which members choose the "
+        "period's most significant story",
+        "/kindness selection",
+        run_selection,
     ),
 ]
 

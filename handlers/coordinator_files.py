@@ -36,10 +36,13 @@ from bot.coordinator_files import (
     make_report,
     read_request,
 )
+from bot.errors import FormatUnavailable
 from bot.export import FORMATS as EXPORT_FORMATS
 from bot.export import export_period
 from bot.names import Directory
 from bot.report import FORMATS as REPORT_FORMATS
+from bot.report.as_pdf import MISSING as PDF_MISSING
+from bot.report.as_pdf import available as pdf_available
 from bot.report.figures import report_period
 from bot.services import Services
 from bot.slack_names import SlackNames
@@ -68,7 +71,10 @@ def export_answer(
 def report_answer(
     services: Services, team_id: str, user_id: str, channel_id: str, args: str
 ) -> Answer:
-    asked = read_request(args, REPORT_FORMATS, default="html")
+    # A PDF where this installation can make one (WeasyPrint and Pango), else HTML.
+    asked = read_request(args, REPORT_FORMATS, default="pdf" if pdf_available() else "html")
+    if asked.fmt == "pdf" and not pdf_available():
+        raise FormatUnavailable("PDF", PDF_MISSING, "html")
     settings = services.settings.get(team_id)
     now = services.clock()
     period = report_period(settings.timezone, now, since=asked.since, until=asked.until)

@@ -30,6 +30,7 @@ from bot.blocks import answers, controls, refusals
 from bot.errors import EmptyText, LogError, StorageFailed
 from bot.learning_log import Saved
 from bot.prompts import PromptRef, find_dm_prompt, find_prompt
+from bot.selection import react
 from bot.services import Services
 from handlers.answering import Answer, Slack, later, refusal, reply, send_again, words_back
 
@@ -191,3 +192,23 @@ def on_member_joined(
         )
 
     return later(welcome)
+
+
+def on_reaction(event: dict[str, Any], team_id: str, services: Services) -> Answer:
+    """A reaction added to (or removed from) a message: counted when the message is an
+    entry's (``bot.selection.react``), before the 200, so Slack's retry is the recovery."""
+    item = event.get("item") or {}
+    user, reaction = event.get("user"), event.get("reaction")
+    if item.get("type") != "message" or not (user and reaction and item.get("channel")):
+        return later()
+    react(
+        services.db,
+        team_id,
+        item["channel"],
+        str(item.get("ts", "")),
+        user,
+        reaction,
+        added=event.get("type") == "reaction_added",
+        now=services.clock(),
+    )
+    return later()

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from bot.learning_log import LearningLog
 from bot.organisations import get_or_create_organisation, organisation_of, set_member_organisation
 from bot.services import Services
+from sandbox.example_round import add_example_round
 from sandbox.web_api import SlackStandIn
 
 NETWORK_CHANNEL = "C0KINDNET"
@@ -406,6 +407,8 @@ def add_examples(services: Services, team_id: str, now: datetime) -> int:
         if saved.created and example.reflection is not None:
             moment[0] = min(now, moment[0] + timedelta(days=6))
             log.complete_action(team_id, member.id, saved.entry.id, example.reflection)
+    # The round comes after the stories it shortlists (sandbox.example_round).
+    add_example_round(services, team_id, now, [m.id for m in MEMBERS])
     return added
 
 

@@ -17,11 +17,14 @@ from bot.slack_port import SlackPort
 from schedules.digest import post_weekly_digest
 from schedules.nudges import send_nudges
 from schedules.prompt import post_weekly_prompt
+from schedules.selection import run_selection
 
-JOBS = ("prompt", "digest", "nudges")
+JOBS = ("prompt", "digest", "nudges", "selection")
 # Outcomes of a weekly post that are not a failure: it went out, had gone out or is going out
 # from another process, or the workspace is paused.
 _FINE = ("posted", "already", "in_progress", "paused")
+# A selection run that found nothing to do, or no story to shortlist, did its job too.
+_SELECTION_FINE = (*_FINE, "skipped", "nothing")
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,13 @@ def run_job_now(
     the answer is what became of it — "posted already", usually."""
     if job == "nudges":
         return JobRun(job, send_nudges(services, slack, team_id, now).describe(), True)
+    if job == "selection":
+        outcomes = run_selection(services, slack, team_id, now=now)
+        return JobRun(
+            job,
+            "; ".join(o.message for o in outcomes),
+            all(o.status in _SELECTION_FINE for o in outcomes),
+        )
     if job not in JOBS:
         raise ValueError(f"unknown job {job!r}; one of {', '.join(JOBS)}")
     post = post_weekly_prompt if job == "prompt" else post_weekly_digest

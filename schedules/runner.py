@@ -7,7 +7,11 @@ and digest once. Per workspace:
 - the weekly prompt and the weekly digest: cron triggers on the configured day and time in the
   workspace's time zone (APScheduler follows daylight-saving changes);
 - nudges (and the weekly prompt by DM, ``schedules.nudges``): every 30 minutes, since quiet
-  hours depend on each member's own time zone, and right after the weekly prompt is posted.
+  hours depend on each member's own time zone, and right after the weekly prompt is posted;
+- the selection round (``schedules.selection``): every 30 minutes too, opening the round when
+  it is due and closing those whose voting is over (a monthly job needs no cron of its own:
+  its claim keeps it to once a period, and a round missed while the bot was down opens late
+  for as long as its voting would still be open).
 
 Jobs are coalesced, run one instance at a time, and keep a misfire grace equal to the catch-up
 window (APScheduler's default of one second would silently drop a run the machine was too busy
@@ -51,6 +55,8 @@ from schedules.nudges import NudgeReport, send_nudges
 from schedules.posting import Outcome
 from schedules.prompt import JOB as PROMPT
 from schedules.prompt import post_weekly_prompt
+from schedules.selection import JOB as SELECTION
+from schedules.selection import run_selection
 from schedules.timing import RETRY_FIRST, Due, Missed, due, retry_at
 
 log = logging.getLogger(__name__)
@@ -126,7 +132,7 @@ class Rhythm:
     def unschedule(self, team_id: str) -> None:
         if self._scheduled.pop(team_id, None) is None:
             return
-        for job in (PROMPT, DIGEST, "nudges"):
+        for job in (PROMPT, DIGEST, "nudges", SELECTION):
             if self.scheduler.get_job(f"{team_id}:{job}") is not None:
                 self.scheduler.remove_job(f"{team_id}:{job}")
         log.info("unscheduled %s: the app is no longer installed there", team_id)
@@ -165,6 +171,14 @@ class Rhythm:
             args=[team],
             id=f"{team}:nudges",
             name=f"nudges for {team}",
+            **self._job_options,
+        )
+        self.scheduler.add_job(
+            self.run_selection,
+            IntervalTrigger(seconds=NUDGE_EVERY.total_seconds()),
+            args=[team],
+            id=f"{team}:{SELECTION}",
+            name=f"selection round for {team}",
             **self._job_options,
         )
         log.info(
@@ -271,6 +285,24 @@ class Rhythm:
         metrics.nudges_sent("dm_prompt", report.prompts_sent)
         return report
 
+    def run_selection(self, team_id: str) -> list[Outcome]:
+        """Open the selection round when it is due; close those whose voting is over."""
+        if not self.services.settings.get(team_id).installed:
+            return []
+        try:
+            outcomes = run_selection(
+                self.services, self.slack_for(team_id), team_id, now=self.services.clock()
+            )
+        except LookupError as exc:
+            log.warning("%s: %s", team_id, exc)
+            metrics.job_ran(SELECTION, "failed")
+            return []
+        for outcome in outcomes:
+            if outcome.status != "skipped":
+                log.info("%s: %s", team_id, outcome.message)
+            metrics.job_ran(SELECTION, outcome.status)
+        return outcomes
+
     def catch_up(self) -> list[Outcome]:
         """Posts missed while no scheduler ran: made within the grace window, else skipped."""
         outcomes = []
@@ -279,4 +311,5 @@ class Rhythm:
                 outcome = run(settings.team_id)
                 if outcome is not None:
                     outcomes.append(outcome)
+            outcomes += [o for o in self.run_selection(settings.team_id) if o.status != "skipped"]
         return outcomes

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -134,7 +135,7 @@ def test_the_export_typed_in_the_dm_with_the_bot_says_it_is_just_above(
 
 def test_a_coordinator_gets_the_impact_report_in_their_dm(network: BotUnderTest) -> None:
     bot = network
-    reply = bot.slack.command("report since 2026-11-02", user=BOSS)
+    reply = bot.slack.command("report html since 2026-11-02", user=BOSS)
     preparing, done = told(bot, reply)
     assert "Preparing the impact report (HTML, 2 Nov – 25 Nov 2026)" in preparing
     [uploaded] = dm_files(bot, BOSS)
@@ -146,6 +147,48 @@ def test_a_coordinator_gets_the_impact_report_in_their_dm(network: BotUnderTest)
     assert PRIVATE not in page
     if charts.available():
         assert "<svg" in page or "data:image/svg+xml" in page
+
+
+def test_the_report_comes_as_a_pdf_where_the_server_can_make_one(
+    network: BotUnderTest, tmp_path
+) -> None:
+    import shutil
+    import subprocess
+
+    from bot.report.as_pdf import available
+
+    if not available() or shutil.which("pdftotext") is None:
+        if os.environ.get("KINDNESS_REQUIRE_PDF"):
+            pytest.fail("WeasyPrint with Pango, and poppler-utils, are required here")
+        pytest.skip("the PDF needs WeasyPrint, Pango and poppler-utils")
+    bot = network
+    preparing, done = told(bot, bot.slack.command("report since 2026-11-02", user=BOSS))
+    assert "is in our DM" in done
+    assert "Preparing the impact report (PDF, 2 Nov – 25 Nov 2026)" in preparing
+    [uploaded] = dm_files(bot, BOSS)
+    assert uploaded.name == "kindness-report-2026-11-02-to-2026-11-25.pdf"
+    pdf = tmp_path / uploaded.name
+    pdf.write_bytes(uploaded.content)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    flat = " ".join(text.split())
+    assert "Method and limitations" in flat and ANONYMOUS in flat and PRIVATE not in flat
+
+
+def test_a_pdf_the_server_cannot_make_is_refused_with_what_is_missing(
+    network: BotUnderTest, monkeypatch
+) -> None:
+    import handlers.coordinator_files
+
+    monkeypatch.setattr(handlers.coordinator_files, "pdf_available", lambda: False)
+    bot = network
+    answer = bot.answer_text(bot.slack.command("report pdf", user=BOSS))
+    assert "I can't make the PDF on this server" in answer and "libpango" in answer
+    assert "Ask for `html` instead" in answer
+    assert bot.standin.files == []
+    # Without a format, the report comes as HTML then.
+    bot.slack.command("report since 2026-11-02", user=BOSS)
+    [uploaded] = dm_files(bot, BOSS)
+    assert uploaded.name.endswith(".html")
 
 
 def test_the_report_comes_as_markdown_for_a_chosen_period(network: BotUnderTest) -> None:

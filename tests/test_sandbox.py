@@ -143,12 +143,24 @@ def test_the_coordinator_gets_the_impact_report_in_her_dm_and_a_member_does_not(
     sandbox: Sandbox,
 ) -> None:
     call(sandbox, "examples", user=MORAG)
-    call(sandbox, "send", user=MORAG, channel=NETWORK_CHANNEL, text="/kindness report")
+    call(sandbox, "send", user=MORAG, channel=NETWORK_CHANNEL, text="/kindness report html")
     wait_until(lambda: "is in our DM" in texts(seen_by(sandbox, MORAG)), "the report", 30)
     [report] = sandbox.standin.files
     assert report.name.startswith("kindness-report-") and report.name.endswith(".html")
     assert report.channels == (sandbox.standin.dm_with(MORAG),)
-    assert "impact report" in report.content.decode()
+    page = report.content.decode()
+    assert "impact report" in page
+    # The example entries come with a closed round: every section of the report has content.
+    for section in (
+        "Summary",
+        "Most significant change",
+        "Outcomes",
+        "Voices",
+        "Actions followed through",
+        "Method and limitations",
+    ):
+        assert f"<h2>{section}</h2>" in page, section
+    assert "Why the network chose it:" in page and "A family told us our letter" in page
     assert report.name in json.dumps(seen_by(sandbox, MORAG))  # shown in her DM
 
     call(sandbox, "send", user=DEVI, channel=NETWORK_CHANNEL, text="/kindness export csv")

@@ -304,6 +304,11 @@ def test_settings_read_as_sentences_a_coordinator_understands(store: SettingsSto
         ("Paused", "until Mon 4 Jan 2027"),
         ("Report threshold", "off (every figure shown)"),
         ("Digest chart", "on"),
+        (
+            "Most significant stories",
+            "monthly: the round for the month just ended opens on day 1 at 10:00; "
+            "members vote for 7 days",
+        ),
         ("Welcome to newcomers", "on"),
         ("Coordinators", "Slack admins only"),
         ("Last changed by", "UADMIN"),

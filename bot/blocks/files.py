@@ -9,7 +9,7 @@ from typing import Any
 from bot.blocks.kit import notice
 from bot.coordinator_files import EXPORT, CoordinatorFile
 
-_FORMAT_NAMES = {"csv": "CSV", "json": "JSON", "md": "Markdown", "html": "HTML"}
+_FORMAT_NAMES = {"csv": "CSV", "json": "JSON", "md": "Markdown", "html": "HTML", "pdf": "PDF"}
 _WHAT = {EXPORT: "the learning log export", "report": "the impact report"}
 _MAY = {EXPORT: "export the learning log", "report": "have the impact report"}
 # Who coordinates, in a member's words (never the setting an operator keeps them in).

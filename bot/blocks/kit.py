@@ -278,6 +278,28 @@ def conversations_select(action_id: str, *, initial: str | None = None) -> Block
     return element
 
 
+def multi_static_select(
+    action_id: str,
+    options: Sequence[Block],
+    *,
+    initial: Sequence[str] = (),
+    max_selected: int | None = None,
+    placeholder: str = "Choose…",
+) -> Block:
+    element: Block = {
+        "type": "multi_static_select",
+        "action_id": action_id,
+        "placeholder": plain(placeholder, PLACEHOLDER),
+        "options": list(options[:OPTIONS]),
+    }
+    chosen = [o for o in element["options"] if o["value"] in set(initial)]
+    if chosen:
+        element["initial_options"] = chosen
+    if max_selected is not None:
+        element["max_selected_items"] = max_selected
+    return element
+
+
 def multi_users_select(action_id: str, *, initial: list[str] | None = None) -> Block:
     element: Block = {
         "type": "multi_users_select",

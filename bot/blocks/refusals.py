@@ -25,6 +25,7 @@ from bot.errors import (
     EmptyText,
     EntryNotFound,
     EntryTooLong,
+    FormatUnavailable,
     GivenTwice,
     InstantWithoutOffset,
     LogError,
@@ -32,7 +33,11 @@ from bot.errors import (
     NotACoordinator,
     NotAnAction,
     NotForThisKind,
+    NotOnShortlist,
     NotYourEntry,
+    RoundClosed,
+    RoundNotFound,
+    RoundStillOpen,
     StorageFailed,
     UnknownChoice,
 )
@@ -146,6 +151,27 @@ def explain(error: LogError) -> str:
             f"*{error.field.capitalize()}* is for {kinds_in_words(error.kinds)}, and this is "
             f"{'an' if error.kind[:1] in 'aeiou' else 'a'} {error.kind}: clear it, or choose "
             "one of those kinds."
+    if isinstance(error, FormatUnavailable):
+        return (
+            f"I can't make the {error.fmt} on this server: {error.missing}. "
+            f"Ask for `{error.instead}` instead, or ask whoever runs the bot to install them."
+        )
+    if isinstance(error, RoundClosed):
+        return (
+            f"The {error.period} selection round has closed, so your vote was not counted. "
+            "The totals are in the round's thread."
+        )
+    if isinstance(error, RoundNotFound):
+        return f"There is no selection round for {error.period}, so there is nothing to vote on."
+    if isinstance(error, RoundStillOpen):
+        return (
+            f"Members are still voting in the {error.period} round. I will ask you to record "
+            "the network's choice as soon as it closes."
+        )
+    if isinstance(error, NotOnShortlist):
+        return (
+            f"Entry #{error.entry_id} is not on the {error.period} shortlist (or its author has "
+            "since made it private), so nothing was counted. Vote with a button under a story."
         )
     if isinstance(error, StorageFailed):
         return (

@@ -399,6 +399,31 @@ def settings_modal(
             block_id="min_group",
             hint="A per-goal figure drawn from fewer members than this is not shown in reports.",
         ),
+        kit.input_block(
+            "Most significant stories: a selection round",
+            kit.static_select(
+                "selection",
+                [
+                    kit.option("Monthly", "monthly"),
+                    kit.option("Quarterly", "quarterly"),
+                    kit.option("Off", "off"),
+                ],
+                initial=settings.selection,
+            ),
+            block_id="selection",
+            hint="Members vote on a shortlist of the period's stories; you record their choice.",
+        ),
+        kit.input_block(
+            "Selection round opens on day (of the month)",
+            kit.text_input("selection_day", initial=str(settings.selection_day), max_length=2),
+            block_id="selection_day",
+            hint="1 to 28, at the prompt's time; it shortlists the month (or quarter) just ended.",
+        ),
+        kit.input_block(
+            "Members vote for (days)",
+            kit.text_input("selection_days", initial=str(settings.selection_days), max_length=2),
+            block_id="selection_days",
+        ),
         _on_off(
             "Welcome people who join the channel",
             "welcome",

@@ -9,7 +9,10 @@ from typing import TextIO
 
 from bot.goals import Framework
 from bot.names import Directory
-from bot.report import words
+from bot.report import evidence_words, words
+from bot.report.evidence import Evidence
+from bot.report.evidence_html import STYLE as EVIDENCE_STYLE
+from bot.report.evidence_html import section_html
 from bot.report.figures import GoalFigures, Highlight, ImpactReport, Lesson
 from bot.text_formats import to_html
 
@@ -58,18 +61,29 @@ def write_html(
     *,
     names: Directory,
     with_charts: bool,
+    evidence: Evidence | None = None,
+    chart_format: str = "svg",
 ) -> None:
+    """``chart_format``: ``svg`` (sharp at any size), or ``png`` for the PDF (WeasyPrint lays
+    a raster image out many times faster than matplotlib's SVG paths)."""
     tz = report.period.tz
+    summary, middle, method = (
+        evidence_words.sections(report, evidence, framework, names)
+        if evidence is not None
+        else (None, [], None)
+    )
     title = words.title(framework)
     out.write(
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{escape(title)} · {escape(words.period_title(report))}</title>\n"
-        f"<style>{STYLE}</style>\n</head>\n<body>\n"
+        f"<style>{STYLE}{EVIDENCE_STYLE}</style>\n</head>\n<body>\n"
     )
     out.write(f"<h1>{escape(title)}</h1>\n")
     out.write(f'<p class="period">{escape(words.period_title(report))}</p>\n')
     out.write(f'<p class="note">{escape(words.introduction(report))} {escape(words.PRIVACY)}</p>\n')
+    if summary is not None:
+        out.write(section_html(summary, names))
     out.write('<section class="headline">\n')
     compare = words.has_before(report)
     for row in words.headline_rows(report):
@@ -92,6 +106,8 @@ def write_html(
             f'<p class="quiet"><strong>Goals that went quiet:</strong> {escape(quiet)} — '
             "nothing was shared under them in this period.</p>\n"
         )
+    for section in middle:
+        out.write(section_html(section, names))
 
     out.write("<h2>Over time</h2>\n")
     if not with_charts:
@@ -102,8 +118,9 @@ def write_html(
     for chart in words.report_charts(report, framework):
         out.write("<figure>\n")
         if with_charts:
-            image = base64.b64encode(chart.draw("svg")).decode("ascii")
-            out.write(f'<img src="data:image/svg+xml;base64,{image}" alt="{escape(chart.alt)}">\n')
+            image = base64.b64encode(chart.draw(chart_format)).decode("ascii")
+            mime = "image/svg+xml" if chart_format == "svg" else "image/png"
+            out.write(f'<img src="data:{mime};base64,{image}" alt="{escape(chart.alt)}">\n')
         else:
             out.write(f"<h3>{escape(chart.title)}</h3>\n")
         out.write(_table(chart.headers, chart.rows))
@@ -113,6 +130,8 @@ def write_html(
     out.write(_table(*words.goal_table(report, framework)))
     for goal in report.goals:
         out.write(_goal_section(goal, report, framework, names, tz))
+    if method is not None:
+        out.write(section_html(method, names))
 
     out.write(
         f"<footer>{escape(words.method_note(report, framework, names))}</footer>\n"

@@ -10,15 +10,27 @@ from typing import TextIO
 
 from bot.goals import Framework
 from bot.names import Directory
-from bot.report import words
+from bot.report import evidence_words, words
+from bot.report.evidence import Evidence
+from bot.report.evidence_markdown import section_markdown
 from bot.report.figures import GoalFigures, Highlight, ImpactReport
 from bot.text_formats import escape_markdown, markdown_url, to_markdown
 
 
 def write_markdown(
-    report: ImpactReport, framework: Framework, out: TextIO, *, names: Directory
+    report: ImpactReport,
+    framework: Framework,
+    out: TextIO,
+    *,
+    names: Directory,
+    evidence: Evidence | None = None,
 ) -> None:
     tz = report.period.tz
+    summary, middle, method = (
+        evidence_words.sections(report, evidence, framework, names)
+        if evidence is not None
+        else (None, [], None)
+    )
     out.write(f"# {escape_markdown(words.title(framework), inline=True)}\n\n")
     out.write(f"**{escape_markdown(words.period_title(report), inline=True)}**\n\n")
     out.write(f"{words.introduction(report)} {words.PRIVACY}\n\n")
@@ -26,6 +38,8 @@ def write_markdown(
     headers = (
         ["Figure", "this period", "before", "change"] if compare else ["Figure", "this period"]
     )
+    if summary is not None:
+        out.write(section_markdown(summary, names))
     out.write(
         _table(
             headers,
@@ -46,6 +60,8 @@ def write_markdown(
             f"**Goals that went quiet:** {escape_markdown(quiet, inline=True)} — nothing was "
             "shared under them in this period.\n\n"
         )
+    for section in middle:
+        out.write(section_markdown(section, names))
     out.write("## Over time\n\n")
     for chart in words.report_charts(report, framework):
         out.write(f"### {escape_markdown(chart.title, inline=True)}\n\n")
@@ -54,6 +70,8 @@ def write_markdown(
     out.write(_table(*words.goal_table(report, framework)))
     for goal in report.goals:
         _goal_section(out, goal, report, framework, names, tz)
+    if method is not None:
+        out.write(section_markdown(method, names))
     note = escape_markdown(words.method_note(report, framework, names), inline=True)
     out.write(f"---\n\n_{note}_\n")
 

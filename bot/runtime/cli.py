@@ -208,7 +208,7 @@ def _parser() -> argparse.ArgumentParser:
         needs_slack=True,
         database="writes",
     )
-    post.add_argument("job", choices=("prompt", "digest", "nudges"))
+    post.add_argument("job", choices=("prompt", "digest", "nudges", "selection"))
     _team_option(post)
     post.add_argument(
         "--at",
@@ -250,13 +250,16 @@ def _parser() -> argparse.ArgumentParser:
     _team_option(report)
     _period_options(report, "the first day of the report", "the last day of the report")
     report.add_argument(
-        "--format", choices=REPORT_FORMATS, help="default: md for a .md FILE, else html"
+        "--format",
+        choices=REPORT_FORMATS,
+        help="default: md for a .md FILE, pdf for a .pdf FILE, else html",
     )
     report.add_argument(
         "-o",
         "--output",
         metavar="FILE",
-        help="write to FILE (default: standard output); the format follows a .md or .html name",
+        help="write to FILE (default: standard output); the format follows a .md, .pdf or "
+        ".html name",
     )
     _offline_option(report)
 
@@ -663,7 +666,8 @@ def _export(config: Config, args: argparse.Namespace) -> int:
 
 
 def _report(config: Config, args: argparse.Namespace) -> int:
-    from bot.report import write_report
+    from bot.report import report_pdf, write_report
+    from bot.report.evidence import build_evidence
     from bot.report.figures import build_report, report_period
     from bot.settings import SettingsStore
 
@@ -671,7 +675,8 @@ def _report(config: Config, args: argparse.Namespace) -> int:
     team_id = resolve_team(db, args.team, config)
     settings = SettingsStore(db, clock=utc_now).get(team_id)
     now = utc_now()
-    fmt = args.format or ("md" if (args.output or "").lower().endswith(".md") else "html")
+    named = (args.output or "").lower().rpartition(".")[2]
+    fmt = args.format or (named if named in ("md", "pdf") else "html")
     try:
         period = report_period(settings.timezone, now, since=args.since, until=args.until)
     except LogError as exc:
@@ -679,16 +684,30 @@ def _report(config: Config, args: argparse.Namespace) -> int:
     report = build_report(
         db, config.framework, team_id, period, now=now, min_group=settings.min_group
     )
+    evidence = build_evidence(db, report)
     names = _directory(config, db, team_id, offline=args.offline)
+    if fmt == "pdf":
+        try:
+            content = report_pdf(report, config.framework, names=names, evidence=evidence)
+        except LogError as exc:  # WeasyPrint or its Pango is missing
+            raise UsageError(str(exc)) from None
     if args.output:
         try:
-            with open(args.output, "w", encoding="utf-8") as out:
-                write_report(report, config.framework, fmt, out, names=names)
+            if fmt == "pdf":
+                with open(args.output, "wb") as binary:
+                    binary.write(content)
+            else:
+                with open(args.output, "w", encoding="utf-8") as out:
+                    write_report(report, config.framework, fmt, out, names=names, evidence=evidence)
         except OSError as exc:
             raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
         print(f"Wrote the impact report ({fmt}) for {team_id} to {args.output}", file=sys.stderr)
+    elif fmt == "pdf":
+        sys.stdout.flush()
+        sys.stdout.buffer.write(content)
+        sys.stdout.buffer.flush()
     else:
-        write_report(report, config.framework, fmt, sys.stdout, names=names)
+        write_report(report, config.framework, fmt, sys.stdout, names=names, evidence=evidence)
     return 0
 
 

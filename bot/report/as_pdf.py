@@ -1,0 +1,52 @@
+"""The impact report as PDF: the HTML report, laid out by WeasyPrint (the ``charts`` extra).
+
+WeasyPrint needs Debian's Pango at run time (``libpango-1.0-0``, ``libpangoft2-1.0-0``): it
+fails to import without it (an ``OSError``), as it does when it is not installed at all. Both
+are said in one clear word (``FormatUnavailable``), never a traceback; ``available`` lets
+``/kindness report`` fall back to HTML.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from bot.errors import FormatUnavailable
+
+MISSING = (
+    "it needs WeasyPrint (pip install 'kindness-bot[charts]') and Debian's Pango "
+    "(apt-get install libpango-1.0-0 libpangoft2-1.0-0)"
+)
+# The printed page: A4, the page number at the foot, no link addresses after links (the
+# report's print style adds them for paper; a PDF keeps its links clickable).
+PAGE_STYLE = """
+@page { size: A4; margin: 18mm 16mm 20mm;
+        @bottom-center { content: "Page " counter(page) " of " counter(pages);
+                         font-size: 8pt; color: #5b6b70; } }
+body { max-width: none; margin: 0; padding: 0; font-size: 10pt; }
+a[href]::after { content: none !important; }
+"""
+
+
+@cache
+def _weasyprint():
+    try:
+        import weasyprint
+    except (ImportError, OSError):
+        return None
+    return weasyprint
+
+
+def available() -> bool:
+    """WeasyPrint is installed and finds its Pango."""
+    return _weasyprint() is not None
+
+
+def html_to_pdf(html: str) -> bytes:
+    """The PDF of a self-contained HTML page (no outside reference is fetched)."""
+    weasyprint = _weasyprint()
+    if weasyprint is None:
+        raise FormatUnavailable("PDF", MISSING, "html")
+    # The report carries everything inline (data: images): nothing else is ever fetched.
+    fetcher = weasyprint.urls.URLFetcher(allowed_protocols={"data"})
+    document = weasyprint.HTML(string=html, url_fetcher=fetcher)
+    return document.write_pdf(stylesheets=[weasyprint.CSS(string=PAGE_STYLE)])

@@ -1,0 +1,444 @@
+"""The report's evidence: what a board or a funder asks beyond the counts — the stories the
+network chose, the outcomes it saw and how it knows, whose voices it holds, whether actions
+were followed through, and how all of it was gathered (the method and its limits).
+
+Read beside ``figures.build_report`` (which this leaves alone), for the same period, and with
+the same privacy rules:
+
+- only shared entries are quoted or counted per organisation; a private entry is counted once,
+  as a number of the period's entries left out (*Method*), and never read;
+- an anonymous entry is quoted as "a member" and never counts for an organisation, a sector or
+  a place (in a small organisation that would name the person);
+- with ``min_group`` a figure drawn from fewer members than that is hidden (``None``):
+  an organisation's, a sector's, a place's, a week's; *Method* says how many were hidden.
+
+Cost: each statement reads the period's rows through ``(team_id, created_at)`` (the period
+before it, for organisations gone silent), and a few dozen quoted entries by id; the
+organisations table is read whole (a network has dozens, not millions). So the cost grows with
+the period, not the history (``bench/report.py``).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session, aliased
+
+from bot.db import Database
+from bot.models import Entry, Organisation
+from bot.report.figures import ImpactReport, ReportPeriod, bucket_number
+from bot.selection import RoundView, chosen_rounds
+from bot.visibility import SHARED, shared_created
+
+OUTCOMES_PER_GOAL = 5
+
+
+@dataclass(frozen=True)
+class Quote:
+    """An entry quoted in the report: no author nor organisation when anonymous."""
+
+    id: int
+    kind: str
+    goal_key: str | None
+    text: str
+    why: str | None
+    author_id: str | None
+    organisation: str | None
+    created_at: datetime
+    permalink: str | None
+    who_changed: str | None = None
+    how_we_know: str | None = None
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """A round's choice: the story, its votes, and why the network chose it."""
+
+    label: str  # "November 2026"
+    story: Quote
+    votes: int
+    voters: int
+    shortlisted: int
+    reasons: str
+
+
+@dataclass
+class Outcomes:
+    total: int = 0
+    per_goal: dict[str | None, int] = field(default_factory=dict)
+    quoted: dict[str | None, list[Quote]] = field(default_factory=dict)
+    who_changed: Counter = field(default_factory=Counter)  # key → outcomes (None: not said)
+    how_we_know: Counter = field(default_factory=Counter)
+
+
+@dataclass(frozen=True)
+class Voice:
+    """An organisation, sector or place: how many members and entries (None when hidden)."""
+
+    name: str
+    members: int | None
+    entries: int | None
+    organisations: int = 1  # for a sector or a place
+    sector: str | None = None
+    place: str | None = None
+
+
+@dataclass
+class Voices:
+    organisations: list[Voice] = field(default_factory=list)
+    sectors: list[Voice] = field(default_factory=list)
+    places: list[Voice] = field(default_factory=list)
+    went_silent: list[str] = field(default_factory=list)  # shared before, not in the period
+    not_heard: list[str] = field(default_factory=list)  # known, shared in neither
+    members_without_organisation: int | None = 0
+    organisations_per_bucket: list[int | None] = field(default_factory=list)
+    hidden: int = 0  # figures hidden by min_group
+
+
+@dataclass(frozen=True)
+class FollowThrough:
+    """The period's shared actions: committed → done (by the period's end) → reflected."""
+
+    committed: int
+    done: int
+    reflected: int
+    dropped: int
+    median_days_to_done: float | None
+
+
+@dataclass(frozen=True)
+class Method:
+    by_source: dict[str, int]  # every entry of the period, private ones included
+    logged_for_members: int
+    total: int
+    shared: int
+    anonymous: int
+    private: int
+    outcomes_with_figures: int
+    outcomes_told: int
+    min_group: int
+    hidden: int  # figures the threshold hid in the whole report
+
+    @property
+    def self_reported_share(self) -> float | None:
+        """The share of shared entries that are their tellers' own accounts: all but the
+        outcomes backed by figures or by what others told."""
+        if not self.shared:
+            return None
+        return (self.shared - self.outcomes_with_figures - self.outcomes_told) / self.shared
+
+
+@dataclass
+class Evidence:
+    chosen: list[Chosen]
+    outcomes: Outcomes
+    voices: Voices
+    follow_through: FollowThrough
+    method: Method
+
+
+def build_evidence(db: Database, report: ImpactReport) -> Evidence:
+    """The evidence for ``report``'s workspace and period, under its ``min_group``."""
+    team_id, period, min_group = report.team_id, report.period, report.min_group
+    hidden_elsewhere = hidden_in_report(report)
+    with db.reading() as session:
+        names = _organisations(session, team_id)
+        outcomes = _outcomes(session, team_id, period, names)
+        voices = _voices(session, team_id, period, names, min_group)
+        follow = _follow_through(session, team_id, period)
+        method = _method(session, team_id, period, min_group, voices.hidden + hidden_elsewhere)
+    chosen = [_chosen(view, names) for view in chosen_rounds(db, team_id, period.start, period.end)]
+    return Evidence(chosen, outcomes, voices, follow, method)
+
+
+def hidden_in_report(report: ImpactReport) -> int:
+    """Figures the rest of the report hid by ``min_group`` (goal figures and chart cells)."""
+    hidden = 0
+    for goal in report.goals:
+        figures = (goal.entries, goal.members, goal.actions_committed, goal.actions_completed)
+        hidden += sum(f.hidden for f in figures)
+        hidden += sum(1 for cell in goal.weekly if cell is None)
+    return hidden
+
+
+def _organisations(session: Session, team_id: str) -> dict[int, Organisation]:
+    rows = session.scalars(select(Organisation).where(Organisation.team_id == team_id))
+    return {o.id: o for o in rows}
+
+
+def _quote(entry: Entry, names: dict[int, Organisation]) -> Quote:
+    anonymous = entry.visibility == "anonymous"
+    organisation = names.get(entry.organisation_id) if entry.organisation_id else None
+    return Quote(
+        id=entry.id,
+        kind=entry.kind,
+        goal_key=entry.goal_key,
+        text=entry.text,
+        why=entry.why_it_matters,
+        author_id=None if anonymous else entry.user_id,
+        organisation=None if anonymous or organisation is None else organisation.name,
+        created_at=entry.created_at,
+        permalink=entry.permalink,
+        who_changed=entry.who_changed,
+        how_we_know=entry.how_we_know,
+    )
+
+
+def _chosen(view: RoundView, names: dict[int, Organisation]) -> Chosen:
+    chosen = view.chosen
+    assert chosen is not None
+    found = names.get(chosen.organisation_id) if chosen.organisation_id else None
+    organisation = found.name if found is not None else None
+    story = Quote(
+        id=chosen.entry_id,
+        kind=chosen.kind,
+        goal_key=chosen.goal_key,
+        text=chosen.text,
+        why=chosen.why,
+        author_id=chosen.author_id,
+        organisation=organisation,
+        created_at=chosen.created_at,
+        permalink=chosen.permalink,
+    )
+    return Chosen(
+        view.label, story, chosen.votes, view.voters, len(view.candidates), view.reasons or ""
+    )
+
+
+# -- outcomes ---------------------------------------------------------------------------------
+
+
+def _outcomes(
+    session: Session, team_id: str, period: ReportPeriod, names: dict[int, Organisation]
+) -> Outcomes:
+    found = Outcomes()
+    where = (*shared_created(team_id, period.start, period.end), Entry.kind == "outcome")
+    for goal, who, how, n in session.execute(
+        select(Entry.goal_key, Entry.who_changed, Entry.how_we_know, func.count())
+        .where(*where)
+        .group_by(Entry.goal_key, Entry.who_changed, Entry.how_we_know)
+    ):
+        found.total += n
+        found.per_goal[goal] = found.per_goal.get(goal, 0) + n
+        found.who_changed[who] += n
+        found.how_we_know[how] += n
+    if not found.total:
+        return found
+    # The best few per goal: backed by figures, then by others, then with a why it matters,
+    # then the fullest, then the newest.
+    merit = case(
+        (Entry.how_we_know == "figures", 4), (Entry.how_we_know == "told", 2), else_=0
+    ) + case((func.length(func.coalesce(Entry.why_it_matters, "")) > 0, 1), else_=0)
+    rank = func.row_number().over(
+        partition_by=Entry.goal_key,
+        order_by=(merit.desc(), func.length(Entry.text).desc(), Entry.id.desc()),
+    )
+    ranked = select(Entry.id.label("id"), rank.label("rank")).where(*where).subquery()
+    ids = list(session.scalars(select(ranked.c.id).where(ranked.c.rank <= OUTCOMES_PER_GOAL)))
+    entries = session.scalars(select(Entry).where(Entry.id.in_(ids)))
+    by_id = {e.id: e for e in entries if e.team_id == team_id}
+    for entry_id in ids:
+        if entry_id in by_id:
+            entry = by_id[entry_id]
+            found.quoted.setdefault(entry.goal_key, []).append(_quote(entry, names))
+    return found
+
+
+# -- voices -----------------------------------------------------------------------------------
+
+
+def _voices(
+    session: Session,
+    team_id: str,
+    period: ReportPeriod,
+    names: dict[int, Organisation],
+    min_group: int,
+) -> Voices:
+    found = Voices()
+
+    def hide(members: int) -> bool:
+        return min_group > 0 and members < min_group
+
+    # Named entries only: an anonymous one never counts for an organisation.
+    named = (
+        Entry.team_id == team_id,
+        Entry.visibility == "network",
+        Entry.created_at >= period.start,
+        Entry.created_at < period.end,
+    )
+    pairs = session.execute(
+        select(
+            bucket_number(Entry.created_at, period.buckets).label("b"),
+            Entry.organisation_id,
+            Entry.user_id,
+            func.count(),
+        )
+        .where(*named)
+        .group_by("b", Entry.organisation_id, Entry.user_id)
+    ).all()
+    members: dict[int | None, set[str]] = defaultdict(set)
+    entries: Counter = Counter()
+    bucket_orgs: dict[int, set[int]] = defaultdict(set)
+    bucket_members: dict[int, set[str]] = defaultdict(set)
+    for bucket, organisation_id, user_id, n in pairs:
+        members[organisation_id].add(user_id)
+        entries[organisation_id] += n
+        bucket_members[bucket].add(user_id)
+        if organisation_id is not None:
+            bucket_orgs[bucket].add(organisation_id)
+    without = members.pop(None, set())
+    entries.pop(None, None)
+    found.members_without_organisation = None if hide(len(without)) and without else len(without)
+    found.hidden += int(found.members_without_organisation is None)
+    sectors: dict[str, tuple[set[int], set[str], int]] = {}
+    places: dict[str, tuple[set[int], set[str], int]] = {}
+    for organisation_id, people in sorted(
+        members.items(), key=lambda item: (-len(item[1]), _name(names, item[0]))
+    ):
+        organisation = names.get(organisation_id)
+        hidden = hide(len(people))
+        found.hidden += 2 * hidden
+        found.organisations.append(
+            Voice(
+                _name(names, organisation_id),
+                None if hidden else len(people),
+                None if hidden else entries[organisation_id],
+                sector=organisation.sector if organisation else None,
+                place=organisation.place if organisation else None,
+            )
+        )
+        for key, into in (
+            ((organisation.sector if organisation else None) or "not given", sectors),
+            ((organisation.place if organisation else None) or "not given", places),
+        ):
+            orgs, people_of, count = into.get(key, (set(), set(), 0))
+            into[key] = (
+                orgs | {organisation_id},
+                people_of | people,
+                count + entries[organisation_id],
+            )
+    for into, out in ((sectors, found.sectors), (places, found.places)):
+        for key, (orgs, people, count) in sorted(into.items(), key=lambda i: -len(i[1][1])):
+            hidden = hide(len(people))
+            found.hidden += 2 * hidden
+            out.append(
+                Voice(key, None if hidden else len(people), None if hidden else count, len(orgs))
+            )
+    for index in range(len(period.buckets)):
+        people = bucket_members.get(index, set())
+        hidden = bool(people) and hide(len(people))
+        found.hidden += hidden
+        found.organisations_per_bucket.append(None if hidden else len(bucket_orgs.get(index, ())))
+    # Gone silent: shared (named) in the period of the same length before, not in this one.
+    before_start, before_end = period.previous
+    spoke_before = set(
+        session.scalars(
+            select(Entry.organisation_id)
+            .where(
+                Entry.team_id == team_id,
+                Entry.visibility == "network",
+                Entry.created_at >= before_start,
+                Entry.created_at < before_end,
+                Entry.organisation_id.is_not(None),
+            )
+            .distinct()
+        )
+    )
+    for organisation_id, organisation in sorted(names.items(), key=lambda i: i[1].name.lower()):
+        if organisation_id in members:
+            continue
+        if organisation_id in spoke_before:
+            found.went_silent.append(organisation.name)
+        else:
+            found.not_heard.append(organisation.name)
+    return found
+
+
+def _name(names: dict[int, Organisation], organisation_id: int | None) -> str:
+    found = names.get(organisation_id) if organisation_id is not None else None
+    return found.name if found else "an organisation since removed"
+
+
+# -- actions followed through -------------------------------------------------------------------
+
+
+def _follow_through(session: Session, team_id: str, period: ReportPeriod) -> FollowThrough:
+    """Shared actions committed in the period; done and reflected by its end."""
+    actions = (*shared_created(team_id, period.start, period.end), Entry.kind == "action")
+    done_by_end = and_(Entry.action_status == "done", Entry.completed_at < period.end)
+    committed, dropped = session.execute(
+        select(func.count(), func.count(case((Entry.action_status == "dropped", 1)))).where(
+            *actions
+        )
+    ).one()
+    spans = session.execute(
+        select(Entry.created_at, Entry.completed_at).where(*actions, done_by_end)
+    ).all()
+    days = [(done - made).total_seconds() / 86400 for made, done in spans]
+    action = aliased(Entry)
+    reflected = session.scalar(
+        select(func.count(func.distinct(Entry.reflection_of_id)))
+        .join(action, action.id == Entry.reflection_of_id)
+        .where(
+            *shared_created(team_id, period.start, period.end),
+            Entry.kind == "reflection",
+            action.team_id == team_id,
+            action.kind == "action",
+            action.visibility.in_(SHARED),
+            action.created_at >= period.start,
+            action.created_at < period.end,
+        )
+    )
+    return FollowThrough(
+        committed=committed,
+        done=len(days),
+        reflected=reflected or 0,
+        dropped=dropped,
+        median_days_to_done=statistics.median(days) if days else None,
+    )
+
+
+# -- method -------------------------------------------------------------------------------------
+
+
+def _method(
+    session: Session, team_id: str, period: ReportPeriod, min_group: int, hidden: int
+) -> Method:
+    """How the period's entries were gathered: every entry counted once, private ones as a
+    number only."""
+    logged = Entry.logged_by.is_not(None)
+    rows = session.execute(
+        select(Entry.source, Entry.visibility, logged, Entry.kind, Entry.how_we_know, func.count())
+        .where(
+            Entry.team_id == team_id,
+            Entry.created_at >= period.start,
+            Entry.created_at < period.end,
+        )
+        .group_by(Entry.source, Entry.visibility, logged, Entry.kind, Entry.how_we_know)
+    ).all()
+    by_source: Counter = Counter()
+    by_visibility: Counter = Counter()
+    logged_for = figures = told = 0
+    for source, visibility, by_coordinator, kind, how, n in rows:
+        by_source[source] += n
+        by_visibility[visibility] += n
+        if visibility in SHARED:
+            logged_for += n if by_coordinator else 0
+            figures += n if kind == "outcome" and how == "figures" else 0
+            told += n if kind == "outcome" and how == "told" else 0
+    return Method(
+        by_source=dict(by_source),
+        logged_for_members=logged_for,
+        total=sum(by_visibility.values()),
+        shared=by_visibility["network"] + by_visibility["anonymous"],
+        anonymous=by_visibility["anonymous"],
+        private=by_visibility["private"],
+        outcomes_with_figures=figures,
+        outcomes_told=told,
+        min_group=min_group,
+        hidden=hidden,
+    )

@@ -1,0 +1,60 @@
+"""The evidence sections (``evidence_words``) laid out as HTML, in the report's own style."""
+
+from __future__ import annotations
+
+import re
+from html import escape
+
+from bot.names import Directory
+from bot.report.evidence_words import Bullets, Paragraph, Quoted, Section, Table
+from bot.text_formats import to_html
+
+STYLE = """
+.evidence-line { margin: .15rem 0; }
+.evidence-line .label { font-weight: 600; }
+.summary-text { font-size: 1.05rem; }
+code { background: #f1f4f5; padding: 0 .2rem; border-radius: 3px; }
+"""
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_CODE = re.compile(r"`([^`]+)`")
+
+
+def _inline(text: str) -> str:
+    """Our own sentences: escaped, with their **bold** and `code`."""
+    html = escape(text)
+    html = _BOLD.sub(r"<strong>\1</strong>", html)
+    return _CODE.sub(r"<code>\1</code>", html)
+
+
+def section_html(section: Section, names: Directory) -> str:
+    parts = [f'<section id="{section.key}">\n<h2>{escape(section.title)}</h2>\n']
+    for part in section.parts:
+        if isinstance(part, Paragraph):
+            kind = "note" if part.note else ("summary-text" if section.key == "summary" else "")
+            attribute = f' class="{kind}"' if kind else ""
+            parts.append(f"<p{attribute}>{_inline(part.text)}</p>\n")
+        elif isinstance(part, Quoted):
+            lines = "".join(
+                f'<div class="evidence-line"><span class="label">{escape(label)}:</span> '
+                f"{to_html(value, names)}</div>"
+                for label, value in part.lines
+            )
+            link = f' · <a href="{escape(part.link, quote=True)}">message</a>' if part.link else ""
+            parts.append(
+                f"<blockquote><div>{to_html(part.text, names)}</div>{lines}"
+                f'<div class="who">— {escape(part.who)}{link}</div></blockquote>\n'
+            )
+        elif isinstance(part, Table):
+            head = "".join(f"<th>{escape(h)}</th>" for h in part.headers)
+            body = "".join(
+                "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>\n"
+                for row in part.rows
+            )
+            parts.append(
+                f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>\n"
+            )
+        elif isinstance(part, Bullets):
+            items = "".join(f"<li>{_inline(item)}</li>" for item in part.items)
+            parts.append(f"<ul>{items}</ul>\n")
+    parts.append("</section>\n")
+    return "".join(parts)

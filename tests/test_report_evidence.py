@@ -1,0 +1,276 @@
+"""The report that says how it knows: a summary, the stories the network chose, outcomes,
+voices, actions followed through, and the method and its limits — in HTML, Markdown and PDF,
+on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.learning_log import LearningLog
+from bot.models import Entry, Organisation, SelectionCandidate, SelectionRound
+from bot.names import Directory
+from bot.organisations import get_or_create_organisation, set_member_organisation
+from bot.report import report_pdf, write_report
+from bot.report.as_pdf import available as pdf_available
+from bot.report.evidence import build_evidence
+from bot.report.figures import build_report, report_period
+from bot.selection import record_choice
+
+T1 = "T0001"
+TZ = "Europe/London"
+NOW = datetime(2026, 12, 10, 12, 0, tzinfo=UTC)
+ANN, BEN, CAT, DEV, EVE = "UANN", "UBEN", "UCAT", "UDEV", "UEVE"
+SECTIONS = [
+    "Summary",
+    "Most significant change",
+    "Outcomes",
+    "Voices",
+    "Actions followed through",
+    "Method and limitations",
+]
+
+
+def at(clock, day: int, month: int = 11) -> datetime:
+    return clock.set(datetime(2026, month, day, 10, 0, tzinfo=UTC))
+
+
+def _organisation(log: LearningLog, user: str, name: str, **where: str) -> None:
+    with log.db.session() as session:
+        organisation = get_or_create_organisation(session, T1, name, now=NOW)
+        for key, value in where.items():
+            setattr(organisation, key, value)
+        set_member_organisation(session, T1, user, organisation, now=NOW)
+
+
+@pytest.fixture
+def network(learning_log: LearningLog, clock) -> LearningLog:
+    """October (the period before) and November (the report), with organisations, outcomes,
+    actions followed through and a closed round with the network's choice."""
+    log = learning_log
+    _organisation(log, ANN, "NHS Fife", sector="public", place="Scotland")
+    _organisation(log, BEN, "Kind Trust", sector="voluntary", place="Wales")
+    _organisation(log, CAT, "NHS Fife")
+    _organisation(log, EVE, "Quiet Council", sector="public", place="Scotland")
+    at(clock, 6, 10)
+    log.add_entry(T1, EVE, "An October word from the council")
+    at(clock, 3)
+    story = log.add_entry(T1, ANN, "The night shift sat with the family", goal="relationships")
+    log.add_entry(T1, BEN, "We changed how we greet visitors", goal="relationships")
+    log.add_entry(T1, CAT, "Told without a name", visibility="anonymous")
+    log.add_entry(T1, DEV, "My private journal", visibility="private")
+    outcome = log.add_entry(
+        T1, BEN, "The ward rota now protects breaks", kind="outcome", goal="relationships"
+    )
+    action = log.add_entry(T1, ANN, "Phone three families", kind="action", goal="relationships")
+    log.add_entry(T1, BEN, "Write to the board", kind="action")
+    with log.db.session() as session:
+        found = session.get(Entry, outcome.entry.id)
+        found.who_changed, found.how_we_know = "staff", "figures"
+        found.why_it_matters = "Nurses who rest are kinder to patients."
+        session.get(Entry, story.entry.id).why_it_matters = "The family felt seen."
+    at(clock, 17)
+    log.complete_action(T1, ANN, action.entry.id, "People opened up once it was their agenda")
+    with log.db.session() as session:
+        round_ = SelectionRound(
+            team_id=T1,
+            period="2026-10",
+            starts_at=datetime(2026, 10, 1, tzinfo=UTC),
+            ends_at=datetime(2026, 11, 1, tzinfo=UTC) + timedelta(hours=0),
+            channel_id="CNET",
+            message_ts="1.0",
+            opened_at=NOW,
+            closes_at=NOW,
+            closed_at=NOW,
+            created_at=NOW,
+        )
+        session.add(round_)
+        session.flush()
+        session.add(SelectionCandidate(round_id=round_.id, entry_id=story.entry.id, position=1))
+    # The round judging November (its stories, voted on in December).
+    with log.db.session() as session:
+        session.get(SelectionRound, round_.id).period = "2026-11"
+        session.get(SelectionRound, round_.id).starts_at = datetime(2026, 11, 1, tzinfo=UTC)
+        session.get(SelectionRound, round_.id).ends_at = datetime(2026, 12, 1, tzinfo=UTC)
+    record_choice(
+        log.db,
+        T1,
+        "2026-11",
+        story.entry.id,
+        "It showed that time given is the kindest thing.",
+        by_user="UCOORD",
+        now=NOW,
+    )
+    return log
+
+
+def _both(log: LearningLog, min_group: int = 0):
+    period = report_period(TZ, NOW, since=date(2026, 11, 1), until=date(2026, 12, 1))
+    report = build_report(log.db, log.framework, T1, period, now=NOW, min_group=min_group)
+    return report, build_evidence(log.db, report)
+
+
+def _written(log: LearningLog, fmt: str, min_group: int = 0) -> str:
+    report, evidence = _both(log, min_group)
+    out = io.StringIO()
+    write_report(
+        report,
+        log.framework,
+        fmt,
+        out,
+        names=Directory(log.db, T1),
+        evidence=evidence,
+        with_charts=False,
+    )
+    return out.getvalue()
+
+
+def test_the_evidence_counts_what_a_board_asks(network: LearningLog) -> None:
+    _, evidence = _both(network)
+    [chosen] = evidence.chosen
+    assert chosen.story.text == "The night shift sat with the family"
+    assert chosen.story.organisation == "NHS Fife" and chosen.label == "November 2026"
+    assert evidence.outcomes.total == 1
+    assert evidence.outcomes.how_we_know == {"figures": 1}
+    voices = evidence.voices
+    # Cat's entry is anonymous: never counted for NHS Fife.
+    assert [(v.name, v.members, v.entries) for v in voices.organisations] == [
+        ("Kind Trust", 1, 3),
+        ("NHS Fife", 1, voices.organisations[1].entries),
+    ]
+    assert voices.went_silent == ["Quiet Council"]
+    follow = evidence.follow_through
+    assert (follow.committed, follow.done, follow.reflected) == (2, 1, 1)
+    assert follow.median_days_to_done == pytest.approx(14)
+    method = evidence.method
+    assert (method.total, method.shared, method.private, method.anonymous) == (8, 7, 1, 1)
+    assert sum(method.by_source.values()) == 8
+    assert method.self_reported_share == pytest.approx(6 / 7)
+
+
+def test_min_group_hides_every_small_voice_and_method_says_how_many(
+    network: LearningLog,
+) -> None:
+    _, evidence = _both(network, min_group=2)
+    assert all(v.members is None and v.entries is None for v in evidence.voices.organisations)
+    assert evidence.method.hidden >= 4
+    html = _written(network, "html", min_group=2)
+    assert "hidden: fewer than 2 members" in html
+    assert f"{evidence.method.hidden} figures were hidden in this report" in html
+
+
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_the_report_has_every_section_in_order_and_quotes_members(
+    network: LearningLog, fmt: str
+) -> None:
+    text = _written(network, fmt)
+    heading = "<h2>{}</h2>" if fmt == "html" else "## {}\n"
+    places = [text.index(heading.format(title)) for title in [*SECTIONS, "Goal by goal"]]
+    assert places[:-1] == sorted(places[:-1])
+    assert places[-2] > places[-1] > places[1]  # the figures goal by goal before the method
+    for said in (
+        "The night shift sat with the family",
+        "It showed that time given is the kindest thing.",
+        "The family felt seen.",
+        "The ward rota now protects breaks",
+        "we have figures",
+        "NHS Fife",
+        "Quiet Council",
+        "1 was private",
+    ):
+        assert said in text, said
+    assert "My private journal" not in text
+    assert "Told without a name" not in text or "a member" in text
+
+
+def _pdf_or_skip() -> None:
+    if not pdf_available() or shutil.which("pdftotext") is None:
+        if os.environ.get("KINDNESS_REQUIRE_PDF"):
+            pytest.fail("WeasyPrint with Pango, and poppler-utils, are required here")
+        pytest.skip("the PDF needs WeasyPrint, Pango and poppler-utils")
+
+
+def test_the_pdf_holds_the_same_report(network: LearningLog, tmp_path: Path) -> None:
+    _pdf_or_skip()
+    report, evidence = _both(network)
+    content = report_pdf(
+        report, network.framework, names=Directory(network.db, T1), evidence=evidence
+    )
+    assert content.startswith(b"%PDF-")
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(content)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    flat = " ".join(text.split())
+    for said in [*SECTIONS, "The night shift sat with the family", "Kind Trust", "Page 1 of"]:
+        assert said in flat, said
+    assert "My private journal" not in flat
+    if os.environ.get("KINDNESS_KEEP_PDF_PAGE"):  # to look at a page by eye
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-png",
+                "-r",
+                "60",
+                "-f",
+                "1",
+                "-l",
+                "2",
+                str(pdf),
+                os.environ["KINDNESS_KEEP_PDF_PAGE"],
+            ],
+            check=True,
+        )
+
+
+def test_the_cli_writes_a_pdf_or_says_clearly_what_is_missing(
+    tmp_path: Path, network: LearningLog
+) -> None:
+    url = network.db.engine.url.render_as_string(hide_password=False)
+    if not url.startswith("sqlite"):
+        pytest.skip("one store is enough for the command line")
+    env = {**os.environ, "DATABASE_URL": url}
+    env.pop("SLACK_BOT_TOKEN", None)
+    command = [sys.executable, "-m", "bot", "report", "--team", T1, "--offline"]
+    command += ["--since", "2026-11-01", "--until", "2026-11-30"]
+    # WeasyPrint without its Pango fails to import with an OSError, as here.
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "weasyprint.py").write_text("raise OSError(\"cannot load library 'libpango'\")\n")
+    missing = subprocess.run(
+        [*command, "-o", str(tmp_path / "r.pdf")],
+        env={**env, "PYTHONPATH": str(broken)},
+        capture_output=True,
+        text=True,
+    )
+    assert missing.returncode == 2
+    assert "the PDF cannot be made here" in missing.stderr
+    assert "libpango-1.0-0" in missing.stderr and "Traceback" not in missing.stderr
+    assert not (tmp_path / "r.pdf").exists()
+    _pdf_or_skip()
+    made = subprocess.run(
+        [*command, "--format", "pdf", "-o", str(tmp_path / "ok.pdf")],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert made.returncode == 0, made.stderr
+    assert (tmp_path / "ok.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_an_organisation_of_an_anonymous_entry_is_never_shown(network: LearningLog) -> None:
+    with network.db.reading() as session:
+        fife = session.query(Organisation).filter_by(name="NHS Fife").one()
+    html = _written(network, "html")
+    anonymous_line = (
+        html[html.index("Told without a name") :] if "Told without a name" in html else ""
+    )
+    assert fife.name not in anonymous_line[:300]
