@@ -35,6 +35,9 @@ KINDS = ("story", "action", "reflection")
 VISIBILITIES = ("network", "anonymous", "private")
 SOURCES = ("slash", "modal", "thread", "shortcut")
 ACTION_STATUSES = ("open", "done", "dropped")
+# An author's consent to share an entry beyond the network (the published site): none, with
+# their name, or anonymously. Never by default; ``bot.sharing`` holds the rules.
+SHARE_CONSENTS = ("none", "named", "anonymous")
 
 # Integer primary keys that are BIGINT on PostgreSQL and SQLite's rowid alias on SQLite.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -198,6 +201,13 @@ class Entry(Base):
     noted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The coordinator who logged the entry on the member's behalf (the member owns it).
     logged_by: Mapped[str | None] = mapped_column(String(32))
+    # May the entry be shared beyond the network (``SHARE_CONSENTS``), said by its author alone
+    # and when; ``share_asked_at``: when a coordinator asked them (asked once per entry).
+    # Checked by ``bot.sharing`` rather than by a CHECK: SQLite adds a column to ``entries``
+    # without rebuilding it (a rebuild would lose its full-text triggers).
+    share_consent: Mapped[str] = mapped_column(String(16), default="none", server_default="none")
+    share_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    share_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -222,6 +232,8 @@ class Entry(Base):
         Index("ix_entries_team_status_follow_up", "team_id", "action_status", "follow_up_at"),
         # The entry behind a Slack message (edited or deleted in Slack).
         Index("ix_entries_team_message", "team_id", "channel_id", "message_ts"),
+        # The stories whose authors consented to share them, newest first (the published site).
+        Index("ix_entries_team_consent", "team_id", "share_consent", "id"),
     )
 
 
@@ -324,6 +336,20 @@ class ChartUpload(Base):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("team_id", "chart", "period"),)
+
+
+class SiteBuild(Base):
+    """The last published site of a workspace: each page's SHA-256 by its path (JSON), so that
+    the next ``/kindness publish`` says what it added, changed and removed."""
+
+    __tablename__ = "site_builds"
+
+    team_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("workspaces.team_id", ondelete="CASCADE"), primary_key=True
+    )
+    pages: Mapped[str] = mapped_column(Text)
+    stories: Mapped[int] = mapped_column(Integer)
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 # -- Bolt's installation and OAuth state tables (multi-workspace mode) ---------------------------

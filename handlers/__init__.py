@@ -15,6 +15,7 @@ from slack_bolt import App
 
 from bot.blocks import controls as control_blocks
 from bot.blocks import entries, modals, rhythm
+from bot.blocks import sharing as sharing_blocks
 from bot.blocks.answers import FORGET_ME_CONFIRMED, SEARCH_MORE
 from bot.blocks.nudges import NUDGE_DROP, NUDGE_SNOOZE
 from bot.services import Services
@@ -32,6 +33,7 @@ def register(app: App, services: Services) -> None:
         home,
         lifecycle,
         nudges,
+        sharing,
         shortcuts,
         views,
     )
@@ -54,6 +56,10 @@ def register(app: App, services: Services) -> None:
         (entries.EDIT_ENTRY, actions.edit_entry),
         (entries.DELETE_ENTRY, actions.delete_entry),
         (entries.COMPLETE_ACTION, actions.complete_action),
+        (entries.SHARE_ENTRY, sharing.share_entry),
+        (entries.UNSHARE_ENTRY, sharing.unshare_entry),
+        (sharing_blocks.ASK_TO_SHARE, sharing.ask_to_share),
+        (sharing_blocks.SHARE_ANSWER, sharing.answer_request),
         (SEARCH_MORE, actions.search_more),
         (FORGET_ME_CONFIRMED, actions.forget_me),
     ):

@@ -11,6 +11,7 @@ anything twice.
 
 from __future__ import annotations
 
+from bot.admins import is_coordinator_without_slack
 from bot.blocks import answers, modals
 from bot.services import Services
 from handlers.answering import Answer, Click, later, open_modal, reply
@@ -68,7 +69,10 @@ def search_more(click: Click, services: Services) -> Answer:
         goal=click.value.get("g"),
         offset=int(click.value.get("o", 0)),
     )
-    return later(reply(answers.search_message(page, services.framework)))
+    coordinator = is_coordinator_without_slack(
+        services.config, services.db, click.team_id, click.user_id
+    )
+    return later(reply(answers.search_message(page, services.framework, coordinator=coordinator)))
 
 
 def forget_me(click: Click, services: Services) -> Answer:

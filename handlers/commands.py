@@ -25,7 +25,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.admins import CoordinatorCheckFailed, is_admin, is_coordinator_without_slack
-from bot.blocks import answers, controls, modals, refusals, rhythm
+from bot.blocks import answers, controls, modals, refusals, rhythm, sharing
 from bot.errors import (
     CoordinatorUnconfirmed,
     EntryNotFound,
@@ -233,7 +233,36 @@ def run_done(inv: Invocation) -> Answer:
 def run_search(inv: Invocation) -> Answer:
     words, goal = split_goal_filter(inv.args, inv.services)
     page = inv.services.log.search(inv.team_id, inv.user_id, words, goal=goal)
-    return say(answers.search_message(page, inv.services.framework))
+    # Coordinators known without asking Slack (the list, KINDNESS_ADMINS) see *Ask to share*.
+    coordinator = bool(inv.is_coordinator(ask_slack=False))
+    return say(answers.search_message(page, inv.services.framework, coordinator=coordinator))
+
+
+def run_share(inv: Invocation) -> Answer:
+    entry_id, anonymously = parse_share(inv.args, anonymously_allowed=True)
+    entry = inv.services.log.share_entry(
+        inv.team_id, inv.user_id, entry_id, anonymously=anonymously
+    )
+    return say(sharing.shared_message(entry, inv.services.framework))
+
+
+def run_unshare(inv: Invocation) -> Answer:
+    entry_id, _ = parse_share(inv.args, anonymously_allowed=False)
+    entry = inv.services.log.unshare_entry(inv.team_id, inv.user_id, entry_id)
+    return say(sharing.unshared_message(entry, inv.services.framework))
+
+
+def parse_share(args: str, *, anonymously_allowed: bool) -> tuple[int, bool]:
+    """``12`` or ``#12 anonymously``: the entry, and whether without the author's name."""
+    words = args.split()
+    entry_id = parse_entry_id(words[0]) if words else None
+    if entry_id is None:
+        raise EntryNotFound(words[0] if words else "?")
+    rest = " ".join(words[1:])
+    choices = ["anonymously"] if anonymously_allowed else []
+    if rest and rest.lower() not in choices:
+        raise UnknownOption(rest, choices or ["nothing after the number"])
+    return entry_id, bool(rest)
 
 
 def run_nudges(inv: Invocation) -> Answer:
@@ -372,6 +401,21 @@ SUBCOMMANDS: list[Subcommand] = [
         "the shared learning log, newest first; add a goal to narrow it, or give only a goal",
         "/kindness search listening {g}",
         run_search,
+    ),
+    Subcommand(
+        "share",
+        "/kindness share <entry> [anonymously]",
+        "let one of your entries be shared beyond the network, on its public site (with your "
+        "name, or anonymously); never a private one",
+        "/kindness share 12 anonymously",
+        run_share,
+    ),
+    Subcommand(
+        "unshare",
+        "/kindness unshare <entry>",
+        "take back your consent: the entry leaves the network's site at its next build",
+        "/kindness unshare 12",
+        run_unshare,
     ),
     Subcommand(
         "nudges",

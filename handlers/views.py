@@ -23,7 +23,7 @@ from bot.admins import (
     is_coordinator_without_slack,
 )
 from bot.blocks import kit, modals, refusals, rhythm
-from bot.errors import ActionAlreadyDone, LogError
+from bot.errors import ActionAlreadyDone, LogError, PrivateNotShareable
 from bot.learning_log import EntryView
 from bot.services import Services
 from bot.settings import COORDINATORS, KNOWN_KEYS, SettingsErrors
@@ -38,6 +38,8 @@ def field(view: dict[str, Any], block_id: str) -> str | None:
     people of a multi-select as ids separated by commas."""
     element = view["state"]["values"].get(block_id, {}).get(block_id, {})
     kind = element.get("type")
+    if kind == "checkboxes":
+        return ",".join(o.get("value", "") for o in element.get("selected_options") or [])
     if kind in ("static_select", "radio_buttons"):
         return (element.get("selected_option") or {}).get("value")
     value = element.get(_SELECTED.get(kind, "value"))
@@ -74,8 +76,11 @@ def entry_fields(view: dict[str, Any], services: Services) -> tuple[dict[str, An
         "goal": field(view, "goal"),
         "text": from_plain(field(view, "text") or "") if has_text else None,
         "visibility": modals.visibility_of(field(view, "visibility")),
+        "share": bool(field(view, modals.SHARE)),
     }
     errors: dict[str, str] = {}
+    if submitted["share"] and submitted["visibility"] == "private":
+        errors[modals.SHARE] = refusals.explain(PrivateNotShareable())
     if not submitted["goal"]:
         errors["goal"] = refusals.GOAL_MISSING
     if has_text or view.get("callback_id") != modals.EDIT_MODAL:
@@ -128,6 +133,7 @@ def submit_log(
             permalink=meta.get("permalink"),
             prompt_id=meta.get("prompt"),
             dedupe_key=f"view:{view['id']}",
+            share=submitted["share"],
         ).entry
 
     return store_then_answer(view, store, "Saved", services)

@@ -17,6 +17,7 @@ from bot.blocks.kit import Block
 from bot.goals import Framework, Goal
 from bot.learning_log import EntryView
 from bot.models import KINDS
+from bot.sharing import is_shared
 from bot.slack_text import one_line
 
 OPEN_LOG_MODAL = "open_log_modal"
@@ -25,6 +26,8 @@ EDIT_ENTRY = "edit_entry"
 DELETE_ENTRY = "delete_entry"
 UNDO_ENTRY = "undo_entry"
 COMPLETE_ACTION = "complete_action"
+SHARE_ENTRY = "share_entry"
+UNSHARE_ENTRY = "unshare_entry"
 
 KIND_LABELS = {"story": "Story", "action": "Action", "reflection": "Reflection"}
 KIND_PROMPTS = {
@@ -70,6 +73,9 @@ def entry_heading(entry: EntryView, framework: Framework) -> str:
         )
     if entry.visibility != "network":
         parts.append("🔒 private" if entry.visibility == "private" else "anonymous")
+    if is_shared(entry.share_consent):
+        how = "anonymously" if entry.share_consent == "anonymous" else "with name"
+        parts.append(f"shared beyond the network ({how})")
     if entry.permalink:
         parts.append(f"<{entry.permalink}|message>")
     return " · ".join(parts)
@@ -130,8 +136,18 @@ def edit_or_undo(entry: EntryView) -> Block:
     )
 
 
+def share_button(entry: EntryView) -> Block | None:
+    """Under one's own entry: share it beyond the network, or stop; none for a private one."""
+    if entry.visibility == "private":
+        return None
+    if is_shared(entry.share_consent):
+        return kit.button("Stop sharing", UNSHARE_ENTRY, entry_value(entry.id))
+    return kit.button("Share beyond the network", SHARE_ENTRY, entry_value(entry.id))
+
+
 def entry_actions(entry: EntryView) -> Block:
-    return kit.actions(
+    """Edit, delete and share (or stop sharing) one's own entry."""
+    buttons = [
         kit.button("Edit", EDIT_ENTRY, entry_value(entry.id)),
         kit.button(
             "Delete",
@@ -142,5 +158,8 @@ def entry_actions(entry: EntryView) -> Block:
                 "Delete this entry?", "It leaves the learning log for good.", "Delete"
             ),
         ),
-        block_id=f"entry_{entry.id}",
-    )
+    ]
+    share = share_button(entry)
+    if share is not None:
+        buttons.append(share)
+    return kit.actions(*buttons, block_id=f"entry_{entry.id}")

@@ -13,7 +13,15 @@ from bot.blocks import kit
 from bot.blocks.entries import KIND_LABELS, PREVIEW, entry_block
 from bot.blocks.kit import Block
 from bot.blocks.refusals import SAVE_FAILED, explain
-from bot.errors import LogError, StorageFailed, UnknownGoal, UnknownKind, UnknownVisibility
+from bot.blocks.sharing import withdrawn_note
+from bot.errors import (
+    LogError,
+    PrivateNotShareable,
+    StorageFailed,
+    UnknownGoal,
+    UnknownKind,
+    UnknownVisibility,
+)
 from bot.goals import Framework
 from bot.learning_log import EntryView
 from bot.models import KINDS, VISIBILITIES
@@ -22,6 +30,7 @@ from bot.slack_text import one_line, to_plain
 LOG_MODAL = "log_entry"
 EDIT_MODAL = "edit_entry_modal"
 COMPLETE_MODAL = "complete_action_modal"
+SHARE = "share"  # the consent checkbox's block, action and value
 
 VISIBILITY_LABELS = {
     "network": ("The network", "shown with your name"),
@@ -47,8 +56,10 @@ def log_modal(
     title: str = "Log to the network",
     submit: str = "Save",
     text_editable: bool = True,
+    share_option: bool = True,
 ) -> dict[str, Any]:
-    """The log modal: kind, goal, text and visibility (prefilled where known).
+    """The log modal: kind, goal, text and visibility (prefilled where known), and the
+    author's consent to share it beyond the network (``share_option``; never ticked for them).
 
     Slack caps a text input at 3,000 characters, below the log's 4,000. A longer text is
     prefilled cut, with a visible note; when editing such an entry the text is shown but not
@@ -113,6 +124,25 @@ def log_modal(
             block_id="visibility",
         )
     )
+    if share_option:
+        blocks.append(
+            kit.input_block(
+                "Beyond the network",
+                kit.checkboxes(
+                    SHARE,
+                    [
+                        kit.option(
+                            "It may be shared beyond the network",
+                            SHARE,
+                            "on the network's public site; anonymously if you chose Anonymous",
+                        )
+                    ],
+                ),
+                block_id=SHARE,
+                optional=True,
+                hint="Never a private entry. You can withdraw it at any time.",
+            )
+        )
     return kit.modal(
         title, blocks, callback_id=callback_id, submit=submit, private_metadata=metadata
     )
@@ -129,6 +159,7 @@ def edit_modal(entry: EntryView, framework: Framework, metadata: dict[str, Any])
         callback_id=EDIT_MODAL,
         title=f"Edit entry #{entry.id}",
         text_editable=len(to_plain(entry.text)) <= kit.INPUT_MAX_LENGTH,
+        share_option=False,
     )
 
 
@@ -161,6 +192,9 @@ def saved_view(entry: EntryView, framework: Framework, *, verb: str = "Saved") -
         entry_block(entry, framework),
         kit.context("Find it again with `/kindness mine`."),
     ]
+    withdrawn = withdrawn_note(entry)
+    if withdrawn:
+        blocks.insert(2, kit.section(withdrawn))
     return kit.modal(verb, blocks, callback_id="saved", close="Close")
 
 
@@ -200,4 +234,6 @@ def entry_form_errors(error: LogError) -> dict[str, str]:
         return {"kind": explain(error)}
     if isinstance(error, UnknownVisibility):
         return {"visibility": explain(error)}
+    if isinstance(error, PrivateNotShareable):
+        return {SHARE: explain(error)}
     return {"text": explain(error)}

@@ -14,6 +14,7 @@ from bot.blocks import kit
 from bot.blocks.kit import Block
 from bot.errors import (
     ActionAlreadyDone,
+    AlreadyAskedToShare,
     BadDate,
     BadRange,
     CoordinatorUnconfirmed,
@@ -31,6 +32,8 @@ from bot.errors import (
     NotACoordinator,
     NotAnAction,
     NotYourEntry,
+    OnlyAnonymously,
+    PrivateNotShareable,
     StorageFailed,
     UnknownChoice,
 )
@@ -112,6 +115,24 @@ def explain(error: LogError) -> str:
         )
     if isinstance(error, ActionAlreadyDone):
         return f"Action #{error.entry_id} is already done."
+    if isinstance(error, PrivateNotShareable):
+        which = f"Entry #{error.entry_id} is" if error.entry_id else "This entry is"
+        return (
+            f"{which} private — only you ever see it — so it cannot be shared beyond the "
+            "network. Make it visible to the network or anonymous first (*Edit*), then share it."
+        )
+    if isinstance(error, OnlyAnonymously):
+        return (
+            f"Entry #{error.entry_id} is anonymous, so it can only be shared without your name: "
+            f"`/kindness share {error.entry_id} anonymously`."
+        )
+    if isinstance(error, AlreadyAskedToShare):
+        if error.consented:
+            return f"The author of #{error.entry_id} has already agreed to share it."
+        return (
+            f"The author of #{error.entry_id} has been asked already; each author is asked "
+            "once per entry, so I won't ask again."
+        )
     if isinstance(error, EmptySearch):
         return "Give me a word or two to search for, e.g. `/kindness search listening`."
     if isinstance(error, StorageFailed):

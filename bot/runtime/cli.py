@@ -196,6 +196,33 @@ def _parser() -> argparse.ArgumentParser:
         help="write to FILE (default: standard output); the format follows a .md or .html name",
     )
     _offline_option(report)
+
+    publish = command(
+        "publish",
+        _publish,
+        "build the static site of the stories whose authors consented to share them",
+    )
+    _team_option(publish)
+    publish.add_argument(
+        "-o",
+        "--output",
+        metavar="DIR",
+        required=True,
+        help="the folder to build the site in: new, empty, or one the bot built before",
+    )
+    publish.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="where the site will live, e.g. https://example.org/stories (absolute links in "
+        "the feed)",
+    )
+    publish.add_argument("--title", help="the site's title (default: 'Stories of kindness')")
+    publish.add_argument(
+        "--force",
+        action="store_true",
+        help="build in a folder holding files the bot did not build, replacing all of them",
+    )
+    _offline_option(publish)
     return parser
 
 
@@ -472,6 +499,43 @@ def _report(config: Config, args: argparse.Namespace) -> int:
         print(f"Wrote the impact report ({fmt}) for {team_id} to {args.output}", file=sys.stderr)
     else:
         write_report(report, config.framework, fmt, sys.stdout, names=names)
+    return 0
+
+
+def _publish(config: Config, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.site.build import build_site
+
+    db = open_database(config)
+    team_id = resolve_team(db, args.team, config)
+    out = Path(args.output)
+    try:
+        result = build_site(
+            db,
+            config.framework,
+            team_id,
+            out,
+            title=args.title,
+            base_url=args.base_url,
+            force=args.force,
+            names=_directory(config, db, team_id, offline=args.offline),
+        )
+    except LogError as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"cannot write the site to {out}: {exc.strerror or exc}") from None
+    print(f"Built the site in {out}: {result.summary()}.", file=sys.stderr)
+    shown = 20  # a first build adds every page: name a few, count the rest
+    for what, paths in (
+        ("added", result.added),
+        ("changed", result.changed),
+        ("removed", result.removed),
+    ):
+        for path in paths[:shown]:
+            print(f"  {what}: {path}", file=sys.stderr)
+        if len(paths) > shown:
+            print(f"  …and {len(paths) - shown} more {what}", file=sys.stderr)
     return 0
 
 

@@ -1,0 +1,56 @@
+"""Consent to share an entry beyond the network, and the last published site.
+
+Three columns on ``entries``: the author's consent (``none`` until they say otherwise), when
+they gave it, and when a coordinator asked them; an index for the site's stories; and
+``site_builds``, each workspace's last published site as page hashes.
+
+Revision ID: 0011
+Revises: 0007
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0011"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+# Instants are stored as naive UTC (see bot.models.UTCDateTime).
+Instant = sa.DateTime(timezone=False)
+COLUMNS = ("share_consent", "share_consent_at", "share_asked_at")
+
+
+def upgrade() -> None:
+    # Plain ADD COLUMNs (no table rebuild on SQLite, so the full-text triggers on entries stay).
+    op.add_column(
+        "entries",
+        sa.Column("share_consent", sa.String(length=16), server_default="none", nullable=False),
+    )
+    op.add_column("entries", sa.Column("share_consent_at", Instant, nullable=True))
+    op.add_column("entries", sa.Column("share_asked_at", Instant, nullable=True))
+    op.create_index(
+        "ix_entries_team_consent", "entries", ["team_id", "share_consent", "id"], unique=False
+    )
+    op.create_table(
+        "site_builds",
+        sa.Column("team_id", sa.String(length=32), nullable=False),
+        sa.Column("pages", sa.Text(), nullable=False),
+        sa.Column("stories", sa.Integer(), nullable=False),
+        sa.Column("built_at", Instant, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["team_id"],
+            ["workspaces.team_id"],
+            name=op.f("fk_site_builds_team_id_workspaces"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("team_id", name=op.f("pk_site_builds")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("site_builds")
+    op.drop_index("ix_entries_team_consent", table_name="entries")
+    # Plain DROP COLUMNs (SQLite 3.35+): a batch rebuild of entries would lose its triggers.
+    for column in COLUMNS:
+        op.execute(f"ALTER TABLE entries DROP COLUMN {column}")
