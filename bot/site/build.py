@@ -46,6 +46,7 @@ from bot.errors import (
 )
 from bot.goals import Framework
 from bot.models import Entry, Member, Workspace
+from bot.names import Directory
 from bot.sharing import ANONYMOUS, NAMED
 from bot.site import words
 from bot.slack_text import NameLookup
@@ -55,6 +56,7 @@ MARKER = ".kindness-site.json"
 PAGE_SIZE = 50
 FEED_SIZE = 20
 TITLE_LIMIT = 120
+HEADING = 80
 DEFAULT_TITLE = "Stories of kindness"
 ANONYMOUS_AUTHOR = "A member of the network"
 KIND_LABELS = {"story": "Story", "action": "Action", "reflection": "Reflection"}
@@ -281,6 +283,7 @@ def build_site(
     ``out``, when the bot built it)."""
     title = check_title(title)
     base_url = check_base_url(base_url)
+    names = names if names is not None else Directory(db, team_id)  # names known to the bot
     check_output(out, force=force)
     found = previous_pages(out) if out.is_dir() else None
     old = previous if previous is not None else (found or {})
@@ -374,7 +377,9 @@ def _write_pages(
     def listed(story: Story) -> dict[str, Any]:
         return {
             "id": story.id,
-            "heading": _heading(story, goal_by_key),
+            "heading": _heading(story),
+            "kind": KIND_LABELS.get(story.kind, story.kind),
+            "goal": goal_by_key.get(story.goal_key or ""),
             "author": story.author,
             "date": story.created.isoformat(),
             "excerpt": words.excerpt(story.text),
@@ -478,10 +483,10 @@ def _goal_pages(render, db, team_id, tz, names, goal, listed) -> None:
         flush()
 
 
-def _heading(story: Story, goal_by_key: dict[str, dict[str, Any]]) -> str:
-    kind = KIND_LABELS.get(story.kind, story.kind)
-    goal = goal_by_key.get(story.goal_key or "")
-    return f"{kind}: {goal['title']}" if goal else kind
+def _heading(story: Story) -> str:
+    """A story's title: its first words (its first line, at most ``HEADING`` characters)."""
+    first = story.text.strip().splitlines()[0] if story.text.strip() else ""
+    return words.excerpt(first, HEADING) or KIND_LABELS.get(story.kind, story.kind)
 
 
 def _instant(moment: datetime) -> str:

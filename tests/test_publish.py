@@ -1,0 +1,288 @@
+"""``kindness-bot publish``: a static site of the stories whose authors consented, the same
+bytes from the same data, members' words escaped, refusals before anything is written."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.db import Database
+from bot.errors import BadBaseUrl, BadSiteTitle, OutputIsAFile, OutputNotOurs, OutputNotWritable
+from bot.learning_log import LearningLog
+from bot.models import Member
+from bot.site.build import MARKER, PAGE_SIZE, build_site
+from conftest import FakeClock
+
+T = "T1"
+ANN, BEN = "UANN0001", "UBEN0002"
+SCRIPT = str(Path(sys.executable).parent / "kindness-bot")
+
+
+def files_of(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def texts_of(root: Path) -> str:
+    """Every text file of the site, together (the chart is left out)."""
+    return "".join(c.decode() for p, c in files_of(root).items() if not p.endswith(".png"))
+
+
+def name_member(log: LearningLog, user_id: str, name: str) -> None:
+    with log.db.session() as session:
+        session.add(
+            Member(team_id=T, user_id=user_id, display_name=name, created_at=datetime.now(UTC))
+        )
+
+
+@pytest.fixture
+def network(learning_log: LearningLog, clock: FakeClock) -> LearningLog:
+    """Ann's named story, Ben's anonymous one, and entries nobody agreed to share."""
+    learning_log.add_entry(T, ANN, "We listened first, then planned.", goal="g3", share=True)
+    clock.advance(days=1)
+    learning_log.add_entry(
+        T, BEN, "A quiet word changed the meeting.", goal="g1", visibility="anonymous", share=True
+    )
+    clock.advance(days=1)
+    learning_log.add_entry(T, ANN, "Not for the website.", goal="g3")
+    learning_log.add_entry(T, BEN, "My own journal.", goal="g2", visibility="private")
+    name_member(learning_log, ANN, "Ann Jones")
+    name_member(learning_log, BEN, "Ben Smith")
+    return learning_log
+
+
+def build(log: LearningLog, framework, out: Path, **options):
+    return build_site(log.db, framework, T, out, **options)
+
+
+def test_the_site_holds_exactly_the_consented_stories(network: LearningLog, framework, tmp_path):
+    out = tmp_path / "site"
+    result = build(network, framework, out)
+    site = files_of(out)
+    assert result.stories == 2
+    stories = sorted(p for p in site if p.startswith("stories/"))
+    assert stories == ["stories/1.html", "stories/2.html"]
+    everything = texts_of(out)
+    assert "We listened first" in everything and "A quiet word" in everything
+    assert "Not for the website" not in everything and "My own journal" not in everything
+    assert "Ann Jones" in site["stories/1.html"].decode()
+    # The anonymous story names nobody, anywhere.
+    assert "Ben Smith" not in everything
+    assert "A member of the network" in site["stories/2.html"].decode()
+    for page in ("index.html", "commitment.html", "feed.xml", "style.css", MARKER):
+        assert page in site
+    assert {f"goals/{g.key}.html" for g in framework.goals} <= set(site)
+    index = site["index.html"].decode()
+    assert index.index("A quiet word") < index.index("We listened first")  # newest first
+
+
+def test_no_page_has_a_script_or_anything_from_another_host(network, framework, tmp_path):
+    out = tmp_path / "site"
+    build(network, framework, out, base_url="https://example.org/stories")
+    for path, content in files_of(out).items():
+        if path.endswith(".html") or path.endswith(".css"):
+            text = content.decode()
+            assert "<script" not in text and "javascript:" not in text, path
+            assert "://" not in text and "@import" not in text, path  # every link is local
+
+
+def test_the_same_data_builds_the_same_bytes(network: LearningLog, framework, tmp_path):
+    first, second = tmp_path / "one", tmp_path / "two"
+    build(network, framework, first)
+    build(network, framework, second)
+    assert files_of(first) == files_of(second)
+    again = build(network, framework, first)
+    assert (again.added, again.changed, again.removed, again.written) == ([], [], [], 0)
+
+
+def test_a_withdrawn_story_is_gone_at_the_next_build_and_the_build_says_so(
+    network: LearningLog, framework, tmp_path
+) -> None:
+    out = tmp_path / "site"
+    build(network, framework, out)
+    stamp = (out / "stories/2.html").stat().st_mtime_ns
+    network.unshare_entry(T, ANN, 1)
+    result = build(network, framework, out)
+    assert result.removed == ["stories/1.html"]
+    assert "index.html" in result.changed and "goals/relationships.html" in result.changed
+    assert not (out / "stories/1.html").exists()
+    assert "We listened first" not in (out / "index.html").read_text()
+    assert (out / "stories/2.html").stat().st_mtime_ns == stamp  # unchanged, not rewritten
+
+
+def test_an_edited_story_leaves_the_site_until_its_author_agrees_again(
+    network: LearningLog, framework, tmp_path
+) -> None:
+    out = tmp_path / "site"
+    build(network, framework, out)
+    network.edit_entry(T, ANN, 1, text="Second thoughts about it.")
+    assert "stories/1.html" in build(network, framework, out).removed
+    network.share_entry(T, ANN, 1)
+    assert "stories/1.html" in build(network, framework, out).added
+    assert "Second thoughts" in (out / "stories/1.html").read_text()
+
+
+def test_members_words_are_escaped_and_carry_nothing_of_the_workspace(
+    learning_log: LearningLog, framework, tmp_path
+) -> None:
+    words = (
+        "&lt;script&gt;alert(1)&lt;/script&gt; thanks <@UBEN0002> and <@UNOBODY9> in "
+        "<#C0CHANNEL|kindness>; see <https://acme.slack.com/archives/C1/p123|this thread>, "
+        "<https://acme.slack.com/archives/C1/p999>, <https://example.org/guide|the guide>, "
+        "<mailto:ann@example.org|ann@example.org> or write to jo.bloggs@example.org"
+    )
+    learning_log.add_entry(T, ANN, words, goal="g1", share=True)
+    name_member(learning_log, BEN, "Ben Smith")
+    out = tmp_path / "site"
+    build(learning_log, framework, out)
+    everything = texts_of(out)
+    for secret in ("UBEN0002", "UNOBODY9", "C0CHANNEL", "slack.com", "@example.org", "mailto"):
+        assert secret not in everything, secret
+    page = (out / "stories/1.html").read_text()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script" not in page
+    assert "@Ben Smith" in page and "@a member" in page and "#kindness" in page
+    assert "this thread" in page and "a Slack message" in page
+    assert "the guide (https://example.org/guide)" in page  # a link shown as text
+    assert '<a href="https' not in page
+    assert "[email address]" in page
+
+
+def test_pages_of_the_index_and_of_a_goal_hold_page_size_stories(
+    learning_log: LearningLog, framework, clock, tmp_path
+) -> None:
+    for n in range(PAGE_SIZE + 1):
+        clock.advance(minutes=1)
+        learning_log.add_entry(T, ANN, f"Story number {n}", goal="g3", share=True)
+    out = tmp_path / "site"
+    build(learning_log, framework, out)
+    assert (out / "index-2.html").exists() and (out / "goals/relationships-2.html").exists()
+    assert "Story number 0" in (out / "index-2.html").read_text()
+    assert 'href="index-2.html" rel="next"' in (out / "index.html").read_text()
+
+
+# -- where it is written, and what it is given --------------------------------------------------
+
+
+def test_a_file_as_output_is_refused(network, framework, tmp_path) -> None:
+    target = tmp_path / "site"
+    target.write_text("mine")
+    with pytest.raises(OutputIsAFile):
+        build(network, framework, target)
+    assert target.read_text() == "mine"
+
+
+def test_a_folder_of_someone_elses_files_is_refused_unless_forced(network, framework, tmp_path):
+    target = tmp_path / "site"
+    target.mkdir()
+    (target / "notes.txt").write_text("keep me")
+    with pytest.raises(OutputNotOurs) as refused:
+        build(network, framework, target)
+    assert "--force" in str(refused.value)
+    assert files_of(target) == {"notes.txt": b"keep me"}
+    assert not [p for p in tmp_path.iterdir() if "building" in p.name]  # nothing half-built
+    build(network, framework, target, force=True)
+    assert not (target / "notes.txt").exists() and (target / "index.html").exists()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere")
+def test_a_place_that_cannot_be_written_is_refused(network, framework, tmp_path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        with pytest.raises(OutputNotWritable):
+            build(network, framework, locked / "site")
+    finally:
+        locked.chmod(0o700)
+
+
+def test_a_place_whose_folder_does_not_exist_is_refused(network, framework, tmp_path) -> None:
+    with pytest.raises(OutputNotWritable) as refused:
+        build(network, framework, tmp_path / "no" / "such" / "site")
+    assert "does not exist" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "title", ["<script>alert(1)</script>", "Stories &amp; more", "", "x" * 121]
+)
+def test_a_title_with_markup_or_out_of_bounds_is_refused(network, framework, tmp_path, title):
+    with pytest.raises(BadSiteTitle):
+        build(network, framework, tmp_path / "site", title=title)
+    assert not (tmp_path / "site").exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        'https://example.org/"><script>',
+        "example.org",
+        "https://exa mple.org",
+        "ftp://example.org",
+    ],
+)
+def test_a_base_url_with_markup_or_not_a_web_address_is_refused(network, framework, tmp_path, url):
+    with pytest.raises(BadBaseUrl):
+        build(network, framework, tmp_path / "site", base_url=url)
+    assert not (tmp_path / "site").exists()
+
+
+def test_the_title_and_base_url_reach_the_pages_and_the_feed(network, framework, tmp_path):
+    out = tmp_path / "site"
+    build(network, framework, out, title="Kind Words", base_url="https://example.org/kind/")
+    assert "<title>Stories · Kind Words</title>" in (out / "index.html").read_text()
+    feed = (out / "feed.xml").read_text()
+    assert "<id>https://example.org/kind/stories/1.html</id>" in feed
+    import xml.etree.ElementTree as ElementTree
+
+    entries = ElementTree.fromstring(feed).findall("{http://www.w3.org/2005/Atom}entry")
+    assert len(entries) == 2
+
+
+# -- the command line ---------------------------------------------------------------------------
+
+
+def test_kindness_bot_publish_builds_and_says_what_changed(
+    sqlite_db: Database, framework, tmp_path
+):
+    clock = FakeClock(datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
+    log = LearningLog(sqlite_db, framework, clock=clock)
+    log.add_entry(T, ANN, "We listened first.", goal="g3", share=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "KINDNESS_"))}
+    env["DATABASE_URL"] = str(sqlite_db.engine.url)
+
+    def publish(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [SCRIPT, "publish", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    first = publish("-o", "site")
+    assert first.returncode == 0, first.stderr
+    assert "Built the site in site: 1 story" in first.stderr
+    log.unshare_entry(T, ANN, 1)
+    second = publish("-o", "site")
+    assert "removed: stories/1.html" in second.stderr
+    (tmp_path / "file").write_text("x")
+    refused = publish("-o", "file")
+    assert refused.returncode == 2 and "is a file, not a folder" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    bad = publish("-o", "other", "--title", "<b>Bold</b>")
+    assert bad.returncode == 2 and "contains markup" in bad.stderr
+    assert not (tmp_path / "other").exists()
+
+
+def test_a_place_nobody_can_write_is_refused_even_for_root(network, framework) -> None:
+    with pytest.raises(OutputNotWritable) as refused:
+        build(network, framework, Path("/proc/kindness-site"))
+    assert "cannot write the site to /proc/kindness-site" in str(refused.value)
