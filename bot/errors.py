@@ -276,3 +276,29 @@ class BadBaseUrl(SiteRefused):
             "(or http://), with no spaces, quotes or angle brackets, e.g. https://example.org/stories"
         )
         self.given = given
+
+
+class UnknownWhoChanged(UnknownChoice):
+    what = "answer to who changed"
+
+
+class UnknownHowWeKnow(UnknownChoice):
+    what = "answer to how we know"
+
+
+class NotForThisKind(LogError):
+    """A field only some kinds have (why it matters: stories and outcomes; who changed and how
+    we know: outcomes), given for another kind."""
+
+    def __init__(self, field: str, kind: str, kinds: tuple[str, ...]) -> None:
+        super().__init__(f"{field} is for {' and '.join(k + 's' for k in kinds)}, not a {kind}")
+        self.field = field
+        self.kind = kind
+        self.kinds = kinds
+
+
+class WhyTooLong(LogError):
+    def __init__(self, length: int, limit: int, *, text: str | None = None) -> None:
+        super().__init__(f"why it matters has {length} characters; the limit is {limit}", text=text)
+        self.length = length
+        self.limit = limit

@@ -368,7 +368,7 @@ def test_0011_adds_consent_unshared_and_goes_back_and_forth(empty_database: Data
         with engine.connect() as connection, connection.begin():
             (command.downgrade if down else command.upgrade)(alembic_config(connection), revision)
 
-    migrate("0007")
+    migrate("0009")
     with db.engine.begin() as connection:
         connection.execute(
             text(
@@ -390,7 +390,7 @@ def test_0011_adds_consent_unshared_and_goes_back_and_forth(empty_database: Data
         ).one()
     assert tuple(row) == ("none", None, None)  # never shared by default, old entries too
     assert "site_builds" in inspect(db.engine).get_table_names()
-    migrate("0007", down=True)
+    migrate("0009", down=True)
     columns = {c["name"] for c in inspect(db.engine).get_columns("entries")}
     assert not columns & {"share_consent", "share_consent_at", "share_asked_at"}
     assert "site_builds" not in inspect(db.engine).get_table_names()

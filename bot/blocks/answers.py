@@ -51,11 +51,23 @@ def help_message(
             "Everything you log goes into a shared learning log the network can search "
             "and write up — unless you choose *anonymous* or *private*."
         ),
-        kit.section("\n".join(lines)),
+        # As many sections as the lines need: one section holds 3,000 characters.
+        *[kit.section(chunk) for chunk in _chunks(lines, kit.SECTION_TEXT)],
         kit.context(f"Goals: {goals}"),
         log_buttons(),
     ]
     return kit.message(blocks, "What you can do with /kindness")
+
+
+def _chunks(lines: Sequence[str], limit: int) -> list[str]:
+    """``lines`` joined into texts of at most ``limit`` characters, never splitting a line."""
+    chunks: list[str] = []
+    for line in lines:
+        if chunks and len(chunks[-1]) + 1 + len(line) <= limit:
+            chunks[-1] += "\n" + line
+        else:
+            chunks.append(line)
+    return chunks
 
 
 def goals_message(framework: Framework) -> dict[str, Any]:

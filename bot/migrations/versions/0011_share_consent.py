@@ -5,14 +5,14 @@ they gave it, and when a coordinator asked them; an index for the site's stories
 ``site_builds``, each workspace's last published site as page hashes.
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0009
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0007"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
