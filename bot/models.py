@@ -141,6 +141,10 @@ class Organisation(Base):
     sector: Mapped[str | None] = mapped_column(String(16))
     place: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Endorsing the network's goals framework since this day, with an optional link
+    # (``bot.endorsements``); None when it does not (or no longer does).
+    endorsed_on: Mapped[date | None] = mapped_column(Date)
+    endorsement_url: Mapped[str | None] = mapped_column(String(500))
 
     __table_args__ = (
         UniqueConstraint("team_id", "name_key"),

@@ -286,3 +286,131 @@ def test_a_place_nobody_can_write_is_refused_even_for_root(network, framework) -
     with pytest.raises(OutputNotWritable) as refused:
         build(network, framework, Path("/proc/kindness-site"))
     assert "cannot write the site to /proc/kindness-site" in str(refused.value)
+
+
+def test_a_storys_why_it_matters_outcome_and_organisation_are_on_its_page(
+    learning_log: LearningLog, framework, tmp_path
+) -> None:
+    from bot.organisations import MemberOrganisations
+
+    orgs = MemberOrganisations(learning_log.db, clock=learning_log.clock)
+    orgs.choose(T, ANN, "Fife Council")
+    orgs.choose(T, BEN, "Tiny Trust")
+    learning_log.add_entry(
+        T,
+        ANN,
+        "Tenants read the new letter to the end.",
+        kind="outcome",
+        goal="g4",
+        share=True,
+        why_it_matters="Fewer missed appointments for people we serve.",
+        who_changed="people",
+        how_we_know="figures",
+    )
+    learning_log.add_entry(T, BEN, "Quiet change.", goal="g1", visibility="anonymous", share=True)
+    out = tmp_path / "site"
+    build(learning_log, framework, out)
+    page = (out / "stories/1.html").read_text()
+    assert "<h2>Why it matters</h2>" in page and "Fewer missed appointments" in page
+    assert "people we serve" in page and "we have figures" in page
+    assert "Fife Council" in page
+    assert "Tiny Trust" not in texts_of(out)  # an anonymous story names no organisation
+
+
+# -- endorsements -------------------------------------------------------------------------------
+
+
+def test_an_organisation_with_no_member_endorses_and_appears_on_the_commitment_page(
+    network: LearningLog, framework, tmp_path
+) -> None:
+    from datetime import date
+
+    from bot.endorsements import endorse, endorsements, withdraw
+
+    now = datetime(2026, 11, 25, tzinfo=UTC)
+    endorse(network.db, T, "Birch Trust", on=date(2026, 11, 2), now=now)
+    endorse(
+        network.db,
+        T,
+        "Ash <b>Council</b>",
+        on=date(2026, 10, 1),
+        url="https://ash.example.org/",
+        now=now,
+    )
+    assert [e.name for e in endorsements(network.db, T)] == ["Ash <b>Council</b>", "Birch Trust"]
+    out = tmp_path / "site"
+    build(network, framework, out)
+    page = (out / "commitment.html").read_text()
+    assert "Ash &lt;b&gt;Council&lt;/b&gt;" in page and "<b>" not in page
+    assert '<a href="https://ash.example.org/">' in page
+    assert 'Birch Trust, since <time datetime="2026-11-02">' in page
+    withdraw(network.db, T, "birch  trust")
+    result = build(network, framework, out)
+    assert result.changed == ["commitment.html"]
+    assert "Birch Trust" not in (out / "commitment.html").read_text()
+
+
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", 'https://x.org/"><script>', "not a link", "ftp://x.org"]
+)
+def test_an_endorsement_link_with_markup_is_refused_and_nothing_stored(
+    learning_log: LearningLog, url: str
+) -> None:
+    from datetime import date
+
+    from bot.endorsements import BadEndorsementUrl, endorse, endorsements
+
+    with pytest.raises(BadEndorsementUrl):
+        endorse(
+            learning_log.db,
+            T,
+            "Ash Council",
+            on=date(2026, 10, 1),
+            url=url,
+            now=datetime(2026, 11, 25, tzinfo=UTC),
+        )
+    assert endorsements(learning_log.db, T) == []
+
+
+def test_withdrawing_an_organisation_that_does_not_endorse_says_so(learning_log) -> None:
+    from bot.endorsements import NotEndorsing, withdraw
+    from bot.organisations import OrganisationNotFound
+
+    with pytest.raises(OrganisationNotFound):
+        withdraw(learning_log.db, T, "Nobody Ltd")
+    from bot.organisations import MemberOrganisations
+
+    MemberOrganisations(learning_log.db, clock=learning_log.clock).choose(T, ANN, "Fife Council")
+    with pytest.raises(NotEndorsing):
+        withdraw(learning_log.db, T, "Fife Council")
+
+
+def test_orgs_endorse_and_withdraw_from_the_shell(sqlite_db: Database, tmp_path) -> None:
+    from bot.endorsements import endorsements
+    from bot.workspaces import ensure_workspace
+
+    with sqlite_db.session() as session:
+        ensure_workspace(session, T, now=datetime(2026, 11, 25, tzinfo=UTC))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "KINDNESS_"))}
+    env["DATABASE_URL"] = str(sqlite_db.engine.url)
+
+    def orgs(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [SCRIPT, "orgs", *args], env=env, capture_output=True, text=True, timeout=120
+        )
+
+    made = orgs(
+        "endorse", "Ash Council", "--url", "https://ash.example.org", "--date", "2026-10-01"
+    )
+    assert made.returncode == 0, made.stderr
+    assert (
+        "'Ash Council' endorses the goals since 2026-10-01, https://ash.example.org" in made.stdout
+    )
+    bad = orgs("endorse", "Birch Trust", "--url", "javascript:alert(1)")
+    assert bad.returncode == 2 and "is not a web address to link to" in bad.stderr
+    late = orgs("endorse", "Birch Trust", "--date", "1/10/2026")
+    assert late.returncode == 2 and "is not a date" in late.stderr
+    assert [e.name for e in endorsements(sqlite_db, T)] == ["Ash Council"]
+    gone = orgs("withdraw", "ash council")
+    assert gone.returncode == 0 and "'Ash Council' no longer endorses the goals." in gone.stdout
+    assert endorsements(sqlite_db, T) == []

@@ -390,10 +390,13 @@ def test_0011_adds_consent_unshared_and_goes_back_and_forth(empty_database: Data
         ).one()
     assert tuple(row) == ("none", None, None)  # never shared by default, old entries too
     assert "site_builds" in inspect(db.engine).get_table_names()
+    endorsing = {"endorsed_on", "endorsement_url"}
+    assert endorsing <= {c["name"] for c in inspect(db.engine).get_columns("organisations")}
     migrate("0009", down=True)
     columns = {c["name"] for c in inspect(db.engine).get_columns("entries")}
     assert not columns & {"share_consent", "share_consent_at", "share_asked_at"}
     assert "site_builds" not in inspect(db.engine).get_table_names()
+    assert not endorsing & {c["name"] for c in inspect(db.engine).get_columns("organisations")}
     migrate("head")
     with db.engine.connect() as connection:
         assert connection.execute(text("SELECT text FROM entries")).scalar_one() == "Before"

@@ -20,9 +20,10 @@ from pathlib import Path
 import pytest
 from test_sandbox_page import CHROMIUM, CHROMIUM_FLAGS, SCREENSHOTS
 
+from bot.endorsements import Endorsement
 from bot.learning_log import LearningLog
 from bot.models import Member
-from bot.site.build import PAGE_SIZE, Endorsement, build_site
+from bot.site.build import PAGE_SIZE, build_site
 
 T = "T1"
 # One page of each kind: index (first and a later page), a goal (first and later), a story
@@ -50,6 +51,7 @@ def site(learning_log: LearningLog, framework, clock, tmp_path: Path) -> Path:
         "We listened first.\n\nThen we planned together, & it <b>worked</b>.",
         goal="g3",
         share=True,
+        why_it_matters="People we serve came back.",
     )
     learning_log.add_entry(
         T, "UBEN", "A quiet word.", goal="g1", visibility="anonymous", share=True
@@ -66,7 +68,7 @@ def site(learning_log: LearningLog, framework, clock, tmp_path: Path) -> Path:
         T,
         out,
         title="Stories of kindness",
-        endorsements=[
+        endorsing=[
             Endorsement("Ash Council", date(2026, 10, 1), "https://ash.example.org/"),
             Endorsement("Birch Trust", date(2026, 11, 2)),
         ],

@@ -149,7 +149,11 @@ def _parser() -> argparse.ArgumentParser:
         help="set up the workspace named with --team although the bot has not met it yet",
     )
 
-    orgs = command("orgs", _orgs, "list, rename, merge and describe members' organisations")
+    orgs = command(
+        "orgs",
+        _orgs,
+        "list, rename, merge and describe members' organisations; the ones endorsing the goals",
+    )
     _team_option(orgs)
     orgs_actions = orgs.add_subparsers(title="actions", metavar="ACTION", dest="action")
     _team_option(
@@ -167,7 +171,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     describe.add_argument("name", metavar="NAME")
     describe.add_argument("assignments", nargs="+", metavar="key=value")
-    for sub in (rename, merge, describe):
+    endorse = orgs_actions.add_parser(
+        "endorse",
+        help="an organisation endorses the goals (it needs no member here): NAME [--url U] "
+        "[--date D]",
+    )
+    endorse.add_argument("name", metavar="NAME")
+    endorse.add_argument("--url", metavar="U", help="a link to its endorsement (https://…)")
+    endorse.add_argument(
+        "--date", metavar="D", help="the day it endorsed them, YYYY-MM-DD (default: today)"
+    )
+    withdraw = orgs_actions.add_parser("withdraw", help="an organisation no longer endorses them")
+    withdraw.add_argument("name", metavar="NAME")
+    for sub in (rename, merge, describe, endorse, withdraw):
         _team_option(sub, nested=True)
 
     post = command("post", _post, "run a scheduled job now (once per period)", needs_slack=True)
@@ -456,6 +472,8 @@ def _orgs(config: Config, args: argparse.Namespace) -> int:
         elif action == "merge":
             changed = organisations.merge(team_id, args.source, args.target)
             print(f"Merged {args.source!r} into {changed.name!r}.")
+        elif action in ("endorse", "withdraw"):
+            return _endorsement(db, team_id, args)
         else:
             _, settings = parse_settings(args.assignments)
             if not settings:
@@ -466,6 +484,24 @@ def _orgs(config: Config, args: argparse.Namespace) -> int:
     except LogError as error:
         print(f"kindness-bot: nothing was changed: {error}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _endorsement(db: Database, team_id: str, args: argparse.Namespace) -> int:
+    """``orgs endorse NAME [--url U] [--date D]`` and ``orgs withdraw NAME``; refusals are the
+    caller's (``LogError``)."""
+    from bot.endorsements import endorse, withdraw
+    from bot.periods import parse_day
+
+    if args.action == "withdraw":
+        name = withdraw(db, team_id, args.name)
+        print(f"{name!r} no longer endorses the goals.")
+        return 0
+    now = utc_now()
+    on = parse_day(args.date) if args.date else local_date(now, _timezone_of(db, team_id))
+    made = endorse(db, team_id, args.name, on=on, url=args.url, now=now)
+    link = f", {made.url}" if made.url else ""
+    print(f"{made.name!r} endorses the goals since {made.endorsed_on}{link}.")
     return 0
 
 

@@ -37,6 +37,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from sqlalchemy import func, select
 
 from bot.db import Database
+from bot.endorsements import Endorsement, endorsements
 from bot.errors import (
     BadBaseUrl,
     BadSiteTitle,
@@ -45,12 +46,13 @@ from bot.errors import (
     OutputNotWritable,
 )
 from bot.goals import Framework
-from bot.models import Entry, Member, Workspace
+from bot.models import Entry, Member, Organisation, Workspace
 from bot.names import Directory
 from bot.sharing import ANONYMOUS, NAMED
 from bot.site import words
 from bot.slack_text import NameLookup
 from bot.weeks import local_date
+from bot.words import HOW_WE_KNOW_WORDS, WHO_CHANGED_WORDS
 
 MARKER = ".kindness-site.json"
 PAGE_SIZE = 50
@@ -59,18 +61,14 @@ TITLE_LIMIT = 120
 HEADING = 80
 DEFAULT_TITLE = "Stories of kindness"
 ANONYMOUS_AUTHOR = "A member of the network"
-KIND_LABELS = {"story": "Story", "action": "Action", "reflection": "Reflection"}
+KIND_LABELS = {
+    "story": "Story",
+    "action": "Action",
+    "reflection": "Reflection",
+    "outcome": "A change we saw",
+}
 STATIC = ("style.css",)
 _BATCH = 500
-
-
-@dataclass(frozen=True)
-class Endorsement:
-    """An organisation endorsing the goals framework (shown on the commitment page)."""
-
-    name: str
-    endorsed_on: date
-    url: str | None = None
 
 
 @dataclass
@@ -164,6 +162,12 @@ class Story:
     created: date
     created_at: datetime
     updated_at: datetime
+    # Issue 18's evidence: why it matters (stories, outcomes), an outcome's who changed and
+    # how we know (in words); the author's organisation, for a story shared with their name.
+    why_it_matters: str | None = None
+    who_changed: str | None = None
+    how_we_know: str | None = None
+    organisation: str | None = None
 
 
 def _consented(team_id: str) -> tuple[Any, ...]:
@@ -180,17 +184,20 @@ def _stories(
 ) -> Iterator[Story]:
     """Consented stories, newest first, a batch at a time."""
     query = (
-        select(Entry, Member.display_name)
+        select(Entry, Member.display_name, Organisation.name)
         .outerjoin(Member, (Member.team_id == Entry.team_id) & (Member.user_id == Entry.user_id))
+        .outerjoin(Organisation, Organisation.id == Entry.organisation_id)
         .where(*_consented(team_id))
         .order_by(Entry.created_at.desc(), Entry.id.desc())
     )
     if "goal_key" in where:
         query = query.where(Entry.goal_key == where["goal_key"])
     with db.reading() as session:
-        for entry, display_name in session.execute(query.execution_options(yield_per=_BATCH)):
+        rows = session.execute(query.execution_options(yield_per=_BATCH))
+        for entry, display_name, organisation in rows:
             named = entry.share_consent == NAMED and entry.visibility == "network"
             author = (display_name or _name(names, entry.user_id)) if named else None
+            why = entry.why_it_matters
             yield Story(
                 id=entry.id,
                 kind=entry.kind,
@@ -200,6 +207,11 @@ def _stories(
                 created=local_date(entry.created_at, tz),
                 created_at=entry.created_at,
                 updated_at=entry.updated_at,
+                why_it_matters=words.public_text(why, names) if why else None,
+                who_changed=WHO_CHANGED_WORDS.get(entry.who_changed or ""),
+                how_we_know=HOW_WE_KNOW_WORDS.get(entry.how_we_know or ""),
+                # Never for an anonymous story: in a small organisation it names the author.
+                organisation=organisation if named else None,
             )
             session.expunge(entry)
 
@@ -274,13 +286,13 @@ def build_site(
     base_url: str | None = None,
     force: bool = False,
     names: NameLookup | None = None,
-    endorsements: list[Endorsement] | None = None,
+    endorsing: list[Endorsement] | None = None,
     previous: dict[str, str] | None = None,
 ) -> SiteResult:
     """Build the site into ``out`` (checked first, swapped in when complete).
 
     ``previous``: the last build's pages, to say what changed (default: the marker in
-    ``out``, when the bot built it)."""
+    ``out``, when the bot built it). ``endorsing``: default, the workspace's endorsements."""
     title = check_title(title)
     base_url = check_base_url(base_url)
     names = names if names is not None else Directory(db, team_id)  # names known to the bot
@@ -295,7 +307,14 @@ def build_site(
     try:
         writer = _Writer(building, out if found is not None else None, found or {})
         stories = _write_pages(
-            writer, db, framework, team_id, title, base_url, names, endorsements or []
+            writer,
+            db,
+            framework,
+            team_id,
+            title,
+            base_url,
+            names,
+            endorsing if endorsing is not None else endorsements(db, team_id),
         )
         marker = {"generator": "kindness-bot", "pages": dict(sorted(writer.pages.items()))}
         (building / MARKER).write_text(json.dumps(marker, indent=1) + "\n", encoding="utf-8")
@@ -381,6 +400,7 @@ def _write_pages(
             "kind": KIND_LABELS.get(story.kind, story.kind),
             "goal": goal_by_key.get(story.goal_key or ""),
             "author": story.author,
+            "organisation": story.organisation,
             "date": story.created.isoformat(),
             "excerpt": words.excerpt(story.text),
             "path": f"stories/{story.id}.html",
@@ -401,6 +421,9 @@ def _write_pages(
             item["path"],
             story=item,
             paragraphs=words.paragraphs(story.text),
+            why=words.paragraphs(story.why_it_matters or ""),
+            who_changed=story.who_changed,
+            how_we_know=story.how_we_know,
             goal=goal,
             kind=KIND_LABELS.get(story.kind, story.kind),
             page_title=item["heading"],

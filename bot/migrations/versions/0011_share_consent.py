@@ -1,8 +1,9 @@
-"""Consent to share an entry beyond the network, and the last published site.
+"""Consent to share an entry beyond the network, the last published site, endorsements.
 
 Three columns on ``entries``: the author's consent (``none`` until they say otherwise), when
 they gave it, and when a coordinator asked them; an index for the site's stories; and
-``site_builds``, each workspace's last published site as page hashes.
+``site_builds``, each workspace's last published site as page hashes; and on
+``organisations`` the day one began endorsing the goals, with its link.
 
 Revision ID: 0011
 Revises: 0009
@@ -47,8 +48,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("team_id", name=op.f("pk_site_builds")),
     )
 
+    op.add_column("organisations", sa.Column("endorsed_on", sa.Date(), nullable=True))
+    op.add_column(
+        "organisations", sa.Column("endorsement_url", sa.String(length=500), nullable=True)
+    )
+
 
 def downgrade() -> None:
+    for column in ("endorsement_url", "endorsed_on"):
+        op.execute(f"ALTER TABLE organisations DROP COLUMN {column}")
     op.drop_table("site_builds")
     op.drop_index("ix_entries_team_consent", table_name="entries")
     # Plain DROP COLUMNs (SQLite 3.35+): a batch rebuild of entries would lose its triggers.
