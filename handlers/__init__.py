@@ -14,6 +14,7 @@ import re
 from slack_bolt import App
 
 from bot.blocks import controls as control_blocks
+from bot.blocks import endorsements as endorsement_blocks
 from bot.blocks import entries, modals, rhythm
 from bot.blocks import organisations as organisation_blocks
 from bot.blocks import sharing as sharing_blocks
@@ -30,6 +31,7 @@ def register(app: App, services: Services) -> None:
         actions,
         commands,
         controls,
+        endorsements,
         events,
         home,
         lifecycle,
@@ -82,6 +84,9 @@ def register(app: App, services: Services) -> None:
     app.view(rhythm.SETTINGS_MODAL)(on.submission(views.submit_settings, error_field="channel"))
     app.view(modals.EDIT_MODAL)(on.submission(views.submit_edit, error_field="text"))
     app.view(modals.COMPLETE_MODAL)(on.submission(views.submit_complete, error_field="text"))
+    app.view(endorsement_blocks.ENDORSE_MODAL)(
+        on.submission(endorsements.submit_endorsement, error_field=endorsement_blocks.NAME)
+    )
     app.view(modals.WHY_MODAL)(on.submission(views.submit_why, error_field="why"))
     app.view(organisation_blocks.ORG_MODAL)(
         on.submission(organisations.submit_organisation, error_field=organisation_blocks.ORG_FIELD)

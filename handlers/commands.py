@@ -26,7 +26,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot.admins import CoordinatorCheckFailed, is_admin, is_coordinator_without_slack
 from bot.blocks import answers, controls, modals, refusals, rhythm, sharing
+from bot.blocks import endorsements as endorsement_words
 from bot.blocks import organisations as org_blocks
+from bot.endorsements import withdraw as withdraw_endorsement
 from bot.errors import (
     CoordinatorUnconfirmed,
     EntryNotFound,
@@ -366,7 +368,7 @@ def run_org(inv: Invocation) -> Answer:
 
 # "A > B", "A -> B", "A → B" (Slack sends ">" as "&gt;").
 _INTO = re.compile(r"\s*(?:-&gt;|=&gt;|&gt;|->|=>|>|→)\s*")
-ORGS_ACTIONS = ["list", "rename", "merge", "set"]
+ORGS_ACTIONS = ["list", "rename", "merge", "set", "endorse", "withdraw"]
 
 
 def run_orgs(inv: Invocation) -> Answer:
@@ -383,6 +385,11 @@ def run_orgs(inv: Invocation) -> Answer:
     if not allowed:
         raise NotACoordinator("look after the list of organisations")
     organisations = inv.services.organisations
+    if action == "endorse":
+        return later(open_modal(endorsement_words.endorse_modal()))
+    if action == "withdraw":
+        name = withdraw_endorsement(inv.services.db, inv.team_id, _unescaped(rest.strip()))
+        return say(endorsement_words.withdrawn_message(name))
     if action == "list":
         return say(org_blocks.organisations_list_message(organisations.listed(inv.team_id)))
     if action == "set":
@@ -543,9 +550,11 @@ SUBCOMMANDS: list[Subcommand] = [
     ),
     Subcommand(
         "orgs",
-        "/kindness orgs [list | rename OLD > NEW | merge FROM > INTO | set NAME sector=… place=…]",
+        "/kindness orgs [list | rename OLD > NEW | merge FROM > INTO | set NAME sector=… place=… "
+        "| endorse | withdraw NAME]",
         "coordinators: the members' organisations — list them, put a name right, merge two "
-        "that are one, or say an organisation's sector and place",
+        "that are one, or say an organisation's sector and place; record or withdraw an "
+        "organisation's endorsement of the goals",
         "/kindness orgs merge Fife NHS > NHS Fife",
         run_orgs,
     ),

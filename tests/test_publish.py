@@ -414,3 +414,64 @@ def test_orgs_endorse_and_withdraw_from_the_shell(sqlite_db: Database, tmp_path)
     gone = orgs("withdraw", "ash council")
     assert gone.returncode == 0 and "'Ash Council' no longer endorses the goals." in gone.stdout
     assert endorsements(sqlite_db, T) == []
+
+
+# -- endorsements in Slack ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def coordinated(sqlite_db: Database, clock: FakeClock):
+    from conftest import _make_bot
+
+    for bot in _make_bot(sqlite_db, clock, KINDNESS_ADMINS="UCORA"):
+        bot.standin.add_user("UCORA", "Cora")
+        bot.standin.add_user(ANN, "Ann")
+        yield bot
+
+
+def endorse_form(name: str, url: str | None = None, on: str | None = None) -> dict:
+    from sandbox import InputValue
+
+    return {
+        "endorse_name": {"endorse_name": InputValue.plain_text(name)},
+        "endorse_url": {"endorse_url": InputValue.plain_text(url)},
+        "endorse_date": {"endorse_date": InputValue.datepicker(on)},
+    }
+
+
+def test_a_coordinator_records_an_endorsement_in_a_slack_form(coordinated) -> None:
+    from bot.endorsements import endorsements
+
+    bot = coordinated
+    bot.slack.command("orgs endorse", user="UCORA")
+    view = bot.standin.last("views.open").args["view"]
+    assert view["callback_id"] == "endorse_organisation"
+    refused = bot.slack.view_submission(
+        "endorse_organisation", endorse_form("Ash Council", "javascript:alert(1)"), user="UCORA"
+    )
+    assert refused.json["response_action"] == "errors"
+    assert "not a web address" in refused.json["errors"]["endorse_url"]
+    assert endorsements(bot.services.db, bot.standin.team_id) == []
+    saved = bot.slack.view_submission(
+        "endorse_organisation",
+        endorse_form("Ash Council", "https://ash.example.org", "2026-10-01"),
+        user="UCORA",
+    )
+    assert "endorses the goals since 2026-10-01" in str(saved.json["view"])
+    [made] = endorsements(bot.services.db, bot.standin.team_id)
+    assert (made.name, made.url) == ("Ash Council", "https://ash.example.org")
+    answer = bot.answer_text(bot.slack.command("orgs withdraw ash council", user="UCORA"))
+    assert "no longer endorses the goals" in answer
+    assert endorsements(bot.services.db, bot.standin.team_id) == []
+
+
+def test_a_member_cannot_open_or_submit_the_endorsement_form(coordinated) -> None:
+    from bot.endorsements import endorsements
+
+    bot = coordinated
+    answer = bot.answer_text(bot.slack.command("orgs endorse", user=ANN))
+    assert "Only the network's coordinators" in answer
+    assert bot.standin.calls_to("views.open") == []
+    reply = bot.slack.view_submission("endorse_organisation", endorse_form("Ash"), user=ANN)
+    assert reply.json["response_action"] == "update"
+    assert endorsements(bot.services.db, bot.standin.team_id) == []
