@@ -426,6 +426,12 @@ def run_report(inv: Invocation) -> Answer:
     )
 
 
+def run_publish(inv: Invocation) -> Answer:
+    if inv.args.strip():
+        return say(refusals.usage_message(usage_of("publish", inv.services.framework)))
+    return coordinator_files.publish_answer(inv.services, inv.team_id, inv.user_id, inv.channel_id)
+
+
 SUBCOMMANDS: list[Subcommand] = [
     Subcommand(
         "help", "/kindness help", "what you can do, with examples", "/kindness help", run_help
@@ -557,6 +563,14 @@ SUBCOMMANDS: list[Subcommand] = [
         "organisation's endorsement of the goals",
         "/kindness orgs merge Fife NHS > NHS Fife",
         run_orgs,
+    ),
+    Subcommand(
+        "publish",
+        "/kindness publish",
+        "coordinators: the network's site of the stories their authors agreed to share, as a "
+        "zip in your DM, with what changed since the last one",
+        "/kindness publish",
+        run_publish,
     ),
     Subcommand(
         "export",

@@ -475,3 +475,61 @@ def test_a_member_cannot_open_or_submit_the_endorsement_form(coordinated) -> Non
     reply = bot.slack.view_submission("endorse_organisation", endorse_form("Ash"), user=ANN)
     assert reply.json["response_action"] == "update"
     assert endorsements(bot.services.db, bot.standin.team_id) == []
+
+
+# -- /kindness publish ----------------------------------------------------------------------------
+
+
+def dm_files(bot, user: str) -> list:
+    dm = bot.standin.dm_with(user)
+    return [f for f in bot.standin.files if f.channels == (dm,)]
+
+
+def unzipped(content: bytes) -> dict[str, bytes]:
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def test_publish_in_slack_sends_the_site_as_a_zip_and_says_what_changed(coordinated) -> None:
+    from conftest import message_text
+
+    bot = coordinated
+    team = bot.standin.team_id
+    bot.log.add_entry(team, ANN, "We listened first.", goal="g3", share=True)
+    bot.log.add_entry(team, ANN, "Kept to myself.", goal="g3")
+    reply = bot.slack.command("publish", user="UCORA")
+    assert reply.body == ""  # built after the ack
+    preparing, done = [message_text(m) for m in bot.answers(reply)]
+    assert "Preparing the network's published site" in preparing
+    [first] = dm_files(bot, "UCORA")
+    site = unzipped(first.content)
+    assert "site/stories/1.html" in site and "site/stories/2.html" not in site
+    assert b"We listened first." in site["site/stories/1.html"]
+    assert "1 story" in done and "The first site built here." in done
+
+    bot.log.add_entry(team, ANN, "A second story.", goal="g1", share=True)
+    bot.log.unshare_entry(team, ANN, 1)
+    reply = bot.slack.command("publish", user="UCORA")
+    done = message_text(bot.answers(reply)[-1])
+    assert "1 story" in done and "1 story added, 1 removed (#1)" in done
+    second = dm_files(bot, "UCORA")[-1]
+    assert "site/stories/1.html" not in unzipped(second.content)
+    reply = bot.slack.command("publish", user="UCORA")
+    assert "Nothing changed since the last build." in message_text(bot.answers(reply)[-1])
+    assert dm_files(bot, "UCORA")[-1].content == second.content  # the same bytes
+
+
+def test_publish_is_for_coordinators_and_takes_no_words(coordinated) -> None:
+    from conftest import message_text
+
+    bot = coordinated
+    reply = bot.slack.command("publish", user=ANN)
+    assert "can publish the network's site, so nothing was made" in message_text(
+        bot.answers(reply)[-1]
+    )
+    assert bot.standin.files == []
+    answer = bot.answer_text(bot.slack.command("publish now please", user="UCORA"))
+    assert "Usage: `/kindness publish`" in answer and bot.standin.files == []

@@ -26,11 +26,12 @@ import json
 import os
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -46,7 +47,7 @@ from bot.errors import (
     OutputNotWritable,
 )
 from bot.goals import Framework
-from bot.models import Entry, Member, Organisation, Workspace
+from bot.models import Entry, Member, Organisation, SiteBuild, Workspace
 from bot.names import Directory
 from bot.sharing import ANONYMOUS, NAMED
 from bot.site import words
@@ -69,6 +70,7 @@ KIND_LABELS = {
 }
 STATIC = ("style.css",)
 _BATCH = 500
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest a zip file can say: no build time in it
 
 
 @dataclass
@@ -88,6 +90,37 @@ class SiteResult:
             f"{len(self.added)} pages added, {len(self.changed)} changed, "
             f"{len(self.removed)} removed"
         )
+
+
+def last_build(db: Database, team_id: str) -> dict[str, str]:
+    """The pages of the workspace's last site built in Slack (``/kindness publish``)."""
+    with db.reading() as session:
+        pages = session.scalar(select(SiteBuild.pages).where(SiteBuild.team_id == team_id))
+    return json.loads(pages) if pages else {}
+
+
+def record_build(db: Database, team_id: str, result: SiteResult, now: datetime) -> None:
+    """The site just handed over is the one the next build is compared with."""
+    pages = json.dumps(dict(sorted(result.pages.items())))
+    with db.session() as session:
+        found = session.get(SiteBuild, team_id)
+        if found is None:
+            session.add(
+                SiteBuild(team_id=team_id, pages=pages, stories=result.stories, built_at=now)
+            )
+        else:
+            found.pages, found.stories, found.built_at = pages, result.stories, now
+
+
+def zipped(root: Path, target: IO[bytes], folder: str = "site") -> None:
+    """The site as a zip file, the same bytes for the same site: files in order, each with
+    one fixed date and mode, under ``folder/``."""
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            info = zipfile.ZipInfo(f"{folder}/{path.relative_to(root).as_posix()}", ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, path.read_bytes())
 
 
 def check_title(title: str | None) -> str:
