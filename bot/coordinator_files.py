@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import IO, TextIO
 
 from bot.db import Database
@@ -28,10 +29,12 @@ from bot.periods import PeriodWords, When
 from bot.report import report_pdf, write_report
 from bot.report.evidence import build_evidence
 from bot.report.figures import ReportPeriod, build_report
+from bot.site.build import SiteResult
 from bot.weeks import local_date, local_date_before
 
 EXPORT = "export"
 REPORT = "report"
+SITE = "site"
 # A file larger than this is written to a temporary file on disk rather than kept in memory
 # (the export of a large log can run to hundreds of megabytes).
 IN_MEMORY = 16 * 1024 * 1024
@@ -49,6 +52,10 @@ class CoordinatorFile:
     entries: int  # shared entries in the file (an export) or in the period (a report)
     first_day: date | None  # the period, in the workspace's local days (None: open)
     last_day: date | None
+    # What changed since the last one (the published site), and what to do once it is
+    # delivered (remember the site as the last one built).
+    changes: str | None = None
+    delivered: Callable[[], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -171,3 +178,55 @@ def make_report(
         first_day=first,
         last_day=last,
     )
+
+
+def make_site(
+    db: Database, framework: Framework, team_id: str, *, now: datetime, names: Directory
+) -> CoordinatorFile:
+    """The published site as a zip, compared with the last one handed over in Slack."""
+    from bot.site.build import build_site, last_build, record_build, zipped
+
+    previous = last_build(db, team_id)
+    with tempfile.TemporaryDirectory(prefix="kindness-site-") as folder:
+        out = Path(folder) / "site"
+        result = build_site(db, framework, team_id, out, names=names, previous=previous)
+        content = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY, mode="w+b")  # noqa: SIM115
+        zipped(out, content)
+    content.seek(0)
+    return CoordinatorFile(
+        kind=SITE,
+        fmt="zip",
+        filename="kindness-site.zip",
+        content=content,
+        entries=result.stories,
+        first_day=None,
+        last_day=None,
+        changes=site_changes(result, first=not previous),
+        delivered=lambda: record_build(db, team_id, result, now),
+    )
+
+
+def site_changes(result: SiteResult, *, first: bool) -> str:
+    """``Since the last build: 1 story added, 1 removed (#12); 3 other pages changed.``"""
+    if first:
+        return "The first site built here."
+
+    def stories(paths: list[str]) -> list[str]:
+        return [p for p in paths if p.startswith("stories/")]
+
+    added, removed = stories(result.added), stories(result.removed)
+    others = len(result.added) + len(result.changed) + len(result.removed) - len(added)
+    others -= len(removed)
+    if not (added or removed or result.changed or others):
+        return "Nothing changed since the last build."
+    parts = []
+    if added:
+        parts.append(f"{len(added)} {'story' if len(added) == 1 else 'stories'} added")
+    if removed:
+        numbers = ", ".join("#" + p.removeprefix("stories/").removesuffix(".html") for p in removed)
+        parts.append(f"{len(removed)} removed ({numbers})")
+    changed = len(stories(result.changed))
+    if changed:
+        parts.append(f"{changed} changed")
+    text = "Since the last build: " + (", ".join(parts) if parts else "no story added or removed")
+    return text + f"; {others} other {'page' if others == 1 else 'pages'} changed."

@@ -203,6 +203,83 @@ class CoordinatorUnconfirmed(LogError):
         super().__init__("Slack did not confirm in time that you are a coordinator", text=text)
 
 
+class PrivateNotShareable(LogError):
+    """A private entry is its author's alone: it can never be shared beyond the network."""
+
+    def __init__(self, entry_id: int | None = None) -> None:
+        which = f"entry #{entry_id} is private" if entry_id else "a private entry"
+        super().__init__(
+            f"{which}: only you ever see it, so it cannot be shared beyond the network; "
+            "make it visible to the network (or anonymous) first"
+        )
+        self.entry_id = entry_id
+
+
+class OnlyAnonymously(LogError):
+    """An anonymous entry shared "with my name" would say whose it is."""
+
+    def __init__(self, entry_id: int) -> None:
+        super().__init__(
+            f"entry #{entry_id} is anonymous, so it can only be shared anonymously: "
+            f"/kindness share {entry_id} anonymously"
+        )
+        self.entry_id = entry_id
+
+
+class AlreadyAskedToShare(LogError):
+    """A coordinator asks an author once per entry, whatever the answer."""
+
+    def __init__(self, entry_id: int, *, consented: bool = False) -> None:
+        why = "its author has already agreed to share it" if consented else "its author was asked"
+        super().__init__(f"entry #{entry_id}: {why} already; an author is asked once per entry")
+        self.entry_id = entry_id
+        self.consented = consented
+
+
+class SiteRefused(LogError):
+    """``publish`` would not build the site where or as it was asked; nothing was written."""
+
+
+class OutputIsAFile(SiteRefused):
+    def __init__(self, path: str) -> None:
+        super().__init__(f"{path} is a file, not a folder; give a folder for the site")
+        self.path = path
+
+
+class OutputNotOurs(SiteRefused):
+    """A folder holding files the bot did not build: they would be replaced."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"{path} holds files the bot did not build; give an empty or new folder, or add "
+            "--force to replace everything in it"
+        )
+        self.path = path
+
+
+class OutputNotWritable(SiteRefused):
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"cannot write the site to {path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class BadSiteTitle(SiteRefused):
+    def __init__(self, given: str, why: str) -> None:
+        super().__init__(f"the title '{given}' {why}")
+        self.given = given
+        self.why = why
+
+
+class BadBaseUrl(SiteRefused):
+    def __init__(self, given: str) -> None:
+        super().__init__(
+            f"'{given}' is not a web address the site can use: give one starting with https:// "
+            "(or http://), with no spaces, quotes or angle brackets, e.g. https://example.org/stories"
+        )
+        self.given = given
+
+
 class UnknownWhoChanged(UnknownChoice):
     what = "answer to who changed"
 
@@ -228,6 +305,8 @@ class WhyTooLong(LogError):
         super().__init__(f"why it matters has {length} characters; the limit is {limit}", text=text)
         self.length = length
         self.limit = limit
+
+
 class RoundNotFound(LogError):
     """A vote or a choice for a selection round that was never opened."""
 

@@ -31,17 +31,20 @@ from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select,
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot import metrics, search
+from bot import metrics, search, sharing
 from bot.db import Database, insert_ignoring_duplicates
 from bot.errors import (
     ActionAlreadyDone,
+    AlreadyAskedToShare,
     EmptySearch,
     EmptyText,
     EntryNotFound,
     EntryTooLong,
+    LogError,
     NotAnAction,
     NotForThisKind,
     NotYourEntry,
+    PrivateNotShareable,
     StorageFailed,
     UnknownGoal,
     UnknownHowWeKnow,
@@ -99,6 +102,11 @@ class EntryView:
     created_at: datetime
     updated_at: datetime
     logged_by: str | None = None  # the coordinator who logged it for its author
+    # Beyond the network (``bot.sharing``): none, named or anonymous; whether a coordinator
+    # asked its author already; and whether the change that made this view withdrew consent.
+    share_consent: str = sharing.NONE
+    share_asked: bool = False
+    share_withdrawn: bool = False
     why_it_matters: str | None = None
     who_changed: str | None = None
     how_we_know: str | None = None
@@ -132,6 +140,8 @@ class EntryView:
             created_at=entry.created_at,
             updated_at=entry.updated_at,
             logged_by=entry.logged_by,
+            share_consent=getattr(entry, "share_consent", None) or sharing.NONE,
+            share_asked=getattr(entry, "share_asked_at", None) is not None,
             why_it_matters=getattr(entry, "why_it_matters", None),
             who_changed=getattr(entry, "who_changed", None),
             how_we_know=getattr(entry, "how_we_know", None),
@@ -254,11 +264,15 @@ class LearningLog:
         reflection_of: int | None = None,
         dedupe_key: str | None = None,
         logged_by: str | None = None,
+        share: bool = False,
         why_it_matters: str | None = None,
         who_changed: str | None = None,
         how_we_know: str | None = None,
     ) -> Saved:
         """Store a member's words; validated first, each failure its own error.
+
+        ``share``: the author's consent to share it beyond the network, given as they log it
+        (with their name, or anonymously for an anonymous entry; never for a private one).
 
         ``logged_by``: a coordinator recording the member's story on their behalf. The entry
         is the member's (``user_id``) in every way; the coordinator may only take it back
@@ -272,6 +286,15 @@ class LearningLog:
         who, how = self.check_outcome(who_changed, how_we_know, kind)
         if source not in SOURCES:
             raise ValueError(f"unknown source {source!r}")
+        consent = sharing.NONE
+        if share:
+            try:
+                consent = sharing.consent_to_share(None, visibility, anonymously=True)
+            except LogError as error:
+                error.text = cleaned
+                raise
+            if visibility == "network":
+                consent = sharing.NAMED
         now = self.clock()
         values = {
             "team_id": team_id,
@@ -292,6 +315,9 @@ class LearningLog:
             "action_status": None,
             "follow_up_at": None,
             "completed_at": None,
+            "share_consent": consent,
+            "share_consent_at": now if share else None,
+            "share_asked_at": None,
             "why_it_matters": why,
             "who_changed": who,
             "how_we_know": how,
@@ -407,6 +433,7 @@ class LearningLog:
         now = self.clock()
         with self._writing(quoted) as session:
             entry = self._own_entry(session, team_id, user_id, entry_id, text=quoted)
+            text_changed = cleaned is not None and cleaned != entry.text
             kind_after = new_kind or entry.kind
             who = entry.who_changed if who_changed is _UNCHANGED else who_changed
             how = entry.how_we_know if how_we_know is _UNCHANGED else how_we_know
@@ -434,9 +461,86 @@ class LearningLog:
                 entry.visibility = new_visibility
             if new_kind is not None and new_kind != entry.kind:
                 self._change_kind(session, entry, new_kind, now)
+            consent = sharing.consent_after_change(
+                entry.share_consent, text_changed=text_changed, visibility=entry.visibility
+            )
+            withdrawn = sharing.is_shared(entry.share_consent) and consent == sharing.NONE
+            if consent != entry.share_consent:
+                entry.share_consent = consent
+                entry.share_consent_at = now
             entry.updated_at = now
             session.flush()
+            return replace(EntryView.of(entry, user_id), share_withdrawn=withdrawn)
+
+    def share_entry(
+        self, team_id: str, user_id: str, entry_id: int, *, anonymously: bool = False
+    ) -> EntryView:
+        """The author's consent to share their entry beyond the network (``bot.sharing``)."""
+        now = self.clock()
+        with self._writing() as session:
+            entry = self._own_entry(session, team_id, user_id, entry_id)
+            consent = sharing.consent_to_share(entry.id, entry.visibility, anonymously=anonymously)
+            if consent != entry.share_consent:
+                entry.share_consent = consent
+                entry.share_consent_at = now
+            session.flush()
             return EntryView.of(entry, user_id)
+
+    def unshare_entry(self, team_id: str, user_id: str, entry_id: int) -> EntryView:
+        """The author withdraws their consent: the entry leaves the site at its next build."""
+        return self.answer_share_request(team_id, user_id, entry_id, sharing.NONE)
+
+    def answer_share_request(
+        self, team_id: str, user_id: str, entry_id: int, answer: str
+    ) -> EntryView:
+        """The author's answer (``sharing.ANSWERS``), kept with its time, "no" included."""
+        if answer not in sharing.ANSWERS:
+            raise ValueError(f"unknown answer {answer!r}")
+        if answer != sharing.NONE:
+            return self.share_entry(
+                team_id, user_id, entry_id, anonymously=answer == sharing.ANONYMOUS
+            )
+        now = self.clock()
+        with self._writing() as session:
+            entry = self._own_entry(session, team_id, user_id, entry_id)
+            entry.share_consent = sharing.NONE
+            entry.share_consent_at = now
+            session.flush()
+            return EntryView.of(entry, user_id)
+
+    def ask_to_share(
+        self, team_id: str, coordinator_id: str, entry_id: int
+    ) -> tuple[str, EntryView]:
+        """A coordinator asks the author of a shared entry whether it may go beyond the
+        network: marked as asked (once per entry, whoever asks) and the author's id with the
+        entry as its author sees it. The caller has checked that ``coordinator_id`` is one."""
+        now = self.clock()
+        with self._writing() as session:
+            entry = session.scalar(
+                select(Entry)
+                .where(Entry.team_id == team_id, Entry.id == entry_id, visible_to(coordinator_id))
+                .with_for_update()
+            )
+            if entry is None:
+                raise EntryNotFound(entry_id)
+            if entry.visibility == "private":
+                raise PrivateNotShareable(entry_id)
+            if sharing.is_shared(entry.share_consent):
+                raise AlreadyAskedToShare(entry_id, consented=True)
+            if entry.share_asked_at is not None:
+                raise AlreadyAskedToShare(entry_id)
+            entry.share_asked_at = now
+            session.flush()
+            return entry.user_id, EntryView.of(entry, entry.user_id)
+
+    def forget_share_request(self, team_id: str, entry_id: int) -> None:
+        """The request never reached its author (Slack refused the DM): they may be asked."""
+        with self._writing() as session:
+            session.execute(
+                update(Entry)
+                .where(Entry.team_id == team_id, Entry.id == entry_id)
+                .values(share_asked_at=None)
+            )
 
     def set_why_it_matters(
         self, team_id: str, user_id: str, entry_id: int, why: str | None

@@ -39,6 +39,9 @@ ACTION_STATUSES = ("open", "done", "dropped")
 SELECTION_CADENCES = ("monthly", "quarterly", "off")
 # The kinds a selection round may shortlist: the network's stories of change.
 SELECTION_KINDS = ("story", "outcome")
+# An author's consent to share an entry beyond the network (the published site): none, with
+# their name, or anonymously. Never by default; ``bot.sharing`` holds the rules.
+SHARE_CONSENTS = ("none", "named", "anonymous")
 # An organisation's sector (optional).
 SECTORS = ("public", "voluntary", "private", "community", "other")
 # An outcome's "who changed" and "how we know" (each optional; words in bot.words).
@@ -150,6 +153,10 @@ class Organisation(Base):
     sector: Mapped[str | None] = mapped_column(String(16))
     place: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Endorsing the network's goals framework since this day, with an optional link
+    # (``bot.endorsements``); None when it does not (or no longer does).
+    endorsed_on: Mapped[date | None] = mapped_column(Date)
+    endorsement_url: Mapped[str | None] = mapped_column(String(500))
 
     __table_args__ = (
         UniqueConstraint("team_id", "name_key"),
@@ -244,6 +251,13 @@ class Entry(Base):
     noted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The coordinator who logged the entry on the member's behalf (the member owns it).
     logged_by: Mapped[str | None] = mapped_column(String(32))
+    # May the entry be shared beyond the network (``SHARE_CONSENTS``), said by its author alone
+    # and when; ``share_asked_at``: when a coordinator asked them (asked once per entry).
+    # Checked by ``bot.sharing`` rather than by a CHECK: SQLite adds a column to ``entries``
+    # without rebuilding it (a rebuild would lose its full-text triggers).
+    share_consent: Mapped[str] = mapped_column(String(16), default="none", server_default="none")
+    share_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    share_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The author's organisation when the entry was written (kept when they move on). Never
     # shown or exported for an anonymous entry: in a small organisation it would name them.
     organisation_id: Mapped[int | None] = mapped_column(
@@ -284,6 +298,8 @@ class Entry(Base):
         Index("ix_entries_team_status_follow_up", "team_id", "action_status", "follow_up_at"),
         # The entry behind a Slack message (edited or deleted in Slack).
         Index("ix_entries_team_message", "team_id", "channel_id", "message_ts"),
+        # The stories whose authors consented to share them, newest first (the published site).
+        Index("ix_entries_team_consent", "team_id", "share_consent", "id"),
         # An organisation's entries (a merge moves them; a deleted organisation lets go).
         Index("ix_entries_organisation", "organisation_id"),
     )
@@ -488,6 +504,20 @@ class TokenRefresh(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(200))
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SiteBuild(Base):
+    """The last published site of a workspace: each page's SHA-256 by its path (JSON), so that
+    the next ``/kindness publish`` says what it added, changed and removed."""
+
+    __tablename__ = "site_builds"
+
+    team_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("workspaces.team_id", ondelete="CASCADE"), primary_key=True
+    )
+    pages: Mapped[str] = mapped_column(Text)
+    stories: Mapped[int] = mapped_column(Integer)
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 # -- Bolt's installation and OAuth state tables (multi-workspace mode) ---------------------------

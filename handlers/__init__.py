@@ -14,9 +14,11 @@ import re
 from slack_bolt import App
 
 from bot.blocks import controls as control_blocks
+from bot.blocks import endorsements as endorsement_blocks
 from bot.blocks import entries, modals, rhythm
 from bot.blocks import organisations as organisation_blocks
 from bot.blocks import selection as selection_blocks
+from bot.blocks import sharing as sharing_blocks
 from bot.blocks.answers import FORGET_ME_CONFIRMED, SEARCH_MORE
 from bot.blocks.nudges import NUDGE_DROP, NUDGE_SNOOZE
 from bot.blocks.refusals import RUN_SUGGESTION
@@ -31,12 +33,14 @@ def register(app: App, services: Services) -> None:
         actions,
         commands,
         controls,
+        endorsements,
         events,
         home,
         lifecycle,
         nudges,
         organisations,
         selection,
+        sharing,
         shortcuts,
         views,
     )
@@ -61,6 +65,10 @@ def register(app: App, services: Services) -> None:
         (entries.COMPLETE_ACTION, actions.complete_action),
         (entries.SET_VISIBILITY, actions.set_visibility),
         (entries.KEEP_ENTRY, actions.keep_entry),
+        (entries.SHARE_ENTRY, sharing.share_entry),
+        (entries.UNSHARE_ENTRY, sharing.unshare_entry),
+        (sharing_blocks.ASK_TO_SHARE, sharing.ask_to_share),
+        (sharing_blocks.SHARE_ANSWER, sharing.answer_request),
         (entries.ADD_WHY, actions.open_why_modal),
         (organisation_blocks.ORG_USE, organisations.use_organisation),
         (organisation_blocks.ORG_NEW, organisations.new_organisation),
@@ -84,6 +92,9 @@ def register(app: App, services: Services) -> None:
     app.view(rhythm.SETTINGS_MODAL)(on.submission(views.submit_settings, error_field="channel"))
     app.view(modals.EDIT_MODAL)(on.submission(views.submit_edit, error_field="text"))
     app.view(modals.COMPLETE_MODAL)(on.submission(views.submit_complete, error_field="text"))
+    app.view(endorsement_blocks.ENDORSE_MODAL)(
+        on.submission(endorsements.submit_endorsement, error_field=endorsement_blocks.NAME)
+    )
     app.view(modals.WHY_MODAL)(on.submission(views.submit_why, error_field="why"))
     app.view(organisation_blocks.ORG_MODAL)(
         on.submission(organisations.submit_organisation, error_field=organisation_blocks.ORG_FIELD)

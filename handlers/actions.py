@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.admins import is_coordinator_without_slack
 from bot.blocks import answers, controls, entries, modals
 from bot.blocks.organisations import organisation_field
 from bot.goals import Framework
@@ -83,7 +84,10 @@ def search_more(click: Click, services: Services) -> Answer:
         goal=click.value.get("g"),
         offset=int(click.value.get("o", 0)),
     )
-    return later(reply(answers.search_message(page, services.framework)))
+    coordinator = is_coordinator_without_slack(
+        services.config, services.db, click.team_id, click.user_id
+    )
+    return later(reply(answers.search_message(page, services.framework, coordinator=coordinator)))
 
 
 def forget_me(click: Click, services: Services) -> Answer:

@@ -24,8 +24,10 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.admins import CoordinatorCheckFailed, is_admin, is_coordinator_without_slack
-from bot.blocks import answers, controls, modals, refusals, rhythm
+from bot.blocks import answers, controls, modals, refusals, rhythm, sharing
+from bot.blocks import endorsements as endorsement_words
 from bot.blocks import organisations as org_blocks
+from bot.endorsements import withdraw as withdraw_endorsement
 from bot.errors import (
     CoordinatorUnconfirmed,
     EmptyText,
@@ -268,7 +270,36 @@ def run_done(inv: Invocation) -> Answer:
 def run_search(inv: Invocation) -> Answer:
     words, goal = split_goal_filter(inv.args, inv.services)
     page = inv.services.log.search(inv.team_id, inv.user_id, words, goal=goal)
-    return say(answers.search_message(page, inv.services.framework))
+    # Coordinators known without asking Slack (the list, KINDNESS_ADMINS) see *Ask to share*.
+    coordinator = bool(inv.is_coordinator(ask_slack=False))
+    return say(answers.search_message(page, inv.services.framework, coordinator=coordinator))
+
+
+def run_share(inv: Invocation) -> Answer:
+    entry_id, anonymously = parse_share(inv.args, anonymously_allowed=True)
+    entry = inv.services.log.share_entry(
+        inv.team_id, inv.user_id, entry_id, anonymously=anonymously
+    )
+    return say(sharing.shared_message(entry, inv.services.framework))
+
+
+def run_unshare(inv: Invocation) -> Answer:
+    entry_id, _ = parse_share(inv.args, anonymously_allowed=False)
+    entry = inv.services.log.unshare_entry(inv.team_id, inv.user_id, entry_id)
+    return say(sharing.unshared_message(entry, inv.services.framework))
+
+
+def parse_share(args: str, *, anonymously_allowed: bool) -> tuple[int, bool]:
+    """``12`` or ``#12 anonymously``: the entry, and whether without the author's name."""
+    words = args.split()
+    entry_id = parse_entry_id(words[0]) if words else None
+    if entry_id is None:
+        raise EntryNotFound(words[0] if words else "?")
+    rest = " ".join(words[1:])
+    choices = ["anonymously"] if anonymously_allowed else []
+    if rest and rest.lower() not in choices:
+        raise UnknownOption(rest, choices or ["nothing after the number"])
+    return entry_id, bool(rest)
 
 
 def run_nudges(inv: Invocation) -> Answer:
@@ -390,7 +421,7 @@ def run_org(inv: Invocation) -> Answer:
 
 # "A > B", "A -> B", "A → B" (Slack sends ">" as "&gt;").
 _INTO = re.compile(r"\s*(?:-&gt;|=&gt;|&gt;|->|=>|>|→)\s*")
-ORGS_ACTIONS = ["list", "rename", "merge", "set"]
+ORGS_ACTIONS = ["list", "rename", "merge", "set", "endorse", "withdraw"]
 
 
 def run_orgs(inv: Invocation) -> Answer:
@@ -407,6 +438,11 @@ def run_orgs(inv: Invocation) -> Answer:
     if not allowed:
         raise NotACoordinator("look after the list of organisations")
     organisations = inv.services.organisations
+    if action == "endorse":
+        return later(open_modal(endorsement_words.endorse_modal()))
+    if action == "withdraw":
+        name = withdraw_endorsement(inv.services.db, inv.team_id, _unescaped(rest.strip()))
+        return say(endorsement_words.withdrawn_message(name))
     if action == "list":
         return say(org_blocks.organisations_list_message(organisations.listed(inv.team_id)))
     if action == "set":
@@ -441,6 +477,12 @@ def run_report(inv: Invocation) -> Answer:
     return coordinator_files.report_answer(
         inv.services, inv.team_id, inv.user_id, inv.channel_id, inv.args
     )
+
+
+def run_publish(inv: Invocation) -> Answer:
+    if inv.args.strip():
+        return say(refusals.usage_message(usage_of("publish", inv.services.framework)))
+    return coordinator_files.publish_answer(inv.services, inv.team_id, inv.user_id, inv.channel_id)
 
 
 SUBCOMMANDS: list[Subcommand] = [
@@ -483,6 +525,21 @@ SUBCOMMANDS: list[Subcommand] = [
         "the shared learning log, newest first; add a goal to narrow it, or give only a goal",
         "/kindness search listening {g}",
         run_search,
+    ),
+    Subcommand(
+        "share",
+        "/kindness share <entry> [anonymously]",
+        "let one of your entries be shared beyond the network, on its public site (with your "
+        "name, or anonymously); never a private one",
+        "/kindness share 12 anonymously",
+        run_share,
+    ),
+    Subcommand(
+        "unshare",
+        "/kindness unshare <entry>",
+        "take back your consent: the entry leaves the network's site at its next build",
+        "/kindness unshare 12",
+        run_unshare,
     ),
     Subcommand(
         "org",
@@ -555,11 +612,21 @@ SUBCOMMANDS: list[Subcommand] = [
     ),
     Subcommand(
         "orgs",
-        "/kindness orgs [list | rename OLD > NEW | merge FROM > INTO | set NAME sector=… place=…]",
+        "/kindness orgs [list | rename OLD > NEW | merge FROM > INTO | set NAME sector=… place=… "
+        "| endorse | withdraw NAME]",
         "coordinators: the members' organisations — list them, put a name right, merge two "
-        "that are one, or say an organisation's sector and place",
+        "that are one, or say an organisation's sector and place; record or withdraw an "
+        "organisation's endorsement of the goals",
         "/kindness orgs merge Fife NHS > NHS Fife",
         run_orgs,
+    ),
+    Subcommand(
+        "publish",
+        "/kindness publish",
+        "coordinators: the network's site of the stories their authors agreed to share, as a "
+        "zip in your DM, with what changed since the last one",
+        "/kindness publish",
+        run_publish,
     ),
     Subcommand(
         "export",

@@ -30,10 +30,12 @@ from bot.blocks import files
 from bot.coordinator_files import (
     EXPORT,
     REPORT,
+    SITE,
     CoordinatorFile,
     export_days,
     make_export,
     make_report,
+    make_site,
     read_request,
 )
 from bot.errors import FormatUnavailable
@@ -95,6 +97,18 @@ def report_answer(
     return later(deliver(services, team_id, user_id, channel_id, REPORT, description, make))
 
 
+def publish_answer(services: Services, team_id: str, user_id: str, channel_id: str) -> Answer:
+    """``/kindness publish``: the site of consented stories, as a zip in the coordinator's DM,
+    with what changed since the last one handed over."""
+    description = files.describe(SITE, "zip", None, None)
+
+    def make(names: Directory) -> CoordinatorFile:
+        now = services.clock()
+        return make_site(services.db, services.framework, team_id, now=now, names=names)
+
+    return later(deliver(services, team_id, user_id, channel_id, SITE, description, make))
+
+
 def deliver(
     services: Services,
     team_id: str,
@@ -141,6 +155,8 @@ def deliver(
             return
         finally:
             made.content.close()
+        if made.delivered is not None:
+            made.delivered()
         places = [*shared.get("ims", []), *shared.get("channels", [])]
         here = channel_id in places  # the command was typed in the DM the file went to
         slack.reply(files.delivered_message(made, shared.get("permalink"), here=here))

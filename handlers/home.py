@@ -9,6 +9,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.admins import is_coordinator_without_slack
 from bot.blocks import controls
 from bot.blocks.home import home_view
 from bot.blocks.organisations import organisation_line
@@ -40,6 +41,8 @@ def publish_home(services: Services, client: WebClient, team_id: str, user_id: s
         until=local_midnight(today, tz),
     )
 
+    coordinator = is_coordinator_without_slack(services.config, services.db, team_id, user_id)
+
     def view(shown: ChartImage | None) -> dict[str, Any]:
         return home_view(
             log.list_mine(team_id, user_id, limit=5),
@@ -47,6 +50,7 @@ def publish_home(services: Services, client: WebClient, team_id: str, user_id: s
             log.counts_by_goal(team_id),
             services.framework,
             chart=shown,
+            coordinator=coordinator,
             member=[
                 *organisation_line(services.organisations.current(team_id, user_id)),
                 *controls.member_settings_blocks(services.members.status(team_id, user_id)),

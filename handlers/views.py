@@ -26,7 +26,7 @@ from bot.admins import (
 from bot.blocks import controls, kit, modals, refusals, rhythm
 from bot.blocks import organisations as organisation_blocks
 from bot.blocks.organisations import ORG_FIELD
-from bot.errors import ActionAlreadyDone, LogError
+from bot.errors import ActionAlreadyDone, LogError, PrivateNotShareable
 from bot.learning_log import OUTCOME_KINDS, EntryView
 from bot.services import Services
 from bot.settings import COORDINATORS, KNOWN_KEYS, SettingsErrors
@@ -47,6 +47,8 @@ def field(view: dict[str, Any], block_id: str) -> str | None:
     people of a multi-select as ids separated by commas."""
     element = view["state"]["values"].get(block_id, {}).get(block_id, {})
     kind = element.get("type")
+    if kind == "checkboxes":
+        return ",".join(o.get("value", "") for o in element.get("selected_options") or [])
     if kind in ("static_select", "radio_buttons"):
         return (element.get("selected_option") or {}).get("value")
     value = element.get(_SELECTED.get(kind, "value"))
@@ -84,6 +86,7 @@ def entry_fields(view: dict[str, Any], services: Services) -> tuple[dict[str, An
         "goal": field(view, "goal"),
         "text": from_plain(field(view, "text") or "") if has_text else None,
         "visibility": modals.visibility_of(field(view, "visibility")),
+        "share": bool(field(view, modals.SHARE)),
         # Absent from a form opened before these fields were added: left as they are.
         "why_it_matters": from_plain(field(view, "why") or "") if "why" in values else None,
         "who_changed": field(view, "who_changed"),
@@ -95,6 +98,8 @@ def entry_fields(view: dict[str, Any], services: Services) -> tuple[dict[str, An
         # chose another kind, are let go rather than refused.
         submitted["who_changed"] = submitted["how_we_know"] = None
     errors: dict[str, str] = {}
+    if submitted["share"] and submitted["visibility"] == "private":
+        errors[modals.SHARE] = refusals.explain(PrivateNotShareable())
     if not submitted["goal"]:
         errors["goal"] = refusals.GOAL_MISSING
     if has_text or view.get("callback_id") != modals.EDIT_MODAL:
@@ -176,6 +181,7 @@ def submit_log(
             prompt_id=meta.get("prompt"),
             dedupe_key=f"view:{view['id']}",
             logged_by=saver if author != saver else None,
+            share=submitted["share"] and author == saver,
             why_it_matters=submitted["why_it_matters"],
             who_changed=submitted["who_changed"],
             how_we_know=submitted["how_we_know"],

@@ -375,6 +375,8 @@ def test_settings_show_names_who_changed_them(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Last changed by:     Tama" in result.stdout
     assert "U0TAMA" not in result.stdout
+
+
 def test_orgs_lists_renames_merges_and_describes_from_the_shell(tmp_path: Path) -> None:
     from bot.organisations import MemberOrganisations
 

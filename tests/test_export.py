@@ -307,6 +307,8 @@ def test_words_a_coordinator_logged_for_me_are_marked_as_theirs_not_mine(
     (theirs,) = [line for line in journal_md.splitlines() if "about Ann" in line]
     assert "logged for you" not in mine
     assert "logged for you by Cora Lead, in their words" in theirs
+
+
 def test_every_format_carries_why_it_matters_an_outcomes_answers_and_the_organisation(
     learning_log: LearningLog, clock
 ) -> None:

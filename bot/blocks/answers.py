@@ -29,6 +29,7 @@ from bot.blocks.entries import (
     who_can_see,
 )
 from bot.blocks.kit import Block
+from bot.blocks.sharing import ask_button, may_ask
 from bot.goals import Framework
 from bot.learning_log import EntryView, MyLog, SearchPage
 from bot.slack_text import to_plain
@@ -184,7 +185,11 @@ def deleted_message(removed: EntryView, mine: MyLog, framework: Framework) -> di
     return mine_message(mine, framework, note=note)
 
 
-def search_message(page: SearchPage, framework: Framework) -> dict[str, Any]:
+def search_message(
+    page: SearchPage, framework: Framework, *, coordinator: bool = False
+) -> dict[str, Any]:
+    """``coordinator``: each entry not yet shared beyond the network, nor asked about, has an
+    *Ask to share* button beside it."""
     query = f"*{' '.join(page.words)}*" if page.words else "anything"
     scope = f" in {goal_name(framework, page.goal_key)}" if page.goal_key else ""
     if not page.entries:
@@ -198,7 +203,10 @@ def search_message(page: SearchPage, framework: Framework) -> dict[str, Any]:
     last = page.offset + len(page.entries)
     lead = f"Entries matching {query}{scope}" if page.words else f"Entries{scope}"
     blocks: list[Block] = [kit.section(f"{lead}, newest first ({first}–{last}):")]
-    blocks += [entry_block(e, framework) for e in page.entries]
+    blocks += [
+        entry_block(e, framework, accessory=ask_button(e) if coordinator and may_ask(e) else None)
+        for e in page.entries
+    ]
     if page.has_more:
         value = json.dumps({"q": query, "g": page.goal_key, "o": last}, separators=(",", ":"))
         blocks.append(kit.actions(kit.button("More results", SEARCH_MORE, value)))

@@ -17,6 +17,7 @@ from bot.blocks.kit import Block
 from bot.goals import Framework, Goal
 from bot.learning_log import WHY_KINDS, EntryView
 from bot.models import KINDS
+from bot.sharing import is_shared
 from bot.slack_text import neutralise, one_line
 from bot.words import HOW_WE_KNOW_WORDS, WHO_CHANGED_WORDS
 
@@ -29,6 +30,8 @@ ADD_WHY = "add_why_it_matters"
 COMPLETE_ACTION = "complete_action"
 SET_VISIBILITY = "set_visibility"  # one click: who can see an entry (its author only)
 KEEP_ENTRY = "keep_entry"  # the author keeps an entry somebody else saved for them
+SHARE_ENTRY = "share_entry"
+UNSHARE_ENTRY = "unshare_entry"
 
 KIND_LABELS = {
     "story": "Story",
@@ -100,6 +103,9 @@ def entry_heading(entry: EntryView, framework: Framework) -> str:
         )
     if entry.visibility != "network":
         parts.append("🔒 private" if entry.visibility == "private" else "anonymous")
+    if is_shared(entry.share_consent):
+        how = "anonymously" if entry.share_consent == "anonymous" else "with name"
+        parts.append(f"shared beyond the network ({how})")
     if entry.permalink:
         parts.append(f"<{entry.permalink}|message>")
     return " · ".join(parts)
@@ -216,8 +222,18 @@ def edit_or_undo(entry: EntryView, shown: str | None = None) -> Block:
     )
 
 
+def share_button(entry: EntryView) -> Block | None:
+    """Under one's own entry: share it beyond the network, or stop; none for a private one."""
+    if entry.visibility == "private":
+        return None
+    if is_shared(entry.share_consent):
+        return kit.button("Stop sharing", UNSHARE_ENTRY, entry_value(entry.id))
+    return kit.button("Share beyond the network", SHARE_ENTRY, entry_value(entry.id))
+
+
 def entry_actions(entry: EntryView) -> Block:
-    return kit.actions(
+    """Edit, delete and share (or stop sharing) one's own entry."""
+    buttons = [
         kit.button("Edit", EDIT_ENTRY, entry_value(entry.id)),
         kit.button(
             "Delete",
@@ -228,5 +244,8 @@ def entry_actions(entry: EntryView) -> Block:
                 "Delete this entry?", "It leaves the learning log for good.", "Delete"
             ),
         ),
-        block_id=f"entry_{entry.id}",
-    )
+    ]
+    share = share_button(entry)
+    if share is not None:
+        buttons.append(share)
+    return kit.actions(*buttons, block_id=f"entry_{entry.id}")

@@ -7,11 +7,30 @@ from datetime import date
 from typing import Any
 
 from bot.blocks.kit import notice
-from bot.coordinator_files import EXPORT, CoordinatorFile
+from bot.coordinator_files import EXPORT, SITE, CoordinatorFile
 
-_FORMAT_NAMES = {"csv": "CSV", "json": "JSON", "md": "Markdown", "html": "HTML", "pdf": "PDF"}
-_WHAT = {EXPORT: "the learning log export", "report": "the impact report"}
-_MAY = {EXPORT: "export the learning log", "report": "have the impact report"}
+_FORMAT_NAMES = {
+    "csv": "CSV",
+    "json": "JSON",
+    "md": "Markdown",
+    "html": "HTML",
+    "pdf": "PDF",
+    "zip": "zip",
+}
+_WHAT = {
+    EXPORT: "the learning log export",
+    "report": "the impact report",
+    SITE: "the network's published site",
+}
+_MAY = {
+    EXPORT: "export the learning log",
+    "report": "have the impact report",
+    SITE: "publish the network's site",
+}
+SITE_NOTE = (
+    "Only stories whose authors agreed to share them beyond the network, anonymous ones "
+    "without a name. Unzip it onto any web host, or into a git repository."
+)
 # Who coordinates, in a member's words (never the setting an operator keeps them in).
 COORDINATORS_ARE = (
     "they are the workspace's admins and owners, and the members a coordinator named in the "
@@ -47,6 +66,8 @@ def days(first: date | None, last: date | None) -> str:
 
 def describe(kind: str, fmt: str, first: date | None, last: date | None) -> str:
     """``the impact report (HTML, 7 Sep – 25 Nov 2026)``."""
+    if kind == SITE:
+        return f"{_WHAT[kind]} (a zip of its pages)"
     return f"{_WHAT[kind]} ({_FORMAT_NAMES.get(fmt, fmt)}, {days(first, last)})"
 
 
@@ -65,13 +86,23 @@ def delivered_message(
     command was typed in that DM."""
     name = f"<{permalink}|{made.filename}>" if permalink else f"`{made.filename}`"
     where = "is just above, in this DM" if here else "is in our DM"
+    if made.kind == SITE:
+        return notice(
+            f"Done: {_described(made)} {where}: {name} — {_stories(made)}. {made.changes or ''}"
+        )
     count = f"{made.entries:,} shared {'entry' if made.entries == 1 else 'entries'}"
     text = f"Done: {_described(made)} {where}: {name} — {count}. {PRIVACY}"
     return notice(text)
 
 
+def _stories(made: CoordinatorFile) -> str:
+    return f"{made.entries:,} {'story' if made.entries == 1 else 'stories'}"
+
+
 def upload_comment(made: CoordinatorFile) -> str:
     """The words above the file in the DM."""
+    if made.kind == SITE:
+        return f"Here is {_described(made)}: {_stories(made)}. {made.changes or ''} {SITE_NOTE}"
     count = f"{made.entries:,} shared {'entry' if made.entries == 1 else 'entries'}"
     title = _described(made)
     return f"Here is {title}: {count}. {PRIVACY}"

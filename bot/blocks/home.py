@@ -9,6 +9,7 @@ from typing import Any
 from bot.blocks import kit
 from bot.blocks.entries import entry_actions, entry_block, log_buttons, open_action_block
 from bot.blocks.kit import Block
+from bot.blocks.sharing import ask_button, may_ask
 from bot.goals import Framework
 from bot.learning_log import EntryView, MyLog
 from bot.report.weekly_chart import ChartImage
@@ -23,10 +24,11 @@ def home_view(
     *,
     chart: ChartImage | None = None,
     member: Sequence[Block] = (),
+    coordinator: bool = False,
 ) -> dict[str, Any]:
     """App Home: buttons to log, my open actions and entries, the network's latest, figures
     (and its chart, when one is given); ``member``: the member's own settings (nudges, away,
-    prompts), shown last."""
+    prompts), shown last. ``coordinator``: *Ask to share* beside the network's latest."""
     blocks: list[Block] = [
         kit.header("Your learning log"),
         kit.section("Share what happened, commit to something, or look back on it."),
@@ -43,7 +45,12 @@ def home_view(
         blocks.append(kit.context("Nothing yet — the buttons above take a few seconds."))
     blocks += [kit.divider(), kit.section("*Latest from the network*")]
     if latest:
-        blocks += [entry_block(e, framework) for e in latest]
+        blocks += [
+            entry_block(
+                e, framework, accessory=ask_button(e) if coordinator and may_ask(e) else None
+            )
+            for e in latest
+        ]
     else:
         blocks.append(kit.context("Nobody has shared anything yet. Be the first."))
     total = sum(counts.values())

@@ -252,6 +252,14 @@ def radio_buttons(action_id: str, options: Sequence[Block], *, initial: str | No
     return element
 
 
+def checkboxes(action_id: str, options: Sequence[Block], *, initial: Sequence[str] = ()) -> Block:
+    element: Block = {"type": "checkboxes", "action_id": action_id, "options": list(options[:10])}
+    chosen = [o for o in element["options"] if o["value"] in initial]
+    if chosen:
+        element["initial_options"] = chosen
+    return element
+
+
 def timepicker(action_id: str, *, initial: str | None = None) -> Block:
     element: Block = {"type": "timepicker", "action_id": action_id}
     if initial:

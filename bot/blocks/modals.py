@@ -20,9 +20,11 @@ from bot.blocks.entries import (
 )
 from bot.blocks.kit import Block
 from bot.blocks.refusals import SAVE_FAILED, explain
+from bot.blocks.sharing import withdrawn_note
 from bot.errors import (
     LogError,
     NotForThisKind,
+    PrivateNotShareable,
     StorageFailed,
     UnknownGoal,
     UnknownHowWeKnow,
@@ -40,6 +42,7 @@ from bot.words import HOW_WE_KNOW_WORDS, WHO_CHANGED_WORDS
 LOG_MODAL = "log_entry"
 EDIT_MODAL = "edit_entry_modal"
 COMPLETE_MODAL = "complete_action_modal"
+SHARE = "share"  # the consent checkbox's block, action and value
 WHY_MODAL = "why_it_matters_modal"
 # The question that asks a story or an outcome what it changed.
 WHY_QUESTION = "Why does this matter — what changed, and for whom?"
@@ -77,10 +80,12 @@ def log_modal(
     who_changed: str | None = None,
     how_we_know: str | None = None,
     organisation: Block | None = None,
+    share_option: bool = True,
 ) -> dict[str, Any]:
     """The log modal: kind, goal, text, why it matters, an outcome's who changed and how we
-    know, visibility, and the member's organisation when ``organisation`` is given (the
-    field, prefilled) — prefilled where known, everything after the text optional.
+    know, visibility, the member's organisation when ``organisation`` is given (the field,
+    prefilled), and the author's consent to share it beyond the network (``share_option``;
+    never ticked for them) — prefilled where known, everything after the text optional.
 
     Slack caps a text input at 3,000 characters, below the log's 4,000. A longer text is
     prefilled cut, with a visible note; when editing such an entry the text is shown but not
@@ -134,6 +139,26 @@ def log_modal(
     blocks += outcome_fields(why_it_matters, who_changed, how_we_know)
     if with_visibility:
         blocks.append(_visibility_field(visibility))
+    # Consent is the author's alone: no box on a form saving somebody else's message.
+    if share_option and with_visibility:
+        blocks.append(
+            kit.input_block(
+                "Beyond the network",
+                kit.checkboxes(
+                    SHARE,
+                    [
+                        kit.option(
+                            "It may be shared beyond the network",
+                            SHARE,
+                            "on the network's public site; anonymously if you chose Anonymous",
+                        )
+                    ],
+                ),
+                block_id=SHARE,
+                optional=True,
+                hint="Never a private entry. You can withdraw it at any time.",
+            )
+        )
     if organisation is not None:
         blocks.append(organisation)
     return kit.modal(
@@ -231,6 +256,7 @@ def edit_modal(entry: EntryView, framework: Framework, metadata: dict[str, Any])
         callback_id=EDIT_MODAL,
         title=f"Edit entry #{entry.id}",
         text_editable=len(to_plain(entry.text)) <= kit.INPUT_MAX_LENGTH,
+        share_option=False,
     )
 
 
@@ -266,6 +292,9 @@ def saved_view(
         entry_block(entry, framework),
         kit.section(who_can_see(entry)),
     ]
+    withdrawn = withdrawn_note(entry)
+    if withdrawn:
+        blocks.append(kit.section(withdrawn))
     if entry.is_mine:
         blocks.append(kit.actions(*visibility_buttons(entry, SHOWN_IN_FORM)))
     if note:
@@ -342,6 +371,8 @@ def entry_form_errors(error: LogError) -> dict[str, str]:
         return {"kind": explain(error)}
     if isinstance(error, UnknownVisibility):
         return {"visibility": explain(error)}
+    if isinstance(error, PrivateNotShareable):
+        return {SHARE: explain(error)}
     if isinstance(error, WhyTooLong):
         return {"why": explain(error)}
     if isinstance(error, UnknownWhoChanged):

@@ -15,6 +15,7 @@ from bot.blocks import kit
 from bot.blocks.kit import Block
 from bot.errors import (
     ActionAlreadyDone,
+    AlreadyAskedToShare,
     BadDate,
     BadRange,
     CoordinatorUnconfirmed,
@@ -35,20 +36,21 @@ from bot.errors import (
     NotForThisKind,
     NotOnShortlist,
     NotYourEntry,
+    OnlyAnonymously,
+    PrivateNotShareable,
     RoundClosed,
     RoundNotFound,
     RoundStillOpen,
     StorageFailed,
     UnknownChoice,
 )
-from bot.slack_text import to_plain
 from bot.organisations import (
     MergeIntoItself,
     OrganisationExists,
     OrganisationNameRefused,
     OrganisationNotFound,
 )
-from bot.slack_text import from_plain
+from bot.slack_text import from_plain, to_plain
 from bot.words import kinds_in_words
 
 # In a modal, under its field: the modal stays open with the member's words in it.
@@ -128,6 +130,24 @@ def explain(error: LogError) -> str:
         )
     if isinstance(error, ActionAlreadyDone):
         return f"Action #{error.entry_id} is already done."
+    if isinstance(error, PrivateNotShareable):
+        which = f"Entry #{error.entry_id} is" if error.entry_id else "This entry is"
+        return (
+            f"{which} private — only you ever see it — so it cannot be shared beyond the "
+            "network. Make it visible to the network or anonymous first (*Edit*), then share it."
+        )
+    if isinstance(error, OnlyAnonymously):
+        return (
+            f"Entry #{error.entry_id} is anonymous, so it can only be shared without your name: "
+            f"`/kindness share {error.entry_id} anonymously`."
+        )
+    if isinstance(error, AlreadyAskedToShare):
+        if error.consented:
+            return f"The author of #{error.entry_id} has already agreed to share it."
+        return (
+            f"The author of #{error.entry_id} has been asked already; each author is asked "
+            "once per entry, so I won't ask again."
+        )
     if isinstance(error, EmptySearch):
         return "Give me a word or two to search for, e.g. `/kindness search listening`."
     if isinstance(error, OrganisationNameRefused):
@@ -151,6 +171,7 @@ def explain(error: LogError) -> str:
             f"*{error.field.capitalize()}* is for {kinds_in_words(error.kinds)}, and this is "
             f"{'an' if error.kind[:1] in 'aeiou' else 'a'} {error.kind}: clear it, or choose "
             "one of those kinds."
+        )
     if isinstance(error, FormatUnavailable):
         return (
             f"I can't make the {error.fmt} on this server: {error.missing}. "

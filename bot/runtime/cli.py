@@ -178,7 +178,7 @@ def _parser() -> argparse.ArgumentParser:
     orgs = command(
         "orgs",
         _orgs,
-        "list, rename, merge and describe members' organisations",
+        "list, rename, merge and describe members' organisations; the ones endorsing the goals",
         database="reads",
     )
     _team_option(orgs)
@@ -198,7 +198,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     describe.add_argument("name", metavar="NAME")
     describe.add_argument("assignments", nargs="+", metavar="key=value")
-    for sub in (rename, merge, describe):
+    endorse = orgs_actions.add_parser(
+        "endorse",
+        help="an organisation endorses the goals (it needs no member here): NAME [--url U] "
+        "[--date D]",
+    )
+    endorse.add_argument("name", metavar="NAME")
+    endorse.add_argument("--url", metavar="U", help="a link to its endorsement (https://…)")
+    endorse.add_argument(
+        "--date", metavar="D", help="the day it endorsed them, YYYY-MM-DD (default: today)"
+    )
+    withdraw = orgs_actions.add_parser("withdraw", help="an organisation no longer endorses them")
+    withdraw.add_argument("name", metavar="NAME")
+    for sub in (rename, merge, describe, endorse, withdraw):
         _team_option(sub, nested=True)
 
     post = command(
@@ -272,6 +284,33 @@ def _parser() -> argparse.ArgumentParser:
     _sandbox_option(doctor)
     # The doctor reads the settings itself, so that a bad one is one of its lines.
     doctor.set_defaults(checks_own_settings=True)
+    publish = command(
+        "publish",
+        _publish,
+        "build the static site of the stories whose authors consented to share them",
+        database="reads",
+    )
+    _team_option(publish)
+    publish.add_argument(
+        "-o",
+        "--output",
+        metavar="DIR",
+        required=True,
+        help="the folder to build the site in: new, empty, or one the bot built before",
+    )
+    publish.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="where the site will live, e.g. https://example.org/stories (absolute links in "
+        "the feed)",
+    )
+    publish.add_argument("--title", help="the site's title (default: 'Stories of kindness')")
+    publish.add_argument(
+        "--force",
+        action="store_true",
+        help="build in a folder holding files the bot did not build, replacing all of them",
+    )
+    _offline_option(publish)
     return parser
 
 
@@ -596,6 +635,8 @@ def _orgs(config: Config, args: argparse.Namespace) -> int:
         elif action == "merge":
             changed = organisations.merge(team_id, args.source, args.target)
             print(f"Merged {args.source!r} into {changed.name!r}.")
+        elif action in ("endorse", "withdraw"):
+            return _endorsement(db, team_id, args)
         else:
             _, settings = parse_settings(args.assignments)
             changed = organisations.describe(team_id, args.name, settings)
@@ -604,6 +645,24 @@ def _orgs(config: Config, args: argparse.Namespace) -> int:
     except LogError as error:
         print(f"kindness-bot: nothing was changed: {error}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _endorsement(db: Database, team_id: str, args: argparse.Namespace) -> int:
+    """``orgs endorse NAME [--url U] [--date D]`` and ``orgs withdraw NAME``; refusals are the
+    caller's (``LogError``)."""
+    from bot.endorsements import endorse, withdraw
+    from bot.periods import parse_day
+
+    if args.action == "withdraw":
+        name = withdraw(db, team_id, args.name)
+        print(f"{name!r} no longer endorses the goals.")
+        return 0
+    now = utc_now()
+    on = parse_day(args.date) if args.date else local_date(now, _timezone_of(db, team_id))
+    made = endorse(db, team_id, args.name, on=on, url=args.url, now=now)
+    link = f", {made.url}" if made.url else ""
+    print(f"{made.name!r} endorses the goals since {made.endorsed_on}{link}.")
     return 0
 
 
@@ -719,6 +778,43 @@ def _shell_name(names: Directory) -> Callable[[str], str]:
         return names.user(user_id) or f"{user_id} (name not known)"
 
     return name_of
+
+
+def _publish(config: Config, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.site.build import build_site
+
+    db = open_database(config)
+    team_id = resolve_team(db, args.team, config)
+    out = Path(args.output)
+    try:
+        result = build_site(
+            db,
+            config.framework,
+            team_id,
+            out,
+            title=args.title,
+            base_url=args.base_url,
+            force=args.force,
+            names=_directory(config, db, team_id, offline=args.offline),
+        )
+    except LogError as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"cannot write the site to {out}: {exc.strerror or exc}") from None
+    print(f"Built the site in {out}: {result.summary()}.", file=sys.stderr)
+    shown = 20  # a first build adds every page: name a few, count the rest
+    for what, paths in (
+        ("added", result.added),
+        ("changed", result.changed),
+        ("removed", result.removed),
+    ):
+        for path in paths[:shown]:
+            print(f"  {what}: {path}", file=sys.stderr)
+        if len(paths) > shown:
+            print(f"  …and {len(paths) - shown} more {what}", file=sys.stderr)
+    return 0
 
 
 def _timezone_of(db: Database, team_id: str) -> str:
