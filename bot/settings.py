@@ -28,6 +28,8 @@ and word a mistake the same way. Decisions:
 - ``min_group`` is the impact report's anonymity threshold: a per-goal figure drawn from fewer
   members is hidden. ``off`` (or 0) shows every figure; 1 would hide nothing, so it is refused.
 - ``digest_chart`` puts the 12-week chart in the weekly digest (on by default).
+- ``pairs_every_weeks`` holds a round of peer pairs every so many weeks (0, the default, is
+  none; 2 is the suggestion), on ``pairs_day`` at the prompt's time (``bot.pairs``).
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 MAX_FOLLOWUP_DAYS = 90
 MAX_QUIET_WEEKS = 26
 MAX_MIN_GROUP = 100
+MAX_PAIRS_EVERY_WEEKS = 12
 MAX_PAUSE = timedelta(days=366)
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 _CHANNEL_MENTION = re.compile(r"^<#([CG][A-Z0-9]{2,})(\|[^>]*)?>$")
@@ -83,6 +86,8 @@ class WorkspaceSettings:
     coordinators: tuple[str, ...] = ()  # kept in the database, beside Slack's admins
     min_group: int = 0  # the report hides per-goal figures drawn from fewer members (0 = off)
     digest_chart: bool = True  # the digest carries the 12-week chart
+    pairs_every_weeks: int = 0  # a round of peer pairs every so many weeks (0 = none)
+    pairs_day: int = 0  # the local day a round begins (0 = Monday), at the prompt's time
     # When the app was uninstalled from the workspace (nothing is scheduled); None: installed.
     uninstalled_at: datetime | None = None
 
@@ -243,6 +248,12 @@ _SETTINGS = (
     _Setting("paused_until", "paused_until", _pause),
     _Setting("min_group", "min_group", _min_group),
     _Setting("digest_chart", "digest_chart", _switch),
+    _Setting(
+        "pairs_every_weeks",
+        "pairs_every_weeks",
+        _whole_number(0, MAX_PAIRS_EVERY_WEEKS, " (0 turns peer pairs off; 2 is a good start)"),
+    ),
+    _Setting("pairs_day", "pairs_day", _day),
     _Setting("welcome", "welcome_enabled", _switch),
     # Not a column: a list in its own table (bot.coordinators).
     _Setting("coordinators", "", _user_list),
@@ -443,6 +454,8 @@ def _settings_of(workspace: Workspace, coordinators: tuple[str, ...]) -> Workspa
         coordinators=coordinators,
         min_group=workspace.min_group,
         digest_chart=workspace.digest_chart,
+        pairs_every_weeks=workspace.pairs_every_weeks,
+        pairs_day=workspace.pairs_day,
         uninstalled_at=workspace.uninstalled_at,
     )
 
@@ -506,6 +519,7 @@ def setting_lines(settings: WorkspaceSettings, *, today: date | None = None) -> 
             else "off (every figure shown)",
         ),
         SettingLine("Digest chart", "on" if settings.digest_chart else "off"),
+        SettingLine("Peer pairs", _pairs_when(settings)),
         SettingLine("Welcome to newcomers", "on" if settings.welcome_enabled else "off"),
         SettingLine("Coordinators", ", ".join(settings.coordinators) or "Slack admins only"),
         SettingLine("Last changed by", settings.configured_by or "nobody yet"),
@@ -515,6 +529,15 @@ def setting_lines(settings: WorkspaceSettings, *, today: date | None = None) -> 
 def describe(settings: WorkspaceSettings, *, today: date | None = None) -> list[tuple[str, str]]:
     """(label, value) lines of ``setting_lines``, as a shell prints them."""
     return [(line.label, line.value) for line in setting_lines(settings, today=today)]
+
+
+def _pairs_when(settings: WorkspaceSettings) -> str:
+    every = settings.pairs_every_weeks
+    if not every:
+        return "off"
+    weeks = "every week" if every == 1 else f"every {every} weeks"
+    day = _when(settings.pairs_day, settings.prompt_time, settings.timezone)
+    return f"{weeks}, {day}"
 
 
 def _when(day: int, hhmm: str, timezone: str) -> str:

@@ -15,6 +15,7 @@ from slack_bolt import App
 
 from bot.blocks import controls as control_blocks
 from bot.blocks import entries, modals, rhythm
+from bot.blocks import pairs as pair_blocks
 from bot.blocks.answers import FORGET_ME_CONFIRMED, SEARCH_MORE
 from bot.blocks.nudges import NUDGE_DROP, NUDGE_SNOOZE
 from bot.services import Services
@@ -32,6 +33,7 @@ def register(app: App, services: Services) -> None:
         home,
         lifecycle,
         nudges,
+        pairs,
         shortcuts,
         views,
     )
@@ -65,11 +67,16 @@ def register(app: App, services: Services) -> None:
     app.action(control_blocks.MEMBER_BACK)(on.button(controls.back))
     app.action(control_blocks.PROMPTS_DM)(on.button(controls.prompts))
     app.action(control_blocks.JOURNAL_MORE)(on.button(controls.older))
+    app.action(pair_blocks.PAIR_MET)(on.button(pairs.met))
+    app.action(pair_blocks.PAIR_MISSED)(on.button(pairs.missed))
+    app.action(pair_blocks.PAIR_TRY)(on.button(pairs.what_will_you_try))
+    app.action(pair_blocks.PAIR_SWITCH)(on.button(pairs.switch))
 
     app.view(modals.LOG_MODAL)(on.submission(views.submit_log, error_field="text"))
     app.view(rhythm.SETTINGS_MODAL)(on.submission(views.submit_settings, error_field="channel"))
     app.view(modals.EDIT_MODAL)(on.submission(views.submit_edit, error_field="text"))
     app.view(modals.COMPLETE_MODAL)(on.submission(views.submit_complete, error_field="text"))
+    app.view(pair_blocks.TRY_MODAL)(on.submission(pairs.submit_try, error_field="text"))
 
     app.shortcut(shortcuts.SAVE_TO_LOG)(on.shortcut(shortcuts.open_save_form))
 

@@ -25,7 +25,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.admins import CoordinatorCheckFailed, is_admin, is_coordinator_without_slack
-from bot.blocks import answers, controls, modals, refusals, rhythm
+from bot.blocks import answers, controls, kit, modals, refusals, rhythm
+from bot.blocks import pairs as pair_blocks
 from bot.errors import (
     CoordinatorUnconfirmed,
     EntryNotFound,
@@ -39,6 +40,7 @@ from bot.journal import parse_mine
 from bot.learning_log import Saved
 from bot.members import parse_away
 from bot.models import KINDS
+from bot.pairs import PairFigures, next_round_on
 from bot.participation import Participation, participation
 from bot.quicklog import LogFor, QuickLog, parse_log_for, parse_quick_log
 from bot.report import charts
@@ -219,6 +221,25 @@ def run_prompts(inv: Invocation) -> Answer:
     return say(controls.prompts_message(status, changed=True))
 
 
+def run_pairs(inv: Invocation) -> Answer:
+    members = inv.services.members
+    choice = inv.args.strip().lower()
+    if choice not in ("on", "off"):
+        if choice:
+            raise UnknownOption(choice, ["on", "off"])
+        status = members.status(inv.team_id, inv.user_id)
+    else:
+        status = members.set_pairs(inv.team_id, inv.user_id, choice == "on")
+    settings = inv.services.settings.get(inv.team_id)
+    next_round = next_round_on(
+        settings.pairs_every_weeks,
+        settings.pairs_day,
+        local_date(inv.services.clock(), settings.timezone),
+        settings.timezone,
+    )
+    return say(pair_blocks.pairs_message(status, changed=bool(choice), next_round=next_round))
+
+
 def run_done(inv: Invocation) -> Answer:
     number, _, reflection = inv.args.strip().partition(" ")
     entry_id = parse_entry_id(number)
@@ -305,9 +326,14 @@ def run_stats(inv: Invocation) -> Answer:
             inv.services.db, inv.team_id, this_week, now=now, quiet_weeks=settings.quiet_nudge_weeks
         )
 
+    def pairs() -> PairFigures:
+        return inv.services.pairs.figures(inv.team_id, weeks[0].start, this_week.end)
+
     framework = inv.services.framework
     if inv.is_coordinator(ask_slack=False):
-        return say(rhythm.stats_message(figures, framework, tz, participation=took_part()))
+        return say(
+            rhythm.stats_message(figures, framework, tz, participation=took_part(), pairs=pairs())
+        )
     config = inv.services.config
 
     def for_an_admin(slack: Slack) -> None:
@@ -316,6 +342,7 @@ def run_stats(inv: Invocation) -> Answer:
         with suppress(CoordinatorCheckFailed):
             if is_admin(config, slack.client, inv.user_id):
                 slack.reply(controls.participation_message(took_part()))
+                slack.reply(kit.notice(pair_blocks.figures_lines(pairs())))
 
     return say(rhythm.stats_message(figures, framework, tz), for_an_admin)
 
@@ -393,6 +420,14 @@ SUBCOMMANDS: list[Subcommand] = [
         "the weekly prompt by DM as well as in the channel, or in the channel only",
         "/kindness prompts dm",
         run_prompts,
+    ),
+    Subcommand(
+        "pairs",
+        "/kindness pairs on|off",
+        "peer pairs: each round, meet another member (from another organisation where I can) "
+        "for support and challenge on the week's goal",
+        "/kindness pairs on",
+        run_pairs,
     ),
     Subcommand(
         "forget-me",

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks import controls
+from bot.blocks import pairs as pair_blocks
 from bot.blocks.home import home_view
 from bot.chart_uploads import HOME, image_refused, network_chart
 from bot.report.weekly_chart import ChartImage
@@ -39,6 +40,8 @@ def publish_home(services: Services, client: WebClient, team_id: str, user_id: s
         until=local_midnight(today, tz),
     )
 
+    status = services.members.status(team_id, user_id)
+
     def view(shown: ChartImage | None) -> dict[str, Any]:
         return home_view(
             log.list_mine(team_id, user_id, limit=5),
@@ -46,7 +49,10 @@ def publish_home(services: Services, client: WebClient, team_id: str, user_id: s
             log.counts_by_goal(team_id),
             services.framework,
             chart=shown,
-            member=controls.member_settings_blocks(services.members.status(team_id, user_id)),
+            member=[
+                *controls.member_settings_blocks(status),
+                *pair_blocks.pairs_home_blocks(status),
+            ],
         )
 
     try:

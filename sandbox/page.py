@@ -205,8 +205,8 @@ class SandboxPage:
 
     def _job(self, body: dict[str, Any]) -> dict[str, Any]:
         job = body.get("job")
-        if job not in ("prompt", "digest", "nudges"):
-            raise BadRequest("`job` is prompt, digest or nudges")
+        if job not in ("prompt", "digest", "nudges", "pairs"):
+            raise BadRequest("`job` is prompt, digest, nudges or pairs")
         run = self.sandbox.run_job(str(job))
         return Outcome(None if run.ok else run.message, {"message": run.message}).as_json()
 

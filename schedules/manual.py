@@ -16,9 +16,10 @@ from bot.services import Services
 from bot.slack_port import SlackPort
 from schedules.digest import post_weekly_digest
 from schedules.nudges import send_nudges
+from schedules.pairs import run_pairs
 from schedules.prompt import post_weekly_prompt
 
-JOBS = ("prompt", "digest", "nudges")
+JOBS = ("prompt", "digest", "nudges", "pairs")
 # Outcomes of a weekly post that are not a failure: it went out, had gone out or is going out
 # from another process, or the workspace is paused.
 _FINE = ("posted", "already", "in_progress", "paused")
@@ -48,6 +49,10 @@ def run_job_now(
     the answer is what became of it — "posted already", usually."""
     if job == "nudges":
         return JobRun(job, send_nudges(services, slack, team_id, now).describe(), True)
+    if job == "pairs":
+        outcome = run_pairs(services, slack, team_id, now=now)
+        reminded = f"; {outcome.reminded} pairs reminded" if outcome.reminded else ""
+        return JobRun(job, outcome.message + reminded, outcome.ok)
     if job not in JOBS:
         raise ValueError(f"unknown job {job!r}; one of {', '.join(JOBS)}")
     post = post_weekly_prompt if job == "prompt" else post_weekly_digest

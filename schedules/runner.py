@@ -1,4 +1,4 @@
-"""APScheduler wiring: three jobs per workspace, in the workspace's own time zone.
+"""APScheduler wiring: four jobs per workspace, in the workspace's own time zone.
 
 APScheduler only *wakes* the jobs; the database decides whether anything is posted (claims in
 ``schedules.posting``), so any number of schedulers, restarts and catch-ups post each prompt
@@ -7,7 +7,9 @@ and digest once. Per workspace:
 - the weekly prompt and the weekly digest: cron triggers on the configured day and time in the
   workspace's time zone (APScheduler follows daylight-saving changes);
 - nudges (and the weekly prompt by DM, ``schedules.nudges``): every 30 minutes, since quiet
-  hours depend on each member's own time zone, and right after the weekly prompt is posted.
+  hours depend on each member's own time zone, and right after the weekly prompt is posted;
+- peer pairs (``schedules.pairs``): every 30 minutes, opening a round once its day and time
+  have come and reminding pairs halfway through it.
 
 Jobs are coalesced, run one instance at a time, and keep a misfire grace equal to the catch-up
 window (APScheduler's default of one second would silently drop a run the machine was too busy
@@ -48,6 +50,7 @@ from schedules.digest import JOB as DIGEST
 from schedules.digest import post_weekly_digest
 from schedules.dm_prompts import anyone_takes_prompts_by_dm
 from schedules.nudges import NudgeReport, send_nudges
+from schedules.pairs import PairsOutcome, run_pairs
 from schedules.posting import Outcome
 from schedules.prompt import JOB as PROMPT
 from schedules.prompt import post_weekly_prompt
@@ -126,7 +129,7 @@ class Rhythm:
     def unschedule(self, team_id: str) -> None:
         if self._scheduled.pop(team_id, None) is None:
             return
-        for job in (PROMPT, DIGEST, "nudges"):
+        for job in (PROMPT, DIGEST, "nudges", "pairs"):
             if self.scheduler.get_job(f"{team_id}:{job}") is not None:
                 self.scheduler.remove_job(f"{team_id}:{job}")
         log.info("unscheduled %s: the app is no longer installed there", team_id)
@@ -165,6 +168,16 @@ class Rhythm:
             args=[team],
             id=f"{team}:nudges",
             name=f"nudges for {team}",
+            **self._job_options,
+        )
+        # Peer pairs: the round opens at the first run after its day and time, and reminders
+        # go out halfway; the claims make each once (schedules.pairs).
+        self.scheduler.add_job(
+            self.run_pairs,
+            IntervalTrigger(seconds=NUDGE_EVERY.total_seconds()),
+            args=[team],
+            id=f"{team}:pairs",
+            name=f"peer pairs for {team}",
             **self._job_options,
         )
         log.info(
@@ -270,6 +283,27 @@ class Rhythm:
         metrics.nudges_sent("quiet", report.quiet_sent)
         metrics.nudges_sent("dm_prompt", report.prompts_sent)
         return report
+
+    def run_pairs(self, team_id: str) -> PairsOutcome | None:
+        settings = self.services.settings.get(team_id)
+        if settings.pairs_every_weeks <= 0 or not settings.installed:
+            return None
+        try:
+            outcome = run_pairs(
+                self.services,
+                self.slack_for(team_id),
+                team_id,
+                now=self.services.clock(),
+                on_time=True,
+            )
+        except LookupError as exc:
+            log.warning("%s: %s", team_id, exc)
+            metrics.job_ran("pairs", "failed")
+            return None
+        if outcome.status != "not_yet" or outcome.reminded:
+            log.info("%s: %s", team_id, outcome.message)
+        metrics.job_ran("pairs", "failed" if not outcome.ok else outcome.status)
+        return outcome
 
     def catch_up(self) -> list[Outcome]:
         """Posts missed while no scheduler ran: made within the grace window, else skipped."""

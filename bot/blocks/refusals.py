@@ -30,7 +30,10 @@ from bot.errors import (
     NoSuchMember,
     NotACoordinator,
     NotAnAction,
+    NotInPair,
     NotYourEntry,
+    PairNotFound,
+    RoundOver,
     StorageFailed,
     UnknownChoice,
 )
@@ -112,6 +115,18 @@ def explain(error: LogError) -> str:
         )
     if isinstance(error, ActionAlreadyDone):
         return f"Action #{error.entry_id} is already done."
+    if isinstance(error, NotInPair):
+        return (
+            "These buttons are for the members of this pair. `/kindness pairs on` puts you in "
+            "the next round, with a pair of your own."
+        )
+    if isinstance(error, RoundOver):
+        return (
+            f"The {error.period} round of pairs has ended, so nothing was changed. "
+            "The buttons of your latest round still work."
+        )
+    if isinstance(error, PairNotFound):
+        return "I can't find that pair any more, so nothing was changed."
     if isinstance(error, EmptySearch):
         return "Give me a word or two to search for, e.g. `/kindness search listening`."
     if isinstance(error, StorageFailed):

@@ -150,7 +150,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     post = command("post", _post, "run a scheduled job now (once per period)", needs_slack=True)
-    post.add_argument("job", choices=("prompt", "digest", "nudges"))
+    post.add_argument("job", choices=("prompt", "digest", "nudges", "pairs"))
     _team_option(post)
     post.add_argument(
         "--at",
