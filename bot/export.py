@@ -54,7 +54,12 @@ FIELDS = (
     "permalink",
 )
 _INSTANT = timedelta(microseconds=1)
-_PLURAL = {"story": "Stories", "action": "Actions", "reflection": "Reflections"}
+_PLURAL = {
+    "story": "Stories",
+    "action": "Actions",
+    "reflection": "Reflections",
+    "outcome": "Outcomes",
+}
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ MAX_TITLE = 60
 MAX_SUMMARY = 150
 MAX_QUESTION = 300
 MAX_DIGEST_TITLE = 60
-RESERVED_KEYS = frozenset({"story", "action", "reflection"})
+RESERVED_KEYS = frozenset({"story", "action", "reflection", "outcome"})
 _KEY_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 _NUMBER_REF = re.compile(r"^g?(\d{1,2})$")
 

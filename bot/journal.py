@@ -55,7 +55,12 @@ EXPORT_FIELDS = (
     "logged_by",
 )
 _GOAL_NUMBER = re.compile(r"^g?\d{1,2}$")
-_KIND_TITLES = {"story": "Story", "action": "Action", "reflection": "Reflection"}
+_KIND_TITLES = {
+    "story": "Story",
+    "action": "Action",
+    "reflection": "Reflection",
+    "outcome": "Outcome",
+}
 
 
 @dataclass(frozen=True)

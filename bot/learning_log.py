@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -228,6 +228,8 @@ class LearningLog:
             "completed_at": None,
             "created_at": now,
             "updated_at": now,
+            "author_team": team_id,
+            "author_user": user_id,
         }
         # SQLAlchemy Core on one connection: the write a member waits for, without the ORM's
         # unit of work (which cost several times the insert itself; bench/http_commands.py). The
@@ -699,7 +701,12 @@ def _storage_failures(text: str | None) -> Iterator[None]:
         raise StorageFailed(text=text) from exc
 
 
-_INSERT_ENTRY = insert(Entry.__table__)
+# The entry keeps its author's organisation as it is when the entry is written.
+_INSERT_ENTRY = insert(Entry.__table__).values(
+    organisation_id=select(Member.organisation_id)
+    .where(Member.team_id == bindparam("author_team"), Member.user_id == bindparam("author_user"))
+    .scalar_subquery()
+)
 
 
 def _owned_by(

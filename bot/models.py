@@ -31,11 +31,16 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-KINDS = ("story", "action", "reflection")
+KINDS = ("story", "action", "reflection", "outcome")
 VISIBILITIES = ("network", "anonymous", "private")
 # "pair": an action a member logged after meeting their peer pair (bot.pairs).
 SOURCES = ("slash", "modal", "thread", "shortcut", "pair")
 ACTION_STATUSES = ("open", "done", "dropped")
+# An organisation's sector (optional).
+SECTORS = ("public", "voluntary", "private", "community", "other")
+# An outcome's "who changed" and "how we know" (each optional; words in bot.words).
+WHO_CHANGED = ("staff", "people", "partners", "organisation", "system")
+HOW_WE_KNOW = ("seen", "told", "figures")
 
 # Integer primary keys that are BIGINT on PostgreSQL and SQLite's rowid alias on SQLite.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -119,6 +124,31 @@ class Workspace(Base):
     )
 
 
+class Organisation(Base):
+    """An organisation members are from (a council, a charity, a health board, a company).
+
+    ``name_key`` is the name normalised (``bot.organisations.name_key``: case, spacing and
+    punctuation folded), unique per workspace, so "NHS Fife" and "nhs  fife" are one.
+    """
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("workspaces.team_id", ondelete="CASCADE")
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200))
+    sector: Mapped[str | None] = mapped_column(String(16))
+    place: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "name_key"),
+        CheckConstraint(f"sector IS NULL OR {_in('sector', SECTORS)}", name="sector"),
+    )
+
+
 class Member(Base):
     """A member as the bot knows them: nudge preference and cached Slack profile."""
 
@@ -140,6 +170,10 @@ class Member(Base):
     prompts_by_dm: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Said yes to peer pairs (``/kindness pairs on``): nobody is paired without it.
     pairs_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The organisation the member says they are from (optional; ``/kindness org``).
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("team_id", "user_id"),)
@@ -160,7 +194,7 @@ class Coordinator(Base):
 
 
 class Entry(Base):
-    """One story, action or reflection in the learning log."""
+    """One story, action, reflection or outcome in the learning log."""
 
     __tablename__ = "entries"
 
@@ -204,11 +238,27 @@ class Entry(Base):
     noted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The coordinator who logged the entry on the member's behalf (the member owns it).
     logged_by: Mapped[str | None] = mapped_column(String(32))
+    # The author's organisation when the entry was written (kept when they move on). Never
+    # shown or exported for an anonymous entry: in a small organisation it would name them.
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL")
+    )
+    # A story's or outcome's "why does this matter — what changed, and for whom?" (optional).
+    why_it_matters: Mapped[str | None] = mapped_column(Text)
+    # An outcome's who changed and how we know (each optional).
+    who_changed: Mapped[str | None] = mapped_column(String(16))
+    how_we_know: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         CheckConstraint(_in("kind", KINDS), name="kind"),
+        CheckConstraint(
+            f"who_changed IS NULL OR {_in('who_changed', WHO_CHANGED)}", name="who_changed"
+        ),
+        CheckConstraint(
+            f"how_we_know IS NULL OR {_in('how_we_know', HOW_WE_KNOW)}", name="how_we_know"
+        ),
         CheckConstraint(_in("visibility", VISIBILITIES), name="visibility"),
         CheckConstraint(_in("source", SOURCES), name="source"),
         CheckConstraint(
@@ -228,6 +278,8 @@ class Entry(Base):
         Index("ix_entries_team_status_follow_up", "team_id", "action_status", "follow_up_at"),
         # The entry behind a Slack message (edited or deleted in Slack).
         Index("ix_entries_team_message", "team_id", "channel_id", "message_ts"),
+        # An organisation's entries (a merge moves them; a deleted organisation lets go).
+        Index("ix_entries_organisation", "organisation_id"),
     )
 
 

@@ -35,6 +35,7 @@ from bot.db import Database
 from bot.errors import NotInPair, PairNotFound, RoundOver
 from bot.members import is_away
 from bot.models import Entry, Member, Pair, PairRound, Workspace
+from bot.organisations import organisation_names
 from bot.pairing import History, Matching, match_pairs
 from bot.weeks import Clock, Week, usable_zone
 
@@ -130,12 +131,12 @@ class PeerPairs:
             select(Workspace.timezone).where(Workspace.team_id == team_id)
         )
         rows = session.execute(
-            select(Member.user_id, Member.tz, Member.away_until, *_organisation_column()).where(
+            select(Member.user_id, Member.tz, Member.away_until, Member.organisation_id).where(
                 Member.team_id == team_id, Member.pairs_enabled.is_(True)
             )
         ).all()
         return {
-            row.user_id: (row[3] if len(row) > 3 else None)
+            row.user_id: row.organisation_id
             for row in rows
             if not is_away(row.away_until, usable_zone(row.tz, workspace_tz or "UTC"), now)
         }
@@ -401,23 +402,13 @@ def _chunks(items: Sequence, size: int = 500) -> Iterable[Sequence]:
         yield items[start : start + size]
 
 
-def _organisation_column() -> tuple:
-    """The members' organisation, once organisations exist (issue 18); none before."""
-    column = getattr(Member, "organisation_id", None)
-    return (column,) if column is not None else ()
-
-
 def _organisation_names(session: Session, team_id: str, members: Sequence[str]) -> dict[str, str]:
-    column = getattr(Member, "organisation_id", None)
-    if column is None:
-        return {}
-    from bot.organisations import organisation_names  # issue 18
-
+    """Each member's organisation's name, for those who gave one."""
     names = organisation_names(session, team_id)
     found: dict[str, str] = {}
     for chunk in _chunks(members):
         for user_id, org in session.execute(
-            select(Member.user_id, column).where(
+            select(Member.user_id, Member.organisation_id).where(
                 Member.team_id == team_id, Member.user_id.in_(chunk)
             )
         ):

@@ -30,7 +30,7 @@ TREND_WEEKS = 8
 DEFAULT_WINDOW = timedelta(days=7)
 LONGEST_WINDOW = timedelta(days=14)
 # Which entries make the best highlights: a story or reflection says more than a bare action.
-_KIND_WEIGHT = {"story": 3, "reflection": 2, "action": 1}
+_KIND_WEIGHT = {"story": 3, "outcome": 3, "reflection": 2, "action": 1}
 
 
 @dataclass(frozen=True)

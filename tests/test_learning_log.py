@@ -100,7 +100,7 @@ def test_text_at_the_limit_is_accepted(learning_log: LearningLog) -> None:
 def test_an_unknown_kind_is_refused_with_the_choices(learning_log: LearningLog) -> None:
     with pytest.raises(UnknownKind) as refused:
         learning_log.add_entry(T1, ANN, "My words", kind="anecdote")
-    assert refused.value.choices == ["story", "action", "reflection"]
+    assert refused.value.choices == ["story", "action", "reflection", "outcome"]
     assert refused.value.text == "My words"
 
 

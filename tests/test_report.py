@@ -77,7 +77,7 @@ def test_goals_carry_figures_highlights_lessons_and_quiet_goals(network: Learnin
     report = _report(network)
     g3 = next(g for g in report.goals if g.key == "relationships")
     assert (g3.entries.value, g3.entries.previous) == (5, 1)
-    assert g3.by_kind == {"story": 3, "action": 1, "reflection": 1}
+    assert g3.by_kind == {"story": 3, "action": 1, "reflection": 1, "outcome": 0}
     assert g3.weekly == [3, 0, 1, 1]  # the reflection came on the 17th, the story on the 24th
     texts = [h.text for h in g3.highlights]
     assert "My private journal" not in texts

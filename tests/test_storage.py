@@ -281,6 +281,95 @@ def test_a_summary_of_an_empty_workspace_is_all_zeros(database: Database, framew
     assert len(summary.quiet_goals) == 6
 
 
+def test_organisations_and_outcomes_migrate_up_down_and_up(empty_database: Database) -> None:
+    """0009: organisations, an entry's organisation, why it matters, who changed, how we know
+    and the fourth kind, ``outcome``; on the way down an outcome is kept as a story; the
+    full-text search stays in step with the entries throughout."""
+    db = empty_database
+    _migrate(db, "0007")
+    at = datetime(2026, 11, 2, 9, 0)
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO workspaces (team_id, timezone, created_at, updated_at) "
+                "VALUES ('T1', 'UTC', :at, :at)"
+            ),
+            {"at": at},
+        )
+    insert = text(
+        "INSERT INTO entries (team_id, user_id, kind, text, visibility, source, created_at, "
+        "updated_at) VALUES ('T1', 'U1', :kind, :words, 'network', 'slash', :at, :at)"
+    )
+    with db.engine.begin() as connection:
+        connection.execute(insert, {"kind": "story", "words": "before the change", "at": at})
+        with pytest.raises(IntegrityError), connection.begin_nested():
+            connection.execute(insert, {"kind": "outcome", "words": "too soon", "at": at})
+
+    _migrate(db, "head")
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO organisations (team_id, name, name_key, sector, place, created_at) "
+                "VALUES ('T1', 'NHS Fife', 'nhs fife', 'public', 'Fife', :at)"
+            ),
+            {"at": at},
+        )
+        org = connection.execute(text("SELECT id FROM organisations")).scalar_one()
+        connection.execute(
+            text(
+                "INSERT INTO entries (team_id, user_id, kind, text, visibility, source, "
+                "organisation_id, why_it_matters, who_changed, how_we_know, created_at, "
+                "updated_at) VALUES ('T1', 'U1', 'outcome', 'ward rounds changed', 'network', "
+                "'slash', :org, 'patients are heard', 'staff', 'seen', :at, :at)"
+            ),
+            {"org": org, "at": at},
+        )
+        for column, value in (("who_changed", "everyone"), ("how_we_know", "guessed")):
+            with pytest.raises(IntegrityError), connection.begin_nested():
+                connection.execute(text(f"UPDATE entries SET {column} = :value"), {"value": value})
+        with pytest.raises(IntegrityError), connection.begin_nested():
+            connection.execute(text("UPDATE organisations SET sector = 'charity'"))
+    with db.engine.connect() as connection:
+        assert _search(db, connection, "ward") == ["ward rounds changed"]
+
+    _migrate(db, "0007", down=True)
+    with db.engine.connect() as connection:
+        kinds = dict(connection.execute(text("SELECT text, kind FROM entries")).all())
+    assert kinds == {"before the change": "story", "ward rounds changed": "story"}
+    columns = {c["name"] for c in inspect(db.engine).get_columns("entries")}
+    assert not columns & {"organisation_id", "why_it_matters", "who_changed", "how_we_know"}
+    assert "organisations" not in inspect(db.engine).get_table_names()
+    with db.engine.begin() as connection:
+        with pytest.raises(IntegrityError), connection.begin_nested():
+            connection.execute(insert, {"kind": "outcome", "words": "gone again", "at": at})
+        connection.execute(insert, {"kind": "story", "words": "ward visits after", "at": at})
+        assert sorted(_search(db, connection, "ward")) == [
+            "ward rounds changed",
+            "ward visits after",
+        ]
+
+    _migrate(db, "head")
+    assert db.current_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+    with db.engine.begin() as connection:
+        connection.execute(insert, {"kind": "outcome", "words": "a change we saw", "at": at})
+        assert sorted(_search(db, connection, "change")) == ["a change we saw", "before the change"]
+
+
+def _search(db: Database, connection, word: str) -> list[str]:
+    """Entry texts the full-text index finds for ``word`` (the index search uses)."""
+    if db.dialect == "sqlite":
+        query = (
+            "SELECT e.text FROM entries_fts f JOIN entries e ON e.id = f.rowid "
+            "WHERE entries_fts MATCH :word"
+        )
+    else:
+        query = (
+            "SELECT text FROM entries "
+            "WHERE search_vector @@ plainto_tsquery('kindness'::regconfig, :word)"
+        )
+    return [row[0] for row in connection.execute(text(query), {"word": word})]
+
+
 def test_peer_pairs_migrate_up_down_and_up_keeping_entries_searchable(
     empty_database: Database,
 ) -> None:
@@ -305,7 +394,7 @@ def test_peer_pairs_migrate_up_down_and_up_keeping_entries_searchable(
     with pytest.raises(IntegrityError), db.engine.begin() as connection:
         connection.execute(insert, {"words": "unknown", "source": "carrier pigeon", "at": at})
 
-    _migrate(db, "0007", down=True)
+    _migrate(db, "0009", down=True)
     with db.engine.connect() as connection:
         assert connection.execute(text("SELECT source FROM entries")).scalars().all() == ["modal"]
     with pytest.raises(IntegrityError), db.engine.begin() as connection:

@@ -59,7 +59,7 @@ def test_the_weekly_summary_of_a_fixture_week(learning_log: LearningLog, framewo
     assert week.key == "2026-W48"
     # Shared entries only: 7 this week (5 stories/reflections/actions + the reflection on
     # completion + the one without a goal), never the private one.
-    assert summary.counts_by_kind == {"story": 4, "action": 1, "reflection": 2}
+    assert summary.counts_by_kind == {"story": 4, "action": 1, "reflection": 2, "outcome": 0}
     assert summary.total == 7
     assert summary.participants == 5  # Ann, Ben, Cat, Dev, Fay — not Eve (private only)
     assert summary.actions_committed == 1
@@ -75,7 +75,7 @@ def test_the_weekly_summary_of_a_fixture_week(learning_log: LearningLog, framewo
         "evidence",
         None,
     ]
-    assert by_goal["leadership"].counts == {"story": 2, "action": 0, "reflection": 2}
+    assert by_goal["leadership"].counts == {"story": 2, "action": 0, "reflection": 2, "outcome": 0}
     assert by_goal["relationships"].total == 2
     assert by_goal[None].total == 1
     # The private entry is nowhere, not even as a number.

@@ -26,11 +26,17 @@ DELETE_ENTRY = "delete_entry"
 UNDO_ENTRY = "undo_entry"
 COMPLETE_ACTION = "complete_action"
 
-KIND_LABELS = {"story": "Story", "action": "Action", "reflection": "Reflection"}
+KIND_LABELS = {
+    "story": "Story",
+    "action": "Action",
+    "reflection": "Reflection",
+    "outcome": "Outcome",
+}
 KIND_PROMPTS = {
     "story": "Share a story",
     "action": "Commit to an action",
     "reflection": "Reflect",
+    "outcome": "A change we saw",
 }
 PREVIEW = 280
 

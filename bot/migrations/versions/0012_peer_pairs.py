@@ -7,14 +7,14 @@ is rewritten in place as SQLite's documentation describes ("Making other kinds o
 changes": ``writable_schema``, then a new ``schema_version``).
 
 Revision ID: 0012
-Revises: 0007
+Revises: 0009
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0007"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
