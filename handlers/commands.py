@@ -341,8 +341,8 @@ def run_stats(inv: Invocation) -> Answer:
         # cannot say, the figures stand alone (is_admin logs why).
         with suppress(CoordinatorCheckFailed):
             if is_admin(config, slack.client, inv.user_id):
-                slack.reply(controls.participation_message(took_part()))
-                slack.reply(kit.notice(pair_blocks.figures_lines(pairs())))
+                pairs_line = kit.section(pair_blocks.figures_lines(pairs()))
+                slack.reply(controls.participation_message(took_part(), pairs_line))
 
     return say(rhythm.stats_message(figures, framework, tz), for_an_admin)
 

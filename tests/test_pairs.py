@@ -4,18 +4,25 @@ every click or word that is not what it should be."""
 
 from __future__ import annotations
 
+import io
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select, update
 
 from bot.db import database_now
 from bot.models import JobClaim, Pair, PairRound
+from bot.names import Directory
+from bot.organisations import get_or_create_organisation, set_member_organisation
+from bot.report import write_report
+from bot.report.figures import build_report, report_period
 from bot.slack_client import WebApiSlack, make_client
 from conftest import BotUnderTest, FakeClock, message_text
 from sandbox import InputValue
 from schedules.pairs import OPEN_JOB, PairsOutcome, run_pairs
+from schedules.runner import Rhythm
 from slack_helpers import NETWORK_CHANNEL, button, buttons
 
 ANN, BEN, CAT, DAN = "UANN", "UBEN", "UCAT", "UDAN"
@@ -148,6 +155,28 @@ def test_a_round_opens_one_group_dm_per_pair_with_the_weeks_goal_and_a_question(
             assert "I asked the new starters what helps" in text
         assert "My private worry" not in text and "A quiet story" not in text
         assert "Find half an hour before Sun 13 Dec 2026" in text
+
+
+def test_pairs_cross_organisations_and_each_member_is_introduced_with_theirs(
+    bot: BotUnderTest, clock: FakeClock
+) -> None:
+    network(bot, ANN, BEN, CAT, DAN)
+    now = clock()
+    with bot.services.db.session() as session:
+        for user, name in ((ANN, "Fife Council"), (BEN, "Fife Council"), (CAT, "Age Scotland")):
+            org = get_or_create_organisation(session, team(bot), name, now=now)
+            set_member_organisation(session, team(bot), user, org, now=now)
+        org = get_or_create_organisation(session, team(bot), "Age Scotland", now=now)
+        set_member_organisation(session, team(bot), DAN, org, now=now)
+    run(bot, clock)
+    opened = group_dms(bot)
+    assert sorted(opened) in (
+        [f"{ANN},{CAT}", f"{BEN},{DAN}"],
+        [f"{ANN},{DAN}", f"{BEN},{CAT}"],
+    )
+    for messages in opened.values():
+        text = message_text(messages[0])
+        assert "· Fife Council" in text and "· Age Scotland" in text
 
 
 def test_the_round_takes_the_goal_of_the_weeks_prompt(bot: BotUnderTest, clock: FakeClock) -> None:
@@ -455,3 +484,43 @@ def test_a_run_killed_after_slack_took_the_openings_is_finished_without_doubles(
     assert "2 group DMs opened" in outcome.message, outcome.message
     assert sorted(len(m) for m in group_dms(bot).values()) == [1, 1]
     assert all(p.opened_at is not None and p.channel_id for p in pairs(bot))
+
+
+def test_the_impact_report_counts_pairs_never_who_met_whom(
+    bot_on_each_store: BotUnderTest, clock: FakeClock
+) -> None:
+    bot = bot_on_each_store
+    network(bot, ANN, BEN, CAT, DAN)
+    run(bot, clock)
+    first, _ = pairs(bot)
+    click(bot, bot.standin.messages_in(first.channel_id)[0], "We met", first.members[1])
+    clock.set(MONDAY + timedelta(days=3))
+    period = report_period("UTC", clock(), since=date(2026, 11, 2), until=date(2026, 12, 3))
+    report = build_report(bot.services.db, bot.services.framework, team(bot), period, now=clock())
+    for fmt in ("md", "html"):
+        out = io.StringIO()
+        write_report(
+            report, bot.services.framework, fmt, out, names=Directory(bot.services.db, team(bot))
+        )
+        text = out.getvalue()
+        assert (
+            "1 round of peer pairs matched members across organisations into 2 pairs; 50% of "
+            "pairs said they met, and 0 actions came from pairs. Who met whom is not reported."
+        ) in text
+        assert not any(user in text for user in (ANN, BEN, CAT, DAN))
+
+
+def test_the_scheduler_opens_the_round_once_its_day_and_time_have_come(
+    bot: BotUnderTest, clock: FakeClock
+) -> None:
+    network(bot, ANN, BEN)
+    rhythm = Rhythm(bot.services, lambda team_id: slack(bot), BackgroundScheduler(timezone="UTC"))
+    rhythm.sync()
+    assert rhythm.scheduler.get_job(f"{team(bot)}:pairs") is not None
+    clock.set(MONDAY - timedelta(minutes=30))  # Monday 09:30: not yet
+    assert rhythm.run_pairs(team(bot)).status == "not_yet"
+    clock.set(MONDAY + timedelta(minutes=30))
+    assert rhythm.run_pairs(team(bot)).status == "opened"
+    assert list(group_dms(bot)) == [f"{ANN},{BEN}"]
+    bot.services.settings.apply(team(bot), {"pairs_every_weeks": "0"}, by_user=None)
+    assert rhythm.run_pairs(team(bot)) is None  # turned off: the job does nothing

@@ -285,8 +285,9 @@ def _names(users: Sequence[str], *, mentions: bool = True) -> str:
     return ", ".join(shown) + (f" …and {more} more" if more > 0 else "")
 
 
-def participation_message(part: Participation) -> dict[str, Any]:
-    return kit.message(participation_blocks(part), "Participation, for coordinators")
+def participation_message(part: Participation, *more: Block) -> dict[str, Any]:
+    """Participation for a coordinator; ``more``: other coordinators-only figures below it."""
+    return kit.message([*participation_blocks(part), *more], "Participation, for coordinators")
 
 
 # -- DMs -----------------------------------------------------------------------------------------

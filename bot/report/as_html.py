@@ -90,6 +90,9 @@ def write_html(
             f'<p class="quiet"><strong>Goals that went quiet:</strong> {escape(quiet)} — '
             "nothing was shared under them in this period.</p>\n"
         )
+    pairs = words.pairs_sentence(report)
+    if pairs is not None:
+        out.write(f'<p class="pairs"><strong>Peer pairs:</strong> {escape(pairs)}</p>\n')
 
     out.write("<h2>Over time</h2>\n")
     if not with_charts:

@@ -45,6 +45,9 @@ def write_markdown(
             f"**Goals that went quiet:** {escape_markdown(quiet, inline=True)} — nothing was "
             "shared under them in this period.\n\n"
         )
+    pairs = words.pairs_sentence(report)
+    if pairs is not None:
+        out.write(f"**Peer pairs:** {escape_markdown(pairs, inline=True)}\n\n")
     out.write("## Over time\n\n")
     for chart in words.report_charts(report, framework):
         out.write(f"### {escape_markdown(chart.title, inline=True)}\n\n")
