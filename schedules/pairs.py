@@ -16,7 +16,8 @@ above 0) and is not paused:
    metadata to find a message sent by a run that died before recording it), so a crash
    halfway sends no pair twice and leaves none out: the next run opens the rest.
 3. **Halfway, one reminder** in the pair's DM if neither member answered — not for a pair with
-   a member who turned pairs off or left the workspace since.
+   a member who turned pairs off or left the workspace since, and not at night in the
+   workspace's time zone.
 
 A round with nobody available sends nothing; with one member, that member is told kindly that
 there is nobody to pair them with this time. Either way the job's outcome says why, for the
@@ -42,7 +43,7 @@ from bot.weeks import Week, local_date, local_date_before, week_of
 from schedules import claims
 from schedules.fanout import Delivery, Dm, FanOut, FanOutReport
 from schedules.rotation import choose_prompt
-from schedules.timing import occurrence_in_week
+from schedules.timing import in_quiet_hours, occurrence_in_week
 
 JOB = "pairs"  # the round's claim
 OPEN_JOB = "pair_open"  # a pair's group DM: period "<week>:<pair id>"
@@ -256,13 +257,17 @@ def send_pair_reminders(
     fanout: FanOut,
 ) -> int:
     """Halfway through a round, one gentle reminder in each pair's DM where neither answered;
-    none where a member turned pairs off (``due_reminders``) or left the workspace."""
+    none where a member turned pairs off (``due_reminders``) or left the workspace. Never in
+    the workspace's quiet hours (a group DM has no one time zone): the next run by day sends
+    it."""
+    tz = services.settings.get(team_id).timezone
+    if in_quiet_hours(now, tz):
+        return 0
     due = services.pairs.due_reminders(team_id, now)
     if not due:
         return 0
     gone = _left_the_workspace(slack, {u for pair in due for u in pair.members})
     due = [pair for pair in due if not gone & set(pair.members)]
-    tz = services.settings.get(team_id).timezone
     dms = []
     for pair in due:
         goal = services.framework.get(pair.goal_key)

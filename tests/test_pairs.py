@@ -379,6 +379,7 @@ def test_halfway_one_gentle_reminder_goes_to_a_pair_that_has_not_answered(
     opening = bot.standin.messages_in(channel_of[first.id])[0]
     click(bot, opening, "We met", first.members[0])
     assert run(bot, clock, MONDAY + timedelta(days=6)).reminded == 0  # not halfway yet
+    assert run(bot, clock, MONDAY + timedelta(days=6, hours=20)).reminded == 0  # due, 06:00
     outcome = run(bot, clock, MONDAY + timedelta(days=7))
     assert outcome.reminded == 1
     run(bot, clock, MONDAY + timedelta(days=8))
