@@ -42,26 +42,25 @@ class History:
 
     rounds: Sequence[Sequence[Sequence[str]]] = ()
     _met: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict, compare=False)
+    _partners: dict[str, set[str]] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
-        for number, groups in enumerate(self.rounds):
+        met, partners = self._met, self._partners
+        for number, groups in enumerate(self.rounds, start=1):
             for group in groups:
-                for a in group:
-                    for b in group:
-                        if a < b:
-                            times, _ = self._met.get((a, b), (0, 0))
-                            self._met[(a, b)] = (times + 1, number + 1)
+                twos = [tuple(sorted(group))] if len(group) == 2 else combinations(sorted(group), 2)
+                for a, b in twos:
+                    met[(a, b)] = (met.get((a, b), (0, 0))[0] + 1, number)
+                    partners.setdefault(a, set()).add(b)
+                    partners.setdefault(b, set()).add(a)
 
     def met(self, a: str, b: str) -> tuple[int, int]:
         """(times a and b met, the number of the last round they met in, from 1; 0 if never)."""
         return self._met.get((a, b) if a < b else (b, a), (0, 0))
 
     def partners(self) -> dict[str, set[str]]:
-        met: dict[str, set[str]] = {}
-        for a, b in self._met:
-            met.setdefault(a, set()).add(b)
-            met.setdefault(b, set()).add(a)
-        return met
+        """Everyone each member has met."""
+        return self._partners
 
 
 @dataclass(frozen=True)

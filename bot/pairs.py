@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import Database
@@ -150,7 +150,8 @@ class PeerPairs:
             .limit(HISTORY_ROUNDS)
         ).all()
         groups: dict[int, list[tuple[str, ...]]] = {round_id: [] for round_id in rounds}
-        for round_id, user_ids in session.execute(
+        # Core rows, not the ORM's: tens of thousands of pairs are read in milliseconds.
+        for round_id, user_ids in session.connection().execute(
             select(Pair.round_id, Pair.user_ids).where(Pair.round_id.in_(rounds))
         ):
             groups[round_id].append(tuple(user_ids.split()))
@@ -186,11 +187,16 @@ class PeerPairs:
         )
         session.add(row)
         session.flush()
-        session.add_all(
-            Pair(team_id=team_id, round_id=row.id, user_ids=" ".join(group))
-            for group in matching.groups
-        )
-        session.flush()
+        if matching.groups:
+            # One multi-row INSERT: a round of a thousand pairs costs milliseconds, not the
+            # ORM's unit of work per pair.
+            session.execute(
+                insert(Pair),
+                [
+                    {"team_id": team_id, "round_id": row.id, "user_ids": " ".join(group)}
+                    for group in matching.groups
+                ],
+            )
         return row, matching
 
     def question_for(self, team_id: str, goal_key: str, bank: Sequence[str], avoid: str) -> str:
@@ -378,23 +384,23 @@ class PeerPairs:
     def _pairs(self, team_id: str, *where: object) -> list[OpenPair]:
         with self.db.reading() as session:
             rows = session.execute(
-                select(Pair, PairRound)
+                select(
+                    Pair.id,
+                    PairRound.id,
+                    PairRound.period,
+                    Pair.user_ids,
+                    PairRound.goal_key,
+                    PairRound.question,
+                    Pair.channel_id,
+                )
                 .join(PairRound, PairRound.id == Pair.round_id)
                 .where(Pair.team_id == team_id, *where)  # type: ignore[arg-type]
                 .order_by(Pair.id)
             ).all()
-            return [
-                OpenPair(
-                    pair.id,
-                    held.id,
-                    held.period,
-                    pair.members,
-                    held.goal_key,
-                    held.question,
-                    pair.channel_id,
-                )
-                for pair, held in rows
-            ]
+        return [
+            OpenPair(pair_id, round_id, period, tuple(users.split()), goal, question, channel)
+            for pair_id, round_id, period, users, goal, question, channel in rows
+        ]
 
 
 def _chunks(items: Sequence, size: int = 500) -> Iterable[Sequence]:

@@ -26,6 +26,7 @@ coordinator running it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -35,7 +36,7 @@ from sqlalchemy.orm import Session
 from bot.blocks import pairs as words
 from bot.goals import Goal
 from bot.models import PairRound, PostedPrompt
-from bot.pairs import is_round_week, next_round_on
+from bot.pairs import OpenPair, is_round_week, next_round_on
 from bot.services import Services
 from bot.settings import WorkspaceSettings
 from bot.slack_port import SlackError, SlackPort
@@ -201,24 +202,44 @@ def _open(
     unopened = services.pairs.unopened(team_id, made.id)
     people = services.pairs.introductions(team_id, [u for p in unopened for u in p.members])
     ends_on = local_date_before(made.ends_at, services.settings.get(team_id).timezone)
-    dms = [
-        Dm(
+
+    def opening(pair: OpenPair) -> Dm:
+        message = words.opening_message(
+            pair.id, [people[u] for u in pair.members], goal, made.question, ends_on=ends_on
+        )
+        return Dm(
             OPEN_JOB,
             f"{made.period}:{pair.id}",
             pair.members[0],
-            words.opening_message(
-                pair.id, [people[u] for u in pair.members], goal, made.question, ends_on=ends_on
-            ),
+            message,
             about=pair.id,
             group=pair.members,
         )
-        for pair in unopened
-    ]
+
+    # Each opening is worded as the fan-out claims it, while the first ones are being sent.
+    dms = _Built(unopened, opening)
     return fanout.send(dms)
 
 
 def next_round_day(settings: WorkspaceSettings, after: date) -> date | None:
     return next_round_on(settings.pairs_every_weeks, settings.pairs_day, after, settings.timezone)
+
+
+class _Built(Sequence[Dm]):
+    """``make(item)`` for each of ``items``, made when it is reached."""
+
+    def __init__(self, items: list[OpenPair], make: Callable[[OpenPair], Dm]) -> None:
+        self.items = items
+        self.make = make
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index: int) -> Dm:  # type: ignore[override]
+        return self.make(self.items[index])
+
+    def __iter__(self) -> Iterator[Dm]:
+        return (self.make(item) for item in self.items)
 
 
 def _too_few(services: Services, team_id: str, made: PairRound, goal: Goal, fanout: FanOut) -> str:
