@@ -351,3 +351,27 @@ class FormatUnavailable(LogError):
         self.fmt = fmt
         self.missing = missing
         self.instead = instead
+
+
+class PairNotFound(LogError):
+    """A button names a pair the bot does not know (in this workspace)."""
+
+    def __init__(self, pair_id: int | str, *, text: str | None = None) -> None:
+        super().__init__(f"there is no pair #{pair_id}", text=text)
+        self.pair_id = pair_id
+
+
+class NotInPair(LogError):
+    """A click on a pair's button by someone who is not in that pair."""
+
+    def __init__(self, pair_id: int, *, text: str | None = None) -> None:
+        super().__init__("these buttons are for the members of this pair only", text=text)
+        self.pair_id = pair_id
+
+
+class RoundOver(LogError):
+    """A click on the buttons of a round that has ended (a newer round has begun)."""
+
+    def __init__(self, period: str, *, text: str | None = None) -> None:
+        super().__init__(f"the {period} round of pairs has ended", text=text)
+        self.period = period

@@ -33,10 +33,12 @@ WEB_API_METHODS: dict[str, tuple[str, ...]] = {
     "conversations.join": ("channels:join",),  # join a public network channel
     # How many people are in the network channel (the digest's "2 of the 23 members").
     "conversations.members": ("channels:read", "groups:read"),
-    "conversations.open": ("im:write",),  # the DM a member's export goes to
+    # The DM a member's export goes to; a peer pair's group DM.
+    "conversations.open": ("im:write", "mpim:write"),
     # A post or DM sent by a run that crashed before recording it, found by its metadata: the
-    # network channel's history (public or private) and a member's DM with the bot.
-    "conversations.history": ("channels:history", "groups:history", "im:history"),
+    # network channel's history (public or private), a member's DM with the bot, a pair's
+    # group DM.
+    "conversations.history": ("channels:history", "groups:history", "im:history", "mpim:history"),
     # Charts (digest, App Home), uploaded privately; coordinators' exports and reports.
     "files.getUploadURLExternal": ("files:write",),
     "files.completeUploadExternal": ("files:write",),

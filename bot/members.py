@@ -11,6 +11,7 @@ Rules, decided here so that every way in (slash command, App Home, the DM jobs) 
 - **Prompts by DM** is a member's own choice and is not a nudge: ``nudges off`` does not stop
   it, ``away`` does. The channel prompt is posted as before; the DM carries the same goal,
   question and buttons.
+- **Peer pairs** are a member's own yes (``/kindness pairs on``); off until they say it.
 - The member row is created on first need; a member with no row has the defaults (not away,
   prompts in the channel only, nudges on).
 """
@@ -44,6 +45,7 @@ class MemberStatus:
     away_until: date | None  # None when not away (never set, cleared, or over)
     prompts_by_dm: bool
     today: date
+    pairs: bool = False  # said yes to peer pairs (bot.pairs)
 
 
 def parse_away(args: str, today: date) -> date | None:
@@ -107,6 +109,7 @@ class MemberPreferences:
             away_until=away,
             prompts_by_dm=member.prompts_by_dm,
             today=today,
+            pairs=member.pairs_enabled,
         )
 
     def set_away(self, team_id: str, user_id: str, until: date | None) -> MemberStatus:
@@ -118,6 +121,12 @@ class MemberPreferences:
 
     def set_prompts_by_dm(self, team_id: str, user_id: str, by_dm: bool) -> MemberStatus:
         self._update(team_id, user_id, prompts_by_dm=by_dm)
+        return self.status(team_id, user_id)
+
+    def set_pairs(self, team_id: str, user_id: str, on: bool) -> MemberStatus:
+        """Take part in peer pairs, or not: a round already made keeps its pairs, but nobody
+        who said no is reminded or paired again."""
+        self._update(team_id, user_id, pairs_enabled=on)
         return self.status(team_id, user_id)
 
     def _update(self, team_id: str, user_id: str, **values: object) -> None:

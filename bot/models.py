@@ -33,7 +33,8 @@ from sqlalchemy.types import TypeDecorator
 
 KINDS = ("story", "action", "reflection", "outcome")
 VISIBILITIES = ("network", "anonymous", "private")
-SOURCES = ("slash", "modal", "thread", "shortcut")
+# "pair": an action a member logged after meeting their peer pair (bot.pairs).
+SOURCES = ("slash", "modal", "thread", "shortcut", "pair")
 ACTION_STATUSES = ("open", "done", "dropped")
 # How often the network chooses its most significant stories (a selection round).
 SELECTION_CADENCES = ("monthly", "quarterly", "off")
@@ -115,6 +116,9 @@ class Workspace(Base):
     selection: Mapped[str] = mapped_column(String(16), default="monthly", server_default="monthly")
     selection_day: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     selection_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    # Peer pairs: a round every this many weeks (0 = no pairs), on this local day (0 = Monday).
+    pairs_every_weeks: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pairs_day: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The Enterprise Grid organisation the workspace belongs to: an org-wide install's token
@@ -183,6 +187,8 @@ class Member(Base):
     away_until: Mapped[date | None] = mapped_column(Date)
     # The weekly prompt by DM as well as in the channel.
     prompts_by_dm: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Said yes to peer pairs (``/kindness pairs on``): nobody is paired without it.
+    pairs_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The organisation the member says they are from (optional; ``/kindness org``).
     organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("organisations.id", ondelete="SET NULL")
@@ -471,6 +477,62 @@ class JobClaim(Base):
     detail: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (UniqueConstraint("team_id", "job", "period"),)
+
+
+class PairRound(Base):
+    """A round of peer pairs: made once per workspace and round (its first week's key), with
+    the goal and the question its pairs were given."""
+
+    __tablename__ = "pair_rounds"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("workspaces.team_id", ondelete="CASCADE")
+    )
+    period: Mapped[str] = mapped_column(String(16))
+    goal_key: Mapped[str] = mapped_column(String(40))
+    question: Mapped[str] = mapped_column(Text)
+    # How many members were available (opted in, not away) when the round was made.
+    available: Mapped[int] = mapped_column(Integer)
+    # The one member of a round of one: told kindly, paired with nobody.
+    alone_user_id: Mapped[str | None] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    remind_at: Mapped[datetime] = mapped_column(UTCDateTime)  # halfway through
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when the next round may start
+
+    __table_args__ = (UniqueConstraint("team_id", "period"),)
+
+
+class Pair(Base):
+    """Two members (three in a round with an odd count) of a round, and what became of them.
+    Who met whom is kept only to avoid repeats: no figure or message ever shows it."""
+
+    __tablename__ = "pairs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("workspaces.team_id", ondelete="CASCADE")
+    )
+    round_id: Mapped[int] = mapped_column(ForeignKey("pair_rounds.id", ondelete="CASCADE"))
+    user_ids: Mapped[str] = mapped_column(String(120))  # sorted, separated by spaces
+    # The group DM and the opening message, once sent.
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(16))  # "met" | "missed"
+    answered_by: Mapped[str | None] = mapped_column(String(32))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        CheckConstraint("outcome IS NULL OR outcome IN ('met', 'missed')", name="outcome"),
+        Index("ix_pairs_round", "round_id"),
+        Index("ix_pairs_team_channel", "team_id", "channel_id"),
+    )
+
+    @property
+    def members(self) -> tuple[str, ...]:
+        return tuple(self.user_ids.split())
 
 
 class ChartUpload(Base):

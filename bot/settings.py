@@ -32,6 +32,8 @@ and word a mistake the same way. Decisions:
   (the default), ``quarterly`` or ``off``. ``selection_day`` is the day of the month (1–28,
   so that every month has it) on which the round for the period just ended opens, at the
   prompt's time; ``selection_days`` how many days members vote before it closes (1–28).
+- ``pairs_every_weeks`` holds a round of peer pairs every so many weeks (0, the default, is
+  none; 2 is the suggestion), on ``pairs_day`` at the prompt's time (``bot.pairs``).
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 MAX_FOLLOWUP_DAYS = 90
 MAX_QUIET_WEEKS = 26
 MAX_MIN_GROUP = 100
+MAX_PAIRS_EVERY_WEEKS = 12
 MAX_PAUSE = timedelta(days=366)
 MAX_SELECTION_DAY = 28  # a day every month has
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
@@ -91,6 +94,8 @@ class WorkspaceSettings:
     selection: str = "monthly"  # how often the network chooses its most significant stories
     selection_day: int = 1  # the day of the month a round opens (at prompt_time)
     selection_days: int = 7  # how long members vote
+    pairs_every_weeks: int = 0  # a round of peer pairs every so many weeks (0 = none)
+    pairs_day: int = 0  # the local day a round begins (0 = Monday), at the prompt's time
     # When the app was uninstalled from the workspace (nothing is scheduled); None: installed.
     uninstalled_at: datetime | None = None
 
@@ -269,6 +274,12 @@ _SETTINGS = (
         "selection_days",
         _whole_number(1, MAX_SELECTION_DAY, " (the days members have to vote)"),
     ),
+    _Setting(
+        "pairs_every_weeks",
+        "pairs_every_weeks",
+        _whole_number(0, MAX_PAIRS_EVERY_WEEKS, " (0 turns peer pairs off; 2 is a good start)"),
+    ),
+    _Setting("pairs_day", "pairs_day", _day),
     _Setting("welcome", "welcome_enabled", _switch),
     # Not a column: a list in its own table (bot.coordinators).
     _Setting("coordinators", "", _user_list),
@@ -470,6 +481,8 @@ def _settings_of(workspace: Workspace, coordinators: tuple[str, ...]) -> Workspa
         selection=workspace.selection,
         selection_day=workspace.selection_day,
         selection_days=workspace.selection_days,
+        pairs_every_weeks=workspace.pairs_every_weeks,
+        pairs_day=workspace.pairs_day,
         uninstalled_at=workspace.uninstalled_at,
     )
 
@@ -546,6 +559,7 @@ def setting_lines(
         ),
         SettingLine("Digest chart", "on" if settings.digest_chart else "off"),
         SettingLine("Most significant stories", _selection_words(settings)),
+        SettingLine("Peer pairs", _pairs_when(settings)),
         SettingLine("Welcome to newcomers", "on" if settings.welcome_enabled else "off"),
         SettingLine(
             "Coordinators",
@@ -581,6 +595,15 @@ def _selection_words(settings: WorkspaceSettings) -> str:
         f"{settings.selection_day}{months} at {settings.prompt_time}; members vote for "
         f"{count(settings.selection_days, 'day')}"
     )
+
+
+def _pairs_when(settings: WorkspaceSettings) -> str:
+    every = settings.pairs_every_weeks
+    if not every:
+        return "off"
+    weeks = "every week" if every == 1 else f"every {every} weeks"
+    day = _when(settings.pairs_day, settings.prompt_time, settings.timezone)
+    return f"{weeks}, {day}"
 
 
 def _when(day: int, hhmm: str, timezone: str) -> str:

@@ -15,7 +15,7 @@ Bolt's listeners make are counted as well as the scheduler's.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from http.client import HTTPException
@@ -195,6 +195,11 @@ class WebApiSlack:
             if not cursor:
                 return people
 
+    def open_group(self, user_ids: Sequence[str]) -> str:
+        with _failures("conversations.open"):
+            response = self.client.conversations_open(users=",".join(user_ids))
+        return str(response["channel"]["id"])
+
     def find_message(
         self,
         channel: str,
@@ -269,6 +274,7 @@ def _person(member: dict[str, Any]) -> Person:
         str(member["id"]),
         member.get("tz") or None,
         profile.get("display_name") or member.get("real_name") or None,
+        bool(member.get("deleted")),
     )
 
 

@@ -1,7 +1,8 @@
 """The narrow Slack interface of the scheduled jobs (``schedules/``): ``SlackPort``.
 
-The jobs post to a channel, DM a member, withdraw a post, join a public channel, upload the
-digest's chart, read members' time zones, and find a message of their own by its metadata —
+The jobs post to a channel, DM a member, open a group DM (peer pairs), withdraw a post, join a
+public channel, upload the digest's chart, read members' time zones, and find a message of
+their own by its metadata —
 nothing more, and nothing here knows slack_sdk. Every failure reaches a job as a
 ``SlackError`` saying what kind of failure it is:
 
@@ -30,7 +31,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -122,6 +123,7 @@ class Person:
     user_id: str
     tz: str | None
     name: str | None  # the display name, else the real name
+    deleted: bool = False  # left the workspace (deactivated)
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,10 @@ class SlackPort(Protocol):
     def channel_members(self, channel: str) -> list[str]:
         """conversations.members, page after page: the people in a channel, the bot itself
         left out (the digest's "of the N members in the channel")."""
+
+    def open_group(self, user_ids: Sequence[str]) -> str:
+        """conversations.open with several members: the id of the group DM of the bot and
+        them (the same one each time for the same people)."""
         ...
 
     def find_message(
@@ -275,9 +281,11 @@ class InMemorySlack:
         with self._lock:
             self._channels[channel] = _Channel(member, private, archived, tuple(people))
 
-    def add_person(self, user_id: str, *, tz: str | None = None, name: str | None = None) -> None:
+    def add_person(
+        self, user_id: str, *, tz: str | None = None, name: str | None = None, deleted: bool = False
+    ) -> None:
         with self._lock:
-            self._people[user_id] = Person(user_id, tz, name)
+            self._people[user_id] = Person(user_id, tz, name, deleted)
 
     def fail(
         self,
@@ -315,6 +323,10 @@ class InMemorySlack:
     @staticmethod
     def dm_channel(user_id: str) -> str:
         return "D" + user_id
+
+    @staticmethod
+    def group_channel(user_ids: Sequence[str]) -> str:
+        return "M" + "-".join(sorted(user_ids))
 
     # -- the port --------------------------------------------------------------------------------
 
@@ -389,6 +401,16 @@ class InMemorySlack:
 
         return self._call("channel_members", effect)
 
+    def open_group(self, user_ids: Sequence[str]) -> str:
+        def effect() -> str:
+            for user_id in user_ids:
+                person = self._people.get(user_id)
+                if person is not None and person.deleted:
+                    raise SlackError("open_group", "user_disabled")
+            return self.group_channel(user_ids)
+
+        return self._call("open_group", effect)
+
     def find_message(
         self,
         channel: str,
@@ -401,7 +423,8 @@ class InMemorySlack:
         # One page holds everything here, so ``pages`` changes nothing.
         def effect() -> Posted | None:
             place = self._channels.get(channel)
-            if place is None and not channel.startswith("D"):  # a DM's id starts with D
+            # A DM's id starts with D, a group DM's with M here.
+            if place is None and not channel.startswith(("D", "M")):
                 raise SlackError("find_message", "channel_not_found")
             if place is not None and not place.member:
                 raise SlackError("find_message", "not_in_channel")

@@ -17,6 +17,7 @@ from bot.blocks import controls as control_blocks
 from bot.blocks import endorsements as endorsement_blocks
 from bot.blocks import entries, modals, rhythm
 from bot.blocks import organisations as organisation_blocks
+from bot.blocks import pairs as pair_blocks
 from bot.blocks import selection as selection_blocks
 from bot.blocks import sharing as sharing_blocks
 from bot.blocks.answers import FORGET_ME_CONFIRMED, SEARCH_MORE
@@ -39,6 +40,7 @@ def register(app: App, services: Services) -> None:
         lifecycle,
         nudges,
         organisations,
+        pairs,
         selection,
         sharing,
         shortcuts,
@@ -87,6 +89,10 @@ def register(app: App, services: Services) -> None:
     app.action(control_blocks.PROMPTS_DM)(on.button(controls.prompts))
     app.action(control_blocks.JOURNAL_MORE)(on.button(controls.older))
     app.action(RUN_SUGGESTION)(on.button(commands.run_suggestion))
+    app.action(pair_blocks.PAIR_MET)(on.button(pairs.met))
+    app.action(pair_blocks.PAIR_MISSED)(on.button(pairs.missed))
+    app.action(pair_blocks.PAIR_TRY)(on.button(pairs.what_will_you_try))
+    app.action(pair_blocks.PAIR_SWITCH)(on.button(pairs.switch))
 
     app.view(modals.LOG_MODAL)(on.submission(views.submit_log, error_field="text"))
     app.view(rhythm.SETTINGS_MODAL)(on.submission(views.submit_settings, error_field="channel"))
@@ -105,6 +111,7 @@ def register(app: App, services: Services) -> None:
     app.view(selection_blocks.PICK_MODAL)(
         on.submission(selection.submit_picks, error_field="stories")
     )
+    app.view(pair_blocks.TRY_MODAL)(on.submission(pairs.submit_try, error_field="text"))
 
     app.shortcut(shortcuts.SAVE_TO_LOG)(on.shortcut(shortcuts.open_save_form))
 

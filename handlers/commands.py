@@ -24,9 +24,10 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.admins import CoordinatorCheckFailed, is_admin, is_coordinator_without_slack
-from bot.blocks import answers, controls, modals, refusals, rhythm, sharing
+from bot.blocks import answers, controls, kit, modals, refusals, rhythm, sharing
 from bot.blocks import endorsements as endorsement_words
 from bot.blocks import organisations as org_blocks
+from bot.blocks import pairs as pair_blocks
 from bot.endorsements import withdraw as withdraw_endorsement
 from bot.errors import (
     CoordinatorUnconfirmed,
@@ -44,6 +45,7 @@ from bot.members import parse_away
 from bot.models import KINDS
 from bot.names import Directory
 from bot.organisations import TwoNamesNeeded, parse_settings
+from bot.pairs import PairFigures, next_round_on
 from bot.participation import Participation, participation
 from bot.quicklog import LogFor, QuickLog, parse_log_for, parse_quick_log
 from bot.report import charts
@@ -256,6 +258,25 @@ def run_prompts(inv: Invocation) -> Answer:
     return say(controls.prompts_message(status, changed=True))
 
 
+def run_pairs(inv: Invocation) -> Answer:
+    members = inv.services.members
+    choice = inv.args.strip().lower()
+    if choice not in ("on", "off"):
+        if choice:
+            raise UnknownOption(choice, ["on", "off"])
+        status = members.status(inv.team_id, inv.user_id)
+    else:
+        status = members.set_pairs(inv.team_id, inv.user_id, choice == "on")
+    settings = inv.services.settings.get(inv.team_id)
+    next_round = next_round_on(
+        settings.pairs_every_weeks,
+        settings.pairs_day,
+        local_date(inv.services.clock(), settings.timezone),
+        settings.timezone,
+    )
+    return say(pair_blocks.pairs_message(status, changed=bool(choice), next_round=next_round))
+
+
 def run_done(inv: Invocation) -> Answer:
     number, _, reflection = inv.args.strip().partition(" ")
     entry_id = parse_entry_id(number)
@@ -395,9 +416,14 @@ def run_stats(inv: Invocation) -> Answer:
             inv.services.db, inv.team_id, this_week, now=now, quiet_weeks=settings.quiet_nudge_weeks
         )
 
+    def pairs() -> PairFigures:
+        return inv.services.pairs.figures(inv.team_id, weeks[0].start, this_week.end)
+
     framework = inv.services.framework
     if inv.is_coordinator(ask_slack=False):
-        return say(rhythm.stats_message(figures, framework, tz, participation=took_part()))
+        return say(
+            rhythm.stats_message(figures, framework, tz, participation=took_part(), pairs=pairs())
+        )
     config = inv.services.config
 
     def for_an_admin(slack: Slack) -> None:
@@ -405,7 +431,8 @@ def run_stats(inv: Invocation) -> Answer:
         # cannot say, the figures stand alone (is_admin logs why).
         with suppress(CoordinatorCheckFailed):
             if is_admin(config, slack.client, inv.user_id):
-                slack.reply(controls.participation_message(took_part()))
+                pairs_line = kit.section(pair_blocks.figures_lines(pairs()))
+                slack.reply(controls.participation_message(took_part(), pairs_line))
 
     return say(rhythm.stats_message(figures, framework, tz), for_an_admin)
 
@@ -569,6 +596,14 @@ SUBCOMMANDS: list[Subcommand] = [
         "the weekly prompt by DM as well as in the channel, or in the channel only",
         "/kindness prompts dm",
         run_prompts,
+    ),
+    Subcommand(
+        "pairs",
+        "/kindness pairs on|off",
+        "peer pairs: each round, meet another member (from another organisation where I can) "
+        "for support and challenge on the week's goal",
+        "/kindness pairs on",
+        run_pairs,
     ),
     Subcommand(
         "forget-me",

@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.admins import is_coordinator_without_slack
 from bot.blocks import controls
+from bot.blocks import pairs as pair_blocks
 from bot.blocks.home import home_view
 from bot.blocks.organisations import organisation_line
 from bot.chart_uploads import HOME, image_refused, network_chart
@@ -42,6 +43,7 @@ def publish_home(services: Services, client: WebClient, team_id: str, user_id: s
     )
 
     coordinator = is_coordinator_without_slack(services.config, services.db, team_id, user_id)
+    status = services.members.status(team_id, user_id)
 
     def view(shown: ChartImage | None) -> dict[str, Any]:
         return home_view(
@@ -53,7 +55,8 @@ def publish_home(services: Services, client: WebClient, team_id: str, user_id: s
             coordinator=coordinator,
             member=[
                 *organisation_line(services.organisations.current(team_id, user_id)),
-                *controls.member_settings_blocks(services.members.status(team_id, user_id)),
+                *controls.member_settings_blocks(status),
+                *pair_blocks.pairs_home_blocks(status),
             ],
         )
 

@@ -222,8 +222,8 @@ class SandboxPage:
 
     def _job(self, body: dict[str, Any]) -> dict[str, Any]:
         job = body.get("job")
-        if job not in ("prompt", "digest", "nudges", "selection"):
-            raise BadRequest("`job` is prompt, digest, nudges or selection")
+        if job not in ("prompt", "digest", "nudges", "selection", "pairs"):
+            raise BadRequest("`job` is prompt, digest, nudges, selection or pairs")
         run = self.sandbox.run_job(str(job))
         return Outcome(None if run.ok else run.message, {"message": run.message}).as_json()
 

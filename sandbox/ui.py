@@ -296,6 +296,14 @@ def view_for(ui: SlackUi, user: str, *, api_calls: int = 80) -> dict[str, Any]:
         else:
             name = place.get("name", place["id"])
         members = standin.members_of(place["id"]) if not place.get("is_im") else []
+        if place.get("is_mpim"):
+            if user not in members:
+                continue  # a group DM is seen by its members only
+            # As Slack lists one: the other people in it, the bot first.
+            others = list(
+                dict.fromkeys(people[m]["name"] for m in members if m != user and m in people)
+            )
+            name = ", ".join(sorted(others, key=lambda n: n != "kindness"))
         conversations.append(
             {
                 "id": place["id"],

@@ -246,6 +246,7 @@ class SlackStandIn:
         self._users: dict[str, dict] = {}
         self._channels: dict[str, dict] = {}
         self._dms: dict[str, str] = {}  # user id -> DM channel id
+        self._mpims: dict[str, str] = {}  # the sorted user ids, joined by commas -> group DM id
         self._messages: dict[str, list[dict]] = {}  # channel id -> messages, oldest first
         self._ephemerals: list[dict] = []
         self._views: dict[str, dict] = {}  # modal view id -> view
@@ -648,6 +649,7 @@ class SlackStandIn:
                 "users": _copy(self._users),
                 "channels": _copy(self._channels),
                 "dms": dict(self._dms),
+                "mpims": dict(self._mpims),
                 "members": _copy(self._members),
                 "messages": _copy(self._messages),
                 "ephemerals": _copy(self._ephemerals),
@@ -674,6 +676,7 @@ class SlackStandIn:
             self._users.update(snapshot["users"])
             self._channels = snapshot["channels"]
             self._dms = snapshot["dms"]
+            self._mpims = snapshot.get("mpims", {})
             self._members = snapshot["members"]
             self._messages = snapshot["messages"]
             self._ephemerals = snapshot["ephemerals"]
@@ -1174,8 +1177,7 @@ class SlackStandIn:
         if not users:
             raise _ApiError("users_list_not_supplied")
         if len(users) > 1:
-            # Group DMs are not modelled; say so rather than pretend.
-            raise _ApiError("method_not_supported_for_channel_type")
+            return {"channel": self._open_group_dm(users, shown=_flag(args.get("return_im")))}
         if users[0] not in self._users:
             raise _ApiError("user_not_found")
         already_open = users[0] in self._dms
@@ -1183,6 +1185,51 @@ class SlackStandIn:
         shown = _copy(channel) if _flag(args.get("return_im")) else {"id": channel["id"]}
         extra = {"no_op": True, "already_open": True} if already_open else {}
         return {**extra, "channel": shown}
+
+    def _open_group_dm(self, users: list[str], *, shown: bool) -> dict:
+        """A group DM of the bot and ``users`` (2 to 8 people, as Slack allows): the same one
+        for the same people, whatever their order."""
+        people = sorted(set(users))
+        if len(people) > 8:
+            raise _ApiError("too_many_users")
+        for user_id in people:
+            if user_id not in self._users:
+                raise _ApiError("user_not_found")
+            if self._users[user_id].get("deleted"):
+                raise _ApiError("user_disabled")
+        key = ",".join(people)
+        if key not in self._mpims:
+            channel_id = f"G{next(self._ids):08d}"
+            self._mpims[key] = channel_id
+            self._channels[channel_id] = {
+                "id": channel_id,
+                "name": "mpdm-" + "--".join(self._users[u]["name"] for u in people) + "-1",
+                "created": int(time.time()),
+                "is_channel": False,
+                "is_group": False,
+                "is_im": False,
+                "is_mpim": True,
+                "is_private": True,
+                "is_archived": False,
+                "is_member": True,
+                "priority": 0,
+            }
+            self._members[channel_id] = [*people, self.bot_user_id]
+            self._messages.setdefault(channel_id, [])
+        channel = self._channels[self._mpims[key]]
+        return _copy(channel) if shown else {"id": channel["id"]}
+
+    def group_dm_with(self, *users: str) -> str | None:
+        """The group DM of these people, if the bot opened one."""
+        with self._lock:
+            return self._mpims.get(",".join(sorted(set(users))))
+
+    def deactivate_user(self, user_id: str) -> None:
+        """A person leaves the workspace (an admin deactivates them): ``deleted`` in
+        users.info and users.list, and no new conversation with them opens."""
+        with self._lock:
+            self._users[user_id]["deleted"] = True
+            self._touch()
 
     def _open_dm(self, user_id: str) -> str:
         if user_id not in self._dms:

@@ -1,4 +1,5 @@
-"""Many DMs at once — follow-ups, quiet nudges, weekly prompts — at Slack's pace, each once.
+"""Many DMs at once — follow-ups, quiet nudges, weekly prompts, peer pairs' group DMs — at
+Slack's pace, each once.
 
 ``FanOut.send(dms)`` claims, sends and records a batch of DMs. Decisions:
 
@@ -70,7 +71,15 @@ HISTORY_PAGES = 2  # DM history pages searched for a DM sent by a run that died
 # Answers that will not change on a later run: the member left or was deactivated, or cannot
 # be written to.
 UNDELIVERABLE = frozenset(
-    {"user_not_found", "account_inactive", "user_disabled", "cannot_dm_bot", "not_allowed"}
+    {
+        "user_not_found",
+        "account_inactive",
+        "user_disabled",
+        "user_not_visible",
+        "cannot_dm_bot",
+        "not_allowed",
+        "is_archived",
+    }
 )
 
 
@@ -87,13 +96,20 @@ class Delivery:
 
 @dataclass(frozen=True)
 class Dm:
-    """One DM to send once; ``about`` is what its job's recorder needs to record it."""
+    """One DM to send once; ``about`` is what its job's recorder needs to record it.
+
+    By default it goes to ``user_id``'s DM with the bot. ``group``: to the group DM of these
+    members instead (opened with them; peer pairs), ``user_id`` naming the first; ``channel``:
+    into a conversation already open (a pair's reminder).
+    """
 
     job: str
     period: str
     user_id: str
     message: dict[str, Any]
     about: Any = None
+    group: tuple[str, ...] = ()
+    channel: str | None = None
 
     @property
     def key(self) -> str:
@@ -316,10 +332,16 @@ class FanOut:
         retries = {SERVER_ERROR: 0, NO_ANSWER: 0}
         limited = 0
         metadata = Metadata(DM_EVENT, {"key": dm.key})
+        where = dm.channel
         while True:
             started = self.pacer.wait()
             try:
-                sent = self.slack.dm(dm.user_id, dm.message, metadata=metadata)
+                if dm.group and where is None:
+                    where = self.slack.open_group(dm.group)
+                if where is not None:
+                    sent = self.slack.post(where, dm.message, metadata=metadata)
+                else:
+                    sent = self.slack.dm(dm.user_id, dm.message, metadata=metadata)
             except SlackError as error:
                 if error.rate_limited and limited < MAX_RATE_LIMITED:
                     limited += 1
@@ -350,7 +372,9 @@ class FanOut:
         whose answer was lost), found by its metadata; None if it is not, or if Slack cannot
         say (then it is sent: a rare double beats a certain loss)."""
         try:
-            channel = self.slack.open_dm(dm.user_id)
+            channel = dm.channel or (
+                self.slack.open_group(dm.group) if dm.group else self.slack.open_dm(dm.user_id)
+            )
             found = self.slack.find_message(channel, DM_EVENT, dm.key, pages=HISTORY_PAGES)
         except SlackError as error:
             log.warning(

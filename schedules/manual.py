@@ -16,10 +16,11 @@ from bot.services import Services
 from bot.slack_port import SlackPort
 from schedules.digest import post_weekly_digest
 from schedules.nudges import send_nudges
+from schedules.pairs import run_pairs
 from schedules.prompt import post_weekly_prompt
 from schedules.selection import run_selection
 
-JOBS = ("prompt", "digest", "nudges", "selection")
+JOBS = ("prompt", "digest", "nudges", "selection", "pairs")
 # Outcomes of a weekly post that are not a failure: it went out, had gone out or is going out
 # from another process, or the workspace is paused.
 _FINE = ("posted", "already", "in_progress", "paused")
@@ -58,6 +59,10 @@ def run_job_now(
             "; ".join(o.message for o in outcomes),
             all(o.status in _SELECTION_FINE for o in outcomes),
         )
+    if job == "pairs":
+        outcome = run_pairs(services, slack, team_id, now=now)
+        reminded = f"; {outcome.reminded} pairs reminded" if outcome.reminded else ""
+        return JobRun(job, outcome.message + reminded, outcome.ok)
     if job not in JOBS:
         raise ValueError(f"unknown job {job!r}; one of {', '.join(JOBS)}")
     post = post_weekly_prompt if job == "prompt" else post_weekly_digest

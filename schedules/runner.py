@@ -1,4 +1,4 @@
-"""APScheduler wiring: three jobs per workspace, in the workspace's own time zone.
+"""APScheduler wiring: four jobs per workspace, in the workspace's own time zone.
 
 APScheduler only *wakes* the jobs; the database decides whether anything is posted (claims in
 ``schedules.posting``), so any number of schedulers, restarts and catch-ups post each prompt
@@ -12,6 +12,8 @@ and digest once. Per workspace:
   it is due and closing those whose voting is over (a monthly job needs no cron of its own:
   its claim keeps it to once a period, and a round missed while the bot was down opens late
   for as long as its voting would still be open).
+- peer pairs (``schedules.pairs``): every 30 minutes, opening a round once its day and time
+  have come and reminding pairs halfway through it.
 
 Jobs are coalesced, run one instance at a time, and keep a misfire grace equal to the catch-up
 window (APScheduler's default of one second would silently drop a run the machine was too busy
@@ -52,6 +54,7 @@ from schedules.digest import JOB as DIGEST
 from schedules.digest import post_weekly_digest
 from schedules.dm_prompts import anyone_takes_prompts_by_dm
 from schedules.nudges import NudgeReport, send_nudges
+from schedules.pairs import PairsOutcome, run_pairs
 from schedules.posting import Outcome
 from schedules.prompt import JOB as PROMPT
 from schedules.prompt import post_weekly_prompt
@@ -132,7 +135,7 @@ class Rhythm:
     def unschedule(self, team_id: str) -> None:
         if self._scheduled.pop(team_id, None) is None:
             return
-        for job in (PROMPT, DIGEST, "nudges", SELECTION):
+        for job in (PROMPT, DIGEST, "nudges", SELECTION, "pairs"):
             if self.scheduler.get_job(f"{team_id}:{job}") is not None:
                 self.scheduler.remove_job(f"{team_id}:{job}")
         log.info("unscheduled %s: the app is no longer installed there", team_id)
@@ -179,6 +182,16 @@ class Rhythm:
             args=[team],
             id=f"{team}:{SELECTION}",
             name=f"selection round for {team}",
+            **self._job_options,
+        )
+        # Peer pairs: the round opens at the first run after its day and time, and reminders
+        # go out halfway; the claims make each once (schedules.pairs).
+        self.scheduler.add_job(
+            self.run_pairs,
+            IntervalTrigger(seconds=NUDGE_EVERY.total_seconds()),
+            args=[team],
+            id=f"{team}:pairs",
+            name=f"peer pairs for {team}",
             **self._job_options,
         )
         log.info(
@@ -302,6 +315,27 @@ class Rhythm:
                 log.info("%s: %s", team_id, outcome.message)
             metrics.job_ran(SELECTION, outcome.status)
         return outcomes
+
+    def run_pairs(self, team_id: str) -> PairsOutcome | None:
+        settings = self.services.settings.get(team_id)
+        if settings.pairs_every_weeks <= 0 or not settings.installed:
+            return None
+        try:
+            outcome = run_pairs(
+                self.services,
+                self.slack_for(team_id),
+                team_id,
+                now=self.services.clock(),
+                on_time=True,
+            )
+        except LookupError as exc:
+            log.warning("%s: %s", team_id, exc)
+            metrics.job_ran("pairs", "failed")
+            return None
+        if outcome.status != "not_yet" or outcome.reminded:
+            log.info("%s: %s", team_id, outcome.message)
+        metrics.job_ran("pairs", "failed" if not outcome.ok else outcome.status)
+        return outcome
 
     def catch_up(self) -> list[Outcome]:
         """Posts missed while no scheduler ran: made within the grace window, else skipped."""

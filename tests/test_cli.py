@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -196,6 +197,39 @@ def test_post_prompt_twice_posts_once_and_says_so(tmp_path: Path) -> None:
     )
     assert "posted the digest for the week of 23 Nov 2026" in digest.stdout
     assert len(posts) == 2
+
+
+def test_post_pairs_opens_a_round_once_and_says_so(tmp_path: Path) -> None:
+    from bot.members import MemberPreferences
+    from sandbox import SlackStandIn
+
+    with SlackStandIn() as standin:
+        slack = {
+            "SLACK_BOT_TOKEN": standin.bot_token,
+            "SLACK_SIGNING_SECRET": "8f742231b10e8888abcd99yyyzzz85a5",
+            "SLACK_API_URL": standin.api_url,
+        }
+        for user in ("UANN", "UBEN"):
+            standin.add_user(user, name=user.lower())
+        setup = run(tmp_path, "settings", "set", "pairs_every_weeks=2", "pairs_day=mon", **slack)
+        assert setup.returncode == 0, setup.stderr
+        assert "Peer pairs:          every 2 weeks, Monday 10:00" in setup.stdout
+        db = Database(f"sqlite:///{tmp_path / 'kindness.db'}")
+        members = MemberPreferences(db, clock=lambda: datetime(2026, 11, 25, tzinfo=UTC))
+        for user in ("UANN", "UBEN"):
+            members.set_pairs(standin.team_id, user, True)
+        db.dispose()
+        first = run(tmp_path, "post", "pairs", "--at", "2026-11-30T10:00+00:00", **slack)
+        second = run(tmp_path, "post", "pairs", "--at", "2026-11-30T11:00+00:00", **slack)
+        off_week = run(tmp_path, "post", "pairs", "--at", "2026-12-07T10:00+00:00", **slack)
+        typo = run(tmp_path, "post", "pair", **slack)
+        opened = [c for c in standin.calls_to("conversations.open") if c.ok]
+    assert first.returncode == 0, first.stderr
+    assert "2 members available; 1 group DMs opened" in first.stdout
+    assert second.returncode == 0 and "no group DM opened by this run" in second.stdout
+    assert "the next begins on Mon 14 Dec 2026" in off_week.stdout
+    assert typo.returncode == 2 and "invalid choice: 'pair'" in typo.stderr
+    assert [c.args["users"] for c in opened] == ["UANN,UBEN"]
 
 
 def test_post_without_an_offset_says_how_to_write_the_instant(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from ports import free_port
 
+from bot.organisations import get_or_create_organisation, set_member_organisation
 from sandbox.examples import MEMBERS, NETWORK_CHANNEL
 from sandbox.server import Sandbox, SandboxError
 
@@ -189,6 +190,54 @@ def test_the_clock_panel_posts_once_per_week_like_kindness_bot_post(sandbox: San
     prompts = [m for m in sandbox.standin.messages_in(NETWORK_CHANNEL) if m.get("blocks")]
     assert len(prompts) == 2
     assert sandbox.clock().date().isoformat() == "2026-12-02"
+
+
+def test_three_members_who_said_yes_meet_in_a_group_dm_and_we_met_leads_to_an_action(
+    sandbox: Sandbox,
+) -> None:
+    team = sandbox.standin.team_id
+    sandbox.services.settings.apply(team, {"pairs_every_weeks": "1"}, by_user=None)
+    with sandbox.services.db.session() as session:
+        for user, name in ((MORAG, "Fife Council"), (DEVI, "Age Scotland"), (TAMA, "Te Whare")):
+            org = get_or_create_organisation(session, team, name, now=START)
+            set_member_organisation(session, team, user, org, now=START)
+    for user in (MORAG, DEVI, TAMA):
+        call(sandbox, "send", user=user, channel=NETWORK_CHANNEL, text="/kindness pairs on")
+    wait_until(lambda: sandbox.services.members.status(team, TAMA).pairs, "the yes")
+    call(sandbox, "clock", user=MORAG, step="week")  # Wed 2 Dec: the round of week 49
+    run = call(sandbox, "job", user=MORAG, job="pairs")
+    assert "3 members available; 1 group DMs opened" in run["message"]
+    (group,) = [c for c in seen_by(sandbox, DEVI)["conversations"] if c["name"].count(",") == 2]
+    assert group["name"].startswith("kindness, ")
+    (opening,) = group["messages"]
+    shown = json.dumps(opening)
+    assert "Age Scotland" in shown and "Te Whare" in shown and "Fife Council" in shown
+    we_met = next(
+        e
+        for b in opening["blocks"]
+        for e in b.get("elements", [])
+        if e.get("action_id") == "pair_met"
+    )
+    call(sandbox, "click", user=DEVI, action=we_met, channel=group["id"], message_ts=opening["ts"])
+    wait_until(lambda: sandbox.standin.modal_stack(DEVI), "What will you try?")
+    (modal,) = sandbox.standin.modal_stack(DEVI)
+    call(
+        sandbox,
+        "submit",
+        user=DEVI,
+        view_id=modal["id"],
+        values={
+            "text": {"text": {"type": "plain_text_input", "value": "Ask before I fix"}},
+            "visibility": {
+                "visibility": {"type": "radio_buttons", "selected_option": {"value": "network"}}
+            },
+        },
+    )
+    wait_until(lambda: sandbox.services.log.list_mine(team, DEVI).open_actions, "the action")
+    (action,) = sandbox.services.log.list_mine(team, DEVI).open_actions
+    assert action.text == "Ask before I fix" and action.follow_up_at is not None
+    again = call(sandbox, "job", user=MORAG, job="pairs")  # once per round
+    assert again["message"].endswith("no group DM opened by this run")
 
 
 def test_moving_the_clock_dates_new_entries_by_the_sandboxs_time(sandbox: Sandbox) -> None:

@@ -309,10 +309,29 @@ def test_settings_read_as_sentences_a_coordinator_understands(store: SettingsSto
             "monthly: the round for the month just ended opens on day 1 at 10:00; "
             "members vote for 7 days",
         ),
+        ("Peer pairs", "off"),
         ("Welcome to newcomers", "on"),
         ("Coordinators", "Slack admins only"),
         ("Last changed by", "UADMIN"),
     ]
+
+
+def test_peer_pairs_are_set_and_validated_like_any_setting(store: SettingsStore) -> None:
+    assert store.get(T1).pairs_every_weeks == 0  # off until a coordinator turns them on
+    with pytest.raises(SettingsErrors) as excinfo:
+        store.apply(
+            T1, parse_assignments(["pairs_every_weeks=13", "pairs_day=funday"]), by_user=None
+        )
+    assert excinfo.value.by_key() == {
+        "pairs_every_weeks": "pairs_every_weeks '13': write a whole number from 0 to 12 "
+        "(0 turns peer pairs off; 2 is a good start)",
+        "pairs_day": "pairs_day 'funday': is not a day; write a day name such as monday or mon",
+    }
+    settings = store.apply(
+        T1, parse_assignments(["pairs_every_weeks=2", "pairs_day=Tue"]), by_user=None
+    )
+    assert (settings.pairs_every_weeks, settings.pairs_day) == (2, 1)
+    assert dict(describe(settings))["Peer pairs"] == "every 2 weeks, Tuesday 10:00 Europe/London"
 
 
 def test_a_fresh_workspace_reads_as_waiting_for_a_channel(store: SettingsStore) -> None:

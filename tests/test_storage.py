@@ -17,6 +17,8 @@ from sqlalchemy import MetaData, Table, UniqueConstraint, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from bot.db import Database, alembic_config, include_in_autogenerate
+from bot.goals import load_framework
+from bot.learning_log import LearningLog
 from bot.models import Base, Entry, JobClaim, Workspace
 from bot.summary import weekly_summary
 from bot.weeks import week_of
@@ -366,3 +368,43 @@ def _search(db: Database, connection, word: str) -> list[str]:
             "WHERE search_vector @@ plainto_tsquery('kindness'::regconfig, :word)"
         )
     return [row[0] for row in connection.execute(text(query), {"word": word})]
+
+
+def test_peer_pairs_migrate_up_down_and_up_keeping_entries_searchable(
+    empty_database: Database,
+) -> None:
+    """0012: actions from pairs (source "pair") are allowed, and read as logged in a form on the
+    way down; SQLite keeps the entries' full-text triggers (its table is not rebuilt)."""
+    db = empty_database
+    _migrate(db, "head")
+    at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    insert = text(
+        "INSERT INTO entries (team_id, user_id, kind, text, visibility, source, created_at, "
+        "updated_at) VALUES ('T1', 'U1', 'action', :words, 'network', :source, :at, :at)"
+    )
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO workspaces (team_id, timezone, created_at, updated_at) "
+                "VALUES ('T1', 'UTC', :at, :at)"
+            ),
+            {"at": at},
+        )
+        connection.execute(insert, {"words": "a kinder rota", "source": "pair", "at": at})
+    with pytest.raises(IntegrityError), db.engine.begin() as connection:
+        connection.execute(insert, {"words": "unknown", "source": "carrier pigeon", "at": at})
+
+    _migrate(db, "0009", down=True)
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT source FROM entries")).scalars().all() == ["modal"]
+    with pytest.raises(IntegrityError), db.engine.begin() as connection:
+        connection.execute(insert, {"words": "not yet", "source": "pair", "at": at})
+    assert "pair_rounds" not in inspect(db.engine).get_table_names()
+
+    _migrate(db, "head")
+    assert {"pair_rounds", "pairs"} <= set(inspect(db.engine).get_table_names())
+    with db.engine.begin() as connection:
+        connection.execute(insert, {"words": "a walking meeting", "source": "pair", "at": at})
+    log = LearningLog(db, load_framework(), clock=lambda: datetime.now(UTC))
+    found = log.search("T1", "U1", "walking")
+    assert [entry.text for entry in found.entries] == ["a walking meeting"]

@@ -340,11 +340,12 @@ def _names(users: Sequence[str], *, mentions: bool = True) -> str:
     return ", ".join(shown) + (f" …and {more} more" if more > 0 else "")
 
 
-def participation_message(part: Participation) -> dict[str, Any]:
+def participation_message(part: Participation, *more: Block) -> dict[str, Any]:
+    """Participation for a coordinator; ``more``: other coordinators-only figures below it."""
     shared = count(part.participants, "member")
     quiet = count(len(part.quiet), "member")
     return kit.message(
-        participation_blocks(part),
+        [*participation_blocks(part), *more],
         f"Participation, for coordinators: {shared} shared something this week; {quiet} quiet",
     )
 

@@ -34,12 +34,15 @@ from bot.errors import (
     NotACoordinator,
     NotAnAction,
     NotForThisKind,
+    NotInPair,
     NotOnShortlist,
     NotYourEntry,
     OnlyAnonymously,
+    PairNotFound,
     PrivateNotShareable,
     RoundClosed,
     RoundNotFound,
+    RoundOver,
     RoundStillOpen,
     StorageFailed,
     UnknownChoice,
@@ -148,6 +151,18 @@ def explain(error: LogError) -> str:
             f"The author of #{error.entry_id} has been asked already; each author is asked "
             "once per entry, so I won't ask again."
         )
+    if isinstance(error, NotInPair):
+        return (
+            "These buttons are for the members of this pair. `/kindness pairs on` puts you in "
+            "the next round, with a pair of your own."
+        )
+    if isinstance(error, RoundOver):
+        return (
+            f"The {error.period} round of pairs has ended, so nothing was changed. "
+            "The buttons of your latest round still work."
+        )
+    if isinstance(error, PairNotFound):
+        return "I can't find that pair any more, so nothing was changed."
     if isinstance(error, EmptySearch):
         return "Give me a word or two to search for, e.g. `/kindness search listening`."
     if isinstance(error, OrganisationNameRefused):

@@ -10,10 +10,12 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.blocks import controls, entries, kit
+from bot.blocks import pairs as pair_blocks
 from bot.blocks.files import COORDINATORS_ARE
 from bot.blocks.kit import Block
 from bot.goals import Framework, Goal
 from bot.learning_log import EntryView
+from bot.pairs import PairFigures
 from bot.participation import Participation
 from bot.report.weekly_chart import ChartImage
 from bot.settings import DAY_NAMES, SettingLine, WorkspaceSettings, setting_lines
@@ -230,9 +232,11 @@ def stats_message(
     tz: str,
     *,
     participation: Participation | None = None,
+    pairs: PairFigures | None = None,
 ) -> dict[str, Any]:
     """Shared entries per goal per week over the last weeks: the measurement view; with
-    ``participation`` (a coordinator's), who took part below the figures."""
+    ``participation`` (a coordinator's), who took part below the figures; with ``pairs``, the
+    peer pairs' rounds in those weeks."""
     weeks = [f.week for f in figures]
     label_width = 8
     header = " " * label_width + "".join(f"{w.monday.day:>3}" for w in weeks) + "  total"
@@ -278,6 +282,8 @@ def stats_message(
     ]
     if participation is not None:
         blocks += [kit.divider(), *controls.participation_blocks(participation)]
+    if pairs is not None:
+        blocks.append(kit.section(pair_blocks.figures_lines(pairs)))
     total = sum(f.total for f in figures)
     return kit.message(
         blocks,
@@ -310,6 +316,19 @@ def _setting_value(line: SettingLine) -> str:
     if line.user_ids:
         return ", ".join(f"<@{user_id}>" for user_id in line.user_ids)
     return line.value
+
+
+def _pairs_options(settings: WorkspaceSettings) -> list[dict[str, Any]]:
+    choices = sorted({0, 1, 2, 3, 4, 6, 8, settings.pairs_every_weeks})
+    return [
+        kit.option(
+            "Off"
+            if n == 0
+            else ("Week" if n == 1 else f"{n} weeks") + (" (suggested)" if n == 2 else ""),
+            str(n),
+        )
+        for n in choices
+    ]
 
 
 def settings_modal(
@@ -390,6 +409,21 @@ def settings_modal(
             "digest_chart",
             "entries per goal over the last 12 weeks",
             on=settings.digest_chart,
+        ),
+        kit.input_block(
+            "Peer pairs — a round every",
+            kit.static_select(
+                "pairs_every_weeks",
+                _pairs_options(settings),
+                initial=str(settings.pairs_every_weeks),
+            ),
+            block_id="pairs_every_weeks",
+            hint="Members who said `/kindness pairs on` meet someone from another organisation.",
+        ),
+        kit.input_block(
+            "Peer pairs — day",
+            kit.static_select("pairs_day", days, initial=DAY_NAMES[settings.pairs_day]),
+            block_id="pairs_day",
         ),
         kit.input_block(
             "Impact report: hide figures drawn from few members",

@@ -108,6 +108,9 @@ def write_html(
         )
     for section in middle:
         out.write(section_html(section, names))
+    pairs = words.pairs_sentence(report)
+    if pairs is not None:
+        out.write(f'<p class="pairs"><strong>Peer pairs:</strong> {escape(pairs)}</p>\n')
 
     out.write("<h2>Over time</h2>\n")
     if not with_charts:

@@ -62,6 +62,9 @@ def write_markdown(
         )
     for section in middle:
         out.write(section_markdown(section, names))
+    pairs = words.pairs_sentence(report)
+    if pairs is not None:
+        out.write(f"**Peer pairs:** {escape_markdown(pairs, inline=True)}\n\n")
     out.write("## Over time\n\n")
     for chart in words.report_charts(report, framework):
         out.write(f"### {escape_markdown(chart.title, inline=True)}\n\n")

@@ -54,6 +54,7 @@ from sqlalchemy.types import TypeEngine
 from bot.db import Database
 from bot.goals import Framework
 from bot.models import KINDS, Entry
+from bot.pairs import PairFigures, PeerPairs
 from bot.periods import check_order, end_at, start_at
 from bot.visibility import SHARED, shared_completed, shared_created
 from bot.weeks import local_date, local_date_before, week_of, weeks_ending
@@ -202,6 +203,9 @@ class GoalFigures:
         return not self.entries.value
 
 
+NO_PAIRS = PairFigures(0, 0, 0, 0)
+
+
 @dataclass(frozen=True)
 class ImpactReport:
     team_id: str
@@ -214,6 +218,8 @@ class ImpactReport:
     members_per_bucket: list[int]
     hidden_per_bucket: list[int]  # entries whose goal cell is hidden by min_group
     totals_per_bucket: list[int]
+    # Peer pairs' rounds begun in the period: counts only, never who met whom.
+    pairs: PairFigures = NO_PAIRS
 
     @property
     def quiet_goals(self) -> list[GoalFigures]:
@@ -338,6 +344,7 @@ def build_report(
         ],
         hidden_per_bucket=hidden_per_bucket,
         totals_per_bucket=totals,
+        pairs=PeerPairs(db, clock=lambda: now).figures(team_id, period.start, period.end),
     )
 
 

@@ -384,3 +384,17 @@ def actions_chart(report: ImpactReport, framework: Framework) -> Chart:
             x_label="actions",
         ),
     )
+
+
+def pairs_sentence(report: ImpactReport) -> str | None:
+    """The peer pairs of the period in one sentence (None when no round began in it)."""
+    pairs = report.pairs
+    if not pairs.rounds:
+        return None
+    share = pairs.met_share
+    met = f"{share:.0%} of pairs said they met" if share is not None else "no pair said they met"
+    return (
+        f"{count(pairs.rounds, 'round')} of peer pairs matched members across organisations "
+        f"into {count(pairs.pairs, 'pair')}; {met}, and {count(pairs.actions, 'action')} "
+        "came from pairs. Who met whom is not reported."
+    )

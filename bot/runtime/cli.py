@@ -220,7 +220,7 @@ def _parser() -> argparse.ArgumentParser:
         needs_slack=True,
         database="writes",
     )
-    post.add_argument("job", choices=("prompt", "digest", "nudges", "selection"))
+    post.add_argument("job", choices=("prompt", "digest", "nudges", "selection", "pairs"))
     _team_option(post)
     post.add_argument(
         "--at",
