@@ -42,6 +42,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import select
 
+from bot import audit
 from bot.coordinators import coordinators_of, parse_user_list, replace_coordinators
 from bot.db import Database
 from bot.errors import BadDate
@@ -363,17 +364,39 @@ class SettingsStore:
             wanted = changes.get(COORDINATORS, current)
             if wanted != current and not coordinators_allowed:
                 raise SettingsErrors([SettingsError(COORDINATORS, None, ADMINS_ONLY)])
+            changed: dict[str, object] = {}
             for key, value in changes.items():
                 if key == COORDINATORS:
-                    replace_coordinators(
+                    change = replace_coordinators(
                         session,
                         team_id,
                         tuple(value),
                         by_user=by_user,
                         now=now,  # type: ignore[arg-type]
                     )
+                    if change:
+                        audit.record(
+                            session,
+                            team_id=team_id,
+                            actor=by_user,
+                            action=audit.COORDINATORS_CHANGED,
+                            at=now,
+                            details={"added": change.added, "removed": change.removed},
+                        )
                 else:
-                    setattr(workspace, _BY_KEY[key].column, value)
+                    column = _BY_KEY[key].column
+                    if getattr(workspace, column) != value:
+                        changed[key] = value
+                    setattr(workspace, column, value)
+            if changed:
+                audit.record(
+                    session,
+                    team_id=team_id,
+                    actor=by_user,
+                    action=audit.SETTINGS_CHANGED,
+                    at=now,
+                    details=changed,
+                )
             if by_user is not None:
                 workspace.configured_by = by_user
             workspace.updated_at = now

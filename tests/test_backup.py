@@ -1,0 +1,317 @@
+"""Backups that restore: the operator takes one, loses the machine, restores on PostgreSQL (or
+SQLite) and finds every entry, setting, claim and search result where it was."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import itertools
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from slack_sdk.oauth.installation_store import Installation
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from sqlalchemy import select, text
+
+from bot import audit
+from bot.backup import (
+    BackupError,
+    DamagedBackup,
+    DatabaseNotEmpty,
+    NewerBackup,
+    backup_to_file,
+    owned_tables,
+    read_backup,
+    restore_backup,
+    write_backup,
+)
+from bot.db import Database
+from bot.export import write_export
+from bot.goals import Framework
+from bot.learning_log import LearningLog
+from bot.models import Entry, JobClaim
+from bot.settings import SettingsStore
+from conftest import FakeClock
+from pgserver import PostgresServer
+from schedules import claims
+
+TEAM = "T1"
+_numbers = itertools.count()
+
+
+def fill(db: Database, framework: Framework, clock: FakeClock) -> None:
+    """A network's life in small: settings, coordinators, entries of every kind and visibility,
+    a claim, an installation, an audit line."""
+    settings = SettingsStore(db, clock=clock)
+    settings.apply(
+        TEAM,
+        {"channel": "C0NETWORK", "timezone": "Europe/London", "prompt_time": "09:30"},
+        by_user="UADMIN",
+    )
+    settings.apply(TEAM, {"coordinators": "UCOORD, UADMIN"}, by_user="UADMIN")
+    log = LearningLog(db, framework, clock=clock)
+    words = [
+        "Listened first & asked <how> we could help",
+        "Café staff greeted every visitor by name 🌱",
+        "=SUM(A1) looks like a formula but is a story",
+        "Kindness in the rota: nobody works three weekends",
+    ]
+    for number, text_ in enumerate(words * 3):
+        clock.advance(hours=5)
+        log.add_entry(
+            TEAM,
+            f"U{number % 4}",
+            f"{text_} ({number})",
+            kind=("story", "action", "reflection")[number % 3] if number % 3 != 2 else "story",
+            goal=f"g{number % 6 + 1}",
+            visibility=("network", "anonymous", "private")[number % 3],
+        )
+    log.add_entry(TEAM, "UMEMBER", "Logged for a member", goal="g2", logged_by="UCOORD")
+    clock.advance(days=1)
+    claims.claim(db, TEAM, "prompt", "2026-W48", owner="host:1:1")
+    SQLAlchemyInstallationStore(client_id="111.222", engine=db.engine).save(
+        Installation(
+            app_id="A1",
+            team_id=TEAM,
+            user_id="UADMIN",
+            bot_token="xoxb-secret",
+            bot_id="B1",
+            bot_user_id="UBOT",
+            installed_at=clock().timestamp(),
+        )
+    )
+
+
+def lines_of(data: bytes) -> list[object]:
+    return [json.loads(line) for line in gzip.decompress(data).splitlines()]
+
+
+def backup_bytes(db: Database, clock: FakeClock) -> bytes:
+    out = io.BytesIO()
+    write_backup(db, out, now=clock())
+    return out.getvalue()
+
+
+def rows_by_table(data: bytes) -> dict[str, list]:
+    tables: dict[str, list] = {}
+    current = None
+    for line in lines_of(data)[1:]:
+        if isinstance(line, dict) and "table" in line:
+            current = tables.setdefault(line["table"], [])
+        elif isinstance(line, list):
+            current.append(line)  # type: ignore[union-attr]
+    return tables
+
+
+def what_a_coordinator_sees(db: Database, framework: Framework, clock: FakeClock) -> dict:
+    exports = {}
+    for fmt in ("csv", "json", "md"):
+        out = io.StringIO()
+        write_export(db, framework, TEAM, fmt, out, now=clock(), tz="Europe/London")
+        exports[fmt] = out.getvalue()
+    log = LearningLog(db, framework, clock=clock)
+    searches = {
+        words: [(e.id, e.text) for e in log.search(TEAM, "U0", words, limit=50).entries]
+        for words in ("kind", "café", "formula", "listen ask", "nobody")
+    }
+    with db.reading() as session:
+        held = session.execute(
+            select(JobClaim.team_id, JobClaim.job, JobClaim.period, JobClaim.status)
+        ).all()
+    return {
+        "exports": exports,
+        "settings": SettingsStore(db, clock=clock).get(TEAM),
+        "claims": [tuple(row) for row in held],
+        "searches": searches,
+        "token": SQLAlchemyInstallationStore(client_id="111.222", engine=db.engine)
+        .find_bot(enterprise_id=None, team_id=TEAM)
+        .bot_token,
+    }
+
+
+def test_sqlite_to_postgresql_to_sqlite_keeps_everything(
+    sqlite_db: Database,
+    postgres: PostgresServer,
+    tmp_path: Path,
+    framework: Framework,
+    clock: FakeClock,
+) -> None:
+    fill(sqlite_db, framework, clock)
+    before = what_a_coordinator_sees(sqlite_db, framework, clock)
+    assert before["searches"]["café"] and before["exports"]["csv"].count("\n") > 5
+
+    first = tmp_path / "from-sqlite.jsonl.gz"
+    backup_to_file(sqlite_db, first, now=clock())
+    on_postgres = Database(postgres.create_database(f"restored_{next(_numbers)}"))
+    restore_backup(on_postgres, first, now=clock())
+    assert what_a_coordinator_sees(on_postgres, framework, clock) == before
+
+    second = tmp_path / "from-postgresql.jsonl.gz"
+    backup_to_file(on_postgres, second, now=clock())
+    back_on_sqlite = Database(f"sqlite:///{tmp_path / 'again.db'}")
+    restore_backup(back_on_sqlite, second, now=clock())
+    assert what_a_coordinator_sees(back_on_sqlite, framework, clock) == before
+
+    # Row for row the same, but for the restores each database recorded in its audit trail.
+    original = rows_by_table(first.read_bytes())
+    again = rows_by_table(backup_bytes(back_on_sqlite, clock))
+    trail, recorded = again.pop("audit_events"), original.pop("audit_events")
+    assert trail[: len(recorded)] == recorded
+    assert [row[4] for row in trail[len(recorded) :]] == [audit.RESTORED, audit.RESTORED]
+    assert again == original
+
+    # New entries take ids after the restored ones, on both stores.
+    for db in (on_postgres, back_on_sqlite):
+        saved = LearningLog(db, framework, clock=clock).add_entry(TEAM, "U9", "after the move")
+        assert saved.entry.id > max(row[0] for row in original["entries"])
+        db.dispose()
+
+
+def test_every_table_the_bot_owns_is_in_the_file(database: Database, clock: FakeClock) -> None:
+    data = backup_bytes(database, clock)
+    header = lines_of(data)[0]
+    assert header["format"] == "kindness-bot backup" and header["version"] == 1
+    assert header["revision"] == database.current_revision()
+    tables = [
+        line["table"] for line in lines_of(data) if isinstance(line, dict) and "table" in line
+    ]
+    assert tables == [table.name for table in owned_tables()]
+    assert {"entries", "workspaces", "slack_installations", "audit_events"} <= set(tables)
+
+
+def test_a_backup_is_the_database_at_one_moment_while_the_bot_writes(
+    database: Database, framework: Framework, clock: FakeClock
+) -> None:
+    log = LearningLog(database, framework, clock=clock)
+    for number in range(30):
+        log.add_entry(TEAM, "U1", f"before the backup {number}")
+
+    class WritingMeanwhile(io.BytesIO):
+        """Each time the backup writes, the bot stores another entry and another workspace."""
+
+        written = 0
+
+        def write(self, data: bytes) -> int:  # type: ignore[override]
+            self.written += 1
+            log.add_entry(f"TNEW{self.written}", "U2", f"during the backup {self.written}")
+            return super().write(data)
+
+    out = WritingMeanwhile()
+    write_backup(database, out, now=clock())
+    assert out.written > 1
+    tables = rows_by_table(out.getvalue())
+    texts = sorted(row[5] for row in tables["entries"])
+    assert texts == sorted(f"before the backup {n}" for n in range(30))
+    assert [row[0] for row in tables["workspaces"]] == [TEAM]
+
+
+@pytest.fixture
+def a_backup(tmp_path: Path, framework: Framework, clock: FakeClock) -> Path:
+    source = Database(f"sqlite:///{tmp_path / 'source.db'}")
+    source.upgrade()
+    fill(source, framework, clock)
+    path = tmp_path / "backup.jsonl.gz"
+    backup_to_file(source, path, now=clock())
+    source.dispose()
+    return path
+
+
+def _entries(db: Database) -> int:
+    with db.reading() as session:
+        return len(session.scalars(select(Entry.id)).all())
+
+
+def test_a_database_that_is_not_empty_is_refused_without_force(
+    database: Database, a_backup: Path, framework: Framework, clock: FakeClock
+) -> None:
+    LearningLog(database, framework, clock=clock).add_entry("TOTHER", "U1", "already here")
+    with pytest.raises(DatabaseNotEmpty, match=r"not empty .*add --force"):
+        restore_backup(database, a_backup, now=clock())
+    assert _entries(database) == 1
+
+    restore_backup(database, a_backup, force=True, now=clock())
+    assert _entries(database) == read_backup(a_backup).rows["entries"] == 13
+    log = LearningLog(database, framework, clock=clock)
+    assert [e.text for e in log.search("TOTHER", "U1", "already").entries] == []
+    assert log.search(TEAM, "U1", "rota").entries
+
+
+def _rewrite(path: Path, change) -> Path:
+    """The backup with its lines changed and its checksum made to match again."""
+    lines = gzip.decompress(path.read_bytes()).splitlines(keepends=True)
+    body = change(lines[:-1])
+    digest = hashlib.sha256(b"".join(body)).hexdigest()
+    trailer = json.loads(lines[-1])
+    trailer["sha256"] = digest
+    changed = path.with_name("changed.jsonl.gz")
+    changed.write_bytes(gzip.compress(b"".join([*body, json.dumps(trailer).encode() + b"\n"])))
+    return changed
+
+
+def test_damaged_truncated_and_newer_files_are_refused_before_anything_is_loaded(
+    database: Database, a_backup: Path, clock: FakeClock, tmp_path: Path
+) -> None:
+    data = a_backup.read_bytes()
+    plain = gzip.decompress(data)
+    damaged = tmp_path / "damaged.jsonl.gz"
+
+    damaged.write_bytes(gzip.compress(plain.replace(b"rota", b"ROTA")))
+    with pytest.raises(DamagedBackup, match="checksum does not match"):
+        restore_backup(database, damaged, now=clock())
+
+    damaged.write_bytes(data[: len(data) // 2])
+    with pytest.raises(DamagedBackup, match="damaged"):
+        restore_backup(database, damaged, now=clock())
+
+    damaged.write_bytes(gzip.compress(plain[: plain.rindex(b'{"end"')]))
+    with pytest.raises(DamagedBackup, match="incomplete"):
+        restore_backup(database, damaged, now=clock())
+
+    damaged.write_bytes(b"not a backup at all")
+    with pytest.raises(DamagedBackup):
+        restore_backup(database, damaged, now=clock())
+
+    def newer_revision(lines: list[bytes]) -> list[bytes]:
+        header = json.loads(lines[0])
+        header["revision"] = "9999"
+        return [json.dumps(header).encode() + b"\n", *lines[1:]]
+
+    with pytest.raises(NewerBackup, match=r"revision 9999.*newer version.*Upgrade"):
+        restore_backup(database, _rewrite(a_backup, newer_revision), now=clock())
+
+    def newer_format(lines: list[bytes]) -> list[bytes]:
+        header = json.loads(lines[0])
+        header["version"] = 2
+        return [json.dumps(header).encode() + b"\n", *lines[1:]]
+
+    with pytest.raises(NewerBackup, match="newer kindness-bot"):
+        restore_backup(database, _rewrite(a_backup, newer_format), now=clock())
+    assert _entries(database) == 0
+
+
+def test_a_restore_that_fails_part_way_leaves_nothing_behind(
+    database: Database, a_backup: Path, clock: FakeClock
+) -> None:
+    def entry_twice(lines: list[bytes]) -> list[bytes]:
+        last_entry = max(i for i, line in enumerate(lines) if b"Kindness in the rota" in line)
+        return [*lines[: last_entry + 1], lines[last_entry], *lines[last_entry + 1 :]]
+
+    broken = _rewrite(a_backup, entry_twice)
+    with pytest.raises(BackupError, match=r"could not be loaded.*nothing was restored"):
+        restore_backup(database, broken, now=clock())
+    with database.reading() as session:
+        for table in owned_tables():
+            assert session.execute(select(text("1")).select_from(table)).first() is None, table
+
+
+def test_a_restore_is_in_the_audit_trail(
+    database: Database, a_backup: Path, clock: FakeClock
+) -> None:
+    restore_backup(database, a_backup, now=clock() + timedelta(days=1))
+    trail = audit.audit_trail(database, team_id=TEAM)
+    assert trail[-1].action == audit.RESTORED
+    assert trail[-1].actor == audit.OPERATOR and trail[-1].subject == a_backup.name
+    assert trail[-1].details["rows"] == read_backup(a_backup).total
