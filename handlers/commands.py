@@ -24,8 +24,9 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import audit
 from bot.admins import CoordinatorCheckFailed, is_admin, is_coordinator_without_slack
-from bot.blocks import answers, controls, modals, refusals, rhythm
+from bot.blocks import answers, controls, keeping, modals, refusals, rhythm
 from bot.errors import (
     CoordinatorUnconfirmed,
     EntryNotFound,
@@ -332,6 +333,19 @@ def run_report(inv: Invocation) -> Answer:
     )
 
 
+def run_audit(inv: Invocation) -> Answer:
+    """Coordinators read what coordinators did (the newest lines; the shell has all)."""
+    try:
+        allowed = inv.is_coordinator()
+    except CoordinatorCheckFailed:
+        raise CoordinatorUnconfirmed() from None
+    if not allowed:
+        raise NotACoordinator("read the audit trail")
+    services = inv.services
+    lines = audit.audit_trail(services.db, team_id=inv.team_id, limit=keeping.AUDIT_LINES)
+    return say(keeping.audit_message(lines, services.settings.get(inv.team_id).timezone))
+
+
 SUBCOMMANDS: list[Subcommand] = [
     Subcommand(
         "help", "/kindness help", "what you can do, with examples", "/kindness help", run_help
@@ -437,6 +451,14 @@ SUBCOMMANDS: list[Subcommand] = [
         "coordinators: the shared learning log as a file in your DM (never a private entry)",
         "/kindness export md",
         run_export,
+    ),
+    Subcommand(
+        "audit",
+        "/kindness audit",
+        "coordinators: what coordinators did — settings, entries logged for members, exports, "
+        "reports, deletions, restores (never members' words)",
+        "/kindness audit",
+        run_audit,
     ),
 ]
 

@@ -478,7 +478,36 @@ def _export(config: Config, args: argparse.Namespace) -> int:
         names=_directory(config, db, team_id, offline=args.offline) if team_id else None,
     )
     log.info("exported %d entries of %s as %s", count, team_id or "no workspace", args.format)
+    _record_file(db, team_id, audit_action="export", fmt=args.format, entries=count, args=args)
     return 0
+
+
+def _record_file(
+    db: Database,
+    team_id: str | None,
+    *,
+    audit_action: str,
+    fmt: str,
+    entries: int | None,
+    args: argparse.Namespace,
+) -> None:
+    """An export or report taken at the shell, in the audit trail like one taken in Slack."""
+    from bot import audit
+
+    audit.record(
+        db,
+        team_id=team_id,
+        actor=audit.OPERATOR,
+        action=audit.EXPORTED if audit_action == "export" else audit.REPORTED,
+        at=utc_now(),
+        subject=getattr(args, "output", None),
+        details={
+            "format": fmt,
+            **({"entries": entries} if entries is not None else {}),
+            "from": str(args.since or "start"),
+            "to": str(args.until or "now"),
+        },
+    )
 
 
 def _report(config: Config, args: argparse.Namespace) -> int:
@@ -508,6 +537,7 @@ def _report(config: Config, args: argparse.Namespace) -> int:
         print(f"Wrote the impact report ({fmt}) for {team_id} to {args.output}", file=sys.stderr)
     else:
         write_report(report, config.framework, fmt, sys.stdout, names=names)
+    _record_file(db, team_id, audit_action="report", fmt=fmt, entries=None, args=args)
     return 0
 
 
