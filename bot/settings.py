@@ -28,6 +28,8 @@ and word a mistake the same way. Decisions:
 - ``min_group`` is the impact report's anonymity threshold: a per-goal figure drawn from fewer
   members is hidden. ``off`` (or 0) shows every figure; 1 would hide nothing, so it is refused.
 - ``digest_chart`` puts the 12-week chart in the weekly digest (on by default).
+- ``keep_years``: entries older than this many years are deleted (``bot.retention``, after a
+  month's notice to coordinators); 0, the default, keeps them forever. At most 100.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 MAX_FOLLOWUP_DAYS = 90
 MAX_QUIET_WEEKS = 26
 MAX_MIN_GROUP = 100
+MAX_KEEP_YEARS = 100
 MAX_PAUSE = timedelta(days=366)
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 _CHANNEL_MENTION = re.compile(r"^<#([CG][A-Z0-9]{2,})(\|[^>]*)?>$")
@@ -86,6 +89,7 @@ class WorkspaceSettings:
     digest_chart: bool = True  # the digest carries the 12-week chart
     # When the app was uninstalled from the workspace (nothing is scheduled); None: installed.
     uninstalled_at: datetime | None = None
+    keep_years: int = 0  # entries older than this are deleted (bot.retention); 0 = forever
 
     @property
     def installed(self) -> bool:
@@ -245,6 +249,11 @@ _SETTINGS = (
     _Setting("min_group", "min_group", _min_group),
     _Setting("digest_chart", "digest_chart", _switch),
     _Setting("welcome", "welcome_enabled", _switch),
+    _Setting(
+        "keep_years",
+        "keep_years",
+        _whole_number(0, MAX_KEEP_YEARS, " (0 keeps entries forever)"),
+    ),
     # Not a column: a list in its own table (bot.coordinators).
     _Setting("coordinators", "", _user_list),
 )
@@ -467,6 +476,7 @@ def _settings_of(workspace: Workspace, coordinators: tuple[str, ...]) -> Workspa
         min_group=workspace.min_group,
         digest_chart=workspace.digest_chart,
         uninstalled_at=workspace.uninstalled_at,
+        keep_years=workspace.keep_years,
     )
 
 
@@ -530,6 +540,12 @@ def setting_lines(settings: WorkspaceSettings, *, today: date | None = None) -> 
         ),
         SettingLine("Digest chart", "on" if settings.digest_chart else "off"),
         SettingLine("Welcome to newcomers", "on" if settings.welcome_enabled else "off"),
+        SettingLine(
+            "Entries kept",
+            f"{count(settings.keep_years, 'year')}, then deleted (coordinators told a month ahead)"
+            if settings.keep_years
+            else "forever",
+        ),
         SettingLine("Coordinators", ", ".join(settings.coordinators) or "Slack admins only"),
         SettingLine("Last changed by", settings.configured_by or "nobody yet"),
     ]

@@ -15,6 +15,7 @@ from slack_bolt import App
 
 from bot.blocks import controls as control_blocks
 from bot.blocks import entries, modals, rhythm
+from bot.blocks import keeping as keeping_blocks
 from bot.blocks.answers import FORGET_ME_CONFIRMED, SEARCH_MORE
 from bot.blocks.nudges import NUDGE_DROP, NUDGE_SNOOZE
 from bot.services import Services
@@ -30,6 +31,7 @@ def register(app: App, services: Services) -> None:
         controls,
         events,
         home,
+        keeping,
         lifecycle,
         nudges,
         shortcuts,
@@ -65,6 +67,7 @@ def register(app: App, services: Services) -> None:
     app.action(control_blocks.MEMBER_BACK)(on.button(controls.back))
     app.action(control_blocks.PROMPTS_DM)(on.button(controls.prompts))
     app.action(control_blocks.JOURNAL_MORE)(on.button(controls.older))
+    app.action(keeping_blocks.RETENTION_EXPORT)(on.button(keeping.export_before_deletion))
 
     app.view(modals.LOG_MODAL)(on.submission(views.submit_log, error_field="text"))
     app.view(rhythm.SETTINGS_MODAL)(on.submission(views.submit_settings, error_field="channel"))

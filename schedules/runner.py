@@ -7,7 +7,8 @@ and digest once. Per workspace:
 - the weekly prompt and the weekly digest: cron triggers on the configured day and time in the
   workspace's time zone (APScheduler follows daylight-saving changes);
 - nudges (and the weekly prompt by DM, ``schedules.nudges``): every 30 minutes, since quiet
-  hours depend on each member's own time zone, and right after the weekly prompt is posted.
+  hours depend on each member's own time zone, and right after the weekly prompt is posted;
+- retention (``schedules.retention``): every hour, doing its work once per local day.
 
 Jobs are coalesced, run one instance at a time, and keep a misfire grace equal to the catch-up
 window (APScheduler's default of one second would silently drop a run the machine was too busy
@@ -39,6 +40,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import metrics
+from bot.retention import RetentionRun
 from bot.services import Services
 from bot.settings import WorkspaceSettings
 from bot.slack_port import SlackPort
@@ -51,6 +53,8 @@ from schedules.nudges import NudgeReport, send_nudges
 from schedules.posting import Outcome
 from schedules.prompt import JOB as PROMPT
 from schedules.prompt import post_weekly_prompt
+from schedules.retention import JOB as RETENTION
+from schedules.retention import run_retention
 from schedules.timing import RETRY_FIRST, Due, Missed, due, retry_at
 
 log = logging.getLogger(__name__)
@@ -58,6 +62,7 @@ log = logging.getLogger(__name__)
 CRON_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 NUDGE_EVERY = timedelta(minutes=30)
 SYNC_EVERY = timedelta(minutes=1)
+RETENTION_EVERY = timedelta(hours=1)
 # Added to a lease before checking whether another process's claim has run out: this process's
 # clock and the database's may differ a little.
 SKEW = timedelta(minutes=1)
@@ -126,7 +131,7 @@ class Rhythm:
     def unschedule(self, team_id: str) -> None:
         if self._scheduled.pop(team_id, None) is None:
             return
-        for job in (PROMPT, DIGEST, "nudges"):
+        for job in (PROMPT, DIGEST, "nudges", RETENTION):
             if self.scheduler.get_job(f"{team_id}:{job}") is not None:
                 self.scheduler.remove_job(f"{team_id}:{job}")
         log.info("unscheduled %s: the app is no longer installed there", team_id)
@@ -165,6 +170,16 @@ class Rhythm:
             args=[team],
             id=f"{team}:nudges",
             name=f"nudges for {team}",
+            **self._job_options,
+        )
+        # Hourly, so that a scheduler down at any given hour still runs it that day; the
+        # claim makes it once per local day (schedules.retention).
+        self.scheduler.add_job(
+            self.run_retention,
+            IntervalTrigger(seconds=RETENTION_EVERY.total_seconds()),
+            args=[team],
+            id=f"{team}:{RETENTION}",
+            name=f"retention for {team}",
             **self._job_options,
         )
         log.info(
@@ -270,6 +285,24 @@ class Rhythm:
         metrics.nudges_sent("quiet", report.quiet_sent)
         metrics.nudges_sent("dm_prompt", report.prompts_sent)
         return report
+
+    def run_retention(self, team_id: str) -> RetentionRun | None:
+        try:
+            run = run_retention(
+                self.services, self.slack_for(team_id), team_id, self.services.clock()
+            )
+        except LookupError as exc:
+            log.warning("%s: %s", team_id, exc)
+            return None
+        except Exception:
+            log.exception(
+                "%s: the retention job failed; it is tried again within the hour", team_id
+            )
+            metrics.job_ran(RETENTION, "failed")
+            return None
+        if run is not None:
+            metrics.job_ran(RETENTION, "ran")
+        return run
 
     def catch_up(self) -> list[Outcome]:
         """Posts missed while no scheduler ran: made within the grace window, else skipped."""

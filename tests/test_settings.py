@@ -305,6 +305,7 @@ def test_settings_read_as_sentences_a_coordinator_understands(store: SettingsSto
         ("Report threshold", "off (every figure shown)"),
         ("Digest chart", "on"),
         ("Welcome to newcomers", "on"),
+        ("Entries kept", "forever"),
         ("Coordinators", "Slack admins only"),
         ("Last changed by", "UADMIN"),
     ]

@@ -6,6 +6,7 @@ Action ids here are the contract with ``handlers/keeping.py``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -66,6 +67,6 @@ def retention_notice_message(
     button = kit.button(
         "Export them (CSV)",
         RETENTION_EXPORT,
-        value=f"csv {written_before.isoformat()}",
+        value=json.dumps({"fmt": "csv", "before": written_before.isoformat()}),
     )
     return kit.message([kit.section(text), kit.actions(button)], text)
