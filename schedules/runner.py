@@ -10,6 +10,9 @@ and digest once. Per workspace:
   hours depend on each member's own time zone, and right after the weekly prompt is posted;
 - retention (``schedules.retention``): every hour, doing its work once per local day.
 
+With ``KINDNESS_BACKUP_DIR`` set, the nightly backup (``schedules.backups``) too: every hour,
+taken once a night after 02:00 UTC.
+
 Jobs are coalesced, run one instance at a time, and keep a misfire grace equal to the catch-up
 window (APScheduler's default of one second would silently drop a run the machine was too busy
 to start on time). On start, every workspace's latest prompt and digest are caught up if they
@@ -31,6 +34,7 @@ import logging
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -40,12 +44,15 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import metrics
+from bot.models import BackupRun
 from bot.retention import RetentionRun
 from bot.services import Services
 from bot.settings import WorkspaceSettings
 from bot.slack_port import SlackPort
 from bot.weeks import week_of
 from schedules import claims
+from schedules.backups import JOB as BACKUP
+from schedules.backups import run_nightly_backup
 from schedules.digest import JOB as DIGEST
 from schedules.digest import post_weekly_digest
 from schedules.dm_prompts import anyone_takes_prompts_by_dm
@@ -63,6 +70,7 @@ CRON_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 NUDGE_EVERY = timedelta(minutes=30)
 SYNC_EVERY = timedelta(minutes=1)
 RETENTION_EVERY = timedelta(hours=1)
+BACKUP_EVERY = timedelta(hours=1)
 # Added to a lease before checking whether another process's claim has run out: this process's
 # clock and the database's may differ a little.
 SKEW = timedelta(minutes=1)
@@ -100,6 +108,14 @@ class Rhythm:
             id="sync",
             **self._job_options,
         )
+        if self.services.config.backup_dir:
+            # Hourly; the night's row makes it once a night (schedules.backups).
+            self.scheduler.add_job(
+                self.run_backup,
+                IntervalTrigger(seconds=BACKUP_EVERY.total_seconds()),
+                id=BACKUP,
+                **self._job_options,
+            )
         if catch_up:
             self.catch_up()
         log.info("scheduler started for %d workspace(s)", len(self._scheduled))
@@ -302,6 +318,19 @@ class Rhythm:
             return None
         if run is not None:
             metrics.job_ran(RETENTION, "ran")
+        return run
+
+    def run_backup(self) -> BackupRun | None:
+        config = self.services.config
+        assert config.backup_dir is not None
+        run = run_nightly_backup(
+            self.services.db,
+            Path(config.backup_dir),
+            keep=config.backup_keep,
+            now=self.services.clock(),
+        )
+        if run is not None:
+            metrics.job_ran(BACKUP, "ran" if run.status == "done" else "failed")
         return run
 
     def catch_up(self) -> list[Outcome]:

@@ -8,7 +8,10 @@ import hashlib
 import io
 import itertools
 import json
-from datetime import timedelta
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -32,13 +35,16 @@ from bot.db import Database
 from bot.export import write_export
 from bot.goals import Framework
 from bot.learning_log import LearningLog
-from bot.models import Entry, JobClaim
+from bot.models import BackupRun, Entry, JobClaim
 from bot.settings import SettingsStore
 from conftest import FakeClock
 from pgserver import PostgresServer
 from schedules import claims
+from schedules.backups import backup_health, run_nightly_backup
+from schedules.runner import Rhythm
 
 TEAM = "T1"
+SCRIPT = str(Path(sys.executable).parent / "kindness-bot")
 _numbers = itertools.count()
 
 
@@ -315,3 +321,172 @@ def test_a_restore_is_in_the_audit_trail(
     assert trail[-1].action == audit.RESTORED
     assert trail[-1].actor == audit.OPERATOR and trail[-1].subject == a_backup.name
     assert trail[-1].details["rows"] == read_backup(a_backup).total
+
+
+# -- the nightly backup and the restore drill ------------------------------------------------------
+
+
+def test_the_nightly_backup_runs_once_a_night_and_keeps_the_newest(
+    database: Database, tmp_path: Path, framework: Framework
+) -> None:
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    night = datetime(2026, 11, 25, 1, 30, tzinfo=UTC)
+    assert run_nightly_backup(database, folder, keep=2, now=night) is None  # before 02:00 UTC
+    for day in range(4):
+        at = night + timedelta(days=day, hours=1)
+        LearningLog(database, framework, clock=lambda at=at: at).add_entry(TEAM, "U1", f"day {day}")
+        run = run_nightly_backup(database, folder, keep=2, now=at)
+        assert run is not None and run.status == "done"
+        assert run_nightly_backup(database, folder, keep=2, now=at + timedelta(hours=1)) is None
+    kept = sorted(path.name for path in folder.iterdir())
+    assert kept == [
+        "kindness-backup-20261127-023000.jsonl.gz",
+        "kindness-backup-20261128-023000.jsonl.gz",
+    ]
+    assert read_backup(folder / kept[-1]).rows["entries"] == 4
+    assert backup_health(database, night + timedelta(days=3, hours=2)) == {
+        "ok": True,
+        "last": "2026-11-28",
+        "status": "done",
+        "file": kept[-1],
+    }
+
+
+def test_a_failed_nightly_backup_is_reported_by_healthz_which_stays_200(
+    tmp_path: Path, sqlite_db: Database, clock: FakeClock
+) -> None:
+    from conftest import _make_bot
+    from processes import get
+
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    for bot in _make_bot(sqlite_db, clock, KINDNESS_BACKUP_DIR=str(folder)):
+        health = bot.url.replace("/slack/events", "/healthz")
+        assert json.loads(get(health)[1]) == {"ok": True, "backup": {"ok": True, "last": None}}
+        folder.rmdir()  # the disk went away
+        clock.set(datetime(2026, 11, 26, 2, 5, tzinfo=UTC))
+        bot.expect_errors = True  # the failure is logged with its traceback
+        run = Rhythm(bot.services, lambda team: None).run_backup()  # type: ignore[arg-type,return-value]
+        assert run is not None and run.status == "failed"
+        status, body = get(health)
+        answer = json.loads(body)
+        assert status == 200 and answer["ok"] is True
+        assert answer["backup"]["ok"] is False and answer["backup"]["status"] == "failed"
+        assert "FileNotFoundError" in answer["backup"]["error"]
+        # A run whose process died is reported once it has had three hours to finish.
+        with sqlite_db.session() as session:
+            started = clock() + timedelta(days=1)
+            session.add(BackupRun(night="2026-11-27", status="running", started_at=started))
+        assert backup_health(sqlite_db, started + timedelta(hours=1))["status"] == "running"
+        later = started + timedelta(hours=4)
+        assert backup_health(sqlite_db, later)["error"].startswith("it never finished")
+
+
+def test_restore_drill_lose_the_machine_restore_on_postgresql_find_everything(
+    tmp_path: Path, postgres: PostgresServer, clock: FakeClock
+) -> None:
+    """A network on SQLite with nightly backups; the machine is lost; the operator restores the
+    last nightly file on PostgreSQL with the command line and the network carries on."""
+    from conftest import _make_bot
+    from slack_helpers import NETWORK_CHANNEL, post_prompt
+
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    machine = tmp_path / "machine.db"
+    lost = Database(f"sqlite:///{machine}")
+    lost.upgrade()
+    for bot in _make_bot(lost, clock, KINDNESS_BACKUP_DIR=str(folder)):
+        team = bot.standin.team_id
+        bot.standin.add_user("UBOSS", name="Boss", is_admin=True)
+        bot.services.settings.apply(
+            team, {"channel": NETWORK_CHANNEL, "timezone": "Europe/London"}, by_user="UBOSS"
+        )
+        prompt = post_prompt(bot)
+        bot.slack.command("log g2 Phoned every volunteer to say thank you", user="UANN")
+        bot.slack.event(
+            bot.slack.message(
+                "We kept the café open late",
+                user="UBEN",
+                channel=NETWORK_CHANNEL,
+                thread_ts=prompt["ts"],
+            )
+        )
+        assert len(bot.entries()) == 2
+        clock.set(datetime(2026, 11, 26, 2, 0, tzinfo=UTC))
+        Rhythm(bot.services, lambda team: None).run_backup()  # type: ignore[arg-type,return-value]
+    lost.dispose()
+    machine.unlink()
+    [nightly] = folder.iterdir()
+
+    url = postgres.create_database(f"drill_{next(_numbers)}")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "KINDNESS_"))}
+    restored = subprocess.run(
+        [SCRIPT, "restore", str(nightly)],
+        env={**env, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert restored.returncode == 0, restored.stderr
+    assert "Restored" in restored.stdout and "into postgresql" in restored.stdout
+
+    again = Database(url)
+    for bot in _make_bot(again, clock):
+        shown = bot.answer_text(bot.slack.command("settings show", user="UBOSS"))
+        assert f"<#{NETWORK_CHANNEL}>" in shown and "Europe/London" in shown
+        found = bot.answer_text(bot.slack.command("search volunteer", user="UBEN"))
+        assert "Phoned every volunteer to say thank you" in found
+        assert "We kept the café open late" in bot.answer_text(
+            bot.slack.command("search café", user="UANN")
+        )
+        bot.standin.add_channel(NETWORK_CHANNEL, "kindness-network")
+        reply = bot.slack.message(
+            "And we still do", user="UCAT", channel=NETWORK_CHANNEL, thread_ts=prompt["ts"]
+        )
+        assert bot.slack.event(reply).status == 200
+        newest = max(bot.entries(), key=lambda entry: entry.id)
+        assert (newest.text, newest.goal_key, newest.source) == (
+            "And we still do",
+            "relationships",
+            "thread",
+        )
+    again.dispose()
+
+
+def test_backup_and_restore_at_the_command_line_say_what_they_did(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "KINDNESS_"))}
+
+    def run(*args: str, database: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [SCRIPT, *args],
+            cwd=tmp_path,
+            env={**env, "DATABASE_URL": f"sqlite:///{tmp_path / database}"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    assert (
+        run(
+            "settings", "set", "--team", "T1", "--create", "channel=C0NET", database="a.db"
+        ).returncode
+        == 0
+    )
+    taken = run("backup", "-o", "copy.jsonl.gz", database="a.db")
+    assert taken.returncode == 0 and "to copy.jsonl.gz" in taken.stderr
+    assert run("restore", "copy.jsonl.gz", database="b.db").returncode == 0
+    again = run("restore", "copy.jsonl.gz", database="b.db")
+    assert again.returncode == 1
+    assert again.stderr.startswith("kindness-bot: the database is not empty")
+    assert "--force" in again.stderr and "Traceback" not in again.stderr
+    assert run("restore", "copy.jsonl.gz", "--force", database="b.db").returncode == 0
+    (tmp_path / "cut.jsonl.gz").write_bytes((tmp_path / "copy.jsonl.gz").read_bytes()[:100])
+    cut = run("restore", "cut.jsonl.gz", "--force", database="b.db")
+    assert cut.returncode == 1 and "damaged" in cut.stderr and "Traceback" not in cut.stderr
+    shown = run("settings", "show", database="b.db")
+    assert "C0NET" in shown.stdout
+    trail = run("audit", database="b.db").stdout
+    # --force replaced everything, the trail too: it holds the backup's, and this restore.
+    assert audit.BACKED_UP in trail and trail.count(audit.RESTORED) == 1
+    assert "replaced what was there: True" in trail
