@@ -488,5 +488,6 @@ def test_backup_and_restore_at_the_command_line_say_what_they_did(tmp_path: Path
     assert "C0NET" in shown.stdout
     trail = run("audit", database="b.db").stdout
     # --force replaced everything, the trail too: it holds the backup's, and this restore.
-    assert audit.BACKED_UP in trail and trail.count(audit.RESTORED) == 1
+    assert trail.count(audit.RESTORED) == 1 and "channel: C0NET" in trail
+    assert audit.BACKED_UP in run("audit", database="a.db").stdout
     assert "replaced what was there: True" in trail
