@@ -491,3 +491,62 @@ def test_backup_and_restore_at_the_command_line_say_what_they_did(tmp_path: Path
     assert trail.count(audit.RESTORED) == 1 and "channel: C0NET" in trail
     assert audit.BACKED_UP in run("audit", database="a.db").stdout
     assert "replaced what was there: True" in trail
+
+
+def test_the_readmes_move_to_postgresql_is_three_commands_that_work(
+    tmp_path: Path, postgres: PostgresServer
+) -> None:
+    from test_readme import README, readme_commands
+
+    section = README.read_text().split("### Moving to PostgreSQL", 1)[1].split("\n## ", 1)[0]
+    commands = readme_commands(section)
+    assert len(commands) == 3
+    example = "postgresql+psycopg://kindness@localhost/kindness"
+    url = postgres.create_database(f"moved_{next(_numbers)}")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "KINDNESS_"))}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'kindness.db'}"
+    env["PATH"] = f"{Path(SCRIPT).parent}{os.pathsep}{env['PATH']}"
+    set_up = [SCRIPT, "settings", "set", "--team", "T1", "--create", "channel=C0MOVED"]
+    assert subprocess.run(set_up, cwd=tmp_path, env=env, capture_output=True).returncode == 0
+    done = None
+    for command in commands:
+        assert example in command or command.startswith("kindness-bot backup")
+        done = subprocess.run(
+            ["bash", "-c", command.replace(example, url)],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, f"{command}:\n{done.stdout}{done.stderr}"
+    assert done is not None and "C0MOVED" in done.stdout
+    moved = Database(url)
+    assert SettingsStore(moved, clock=lambda: datetime.now(UTC)).get("T1").channel_id == "C0MOVED"
+    moved.dispose()
+
+
+def test_migration_0013_goes_down_and_up_again(tmp_path: Path, postgres: PostgresServer) -> None:
+    from alembic import command
+
+    from bot.db import alembic_config
+
+    for url in (
+        f"sqlite:///{tmp_path / 'migrated.db'}",
+        postgres.create_database(f"migrated_{next(_numbers)}"),
+    ):
+        db = Database(url)
+        db.upgrade()
+        engine = db.engine.execution_options(sqlite_immediate=True)
+        with engine.connect() as connection, connection.begin():
+            command.downgrade(alembic_config(connection), "0007")
+        with db.engine.connect() as connection:
+            names = set(connection.dialect.get_table_names(connection))
+        assert not {"audit_events", "retention_notices", "backup_runs"} & names
+        db.upgrade()
+        assert db.current_revision() == "0013"
+        SettingsStore(db, clock=lambda: datetime.now(UTC)).apply(
+            "T1", {"keep_years": "3"}, by_user="U1"
+        )
+        assert audit.audit_trail(db)[0].details == {"keep_years": 3}
+        db.dispose()
