@@ -52,7 +52,7 @@ RETENTION_NOTICE = "told of deletions ahead"
 RETENTION_DELETED = "deleted old entries"
 BACKED_UP = "backed up"
 RESTORED = "restored a backup"
-AUDIT_READ = "read the audit trail"
+# Recorded by the code that publishes the site (named here so the trail's words stay in one place).
 PUBLISHED = "published"
 
 

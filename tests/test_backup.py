@@ -550,3 +550,33 @@ def test_migration_0013_goes_down_and_up_again(tmp_path: Path, postgres: Postgre
         )
         assert audit.audit_trail(db)[0].details == {"keep_years": 3}
         db.dispose()
+
+
+def test_a_backup_cut_short_leaves_no_file_under_its_name(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clock: FakeClock
+) -> None:
+    import bot.backup
+
+    def fail_half_way(db: Database, out: io.BufferedWriter, *, now: datetime) -> None:
+        out.write(b"half a backup")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(bot.backup, "write_backup", fail_half_way)
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    with pytest.raises(OSError, match="No space left"):
+        backup_to_file(database, folder / "nightly.jsonl.gz", now=clock())
+    assert list(folder.iterdir()) == []
+
+
+def test_healthz_says_when_no_backup_has_finished_for_two_days(
+    database: Database, tmp_path: Path
+) -> None:
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    night = datetime(2026, 11, 25, 2, 30, tzinfo=UTC)
+    run_nightly_backup(database, folder, keep=7, now=night)
+    assert backup_health(database, night + timedelta(hours=40))["ok"] is True
+    overdue = backup_health(database, night + timedelta(hours=49))
+    assert (overdue["ok"], overdue["status"]) == (False, "overdue")
+    assert overdue["error"] == "no backup has finished in the last two days"

@@ -61,8 +61,9 @@ def retention_notice_message(
         f"In a month, from {deleted_from:%-d %B %Y}, {what} written before "
         f"{written_before:%-d %B %Y} will be deleted from the learning log: the network keeps "
         f"entries for {count(keep_years, 'year')} (the `keep_years` setting). Reports and "
-        "digests already sent keep their figures. To keep a copy, export them now; to keep "
-        "them longer, change `keep_years` in `/kindness settings`."
+        "digests already sent keep their figures. To keep a copy, export them now (the shared "
+        "ones: private entries are never exported); to keep them longer, change `keep_years` "
+        "in `/kindness settings`."
     )
     button = kit.button(
         "Export them (CSV)",
