@@ -109,6 +109,9 @@ class Config:
     port: int = 3000
     default_timezone: str = "UTC"
     catchup_hours: float = 6.0
+    # The nightly backup (schedules.backups): where it writes, and how many files it keeps.
+    backup_dir: str | None = None
+    backup_keep: int = 7
 
     def __repr__(self) -> str:
         # A Config may end up in a log line or a traceback: secrets show only whether they are
@@ -204,6 +207,24 @@ def load_config(env: Mapping[str, str], *, require_slack: bool = False) -> Confi
                 "of hours from 0 to 168"
             )
 
+    backup_dir = get("KINDNESS_BACKUP_DIR")
+    if backup_dir and not os.path.isdir(backup_dir):
+        problems.append(
+            f"KINDNESS_BACKUP_DIR: '{backup_dir}' is not a directory; create it (writable by "
+            "the bot) or leave the variable unset for no nightly backup"
+        )
+    backup_keep = 7
+    if get("KINDNESS_BACKUP_KEEP"):
+        try:
+            backup_keep = int(get("KINDNESS_BACKUP_KEEP") or "")
+            if not 1 <= backup_keep <= 1000:
+                raise ValueError
+        except ValueError:
+            problems.append(
+                f"KINDNESS_BACKUP_KEEP: '{get('KINDNESS_BACKUP_KEEP')}' must be a whole number "
+                "of backups to keep, from 1 to 1000"
+            )
+
     metrics_dir = get("PROMETHEUS_MULTIPROC_DIR")
     if metrics_dir and not os.path.isdir(metrics_dir):
         problems.append(
@@ -235,6 +256,8 @@ def load_config(env: Mapping[str, str], *, require_slack: bool = False) -> Confi
         port=port,
         default_timezone=default_timezone,
         catchup_hours=catchup_hours,
+        backup_dir=backup_dir,
+        backup_keep=backup_keep,
     )
 
 

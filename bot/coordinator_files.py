@@ -87,6 +87,16 @@ def read_request(args: str, formats: tuple[str, ...], default: str) -> FileReque
     return FileRequest(fmt or default, period.since, period.until)
 
 
+def file_facts(made: CoordinatorFile) -> dict[str, object]:
+    """What the audit trail records of a file handed over (``bot.audit``)."""
+    return {
+        "format": made.fmt,
+        "entries": made.entries,
+        "from": made.first_day.isoformat() if made.first_day else "start",
+        "to": made.last_day.isoformat() if made.last_day else "now",
+    }
+
+
 def _written(write: Callable[[TextIO], int]) -> tuple[IO[bytes], int]:
     """Whatever ``write`` writes, as UTF-8 in a rewound binary file; and what it returned."""
     # Handed over open: the caller uploads it, then closes it.

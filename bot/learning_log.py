@@ -31,7 +31,7 @@ from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select,
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot import metrics, search, sharing
+from bot import audit, metrics, search, sharing
 from bot.db import Database, insert_ignoring_duplicates
 from bot.errors import (
     ActionAlreadyDone,
@@ -334,6 +334,7 @@ class LearningLog:
             dedupe_key is None
             and reflection_of is None
             and kind != "action"
+            and values["logged_by"] is None
             and team_id in self._known_workspaces
         ):
             with _storage_failures(cleaned), self.db.single_write() as connection:
@@ -364,6 +365,16 @@ class LearningLog:
                     values["follow_up_at"] = now + timedelta(days=followup_days)
                 inserted = connection.execute(_INSERT_ENTRY, values)
                 entry = SimpleNamespace(id=inserted.inserted_primary_key[0], **values)
+                if values["logged_by"] is not None:
+                    audit.record(
+                        connection,
+                        team_id=team_id,
+                        actor=values["logged_by"],
+                        action=audit.LOGGED_FOR,
+                        at=now,
+                        subject=user_id,
+                        details={"entry": entry.id, "kind": kind, "goal": goal_key},
+                    )
                 # Shown as its viewer sees it: the member, or the coordinator who logged it.
                 saved = Saved(EntryView.of(entry, logged_by or user_id), created=True)
             metrics.entry_stored(source)  # committed
@@ -553,6 +564,16 @@ class LearningLog:
         with self._writing() as session:
             entry = self._own_entry(session, team_id, user_id, entry_id, or_logged_by=True)
             view = EntryView.of(entry, user_id)
+            if entry.user_id != user_id:  # a coordinator taking back what they logged
+                audit.record(
+                    session,
+                    team_id=team_id,
+                    actor=user_id,
+                    action=audit.ENTRY_DELETED,
+                    at=self.clock(),
+                    subject=entry.user_id,
+                    details={"entry": entry.id},
+                )
             session.delete(entry)
             return view
 

@@ -127,6 +127,8 @@ class Workspace(Base):
     # Set when the app is uninstalled (or its bot token revoked): no more scheduled posts, the
     # learning log kept. Cleared when the app is installed again.
     uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Entries older than this many years are deleted (bot.retention); 0 keeps them forever.
+    keep_years: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         CheckConstraint("prompt_day BETWEEN 0 AND 6", name="prompt_day"),
@@ -580,6 +582,61 @@ class SiteBuild(Base):
     pages: Mapped[str] = mapped_column(Text)
     stories: Mapped[int] = mapped_column(Integer)
     built_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuditEvent(Base):
+    """One thing a coordinator (or the operator, or the bot on their settings) did: who, when,
+    what — never a member's words (``bot.audit``)."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    # None for what concerns the whole database (a restore). No foreign key: the trail of a
+    # workspace is kept as long as the database is.
+    team_id: Mapped[str | None] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A Slack user id; "operator" at the command line; "scheduler" for a scheduled job.
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(40))
+    # Whom or what it was about: a member's id, an entry's id, a file's name.
+    subject: Mapped[str | None] = mapped_column(String(200))
+    # The facts as JSON (keys changed, counts, formats, periods).
+    details: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_audit_events_team_at", "team_id", "at"),)
+
+
+class RetentionNotice(Base):
+    """Coordinators told that entries written before ``deletes_before`` will be deleted: the
+    retention job deletes only what a notice at least a month old announced (``bot.retention``)."""
+
+    __tablename__ = "retention_notices"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("workspaces.team_id", ondelete="CASCADE")
+    )
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deletes_before: Mapped[datetime] = mapped_column(UTCDateTime)
+    entries: Mapped[int] = mapped_column(Integer)
+    keep_years: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_retention_notices_team_sent", "team_id", "sent_at"),)
+
+
+class BackupRun(Base):
+    """A nightly backup: one row per night, inserted by the one scheduler that takes it (the
+    unique night is its claim); ``/healthz`` reports the latest."""
+
+    __tablename__ = "backup_runs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    night: Mapped[str] = mapped_column(String(10), unique=True)  # the UTC date, YYYY-MM-DD
+    status: Mapped[str] = mapped_column(String(16))  # running, done, failed
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    file: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[str | None] = mapped_column(Text)
 
 
 # -- Bolt's installation and OAuth state tables (multi-workspace mode) ---------------------------

@@ -34,6 +34,8 @@ and word a mistake the same way. Decisions:
   prompt's time; ``selection_days`` how many days members vote before it closes (1–28).
 - ``pairs_every_weeks`` holds a round of peer pairs every so many weeks (0, the default, is
   none; 2 is the suggestion), on ``pairs_day`` at the prompt's time (``bot.pairs``).
+- ``keep_years``: entries older than this many years are deleted (``bot.retention``, after a
+  month's notice to coordinators); 0, the default, keeps them forever. At most 100.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import select
 
+from bot import audit
 from bot.coordinators import coordinators_of, parse_user_list, replace_coordinators
 from bot.db import Database
 from bot.errors import BadDate
@@ -62,6 +65,7 @@ MAX_FOLLOWUP_DAYS = 90
 MAX_QUIET_WEEKS = 26
 MAX_MIN_GROUP = 100
 MAX_PAIRS_EVERY_WEEKS = 12
+MAX_KEEP_YEARS = 100
 MAX_PAUSE = timedelta(days=366)
 MAX_SELECTION_DAY = 28  # a day every month has
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
@@ -98,6 +102,7 @@ class WorkspaceSettings:
     pairs_day: int = 0  # the local day a round begins (0 = Monday), at the prompt's time
     # When the app was uninstalled from the workspace (nothing is scheduled); None: installed.
     uninstalled_at: datetime | None = None
+    keep_years: int = 0  # entries older than this are deleted (bot.retention); 0 = forever
 
     @property
     def installed(self) -> bool:
@@ -281,6 +286,11 @@ _SETTINGS = (
     ),
     _Setting("pairs_day", "pairs_day", _day),
     _Setting("welcome", "welcome_enabled", _switch),
+    _Setting(
+        "keep_years",
+        "keep_years",
+        _whole_number(0, MAX_KEEP_YEARS, " (0 keeps entries forever)"),
+    ),
     # Not a column: a list in its own table (bot.coordinators).
     _Setting("coordinators", "", _user_list),
 )
@@ -398,17 +408,39 @@ class SettingsStore:
             wanted = changes.get(COORDINATORS, current)
             if wanted != current and not coordinators_allowed:
                 raise SettingsErrors([SettingsError(COORDINATORS, None, ADMINS_ONLY)])
+            changed: dict[str, object] = {}
             for key, value in changes.items():
                 if key == COORDINATORS:
-                    replace_coordinators(
+                    change = replace_coordinators(
                         session,
                         team_id,
                         tuple(value),
                         by_user=by_user,
                         now=now,  # type: ignore[arg-type]
                     )
+                    if change:
+                        audit.record(
+                            session,
+                            team_id=team_id,
+                            actor=by_user,
+                            action=audit.COORDINATORS_CHANGED,
+                            at=now,
+                            details={"added": change.added, "removed": change.removed},
+                        )
                 else:
-                    setattr(workspace, _BY_KEY[key].column, value)
+                    column = _BY_KEY[key].column
+                    if getattr(workspace, column) != value:
+                        changed[key] = value
+                    setattr(workspace, column, value)
+            if changed:
+                audit.record(
+                    session,
+                    team_id=team_id,
+                    actor=by_user,
+                    action=audit.SETTINGS_CHANGED,
+                    at=now,
+                    details=changed,
+                )
             if by_user is not None:
                 workspace.configured_by = by_user
             workspace.updated_at = now
@@ -484,6 +516,7 @@ def _settings_of(workspace: Workspace, coordinators: tuple[str, ...]) -> Workspa
         pairs_every_weeks=workspace.pairs_every_weeks,
         pairs_day=workspace.pairs_day,
         uninstalled_at=workspace.uninstalled_at,
+        keep_years=workspace.keep_years,
     )
 
 
@@ -561,6 +594,12 @@ def setting_lines(
         SettingLine("Most significant stories", _selection_words(settings)),
         SettingLine("Peer pairs", _pairs_when(settings)),
         SettingLine("Welcome to newcomers", "on" if settings.welcome_enabled else "off"),
+        SettingLine(
+            "Entries kept",
+            f"{count(settings.keep_years, 'year')}, then deleted (coordinators told a month ahead)"
+            if settings.keep_years
+            else "forever",
+        ),
         SettingLine(
             "Coordinators",
             ", ".join(named(u) for u in coordinators) or "Slack admins only",

@@ -16,6 +16,7 @@ from slack_bolt import App
 from bot.blocks import controls as control_blocks
 from bot.blocks import endorsements as endorsement_blocks
 from bot.blocks import entries, modals, rhythm
+from bot.blocks import keeping as keeping_blocks
 from bot.blocks import organisations as organisation_blocks
 from bot.blocks import pairs as pair_blocks
 from bot.blocks import selection as selection_blocks
@@ -37,6 +38,7 @@ def register(app: App, services: Services) -> None:
         endorsements,
         events,
         home,
+        keeping,
         lifecycle,
         nudges,
         organisations,
@@ -93,6 +95,7 @@ def register(app: App, services: Services) -> None:
     app.action(pair_blocks.PAIR_MISSED)(on.button(pairs.missed))
     app.action(pair_blocks.PAIR_TRY)(on.button(pairs.what_will_you_try))
     app.action(pair_blocks.PAIR_SWITCH)(on.button(pairs.switch))
+    app.action(keeping_blocks.RETENTION_EXPORT)(on.button(keeping.export_before_deletion))
 
     app.view(modals.LOG_MODAL)(on.submission(views.submit_log, error_field="text"))
     app.view(rhythm.SETTINGS_MODAL)(on.submission(views.submit_settings, error_field="channel"))

@@ -23,8 +23,9 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bot import audit
 from bot.admins import CoordinatorCheckFailed, is_admin, is_coordinator_without_slack
-from bot.blocks import answers, controls, kit, modals, refusals, rhythm, sharing
+from bot.blocks import answers, controls, keeping, kit, modals, refusals, rhythm, sharing
 from bot.blocks import endorsements as endorsement_words
 from bot.blocks import organisations as org_blocks
 from bot.blocks import pairs as pair_blocks
@@ -512,6 +513,19 @@ def run_publish(inv: Invocation) -> Answer:
     return coordinator_files.publish_answer(inv.services, inv.team_id, inv.user_id, inv.channel_id)
 
 
+def run_audit(inv: Invocation) -> Answer:
+    """Coordinators read what coordinators did (the newest lines; the shell has all)."""
+    try:
+        allowed = inv.is_coordinator()
+    except CoordinatorCheckFailed:
+        raise CoordinatorUnconfirmed() from None
+    if not allowed:
+        raise NotACoordinator("read the audit trail")
+    services = inv.services
+    lines = audit.audit_trail(services.db, team_id=inv.team_id, limit=keeping.AUDIT_LINES)
+    return say(keeping.audit_message(lines, services.settings.get(inv.team_id).timezone))
+
+
 SUBCOMMANDS: list[Subcommand] = [
     Subcommand(
         "help", "/kindness help", "what you can do, with examples", "/kindness help", run_help
@@ -678,6 +692,14 @@ SUBCOMMANDS: list[Subcommand] = [
         "period's most significant story",
         "/kindness selection",
         run_selection,
+    ),
+    Subcommand(
+        "audit",
+        "/kindness audit",
+        "coordinators: what coordinators did — settings, entries logged for members, exports, "
+        "reports, deletions, restores (never members' words)",
+        "/kindness audit",
+        run_audit,
     ),
 ]
 

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import audit
 from bot.admins import CoordinatorCheckFailed, is_coordinator
 from bot.blocks import files
 from bot.coordinator_files import (
@@ -33,6 +34,7 @@ from bot.coordinator_files import (
     SITE,
     CoordinatorFile,
     export_days,
+    file_facts,
     make_export,
     make_report,
     make_site,
@@ -157,6 +159,15 @@ def deliver(
             made.content.close()
         if made.delivered is not None:
             made.delivered()
+        audit.record(
+            services.db,
+            team_id=team_id,
+            actor=user_id,
+            action=audit.EXPORTED if kind == EXPORT else audit.REPORTED,
+            at=services.clock(),
+            subject=made.filename,
+            details=file_facts(made),
+        )
         places = [*shared.get("ims", []), *shared.get("channels", [])]
         here = channel_id in places  # the command was typed in the DM the file went to
         slack.reply(files.delivered_message(made, shared.get("permalink"), here=here))

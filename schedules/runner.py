@@ -14,6 +14,10 @@ and digest once. Per workspace:
   for as long as its voting would still be open).
 - peer pairs (``schedules.pairs``): every 30 minutes, opening a round once its day and time
   have come and reminding pairs halfway through it.
+- retention (``schedules.retention``): every hour, doing its work once per local day.
+
+With ``KINDNESS_BACKUP_DIR`` set, the nightly backup (``schedules.backups``) too: every hour,
+taken once a night after 02:00 UTC.
 
 Jobs are coalesced, run one instance at a time, and keep a misfire grace equal to the catch-up
 window (APScheduler's default of one second would silently drop a run the machine was too busy
@@ -36,6 +40,7 @@ import logging
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -45,11 +50,15 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import metrics
+from bot.models import BackupRun
+from bot.retention import RetentionRun
 from bot.services import Services
 from bot.settings import WorkspaceSettings
 from bot.slack_port import SlackPort
 from bot.weeks import week_of
 from schedules import claims
+from schedules.backups import JOB as BACKUP
+from schedules.backups import run_nightly_backup
 from schedules.digest import JOB as DIGEST
 from schedules.digest import post_weekly_digest
 from schedules.dm_prompts import anyone_takes_prompts_by_dm
@@ -58,6 +67,8 @@ from schedules.pairs import PairsOutcome, run_pairs
 from schedules.posting import Outcome
 from schedules.prompt import JOB as PROMPT
 from schedules.prompt import post_weekly_prompt
+from schedules.retention import JOB as RETENTION
+from schedules.retention import run_retention
 from schedules.selection import JOB as SELECTION
 from schedules.selection import run_selection
 from schedules.timing import RETRY_FIRST, Due, Missed, due, retry_at
@@ -67,6 +78,8 @@ log = logging.getLogger(__name__)
 CRON_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 NUDGE_EVERY = timedelta(minutes=30)
 SYNC_EVERY = timedelta(minutes=1)
+RETENTION_EVERY = timedelta(hours=1)
+BACKUP_EVERY = timedelta(hours=1)
 # Added to a lease before checking whether another process's claim has run out: this process's
 # clock and the database's may differ a little.
 SKEW = timedelta(minutes=1)
@@ -104,6 +117,14 @@ class Rhythm:
             id="sync",
             **self._job_options,
         )
+        if self.services.config.backup_dir:
+            # Hourly; the night's row makes it once a night (schedules.backups).
+            self.scheduler.add_job(
+                self.run_backup,
+                IntervalTrigger(seconds=BACKUP_EVERY.total_seconds()),
+                id=BACKUP,
+                **self._job_options,
+            )
         if catch_up:
             self.catch_up()
         log.info("scheduler started for %d workspace(s)", len(self._scheduled))
@@ -135,7 +156,7 @@ class Rhythm:
     def unschedule(self, team_id: str) -> None:
         if self._scheduled.pop(team_id, None) is None:
             return
-        for job in (PROMPT, DIGEST, "nudges", SELECTION, "pairs"):
+        for job in (PROMPT, DIGEST, "nudges", SELECTION, "pairs", RETENTION):
             if self.scheduler.get_job(f"{team_id}:{job}") is not None:
                 self.scheduler.remove_job(f"{team_id}:{job}")
         log.info("unscheduled %s: the app is no longer installed there", team_id)
@@ -192,6 +213,16 @@ class Rhythm:
             args=[team],
             id=f"{team}:pairs",
             name=f"peer pairs for {team}",
+            **self._job_options,
+        )
+        # Hourly, so that a scheduler down at any given hour still runs it that day; the
+        # claim makes it once per local day (schedules.retention).
+        self.scheduler.add_job(
+            self.run_retention,
+            IntervalTrigger(seconds=RETENTION_EVERY.total_seconds()),
+            args=[team],
+            id=f"{team}:{RETENTION}",
+            name=f"retention for {team}",
             **self._job_options,
         )
         log.info(
@@ -336,6 +367,37 @@ class Rhythm:
             log.info("%s: %s", team_id, outcome.message)
         metrics.job_ran("pairs", "failed" if not outcome.ok else outcome.status)
         return outcome
+
+    def run_retention(self, team_id: str) -> RetentionRun | None:
+        try:
+            run = run_retention(
+                self.services, self.slack_for(team_id), team_id, self.services.clock()
+            )
+        except LookupError as exc:
+            log.warning("%s: %s", team_id, exc)
+            return None
+        except Exception:
+            log.exception(
+                "%s: the retention job failed; it is tried again within the hour", team_id
+            )
+            metrics.job_ran(RETENTION, "failed")
+            return None
+        if run is not None:
+            metrics.job_ran(RETENTION, "ran")
+        return run
+
+    def run_backup(self) -> BackupRun | None:
+        config = self.services.config
+        assert config.backup_dir is not None
+        run = run_nightly_backup(
+            self.services.db,
+            Path(config.backup_dir),
+            keep=config.backup_keep,
+            now=self.services.clock(),
+        )
+        if run is not None:
+            metrics.job_ran(BACKUP, "ran" if run.status == "done" else "failed")
+        return run
 
     def catch_up(self) -> list[Outcome]:
         """Posts missed while no scheduler ran: made within the grace window, else skipped."""

@@ -86,6 +86,7 @@ def settings_form(**overrides: dict) -> dict:
         "digest_chart": {"digest_chart": InputValue.radio_buttons("on")},
         "min_group": {"min_group": InputValue.static_select("0")},
         "welcome": {"welcome": InputValue.radio_buttons("on")},
+        "keep_years": {"keep_years": InputValue.static_select("0")},
     }
     values.update(overrides)
     return values

@@ -311,6 +311,7 @@ def test_settings_read_as_sentences_a_coordinator_understands(store: SettingsSto
         ),
         ("Peer pairs", "off"),
         ("Welcome to newcomers", "on"),
+        ("Entries kept", "forever"),
         ("Coordinators", "Slack admins only"),
         ("Last changed by", "UADMIN"),
     ]

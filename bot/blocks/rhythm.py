@@ -458,6 +458,15 @@ def settings_modal(
             kit.text_input("selection_days", initial=str(settings.selection_days), max_length=2),
             block_id="selection_days",
         ),
+        kit.input_block(
+            "Keep entries for",
+            kit.static_select(
+                "keep_years", _keep_years_options(settings), initial=str(settings.keep_years)
+            ),
+            block_id="keep_years",
+            hint="Older entries are deleted; coordinators are told by DM a month ahead, with "
+            "an export. Reports and digests already sent keep their figures.",
+        ),
         _on_off(
             "Welcome people who join the channel",
             "welcome",
@@ -500,6 +509,15 @@ def _min_group_options(settings: WorkspaceSettings) -> list[Block]:
         choices.append(
             kit.option(f"Fewer than {settings.min_group} members", str(settings.min_group))
         )
+    return choices
+
+
+def _keep_years_options(settings: WorkspaceSettings) -> list[Block]:
+    choices = [kit.option("Forever", "0")] + [
+        kit.option(count(n, "year"), str(n)) for n in (1, 2, 3, 5, 7, 10)
+    ]
+    if str(settings.keep_years) not in {o["value"] for o in choices}:
+        choices.append(kit.option(count(settings.keep_years, "year"), str(settings.keep_years)))
     return choices
 
 

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from importlib.metadata import version
 from pathlib import Path
 
@@ -311,6 +311,41 @@ def _parser() -> argparse.ArgumentParser:
         help="build in a folder holding files the bot did not build, replacing all of them",
     )
     _offline_option(publish)
+    backup = command(
+        "backup",
+        _backup,
+        "write every table the bot owns to one portable file (consistent while the bot runs)",
+    )
+    backup.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="where to write it (default: kindness-backup-<UTC time>.jsonl.gz here; - for "
+        "standard output)",
+    )
+    restore = command(
+        "restore",
+        _restore,
+        "load a backup into the database DATABASE_URL names (SQLite or PostgreSQL): the way "
+        "to move between them",
+    )
+    restore.add_argument("file", metavar="FILE", help="a file written by kindness-bot backup")
+    restore.add_argument(
+        "--force",
+        action="store_true",
+        help="replace everything in a database that is not empty",
+    )
+
+    audit = command("audit", _audit, "what coordinators did (never members' words)")
+    audit.add_argument(
+        "--team", metavar="T", help="one workspace (team) id; default: every workspace"
+    )
+    audit.add_argument(
+        "--since",
+        type=_date_or_datetime,
+        metavar="DATE",
+        help="only from this date (YYYY-MM-DD, UTC) or ISO-8601 instant",
+    )
     return parser
 
 
@@ -721,7 +756,36 @@ def _export(config: Config, args: argparse.Namespace) -> int:
         names=_directory(config, db, team_id, offline=args.offline) if team_id else None,
     )
     log.info("exported %d entries of %s as %s", count, team_id or "no workspace", args.format)
+    _record_file(db, team_id, audit_action="export", fmt=args.format, entries=count, args=args)
     return 0
+
+
+def _record_file(
+    db: Database,
+    team_id: str | None,
+    *,
+    audit_action: str,
+    fmt: str,
+    entries: int | None,
+    args: argparse.Namespace,
+) -> None:
+    """An export or report taken at the shell, in the audit trail like one taken in Slack."""
+    from bot import audit
+
+    audit.record(
+        db,
+        team_id=team_id,
+        actor=audit.OPERATOR,
+        action=audit.EXPORTED if audit_action == "export" else audit.REPORTED,
+        at=utc_now(),
+        subject=getattr(args, "output", None),
+        details={
+            "format": fmt,
+            **({"entries": entries} if entries is not None else {}),
+            "from": str(args.since or "start"),
+            "to": str(args.until or "now"),
+        },
+    )
 
 
 def _report(config: Config, args: argparse.Namespace) -> int:
@@ -767,6 +831,7 @@ def _report(config: Config, args: argparse.Namespace) -> int:
         sys.stdout.buffer.flush()
     else:
         write_report(report, config.framework, fmt, sys.stdout, names=names, evidence=evidence)
+    _record_file(db, team_id, audit_action="report", fmt=fmt, entries=None, args=args)
     return 0
 
 
@@ -814,6 +879,88 @@ def _publish(config: Config, args: argparse.Namespace) -> int:
             print(f"  {what}: {path}", file=sys.stderr)
         if len(paths) > shown:
             print(f"  …and {len(paths) - shown} more {what}", file=sys.stderr)
+    return 0
+
+
+def _backup(config: Config, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot import audit
+    from bot.backup import SUFFIX, backup_to_file, write_backup
+
+    db = open_database(config)
+    now = utc_now()
+    if args.output == "-":
+        summary = write_backup(db, sys.stdout.buffer, now=now)
+        where = "standard output"
+    else:
+        path = Path(args.output or f"kindness-backup-{now:%Y%m%d-%H%M%S}{SUFFIX}")
+        try:
+            summary = backup_to_file(db, path, now=now)
+        except OSError as exc:
+            raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+        where = str(path)
+    audit.record(
+        db,
+        team_id=None,
+        actor=audit.OPERATOR,
+        action=audit.BACKED_UP,
+        at=utc_now(),
+        subject=None if where == "standard output" else Path(where).name,
+        details={"rows": summary.total, "revision": summary.revision},
+    )
+    print(
+        f"Backed up {summary.total} rows of {len(summary.rows)} tables "
+        f"(revision {summary.revision}) to {where}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _restore(config: Config, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.backup import BackupError, restore_backup
+
+    db = Database(config.database_url)
+    try:
+        summary = restore_backup(db, Path(args.file), force=args.force, now=utc_now())
+    except BackupError as exc:
+        print(f"kindness-bot: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"Restored {summary.total} rows (taken {summary.created_at} from {summary.source}, "
+        f"revision {summary.revision}) into {db.dialect}; the database is at revision "
+        f"{db.current_revision()}."
+    )
+    return 0
+
+
+def _audit(config: Config, args: argparse.Namespace) -> int:
+    from bot.audit import audit_trail
+
+    db = open_database(config)
+    team_id = resolve_team(db, args.team, config) if args.team else None
+    since = args.since
+    if isinstance(since, date) and not isinstance(since, datetime):
+        since = datetime(since.year, since.month, since.day, tzinfo=UTC)
+    lines = audit_trail(db, team_id=team_id, since=since)
+    for line in lines:
+        facts = line.facts()
+        print(
+            "\t".join(
+                [
+                    line.at.isoformat(timespec="seconds"),
+                    line.team_id or "-",
+                    line.actor,
+                    line.action,
+                    line.subject or "-",
+                    facts or "-",
+                ]
+            )
+        )
+    if not lines:
+        print("Nothing recorded yet.", file=sys.stderr)
     return 0
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import metrics
 from bot.config import ConfigError, load_config
@@ -58,13 +59,28 @@ class KindnessWsgi:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == "/healthz" and method in ("GET", "HEAD"):
-            ok = self.services.db.ping()
-            return _reply(start_response, 200 if ok else 503, {"ok": ok})
+            return self._health(start_response)
         if self.app is None or self.slack is None:
             return _reply(start_response, 404, {"ok": False, "error": "not_found"})
         if path == EVENTS_PATH and method == "POST":
             return self._from_slack(environ, start_response)
         return self.slack(environ, start_response)
+
+    def _health(self, start_response: StartResponse) -> list[bytes]:
+        """200 ``{"ok": true}`` while the database answers, else 503. With a nightly backup
+        configured, ``"backup"`` says how the latest went: a failed backup is reported there
+        but leaves the status 200 — this web process serves Slack fine, and a load balancer
+        or orchestrator restarting it would not mend a backup (monitor ``backup.ok``)."""
+        ok = self.services.db.ping()
+        payload: dict[str, Any] = {"ok": ok}
+        if ok and self.services.config.backup_dir:
+            from schedules.backups import backup_health
+
+            try:
+                payload["backup"] = backup_health(self.services.db, self.services.clock())
+            except SQLAlchemyError:
+                log.warning("could not read how the nightly backup went", exc_info=True)
+        return _reply(start_response, 200 if ok else 503, payload)
 
     def _from_slack(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         assert self.app is not None

@@ -1,0 +1,506 @@
+"""Backups that restore: one portable file of every table the bot owns, and its way back in.
+
+**The file** is gzip'd JSON lines, the same whichever database wrote it:
+
+1. a header: ``{"format": "kindness-bot backup", "version": 1, "revision": "0013", …}`` —
+   the file format's version and the schema's Alembic revision;
+2. for each table, ``{"table": …, "columns": […], "types": […]}`` and then its rows, one JSON
+   array each, in primary-key order (an entry that reflects on another comes after it);
+3. a trailer: ``{"end": true, "rows": {table: count}, "sha256": …}``, the SHA-256 of every
+   line before it, as written.
+
+Instants are ISO-8601 (with ``+00:00`` where the column is the bot's UTC type), dates
+``YYYY-MM-DD``; everything else is JSON's own. The tables are those of ``bot.models`` (so a
+table added there is backed up with no change here), Slack's installations included; the
+search indexes are not (they are rebuilt from the entries on restore).
+
+**Consistent while the bot keeps writing**: every table is read in one read transaction —
+REPEATABLE READ on PostgreSQL, a read transaction on SQLite's WAL — so the file is the database
+as it was at one moment: every command acknowledged before the backup started is in it. Rows
+are streamed (read, written and forgotten in batches): memory stays flat however large the log.
+
+**Restore** checks the whole file first (the format, a version this code can read, the
+checksum) and refuses a damaged or newer one before touching the database. It then migrates
+the database to head and loads every row in **one transaction**: an error part-way leaves the
+database as it was. A database that holds anything is refused unless ``force`` (which empties
+it in the same transaction). Afterwards PostgreSQL's id sequences continue after the restored
+ids and its statistics are refreshed (search plans by them); SQLite's full-text index is
+rebuilt from the restored entries.
+
+A file from an older version of the bot loads when its tables and columns still exist (columns
+added since take their defaults); otherwise restore it with the version that wrote it, then
+upgrade.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import IO, Any
+
+from alembic.script import ScriptDirectory
+from sqlalchemy import Date, DateTime, Table, select, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.types import TypeDecorator
+
+from bot import audit
+from bot.db import Database, alembic_config
+from bot.models import Base
+
+FORMAT = "kindness-bot backup"
+FORMAT_VERSION = 1
+SUFFIX = ".jsonl.gz"
+# Rows read, written or inserted at a time: memory holds one batch.
+BATCH = 5000
+DATETIME = "datetime"
+DATE = "date"
+VALUE = "value"
+
+
+class BackupError(Exception):
+    """A backup cannot be taken or restored; ``str()`` says why and what to do."""
+
+
+class DamagedBackup(BackupError):
+    pass
+
+
+class NewerBackup(BackupError):
+    pass
+
+
+class DatabaseNotEmpty(BackupError):
+    pass
+
+
+@dataclass(frozen=True)
+class BackupSummary:
+    """What a backup file holds."""
+
+    revision: str
+    created_at: str
+    source: str  # the database it was taken from: sqlite or postgresql
+    rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.rows.values())
+
+
+def owned_tables() -> list[Table]:
+    """Every table the bot owns, parents before children (so rows load in that order)."""
+    return list(Base.metadata.sorted_tables)
+
+
+def known_revisions() -> list[str]:
+    """This code's schema revisions, oldest first."""
+    script = ScriptDirectory.from_config(alembic_config())
+    return [rev.revision for rev in reversed(list(script.walk_revisions()))]
+
+
+# -- taking a backup --------------------------------------------------------------------------
+
+
+def write_backup(db: Database, out: IO[bytes], *, now: datetime) -> BackupSummary:
+    """Every owned table into ``out`` (a binary file), from one consistent snapshot."""
+    digest = hashlib.sha256()
+    rows: dict[str, int] = {}
+    with (
+        _snapshot(db) as connection,
+        gzip.GzipFile(fileobj=out, mode="wb", compresslevel=3, mtime=0) as packed,
+    ):
+
+        def line(value: object) -> None:
+            data = _dumps(value)
+            digest.update(data)
+            packed.write(data)
+
+        revision = connection.scalar(text("SELECT version_num FROM alembic_version"))
+        header = {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "revision": revision,
+            "created_at": now.isoformat(),
+            "source": db.dialect,
+            "kindness_bot": version("kindness-bot"),
+        }
+        line(header)
+        for table in owned_tables():
+            line({"table": table.name, "columns": list(table.c.keys()), "types": _types(table)})
+            count = 0
+            order = list(table.primary_key.columns) or list(table.c)
+            result = connection.execution_options(yield_per=BATCH).execute(
+                select(table).order_by(*order)
+            )
+            for batch in result.partitions():
+                packed.write(b"".join(_row_line(row, digest) for row in batch))
+                count += len(batch)
+            rows[table.name] = count
+        trailer = {"end": True, "rows": rows, "sha256": digest.hexdigest()}
+        packed.write(_dumps(trailer))
+    return BackupSummary(revision or "", header["created_at"], db.dialect, rows)
+
+
+def backup_to_file(db: Database, path: Path, *, now: datetime) -> BackupSummary:
+    """``write_backup`` into ``path``, written beside it first and renamed when complete, so
+    that a file under that name is always a whole backup."""
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with open(partial, "wb") as out:
+            summary = write_backup(db, out, now=now)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return summary
+
+
+@contextmanager
+def _snapshot(db: Database) -> Iterator[Connection]:
+    """One read transaction over every table: what a reader sees is the database at one
+    moment, whatever is written meanwhile."""
+    if db.is_sqlite:
+        # A deferred BEGIN (bot.db): WAL readers never block, nor are blocked by, the writer;
+        # the snapshot is fixed by the first read.
+        with db.engine.connect() as connection, connection.begin():
+            connection.exec_driver_sql("SELECT count(*) FROM sqlite_master")
+            yield connection
+        return
+    engine = db.engine.execution_options(isolation_level="REPEATABLE READ")
+    with engine.connect() as connection, connection.begin():
+        connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+        # The snapshot is taken by the transaction's first query, not by its BEGIN.
+        connection.exec_driver_sql("SELECT 1")
+        yield connection
+
+
+def _types(table: Table) -> list[str]:
+    kinds = []
+    for column in table.c:
+        kind = column.type.impl if isinstance(column.type, TypeDecorator) else column.type
+        kinds.append(
+            DATETIME if isinstance(kind, DateTime) else DATE if isinstance(kind, Date) else VALUE
+        )
+    return kinds
+
+
+def _encode(value: object) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"cannot back up a {type(value).__name__}")
+
+
+def _dumps(value: object) -> bytes:
+    return (
+        json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_encode) + "\n"
+    ).encode("utf-8")
+
+
+def _row_line(row: Any, digest: Any) -> bytes:
+    data = _dumps(list(row))
+    digest.update(data)
+    return data
+
+
+# -- reading a backup ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Section:
+    table: str
+    columns: list[str]
+    types: list[str]
+
+
+def _lines(path: Path) -> Iterator[tuple[bytes, object]]:
+    """Each line of the file with its parsed value; a file gzip or JSON cannot read is
+    ``DamagedBackup``."""
+    try:
+        with gzip.open(path, "rb") as packed:
+            for raw in packed:
+                try:
+                    yield raw, json.loads(raw)
+                except ValueError:
+                    raise DamagedBackup(
+                        f"{path} is damaged (a line is not JSON); nothing was restored. "
+                        "Use another backup."
+                    ) from None
+    except (OSError, EOFError, zlib.error) as exc:
+        if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError):
+            raise BackupError(f"cannot read {path}: {exc.strerror}") from None
+        raise DamagedBackup(
+            f"{path} is damaged or not a kindness-bot backup ({exc}); nothing was restored. "
+            "Use another backup."
+        ) from None
+
+
+def read_backup(path: Path) -> BackupSummary:
+    """Check the whole file — its header, a version this code can read, every line, the
+    checksum — and say what it holds. Raises ``BackupError`` (``DamagedBackup``,
+    ``NewerBackup``) with the reason."""
+    digest = hashlib.sha256()
+    lines = _lines(path)
+    first = next(lines, None)
+    if first is None or not isinstance(first[1], dict) or first[1].get("format") != FORMAT:
+        raise DamagedBackup(f"{path} is not a kindness-bot backup; nothing was restored.")
+    header = first[1]
+    _check_version(path, header)
+    digest.update(first[0])
+    trailer: dict | None = None
+    for raw, value in lines:
+        if isinstance(value, dict) and value.get("end") is True:
+            trailer = value
+            break
+        digest.update(raw)
+    if trailer is None or next(lines, None) is not None:
+        raise DamagedBackup(
+            f"{path} is incomplete (its end is missing: a copy cut short?); nothing was "
+            "restored. Use another backup."
+        )
+    if trailer.get("sha256") != digest.hexdigest():
+        raise DamagedBackup(
+            f"{path} is damaged (its checksum does not match its content); nothing was "
+            "restored. Use another backup."
+        )
+    return BackupSummary(
+        header.get("revision", ""),
+        header.get("created_at", ""),
+        header.get("source", ""),
+        dict(trailer.get("rows", {})),
+    )
+
+
+def _check_version(path: Path, header: dict) -> None:
+    if not isinstance(header.get("version"), int) or header["version"] > FORMAT_VERSION:
+        raise NewerBackup(
+            f"{path} was written by a newer kindness-bot (file format {header.get('version')}; "
+            f"this one reads up to {FORMAT_VERSION}); nothing was restored. Upgrade "
+            "kindness-bot, then restore it."
+        )
+    known = known_revisions()
+    if header.get("revision") not in known:
+        raise NewerBackup(
+            f"{path} holds a database at revision {header.get('revision')}, which this "
+            f"kindness-bot does not know (it knows up to {known[-1]}): it was written by a "
+            "newer version; nothing was restored. Upgrade kindness-bot, then restore it."
+        )
+
+
+# -- restoring ----------------------------------------------------------------------------------
+
+
+def restore_backup(
+    db: Database, path: Path, *, force: bool = False, now: datetime, actor: str | None = None
+) -> BackupSummary:
+    """Load the backup at ``path`` into ``db``: checked first, then migrated to head and loaded
+    in one transaction (see the module's docstring)."""
+    summary = read_backup(path)
+    db.upgrade()
+    tables = {table.name: table for table in owned_tables()}
+    with db.transaction() as connection:
+        holding = [name for name, table in tables.items() if _has_rows(connection, table)]
+        if holding and not force:
+            raise DatabaseNotEmpty(
+                f"the database is not empty (it holds {', '.join(holding)}); nothing was "
+                "restored. Restore into an empty database, or add --force to replace "
+                "everything in it with the backup."
+            )
+        triggers = _drop_sqlite_triggers(connection, tables) if db.is_sqlite else []
+        for name in reversed(list(tables)):
+            if name in holding:
+                connection.execute(tables[name].delete())
+        try:
+            loaded = _load(connection, path, tables, db.is_sqlite)
+        except connection.dialect.dbapi.Error as exc:  # type: ignore[union-attr]
+            said = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            raise BackupError(
+                f"{path} could not be loaded ({type(exc).__name__}: {said}); nothing was "
+                "restored. Is it a backup of another application's database?"
+            ) from None
+        if loaded != summary.rows:
+            raise DamagedBackup(
+                f"{path} does not hold the rows its end says; nothing was restored."
+            )
+        if db.is_sqlite:
+            _restore_sqlite_triggers(connection, triggers)
+        else:
+            _continue_sequences(connection, tables.values())
+        audit.record(
+            connection,
+            team_id=None,
+            actor=actor,
+            action=audit.RESTORED,
+            at=now,
+            subject=path.name,
+            details={
+                "taken at": summary.created_at,
+                "from": summary.source,
+                "revision": summary.revision,
+                "rows": summary.total,
+                "replaced what was there": bool(holding),
+            },
+        )
+    if not db.is_sqlite:
+        with db.engine.connect() as connection:
+            # Search chooses its plan from the planner's statistics (bot.search).
+            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+    return summary
+
+
+def _has_rows(connection: Connection, table: Table) -> bool:
+    return connection.execute(select(text("1")).select_from(table).limit(1)).first() is not None
+
+
+def _load(
+    connection: Connection, path: Path, tables: dict[str, Table], sqlite: bool
+) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    section: _Section | None = None
+    batch: list[tuple] = []
+    convert: list = []
+
+    def flush() -> None:
+        if section is not None and batch:
+            (_insert_sqlite if sqlite else _copy_postgresql)(connection, section, batch)
+            counts[section.table] = counts.get(section.table, 0) + len(batch)
+            batch.clear()
+
+    lines = _lines(path)
+    next(lines)  # the header, checked by read_backup
+    for _, value in lines:
+        if isinstance(value, list):
+            if section is None:
+                raise DamagedBackup(f"{path} has rows before any table; nothing was restored.")
+            batch.append(
+                tuple(
+                    f(v) if f and v is not None else v for f, v in zip(convert, value, strict=True)
+                )
+            )
+            if len(batch) >= BATCH:
+                flush()
+            continue
+        flush()
+        if not isinstance(value, dict) or value.get("end") is True:
+            break
+        section = _section(path, value, tables)
+        counts.setdefault(section.table, 0)
+        convert = [_converter(kind, sqlite) for kind in section.types]
+    return counts
+
+
+def _section(path: Path, value: dict, tables: dict[str, Table]) -> _Section:
+    name = value.get("table")
+    if name not in tables:
+        raise BackupError(
+            f"{path} holds a table ({name}) this version of kindness-bot does not have; "
+            "nothing was restored. Restore it with the version that wrote it, then upgrade."
+        )
+    unknown = [c for c in value["columns"] if c not in tables[name].c]
+    if unknown:
+        raise BackupError(
+            f"{path} holds columns of {name} ({', '.join(unknown)}) this version does not "
+            "have; nothing was restored. Restore it with the version that wrote it, then "
+            "upgrade."
+        )
+    return _Section(name, list(value["columns"]), list(value["types"]))
+
+
+def _converter(kind: str, sqlite: bool) -> Any:
+    if kind == DATETIME:
+        return _sqlite_instant if sqlite else _naive_utc
+    if kind == DATE:
+        return None if sqlite else date.fromisoformat
+    return None  # JSON's own values go in as they are
+
+
+def _naive_utc(value: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _sqlite_instant(value: str) -> str:
+    # As SQLAlchemy stores a DateTime in SQLite (always with microseconds): stored strings
+    # are compared as strings.
+    return _naive_utc(value).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _insert_sqlite(connection: Connection, section: _Section, rows: list[tuple]) -> None:
+    columns = ", ".join(_quoted(c) for c in section.columns)
+    marks = ", ".join("?" for _ in section.columns)
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(
+            f"INSERT INTO {_quoted(section.table)} ({columns}) VALUES ({marks})", rows
+        )
+    finally:
+        cursor.close()
+
+
+def _copy_postgresql(connection: Connection, section: _Section, rows: list[tuple]) -> None:
+    columns = ", ".join(_quoted(c) for c in section.columns)
+    raw = connection.connection.driver_connection
+    with (
+        raw.cursor() as cursor,  # type: ignore[union-attr]
+        cursor.copy(f"COPY {_quoted(section.table)} ({columns}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+
+
+def _drop_sqlite_triggers(connection: Connection, tables: dict[str, Table]) -> list[str]:
+    """The triggers on the owned tables (they keep the full-text index): dropped while rows
+    load, one rebuild of the index being far cheaper than a million trigger runs."""
+    found = connection.execute(
+        text("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'")
+    ).all()
+    kept = []
+    for name, table, sql in found:
+        if table in tables:
+            connection.exec_driver_sql(f"DROP TRIGGER {_quoted(name)}")
+            kept.append(sql)
+    return kept
+
+
+def _restore_sqlite_triggers(connection: Connection, triggers: list[str]) -> None:
+    for sql in triggers:
+        connection.exec_driver_sql(sql)
+    full_text = connection.execute(
+        text(
+            "SELECT name FROM sqlite_master WHERE type = 'table' "
+            "AND sql LIKE 'CREATE VIRTUAL TABLE%USING fts5%'"
+        )
+    ).scalars()
+    for name in list(full_text):
+        connection.exec_driver_sql(
+            f"INSERT INTO {_quoted(name)}({_quoted(name)}) VALUES ('rebuild')"
+        )
+
+
+def _continue_sequences(connection: Connection, tables: Any) -> None:
+    """New rows take ids after the restored ones (COPY leaves the sequences where they were)."""
+    for table in tables:
+        for column in table.primary_key.columns:
+            sequence = connection.scalar(
+                text("SELECT pg_get_serial_sequence(:table, :column)"),
+                {"table": table.name, "column": column.name},
+            )
+            if sequence is None:
+                continue
+            connection.execute(
+                text(
+                    f"SELECT setval(:sequence, coalesce(max({_quoted(column.name)}), 1), "
+                    f"max({_quoted(column.name)}) IS NOT NULL) FROM {_quoted(table.name)}"
+                ),
+                {"sequence": sequence},
+            )
