@@ -18,9 +18,10 @@ import urllib.parse
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from test_oauth import ALPHA, MultiWorkspaceBot, oauth_bot  # noqa: F401 (a fixture)
 
 from bot.export import write_export
-from bot.models import Member, Workspace
+from bot.models import Entry, Member, Workspace
 from bot.names import Directory
 from bot.slack_client import WebApiSlack, make_client
 from bot.slack_names import SlackNames
@@ -40,7 +41,7 @@ class ConnectDriver(SlackDriver):
     shared with it."""
 
     def _post(self, body: bytes, content_type: str, **kwargs) -> Reply:
-        installation = self.standin.team_id
+        installation = self.team_id
         if content_type.startswith("application/json"):
             envelope = json.loads(body)
             envelope.update(team_id=PARTNER, context_team_id=PARTNER, is_ext_shared_channel=True)
@@ -201,3 +202,41 @@ def test_a_partner_members_time_zone_is_found_among_many_members(
     assert {found[u].zone for u in ours} == {"Europe/Madrid"}
     assert len(bot.standin.calls_to("users.list")) == 1
     assert [c.args["user"] for c in bot.standin.calls_to("users.info")] == [PAT]
+
+
+def test_with_many_workspaces_a_partner_members_reply_finds_the_networks_install(
+    request: pytest.FixtureRequest,
+) -> None:
+    """Installed through OAuth: the reply is served with the network's own token, found from
+    the installation Slack names (``authorizations``), not from the member's organisation."""
+    from bot.models import PostedPrompt
+
+    many: MultiWorkspaceBot = request.getfixturevalue("oauth_bot")
+    many.install(team_id=ALPHA, team_name="Alpha Network")
+    standin = many.standin
+    standin.add_user(PAT, name="pat", team_id=PARTNER)
+    standin.add_channel(NETWORK_CHANNEL, "kindness-network")
+    services = many.services
+    pat = ConnectDriver(f"{many.url}/slack/events", SIGNING_SECRET, standin, ALPHA)
+    prompt = pat.message("This week's prompt", user=standin.bot_user_id, channel=NETWORK_CHANNEL)
+    with services.db.session() as session:
+        session.add(
+            PostedPrompt(
+                team_id=ALPHA,
+                period="2026-W48",
+                goal_key="relationships",
+                question="Who did you really listen to this week?",
+                channel_id=NETWORK_CHANNEL,
+                message_ts=prompt["ts"],
+                posted_at=services.clock(),
+            )
+        )
+    reply = pat.message(
+        "Across both organisations", user=PAT, channel=NETWORK_CHANNEL, thread_ts=prompt["ts"]
+    )
+    assert many.send(lambda: pat.event(reply)).status == 200
+    with services.db.reading() as session:
+        (entry,) = session.query(Entry)
+    assert (entry.team_id, entry.user_id, entry.goal_key) == (ALPHA, PAT, "relationships")
+    reaction = standin.last("reactions.add")
+    assert reaction.ok and reaction.token == standin.bot_token_of(team_id=ALPHA)
