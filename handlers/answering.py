@@ -46,7 +46,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store import InstallationStore
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.blocks import refusals
+from bot.blocks import kit, refusals
 from bot.db import member_waiting
 from bot.errors import LogError
 from bot.services import Services
@@ -211,7 +211,7 @@ class Click:
         self.on_home = view.get("type") == "home"
         # A click inside a modal: its id, to show it again changed (views.update).
         self.modal_id: str | None = view.get("id") if view.get("type") == "modal" else None
-        self.modal_metadata: dict[str, Any] = _metadata_of(view)
+        self.modal_metadata: dict[str, Any] = kit.metadata(view)
         channel = body.get("channel") if isinstance(body.get("channel"), dict) else {}
         container = body.get("container") if isinstance(body.get("container"), dict) else {}
         self.channel_id: str | None = channel.get("id") or container.get("channel_id")
@@ -473,14 +473,6 @@ def _slack(
         channel_id=event.get("channel"),
         thread_ts=event.get("thread_ts"),
     )
-
-
-def _metadata_of(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        decoded = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    return decoded if isinstance(decoded, dict) else {}
 
 
 def _view_of(body: dict[str, Any]) -> dict[str, Any]:

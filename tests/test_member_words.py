@@ -34,8 +34,9 @@ WITH_YOUR_NAME = "Who can see it: *the network, with your name*."
     ],
 )
 def test_a_visibility_among_the_leading_words_is_who_can_see_the_entry(
-    bot: BotUnderTest, typed: str, visibility: str, said: str
+    bot_on_each_store: BotUnderTest, typed: str, visibility: str, said: str
 ) -> None:
+    bot = bot_on_each_store
     reply = bot.slack.command(f"log {typed}", user=ANN)
     (entry,) = bot.entries()
     assert (entry.kind, entry.visibility, entry.text) == (
@@ -58,7 +59,10 @@ def test_a_visibility_word_in_the_middle_of_a_sentence_is_just_a_word(bot: BotUn
     assert "was read as who can see it" not in bot.answer_text(reply)
 
 
-def test_one_click_on_a_one_line_log_changes_who_can_see_it(bot: BotUnderTest) -> None:
+def test_one_click_on_a_one_line_log_changes_who_can_see_it(
+    bot_on_each_store: BotUnderTest,
+) -> None:
+    bot = bot_on_each_store
     reply = bot.slack.command("log g3 We listened first", user=ANN)
     message = message_of(bot, reply)
     assert WITH_YOUR_NAME in message_text(message)
@@ -268,8 +272,9 @@ def dms_to(bot: BotUnderTest, user: str) -> list[dict]:
 
 
 def test_the_shortcut_on_anothers_message_saves_it_as_theirs_and_tells_them(
-    bot: BotUnderTest,
+    bot_on_each_store: BotUnderTest,
 ) -> None:
+    bot = bot_on_each_store
     bot.standin.add_channel("CPUBLIC", "leaders")
     words = bot.slack.message(
         "I rang every volunteer to say thank you", user=MORAG, channel="CPUBLIC"

@@ -129,6 +129,7 @@ def test_a_reply_below_a_dm_prompt_is_saved_under_its_goal_once(
     assert [r["name"] for r in stored["reactions"]] == ["seedling"]
     (note,) = [e for e in bot.standin.ephemerals(ANN) if e["channel"] == dm]
     assert f"#{entry.id}" in note["text"]
+    assert "Who can see it: *the network, with your name*" in message_text(note)
     assert [b["text"]["text"] for b in buttons(note)] == [
         "Make private",
         "Share anonymously",
