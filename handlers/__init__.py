@@ -66,7 +66,7 @@ def register(app: App, services: Services) -> None:
     app.action(control_blocks.MEMBER_BACK)(on.button(controls.back))
     app.action(control_blocks.PROMPTS_DM)(on.button(controls.prompts))
     app.action(control_blocks.JOURNAL_MORE)(on.button(controls.older))
-    app.action(RUN_SUGGESTION)(on.button(commands.run_suggestion))
+    app.action(RUN_SUGGESTION)(on.button(commands.run_suggestion, runs_a_command=True))
 
     app.view(modals.LOG_MODAL)(on.submission(views.submit_log, error_field="text"))
     app.view(rhythm.SETTINGS_MODAL)(on.submission(views.submit_settings, error_field="channel"))
