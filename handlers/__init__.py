@@ -90,7 +90,7 @@ def register(app: App, services: Services) -> None:
     app.action(control_blocks.MEMBER_BACK)(on.button(controls.back))
     app.action(control_blocks.PROMPTS_DM)(on.button(controls.prompts))
     app.action(control_blocks.JOURNAL_MORE)(on.button(controls.older))
-    app.action(RUN_SUGGESTION)(on.button(commands.run_suggestion))
+    app.action(RUN_SUGGESTION)(on.button(commands.run_suggestion, runs_a_command=True))
     app.action(pair_blocks.PAIR_MET)(on.button(pairs.met))
     app.action(pair_blocks.PAIR_MISSED)(on.button(pairs.missed))
     app.action(pair_blocks.PAIR_TRY)(on.button(pairs.what_will_you_try))

@@ -233,9 +233,10 @@ class Click:
 # belongs after the ack, in the answer's ``then``.
 COMMON = frozenset({"services", "body", "team_id", "user_id"})
 COMMAND_GIVES = COMMON | {"client"}
+BUTTON_GIVES = COMMON | {"click"}
 # A button that runs a command (the "did you mean" one) checks a coordinator's rights as the
-# command does.
-BUTTON_GIVES = COMMON | {"click", "client"}
+# command does, with the one Slack call a command may make before its answer.
+COMMAND_BUTTON_GIVES = BUTTON_GIVES | {"client"}
 SHORTCUT_GIVES = COMMON
 SUBMISSION_GIVES = COMMON | {"view", "client"}
 EVENT_GIVES = COMMON | {"event", "installation_store"}
@@ -283,12 +284,14 @@ class Listeners:
         handle: Callable[..., Answer],
         *,
         replace_on_refusal: Callable[[LogError], bool] = lambda error: False,
+        runs_a_command: bool = False,
     ) -> BoltListener:
-        """A button: the click's change is committed before the ack, shown after it."""
+        """A button: the click's change is committed before the ack, shown after it.
+        ``runs_a_command``: it runs a slash command's subcommand, and is given what one is."""
         return self._wrap(
             "button",
             handle,
-            BUTTON_GIVES,
+            COMMAND_BUTTON_GIVES if runs_a_command else BUTTON_GIVES,
             refused=lambda error, body: refusal(error, replace=replace_on_refusal(error)),
             failed=lambda error, body: later(reply(_failure(error))),
         )

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from slack_sdk import WebClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import audit
 from bot.admins import CoordinatorCheckFailed, is_admin, is_coordinator_without_slack
@@ -132,7 +133,14 @@ def run_help(inv: Invocation) -> Answer:
     a member the bot does not know as a coordinator gets the members' help at once, and the
     coordinators' section after it if Slack says they are an admin."""
     services = inv.services
-    if inv.is_coordinator(ask_slack=False):
+    try:
+        coordinator = inv.is_coordinator(ask_slack=False)
+    except SQLAlchemyError:
+        # Help needs no database: without it, the members' help (and Slack's admins their
+        # section, after it).
+        log.warning("help: the coordinators list could not be read", exc_info=True)
+        coordinator = False
+    if coordinator:
         return say(help_message(services, coordinators=True))
     config = services.config
 

@@ -323,8 +323,10 @@ def test_the_digest_goes_to_the_channel_once_with_what_was_shared(
 
 @pytest.mark.skipif(not charts.available(), reason="charts need matplotlib")
 def test_the_digest_waits_for_its_chart_then_goes_without_it(
-    services: Services, slack: InMemorySlack
+    services: Services, slack: InMemorySlack, clock: FakeClock
 ) -> None:
+    clock.set(FRIDAY_15 - timedelta(days=2))
+    services.log.add_entry(TEAM, ANN, "We rewrote the letter with a family", goal="g3")
     refused = ("[ERROR] invalid slack file",)
     slack.fail("post", "invalid_blocks", times=4, details=refused)
     waits: list[float] = []

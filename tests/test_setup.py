@@ -161,6 +161,9 @@ def test_bolt_sees_only_the_configuration_not_the_environment(
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "md"])
 def test_an_export_of_an_empty_database_is_an_empty_export(tmp_path: Path, fmt: str) -> None:
+    # The database exists from the bot's first start (or `db upgrade`); a missing one is refused
+    # rather than made (tests/test_cli.py).
+    assert kindness_bot(tmp_path, "db", "upgrade").returncode == 0
     result = kindness_bot(tmp_path, "export", "--format", fmt)
     assert result.returncode == 0, result.stderr
     if fmt == "csv":

@@ -399,7 +399,7 @@ def test_an_admin_names_coordinators_in_the_settings_form(bot: BotUnderTest) -> 
     forged = settings_form(coordinators={"coordinators": InputValue.multi_users_select([COORD])})
     refused = bot.slack.view_submission("settings_modal", forged, user=COORD)
     assert refused.json["response_action"] == "errors"
-    assert "only Slack workspace admins" in refused.json["errors"]["coordinators"]
+    assert "only the workspace's admins and owners" in refused.json["errors"]["coordinators"]
     assert set(bot.services.settings.get(team(bot)).coordinators) == {COORD, ANN}
     # Without the field, their change of the rest is saved.
     kept = bot.slack.view_submission("settings_modal", settings_form(), user=COORD)

@@ -63,7 +63,12 @@ def test_a_port_in_use_is_one_line_and_nothing_starts(
 
 
 def test_an_unreachable_database_is_a_setting_to_check(tmp_path: Path) -> None:
-    result = kindness_bot(tmp_path, "export", DATABASE_URL=f"sqlite:///{tmp_path}/no/such/dir/k.db")
+    unreachable = f"sqlite:///{tmp_path}/no/such/dir/k.db"
+    # A command that only reads does not try to make it (tests/test_cli.py)…
+    refused = kindness_bot(tmp_path, "export", DATABASE_URL=unreachable)
+    assert refused.returncode == 2 and "there is no database at" in refused.stderr
+    # …one that would make it finds it cannot.
+    result = kindness_bot(tmp_path, "db", "upgrade", DATABASE_URL=unreachable)
     assert result.returncode == 1
     assert "the database did not answer (OperationalError: unable to open database file)" in (
         result.stderr
