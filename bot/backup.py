@@ -60,6 +60,8 @@ FORMAT_VERSION = 1
 SUFFIX = ".jsonl.gz"
 # Rows read, written or inserted at a time: memory holds one batch.
 BATCH = 5000
+# SQLite's page cache while a restore builds its indexes, in KiB.
+RESTORE_CACHE_KIB = 65536
 DATETIME = "datetime"
 DATE = "date"
 VALUE = "value"
@@ -312,25 +314,28 @@ def restore_backup(
                 "restored. Restore into an empty database, or add --force to replace "
                 "everything in it with the backup."
             )
-        triggers = _drop_sqlite_triggers(connection, tables) if db.is_sqlite else []
+        if db.is_sqlite:
+            # SQLite's page cache while the indexes are built (the connection is this
+            # restore's: bounded, so memory stays flat).
+            connection.exec_driver_sql(f"PRAGMA cache_size=-{RESTORE_CACHE_KIB}")
+        set_aside = _set_aside(connection, tables, db.is_sqlite)
         for name in reversed(list(tables)):
             if name in holding:
                 connection.execute(tables[name].delete())
         try:
             loaded = _load(connection, path, tables, db.is_sqlite)
+            if loaded != summary.rows:
+                raise DamagedBackup(
+                    f"{path} does not hold the rows its end says; nothing was restored."
+                )
+            _put_back(connection, set_aside, db.is_sqlite)
         except connection.dialect.dbapi.Error as exc:  # type: ignore[union-attr]
             said = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             raise BackupError(
                 f"{path} could not be loaded ({type(exc).__name__}: {said}); nothing was "
                 "restored. Is it a backup of another application's database?"
             ) from None
-        if loaded != summary.rows:
-            raise DamagedBackup(
-                f"{path} does not hold the rows its end says; nothing was restored."
-            )
-        if db.is_sqlite:
-            _restore_sqlite_triggers(connection, triggers)
-        else:
+        if not db.is_sqlite:
             _continue_sequences(connection, tables.values())
         audit.record(
             connection,
@@ -391,7 +396,7 @@ def _load(
             break
         section = _section(path, value, tables)
         counts.setdefault(section.table, 0)
-        convert = [_converter(kind, sqlite) for kind in section.types]
+        convert = [_converter(kind) for kind in section.types]
     return counts
 
 
@@ -412,12 +417,10 @@ def _section(path: Path, value: dict, tables: dict[str, Table]) -> _Section:
     return _Section(name, list(value["columns"]), list(value["types"]))
 
 
-def _converter(kind: str, sqlite: bool) -> Any:
-    if kind == DATETIME:
-        return _sqlite_instant if sqlite else _naive_utc
-    if kind == DATE:
-        return None if sqlite else date.fromisoformat
-    return None  # JSON's own values go in as they are
+def _converter(kind: str) -> Any:
+    """Instants as text both stores read alike (PostgreSQL: a timestamp without a time
+    zone); dates and JSON's own values go in as they are."""
+    return _stored_instant if kind == DATETIME else None
 
 
 def _naive_utc(value: str) -> datetime:
@@ -425,10 +428,17 @@ def _naive_utc(value: str) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
-def _sqlite_instant(value: str) -> str:
-    # As SQLAlchemy stores a DateTime in SQLite (always with microseconds): stored strings
-    # are compared as strings.
-    return _naive_utc(value).strftime("%Y-%m-%d %H:%M:%S.%f")
+def _stored_instant(value: str) -> str:
+    """An ISO-8601 instant as naive UTC in SQLAlchemy's storage form for SQLite
+    (``YYYY-MM-DD HH:MM:SS.ffffff``, always with microseconds: stored instants are compared as
+    strings). A file holds UTC instants, so this is string work, not date arithmetic, but for
+    an instant in another offset."""
+    if value.endswith("+00:00"):
+        value = value[:-6]
+    elif "+" in value[19:] or "-" in value[19:]:
+        value = _naive_utc(value).isoformat()
+    value = value.replace("T", " ", 1)
+    return value if len(value) > 19 else value + ".000000"
 
 
 def _quoted(name: str) -> str:
@@ -458,23 +468,50 @@ def _copy_postgresql(connection: Connection, section: _Section, rows: list[tuple
             copy.write_row(row)
 
 
-def _drop_sqlite_triggers(connection: Connection, tables: dict[str, Table]) -> list[str]:
-    """The triggers on the owned tables (they keep the full-text index): dropped while rows
-    load, one rebuild of the index being far cheaper than a million trigger runs."""
+def _set_aside(connection: Connection, tables: dict[str, Table], sqlite: bool) -> list[str]:
+    """Drop the owned tables' plain indexes (and, on SQLite, the triggers that keep the
+    full-text index) while rows load; what recreates them. Building an index once over a
+    million rows is far cheaper than keeping it up to date row by row; the indexes behind
+    primary keys and unique constraints stay (they check what loads)."""
+    if sqlite:
+        found = connection.execute(
+            text(
+                "SELECT type, name, sql FROM sqlite_master "
+                "WHERE type IN ('index', 'trigger') AND sql IS NOT NULL"
+                " AND tbl_name IN (SELECT value FROM json_each(:tables))"
+            ),
+            {"tables": json.dumps(list(tables))},
+        ).all()
+        for kind, name, _ in found:
+            connection.exec_driver_sql(f"DROP {kind.upper()} {_quoted(name)}")
+        # Indexes first, then the triggers, as the migrations made them.
+        return [sql for kind, _, sql in found if kind == "index"] + [
+            sql for kind, _, sql in found if kind == "trigger"
+        ]
     found = connection.execute(
-        text("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'")
+        text(
+            "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x"
+            " JOIN pg_class i ON i.oid = x.indexrelid"
+            " JOIN pg_class t ON t.oid = x.indrelid"
+            " JOIN pg_namespace n ON n.oid = t.relnamespace"
+            " WHERE n.nspname = current_schema() AND t.relname = ANY(:tables)"
+            " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)"
+        ),
+        {"tables": list(tables)},
     ).all()
-    kept = []
-    for name, table, sql in found:
-        if table in tables:
-            connection.exec_driver_sql(f"DROP TRIGGER {_quoted(name)}")
-            kept.append(sql)
-    return kept
+    for name, _ in found:
+        connection.exec_driver_sql(f"DROP INDEX {_quoted(name)}")
+    return [definition for _, definition in found]
 
 
-def _restore_sqlite_triggers(connection: Connection, triggers: list[str]) -> None:
-    for sql in triggers:
+def _put_back(connection: Connection, statements: list[str], sqlite: bool) -> None:
+    """Recreate what ``_set_aside`` dropped; rebuild SQLite's full-text index from the rows."""
+    if not sqlite:
+        connection.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
+    for sql in statements:
         connection.exec_driver_sql(sql)
+    if not sqlite:
+        return
     full_text = connection.execute(
         text(
             "SELECT name FROM sqlite_master WHERE type = 'table' "
