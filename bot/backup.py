@@ -9,7 +9,7 @@
 3. a trailer: ``{"end": true, "rows": {table: count}, "sha256": …}``, the SHA-256 of every
    line before it, as written.
 
-Instants are ISO-8601 (with ``+00:00`` where the column is the bot's UTC type), dates
+Instants are UTC as ``YYYY-MM-DD HH:MM:SS.ffffff`` (how the bot stores them), dates
 ``YYYY-MM-DD``; everything else is JSON's own. The tables are those of ``bot.models`` (so a
 table added there is backed up with no change here), Slack's installations included; the
 search indexes are not (they are rebuilt from the entries on restore).
@@ -47,7 +47,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from alembic.script import ScriptDirectory
-from sqlalchemy import Date, DateTime, Table, select, text
+from sqlalchemy import Boolean, Date, DateTime, Table, select, text
+from sqlalchemy import column as column_named
+from sqlalchemy import table as table_named
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeDecorator
 
@@ -64,6 +66,7 @@ BATCH = 5000
 RESTORE_CACHE_KIB = 65536
 DATETIME = "datetime"
 DATE = "date"
+BOOL = "bool"
 VALUE = "value"
 
 
@@ -138,12 +141,21 @@ def write_backup(db: Database, out: IO[bytes], *, now: datetime) -> BackupSummar
         for table in owned_tables():
             line({"table": table.name, "columns": list(table.c.keys()), "types": _types(table)})
             count = 0
-            order = list(table.primary_key.columns) or list(table.c)
+            # The stored values, without the models' conversions: on SQLite an instant is
+            # already the file's text; only SQLite's 0/1 booleans need making true/false.
+            names = [column_named(each.name) for each in table.c]
+            order = [column_named(each.name) for each in (table.primary_key.columns or table.c)]
             result = connection.execution_options(yield_per=BATCH).execute(
-                select(table).order_by(*order)
+                select(*names).select_from(table_named(table.name)).order_by(*order)
             )
+            switches = [i for i, kind in enumerate(_types(table)) if kind == BOOL]
             for batch in result.partitions():
-                packed.write(b"".join(_row_line(row, digest) for row in batch))
+                values = (
+                    [_with_booleans(row, switches) for row in batch]
+                    if switches and db.is_sqlite
+                    else batch
+                )
+                packed.write(b"".join(_row_line(row, digest) for row in values))
                 count += len(batch)
             rows[table.name] = count
         trailer = {"end": True, "rows": rows, "sha256": digest.hexdigest()}
@@ -185,16 +197,35 @@ def _snapshot(db: Database) -> Iterator[Connection]:
 
 def _types(table: Table) -> list[str]:
     kinds = []
-    for column in table.c:
-        kind = column.type.impl if isinstance(column.type, TypeDecorator) else column.type
+    for each in table.c:
+        kind = each.type.impl if isinstance(each.type, TypeDecorator) else each.type
         kinds.append(
-            DATETIME if isinstance(kind, DateTime) else DATE if isinstance(kind, Date) else VALUE
+            DATETIME
+            if isinstance(kind, DateTime)
+            else DATE
+            if isinstance(kind, Date)
+            else BOOL
+            if isinstance(kind, Boolean)
+            else VALUE
         )
     return kinds
 
 
+def _with_booleans(row: Any, switches: list[int]) -> list:
+    values = list(row)
+    for index in switches:
+        if values[index] is not None:
+            values[index] = bool(values[index])
+    return values
+
+
 def _encode(value: object) -> str:
-    if isinstance(value, datetime | date):
+    """PostgreSQL's instants and dates as the file holds them (SQLite's are text already)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value.isoformat(" ", "microseconds")
+    if isinstance(value, date):
         return value.isoformat()
     raise TypeError(f"cannot back up a {type(value).__name__}")
 
