@@ -7,7 +7,7 @@ process of its own — on SQLite and on PostgreSQL:
 
 1. **time and memory**: backup of the log, then restore of that file into an empty database of
    the same kind, at ``--small`` entries and at ``--entries``; seconds, peak RSS of the process
-   (``wait4``'s ``ru_maxrss``) and the file's size. "RSS big/small" near 1 means memory stays
+   (GNU time's ``%M``) and the file's size. "RSS big/small" near 1 means memory stays
    flat: rows are streamed, not held;
 2. **nothing acknowledged lost**: ``--writers`` threads log entries through the bot's own write
    path (``LearningLog.add_entry``, which commits before a command is answered: returning is
@@ -46,6 +46,7 @@ from bot.goals import load_framework
 from bot.learning_log import LearningLog
 
 SCRIPT = str(Path(sys.executable).parent / "kindness-bot")
+TIME = "/usr/bin/time"  # GNU time (Debian's `time` package)
 WRITERS_TEAM = "T0WRITERS"
 
 
@@ -57,22 +58,26 @@ class Run:
 
 
 def run_cli(database_url: str, *args: str) -> Run:
-    """The console script in a process of its own: wall time and peak RSS."""
+    """The console script in a process of its own: wall time and peak RSS.
+
+    The peak is GNU time's ``%M``: ``wait4``'s ``ru_maxrss`` of a child forked from this
+    (large) process would start at this process's size, since Linux keeps the high-water mark
+    across ``exec``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "KINDNESS_"))}
     env["DATABASE_URL"] = database_url
     started = time.perf_counter()
-    process = subprocess.Popen(
-        [SCRIPT, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    done = subprocess.run(
+        [TIME, "-f", "peak-rss-kib %M", SCRIPT, *args],
+        env=env,
+        capture_output=True,
+        text=True,
     )
-    _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
-    out = (process.stdout.read() if process.stdout else "") + (
-        process.stderr.read() if process.stderr else ""
-    )
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
+    out = (done.stdout + done.stderr).strip()
+    if done.returncode != 0:
         raise SystemExit(f"kindness-bot {' '.join(args)} failed:\n{out}")
-    return Run(seconds, usage.ru_maxrss / 1024, out.strip())
+    peak = int(out.rsplit("peak-rss-kib ", 1)[1].split()[0])
+    return Run(seconds, peak / 1024, out)
 
 
 def source_url(backend: str, entries: int, args: argparse.Namespace, server) -> str:

@@ -9,7 +9,7 @@
 3. a trailer: ``{"end": true, "rows": {table: count}, "sha256": …}``, the SHA-256 of every
    line before it, as written.
 
-Instants are ISO-8601 (with ``+00:00`` where the column is the bot's UTC type), dates
+Instants are UTC as ``YYYY-MM-DD HH:MM:SS.ffffff`` (how the bot stores them), dates
 ``YYYY-MM-DD``; everything else is JSON's own. The tables are those of ``bot.models`` (so a
 table added there is backed up with no change here), Slack's installations included; the
 search indexes are not (they are rebuilt from the entries on restore).
@@ -47,7 +47,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from alembic.script import ScriptDirectory
-from sqlalchemy import Date, DateTime, Table, select, text
+from sqlalchemy import Boolean, Date, DateTime, Table, select, text
+from sqlalchemy import column as column_named
+from sqlalchemy import table as table_named
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeDecorator
 
@@ -60,8 +62,11 @@ FORMAT_VERSION = 1
 SUFFIX = ".jsonl.gz"
 # Rows read, written or inserted at a time: memory holds one batch.
 BATCH = 5000
+# SQLite's page cache while a restore builds its indexes, in KiB.
+RESTORE_CACHE_KIB = 65536
 DATETIME = "datetime"
 DATE = "date"
+BOOL = "bool"
 VALUE = "value"
 
 
@@ -136,12 +141,21 @@ def write_backup(db: Database, out: IO[bytes], *, now: datetime) -> BackupSummar
         for table in owned_tables():
             line({"table": table.name, "columns": list(table.c.keys()), "types": _types(table)})
             count = 0
-            order = list(table.primary_key.columns) or list(table.c)
+            # The stored values, without the models' conversions: on SQLite an instant is
+            # already the file's text; only SQLite's 0/1 booleans need making true/false.
+            names = [column_named(each.name) for each in table.c]
+            order = [column_named(each.name) for each in (table.primary_key.columns or table.c)]
             result = connection.execution_options(yield_per=BATCH).execute(
-                select(table).order_by(*order)
+                select(*names).select_from(table_named(table.name)).order_by(*order)
             )
+            switches = [i for i, kind in enumerate(_types(table)) if kind == BOOL]
             for batch in result.partitions():
-                packed.write(b"".join(_row_line(row, digest) for row in batch))
+                values = (
+                    [_with_booleans(row, switches) for row in batch]
+                    if switches and db.is_sqlite
+                    else batch
+                )
+                packed.write(b"".join(_row_line(row, digest) for row in values))
                 count += len(batch)
             rows[table.name] = count
         trailer = {"end": True, "rows": rows, "sha256": digest.hexdigest()}
@@ -183,16 +197,35 @@ def _snapshot(db: Database) -> Iterator[Connection]:
 
 def _types(table: Table) -> list[str]:
     kinds = []
-    for column in table.c:
-        kind = column.type.impl if isinstance(column.type, TypeDecorator) else column.type
+    for each in table.c:
+        kind = each.type.impl if isinstance(each.type, TypeDecorator) else each.type
         kinds.append(
-            DATETIME if isinstance(kind, DateTime) else DATE if isinstance(kind, Date) else VALUE
+            DATETIME
+            if isinstance(kind, DateTime)
+            else DATE
+            if isinstance(kind, Date)
+            else BOOL
+            if isinstance(kind, Boolean)
+            else VALUE
         )
     return kinds
 
 
+def _with_booleans(row: Any, switches: list[int]) -> list:
+    values = list(row)
+    for index in switches:
+        if values[index] is not None:
+            values[index] = bool(values[index])
+    return values
+
+
 def _encode(value: object) -> str:
-    if isinstance(value, datetime | date):
+    """PostgreSQL's instants and dates as the file holds them (SQLite's are text already)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value.isoformat(" ", "microseconds")
+    if isinstance(value, date):
         return value.isoformat()
     raise TypeError(f"cannot back up a {type(value).__name__}")
 
@@ -219,19 +252,11 @@ class _Section:
     types: list[str]
 
 
-def _lines(path: Path) -> Iterator[tuple[bytes, object]]:
-    """Each line of the file with its parsed value; a file gzip or JSON cannot read is
-    ``DamagedBackup``."""
+def _lines(path: Path) -> Iterator[bytes]:
+    """Each line of the file as written; a file gzip cannot read is ``DamagedBackup``."""
     try:
         with gzip.open(path, "rb") as packed:
-            for raw in packed:
-                try:
-                    yield raw, json.loads(raw)
-                except ValueError:
-                    raise DamagedBackup(
-                        f"{path} is damaged (a line is not JSON); nothing was restored. "
-                        "Use another backup."
-                    ) from None
+            yield from packed
     except (OSError, EOFError, zlib.error) as exc:
         if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError):
             raise BackupError(f"cannot read {path}: {exc.strerror}") from None
@@ -241,23 +266,39 @@ def _lines(path: Path) -> Iterator[tuple[bytes, object]]:
         ) from None
 
 
+def _parsed(path: Path, raw: bytes | list[bytes]) -> Any:
+    """A line's value (or, given many row lines, their values in one list)."""
+    try:
+        return json.loads(raw if isinstance(raw, bytes) else b"[" + b",".join(raw) + b"]")
+    except ValueError:
+        raise DamagedBackup(
+            f"{path} is damaged (a line is not JSON); nothing was restored. Use another backup."
+        ) from None
+
+
+def _is_row(raw: bytes) -> bool:
+    return raw[:1] == b"["
+
+
 def read_backup(path: Path) -> BackupSummary:
-    """Check the whole file — its header, a version this code can read, every line, the
-    checksum — and say what it holds. Raises ``BackupError`` (``DamagedBackup``,
-    ``NewerBackup``) with the reason."""
+    """Check the whole file — its header, a version this code can read, its end, the
+    checksum over every line — and say what it holds. Raises ``BackupError``
+    (``DamagedBackup``, ``NewerBackup``) with the reason. Rows are hashed, not parsed."""
     digest = hashlib.sha256()
     lines = _lines(path)
     first = next(lines, None)
-    if first is None or not isinstance(first[1], dict) or first[1].get("format") != FORMAT:
+    header = _parsed(path, first) if first is not None and first[:1] == b"{" else None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise DamagedBackup(f"{path} is not a kindness-bot backup; nothing was restored.")
-    header = first[1]
     _check_version(path, header)
-    digest.update(first[0])
+    digest.update(first)  # type: ignore[arg-type]
     trailer: dict | None = None
-    for raw, value in lines:
-        if isinstance(value, dict) and value.get("end") is True:
-            trailer = value
-            break
+    for raw in lines:
+        if not _is_row(raw):
+            value = _parsed(path, raw)
+            if isinstance(value, dict) and value.get("end") is True:
+                trailer = value
+                break
         digest.update(raw)
     if trailer is None or next(lines, None) is not None:
         raise DamagedBackup(
@@ -312,25 +353,28 @@ def restore_backup(
                 "restored. Restore into an empty database, or add --force to replace "
                 "everything in it with the backup."
             )
-        triggers = _drop_sqlite_triggers(connection, tables) if db.is_sqlite else []
+        if db.is_sqlite:
+            # SQLite's page cache while the indexes are built (the connection is this
+            # restore's: bounded, so memory stays flat).
+            connection.exec_driver_sql(f"PRAGMA cache_size=-{RESTORE_CACHE_KIB}")
+        set_aside = _set_aside(connection, tables, db.is_sqlite)
         for name in reversed(list(tables)):
             if name in holding:
                 connection.execute(tables[name].delete())
         try:
             loaded = _load(connection, path, tables, db.is_sqlite)
+            if loaded != summary.rows:
+                raise DamagedBackup(
+                    f"{path} does not hold the rows its end says; nothing was restored."
+                )
+            _put_back(connection, set_aside, db.is_sqlite)
         except connection.dialect.dbapi.Error as exc:  # type: ignore[union-attr]
             said = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             raise BackupError(
                 f"{path} could not be loaded ({type(exc).__name__}: {said}); nothing was "
                 "restored. Is it a backup of another application's database?"
             ) from None
-        if loaded != summary.rows:
-            raise DamagedBackup(
-                f"{path} does not hold the rows its end says; nothing was restored."
-            )
-        if db.is_sqlite:
-            _restore_sqlite_triggers(connection, triggers)
-        else:
+        if not db.is_sqlite:
             _continue_sequences(connection, tables.values())
         audit.record(
             connection,
@@ -363,35 +407,42 @@ def _load(
 ) -> dict[str, int]:
     counts: dict[str, int] = {}
     section: _Section | None = None
-    batch: list[tuple] = []
-    convert: list = []
+    pending: list[bytes] = []
+    converted: list[tuple[int, Any]] = []  # (column, converter) of the columns that need one
 
     def flush() -> None:
-        if section is not None and batch:
-            (_insert_sqlite if sqlite else _copy_postgresql)(connection, section, batch)
-            counts[section.table] = counts.get(section.table, 0) + len(batch)
-            batch.clear()
+        if not pending:
+            return
+        if section is None:
+            raise DamagedBackup(f"{path} has rows before any table; nothing was restored.")
+        rows = _parsed(path, pending)
+        for row in rows:
+            for column, convert in converted:
+                if row[column] is not None:
+                    row[column] = convert(row[column])
+        (_insert_sqlite if sqlite else _copy_postgresql)(connection, section, rows)
+        counts[section.table] += len(rows)
+        pending.clear()
 
     lines = _lines(path)
     next(lines)  # the header, checked by read_backup
-    for _, value in lines:
-        if isinstance(value, list):
-            if section is None:
-                raise DamagedBackup(f"{path} has rows before any table; nothing was restored.")
-            batch.append(
-                tuple(
-                    f(v) if f and v is not None else v for f, v in zip(convert, value, strict=True)
-                )
-            )
-            if len(batch) >= BATCH:
+    for raw in lines:
+        if _is_row(raw):
+            pending.append(raw)
+            if len(pending) >= BATCH:
                 flush()
             continue
         flush()
+        value = _parsed(path, raw)
         if not isinstance(value, dict) or value.get("end") is True:
             break
         section = _section(path, value, tables)
         counts.setdefault(section.table, 0)
-        convert = [_converter(kind, sqlite) for kind in section.types]
+        converted = [
+            (column, convert)
+            for column, kind in enumerate(section.types)
+            if (convert := _converter(kind)) is not None
+        ]
     return counts
 
 
@@ -412,12 +463,10 @@ def _section(path: Path, value: dict, tables: dict[str, Table]) -> _Section:
     return _Section(name, list(value["columns"]), list(value["types"]))
 
 
-def _converter(kind: str, sqlite: bool) -> Any:
-    if kind == DATETIME:
-        return _sqlite_instant if sqlite else _naive_utc
-    if kind == DATE:
-        return None if sqlite else date.fromisoformat
-    return None  # JSON's own values go in as they are
+def _converter(kind: str) -> Any:
+    """Instants as text both stores read alike (PostgreSQL: a timestamp without a time
+    zone); dates and JSON's own values go in as they are."""
+    return _stored_instant if kind == DATETIME else None
 
 
 def _naive_utc(value: str) -> datetime:
@@ -425,17 +474,24 @@ def _naive_utc(value: str) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
-def _sqlite_instant(value: str) -> str:
-    # As SQLAlchemy stores a DateTime in SQLite (always with microseconds): stored strings
-    # are compared as strings.
-    return _naive_utc(value).strftime("%Y-%m-%d %H:%M:%S.%f")
+def _stored_instant(value: str) -> str:
+    """An ISO-8601 instant as naive UTC in SQLAlchemy's storage form for SQLite
+    (``YYYY-MM-DD HH:MM:SS.ffffff``, always with microseconds: stored instants are compared as
+    strings). A file holds UTC instants, so this is string work, not date arithmetic, but for
+    an instant in another offset."""
+    if value.endswith("+00:00"):
+        value = value[:-6]
+    elif "+" in value[19:] or "-" in value[19:]:
+        value = _naive_utc(value).isoformat()
+    value = value.replace("T", " ", 1)
+    return value if len(value) > 19 else value + ".000000"
 
 
 def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _insert_sqlite(connection: Connection, section: _Section, rows: list[tuple]) -> None:
+def _insert_sqlite(connection: Connection, section: _Section, rows: list[list]) -> None:
     columns = ", ".join(_quoted(c) for c in section.columns)
     marks = ", ".join("?" for _ in section.columns)
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
@@ -447,7 +503,7 @@ def _insert_sqlite(connection: Connection, section: _Section, rows: list[tuple])
         cursor.close()
 
 
-def _copy_postgresql(connection: Connection, section: _Section, rows: list[tuple]) -> None:
+def _copy_postgresql(connection: Connection, section: _Section, rows: list[list]) -> None:
     columns = ", ".join(_quoted(c) for c in section.columns)
     raw = connection.connection.driver_connection
     with (
@@ -458,23 +514,50 @@ def _copy_postgresql(connection: Connection, section: _Section, rows: list[tuple
             copy.write_row(row)
 
 
-def _drop_sqlite_triggers(connection: Connection, tables: dict[str, Table]) -> list[str]:
-    """The triggers on the owned tables (they keep the full-text index): dropped while rows
-    load, one rebuild of the index being far cheaper than a million trigger runs."""
+def _set_aside(connection: Connection, tables: dict[str, Table], sqlite: bool) -> list[str]:
+    """Drop the owned tables' plain indexes (and, on SQLite, the triggers that keep the
+    full-text index) while rows load; what recreates them. Building an index once over a
+    million rows is far cheaper than keeping it up to date row by row; the indexes behind
+    primary keys and unique constraints stay (they check what loads)."""
+    if sqlite:
+        found = connection.execute(
+            text(
+                "SELECT type, name, sql FROM sqlite_master "
+                "WHERE type IN ('index', 'trigger') AND sql IS NOT NULL"
+                " AND tbl_name IN (SELECT value FROM json_each(:tables))"
+            ),
+            {"tables": json.dumps(list(tables))},
+        ).all()
+        for kind, name, _ in found:
+            connection.exec_driver_sql(f"DROP {kind.upper()} {_quoted(name)}")
+        # Indexes first, then the triggers, as the migrations made them.
+        return [sql for kind, _, sql in found if kind == "index"] + [
+            sql for kind, _, sql in found if kind == "trigger"
+        ]
     found = connection.execute(
-        text("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'")
+        text(
+            "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x"
+            " JOIN pg_class i ON i.oid = x.indexrelid"
+            " JOIN pg_class t ON t.oid = x.indrelid"
+            " JOIN pg_namespace n ON n.oid = t.relnamespace"
+            " WHERE n.nspname = current_schema() AND t.relname = ANY(:tables)"
+            " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)"
+        ),
+        {"tables": list(tables)},
     ).all()
-    kept = []
-    for name, table, sql in found:
-        if table in tables:
-            connection.exec_driver_sql(f"DROP TRIGGER {_quoted(name)}")
-            kept.append(sql)
-    return kept
+    for name, _ in found:
+        connection.exec_driver_sql(f"DROP INDEX {_quoted(name)}")
+    return [definition for _, definition in found]
 
 
-def _restore_sqlite_triggers(connection: Connection, triggers: list[str]) -> None:
-    for sql in triggers:
+def _put_back(connection: Connection, statements: list[str], sqlite: bool) -> None:
+    """Recreate what ``_set_aside`` dropped; rebuild SQLite's full-text index from the rows."""
+    if not sqlite:
+        connection.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
+    for sql in statements:
         connection.exec_driver_sql(sql)
+    if not sqlite:
+        return
     full_text = connection.execute(
         text(
             "SELECT name FROM sqlite_master WHERE type = 'table' "
