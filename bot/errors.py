@@ -245,3 +245,11 @@ class FormatUnavailable(LogError):
         self.fmt = fmt
         self.missing = missing
         self.instead = instead
+
+
+class ShortlistPosted(LogError):
+    """A coordinator's picks for a round whose shortlist is in the channel already."""
+
+    def __init__(self, period: str) -> None:
+        super().__init__(f"the {period} round has opened; its shortlist is posted already")
+        self.period = period
