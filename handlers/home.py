@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks import controls
 from bot.blocks.home import home_view
+from bot.blocks.organisations import organisation_line
 from bot.chart_uploads import HOME, image_refused, network_chart
 from bot.report.weekly_chart import ChartImage
 from bot.services import Services
@@ -46,7 +47,10 @@ def publish_home(services: Services, client: WebClient, team_id: str, user_id: s
             log.counts_by_goal(team_id),
             services.framework,
             chart=shown,
-            member=controls.member_settings_blocks(services.members.status(team_id, user_id)),
+            member=[
+                *organisation_line(services.organisations.current(team_id, user_id)),
+                *controls.member_settings_blocks(services.members.status(team_id, user_id)),
+            ],
         )
 
     try:

@@ -31,6 +31,7 @@ from bot.errors import (
     NoSuchMember,
     NotACoordinator,
     NotAnAction,
+    NotForThisKind,
     NotOnShortlist,
     NotYourEntry,
     RoundClosed,
@@ -40,6 +41,14 @@ from bot.errors import (
     StorageFailed,
     UnknownChoice,
 )
+from bot.organisations import (
+    MergeIntoItself,
+    OrganisationExists,
+    OrganisationNameRefused,
+    OrganisationNotFound,
+)
+from bot.slack_text import from_plain
+from bot.words import kinds_in_words
 
 # In a modal, under its field: the modal stays open with the member's words in it.
 GOAL_MISSING = "Choose the goal this is for."
@@ -146,6 +155,28 @@ def explain(error: LogError) -> str:
         return (
             f"Entry #{error.entry_id} is not on the {error.period} shortlist (or its author has "
             "since made it private), so nothing was counted. Vote with a button under a story."
+        )
+    if isinstance(error, OrganisationNameRefused):
+        # The name is not quoted back: it may be a mention or a link.
+        return f"That cannot be an organisation's name: {error.reason}."
+    if isinstance(error, OrganisationNotFound):
+        return (
+            f"There is no organisation called “{from_plain(error.name)}”. "
+            "`/kindness orgs` lists them."
+        )
+    if isinstance(error, OrganisationExists):
+        return (
+            f"“{from_plain(error.existing)}” already exists: to make the two one, merge "
+            f"instead — `/kindness orgs merge {from_plain(error.name)} > "
+            f"{from_plain(error.existing)}`."
+        )
+    if isinstance(error, MergeIntoItself):
+        return f"“{from_plain(error.name)}” cannot be merged into itself: name two organisations."
+    if isinstance(error, NotForThisKind):
+        return (
+            f"*{error.field.capitalize()}* is for {kinds_in_words(error.kinds)}, and this is "
+            f"{'an' if error.kind[:1] in 'aeiou' else 'a'} {error.kind}: clear it, or choose "
+            "one of those kinds."
         )
     if isinstance(error, StorageFailed):
         return (
