@@ -602,3 +602,27 @@ def test_a_coordinator_picks_the_shortlist_in_slack_before_the_day(bot, clock) -
     from bot.selection import planned_picks
 
     assert planned_picks(bot.services.db, team, "2026-11") == [ids[2]]
+
+
+def test_the_settings_form_shows_and_saves_the_selection_round(bot) -> None:
+    from sandbox import InputValue
+    from slack_helpers import settings_form
+
+    team = bot.standin.team_id
+    bot.standin.add_user("UBOSS", name="boss", is_admin=True)
+    bot.services.settings.apply(team, {"selection": "quarterly"}, by_user=None)
+    bot.slack.command("settings", user="UBOSS")
+    blocks = {b["block_id"]: b for b in bot.standin.last("views.open").args["view"]["blocks"]}
+    assert blocks["selection"]["element"]["initial_option"]["value"] == "quarterly"
+    assert blocks["selection_days"]["element"]["initial_value"] == "7"
+    bad = settings_form(selection_day={"selection_day": InputValue.plain_text("30")})
+    refused = bot.slack.view_submission("settings_modal", bad, user="UBOSS")
+    assert set(refused.json["errors"]) == {"selection_day"}
+    values = settings_form(
+        selection={"selection": InputValue.static_select("monthly")},
+        selection_day={"selection_day": InputValue.plain_text("3")},
+        selection_days={"selection_days": InputValue.plain_text("10")},
+    )
+    bot.slack.view_submission("settings_modal", values, user="UBOSS")
+    saved = bot.services.settings.get(team)
+    assert (saved.selection, saved.selection_day, saved.selection_days) == ("monthly", 3, 10)
