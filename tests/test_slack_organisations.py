@@ -330,3 +330,31 @@ def test_coordinators_list_rename_and_merge_in_slack(bot: BotUnderTest) -> None:
     assert "say what to set after the name" in nothing
     two = bot.answer_text(bot.slack.command("orgs rename NHS Fife Health Board", user=BOSS))
     assert "needs two names with > between them" in two
+
+
+def test_app_homes_form_offers_a_close_name_by_dm_and_an_empty_one_clears(
+    bot: BotUnderTest,
+) -> None:
+    bot.slack.command("org NHS Fife", user=BEN)
+    bot.slack.command("org Fife Council", user=ANN)
+    bot.slack.event(bot.slack.app_home_opened(ANN))
+    home = bot.standin.home_view(ANN)
+    change = button(home, "Change")
+    bot.slack.block_action(change["action_id"], change["value"], user=ANN, view=home["id"])
+    form = bot.standin.open_views()[-1]
+    bot.slack.view_submission(
+        "org_modal",
+        {"organisation": {"organisation": InputValue.plain_text("nhs fiffe")}},
+        user=ANN,
+        view_id=form["id"],
+    )
+    offer = bot.standin.last("chat.postMessage").args
+    assert offer["channel"] == ANN and "Use NHS Fife" in json.dumps(offer["blocks"])
+    assert organisations(bot)[ANN] == "Fife Council"  # unchanged until Ann chooses
+    bot.slack.view_submission(
+        "org_modal",
+        {"organisation": {"organisation": InputValue.plain_text("")}},
+        user=ANN,
+        view_id=form["id"],
+    )
+    assert organisations(bot)[ANN] is None
