@@ -375,3 +375,11 @@ class RoundOver(LogError):
     def __init__(self, period: str, *, text: str | None = None) -> None:
         super().__init__(f"the {period} round of pairs has ended", text=text)
         self.period = period
+
+
+class ShortlistPosted(LogError):
+    """A coordinator's picks for a round whose shortlist is in the channel already."""
+
+    def __init__(self, period: str) -> None:
+        super().__init__(f"the {period} round has opened; its shortlist is posted already")
+        self.period = period

@@ -29,6 +29,7 @@ job that posts and closes a round is ``schedules.selection``, the words ``bot.bl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -44,6 +45,7 @@ from bot.errors import (
     RoundClosed,
     RoundNotFound,
     RoundStillOpen,
+    ShortlistPosted,
 )
 from bot.models import (
     SELECTION_KINDS,
@@ -190,7 +192,12 @@ def _eligible(team_id: str, start: datetime, end: datetime) -> tuple:
 
 
 def choose_shortlist(
-    session: Session, team_id: str, start: datetime, end: datetime, *, picked: list[int] = ()
+    session: Session,
+    team_id: str,
+    start: datetime,
+    end: datetime,
+    *,
+    picked: Sequence[int] = (),
 ) -> list[Entry]:
     """Up to ``SHORTLIST`` of the period's shared stories and outcomes: the coordinator's
     picks (still shared, still in the log) first, then the best of the rest, by the database
@@ -277,7 +284,7 @@ def plan_shortlist(
         )
         found = _round(session, team_id, due.period, lock=True)
         if found.message_ts is not None:
-            raise RoundClosed(due.period) if found.closed_at else RoundStillOpen(due.period)
+            raise ShortlistPosted(due.period)
         wanted = list(dict.fromkeys(entry_ids))
         ok = set(
             session.scalars(

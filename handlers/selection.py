@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from bot.admins import CoordinatorCheckFailed, is_coordinator
 from bot.blocks import kit, refusals, rhythm
 from bot.blocks import selection as words
-from bot.errors import EmptyText, EntryTooLong, LogError, RoundNotFound
+from bot.errors import EmptyText, EntryTooLong, LogError, RoundNotFound, ShortlistPosted
 from bot.selection import (
     cast_vote,
     next_round,
@@ -128,9 +128,7 @@ def submit_picks(
     due = next_round(settings, services.clock())
     period = str(kit.metadata(view).get("period", ""))
     if due is None or due.period != period:
-        return field_errors(
-            {"stories": "That round has opened meanwhile; its shortlist is posted already."}
-        )
+        return field_errors({"stories": refusals.explain(ShortlistPosted(period))})
     element = view["state"]["values"].get("stories", {}).get("stories", {})
     picked = [int(o["value"]) for o in element.get("selected_options") or []]
     try:

@@ -23,9 +23,12 @@ import logging
 from dataclasses import replace
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
 from bot.blocks import selection as words
 from bot.selection import (
     RoundTime,
+    RoundView,
     latest_round,
     next_round,
     record_closed,
@@ -81,7 +84,7 @@ def open_selection_round(
         message = words.round_message(due, candidates, services.framework)
         return post(message, {"entries": ",".join(str(c.entry_id) for c in candidates)})
 
-    def record(session, sent: Sent) -> None:
+    def record(session: Session, sent: Sent) -> None:
         ids = [int(i) for i in sent.about.get("entries", "").split(",") if i]
         record_opened(
             session, team_id, due, ids, channel=sent.channel, ts=sent.ts, opened_at=sent.posted_at
@@ -137,10 +140,10 @@ def close_selection_rounds(
         view = round_view(services.db, team_id, period)
         what = f"the totals of the {period} selection round"
 
-        def send(post: Post, view=view) -> str:
+        def send(post: Post, view: RoundView = view) -> str:
             return post({**words.totals_message(view), "thread_ts": view.message_ts}, {})
 
-        def record(session, sent: Sent, period=period) -> None:
+        def record(session: Session, sent: Sent, period: str = period) -> None:
             record_closed(session, team_id, period, results_ts=sent.ts, closed_at=sent.posted_at)
 
         outcome = post_once(
@@ -167,7 +170,7 @@ def _coordinators(settings: WorkspaceSettings) -> list[str]:
     return list(dict.fromkeys(u for u in named if u))
 
 
-def _ask_for_the_choice(slack: SlackPort, settings: WorkspaceSettings, view) -> None:
+def _ask_for_the_choice(slack: SlackPort, settings: WorkspaceSettings, view: RoundView) -> None:
     asked = _coordinators(settings)
     if not asked:
         log.warning(

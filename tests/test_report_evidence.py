@@ -143,8 +143,9 @@ def test_the_evidence_counts_what_a_board_asks(network: LearningLog) -> None:
     # Cat's entry is anonymous: never counted for NHS Fife.
     assert [(v.name, v.members, v.entries) for v in voices.organisations] == [
         ("Kind Trust", 1, 3),
-        ("NHS Fife", 1, voices.organisations[1].entries),
+        ("NHS Fife", 1, 3),  # Ann's story, action and the reflection closing it
     ]
+    assert voices.members_without_organisation == 0
     assert voices.went_silent == ["Quiet Council"]
     follow = evidence.follow_through
     assert (follow.committed, follow.done, follow.reflected) == (2, 1, 1)
@@ -274,3 +275,11 @@ def test_an_organisation_of_an_anonymous_entry_is_never_shown(network: LearningL
         html[html.index("Told without a name") :] if "Told without a name" in html else ""
     )
     assert fife.name not in anonymous_line[:300]
+
+
+def test_an_organisations_name_is_written_as_words_in_every_format(network: LearningLog) -> None:
+    with network.db.session() as session:
+        session.query(Organisation).filter_by(name="Quiet Council").one().name = "**Loud** <b>"
+    html, markdown = _written(network, "html"), _written(network, "md")
+    assert "**Loud** &lt;b&gt;" in html and "<strong>Loud</strong>" not in html
+    assert "\\*\\*Loud\\*\\*" in markdown

@@ -565,3 +565,64 @@ def sandbox_channel() -> str:
     from sandbox.examples import NETWORK_CHANNEL
 
     return NETWORK_CHANNEL
+
+
+def test_a_coordinator_picks_the_shortlist_in_slack_before_the_day(bot, clock) -> None:
+    team = bot.standin.team_id
+    bot.standin.add_user(COORDINATOR, name="coord")
+    bot.standin.add_user(ANN, name="ann")
+    bot.services.settings.apply(
+        team, {"channel": CHANNEL, "coordinators": COORDINATOR}, by_user=None
+    )
+    clock.set(NOVEMBER)
+    ids = [bot.log.add_entry(team, ANN, f"Story {n}").entry.id for n in range(3)]
+    private = bot.log.add_entry(team, ANN, "Mine only", visibility="private").entry.id
+
+    refused = bot.slack.command("selection", user=ANN)
+    assert "Only the network's coordinators" in bot.answer_text(refused)
+    bot.slack.command("selection", user=COORDINATOR)
+    form = bot.standin.last("views.open").args["view"]
+    offered = [o["value"] for o in form["blocks"][1]["element"]["options"]]
+    assert offered == [str(i) for i in reversed(ids)]  # newest first, never the private one
+    picked = {
+        "stories": {
+            "stories": {
+                "type": "multi_static_select",
+                "selected_options": [
+                    {"value": str(ids[2]), "text": {"type": "plain_text", "text": "x"}},
+                    {"value": str(private), "text": {"type": "plain_text", "text": "forged"}},
+                ],
+            }
+        }
+    }
+    meta = form["private_metadata"]
+    by_member = bot.slack.view_submission("selection_pick", picked, user=ANN, private_metadata=meta)
+    assert by_member.json["response_action"] == "update"
+    bot.slack.view_submission("selection_pick", picked, user=COORDINATOR, private_metadata=meta)
+    from bot.selection import planned_picks
+
+    assert planned_picks(bot.services.db, team, "2026-11") == [ids[2]]
+
+
+def test_the_settings_form_shows_and_saves_the_selection_round(bot) -> None:
+    from sandbox import InputValue
+    from slack_helpers import settings_form
+
+    team = bot.standin.team_id
+    bot.standin.add_user("UBOSS", name="boss", is_admin=True)
+    bot.services.settings.apply(team, {"selection": "quarterly"}, by_user=None)
+    bot.slack.command("settings", user="UBOSS")
+    blocks = {b["block_id"]: b for b in bot.standin.last("views.open").args["view"]["blocks"]}
+    assert blocks["selection"]["element"]["initial_option"]["value"] == "quarterly"
+    assert blocks["selection_days"]["element"]["initial_value"] == "7"
+    bad = settings_form(selection_day={"selection_day": InputValue.plain_text("30")})
+    refused = bot.slack.view_submission("settings_modal", bad, user="UBOSS")
+    assert set(refused.json["errors"]) == {"selection_day"}
+    values = settings_form(
+        selection={"selection": InputValue.static_select("monthly")},
+        selection_day={"selection_day": InputValue.plain_text("3")},
+        selection_days={"selection_days": InputValue.plain_text("10")},
+    )
+    bot.slack.view_submission("settings_modal", values, user="UBOSS")
+    saved = bot.services.settings.get(team)
+    assert (saved.selection, saved.selection_day, saved.selection_days) == ("monthly", 3, 10)

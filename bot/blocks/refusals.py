@@ -44,6 +44,7 @@ from bot.errors import (
     RoundNotFound,
     RoundOver,
     RoundStillOpen,
+    ShortlistPosted,
     StorageFailed,
     UnknownChoice,
 )
@@ -203,6 +204,11 @@ def explain(error: LogError) -> str:
         return (
             f"Members are still voting in the {error.period} round. I will ask you to record "
             "the network's choice as soon as it closes."
+        )
+    if isinstance(error, ShortlistPosted):
+        return (
+            f"The {error.period} round has opened meanwhile: its shortlist is in the channel "
+            "already, so your picks were not saved. Pick for the next round after it closes."
         )
     if isinstance(error, NotOnShortlist):
         return (

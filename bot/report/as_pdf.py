@@ -17,13 +17,16 @@ MISSING = (
     "(apt-get install libpango-1.0-0 libpangoft2-1.0-0)"
 )
 # The printed page: A4, the page number at the foot, no link addresses after links (the
-# report's print style adds them for paper; a PDF keeps its links clickable).
+# report's print style adds them for paper; a PDF keeps its links clickable). A long table
+# may run onto the next page (its header repeats): keeping a year of weeks whole costs the
+# layout a retry on every page it does not fit, for a blank half page.
 PAGE_STYLE = """
 @page { size: A4; margin: 18mm 16mm 20mm;
         @bottom-center { content: "Page " counter(page) " of " counter(pages);
                          font-size: 8pt; color: #5b6b70; } }
 body { max-width: none; margin: 0; padding: 0; font-size: 10pt; }
 a[href]::after { content: none !important; }
+table { break-inside: auto !important; }
 """
 
 

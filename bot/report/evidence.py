@@ -292,7 +292,7 @@ def _voices(
             bucket_orgs[bucket].add(organisation_id)
     without = members.pop(None, set())
     entries.pop(None, None)
-    found.members_without_organisation = None if hide(len(without)) and without else len(without)
+    found.members_without_organisation = None if without and hide(len(without)) else len(without)
     found.hidden += int(found.members_without_organisation is None)
     sectors: dict[str, tuple[set[int], set[str], int]] = {}
     places: dict[str, tuple[set[int], set[str], int]] = {}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from html import escape
 
 from bot.names import Directory
@@ -13,17 +12,7 @@ STYLE = """
 .evidence-line { margin: .15rem 0; }
 .evidence-line .label { font-weight: 600; }
 .summary-text { font-size: 1.05rem; }
-code { background: #f1f4f5; padding: 0 .2rem; border-radius: 3px; }
 """
-_BOLD = re.compile(r"\*\*(.+?)\*\*")
-_CODE = re.compile(r"`([^`]+)`")
-
-
-def _inline(text: str) -> str:
-    """Our own sentences: escaped, with their **bold** and `code`."""
-    html = escape(text)
-    html = _BOLD.sub(r"<strong>\1</strong>", html)
-    return _CODE.sub(r"<code>\1</code>", html)
 
 
 def section_html(section: Section, names: Directory) -> str:
@@ -32,7 +21,8 @@ def section_html(section: Section, names: Directory) -> str:
         if isinstance(part, Paragraph):
             kind = "note" if part.note else ("summary-text" if section.key == "summary" else "")
             attribute = f' class="{kind}"' if kind else ""
-            parts.append(f"<p{attribute}>{_inline(part.text)}</p>\n")
+            lead = f"<strong>{escape(part.lead)}:</strong> " if part.lead else ""
+            parts.append(f"<p{attribute}>{lead}{escape(part.text)}</p>\n")
         elif isinstance(part, Quoted):
             lines = "".join(
                 f'<div class="evidence-line"><span class="label">{escape(label)}:</span> '
@@ -54,7 +44,7 @@ def section_html(section: Section, names: Directory) -> str:
                 f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>\n"
             )
         elif isinstance(part, Bullets):
-            items = "".join(f"<li>{_inline(item)}</li>" for item in part.items)
+            items = "".join(f"<li>{escape(item)}</li>" for item in part.items)
             parts.append(f"<ul>{items}</ul>\n")
     parts.append("</section>\n")
     return "".join(parts)

@@ -11,8 +11,10 @@ def section_markdown(section: Section, names: Directory) -> str:
     parts = [f"## {escape_markdown(section.title, inline=True)}\n\n"]
     for part in section.parts:
         if isinstance(part, Paragraph):
-            text = f"_{part.text}_" if part.note else part.text
-            parts.append(f"{text}\n\n")
+            text = escape_markdown(part.text, inline=True)
+            text = f"_{text}_" if part.note else text
+            lead = f"**{escape_markdown(part.lead, inline=True)}:** " if part.lead else ""
+            parts.append(f"{lead}{text}\n\n")
         elif isinstance(part, Quoted):
             body = to_markdown(part.text, names, indent="> ")
             lines = "".join(
@@ -33,5 +35,6 @@ def section_markdown(section: Section, names: Directory) -> str:
             parts.append(line(part.headers) + rule + " |\n" + "".join(line(r) for r in part.rows))
             parts.append("\n")
         elif isinstance(part, Bullets):
-            parts.append("".join(f"- {item}\n" for item in part.items) + "\n")
+            items = (f"- {escape_markdown(item, inline=True)}\n" for item in part.items)
+            parts.append("".join(items) + "\n")
     return "".join(parts)

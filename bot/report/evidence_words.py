@@ -29,8 +29,11 @@ SOURCE_WORDS = {
 
 @dataclass(frozen=True)
 class Paragraph:
+    """Plain words (each writer escapes them), after an optional bold ``lead``."""
+
     text: str
     note: bool = False  # a quieter aside
+    lead: str | None = None
 
 
 @dataclass(frozen=True)
@@ -218,7 +221,7 @@ def outcomes(evidence: Evidence, framework: Framework, names: Directory, tz: str
         section.parts.append(
             Paragraph(
                 "No outcome — a change members saw in behaviour, practice, policy or "
-                "relationships — was recorded in this period (`/kindness log outcome`).",
+                "relationships — was recorded in this period (/kindness log outcome).",
                 note=True,
             )
         )
@@ -257,13 +260,13 @@ def outcomes(evidence: Evidence, framework: Framework, names: Directory, tz: str
         quotes = found.quoted.get(key, [])
         section.parts.append(
             Paragraph(
-                f"**{words.goal_title(framework, key)}** — "
                 f"{count(found.per_goal[key], 'outcome')}"
                 + (
                     f", the {len(quotes)} best evidenced:"
                     if found.per_goal[key] > len(quotes)
                     else ":"
-                )
+                ),
+                lead=words.goal_title(framework, key),
             )
         )
         section.parts.extend(_quoted(q, names, tz) for q in quotes)
@@ -293,7 +296,7 @@ def voices(report: ImpactReport, evidence: Evidence) -> Section:
     if not found.organisations and not found.not_heard:
         section.parts.append(
             Paragraph(
-                "No member has named their organisation yet (`/kindness org <name>`), so the "
+                "No member has named their organisation yet (/kindness org <name>), so the "
                 "report cannot say which organisations, sectors or places took part.",
                 note=True,
             )
@@ -342,17 +345,17 @@ def voices(report: ImpactReport, evidence: Evidence) -> Section:
     if found.went_silent:
         section.parts.append(
             Paragraph(
-                "**Went silent** (shared in the period before, not in this one): "
+                "(shared in the period before, not in this one): "
                 + ", ".join(found.went_silent)
-                + "."
+                + ".",
+                lead="Went silent",
             )
         )
     if found.not_heard:
         section.parts.append(
             Paragraph(
-                "**Not heard from** in this period or the one before: "
-                + ", ".join(found.not_heard)
-                + "."
+                "in this period or the one before: " + ", ".join(found.not_heard) + ".",
+                lead="Not heard from",
             )
         )
     rows = []
@@ -418,10 +421,11 @@ def method(report: ImpactReport, evidence: Evidence) -> Section:
     section = Section("method", "Method and limitations")
     section.parts.append(
         Paragraph(
-            f"**The period:** {words.span(report.period.start, report.period.end, tz)} "
+            f"{words.span(report.period.start, report.period.end, tz)} "
             f"({words.length(report)}, {tz}), compared with the same length of time before it. "
             f"Made on {words.day(report.generated_at, tz)} from the bot's own store of the "
-            "learning log, which keeps members' words (Slack may hide old messages)."
+            "learning log, which keeps members' words (Slack may hide old messages).",
+            lead="The period",
         )
     )
     gathered = [
@@ -435,53 +439,56 @@ def method(report: ImpactReport, evidence: Evidence) -> Section:
         )
     section.parts.append(
         Paragraph(
-            "**How entries were gathered:** members wrote them in Slack, when they chose to — "
-            "the log holds what they shared, not everything that happened."
+            "members wrote them in Slack, when they chose to — "
+            "the log holds what they shared, not everything that happened.",
+            lead="How entries were gathered",
         )
     )
     if gathered:
         section.parts.append(Bullets(gathered))
     section.parts.append(
         Paragraph(
-            f"**Left out or unattributed:** of {count(found.total, 'entry')} written in the "
+            f"of {count(found.total, 'entry')} written in the "
             f"period, {found.private:,} {'was' if found.private == 1 else 'were'} private "
             "(kept for their authors alone: never read, quoted or counted anywhere else in "
             f"this report) and {found.anonymous:,} shared anonymously (quoted as “a member”, "
-            "never counted for an organisation)."
+            "never counted for an organisation).",
+            lead="Left out or unattributed",
         )
     )
     share = found.self_reported_share
     section.parts.append(
         Paragraph(
-            "**Self-reported:** "
-            + (
+            (
                 f"{share:.0%} of the shared entries are their tellers' own accounts; only "
                 f"{found.outcomes_with_figures:,} outcomes are backed by figures and "
                 f"{found.outcomes_told:,} by what others told. Read them as members' "
                 "testimony, not as measured impact."
                 if share is not None
                 else "nothing was shared in the period."
-            )
+            ),
+            lead="Self-reported",
         )
     )
     section.parts.append(
         Paragraph(
-            "**Anonymity threshold:** "
-            + (
+            (
                 f"a figure drawn from fewer than {found.min_group} members is hidden; "
                 f"{count(found.hidden, 'figure')} {'was' if found.hidden == 1 else 'were'} "
                 "hidden in this report."
                 if found.min_group
                 else "off — every figure is shown, however few members it is drawn from "
-                "(a coordinator sets one with `min_group`)."
-            )
+                "(a coordinator sets one with the min_group setting)."
+            ),
+            lead="Anonymity threshold",
         )
     )
     section.parts.append(
         Paragraph(
-            "**What the figures cannot show:** the difference made to people who never "
+            "the difference made to people who never "
             "wrote in the log, changes members did not notice or did not share, and cause: "
-            "a story says what a member saw, not that the network caused it."
+            "a story says what a member saw, not that the network caused it.",
+            lead="What the figures cannot show",
         )
     )
     return section
