@@ -142,21 +142,22 @@ ORGANISATION = OrganisationInfo(1, "Leeds Mind", "voluntary", "Leeds")
 
 
 def _candidates(world: World) -> list[Candidate]:
-    shared = [e for e in world.entries() if e.kind == "story" and e.visibility != "private"]
+    """A shortlist of two: a member's story under their name, and an anonymous one."""
+    story = _entry(world, "story")
     return [
         Candidate(
-            e.id,
-            e.kind,
-            e.goal_key,
-            e.text,
+            story.id,
+            story.kind,
+            story.goal_key,
+            story.text,
             "It changed how we meet",
-            e.author_id,
-            e.created_at,
-            None,
-            votes=votes,
+            story.author_id,
+            story.created_at,
+            story.permalink,
+            votes=3,
             organisation_id=1,
-        )
-        for votes, e in zip((3, 1), shared * 2, strict=False)
+        ),
+        Candidate(99, "outcome", "g4", "Said without a name", None, None, NOW, None, votes=1),
     ]
 
 
