@@ -407,6 +407,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 def test_the_walk_finds_the_builders_of_every_module() -> None:
     modules = {f.__module__.removeprefix("bot.blocks.") for f in BUILDERS}
     known = {"answers", "controls", "files", "home", "modals", "nudges", "refusals", "rhythm"}
+    known |= {"endorsements", "keeping", "organisations", "pairs", "selection", "sharing"}
     assert modules >= known
     assert len(BUILDERS) >= 50
 
