@@ -441,7 +441,7 @@ def run_stats(inv: Invocation) -> Answer:
         with suppress(CoordinatorCheckFailed):
             if is_admin(config, slack.client, inv.user_id):
                 pairs_line = kit.section(pair_blocks.figures_lines(pairs()))
-                slack.reply(controls.participation_message(took_part(), pairs_line))
+                slack.reply(controls.participation_message(took_part(), [pairs_line]))
 
     return say(rhythm.stats_message(figures, framework, tz), for_an_admin)
 

@@ -31,8 +31,14 @@ from typing import Any
 import pytest
 
 import bot.blocks
+from bot.audit import AuditLine
+from bot.blocks import kit
+from bot.blocks.answers import HelpRow
+from bot.blocks.organisations import organisation_field
+from bot.blocks.pairs import figures_lines
 from bot.coordinator_files import make_export
 from bot.db import Database
+from bot.endorsements import Endorsement
 from bot.errors import EntryTooLong
 from bot.export import Period
 from bot.followups import FollowUp
@@ -41,12 +47,16 @@ from bot.journal import Journal, MineRequest
 from bot.learning_log import LearningLog
 from bot.members import MemberPreferences
 from bot.names import Directory
+from bot.organisations import Choice, OrganisationInfo, OrganisationSummary
+from bot.pairs import Introduction, PairFigures
 from bot.participation import participation
 from bot.report.weekly_chart import ChartImage
+from bot.selection import Candidate, RoundTime, RoundView, Vote
 from bot.settings import SettingsStore
 from bot.summary import digest_summary, weekly_figures
 from bot.weeks import week_of, weeks_ending
 from conftest import FakeClock
+from handlers.commands import SUBCOMMANDS
 
 T, ANN, BEN = "T0001", "UANN", "UBEN"
 NOW = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
@@ -119,6 +129,68 @@ def _followup(world: World) -> FollowUp:
     return FollowUp(action.id, ANN, action.text, action.goal_key, 1, NOW, NOW)
 
 
+def _help_rows(for_coordinators: bool) -> list[HelpRow]:
+    return [
+        HelpRow(s.summary, s.example_in(FRAMEWORK))
+        for s in SUBCOMMANDS
+        if s.for_coordinators == for_coordinators
+    ]
+
+
+PAIRS = PairFigures(rounds=2, pairs=3, met=2, actions=1)
+ORGANISATION = OrganisationInfo(1, "Leeds Mind", "voluntary", "Leeds")
+
+
+def _candidates(world: World) -> list[Candidate]:
+    """A shortlist of two: a member's story under their name, and an anonymous one."""
+    story = _entry(world, "story")
+    return [
+        Candidate(
+            story.id,
+            story.kind,
+            story.goal_key,
+            story.text,
+            "It changed how we meet",
+            story.author_id,
+            story.created_at,
+            story.permalink,
+            votes=3,
+            organisation_id=1,
+        ),
+        Candidate(99, "outcome", "g4", "Said without a name", None, None, NOW, None, votes=1),
+    ]
+
+
+ROUND = RoundTime(
+    period="2026-11",
+    starts_at=datetime(2026, 11, 1, tzinfo=UTC),
+    ends_at=datetime(2026, 12, 1, tzinfo=UTC),
+    opens_at=datetime(2026, 12, 7, 9, tzinfo=UTC),
+    closes_at=datetime(2026, 12, 14, 9, tzinfo=UTC),
+    label="November 2026",
+)
+
+
+def _round_view(world: World) -> RoundView:
+    candidates = _candidates(world)
+    return RoundView(
+        id=1,
+        period=ROUND.period,
+        starts_at=ROUND.starts_at,
+        ends_at=ROUND.ends_at,
+        channel_id="C0NETWORK",
+        message_ts="1764000000.000100",
+        closes_at=ROUND.closes_at,
+        closed_at=ROUND.closes_at,
+        candidates=candidates,
+        voters=4,
+        chosen=candidates[0],
+        reasons="Families came back the week after",
+        chosen_by=ANN,
+        chosen_at=NOW,
+    )
+
+
 CHART = ChartImage("F0CHART0001", "Entries per goal, last 8 weeks", "g3 rose from 2 to 5")
 
 # By annotation (as written in the builder's signature). Each gives an example from the world.
@@ -144,6 +216,28 @@ EXAMPLES: dict[str, Callable[[World], Any]] = {
     "dict[str, Any]": lambda w: {"entry_id": 1},
     "Sequence[tuple[str, str, str]]": lambda w: [("log", "/kindness log …", "log g3 We met")],
     "Sequence[Block]": lambda w: [],
+    "Sequence[HelpRow]": lambda w: _help_rows(False),
+    "Endorsement": lambda w: Endorsement("Leeds Mind", date(2026, 11, 20), "https://leeds.example"),
+    "Sequence[AuditLine]": lambda w: [
+        AuditLine(NOW, T, ANN, "changed the settings", "channel", {"channel": "C0NETWORK"}),
+        AuditLine(NOW, T, "kindness-bot", "backed up", None, {}),
+    ],
+    "Choice": lambda w: Choice("offer", "leeds  mind", ORGANISATION),
+    "OrganisationInfo": lambda w: ORGANISATION,
+    "Sequence[OrganisationSummary]": lambda w: [
+        OrganisationSummary(1, "Leeds Mind", "voluntary", "Leeds", 3, 12),
+        OrganisationSummary(2, "Fife Council", None, None, 1, 0),
+    ],
+    "Sequence[Introduction]": lambda w: [
+        Introduction(ANN, "Ann", "Leeds Mind", "Tea & a chat"),
+        Introduction(BEN, None, None, None),
+    ],
+    "PairFigures": lambda w: PAIRS,
+    "RoundTime": lambda w: ROUND,
+    "RoundView": _round_view,
+    "Vote": lambda w: Vote("moved", ROUND.period, 1, 2),
+    "list[Candidate]": _candidates,
+    "list[int]": lambda w: [c.entry_id for c in _candidates(w)][:1],
     "date": lambda w: date(2026, 12, 7),
     "datetime": lambda w: NOW + timedelta(days=7),
     "int": lambda w: 3,
@@ -166,6 +260,10 @@ BY_NAME: dict[tuple[str, str], Callable[[World], Any]] = {
     ("permalink", "str"): lambda w: "https://kindness.slack.com/archives/D1/p1",
     ("author_id", "str"): lambda w: BEN,
     ("callback_id", "str"): lambda w: "log_entry",
+    ("coordinators", "Sequence[HelpRow]"): lambda w: _help_rows(True),
+    ("organisation", "Block"): lambda w: organisation_field(ORGANISATION),
+    ("more", "Sequence[Block]"): lambda w: [kit.section(figures_lines(PAIRS))],
+    ("what", "str"): lambda w: "Renamed 'Leeds mind' to",
 }
 
 
@@ -309,6 +407,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 def test_the_walk_finds_the_builders_of_every_module() -> None:
     modules = {f.__module__.removeprefix("bot.blocks.") for f in BUILDERS}
     known = {"answers", "controls", "files", "home", "modals", "nudges", "refusals", "rhythm"}
+    known |= {"endorsements", "keeping", "organisations", "pairs", "selection", "sharing"}
     assert modules >= known
     assert len(BUILDERS) >= 50
 

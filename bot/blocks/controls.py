@@ -340,7 +340,7 @@ def _names(users: Sequence[str], *, mentions: bool = True) -> str:
     return ", ".join(shown) + (f" …and {more} more" if more > 0 else "")
 
 
-def participation_message(part: Participation, *more: Block) -> dict[str, Any]:
+def participation_message(part: Participation, more: Sequence[Block] = ()) -> dict[str, Any]:
     """Participation for a coordinator; ``more``: other coordinators-only figures below it."""
     shared = count(part.participants, "member")
     quiet = count(len(part.quiet), "member")

@@ -175,7 +175,11 @@ def organisations_list_message(organisations: Sequence[OrganisationSummary]) -> 
             "`/kindness orgs set NAME sector=public place=Fife`"
         ),
     ]
-    return kit.message(blocks, f"{count(len(organisations), 'organisation')}")
+    return kit.message(
+        blocks,
+        f"The network's organisations: {count(len(organisations), 'organisation')}, with their "
+        "members and entries",
+    )
 
 
 def organisation_changed_message(what: str, organisation: OrganisationInfo) -> dict[str, Any]:

@@ -90,7 +90,7 @@ def _answer_buttons(pair_id: int) -> Block:
 
 
 def _introduction(person: Introduction) -> str:
-    who = f"<@{person.user_id}>"
+    who = f"*Meet* <@{person.user_id}>"
     if person.organisation:
         who += f" · {neutralise(person.organisation)}"
     if person.last_shared:
