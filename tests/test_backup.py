@@ -528,6 +528,7 @@ def test_the_readmes_move_to_postgresql_is_three_commands_that_work(
 
 def test_migration_0013_goes_down_and_up_again(tmp_path: Path, postgres: PostgresServer) -> None:
     from alembic import command
+    from alembic.script import ScriptDirectory
 
     from bot.db import alembic_config
 
@@ -539,12 +540,20 @@ def test_migration_0013_goes_down_and_up_again(tmp_path: Path, postgres: Postgre
         db.upgrade()
         engine = db.engine.execution_options(sqlite_immediate=True)
         with engine.connect() as connection, connection.begin():
-            command.downgrade(alembic_config(connection), "0007")
+            # 0013's own down_revision: the migrations after it come down first.
+            command.downgrade(alembic_config(connection), "0012")
+        assert db.current_revision() == "0012"
         with db.engine.connect() as connection:
             names = set(connection.dialect.get_table_names(connection))
         assert not {"audit_events", "retention_notices", "backup_runs"} & names
         db.upgrade()
-        assert db.current_revision() == "0013"
+        assert (
+            db.current_revision()
+            == ScriptDirectory.from_config(alembic_config()).get_current_head()
+        )
+        with db.engine.connect() as connection:
+            names = set(connection.dialect.get_table_names(connection))
+        assert {"audit_events", "retention_notices", "backup_runs"} <= names
         SettingsStore(db, clock=lambda: datetime.now(UTC)).apply(
             "T1", {"keep_years": "3"}, by_user="U1"
         )

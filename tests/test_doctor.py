@@ -56,9 +56,11 @@ def doctor(env: dict[str, str], now: datetime = NOW) -> tuple[int, str]:
     return status, out.getvalue()
 
 
-def test_a_working_set_up_holds_on_every_line(database: Database, standin: SlackStandIn) -> None:
+def test_a_working_set_up_holds_on_every_line(
+    database: Database, standin: SlackStandIn, tmp_path: Path
+) -> None:
     set_up(database, standin.team_id, at=NOW - timedelta(days=1))
-    status, said = doctor(environment(database, standin))
+    status, said = doctor(environment(database, standin, KINDNESS_BACKUP_DIR=str(tmp_path)))
     assert status == 0, said
     lines = said.splitlines()
     assert "✔ Settings: read from the environment and .env" in lines
@@ -67,8 +69,64 @@ def test_a_working_set_up_holds_on_every_line(database: Database, standin: Slack
     assert any(line.startswith("✔ Token's scopes: all ") for line in lines)
     assert "✔ Channel (T0KIND): #kindness-network, and the bot is in it" in lines
     assert "✔ Scheduler (T0KIND): no prompt yet; no digest yet" in lines
+    assert (
+        f"✔ Nightly backup: none yet into {tmp_path}; the scheduler takes one each night "
+        "from 02:00 UTC" in lines
+    )
     assert lines[-1].startswith("All ") and lines[-1].endswith(" checks hold.")
-    assert not any(line.startswith("✘") for line in lines)
+    assert not any(line.startswith(("✘", "!")) for line in lines)
+
+
+def test_backups_off_is_a_warning_that_leaves_the_exit_status_0(
+    database: Database, standin: SlackStandIn
+) -> None:
+    # The database may be backed up otherwise (a managed database's snapshots): said, not failed.
+    set_up(database, standin.team_id, at=NOW - timedelta(days=1))
+    status, said = doctor(environment(database, standin))
+    assert status == 0, said
+    assert "! Nightly backup: off: no backup is taken by the bot" in said
+    assert "→ set KINDNESS_BACKUP_DIR to a directory" in said
+    assert said.rstrip().splitlines()[-1].endswith("checks hold, with a warning (!) above.")
+
+
+def test_the_last_nightly_backup_is_named_and_a_failed_one_says_what_to_do(
+    database: Database, standin: SlackStandIn, tmp_path: Path
+) -> None:
+    from schedules.backups import run_nightly_backup
+
+    set_up(database, standin.team_id, at=NOW - timedelta(days=1))
+    env = environment(database, standin, KINDNESS_BACKUP_DIR=str(tmp_path))
+    last_night = NOW.replace(hour=2, minute=5) - timedelta(days=1)
+    done = run_nightly_backup(database, tmp_path, keep=7, now=last_night)
+    assert done is not None and done.status == "done"
+    status, said = doctor(env)
+    assert status == 0, said
+    assert f"✔ Nightly backup: the last finished Tue 1 Dec 2026 02:05 (UTC): {done.file}" in said
+    # Tonight's fails (its directory went away): the reason, and what to do.
+    failed = run_nightly_backup(database, tmp_path / "gone", keep=7, now=NOW)
+    assert failed is not None and failed.status == "failed"
+    status, said = doctor(env)
+    assert status == 1
+    assert "✘ Nightly backup: the last, of 2026-12-02, failed: FileNotFoundError" in said
+    assert f"{tmp_path} is writable and has room" in said
+    assert said.rstrip().endswith("checks need attention.")
+
+
+def test_no_backup_finished_for_two_days_means_the_scheduler_is_not_taking_them(
+    database: Database, standin: SlackStandIn, tmp_path: Path
+) -> None:
+    from schedules.backups import run_nightly_backup
+
+    set_up(database, standin.team_id, at=NOW - timedelta(days=1))
+    old = run_nightly_backup(database, tmp_path, keep=7, now=NOW - timedelta(days=3))
+    assert old is not None and old.status == "done"
+    status, said = doctor(environment(database, standin, KINDNESS_BACKUP_DIR=str(tmp_path)))
+    assert status == 1
+    assert (
+        "✘ Nightly backup: no backup has finished in the last two days: the last was of "
+        "2026-11-29" in said
+    )
+    assert "make sure the scheduler runs" in said
 
 
 def test_missing_scopes_a_channel_the_bot_is_not_in_and_a_failed_post_say_what_to_do(
@@ -156,6 +214,7 @@ def test_doctor_from_the_shell_exits_0_when_everything_holds(
     result = run(tmp_path, "doctor", **env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "✔ Channel (T0KIND): #kindness-network, and the bot is in it" in result.stdout
+    assert "! Nightly backup: off" in result.stdout  # a warning: the status stays 0
 
 
 def test_doctor_on_the_sandbox_checks_its_database_only(

@@ -130,9 +130,11 @@ def test_a_reply_below_a_dm_prompt_is_saved_under_its_goal_once(
     (note,) = [e for e in bot.standin.ephemerals(ANN) if e["channel"] == dm]
     assert f"#{entry.id}" in note["text"]
     assert "Who can see it: *the network, with your name*" in message_text(note)
+    # A story without why it matters yet: the button to add it sits before Edit (issue 18).
     assert [b["text"]["text"] for b in buttons(note)] == [
         "Make private",
         "Share anonymously",
+        "Why it matters",
         "Edit",
         "Undo",
     ]

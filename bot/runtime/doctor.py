@@ -1,8 +1,11 @@
 """``kindness-bot doctor``: the whole set-up checked in one step, one line per check.
 
-Each line is ✔ (it holds) or ✘ (it does not, and what to do about it); the exit status is 0
-only when every line is ✔. The doctor changes nothing: it never creates or migrates the
-database, never joins a channel and never posts.
+Each line is ✔ (it holds), ✘ (it does not, and what to do about it) or ! (a warning: it holds,
+but an operator would want to know); the exit status is 0 only when no line is ✘. The one
+warning is nightly backups being off: a deployment may back its database up by other means
+(a managed database's snapshots, its own ``pg_dump``), so it must not fail a deployment gate.
+The doctor changes nothing: it never creates or migrates the database, never joins a channel
+and never posts.
 
 What it checks, in the order a set-up is made:
 - the settings (``bot.config``, as every command reads them) and which Slack app they name;
@@ -12,7 +15,9 @@ What it checks, in the order a set-up is made:
 - per workspace: the network channel is set, the bot can see it and is in it (a public
   channel it is not in yet is joined at the first post, so that holds);
 - per workspace: the scheduler's last runs (the job claims): the last prompt and digest
-  posted, a post that failed, or one that fell due and was never made.
+  posted, a post that failed, or one that fell due and was never made;
+- the nightly backup (``schedules.backups``, as ``/healthz`` reports it): off is a warning;
+  on, the latest failed, died running or none finished for two days does not hold.
 """
 
 from __future__ import annotations
@@ -34,13 +39,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.config import Config, ConfigError, NoSlackApp, load_config
 from bot.db import Database, alembic_config
 from bot.manifest import bot_scopes
-from bot.models import JobClaim, Workspace
+from bot.models import BackupRun, JobClaim, Workspace
 from bot.settings import SettingsStore, WorkspaceSettings
 from bot.weeks import utc_now
 from schedules import claims
 from schedules.timing import Missed, due
 
-OK, NOT_OK = "✔", "✘"
+OK, NOT_OK, WARNING = "✔", "✘", "!"
 MODES = {
     "single": "one workspace over HTTP (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET)",
     "socket": "one workspace over Socket Mode (SLACK_APP_TOKEN, SLACK_BOT_TOKEN)",
@@ -57,9 +62,10 @@ class Check:
     what: str
     found: str
     todo: str | None = None
+    warning: bool = False  # holds (ok), but said with ! and counted apart
 
     def line(self) -> str:
-        mark = OK if self.ok else NOT_OK
+        mark = (WARNING if self.warning else OK) if self.ok else NOT_OK
         text = f"{mark} {self.what}: {self.found}"
         return f"{text}\n    → {self.todo}" if self.todo else text
 
@@ -77,6 +83,11 @@ def run_doctor(
     if failed:
         print(f"\n{failed} of {len(checks)} checks need attention.", file=out)
         return 1
+    warnings = sum(c.warning for c in checks)
+    if warnings:
+        noted = "a warning" if warnings == 1 else f"{warnings} warnings"
+        print(f"\nAll {len(checks)} checks hold, with {noted} (!) above.", file=out)
+        return 0
     print(f"\nAll {len(checks)} checks hold.", file=out)
     return 0
 
@@ -97,6 +108,7 @@ def examine(env: Mapping[str, str], *, now: datetime) -> list[Check]:
                 team_client = _installed_client(config, db, settings.team_id, checks)
             checks.append(_channel(settings, team_client))
             checks.append(_scheduler(db, settings, config, now))
+        checks.append(_backups(db, config, now))
     finally:
         db.dispose()
     return checks
@@ -448,6 +460,55 @@ def _scheduler(db: Database, settings: WorkspaceSettings, config: Config, now: d
             "week's post by hand",
         )
     return Check(True, what, "; ".join(said))
+
+
+def _backups(db: Database, config: Config, now: datetime) -> Check:
+    """The nightly backup as ``/healthz`` reports it (``backup_health``); off is a warning."""
+    from schedules.backups import NIGHTLY_FROM, backup_health
+
+    what = "Nightly backup"
+    if not config.backup_dir:
+        return Check(
+            True,
+            what,
+            "off: no backup is taken by the bot",
+            "set KINDNESS_BACKUP_DIR to a directory (KINDNESS_BACKUP_KEEP files are kept, 7 "
+            "by default), unless the database is backed up otherwise",
+            warning=True,
+        )
+    try:
+        health = backup_health(db, now)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        return Check(False, what, f"could not read how it went ({reason})", "see the database")
+    if health["last"] is None:
+        return Check(
+            True,
+            what,
+            f"none yet into {config.backup_dir}; the scheduler takes one each night from "
+            f"{NIGHTLY_FROM:%H:%M} UTC",
+        )
+    with db.reading() as session:
+        latest = session.scalars(
+            select(BackupRun).order_by(BackupRun.started_at.desc()).limit(1)
+        ).one()
+    if health["ok"]:
+        if health["status"] == "running":
+            return Check(True, what, f"tonight's ({health['last']}) is being taken now")
+        finished = _when(latest.finished_at or latest.started_at, "UTC")
+        return Check(True, what, f"the last finished {finished}: {health['file']}")
+    if health["status"] == "overdue":
+        found = f"{health['error']}: the last was of {health['last']}"
+    else:
+        found = f"the last, of {health['last']}, failed: {health['error']}"
+    return Check(
+        False,
+        what,
+        found,
+        "make sure the scheduler runs (kindness-bot run, or kindness-bot scheduler), that "
+        f"{config.backup_dir} is writable and has room, and read its log; kindness-bot "
+        "backup takes one by hand",
+    )
 
 
 def _when(moment: datetime, tz: str) -> str:
