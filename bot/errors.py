@@ -8,6 +8,8 @@ were *not* saved, so the answer can quote them back and nothing is lost.
 
 from __future__ import annotations
 
+from bot.words import kinds_in_words
+
 
 class LogError(Exception):
     """Base of the learning log's refusals."""
@@ -223,3 +225,30 @@ class RoundOver(LogError):
     def __init__(self, period: str, *, text: str | None = None) -> None:
         super().__init__(f"the {period} round of pairs has ended", text=text)
         self.period = period
+
+
+class UnknownWhoChanged(UnknownChoice):
+    what = "answer to who changed"
+
+
+class UnknownHowWeKnow(UnknownChoice):
+    what = "answer to how we know"
+
+
+class NotForThisKind(LogError):
+    """A field only some kinds have (why it matters: stories and outcomes; who changed and how
+    we know: outcomes), given for another kind."""
+
+    def __init__(self, field: str, kind: str, kinds: tuple[str, ...]) -> None:
+        article = "an" if kind[:1] in "aeiou" else "a"
+        super().__init__(f"{field} is for {kinds_in_words(kinds)}, not {article} {kind}")
+        self.field = field
+        self.kind = kind
+        self.kinds = kinds
+
+
+class WhyTooLong(LogError):
+    def __init__(self, length: int, limit: int, *, text: str | None = None) -> None:
+        super().__init__(f"why it matters has {length} characters; the limit is {limit}", text=text)
+        self.length = length
+        self.limit = limit

@@ -1,6 +1,7 @@
 """The shared learning log as a file: CSV and JSON for analysis, Markdown for a write-up.
 
-Private entries are never exported, whoever asks. Anonymous entries carry no author. Members'
+Private entries are never exported, whoever asks. Anonymous entries carry no author and no
+organisation (in a small organisation it would name the person). Members'
 words go out as they wrote them, in plain text (``bot.text_formats``: entities decoded,
 mentions as names, links as words and address); CSV cells a spreadsheet would run as formulas
 are made inert. CSV and JSON stream row by row, so a large log costs little memory; Markdown
@@ -25,13 +26,13 @@ from sqlalchemy import and_, select
 
 from bot.db import Database
 from bot.goals import Framework
-from bot.models import KINDS, Entry, Member
+from bot.models import KINDS, Entry, Member, Organisation
 from bot.names import Directory
 from bot.periods import check_order, end_at, start_at
 from bot.slack_text import to_plain
 from bot.text_formats import csv_cell, escape_markdown, markdown_url, to_markdown
 from bot.visibility import SHARED
-from bot.words import count
+from bot.words import HOW_WE_KNOW_WORDS, WHO_CHANGED_WORDS, count
 
 FORMATS = ("csv", "json", "md")
 JSON_FORMAT = "kindness-bot learning log"
@@ -47,6 +48,10 @@ FIELDS = (
     "author_name",
     "visibility",
     "text",
+    "why_it_matters",
+    "who_changed",
+    "how_we_know",
+    "organisation",
     "action_status",
     "completed_at",
     "reflection_of",
@@ -74,6 +79,10 @@ class ExportRow:
     author_name: str | None
     visibility: str
     text: str  # plain text: what the member wrote, as they would read it
+    why_it_matters: str | None  # plain text, as ``text``
+    who_changed: str | None  # an outcome's (bot.models.WHO_CHANGED)
+    how_we_know: str | None  # an outcome's (bot.models.HOW_WE_KNOW)
+    organisation: str | None  # the author's when they wrote it; None when anonymous
     action_status: str | None
     completed_at: str | None
     reflection_of: int | None
@@ -81,6 +90,7 @@ class ExportRow:
     permalink: str | None
     # Slack's format, kept for the Markdown writer (links stay links there); never written.
     slack_text: str = field(default="", repr=False, compare=False)
+    slack_why: str = field(default="", repr=False, compare=False)
 
     def fields(self) -> dict[str, object]:
         return {name: getattr(self, name) for name in FIELDS}
@@ -119,8 +129,9 @@ def export_rows(
     ``team_id`` None: no workspace yet)."""
     names = names or Directory(db, team_id or "")
     query = (
-        select(Entry, Member.display_name)
+        select(Entry, Member.display_name, Organisation.name)
         .outerjoin(Member, and_(Member.team_id == Entry.team_id, Member.user_id == Entry.user_id))
+        .outerjoin(Organisation, Organisation.id == Entry.organisation_id)
         .where(Entry.team_id == team_id, Entry.visibility.in_(SHARED))
         .order_by(Entry.created_at, Entry.id)
     )
@@ -129,7 +140,8 @@ def export_rows(
     if period.until is not None:
         query = query.where(Entry.created_at < period.until)
     with db.reading() as session:
-        for entry, display_name in session.execute(query.execution_options(yield_per=500)):
+        rows = session.execute(query.execution_options(yield_per=500))
+        for entry, display_name, organisation in rows:
             goal = framework.get(entry.goal_key) if entry.goal_key else None
             anonymous = entry.visibility == "anonymous"
             if not anonymous:
@@ -145,12 +157,19 @@ def export_rows(
                 author_name=None if anonymous else names.user(entry.user_id),
                 visibility=entry.visibility,
                 text=to_plain(entry.text, names=names),
+                why_it_matters=to_plain(entry.why_it_matters, names=names)
+                if entry.why_it_matters
+                else None,
+                who_changed=entry.who_changed,
+                how_we_know=entry.how_we_know,
+                organisation=None if anonymous else organisation,
                 action_status=entry.action_status,
                 completed_at=entry.completed_at.isoformat() if entry.completed_at else None,
                 reflection_of=entry.reflection_of_id,
                 source=entry.source,
                 permalink=entry.permalink,
                 slack_text=entry.text,
+                slack_why=entry.why_it_matters or "",
             )
 
 
@@ -280,6 +299,8 @@ def _describe(period: Period, zone: ZoneInfo) -> str:
 
 def _markdown_item(row: ExportRow, zone: ZoneInfo, names: Directory) -> str:
     who = "a member" if row.visibility == "anonymous" else (row.author_name or row.author_id)
+    if row.organisation:
+        who = f"{who}, {row.organisation}"
     status = ""
     if row.kind == "action":
         status = {"done": "done", "dropped": "dropped"}.get(row.action_status or "", "open")
@@ -289,6 +310,15 @@ def _markdown_item(row: ExportRow, zone: ZoneInfo, names: Directory) -> str:
     link = f" ([message](<{markdown_url(row.permalink)}>))" if row.permalink else ""
     body = to_markdown(row.slack_text, names, indent="  ")
     day = datetime.fromisoformat(row.created_at).astimezone(zone)
-    return (
+    item = (
         f"- **{day:%Y-%m-%d}** · {escape_markdown(who or '', inline=True)}{status}: {body}{link}\n"
     )
+    if row.slack_why:
+        item += f"  - _Why it matters:_ {to_markdown(row.slack_why, names, indent='    ')}\n"
+    answers = [
+        f"_Who changed:_ {WHO_CHANGED_WORDS[row.who_changed]}" if row.who_changed else "",
+        f"_How we know:_ {HOW_WE_KNOW_WORDS[row.how_we_know]}" if row.how_we_know else "",
+    ]
+    if any(answers):
+        item += "  - " + " · ".join(a for a in answers if a) + "\n"
+    return item

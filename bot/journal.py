@@ -47,6 +47,9 @@ EXPORT_FIELDS = (
     "goal_title",
     "visibility",
     "text",
+    "why_it_matters",
+    "who_changed",
+    "how_we_know",
     "action_status",
     "completed_at",
     "reflection_of",
@@ -210,6 +213,9 @@ class Journal:
             "goal_title": goal.title if goal else None,
             "visibility": entry.visibility,
             "text": entry.text,
+            "why_it_matters": entry.why_it_matters,
+            "who_changed": entry.who_changed,
+            "how_we_know": entry.how_we_know,
             "action_status": entry.action_status,
             "completed_at": entry.completed_at.isoformat() if entry.completed_at else None,
             "reflection_of": entry.reflection_of_id,
@@ -248,3 +254,6 @@ def _write_markdown(
             f"- **{created[:10]}** · #{row['id']} {_KIND_TITLES[str(row['kind'])]} · {goal} "
             f"_({', '.join(extras)})_: {body}\n"
         )
+        if row["why_it_matters"]:
+            why = str(row["why_it_matters"]).replace("\n", "\n    ")
+            out.write(f"  - _Why it matters:_ {why}\n")

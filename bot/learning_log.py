@@ -1,4 +1,5 @@
-"""The learning-log service: members' stories, actions and reflections. No Slack in here.
+"""The learning-log service: members' stories, actions, reflections and outcomes. No Slack in
+here.
 
 Rules that live here, so that every way in (slash command, modal, thread reply, shortcut, CLI)
 obeys them alike:
@@ -8,7 +9,11 @@ obeys them alike:
   author to anybody else; *network* ones with their author;
 - a repeated delivery (same ``dedupe_key``) returns the entry already stored, never a second one
   (why this is the one de-duplication of Slack's retries: ``bot.models.Entry.dedupe_key``);
-- every query is scoped to one workspace (``team_id``).
+- every query is scoped to one workspace (``team_id``);
+- *why it matters* belongs to stories and outcomes, *who changed* and *how we know* to
+  outcomes; each is optional, and given for another kind it is refused, not dropped;
+- an entry keeps its author's organisation as it was when written; it is never shown for an
+  anonymous entry (``organisation`` is None on its views).
 Times come from the injected ``clock``.
 """
 
@@ -17,7 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -35,14 +40,28 @@ from bot.errors import (
     EntryNotFound,
     EntryTooLong,
     NotAnAction,
+    NotForThisKind,
     NotYourEntry,
     StorageFailed,
     UnknownGoal,
+    UnknownHowWeKnow,
     UnknownKind,
     UnknownVisibility,
+    UnknownWhoChanged,
+    WhyTooLong,
 )
 from bot.goals import Framework
-from bot.models import KINDS, SOURCES, VISIBILITIES, Entry, Member, Workspace
+from bot.models import (
+    HOW_WE_KNOW,
+    KINDS,
+    SOURCES,
+    VISIBILITIES,
+    WHO_CHANGED,
+    Entry,
+    Member,
+    Workspace,
+)
+from bot.organisations import organisation_names
 from bot.visibility import SHARED, visible_to
 from bot.weeks import Clock, utc_now
 from bot.workspaces import ensure_workspace
@@ -50,6 +69,10 @@ from bot.workspaces import ensure_workspace
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 4000
+MAX_WHY = 2000
+# The kinds that carry each optional field.
+WHY_KINDS = ("story", "outcome")
+OUTCOME_KINDS = ("outcome",)
 _UNCHANGED: object = object()
 
 
@@ -76,6 +99,13 @@ class EntryView:
     created_at: datetime
     updated_at: datetime
     logged_by: str | None = None  # the coordinator who logged it for its author
+    why_it_matters: str | None = None
+    who_changed: str | None = None
+    how_we_know: str | None = None
+    # The author's organisation when it was written: None for an anonymous entry (in a small
+    # organisation it would name the person). ``organisation`` is its name, where looked up.
+    organisation_id: int | None = None
+    organisation: str | None = None
 
     @classmethod
     def of(cls, entry: Any, viewer: str | None) -> EntryView:
@@ -102,6 +132,12 @@ class EntryView:
             created_at=entry.created_at,
             updated_at=entry.updated_at,
             logged_by=entry.logged_by,
+            why_it_matters=getattr(entry, "why_it_matters", None),
+            who_changed=getattr(entry, "who_changed", None),
+            how_we_know=getattr(entry, "how_we_know", None),
+            organisation_id=(
+                None if entry.visibility == "anonymous" else getattr(entry, "organisation_id", None)
+            ),
         )
 
 
@@ -168,6 +204,31 @@ class LearningLog:
             raise UnknownGoal(reference, self.framework.references(), text=text)
         return goal.key
 
+    def check_why(self, raw: str | None, kind: str, *, text: str | None = None) -> str | None:
+        """Why it matters: optional, for stories and outcomes, at most ``MAX_WHY``."""
+        cleaned = (raw or "").strip()
+        if not cleaned:
+            return None
+        if kind not in WHY_KINDS:
+            raise NotForThisKind("why it matters", kind, WHY_KINDS)
+        if len(cleaned) > MAX_WHY:
+            raise WhyTooLong(len(cleaned), MAX_WHY, text=text)
+        return cleaned
+
+    def check_outcome(
+        self, who_changed: str | None, how_we_know: str | None, kind: str
+    ) -> tuple[str | None, str | None]:
+        """An outcome's who changed and how we know: optional, each one of its choices."""
+        who = (who_changed or "").strip().lower() or None
+        how = (how_we_know or "").strip().lower() or None
+        if (who or how) and kind not in OUTCOME_KINDS:
+            raise NotForThisKind("who changed" if who else "how we know", kind, OUTCOME_KINDS)
+        if who is not None and who not in WHO_CHANGED:
+            raise UnknownWhoChanged(who_changed or "", list(WHO_CHANGED))
+        if how is not None and how not in HOW_WE_KNOW:
+            raise UnknownHowWeKnow(how_we_know or "", list(HOW_WE_KNOW))
+        return who, how
+
     def check_visibility(self, visibility: str, *, text: str | None = None) -> str:
         value = visibility.strip().lower()
         if value not in VISIBILITIES:
@@ -193,6 +254,9 @@ class LearningLog:
         reflection_of: int | None = None,
         dedupe_key: str | None = None,
         logged_by: str | None = None,
+        why_it_matters: str | None = None,
+        who_changed: str | None = None,
+        how_we_know: str | None = None,
     ) -> Saved:
         """Store a member's words; validated first, each failure its own error.
 
@@ -204,6 +268,8 @@ class LearningLog:
         kind = self.check_kind(kind, text=cleaned)
         goal_key = self.check_goal(goal, text=cleaned)
         visibility = self.check_visibility(visibility, text=cleaned)
+        why = self.check_why(why_it_matters, kind, text=cleaned)
+        who, how = self.check_outcome(who_changed, how_we_know, kind)
         if source not in SOURCES:
             raise ValueError(f"unknown source {source!r}")
         now = self.clock()
@@ -226,6 +292,9 @@ class LearningLog:
             "action_status": None,
             "follow_up_at": None,
             "completed_at": None,
+            "why_it_matters": why,
+            "who_changed": who,
+            "how_we_know": how,
             "created_at": now,
             "updated_at": now,
             "author_team": team_id,
@@ -318,8 +387,12 @@ class LearningLog:
         kind: str | None = None,
         goal: object = _UNCHANGED,
         visibility: str | None = None,
+        why_it_matters: object = _UNCHANGED,
+        who_changed: object = _UNCHANGED,
+        how_we_know: object = _UNCHANGED,
     ) -> EntryView:
-        """Change one's own entry; ``goal=None`` clears the goal, leaving it out keeps it."""
+        """Change one's own entry; ``goal=None`` clears the goal, leaving it out keeps it
+        (likewise ``why_it_matters``, ``who_changed``, ``how_we_know``: None or "" clears)."""
         cleaned = self.check_text(text) if text is not None else None
         quoted = cleaned
         new_kind = self.check_kind(kind, text=quoted) if kind is not None else None
@@ -334,6 +407,25 @@ class LearningLog:
         now = self.clock()
         with self._writing(quoted) as session:
             entry = self._own_entry(session, team_id, user_id, entry_id, text=quoted)
+            kind_after = new_kind or entry.kind
+            who = entry.who_changed if who_changed is _UNCHANGED else who_changed
+            how = entry.how_we_know if how_we_know is _UNCHANGED else how_we_know
+            if kind_after not in OUTCOME_KINDS and who_changed is _UNCHANGED:
+                who = None  # no longer an outcome: its answers go with the kind
+            if kind_after not in OUTCOME_KINDS and how_we_know is _UNCHANGED:
+                how = None
+            if why_it_matters is not _UNCHANGED:
+                entry.why_it_matters = self.check_why(
+                    why_it_matters,  # type: ignore[arg-type]
+                    kind_after,
+                    text=why_it_matters,  # type: ignore[arg-type]
+                )
+            # (A why kept when a story becomes an action stays: they are the member's words.)
+            entry.who_changed, entry.how_we_know = self.check_outcome(
+                who,  # type: ignore[arg-type]
+                how,  # type: ignore[arg-type]
+                kind_after,
+            )
             if cleaned is not None:
                 entry.text = cleaned
             if new_goal is not _UNCHANGED:
@@ -345,6 +437,12 @@ class LearningLog:
             entry.updated_at = now
             session.flush()
             return EntryView.of(entry, user_id)
+
+    def set_why_it_matters(
+        self, team_id: str, user_id: str, entry_id: int, why: str | None
+    ) -> EntryView:
+        """One's own story's or outcome's *why it matters* (None or blank clears it)."""
+        return self.edit_entry(team_id, user_id, entry_id, why_it_matters=why)
 
     def delete_entry(self, team_id: str, user_id: str, entry_id: int) -> EntryView:
         """Delete one's own entry — or take back one logged for a member, unless private."""
@@ -423,6 +521,12 @@ class LearningLog:
                     source="slash" if dedupe_key is None else "modal",
                     reflection_of_id=action.id,
                     dedupe_key=dedupe_key,
+                    # The author's organisation as it is now, as for every new entry.
+                    organisation_id=session.scalar(
+                        select(Member.organisation_id).where(
+                            Member.team_id == team_id, Member.user_id == user_id
+                        )
+                    ),
                     created_at=now,
                     updated_at=now,
                 )
@@ -478,7 +582,7 @@ class LearningLog:
             )
             if entry is None:
                 raise EntryNotFound(entry_id)
-            return EntryView.of(entry, viewer)
+            return _named(session, team_id, [EntryView.of(entry, viewer)])[0]
 
     def own_entry(
         self, team_id: str, user_id: str, entry_id: int, *, or_logged_by: bool = False
@@ -521,7 +625,7 @@ class LearningLog:
                 .limit(limit)
             ).all()
             return MyLog(
-                entries=[EntryView.of(e, user_id) for e in recent],
+                entries=_named(session, team_id, [EntryView.of(e, user_id) for e in recent]),
                 open_actions=[EntryView.of(e, user_id) for e in actions],
             )
 
@@ -543,7 +647,7 @@ class LearningLog:
                 .order_by(Entry.id.desc())
                 .limit(limit)
             ).all()
-            return [EntryView.of(e, viewer) for e in rows]
+            return _named(session, team_id, [EntryView.of(e, viewer) for e in rows])
 
     def search(
         self,
@@ -579,7 +683,7 @@ class LearningLog:
             return SearchPage(
                 words=tokens,
                 goal_key=goal_key,
-                entries=[EntryView.of(e, viewer) for e in rows[:limit]],
+                entries=_named(session, team_id, [EntryView.of(e, viewer) for e in rows[:limit]]),
                 has_more=len(rows) > limit,
                 offset=offset,
             )
@@ -699,6 +803,19 @@ def _storage_failures(text: str | None) -> Iterator[None]:
     except SQLAlchemyError as exc:
         log.error("learning log write failed: %s", exc.__class__.__name__, exc_info=True)
         raise StorageFailed(text=text) from exc
+
+
+def _named(session: Session, team_id: str, views: list[EntryView]) -> list[EntryView]:
+    """The views with their organisation's name, where they may show one."""
+    if not any(view.organisation_id for view in views):
+        return views
+    names = organisation_names(session, team_id)
+    return [
+        replace(view, organisation=names.get(view.organisation_id))
+        if view.organisation_id
+        else view
+        for view in views
+    ]
 
 
 # The entry keeps its author's organisation as it is when the entry is written.

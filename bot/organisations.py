@@ -25,9 +25,11 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.db import database_now, insert_ignoring_duplicates
+from bot.db import Database, database_now, insert_ignoring_duplicates
 from bot.errors import LogError, UnknownChoice
 from bot.models import SECTORS, Entry, Member, Organisation
+from bot.weeks import Clock
+from bot.words import count
 from bot.workspaces import ensure_workspace
 
 MAX_NAME = 100
@@ -73,6 +75,25 @@ class MergeIntoItself(LogError):
         self.name = name
 
 
+class TwoNamesNeeded(LogError):
+    """A rename or merge that does not name two organisations."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__(
+            f"{action} needs two names with > between them, e.g. {action} Fife NHS > NHS Fife"
+        )
+        self.action = action
+
+
+class NothingToSet(LogError):
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"say what to set after the name, e.g. set {_short(name) or 'NHS Fife'} "
+            "sector=public place=Fife"
+        )
+        self.name = name
+
+
 class UnknownSector(UnknownChoice):
     what = "sector"
 
@@ -93,6 +114,12 @@ class OrganisationSummary:
     place: str | None
     members: int
     entries: int
+
+
+def described_row(row: OrganisationSummary) -> str:
+    """One organisation as the command line lists it (tab-separated, for a spreadsheet)."""
+    fields = [row.name, row.sector or "-", row.place or "-"]
+    return "\t".join([*fields, count(row.members, "member"), count(row.entries, "entry")])
 
 
 def name_key(name: str) -> str:
@@ -125,7 +152,8 @@ def clean_name(raw: str | None) -> str:
         raise OrganisationNameRefused(
             given, "it has no letters or digits; write the organisation's name"
         )
-    return name
+    # Kept as plain text (a slash command's text comes with Slack's escapes).
+    return name.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def find_organisation(session: Session, team_id: str, name: str) -> Organisation | None:
@@ -274,7 +302,7 @@ def rename_organisation(session: Session, team_id: str, old: str, new: str) -> O
     name = clean_name(new)
     other = find_organisation(session, team_id, name)
     if other is not None and other.id != organisation.id:
-        raise OrganisationExists(name, other.name)
+        raise OrganisationExists(organisation.name, other.name)
     organisation.name = name
     organisation.name_key = name_key(name)
     session.flush()
@@ -364,3 +392,150 @@ def _distance(a: str, b: str, limit: int) -> int:
 def _short(text: str, limit: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# -- the service the Slack layer uses -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrganisationInfo:
+    id: int
+    name: str
+    sector: str | None
+    place: str | None
+
+    @classmethod
+    def of(cls, organisation: Organisation) -> OrganisationInfo:
+        return cls(organisation.id, organisation.name, organisation.sector, organisation.place)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What came of a member naming their organisation: ``set`` (to ``organisation``),
+    ``cleared``, or ``offer`` (``organisation`` is the known one ``typed`` is close to; nothing
+    stored until they choose)."""
+
+    outcome: str
+    typed: str
+    organisation: OrganisationInfo | None
+
+
+class MemberOrganisations:
+    """A member's organisation, and the coordinators' list (each call one transaction)."""
+
+    def __init__(self, db: Database, *, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    def current(self, team_id: str, user_id: str) -> OrganisationInfo | None:
+        with self.db.reading() as session:
+            found = organisation_of(session, team_id, user_id)
+            return OrganisationInfo.of(found) if found else None
+
+    def choose(
+        self, team_id: str, user_id: str, typed: str, *, entry_id: int | None = None
+    ) -> Choice:
+        """The member names their organisation (``none`` clears it). The same name however
+        typed is that organisation; a name a typo away is offered, not taken."""
+        if typed.strip().lower() in CLEAR_WORDS:
+            self._set(team_id, user_id, None, entry_id)
+            return Choice("cleared", typed, None)
+        name = clean_name(typed)
+        with self.db.reading() as session:
+            close = similar_organisation(session, team_id, name)
+            if close is not None and close.name_key != name_key(name):
+                return Choice("offer", name, OrganisationInfo.of(close))
+        return Choice("set", name, self.create_and_use(team_id, user_id, name, entry_id=entry_id))
+
+    def use(
+        self, team_id: str, user_id: str, organisation_id: int, *, entry_id: int | None = None
+    ) -> OrganisationInfo:
+        """The member takes the organisation offered (refused if it is gone meanwhile)."""
+        with self.db.reading() as session:
+            found = session.get(Organisation, organisation_id)
+            if found is None or found.team_id != team_id:
+                raise OrganisationNotFound(str(organisation_id))
+        return self._set(team_id, user_id, organisation_id, entry_id)  # type: ignore[return-value]
+
+    def create_and_use(
+        self, team_id: str, user_id: str, name: str, *, entry_id: int | None = None
+    ) -> OrganisationInfo:
+        """The member's organisation is ``name`` as typed (made if new)."""
+        with self.db.session() as session:
+            organisation = get_or_create_organisation(session, team_id, name, now=self.clock())
+            organisation_id = organisation.id
+        return self._set(team_id, user_id, organisation_id, entry_id)  # type: ignore[return-value]
+
+    def _set(
+        self, team_id: str, user_id: str, organisation_id: int | None, entry_id: int | None
+    ) -> OrganisationInfo | None:
+        now = self.clock()
+        with self.db.session() as session:
+            organisation = session.get(Organisation, organisation_id) if organisation_id else None
+            set_member_organisation(session, team_id, user_id, organisation, now=now)
+            if entry_id is not None:
+                # The entry just logged, while the member chose: it takes the choice too.
+                session.execute(
+                    update(Entry)
+                    .where(Entry.team_id == team_id, Entry.id == entry_id, Entry.user_id == user_id)
+                    .values(organisation_id=organisation_id)
+                )
+            return OrganisationInfo.of(organisation) if organisation else None
+
+    # -- coordinators
+
+    def listed(self, team_id: str) -> list[OrganisationSummary]:
+        with self.db.reading() as session:
+            return list_organisations(session, team_id)
+
+    def rename(self, team_id: str, old: str, new: str) -> OrganisationInfo:
+        with self.db.session() as session:
+            return OrganisationInfo.of(rename_organisation(session, team_id, old, new))
+
+    def merge(self, team_id: str, source: str, target: str) -> OrganisationInfo:
+        with self.db.session() as session:
+            return OrganisationInfo.of(merge_organisations(session, team_id, source, target))
+
+    def describe(self, team_id: str, name: str, settings: dict[str, str]) -> OrganisationInfo:
+        """``settings``: ``sector`` and/or ``place`` (empty or ``none`` clears); every value
+        is checked before anything is stored."""
+        if not settings:
+            raise NothingToSet(name)
+        unknown = sorted(set(settings) - {"sector", "place"})
+        if unknown:
+            raise UnknownSetting(unknown[0], ["sector", "place"])
+        sector = parse_sector(settings["sector"]) if "sector" in settings else None
+        place = clean_place(settings["place"]) if "place" in settings else None
+        with self.db.session() as session:
+            organisation = describe_organisation(
+                session,
+                team_id,
+                name,
+                sector=sector,
+                place=place,
+                clear_sector="sector" in settings and sector is None,
+                clear_place="place" in settings and place is None,
+            )
+            return OrganisationInfo.of(organisation)
+
+
+class UnknownSetting(UnknownChoice):
+    what = "organisation setting"
+
+
+def parse_settings(words: list[str]) -> tuple[str, dict[str, str]]:
+    """``NHS Fife sector=public place=Fife`` → (``NHS Fife``, {sector, place}): the name is
+    every word before the first ``key=value``; a value runs to the next ``key=``."""
+    name_words: list[str] = []
+    settings: dict[str, str] = {}
+    key: str | None = None
+    for word in words:
+        head, equals, rest = word.partition("=")
+        if equals and head and head.isidentifier():
+            key = head.lower()
+            settings[key] = rest
+        elif key is not None:
+            settings[key] = f"{settings[key]} {word}".strip()
+        else:
+            name_words.append(word)
+    return " ".join(name_words), settings

@@ -11,6 +11,7 @@ from bot.goals import Framework
 from bot.journal import Journal
 from bot.learning_log import LearningLog
 from bot.members import MemberPreferences
+from bot.organisations import MemberOrganisations
 from bot.pairs import PeerPairs
 from bot.settings import SettingsStore
 from bot.weeks import Clock, utc_now
@@ -26,6 +27,7 @@ class Services:
     members: MemberPreferences = field(init=False)  # away, prompts by DM
     journal: Journal = field(init=False)  # a member's own entries over a range, as a file
     pairs: PeerPairs = field(init=False)  # peer pairs' rounds, answers and figures
+    organisations: MemberOrganisations = field(init=False)  # who members are from
     # Set by the scheduler running in this process: reschedules a workspace's jobs at once
     # when its settings change (a scheduler in another process notices within a minute).
     settings_changed: Callable[[str], None] | None = None
@@ -45,6 +47,7 @@ class Services:
         )
         self.journal = Journal(self.db, self.config.framework, clock=self.clock)
         self.pairs = PeerPairs(self.db, clock=self.clock)
+        self.organisations = MemberOrganisations(self.db, clock=self.clock)
 
     @property
     def framework(self) -> Framework:

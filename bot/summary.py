@@ -240,5 +240,12 @@ def _count_kinds(views: list[EntryView]) -> dict[str, int]:
 def _best(views: list[EntryView]) -> list[EntryView]:
     """Highlights first: stories and reflections before actions, fuller texts first, then newest."""
     return sorted(
-        views, key=lambda v: (-_KIND_WEIGHT[v.kind], -min(len(v.text), 400) // 100, -v.id)
+        views,
+        # A story or outcome that says why it matters first: the network's evidence.
+        key=lambda v: (
+            -_KIND_WEIGHT[v.kind],
+            -bool(v.why_it_matters),
+            -min(len(v.text), 400) // 100,
+            -v.id,
+        ),
     )

@@ -27,6 +27,35 @@ def plural(noun: str, number: int) -> str:
     return f"{head} {many}" if head else many
 
 
+def kinds_in_words(kinds: tuple[str, ...]) -> str:
+    """("story", "outcome") → "stories and outcomes"."""
+    many = [plural(kind, 2) for kind in kinds]
+    return " and ".join(many) if len(many) < 3 else ", ".join(many[:-1]) + " and " + many[-1]
+
+
 def count(number: int, noun: str) -> str:
     """``1 entry``, ``2 entries``, ``1,234 shared entries``."""
     return f"{number:,} {plural(noun, number)}"
+
+
+# An outcome's answers and an organisation's sector, as people read them (Slack, exports and
+# the report alike). The keys are stored (bot.models.WHO_CHANGED, HOW_WE_KNOW, SECTORS).
+WHO_CHANGED_WORDS = {
+    "staff": "staff",
+    "people": "people we serve",
+    "partners": "partners",
+    "organisation": "our organisation",
+    "system": "the wider system",
+}
+HOW_WE_KNOW_WORDS = {
+    "seen": "we saw it ourselves",
+    "told": "others told us",
+    "figures": "we have figures",
+}
+SECTOR_WORDS = {
+    "public": "public",
+    "voluntary": "voluntary",
+    "private": "private",
+    "community": "community",
+    "other": "other",
+}

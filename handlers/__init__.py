@@ -15,6 +15,7 @@ from slack_bolt import App
 
 from bot.blocks import controls as control_blocks
 from bot.blocks import entries, modals, rhythm
+from bot.blocks import organisations as organisation_blocks
 from bot.blocks import pairs as pair_blocks
 from bot.blocks.answers import FORGET_ME_CONFIRMED, SEARCH_MORE
 from bot.blocks.nudges import NUDGE_DROP, NUDGE_SNOOZE
@@ -33,6 +34,7 @@ def register(app: App, services: Services) -> None:
         home,
         lifecycle,
         nudges,
+        organisations,
         pairs,
         shortcuts,
         views,
@@ -56,6 +58,10 @@ def register(app: App, services: Services) -> None:
         (entries.EDIT_ENTRY, actions.edit_entry),
         (entries.DELETE_ENTRY, actions.delete_entry),
         (entries.COMPLETE_ACTION, actions.complete_action),
+        (entries.ADD_WHY, actions.open_why_modal),
+        (organisation_blocks.ORG_USE, organisations.use_organisation),
+        (organisation_blocks.ORG_NEW, organisations.new_organisation),
+        (organisation_blocks.ORG_OPEN, organisations.open_organisation_form),
         (SEARCH_MORE, actions.search_more),
         (FORGET_ME_CONFIRMED, actions.forget_me),
     ):
@@ -77,6 +83,10 @@ def register(app: App, services: Services) -> None:
     app.view(modals.EDIT_MODAL)(on.submission(views.submit_edit, error_field="text"))
     app.view(modals.COMPLETE_MODAL)(on.submission(views.submit_complete, error_field="text"))
     app.view(pair_blocks.TRY_MODAL)(on.submission(pairs.submit_try, error_field="text"))
+    app.view(modals.WHY_MODAL)(on.submission(views.submit_why, error_field="why"))
+    app.view(organisation_blocks.ORG_MODAL)(
+        on.submission(organisations.submit_organisation, error_field=organisation_blocks.ORG_FIELD)
+    )
 
     app.shortcut(shortcuts.SAVE_TO_LOG)(on.shortcut(shortcuts.open_save_form))
 

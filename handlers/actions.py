@@ -1,4 +1,5 @@
-"""Buttons: open the log modal, pick a goal, edit, delete, undo, close an action, page a search.
+"""Buttons: open the log modal, pick a goal, edit, delete, undo, close an action, say why a story
+matters, page a search.
 
 Each click's change is committed before the ack (``handlers.answering.Listeners.button``); what
 the member sees comes after it: the answer replaces the message the button was on (through its
@@ -12,19 +13,28 @@ anything twice.
 from __future__ import annotations
 
 from bot.blocks import answers, modals
+from bot.blocks.organisations import organisation_field
 from bot.services import Services
 from handlers.answering import Answer, Click, later, open_modal, reply
 from handlers.home import refresh_home
 
 
 def open_log_modal(click: Click, services: Services) -> Answer:
+    current = services.organisations.current(click.team_id, click.user_id)
     view = modals.log_modal(
         services.framework,
         kind=click.value.get("kind") or "story",
         goal=click.value.get("goal"),
         metadata={"home": True} if click.on_home else None,
+        organisation=organisation_field(current),
     )
     return later(open_modal(view))
+
+
+def open_why_modal(click: Click, services: Services) -> Answer:
+    """*Why it matters* under a saved story or outcome: the one question, for that entry."""
+    entry = services.log.own_entry(click.team_id, click.user_id, click.entry_id)
+    return later(open_modal(modals.why_modal(entry, {"home": click.on_home})))
 
 
 def set_goal(click: Click, services: Services) -> Answer:

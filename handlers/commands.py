@@ -26,6 +26,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.admins import CoordinatorCheckFailed, is_admin, is_coordinator_without_slack
 from bot.blocks import answers, controls, kit, modals, refusals, rhythm
+from bot.blocks import organisations as org_blocks
 from bot.blocks import pairs as pair_blocks
 from bot.errors import (
     CoordinatorUnconfirmed,
@@ -40,6 +41,7 @@ from bot.journal import parse_mine
 from bot.learning_log import Saved
 from bot.members import parse_away
 from bot.models import KINDS
+from bot.organisations import TwoNamesNeeded, parse_settings
 from bot.pairs import PairFigures, next_round_on
 from bot.participation import Participation, participation
 from bot.quicklog import LogFor, QuickLog, parse_log_for, parse_quick_log
@@ -116,7 +118,11 @@ def run_goals(inv: Invocation) -> Answer:
 
 def run_log(inv: Invocation) -> Answer:
     if not inv.args.strip():
-        return later(open_modal(modals.log_modal(inv.services.framework)))
+        current = inv.services.organisations.current(inv.team_id, inv.user_id)
+        view = modals.log_modal(
+            inv.services.framework, organisation=org_blocks.organisation_field(current)
+        )
+        return later(open_modal(view))
     target = parse_log_for(inv.args)
     if target is not None:
         return log_for(inv, target)
@@ -347,6 +353,58 @@ def run_stats(inv: Invocation) -> Answer:
     return say(rhythm.stats_message(figures, framework, tz), for_an_admin)
 
 
+def run_org(inv: Invocation) -> Answer:
+    """``/kindness org`` (see it), ``org <name>``, ``org none``."""
+    typed = inv.args.strip()
+    organisations = inv.services.organisations
+    if not typed:
+        return say(org_blocks.organisation_message(organisations.current(inv.team_id, inv.user_id)))
+    return say(org_blocks.choice_message(organisations.choose(inv.team_id, inv.user_id, typed)))
+
+
+# "A > B", "A -> B", "A → B" (Slack sends ">" as "&gt;").
+_INTO = re.compile(r"\s*(?:-&gt;|=&gt;|&gt;|->|=>|>|→)\s*")
+ORGS_ACTIONS = ["list", "rename", "merge", "set"]
+
+
+def run_orgs(inv: Invocation) -> Answer:
+    """Coordinators: ``list``, ``rename OLD > NEW``, ``merge FROM > INTO``,
+    ``set NAME sector=… place=…``."""
+    action, _, rest = inv.args.strip().partition(" ")
+    action = action.lower() or "list"
+    if action not in ORGS_ACTIONS:
+        raise UnknownOption(action, ORGS_ACTIONS)
+    try:
+        allowed = inv.is_coordinator()
+    except CoordinatorCheckFailed:
+        raise CoordinatorUnconfirmed() from None
+    if not allowed:
+        raise NotACoordinator("look after the list of organisations")
+    organisations = inv.services.organisations
+    if action == "list":
+        return say(org_blocks.organisations_list_message(organisations.listed(inv.team_id)))
+    if action == "set":
+        name, values = parse_settings(rest.split())
+        changed = organisations.describe(
+            inv.team_id, _unescaped(name), {k: _unescaped(v) for k, v in values.items()}
+        )
+        return say(org_blocks.organisation_changed_message("Saved", changed))
+    parts = _INTO.split(rest.strip(), maxsplit=1)
+    if len(parts) != 2 or not parts[0] or not parts[1]:
+        raise TwoNamesNeeded(action)
+    first, second = _unescaped(parts[0]), _unescaped(parts[1])
+    if action == "rename":
+        renamed = organisations.rename(inv.team_id, first, second)
+        return say(org_blocks.organisation_changed_message(f"Renamed {first!r} to", renamed))
+    merged = organisations.merge(inv.team_id, first, second)
+    return say(org_blocks.organisation_changed_message(f"Merged {first!r} into", merged))
+
+
+def _unescaped(text: str) -> str:
+    """A slash command's text without Slack's escapes of &, < and >."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
+
+
 def run_export(inv: Invocation) -> Answer:
     return coordinator_files.export_answer(
         inv.services, inv.team_id, inv.user_id, inv.channel_id, inv.args
@@ -372,9 +430,9 @@ SUBCOMMANDS: list[Subcommand] = [
     ),
     Subcommand(
         "log",
-        "/kindness log [for @member] [story|action|reflection] [{goals}|goal-key] <text>",
-        "log in one line (a story unless you say otherwise), or open the form with no text; "
-        "coordinators log a member's story with `for @member`",
+        "/kindness log [for @member] [story|action|reflection|outcome] [{goals}|goal-key] <text>",
+        "log in one line (a story unless you say otherwise; an outcome is a change you saw), "
+        "or open the form with no text; coordinators log a member's story with `for @member`",
         "/kindness log action {g} Ask each new starter what would make them feel welcome",
         run_log,
     ),
@@ -399,6 +457,14 @@ SUBCOMMANDS: list[Subcommand] = [
         "the shared learning log, newest first; add a goal to narrow it, or give only a goal",
         "/kindness search listening {g}",
         run_search,
+    ),
+    Subcommand(
+        "org",
+        "/kindness org [<name>|none]",
+        "the organisation you are from (optional; shown with what you log, never with an "
+        "anonymous entry), or none",
+        "/kindness org NHS Fife",
+        run_org,
     ),
     Subcommand(
         "nudges",
@@ -465,6 +531,14 @@ SUBCOMMANDS: list[Subcommand] = [
         "coordinators: the impact report as a file in your DM (default: the last 12 weeks)",
         "/kindness report since 2026-09-01",
         run_report,
+    ),
+    Subcommand(
+        "orgs",
+        "/kindness orgs [list | rename OLD > NEW | merge FROM > INTO | set NAME sector=… place=…]",
+        "coordinators: the members' organisations — list them, put a name right, merge two "
+        "that are one, or say an organisation's sector and place",
+        "/kindness orgs merge Fife NHS > NHS Fife",
+        run_orgs,
     ),
     Subcommand(
         "export",

@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks import controls
 from bot.blocks import pairs as pair_blocks
 from bot.blocks.home import home_view
+from bot.blocks.organisations import organisation_line
 from bot.chart_uploads import HOME, image_refused, network_chart
 from bot.report.weekly_chart import ChartImage
 from bot.services import Services
@@ -50,6 +51,7 @@ def publish_home(services: Services, client: WebClient, team_id: str, user_id: s
             services.framework,
             chart=shown,
             member=[
+                *organisation_line(services.organisations.current(team_id, user_id)),
                 *controls.member_settings_blocks(status),
                 *pair_blocks.pairs_home_blocks(status),
             ],

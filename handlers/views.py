@@ -1,4 +1,5 @@
-"""Modal submissions: log an entry, edit one, close an action, save the settings.
+"""Modal submissions: log an entry, edit one, close an action, say why a story matters, save the
+settings.
 
 The entry is stored *before* the modal is answered, inside Slack's 3 seconds (a database write,
 no Slack call). A refusal or a failed write answers ``response_action: errors`` on the right
@@ -23,14 +24,21 @@ from bot.admins import (
     is_coordinator_without_slack,
 )
 from bot.blocks import kit, modals, refusals, rhythm
+from bot.blocks import organisations as organisation_blocks
+from bot.blocks.organisations import ORG_FIELD
 from bot.errors import ActionAlreadyDone, LogError
-from bot.learning_log import EntryView
+from bot.learning_log import OUTCOME_KINDS, EntryView
 from bot.services import Services
 from bot.settings import COORDINATORS, KNOWN_KEYS, SettingsErrors
 from bot.slack_text import from_plain
 from bot.weeks import local_date
-from handlers.answering import Answer, Slack, SlackWork, field_errors, update_view
+from handlers.answering import Answer, Slack, SlackWork, field_errors, reply, update_view
 from handlers.home import refresh_home
+from handlers.organisations import (
+    organisation_field_error,
+    take_organisation_from_log_form,
+    typed_organisation,
+)
 
 
 def field(view: dict[str, Any], block_id: str) -> str | None:
@@ -69,12 +77,22 @@ def make_ready_to_post(client: WebClient, channel: str, coordinator: str) -> Non
 def entry_fields(view: dict[str, Any], services: Services) -> tuple[dict[str, Any], dict[str, str]]:
     """The submitted entry, and the errors by block id (Slack's rule) when it is not valid."""
     has_text = "text" in view["state"]["values"]  # absent when a long text is kept as is
+    values = view["state"]["values"]
     submitted = {
         "kind": field(view, "kind") or "story",
         "goal": field(view, "goal"),
         "text": from_plain(field(view, "text") or "") if has_text else None,
         "visibility": modals.visibility_of(field(view, "visibility")),
+        # Absent from a form opened before these fields were added: left as they are.
+        "why_it_matters": from_plain(field(view, "why") or "") if "why" in values else None,
+        "who_changed": field(view, "who_changed"),
+        "how_we_know": field(view, "how_we_know"),
+        "organisation": typed_organisation(view),
     }
+    if submitted["kind"] not in OUTCOME_KINDS:
+        # A menu cannot be emptied once chosen: an outcome's answers, chosen before the member
+        # chose another kind, are let go rather than refused.
+        submitted["who_changed"] = submitted["how_we_know"] = None
     errors: dict[str, str] = {}
     if not submitted["goal"]:
         errors["goal"] = refusals.GOAL_MISSING
@@ -83,6 +101,16 @@ def entry_fields(view: dict[str, Any], services: Services) -> tuple[dict[str, An
             services.log.check_text(submitted["text"])
         except LogError as error:
             errors.update(modals.entry_form_errors(error))
+    try:
+        services.log.check_why(submitted["why_it_matters"], submitted["kind"])
+        services.log.check_outcome(
+            submitted["who_changed"], submitted["how_we_know"], submitted["kind"]
+        )
+    except LogError as error:
+        errors.update(modals.entry_form_errors(error))
+    organisation_error = organisation_field_error(submitted["organisation"])
+    if organisation_error:
+        errors[ORG_FIELD] = organisation_error
     return submitted, errors
 
 
@@ -92,32 +120,37 @@ def refresh_home_if_opened_there(view: dict[str, Any], services: Services) -> tu
 
 def store_then_answer(
     view: dict[str, Any],
-    store: Callable[[dict[str, Any]], EntryView],
+    store: Callable[[dict[str, Any]], tuple[EntryView, tuple[SlackWork, ...]]],
     verb: str,
     services: Services,
 ) -> Answer:
     """Check the fields, store, then turn the modal into a confirmation — or keep it open
-    with the refusal on its field."""
+    with the refusal on its field. ``store`` returns the entry and any Slack work for after."""
     submitted, errors = entry_fields(view, services)
     if errors:
         return field_errors(errors)
     try:
-        entry = store(submitted)
+        entry, then = store(submitted)
     except LogError as error:
         return field_errors(modals.entry_form_errors(error))
     confirmation = modals.saved_view(entry, services.framework, verb=verb)
-    return update_view(confirmation, *refresh_home_if_opened_there(view, services))
+    return update_view(confirmation, *then, *refresh_home_if_opened_there(view, services))
 
 
 def submit_log(
     body: dict[str, Any], view: dict[str, Any], team_id: str, services: Services
 ) -> Answer:
     meta = kit.metadata(view)
+    user_id = body["user"]["id"]
 
-    def store(submitted: dict[str, Any]) -> EntryView:
-        return services.log.add_entry(
+    def store(submitted: dict[str, Any]) -> tuple[EntryView, tuple[SlackWork, ...]]:
+        # The organisation first, so that the entry carries it.
+        offer = take_organisation_from_log_form(
+            submitted["organisation"], team_id, user_id, services
+        )
+        entry = services.log.add_entry(
             team_id,
-            body["user"]["id"],
+            user_id,
             submitted["text"],
             kind=submitted["kind"],
             goal=submitted["goal"],
@@ -128,7 +161,14 @@ def submit_log(
             permalink=meta.get("permalink"),
             prompt_id=meta.get("prompt"),
             dedupe_key=f"view:{view['id']}",
+            why_it_matters=submitted["why_it_matters"],
+            who_changed=submitted["who_changed"],
+            how_we_know=submitted["how_we_know"],
         ).entry
+        if offer is None:
+            return entry, ()
+        # A name a typo away from a known one: asked by DM, the entry taking the answer too.
+        return entry, (reply(organisation_blocks.choice_message(offer, entry_id=entry.id)),)
 
     return store_then_answer(view, store, "Saved", services)
 
@@ -136,8 +176,15 @@ def submit_log(
 def submit_edit(
     body: dict[str, Any], view: dict[str, Any], team_id: str, services: Services
 ) -> Answer:
-    def store(submitted: dict[str, Any]) -> EntryView:
-        return services.log.edit_entry(
+    def store(submitted: dict[str, Any]) -> tuple[EntryView, tuple[SlackWork, ...]]:
+        outcome: dict[str, Any] = {}
+        if submitted["why_it_matters"] is not None:  # the form holds the new fields
+            outcome = {
+                "why_it_matters": submitted["why_it_matters"],
+                "who_changed": submitted["who_changed"],
+                "how_we_know": submitted["how_we_know"],
+            }
+        entry = services.log.edit_entry(
             team_id,
             body["user"]["id"],
             int(kit.metadata(view).get("entry", 0)),
@@ -145,9 +192,26 @@ def submit_edit(
             kind=submitted["kind"],
             goal=submitted["goal"],
             visibility=submitted["visibility"],
+            **outcome,
         )
+        return entry, ()
 
     return store_then_answer(view, store, "Changes saved", services)
+
+
+def submit_why(
+    body: dict[str, Any], view: dict[str, Any], team_id: str, services: Services
+) -> Answer:
+    """*Add why it matters* under a saved thread reply."""
+    why = from_plain(field(view, "why") or "")
+    try:
+        entry = services.log.set_why_it_matters(
+            team_id, body["user"]["id"], int(kit.metadata(view).get("entry", 0)), why
+        )
+    except LogError as error:
+        return field_errors({"why": refusals.explain(error)})
+    confirmation = modals.saved_view(entry, services.framework, verb="Saved")
+    return update_view(confirmation, *refresh_home_if_opened_there(view, services))
 
 
 def submit_complete(

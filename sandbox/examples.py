@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.learning_log import LearningLog
+from bot.organisations import get_or_create_organisation, organisation_of, set_member_organisation
 from bot.services import Services
 from sandbox.web_api import SlackStandIn
 
@@ -34,6 +35,7 @@ class Member:
     tz: str
     role: str
     is_admin: bool = False
+    organisation: tuple[str, str, str] | None = None  # name, sector, place
 
 
 MEMBERS = (
@@ -44,6 +46,7 @@ MEMBERS = (
         "Europe/London",
         "coordinator · a council's head of community services",
         is_admin=True,
+        organisation=("Fife Council", "public", "Scotland"),
     ),
     Member(
         "U0DEVI",
@@ -51,6 +54,7 @@ MEMBERS = (
         "Devi Raman",
         "America/Toronto",
         "member · runs a community food charity",
+        organisation=("Parkdale Community Food Bank", "voluntary", "Ontario"),
     ),
     Member(
         "U0TAMA",
@@ -58,6 +62,7 @@ MEMBERS = (
         "Tama Ngata",
         "Pacific/Auckland",
         "member · a housing association's customer lead",
+        organisation=("Kāinga Housing Association", "community", "Aotearoa New Zealand"),
     ),
 )
 COORDINATOR = MEMBERS[0]
@@ -100,6 +105,9 @@ class Example:
     text: str
     visibility: str = "network"
     reflection: str | None = None  # an action done, with what was learnt
+    why_it_matters: str | None = None  # a story's or outcome's
+    who_changed: str | None = None  # an outcome's
+    how_we_know: str | None = None
 
 
 EXAMPLES = (
@@ -111,6 +119,10 @@ EXAMPLES = (
         text=(
             "A family told us our letter made them feel like a case number. We rang them "
             "instead, listened for half an hour, and rewrote the letter with them."
+        ),
+        why_it_matters=(
+            "The letter goes to 400 families a year. The new one was written with a family, "
+            "and the first replies say it reads like it came from a person."
         ),
     ),
     Example(
@@ -316,6 +328,47 @@ EXAMPLES = (
         goal=3,
         text="Review the missed-appointment policy with two people who were turned away by it.",
     ),
+    Example(
+        days_ago=20.3,
+        member=1,
+        kind="outcome",
+        goal=2,
+        text=(
+            "Volunteers now sit down with people at the counter instead of standing behind it; "
+            "nobody asked them to, they started after the no-target shifts."
+        ),
+        why_it_matters=(
+            "People who come in say they feel like guests, not cases — and more of them tell us "
+            "what else is going on, so we can point them to help sooner."
+        ),
+        who_changed="staff",
+        how_we_know="seen",
+    ),
+    Example(
+        days_ago=9.4,
+        member=0,
+        kind="outcome",
+        goal=5,
+        text=(
+            "The council's complaints about letters fell from 31 last quarter to 12 since the "
+            "letters were rewritten with families."
+        ),
+        why_it_matters="Fewer families start their dealings with us angry or afraid.",
+        who_changed="organisation",
+        how_we_know="figures",
+    ),
+    Example(
+        days_ago=3.2,
+        member=2,
+        kind="outcome",
+        goal=3,
+        text=(
+            "Two partner agencies now join our tenant phone round, so one call covers three "
+            "services."
+        ),
+        who_changed="partners",
+        how_we_know="told",
+    ),
 )
 
 
@@ -329,6 +382,7 @@ def add_examples(services: Services, team_id: str, now: datetime) -> int:
         default_timezone=services.config.default_timezone,
     )
     goals = services.framework.goals
+    _seed_organisations(services, team_id, now - timedelta(days=28))
     added = 0
     for number, example in enumerate(EXAMPLES):
         moment[0] = now - timedelta(days=example.days_ago)
@@ -342,9 +396,25 @@ def add_examples(services: Services, team_id: str, now: datetime) -> int:
             visibility=example.visibility,
             source="slash" if number % 2 else "modal",
             dedupe_key=f"sandbox-example:{number}",
+            why_it_matters=example.why_it_matters,
+            who_changed=example.who_changed,
+            how_we_know=example.how_we_know,
         )
         added += saved.created
         if saved.created and example.reflection is not None:
             moment[0] = min(now, moment[0] + timedelta(days=6))
             log.complete_action(team_id, member.id, saved.entry.id, example.reflection)
     return added
+
+
+def _seed_organisations(services: Services, team_id: str, now: datetime) -> None:
+    """Each member's organisation, with its sector and place, as if they had said so with
+    `/kindness org` before the examples (a member who has since chosen otherwise keeps it)."""
+    with services.db.session() as session:
+        for member in MEMBERS:
+            if member.organisation is None or organisation_of(session, team_id, member.id):
+                continue
+            name, sector, place = member.organisation
+            organisation = get_or_create_organisation(session, team_id, name, now=now)
+            organisation.sector, organisation.place = sector, place
+            set_member_organisation(session, team_id, member.id, organisation, now=now)

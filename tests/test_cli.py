@@ -326,3 +326,36 @@ def wait_until(condition: Callable[[], bool], what: str) -> None:
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting until {what}"
         time.sleep(0.05)
+
+
+def test_orgs_lists_renames_merges_and_describes_from_the_shell(tmp_path: Path) -> None:
+    from bot.organisations import MemberOrganisations
+
+    db = Database(f"sqlite:///{tmp_path / 'kindness.db'}")
+    db.upgrade()
+    organisations = MemberOrganisations(db, clock=utc_now)
+    organisations.choose("T0001", "UANN", "NHS Fife")
+    organisations.choose("T0001", "UBEN", "Fife NHS Board")
+    organisations.choose("T0001", "UCAT", "Fife Council")
+    db.dispose()
+
+    merged = run(tmp_path, "orgs", "merge", "fife nhs board", "NHS Fife")
+    assert merged.returncode == 0, merged.stderr
+    assert "Merged 'fife nhs board' into 'NHS Fife'" in merged.stdout
+    itself = run(tmp_path, "orgs", "merge", "NHS Fife", "N.H.S. Fife")
+    assert itself.returncode == 2 and "cannot be merged into itself" in itself.stderr
+    onto = run(tmp_path, "orgs", "rename", "Fife Council", "nhs fife")
+    assert onto.returncode == 2 and "already exists" in onto.stderr
+    described = run(tmp_path, "orgs", "set", "NHS Fife", "sector=public", "place=Fife")
+    assert described.returncode == 0, described.stderr
+    bad = run(tmp_path, "orgs", "set", "NHS Fife", "sector=charity")
+    assert bad.returncode == 2 and "nothing was changed" in bad.stderr
+    renamed = run(tmp_path, "orgs", "--team", "T0001", "rename", "Fife Council", "Fife Council HQ")
+    assert renamed.returncode == 0, renamed.stderr
+    listed = run(tmp_path, "orgs", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines() == [
+        "Fife Council HQ\t-\t-\t1 member\t0 entries",
+        "NHS Fife\tpublic\tFife\t2 members\t0 entries",
+    ]
+    assert run(tmp_path, "orgs").stdout == listed.stdout

@@ -232,7 +232,19 @@ def test_moving_the_clock_dates_new_entries_by_the_sandboxs_time(sandbox: Sandbo
 
 
 def test_example_entries_are_added_once(sandbox: Sandbox) -> None:
-    assert call(sandbox, "examples", user=MORAG)["added"] == 22
+    assert call(sandbox, "examples", user=MORAG)["added"] == 25
+    listed = {
+        o.name: (o.sector, o.place)
+        for o in sandbox.services.organisations.listed(sandbox.standin.team_id)
+    }
+    assert listed["Fife Council"] == ("public", "Scotland") and len(listed) == 3
+    outcomes = [
+        e
+        for e in sandbox.services.log.latest_shared(sandbox.standin.team_id, MORAG, limit=30)
+        if e.kind == "outcome"
+    ]
+    assert len(outcomes) == 3 and all(o.who_changed and o.how_we_know for o in outcomes)
+    assert any(o.why_it_matters for o in outcomes)
     assert call(sandbox, "examples", user=MORAG)["added"] == 0
     digest = call(sandbox, "job", user=MORAG, job="digest")
     assert "posted the 2026-W48 digest" in digest["message"]

@@ -129,7 +129,7 @@ def test_a_reply_below_a_dm_prompt_is_saved_under_its_goal_once(
     assert [r["name"] for r in stored["reactions"]] == ["seedling"]
     (note,) = [e for e in bot.standin.ephemerals(ANN) if e["channel"] == dm]
     assert f"#{entry.id}" in note["text"]
-    assert [b["text"]["text"] for b in buttons(note)] == ["Edit", "Undo"]
+    assert [b["text"]["text"] for b in buttons(note)] == ["Why it matters", "Edit", "Undo"]
     # Slack sends it again: stored and noted once.
     bot.slack.event(message, event_id="EvDM1", retry_num=1)
     bot.slack.event(message, event_id="EvDM2")

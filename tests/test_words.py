@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from test_blocks import entry as view_of
 
-from bot.blocks import answers, controls, home, modals, nudges, refusals, rhythm
+from bot.blocks import answers, controls, home, modals, nudges, organisations, refusals, rhythm
 from bot.blocks import entries as entry_pieces
 from bot.errors import (
     BadDate,
@@ -30,6 +30,7 @@ from bot.goals import Framework, load_framework
 from bot.journal import JournalPage, MyExport
 from bot.learning_log import EntryView, MyLog, SearchPage
 from bot.members import MemberStatus
+from bot.organisations import Choice, OrganisationInfo, OrganisationSummary
 from bot.participation import Participation, QuietMember
 from bot.settings import WorkspaceSettings, describe
 from bot.summary import GoalWeek, WeekFigures, WeeklySummary
@@ -41,7 +42,7 @@ from schedules.nudges import NudgeReport
 NOW = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
 PLURAL_NOUNS = (
     "entries|members|stories|actions|reflections|weeks|days|goals|follow-ups|prompts|"
-    "quiet members|people|files|replies"
+    "quiet members|people|files|replies|outcomes|organisations"
 )
 # "1" then at most two words ("1 shared entries", "all 1 of your entries"), then a plural.
 WRONG = re.compile(rf"(?<![\w.,#/-])1 (?:[a-z][\w'-]* ){{0,2}}?(?:{PLURAL_NOUNS})\b")
@@ -186,6 +187,19 @@ def builders(framework: Framework) -> dict[str, Callable[[int], Any]]:
         "log_modal": lambda n: modals.log_modal(framework, text="x" * (3000 + n)),
         "edit_modal": lambda n: modals.edit_modal(entry(n), framework, {}),
         "complete_modal": lambda n: modals.complete_modal(entry(n, kind="action"), framework, {}),
+        "why_modal": lambda n: modals.why_modal(entry(n), {}),
+        "organisation_message": lambda n: organisations.organisation_message(org(n)),
+        "choice_message": lambda n: organisations.choice_message(
+            Choice(("cleared", "set", "offer")[n], "NHS Fiffe", org(n + 1)), entry_id=n
+        ),
+        "chosen_message": lambda n: organisations.chosen_message(org(n + 1)),
+        "organisation_modal": lambda n: organisations.organisation_modal(org(n)),
+        "organisations_list_message": lambda n: organisations.organisations_list_message(
+            [OrganisationSummary(i, f"Org {i}", "public", None, n, n) for i in range(n)]
+        ),
+        "organisation_changed_message": lambda n: organisations.organisation_changed_message(
+            "Renamed", org(n + 1)
+        ),
         "saved_view": lambda n: modals.saved_view(entry(n), framework),
         "save_message_modal": lambda n: modals.save_message_modal(
             framework,
@@ -207,7 +221,7 @@ def builders(framework: Framework) -> dict[str, Callable[[int], Any]]:
         "prompt_message": lambda n: rhythm.prompt_message(goal, "Who?", by_dm=bool(n)),
         "digest_message": lambda n: "\n".join(
             message_text(rhythm.digest_message(summary(n, framework, kind), framework, "UTC"))
-            for kind in ("story", "action", "reflection")
+            for kind in ("story", "action", "reflection", "outcome")
         ),
         "digest_preview_message": lambda n: rhythm.digest_preview_message(
             summary(n, framework, "story"), framework, "UTC", with_chart=bool(n)
@@ -257,13 +271,30 @@ def builders(framework: Framework) -> dict[str, Callable[[int], Any]]:
     }
 
 
+def org(n: int) -> OrganisationInfo | None:
+    """No organisation, one without a sector or place, one with both."""
+    if n == 0:
+        return None
+    return OrganisationInfo(n, "NHS Fife", "public" if n > 1 else None, "Fife" if n > 1 else None)
+
+
 BUILDER_NAME = re.compile(r"_(message|view|modal|blocks)$|^explain$|^export_comment$|^with_")
 
 
 def test_every_message_builder_is_rendered_here() -> None:
     """A new builder must join the list below, so that its counts are checked too."""
     known = set(builders(load_framework()))
-    for module in (answers, refusals, modals, home, entry_pieces, rhythm, nudges, controls):
+    for module in (
+        answers,
+        refusals,
+        modals,
+        home,
+        entry_pieces,
+        rhythm,
+        nudges,
+        controls,
+        organisations,
+    ):
         for name, function in inspect.getmembers(module, inspect.isfunction):
             if function.__module__ == module.__name__ and BUILDER_NAME.search(name):
                 assert name in known, f"{module.__name__}.{name} is not rendered by this test"

@@ -50,11 +50,26 @@ def help_message(
             "Everything you log goes into a shared learning log the network can search "
             "and write up — unless you choose *anonymous* or *private*."
         ),
-        kit.section("\n".join(lines)),
+        *_sections(lines),
         kit.context(f"Goals: {goals}"),
         log_buttons(),
     ]
     return kit.message(blocks, "What you can do with /kindness")
+
+
+def _sections(lines: Sequence[str]) -> list[Block]:
+    """Lines in as few sections as a section's character limit allows (the list of
+    subcommands outgrew one)."""
+    sections: list[Block] = []
+    current: list[str] = []
+    for line in lines:
+        if current and len("\n".join([*current, line])) > kit.SECTION_TEXT:
+            sections.append(kit.section("\n".join(current)))
+            current = []
+        current.append(line)
+    if current:
+        sections.append(kit.section("\n".join(current)))
+    return sections
 
 
 def goals_message(framework: Framework) -> dict[str, Any]:
@@ -177,8 +192,9 @@ def forget_me_message(total: int) -> dict[str, Any]:
     yours = f"all {total} of your entries" if total > 1 else "your one entry"
     blocks = [
         kit.section(
-            f"This deletes *{yours}* from the learning log — stories, actions and reflections, "
-            "private ones included — and what the bot knows of you. It cannot be undone."
+            f"This deletes *{yours}* from the learning log — stories, actions, reflections and "
+            "outcomes, private ones included — and what the bot knows of you. It cannot be "
+            "undone."
         ),
         kit.actions(
             kit.button(

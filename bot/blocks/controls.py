@@ -24,6 +24,7 @@ from bot.blocks.entries import (
     log_buttons,
 )
 from bot.blocks.kit import Block
+from bot.blocks.organisations import welcome_line
 from bot.goals import Framework
 from bot.journal import EXPORT_FORMATS, JournalPage, MyExport
 from bot.learning_log import EntryView
@@ -244,6 +245,7 @@ def welcome_message(framework: Framework, channel: str) -> dict[str, Any]:
             'choose *anonymous* (shown as "a member") or *private* (only you ever see it). '
             "`/kindness mine` shows yours; `/kindness forget-me` deletes them all."
         ),
+        kit.section(welcome_line()),
         log_buttons(block_id="welcome_log"),
         kit.context("Only you can see this welcome. `/kindness help` lists everything."),
     ]

@@ -15,15 +15,17 @@ from typing import Any
 from bot.blocks import kit
 from bot.blocks.kit import Block
 from bot.goals import Framework, Goal
-from bot.learning_log import EntryView
+from bot.learning_log import WHY_KINDS, EntryView
 from bot.models import KINDS
-from bot.slack_text import one_line
+from bot.slack_text import neutralise, one_line
+from bot.words import HOW_WE_KNOW_WORDS, WHO_CHANGED_WORDS
 
 OPEN_LOG_MODAL = "open_log_modal"
 SET_GOAL = "set_goal"
 EDIT_ENTRY = "edit_entry"
 DELETE_ENTRY = "delete_entry"
 UNDO_ENTRY = "undo_entry"
+ADD_WHY = "add_why_it_matters"
 COMPLETE_ACTION = "complete_action"
 
 KIND_LABELS = {
@@ -67,6 +69,8 @@ def entry_heading(entry: EntryView, framework: Framework) -> str:
     parts = [f"*#{entry.id} · {KIND_LABELS[entry.kind]}*", goal_name(framework, entry.goal_key)]
     parts.append(slack_date(entry.created_at))
     parts.append(author(entry))
+    if entry.organisation:  # never set for an anonymous entry
+        parts.append(entry.organisation)
     if entry.logged_by and entry.author_id is not None:
         # Never beside an anonymous entry: who logged it would hint at whose it is.
         parts.append(f"logged by <@{entry.logged_by}>")
@@ -82,7 +86,24 @@ def entry_heading(entry: EntryView, framework: Framework) -> str:
 
 
 def entry_text(entry: EntryView, framework: Framework, *, preview: int = PREVIEW) -> str:
-    return entry_heading(entry, framework) + "\n" + kit.quote(one_line(entry.text, preview))
+    """The heading, the words, and under them why it matters and an outcome's answers."""
+    lines = [entry_heading(entry, framework), kit.quote(one_line(entry.text, preview))]
+    if entry.why_it_matters:
+        lines.append("_Why it matters:_ " + one_line(neutralise(entry.why_it_matters), preview))
+    answers = outcome_answers(entry)
+    if answers:
+        lines.append(answers)
+    return "\n".join(lines)
+
+
+def outcome_answers(entry: EntryView) -> str:
+    """``Who changed: staff · How we know: we have figures`` (what was answered)."""
+    parts = []
+    if entry.who_changed:
+        parts.append("_Who changed:_ " + WHO_CHANGED_WORDS.get(entry.who_changed, ""))
+    if entry.how_we_know:
+        parts.append("_How we know:_ " + HOW_WE_KNOW_WORDS.get(entry.how_we_know, ""))
+    return " · ".join(parts)
 
 
 def entry_block(entry: EntryView, framework: Framework, *, accessory: Block | None = None) -> Block:
@@ -129,8 +150,13 @@ def goal_picker(entry_id: int, framework: Framework) -> Block:
 
 
 def edit_or_undo(entry: EntryView) -> Block:
-    """Under a just-saved entry: change it, or take it back."""
+    """Under a just-saved entry: say why it matters (a story or an outcome without it), change
+    it, or take it back."""
+    buttons = []
+    if entry.kind in WHY_KINDS and not entry.why_it_matters:
+        buttons.append(kit.button("Why it matters", ADD_WHY, entry_value(entry.id)))
     return kit.actions(
+        *buttons,
         kit.button("Edit", EDIT_ENTRY, entry_value(entry.id)),
         kit.button("Undo", UNDO_ENTRY, entry_value(entry.id)),
     )

@@ -13,15 +13,32 @@ from bot.blocks import kit
 from bot.blocks.entries import KIND_LABELS, PREVIEW, entry_block
 from bot.blocks.kit import Block
 from bot.blocks.refusals import SAVE_FAILED, explain
-from bot.errors import LogError, StorageFailed, UnknownGoal, UnknownKind, UnknownVisibility
+from bot.errors import (
+    LogError,
+    NotForThisKind,
+    StorageFailed,
+    UnknownGoal,
+    UnknownHowWeKnow,
+    UnknownKind,
+    UnknownVisibility,
+    UnknownWhoChanged,
+    WhyTooLong,
+)
 from bot.goals import Framework
-from bot.learning_log import EntryView
+from bot.learning_log import MAX_WHY, EntryView
 from bot.models import KINDS, VISIBILITIES
 from bot.slack_text import one_line, to_plain
+from bot.words import HOW_WE_KNOW_WORDS, WHO_CHANGED_WORDS
 
 LOG_MODAL = "log_entry"
 EDIT_MODAL = "edit_entry_modal"
 COMPLETE_MODAL = "complete_action_modal"
+WHY_MODAL = "why_it_matters_modal"
+# The question that asks a story or an outcome what it changed.
+WHY_QUESTION = "Why does this matter — what changed, and for whom?"
+WHY_HINT = "Optional, for stories and outcomes: what is different now, and for whom."
+WHO_CHANGED_QUESTION = "Who changed? (outcomes)"
+HOW_WE_KNOW_QUESTION = "How do we know? (outcomes)"
 
 VISIBILITY_LABELS = {
     "network": ("The network", "shown with your name"),
@@ -47,8 +64,14 @@ def log_modal(
     title: str = "Log to the network",
     submit: str = "Save",
     text_editable: bool = True,
+    why_it_matters: str | None = None,
+    who_changed: str | None = None,
+    how_we_know: str | None = None,
+    organisation: Block | None = None,
 ) -> dict[str, Any]:
-    """The log modal: kind, goal, text and visibility (prefilled where known).
+    """The log modal: kind, goal, text, why it matters, an outcome's who changed and how we
+    know, visibility, and the member's organisation when ``organisation`` is given (the
+    field, prefilled) — prefilled where known, everything after the text optional.
 
     Slack caps a text input at 3,000 characters, below the log's 4,000. A longer text is
     prefilled cut, with a visible note; when editing such an entry the text is shown but not
@@ -99,6 +122,7 @@ def log_modal(
         blocks.append(
             kit.context("This text is longer than a form can hold, so it is kept as it is.")
         )
+    blocks += outcome_fields(why_it_matters, who_changed, how_we_know)
     blocks.append(
         kit.input_block(
             "Who can see it?",
@@ -113,8 +137,71 @@ def log_modal(
             block_id="visibility",
         )
     )
+    if organisation is not None:
+        blocks.append(organisation)
     return kit.modal(
         title, blocks, callback_id=callback_id, submit=submit, private_metadata=metadata
+    )
+
+
+def why_input(initial: str | None = None) -> Block:
+    return kit.input_block(
+        WHY_QUESTION,
+        kit.text_input(
+            "why",
+            multiline=True,
+            max_length=MAX_WHY,
+            initial=to_plain(initial) if initial else None,
+        ),
+        block_id="why",
+        optional=True,
+        hint=WHY_HINT,
+    )
+
+
+def outcome_fields(
+    why_it_matters: str | None, who_changed: str | None, how_we_know: str | None
+) -> list[Block]:
+    """Why it matters (stories and outcomes), who changed and how we know (outcomes)."""
+    return [
+        why_input(why_it_matters),
+        kit.input_block(
+            WHO_CHANGED_QUESTION,
+            kit.static_select(
+                "who_changed",
+                [kit.option(words, key) for key, words in WHO_CHANGED_WORDS.items()],
+                initial=who_changed,
+                placeholder="Choose who changed",
+            ),
+            block_id="who_changed",
+            optional=True,
+        ),
+        kit.input_block(
+            HOW_WE_KNOW_QUESTION,
+            kit.static_select(
+                "how_we_know",
+                [kit.option(words, key) for key, words in HOW_WE_KNOW_WORDS.items()],
+                initial=how_we_know,
+                placeholder="Choose how we know",
+            ),
+            block_id="how_we_know",
+            optional=True,
+        ),
+    ]
+
+
+def why_modal(entry: EntryView, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+    """*Add why it matters* under a saved thread reply: the one question, for that entry."""
+    blocks = [
+        kit.section(f"*#{entry.id}*\n" + kit.quote(one_line(entry.text, PREVIEW))),
+        why_input(entry.why_it_matters),
+    ]
+    return kit.modal(
+        "Why it matters",
+        blocks,
+        callback_id=WHY_MODAL,
+        submit="Save",
+        private_metadata={**(metadata or {}), "entry": entry.id},
     )
 
 
@@ -125,6 +212,9 @@ def edit_modal(entry: EntryView, framework: Framework, metadata: dict[str, Any])
         goal=entry.goal_key,
         text=entry.text,
         visibility=entry.visibility,
+        why_it_matters=entry.why_it_matters,
+        who_changed=entry.who_changed,
+        how_we_know=entry.how_we_know,
         metadata={**metadata, "entry": entry.id},
         callback_id=EDIT_MODAL,
         title=f"Edit entry #{entry.id}",
@@ -200,4 +290,16 @@ def entry_form_errors(error: LogError) -> dict[str, str]:
         return {"kind": explain(error)}
     if isinstance(error, UnknownVisibility):
         return {"visibility": explain(error)}
+    if isinstance(error, WhyTooLong):
+        return {"why": explain(error)}
+    if isinstance(error, UnknownWhoChanged):
+        return {"who_changed": explain(error)}
+    if isinstance(error, UnknownHowWeKnow):
+        return {"how_we_know": explain(error)}
+    if isinstance(error, NotForThisKind):
+        return {
+            "why" if error.field == "why it matters" else error.field.replace(" ", "_"): explain(
+                error
+            )
+        }
     return {"text": explain(error)}

@@ -137,7 +137,8 @@ def _headline(summary: WeeklySummary) -> str:
     parts = [
         f"*{count(summary.total, 'entry')}* from *{count(summary.participants, 'member')}*: "
         f"{count(kinds['story'], 'story')}, {count(kinds['action'], 'action')} committed, "
-        f"{count(kinds['reflection'], 'reflection')}."
+        f"{count(kinds['reflection'], 'reflection')}"
+        + (f", {count(kinds['outcome'], 'outcome')} seen." if kinds.get("outcome") else ".")
     ]
     done = len(summary.actions_completed)
     if done:
@@ -163,7 +164,12 @@ def _highlight(entry: EntryView) -> str:
     link = f" · <{entry.permalink}|message>" if entry.permalink else ""
     kind = entries.KIND_LABELS[entry.kind].lower()
     text = kit.quote(one_line(entry.text, HIGHLIGHT_LENGTH), HIGHLIGHT_LENGTH + 80)
-    return f"{text}\n      — {who}, {kind}{link}"
+    why = ""
+    if entry.why_it_matters:
+        why = "\n      _Why it matters:_ " + one_line(
+            neutralise(entry.why_it_matters), HIGHLIGHT_LENGTH
+        )
+    return f"{text}{why}\n      — {who}, {kind}{link}"
 
 
 def _completed(actions: Sequence[EntryView], framework: Framework) -> str:

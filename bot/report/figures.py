@@ -568,9 +568,9 @@ def _detail_branches(rows: CTE, team_id: str, detail: _Detail) -> list[Select]:
             .where(made)
             .group_by(rows.c.b, rows.c.g)
         )
-    # A highlight's merit, one number: a story over a reflection, then the fuller text.
-    merit = (case((rows.c.k == "story", 10), else_=0) + rows.c.band).label("merit")
-    candidate = (made, rows.c.k.in_(("story", "reflection")), rows.c.refl.is_(None))
+    # A highlight's merit, one number: a story or outcome over a reflection, then the fuller text.
+    merit = (case((rows.c.k.in_(("story", "outcome")), 10), else_=0) + rows.c.band).label("merit")
+    candidate = (made, rows.c.k.in_(("story", "reflection", "outcome")), rows.c.refl.is_(None))
     for key in detail.goal_keys:
         best = (
             select(rows.c.g, rows.c.id, merit)

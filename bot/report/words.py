@@ -138,7 +138,7 @@ class HeadlineRow:
 def headline_rows(report: ImpactReport) -> list[HeadlineRow]:
     h = report.headline
     return [
-        HeadlineRow("Entries shared", "stories, actions and reflections", h.entries),
+        HeadlineRow("Entries shared", "stories, actions, reflections and outcomes", h.entries),
         HeadlineRow("Members taking part", "shared or completed something", h.members),
         HeadlineRow("New voices", "members sharing for the first time", h.new_voices),
         HeadlineRow("Actions committed", "shared actions logged", h.actions_committed),

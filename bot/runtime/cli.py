@@ -149,6 +149,27 @@ def _parser() -> argparse.ArgumentParser:
         help="set up the workspace named with --team although the bot has not met it yet",
     )
 
+    orgs = command("orgs", _orgs, "list, rename, merge and describe members' organisations")
+    _team_option(orgs)
+    orgs_actions = orgs.add_subparsers(title="actions", metavar="ACTION", dest="action")
+    _team_option(
+        orgs_actions.add_parser("list", help="each organisation, its sector, place, members"),
+        nested=True,
+    )
+    rename = orgs_actions.add_parser("rename", help="put an organisation's name right")
+    rename.add_argument("old", metavar="OLD")
+    rename.add_argument("new", metavar="NEW")
+    merge = orgs_actions.add_parser("merge", help="FROM's members and entries move to INTO")
+    merge.add_argument("source", metavar="FROM")
+    merge.add_argument("target", metavar="INTO")
+    describe = orgs_actions.add_parser(
+        "set", help="an organisation's sector and place: NAME sector=public place=Fife"
+    )
+    describe.add_argument("name", metavar="NAME")
+    describe.add_argument("assignments", nargs="+", metavar="key=value")
+    for sub in (rename, merge, describe):
+        _team_option(sub, nested=True)
+
     post = command("post", _post, "run a scheduled job now (once per period)", needs_slack=True)
     post.add_argument("job", choices=("prompt", "digest", "nudges", "pairs"))
     _team_option(post)
@@ -384,6 +405,38 @@ def _settings(config: Config, args: argparse.Namespace) -> int:
     today = local_date(utc_now(), current.timezone)
     for label, value in describe(current, today=today):
         print(f"  {label + ':':<20} {value}")
+    return 0
+
+
+def _orgs(config: Config, args: argparse.Namespace) -> int:
+    from bot.organisations import MemberOrganisations, described_row, parse_settings
+
+    db = open_database(config)
+    team_id = resolve_team(db, args.team, config)
+    organisations = MemberOrganisations(db, clock=utc_now)
+    action = getattr(args, "action", None) or "list"
+    try:
+        if action == "list":
+            listed = organisations.listed(team_id)
+            if not listed:
+                print(f"No organisations in {team_id} yet.")
+            for row in listed:
+                print(described_row(row))
+            return 0
+        if action == "rename":
+            changed = organisations.rename(team_id, args.old, args.new)
+            print(f"Renamed {args.old!r} to {changed.name!r}.")
+        elif action == "merge":
+            changed = organisations.merge(team_id, args.source, args.target)
+            print(f"Merged {args.source!r} into {changed.name!r}.")
+        else:
+            _, settings = parse_settings(args.assignments)
+            changed = organisations.describe(team_id, args.name, settings)
+            sector, place = changed.sector or "-", changed.place or "-"
+            print(f"Saved {changed.name!r}: sector {sector}, place {place}.")
+    except LogError as error:
+        print(f"kindness-bot: nothing was changed: {error}", file=sys.stderr)
+        return 2
     return 0
 
 
