@@ -35,6 +35,7 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 from sqlalchemy import func, select
 
 from bot.db import Database
@@ -414,14 +415,22 @@ def _write_pages(
     ]
     goal_by_key = {g["key"]: g for g in goals}
 
+    # The footer is the same on every page of a folder: drawn once per depth, not per page.
+    footers: dict[int, Markup] = {}
+
     def render(template: str, path: str, **values: Any) -> None:
         depth = path.count("/")
+        root = "../" * depth
+        if depth not in footers:
+            footer = env.get_template("_footer.html").render(root=root, goals=goals)
+            footers[depth] = Markup(footer.rstrip("\n"))
         page = env.get_template(template).render(
             site_title=title,
-            root="../" * depth,
+            root=root,
             goals=goals,
             path=path,
             base_url=base_url,
+            footer=footers[depth],
             **values,
         )
         writer.put(path, page.encode("utf-8"))
