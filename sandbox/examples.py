@@ -399,12 +399,21 @@ def add_examples(services: Services, team_id: str, now: datetime) -> int:
             why_it_matters=example.why_it_matters,
             who_changed=example.who_changed,
             how_we_know=example.how_we_know,
+            # Some stories shared beyond the network, so that the site's preview has some.
+            share=_shared_example(example, number),
         )
         added += saved.created
         if saved.created and example.reflection is not None:
             moment[0] = min(now, moment[0] + timedelta(days=6))
             log.complete_action(team_id, member.id, saved.entry.id, example.reflection)
     return added
+
+
+def _shared_example(example: Example, number: int) -> bool:
+    """One story or outcome in two, unless private, agreed by its author to share."""
+    return (
+        example.kind in ("story", "outcome") and example.visibility != "private" and number % 2 == 0
+    )
 
 
 def _seed_organisations(services: Services, team_id: str, now: datetime) -> None:

@@ -24,6 +24,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import zipfile
@@ -71,6 +72,7 @@ KIND_LABELS = {
 }
 STATIC = ("style.css",)
 _BATCH = 500
+_ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[A-Za-z]\w*);")  # &amp; &#60; &#x3c;
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest a zip file can say: no build time in it
 
 
@@ -131,7 +133,7 @@ def check_title(title: str | None) -> str:
     cleaned = " ".join(title.split())
     if not cleaned:
         raise BadSiteTitle(title, "is empty; give a few words, e.g. 'Stories of kindness'")
-    if any(c in cleaned for c in "<>") or ("&" in cleaned and ";" in cleaned):
+    if any(c in cleaned for c in "<>") or _ENTITY.search(cleaned):
         raise BadSiteTitle(title, "contains markup; give plain words, without < > or &…;")
     if len(cleaned) > TITLE_LIMIT:
         raise BadSiteTitle(
