@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -148,15 +149,17 @@ def main() -> None:
         )
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
     print(
-        f"{'stories':>8} {'files':>7} {'build s':>8} {'again':>6} {'1 changed':>10} "
-        f"{'rebuild s':>10} {'peak RSS MiB':>13}"
+        f"{'stories':>8} {'files':>7} {'build s':>8} {'cpu s':>6} {'again':>6} "
+        f"{'1 changed':>10} {'rebuild s':>10} {'peak RSS MiB':>13}"
     )
     for r in results:
         print(
             f"{r['stories']:>8,} {r['files']:>7,} {r['first_seconds']:>8.2f} "
-            f"{r['again_written']:>6} {r['changed_written']:>10} {r['changed_seconds']:>10.2f} "
-            f"{r['peak_rss_mib']:>13.0f}"
+            f"{r['first_cpu']:>6.2f} {r['again_written']:>6} {r['changed_written']:>10} "
+            f"{r['changed_seconds']:>10.2f} {r['peak_rss_mib']:>13.0f}"
         )
+    # On a shared machine the wall time waits for a free core: say how busy it was.
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     for r in results:
         print(f"after one change at {r['stories']:,}: {', '.join(r['changed_pages'])}")
     if len(results) > 1:

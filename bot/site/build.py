@@ -295,12 +295,15 @@ class _Writer:
         self.old = old
         self.pages: dict[str, str] = {}
         self.written = 0
+        self.folders: set[Path] = set()
 
     def put(self, path: str, content: bytes) -> None:
         digest = hashlib.sha256(content).hexdigest()
         self.pages[path] = digest
         target = self.root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent not in self.folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self.folders.add(target.parent)
         if self.old_root is not None and self.old.get(path) == digest:
             source = self.old_root / path
             with contextlib.suppress(OSError):
