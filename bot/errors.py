@@ -8,6 +8,8 @@ were *not* saved, so the answer can quote them back and nothing is lost.
 
 from __future__ import annotations
 
+from bot.words import kinds_in_words
+
 
 class LogError(Exception):
     """Base of the learning log's refusals."""
@@ -291,7 +293,8 @@ class NotForThisKind(LogError):
     we know: outcomes), given for another kind."""
 
     def __init__(self, field: str, kind: str, kinds: tuple[str, ...]) -> None:
-        super().__init__(f"{field} is for {' and '.join(k + 's' for k in kinds)}, not a {kind}")
+        article = "an" if kind[:1] in "aeiou" else "a"
+        super().__init__(f"{field} is for {kinds_in_words(kinds)}, not {article} {kind}")
         self.field = field
         self.kind = kind
         self.kinds = kinds

@@ -6,8 +6,8 @@ TOML file of the same shape. Every rule below is checked when the file is loaded
 stops the bot at start with the file's name and the problem, never halfway through a week.
 
 Goal keys must not collide with the quick-log grammar (``/kindness log [kind] [goal] text``):
-a key may not be a kind word (story, action, reflection) nor look like ``g3``, which always
-means "goal number 3".
+a key may not be a kind word (story, action, reflection, outcome) nor look like ``g3``, which
+always means "goal number 3".
 """
 
 from __future__ import annotations

@@ -625,6 +625,12 @@ class LearningLog:
                     source="slash" if dedupe_key is None else "modal",
                     reflection_of_id=action.id,
                     dedupe_key=dedupe_key,
+                    # The author's organisation as it is now, as for every new entry.
+                    organisation_id=session.scalar(
+                        select(Member.organisation_id).where(
+                            Member.team_id == team_id, Member.user_id == user_id
+                        )
+                    ),
                     created_at=now,
                     updated_at=now,
                 )
@@ -903,7 +909,6 @@ def _storage_failures(text: str | None) -> Iterator[None]:
         raise StorageFailed(text=text) from exc
 
 
-# The entry keeps its author's organisation as it is when the entry is written.
 def _named(session: Session, team_id: str, views: list[EntryView]) -> list[EntryView]:
     """The views with their organisation's name, where they may show one."""
     if not any(view.organisation_id for view in views):
@@ -917,6 +922,7 @@ def _named(session: Session, team_id: str, views: list[EntryView]) -> list[Entry
     ]
 
 
+# The entry keeps its author's organisation as it is when the entry is written.
 _INSERT_ENTRY = insert(Entry.__table__).values(
     organisation_id=select(Member.organisation_id)
     .where(Member.team_id == bindparam("author_team"), Member.user_id == bindparam("author_user"))

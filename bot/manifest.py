@@ -74,7 +74,7 @@ def bot_scopes() -> list[str]:
 
 
 def usage_hint(framework: Framework) -> str:
-    kinds = "story|action|reflection"
+    kinds = "story|action|reflection|outcome"
     return f"log [{kinds}] [{framework.numbers_hint()}] text · mine · search words · help"
 
 
@@ -128,7 +128,7 @@ def manifest(
                     "name": "Save to learning log",
                     "type": "message",
                     "callback_id": "save_to_learning_log",
-                    "description": "Save this message as a story, action or reflection",
+                    "description": "Save this message as a story, action, reflection or outcome",
                 }
             ],
             "slash_commands": [command],

@@ -85,6 +85,15 @@ class TwoNamesNeeded(LogError):
         self.action = action
 
 
+class NothingToSet(LogError):
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"say what to set after the name, e.g. set {_short(name) or 'NHS Fife'} "
+            "sector=public place=Fife"
+        )
+        self.name = name
+
+
 class UnknownSector(UnknownChoice):
     what = "sector"
 
@@ -293,7 +302,7 @@ def rename_organisation(session: Session, team_id: str, old: str, new: str) -> O
     name = clean_name(new)
     other = find_organisation(session, team_id, name)
     if other is not None and other.id != organisation.id:
-        raise OrganisationExists(name, other.name)
+        raise OrganisationExists(organisation.name, other.name)
     organisation.name = name
     organisation.name_key = name_key(name)
     session.flush()
@@ -490,6 +499,8 @@ class MemberOrganisations:
     def describe(self, team_id: str, name: str, settings: dict[str, str]) -> OrganisationInfo:
         """``settings``: ``sector`` and/or ``place`` (empty or ``none`` clears); every value
         is checked before anything is stored."""
+        if not settings:
+            raise NothingToSet(name)
         unknown = sorted(set(settings) - {"sector", "place"})
         if unknown:
             raise UnknownSetting(unknown[0], ["sector", "place"])

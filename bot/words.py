@@ -27,6 +27,12 @@ def plural(noun: str, number: int) -> str:
     return f"{head} {many}" if head else many
 
 
+def kinds_in_words(kinds: tuple[str, ...]) -> str:
+    """("story", "outcome") → "stories and outcomes"."""
+    many = [plural(kind, 2) for kind in kinds]
+    return " and ".join(many) if len(many) < 3 else ", ".join(many[:-1]) + " and " + many[-1]
+
+
 def count(number: int, noun: str) -> str:
     """``1 entry``, ``2 entries``, ``1,234 shared entries``."""
     return f"{number:,} {plural(noun, number)}"

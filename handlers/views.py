@@ -27,7 +27,7 @@ from bot.blocks import kit, modals, refusals, rhythm
 from bot.blocks import organisations as organisation_blocks
 from bot.blocks.organisations import ORG_FIELD
 from bot.errors import ActionAlreadyDone, LogError, PrivateNotShareable
-from bot.learning_log import EntryView
+from bot.learning_log import OUTCOME_KINDS, EntryView
 from bot.services import Services
 from bot.settings import COORDINATORS, KNOWN_KEYS, SettingsErrors
 from bot.slack_text import from_plain
@@ -92,6 +92,10 @@ def entry_fields(view: dict[str, Any], services: Services) -> tuple[dict[str, An
         "how_we_know": field(view, "how_we_know"),
         "organisation": typed_organisation(view),
     }
+    if submitted["kind"] not in OUTCOME_KINDS:
+        # A menu cannot be emptied once chosen: an outcome's answers, chosen before the member
+        # chose another kind, are let go rather than refused.
+        submitted["who_changed"] = submitted["how_we_know"] = None
     errors: dict[str, str] = {}
     if submitted["share"] and submitted["visibility"] == "private":
         errors[modals.SHARE] = refusals.explain(PrivateNotShareable())

@@ -79,6 +79,7 @@ def test_a_member_who_asked_gets_the_weeks_prompt_by_dm_once(
         "Share a story",
         "Commit to an action",
         "Reflect",
+        "A change we saw",
     ]
     assert dms_to(bot, BEN) == []  # the channel prompt stays the default
     with bot.services.db.reading() as session:

@@ -246,3 +246,41 @@ def test_mentions_are_named_by_slack_when_the_database_does_not_know_them(
     assert "Thanks @Ann Smith and @Gwen Old!" in texts
     assert "In #general and #kindness-leads" in texts
     assert sorted(slack.asked) == ["C0999", "UGONE"]  # each unknown id asked once
+
+
+def test_every_format_carries_why_it_matters_an_outcomes_answers_and_the_organisation(
+    learning_log: LearningLog, clock
+) -> None:
+    from bot.organisations import get_or_create_organisation, set_member_organisation
+
+    clock.set(datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
+    with learning_log.db.session() as session:
+        fife = get_or_create_organisation(session, T1, "NHS Fife", now=NOW)
+        for member in ("UANN", "UCAT"):
+            set_member_organisation(session, T1, member, fife, now=NOW)
+    learning_log.add_entry(
+        T1,
+        "UANN",
+        "Ward rounds start with the patient",
+        kind="outcome",
+        goal="g3",
+        why_it_matters="Patients are heard first",
+        who_changed="staff",
+        how_we_know="figures",
+    )
+    learning_log.add_entry(T1, "UCAT", "Said without a name", goal="g3", visibility="anonymous")
+
+    outcome, anonymous = csv.DictReader(io.StringIO(_export(learning_log, "csv")))
+    assert (outcome["kind"], outcome["why_it_matters"]) == ("outcome", "Patients are heard first")
+    assert (outcome["who_changed"], outcome["how_we_know"]) == ("staff", "figures")
+    assert outcome["organisation"] == "NHS Fife" and anonymous["organisation"] == ""
+
+    entries = json.loads(_export(learning_log, "json"))["entries"]
+    assert entries[0]["organisation"] == "NHS Fife" and entries[1]["organisation"] is None
+    assert entries[0]["why_it_matters"] == "Patients are heard first"
+
+    markdown = _export(learning_log, "md")
+    assert "### Outcomes (1)" in markdown
+    assert "_Why it matters:_ Patients are heard first" in markdown
+    assert "_Who changed:_ staff · _How we know:_ we have figures" in markdown
+    assert markdown.count("NHS Fife") == 1  # never beside the anonymous story

@@ -434,6 +434,7 @@ def test_a_quiet_member_gets_one_gentle_nudge_per_silence(
         "Share a story",
         "Commit to an action",
         "Reflect",
+        "A change we saw",
     ]
     # Not again while the silence lasts, in this week or any later one.
     for later in (timedelta(hours=5), WEEK, 5 * WEEK):

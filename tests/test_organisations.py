@@ -243,3 +243,16 @@ def test_an_entry_keeps_the_organisation_its_author_had_when_writing_it(
         third.id: council.id,
         other.id: None,
     }
+
+
+def test_a_reflection_closing_an_action_carries_the_organisation_of_now(
+    learning_log, database: Database
+) -> None:
+    action = learning_log.add_entry("T1", "U1", "call the ward", kind="action").entry
+    with database.session() as session:
+        fife = get_or_create_organisation(session, "T1", "NHS Fife", now=NOW)
+        set_member_organisation(session, "T1", "U1", fife, now=NOW)
+    _, reflection = learning_log.complete_action("T1", "U1", action.id, "They were glad")
+    with database.reading() as session:
+        stamped = dict(session.execute(select(Entry.id, Entry.organisation_id)).all())
+    assert stamped == {action.id: None, reflection.id: fife.id}

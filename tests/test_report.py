@@ -139,7 +139,7 @@ def test_the_markdown_report_has_the_same_content(network: LearningLog) -> None:
     text = out.getvalue()
     for words in (
         "impact report",
-        "| Entries shared (stories, actions and reflections) | 6 | 2 | +200% |",
+        "| Entries shared (stories, actions, reflections and outcomes) | 6 | 2 | +200% |",
         "### Entries per goal, week by week",
         "### Members taking part, week by week",
         "### Actions committed and completed, per goal",

@@ -110,7 +110,7 @@ def test_the_prompt_is_posted_at_its_time_with_a_question_and_buttons(
         for e in b.get("elements", [])
         if e.get("type") == "button"
     ]
-    assert labels == ["Share a story", "Commit to an action", "Reflect"]
+    assert labels == ["Share a story", "Commit to an action", "Reflect", "A change we saw"]
 
 
 def test_prompts_rotate_through_the_goals_and_never_repeat_a_question_early(

@@ -234,7 +234,7 @@ def test_the_readme_screenshot_shows_a_week_of_the_network(sandbox: Sandbox, pag
 
     be(page, MORAG)
     page.get_by_role("button", name="Add example entries").click()
-    expect(page.locator("#activity")).to_contain_text("Added 22 example entries")
+    expect(page.locator("#activity")).to_contain_text("Added 25 example entries")
     page.get_by_role("button", name="Post this week's prompt").click()
     prompt = last(page, "message", "This week")
     prompt.hover()

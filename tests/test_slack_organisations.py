@@ -164,18 +164,27 @@ def test_the_log_modal_takes_why_it_matters_who_changed_how_we_know_and_the_orga
     assert "Why it matters:" in confirmation and "we have figures" in confirmation
 
 
-def test_the_log_modal_refuses_a_bad_organisation_and_an_action_with_outcome_answers(
+def test_the_log_modal_refuses_a_bad_organisation_and_why_for_an_action(
     bot: BotUnderTest,
 ) -> None:
     values = modal_values("We will ask", kind="action")
-    values["who_changed"] = {"who_changed": InputValue.static_select("partners")}
+    values["why"] = {"why": InputValue.plain_text("Because")}
     values["organisation"] = {"organisation": InputValue.plain_text("<!channel>")}
     reply = bot.slack.view_submission("log_entry", values, user=ANN, view_id="VBAD1")
     assert reply.json["response_action"] == "errors"
     errors = reply.json["errors"]
     assert "names a person or a channel" in errors["organisation"]
-    assert "outcome" in errors["who_changed"]
+    assert "stories and outcomes" in errors["why"]
     assert bot.entries() == [] and organisation_rows(bot) == []
+
+
+def test_an_outcomes_answers_chosen_before_another_kind_are_let_go(bot: BotUnderTest) -> None:
+    values = modal_values("We will ask", kind="action")
+    values["who_changed"] = {"who_changed": InputValue.static_select("partners")}
+    reply = bot.slack.view_submission("log_entry", values, user=ANN, view_id="VLETGO")
+    assert reply.json["response_action"] == "update"
+    [entry] = bot.entries()
+    assert (entry.kind, entry.who_changed) == ("action", None)
 
 
 def test_a_typo_in_the_log_modal_is_offered_by_dm_and_the_entry_follows_the_choice(
@@ -317,3 +326,35 @@ def test_coordinators_list_rename_and_merge_in_slack(bot: BotUnderTest) -> None:
         bot.slack.command("orgs set NHS Fife Health Board sector=charity", user=BOSS)
     )
     assert "`charity` is not a sector" in unknown
+    nothing = bot.answer_text(bot.slack.command("orgs set NHS Fife Health Board", user=BOSS))
+    assert "say what to set after the name" in nothing
+    two = bot.answer_text(bot.slack.command("orgs rename NHS Fife Health Board", user=BOSS))
+    assert "needs two names with > between them" in two
+
+
+def test_app_homes_form_offers_a_close_name_by_dm_and_an_empty_one_clears(
+    bot: BotUnderTest,
+) -> None:
+    bot.slack.command("org NHS Fife", user=BEN)
+    bot.slack.command("org Fife Council", user=ANN)
+    bot.slack.event(bot.slack.app_home_opened(ANN))
+    home = bot.standin.home_view(ANN)
+    change = button(home, "Change")
+    bot.slack.block_action(change["action_id"], change["value"], user=ANN, view=home["id"])
+    form = bot.standin.open_views()[-1]
+    bot.slack.view_submission(
+        "org_modal",
+        {"organisation": {"organisation": InputValue.plain_text("nhs fiffe")}},
+        user=ANN,
+        view_id=form["id"],
+    )
+    offer = bot.standin.last("chat.postMessage").args
+    assert offer["channel"] == ANN and "Use NHS Fife" in json.dumps(offer["blocks"])
+    assert organisations(bot)[ANN] == "Fife Council"  # unchanged until Ann chooses
+    bot.slack.view_submission(
+        "org_modal",
+        {"organisation": {"organisation": InputValue.plain_text("")}},
+        user=ANN,
+        view_id=form["id"],
+    )
+    assert organisations(bot)[ANN] is None

@@ -197,8 +197,9 @@ def forget_me_message(total: int) -> dict[str, Any]:
     yours = f"all {total} of your entries" if total > 1 else "your one entry"
     blocks = [
         kit.section(
-            f"This deletes *{yours}* from the learning log — stories, actions and reflections, "
-            "private ones included — and what the bot knows of you. It cannot be undone."
+            f"This deletes *{yours}* from the learning log — stories, actions, reflections and "
+            "outcomes, private ones included — and what the bot knows of you. It cannot be "
+            "undone."
         ),
         kit.actions(
             kit.button(

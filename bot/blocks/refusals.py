@@ -31,12 +31,21 @@ from bot.errors import (
     NoSuchMember,
     NotACoordinator,
     NotAnAction,
+    NotForThisKind,
     NotYourEntry,
     OnlyAnonymously,
     PrivateNotShareable,
     StorageFailed,
     UnknownChoice,
 )
+from bot.organisations import (
+    MergeIntoItself,
+    OrganisationExists,
+    OrganisationNameRefused,
+    OrganisationNotFound,
+)
+from bot.slack_text import from_plain
+from bot.words import kinds_in_words
 
 # In a modal, under its field: the modal stays open with the member's words in it.
 GOAL_MISSING = "Choose the goal this is for."
@@ -135,6 +144,28 @@ def explain(error: LogError) -> str:
         )
     if isinstance(error, EmptySearch):
         return "Give me a word or two to search for, e.g. `/kindness search listening`."
+    if isinstance(error, OrganisationNameRefused):
+        # The name is not quoted back: it may be a mention or a link.
+        return f"That cannot be an organisation's name: {error.reason}."
+    if isinstance(error, OrganisationNotFound):
+        return (
+            f"There is no organisation called “{from_plain(error.name)}”. "
+            "`/kindness orgs` lists them."
+        )
+    if isinstance(error, OrganisationExists):
+        return (
+            f"“{from_plain(error.existing)}” already exists: to make the two one, merge "
+            f"instead — `/kindness orgs merge {from_plain(error.name)} > "
+            f"{from_plain(error.existing)}`."
+        )
+    if isinstance(error, MergeIntoItself):
+        return f"“{from_plain(error.name)}” cannot be merged into itself: name two organisations."
+    if isinstance(error, NotForThisKind):
+        return (
+            f"*{error.field.capitalize()}* is for {kinds_in_words(error.kinds)}, and this is "
+            f"{'an' if error.kind[:1] in 'aeiou' else 'a'} {error.kind}: clear it, or choose "
+            "one of those kinds."
+        )
     if isinstance(error, StorageFailed):
         return (
             "Sorry — the learning log could not be written just now. Nothing was saved; "

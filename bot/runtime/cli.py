@@ -476,8 +476,6 @@ def _orgs(config: Config, args: argparse.Namespace) -> int:
             return _endorsement(db, team_id, args)
         else:
             _, settings = parse_settings(args.assignments)
-            if not settings:
-                raise UsageError("give sector=… and/or place=… after the name")
             changed = organisations.describe(team_id, args.name, settings)
             sector, place = changed.sector or "-", changed.place or "-"
             print(f"Saved {changed.name!r}: sector {sector}, place {place}.")
