@@ -248,7 +248,11 @@ def test_a_coordinator_logs_a_members_story_which_is_theirs(bot: BotUnderTest) -
     )
     (dm,) = [c.args for c in bot.standin.calls_to("chat.postMessage") if c.args["channel"] == ANN]
     assert f"<@{COORD}> logged this for you" in message_text(dm)
-    assert [b["text"]["text"] for b in buttons(dm)] == ["Edit", "Delete"]
+    assert [b["text"]["text"] for b in buttons(dm)] == [
+        "Edit",
+        "Delete",
+        "Share beyond the network",
+    ]
     # It is Ann's: in her journal with who logged it, hers to edit.
     mine = message_text(message_of(bot, bot.slack.command("mine", user=ANN)))
     assert "She sat with the family" in mine and f"logged by <@{COORD}>" in mine
