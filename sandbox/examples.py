@@ -402,6 +402,8 @@ def add_examples(services: Services, team_id: str, now: datetime) -> int:
             why_it_matters=example.why_it_matters,
             who_changed=example.who_changed,
             how_we_know=example.how_we_know,
+            # Some stories shared beyond the network, so that the site's preview has some.
+            share=_shared_example(example, number),
         )
         added += saved.created
         if saved.created and example.reflection is not None:
@@ -410,6 +412,13 @@ def add_examples(services: Services, team_id: str, now: datetime) -> int:
     # The round comes after the stories it shortlists (sandbox.example_round).
     add_example_round(services, team_id, now, [m.id for m in MEMBERS])
     return added
+
+
+def _shared_example(example: Example, number: int) -> bool:
+    """One story or outcome in two, unless private, agreed by its author to share."""
+    return (
+        example.kind in ("story", "outcome") and example.visibility != "private" and number % 2 == 0
+    )
 
 
 def _seed_organisations(services: Services, team_id: str, now: datetime) -> None:

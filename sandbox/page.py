@@ -4,6 +4,8 @@
     GET  /sandbox/static/NAME       its stylesheet and script (package data, no build step)
     GET  /sandbox/files/ID          a file the bot uploaded (?download=1 to save it)
     GET  /sandbox/reports/N         an impact report made from the clock panel (?download=1)
+    GET  /sandbox/site/PAGE         a preview of the published site, built from the sandbox's
+                                    log when its index is asked for
     GET  /sandbox/api/people         the members one can be
     GET  /sandbox/api/state?user=U&since=V
                                     what U sees; {"version": V, "unchanged": true} when nothing
@@ -26,6 +28,7 @@ import urllib.parse
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from importlib import resources
+from pathlib import Path
 from typing import Any, Protocol
 
 from sandbox.ui import Outcome, SlackUi
@@ -71,10 +74,13 @@ class RunningSandbox(Protocol):
 
     def report(self, number: int) -> tuple[str, bytes] | None: ...
 
+    def preview_site(self) -> Path: ...
+
 
 class SandboxPage:
     def __init__(self, sandbox: RunningSandbox) -> None:
         self.sandbox = sandbox
+        self._site: Path | None = None
         self.operations: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "send": self._send,
             "click": self._click,
@@ -104,6 +110,8 @@ class SandboxPage:
             return _static(start_response, "favicon.svg")
         if path.startswith("/sandbox/static/"):
             return _static(start_response, path.rsplit("/", 1)[-1])
+        if path.startswith("/sandbox/site/"):
+            return self._site_page(start_response, path.removeprefix("/sandbox/site/"))
         if path.startswith("/sandbox/files/"):
             found = self.sandbox.standin.file(path.rsplit("/", 1)[-1])
             if found is None:
@@ -142,6 +150,20 @@ class SandboxPage:
             except BadRequest as exc:
                 return _json(start_response, 400, {"error": str(exc)})
         return _text(start_response, 404, "Not found")
+
+    def _site_page(self, start_response: StartResponse, page: str) -> Iterable[bytes]:
+        """A page of the site preview; asking for its index builds it again."""
+        page = page or "index.html"
+        if page == "index.html" or not self._site:
+            self._site = self.sandbox.preview_site()
+        root = self._site.resolve()
+        target = (root / page).resolve()
+        kind = _SITE_TYPES.get(target.suffix)
+        if kind is None or not target.is_relative_to(root) or not target.is_file():
+            return _text(start_response, 404, "Not found")
+        body = target.read_bytes()
+        start_response("200 OK", [("Content-Type", kind), ("Content-Length", str(len(body)))])
+        return [body]
 
     # -- operations -------------------------------------------------------------------------
 
@@ -262,6 +284,14 @@ def _file(
         ],
     )
     return [content]
+
+
+_SITE_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".xml": "application/atom+xml; charset=utf-8",
+    ".png": "image/png",
+}
 
 
 def _required(body: dict[str, Any], key: str) -> str:

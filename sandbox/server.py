@@ -64,6 +64,7 @@ from schedules.manual import JobRun, run_job_now
 log = logging.getLogger(__name__)
 
 DATABASE_FILE = "sandbox.db"
+SITE_FOLDER = "sandbox-site"  # the preview of the published site, built from the sandbox's log
 SLACK_FILE = "sandbox-slack.json"
 HOST = "127.0.0.1"
 THREADS = 8
@@ -367,6 +368,23 @@ class Sandbox:
         else:
             self._note("The example entries are there already.", ok=True)
         return added
+
+    def preview_site(self) -> Path:
+        """The published site built from the sandbox's own log (``kindness-bot publish``), in
+        ``sandbox-site/`` beside its database: the page links to it."""
+        from bot.site.build import build_site
+
+        folder = self.directory / SITE_FOLDER
+        with self._lock:
+            build_site(
+                self.services.db,
+                self.services.framework,
+                self.standin.team_id,
+                folder,
+                title="Stories of kindness (sandbox preview)",
+                force=True,
+            )
+        return folder
 
     def _note(self, text: str, *, ok: bool) -> None:
         with self._lock:

@@ -533,3 +533,19 @@ def test_publish_is_for_coordinators_and_takes_no_words(coordinated) -> None:
     assert bot.standin.files == []
     answer = bot.answer_text(bot.slack.command("publish now please", user="UCORA"))
     assert "Usage: `/kindness publish`" in answer and bot.standin.files == []
+
+
+def test_a_rebuild_after_one_story_changed_rewrites_a_handful_of_files(
+    learning_log: LearningLog, framework, clock, tmp_path
+) -> None:
+    for n in range(2 * PAGE_SIZE + 10):
+        clock.advance(hours=1)
+        learning_log.add_entry(T, ANN, f"Story {n} of many.", goal=f"g{n % 6 + 1}", share=True)
+    out = tmp_path / "site"
+    build(learning_log, framework, out)
+    learning_log.edit_entry(T, ANN, 60, text="Story 59, told again.")
+    learning_log.share_entry(T, ANN, 60)
+    result = build(learning_log, framework, out)
+    # Its page, the index page and the goal page listing it (not in the feed's newest 20).
+    assert result.changed == ["goals/evidence.html", "index-2.html", "stories/60.html"]
+    assert result.written == 3  # and the marker: 4 files written, every other one kept

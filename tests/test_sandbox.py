@@ -439,3 +439,24 @@ def test_the_clock_panel_makes_the_report_at_the_sandboxs_time(sandbox: Sandbox)
 
 def texts_of_activity(sandbox: Sandbox) -> list[str]:
     return [a["text"] for a in seen_by(sandbox, MORAG)["clock"]["activity"]]
+
+
+def test_the_page_links_to_a_preview_of_the_site_built_from_the_sandboxs_log(
+    sandbox: Sandbox,
+) -> None:
+    with urllib.request.urlopen(sandbox.url, timeout=5) as page:
+        assert b'href="/sandbox/site/"' in page.read()
+    call(sandbox, "examples", user=MORAG)
+    entry = sandbox.services.log.add_entry(
+        sandbox.standin.team_id, DEVI, "We shared the rota with the team.", goal="g2", share=True
+    ).entry
+    with urllib.request.urlopen(f"{sandbox.url}sandbox/site/", timeout=60) as index:
+        assert index.headers["Content-Type"].startswith("text/html")
+        assert b"We shared the rota with the team." in index.read()
+    with urllib.request.urlopen(
+        f"{sandbox.url}sandbox/site/stories/{entry.id}.html", timeout=10
+    ) as story:
+        assert b"We shared the rota with the team." in story.read()
+    with pytest.raises(urllib.error.HTTPError) as outside:
+        urllib.request.urlopen(f"{sandbox.url}sandbox/site/../sandbox.db", timeout=10)
+    assert outside.value.code == 404

@@ -24,6 +24,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import zipfile
@@ -35,6 +36,7 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 from sqlalchemy import func, select
 
 from bot.db import Database
@@ -70,6 +72,7 @@ KIND_LABELS = {
 }
 STATIC = ("style.css",)
 _BATCH = 500
+_ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[A-Za-z]\w*);")  # &amp; &#60; &#x3c;
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest a zip file can say: no build time in it
 
 
@@ -130,7 +133,7 @@ def check_title(title: str | None) -> str:
     cleaned = " ".join(title.split())
     if not cleaned:
         raise BadSiteTitle(title, "is empty; give a few words, e.g. 'Stories of kindness'")
-    if any(c in cleaned for c in "<>") or ("&" in cleaned and ";" in cleaned):
+    if any(c in cleaned for c in "<>") or _ENTITY.search(cleaned):
         raise BadSiteTitle(title, "contains markup; give plain words, without < > or &…;")
     if len(cleaned) > TITLE_LIMIT:
         raise BadSiteTitle(
@@ -212,41 +215,51 @@ def _consented(team_id: str) -> tuple[Any, ...]:
     )
 
 
-def _stories(
-    db: Database, team_id: str, tz: str, names: NameLookup | None, **where: Any
-) -> Iterator[Story]:
-    """Consented stories, newest first, a batch at a time."""
+def _stories(db: Database, team_id: str, tz: str, names: NameLookup | None) -> Iterator[Story]:
+    """Consented stories, newest first, a batch at a time (plain rows: no ORM objects)."""
     query = (
-        select(Entry, Member.display_name, Organisation.name)
+        select(
+            Entry.id,
+            Entry.kind,
+            Entry.goal_key,
+            Entry.text,
+            Entry.visibility,
+            Entry.share_consent,
+            Entry.user_id,
+            Entry.created_at,
+            Entry.updated_at,
+            Entry.why_it_matters,
+            Entry.who_changed,
+            Entry.how_we_know,
+            Member.display_name,
+            Organisation.name,
+        )
         .outerjoin(Member, (Member.team_id == Entry.team_id) & (Member.user_id == Entry.user_id))
         .outerjoin(Organisation, Organisation.id == Entry.organisation_id)
         .where(*_consented(team_id))
         .order_by(Entry.created_at.desc(), Entry.id.desc())
     )
-    if "goal_key" in where:
-        query = query.where(Entry.goal_key == where["goal_key"])
     with db.reading() as session:
         rows = session.execute(query.execution_options(yield_per=_BATCH))
-        for entry, display_name, organisation in rows:
-            named = entry.share_consent == NAMED and entry.visibility == "network"
-            author = (display_name or _name(names, entry.user_id)) if named else None
-            why = entry.why_it_matters
+        for row in rows:
+            named = row.share_consent == NAMED and row.visibility == "network"
+            author = (row.display_name or _name(names, row.user_id)) if named else None
+            why = row.why_it_matters
             yield Story(
-                id=entry.id,
-                kind=entry.kind,
-                goal_key=entry.goal_key,
+                id=row.id,
+                kind=row.kind,
+                goal_key=row.goal_key,
                 author=author or ANONYMOUS_AUTHOR,
-                text=words.public_text(entry.text, names),
-                created=local_date(entry.created_at, tz),
-                created_at=entry.created_at,
-                updated_at=entry.updated_at,
+                text=words.public_text(row.text, names),
+                created=local_date(row.created_at, tz),
+                created_at=row.created_at,
+                updated_at=row.updated_at,
                 why_it_matters=words.public_text(why, names) if why else None,
-                who_changed=WHO_CHANGED_WORDS.get(entry.who_changed or ""),
-                how_we_know=HOW_WE_KNOW_WORDS.get(entry.how_we_know or ""),
+                who_changed=WHO_CHANGED_WORDS.get(row.who_changed or ""),
+                how_we_know=HOW_WE_KNOW_WORDS.get(row.how_we_know or ""),
                 # Never for an anonymous story: in a small organisation it names the author.
-                organisation=organisation if named else None,
+                organisation=row.name if named else None,
             )
-            session.expunge(entry)
 
 
 def _name(names: NameLookup | None, user_id: str) -> str | None:
@@ -282,12 +295,15 @@ class _Writer:
         self.old = old
         self.pages: dict[str, str] = {}
         self.written = 0
+        self.folders: set[Path] = set()
 
     def put(self, path: str, content: bytes) -> None:
         digest = hashlib.sha256(content).hexdigest()
         self.pages[path] = digest
         target = self.root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent not in self.folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self.folders.add(target.parent)
         if self.old_root is not None and self.old.get(path) == digest:
             source = self.old_root / path
             with contextlib.suppress(OSError):
@@ -414,14 +430,22 @@ def _write_pages(
     ]
     goal_by_key = {g["key"]: g for g in goals}
 
+    # The footer is the same on every page of a folder: drawn once per depth, not per page.
+    footers: dict[int, Markup] = {}
+
     def render(template: str, path: str, **values: Any) -> None:
         depth = path.count("/")
+        root = "../" * depth
+        if depth not in footers:
+            footer = env.get_template("_footer.html").render(root=root, goals=goals)
+            footers[depth] = Markup(footer.rstrip("\n"))
         page = env.get_template(template).render(
             site_title=title,
-            root="../" * depth,
+            root=root,
             goals=goals,
             path=path,
             base_url=base_url,
+            footer=footers[depth],
             **values,
         )
         writer.put(path, page.encode("utf-8"))
@@ -441,14 +465,36 @@ def _write_pages(
 
     chart = _chart(db, framework, team_id, tz, writer)
 
-    # The index, newest first, page by page; a page per story; the feed's newest.
-    pages_total = max(1, -(-total // PAGE_SIZE))
-    batch: list[dict[str, Any]] = []
-    number = 1
+    # One pass over the stories, newest first: a page per story, and the index's and each
+    # goal's listings written a page at a time as they fill up; the feed's newest.
+    index = _Pager(
+        render,
+        "index.html",
+        "index",
+        total,
+        lambda number, pages: {
+            "chart": chart if number == 1 else None,
+            "total": total,
+            "page_title": "Stories" if number == 1 else f"Stories, page {number} of {pages}",
+        },
+    )
+    by_goal = {
+        g["key"]: _Pager(
+            render,
+            "goal.html",
+            f"goals/{g['key']}",
+            g["count"],
+            lambda number, pages, g=g: {
+                "goal": g,
+                "page_title": f"Goal {g['number']}: {g['title']}"
+                + ("" if number == 1 else f", page {number} of {pages}"),
+            },
+        )
+        for g in goals
+    }
     feed: list[dict[str, Any]] = []
     for story in _stories(db, team_id, tz, names):
         item = listed(story)
-        goal = goal_by_key.get(story.goal_key or "")
         render(
             "story.html",
             item["path"],
@@ -457,8 +503,8 @@ def _write_pages(
             why=words.paragraphs(story.why_it_matters or ""),
             who_changed=story.who_changed,
             how_we_know=story.how_we_know,
-            goal=goal,
-            kind=KIND_LABELS.get(story.kind, story.kind),
+            goal=item["goal"],
+            kind=item["kind"],
             page_title=item["heading"],
         )
         if len(feed) < FEED_SIZE:
@@ -470,15 +516,12 @@ def _write_pages(
                     "updated": _instant(story.updated_at),
                 }
             )
-        batch.append(item)
-        if len(batch) == PAGE_SIZE:
-            _index_page(render, batch, number, pages_total, chart, total)
-            batch, number = [], number + 1
-    if batch or number == 1:
-        _index_page(render, batch, number, pages_total, chart, total)
+        index.add(item)
+        if story.goal_key in by_goal:
+            by_goal[story.goal_key].add(item)
+    for pager in (index, *by_goal.values()):
+        pager.finish()
 
-    for goal in goals:
-        _goal_pages(render, db, team_id, tz, names, goal, listed)
     render(
         "commitment.html",
         "commitment.html",
@@ -495,48 +538,49 @@ def _write_pages(
     return total
 
 
-def _index_page(render: Any, items: list, number: int, pages_total: int, chart: Any, total: int):
-    render(
-        "index.html",
-        _page_name("index", number),
-        stories=items,
-        number=number,
-        pages_total=pages_total,
-        previous_page=_page_name("index", number - 1) if number > 1 else None,
-        next_page=_page_name("index", number + 1) if number < pages_total else None,
-        chart=chart if number == 1 else None,
-        total=total,
-        page_title="Stories" if number == 1 else f"Stories, page {number} of {pages_total}",
-    )
+class _Pager:
+    """A listing (the index, a goal) in pages of ``PAGE_SIZE``, newest first: each page
+    rendered as soon as it is full, so a listing is never held whole."""
 
+    def __init__(
+        self,
+        render: Any,
+        template: str,
+        prefix: str,
+        count: int,
+        values: Any,
+    ) -> None:
+        self.render = render
+        self.template = template
+        self.prefix = prefix
+        self.pages = max(1, -(-count // PAGE_SIZE))
+        self.values = values
+        self.items: list[dict[str, Any]] = []
+        self.number = 1
 
-def _goal_pages(render, db, team_id, tz, names, goal, listed) -> None:
-    prefix = f"goals/{goal['key']}"
-    pages_total = max(1, -(-goal["count"] // PAGE_SIZE))
-    batch: list[dict[str, Any]] = []
-    number = 1
+    def add(self, item: dict[str, Any]) -> None:
+        self.items.append(item)
+        if len(self.items) == PAGE_SIZE:
+            self._flush()
 
-    def flush() -> None:
-        suffix = "" if number == 1 else f", page {number} of {pages_total}"
-        render(
-            "goal.html",
-            _page_name(prefix, number),
-            goal=goal,
-            stories=batch,
+    def finish(self) -> None:
+        if self.items or self.number == 1:
+            self._flush()
+
+    def _flush(self) -> None:
+        number, pages = self.number, self.pages
+        name = self.prefix.rsplit("/", 1)[-1]  # links between pages stay in their folder
+        self.render(
+            self.template,
+            _page_name(self.prefix, number),
+            stories=self.items,
             number=number,
-            pages_total=pages_total,
-            previous_page=_page_name(goal["key"], number - 1) if number > 1 else None,
-            next_page=_page_name(goal["key"], number + 1) if number < pages_total else None,
-            page_title=f"Goal {goal['number']}: {goal['title']}{suffix}",
+            pages_total=pages,
+            previous_page=_page_name(name, number - 1) if number > 1 else None,
+            next_page=_page_name(name, number + 1) if number < pages else None,
+            **self.values(number, pages),
         )
-
-    for story in _stories(db, team_id, tz, names, goal_key=goal["key"]):
-        batch.append(listed(story))
-        if len(batch) == PAGE_SIZE:
-            flush()
-            batch, number = [], number + 1
-    if batch or number == 1:
-        flush()
+        self.items, self.number = [], number + 1
 
 
 def _heading(story: Story) -> str:
