@@ -170,6 +170,10 @@ class Candidate:
     permalink: str | None
     votes: int = 0
     organisation_id: int | None = None  # the author's when writing; None when anonymous
+    # For the coordinator's *Ask to share* beside it (``bot.blocks.sharing.may_ask``).
+    visibility: str = "network"
+    share_consent: str = "none"
+    share_asked: bool = False
 
 
 def _candidate(entry: Entry, votes: int = 0) -> Candidate:
@@ -184,6 +188,9 @@ def _candidate(entry: Entry, votes: int = 0) -> Candidate:
         permalink=entry.permalink,
         votes=votes,
         organisation_id=None if entry.visibility == "anonymous" else entry.organisation_id,
+        visibility=entry.visibility,
+        share_consent=entry.share_consent,
+        share_asked=entry.share_asked_at is not None,
     )
 
 

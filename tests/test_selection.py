@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from bot.blocks.selection import record_request_message
 from bot.config import load_config
 from bot.db import Database
 from bot.errors import NotOnShortlist, RoundClosed, RoundStillOpen
@@ -436,6 +437,71 @@ def test_members_vote_in_slack_and_the_coordinator_records_the_choice(bot, clock
     said = message_text(choice)
     assert "The network's choice" in said and "A nurse stayed late." in said
     assert "a member" in said and f"<@{BEN}>" not in said
+
+
+def test_the_coordinators_dm_offers_ask_to_share_beside_stories_not_yet_agreed(bot, clock) -> None:
+    """The report quotes the chosen story: the coordinator asks its author from the round."""
+    from bot.slack_client import WebApiSlack, make_client
+    from slack_helpers import buttons
+
+    team = bot.standin.team_id
+    bot.standin.add_channel(CHANNEL, "kindness-network")
+    for user in (ANN, BEN, CAT, COORDINATOR):
+        bot.standin.add_user(user, name=user.lower())
+    bot.services.settings.apply(
+        team, {"channel": CHANNEL, "coordinators": COORDINATOR}, by_user=None
+    )
+    clock.set(NOVEMBER)
+    asked_for = bot.log.add_entry(team, ANN, "We said hello first.").entry.id
+    bot.log.add_entry(team, BEN, "A nurse stayed late.", visibility="anonymous")
+    agreed = bot.log.add_entry(team, CAT, "We walked her home.").entry.id
+    bot.log.share_entry(team, CAT, agreed)
+    clock.set(OPENS + timedelta(hours=1))
+    port = WebApiSlack(make_client(bot.services.config, backoff=0.01))
+    assert run_job_now("selection", bot.services, port, team, clock()).ok
+    [shortlist] = bot.standin.messages_in(CHANNEL)
+    assert "Ask to share" not in [b["text"]["text"] for b in buttons(shortlist)]
+    clock.set(OPENS + timedelta(days=7, minutes=1))
+    assert run_job_now("selection", bot.services, port, team, clock()).ok
+
+    [asked] = bot.standin.messages_in(bot.standin.dm_with(COORDINATOR))
+    beside = {
+        b["text"]["text"]: b["accessory"]
+        for b in asked["blocks"]
+        if b["type"] == "section" and "accessory" in b
+    }
+    # Ann's and the anonymous story may be asked about; Cat agreed already, so no button.
+    assert sorted(line.split(" — ")[1] for line in beside) == [
+        "A nurse stayed late.",
+        "We said hello first.",
+    ]
+    assert {a["text"]["text"] for a in beside.values()} == {"Ask to share"}
+    ask = next(a for line, a in beside.items() if "We said hello first." in line)
+
+    reply = bot.slack.block_action(ask["action_id"], ask["value"], user=COORDINATOR, message=asked)
+    assert f"I have asked the author of #{asked_for}" in bot.answer_text(reply)
+    [request] = bot.standin.messages_in(bot.standin.dm_with(ANN))
+    assert f"May the network share your story #{asked_for}" in request["text"]
+    assert [b["text"]["text"] for b in buttons(request)] == [
+        "Yes, with my name",
+        "Yes, anonymously",
+        "No",
+    ]
+
+    # Asked once: the same button again is refused, and Ann gets no second DM.
+    again = bot.slack.block_action(ask["action_id"], ask["value"], user=COORDINATOR, message=asked)
+    assert f"The author of #{asked_for} has been asked already" in bot.answer_text(again)
+    assert len(bot.standin.messages_in(bot.standin.dm_with(ANN))) == 1
+    # A member who is not a coordinator is refused and nobody is asked.
+    other = beside[next(line for line in beside if "A nurse stayed late." in line)]
+    refused = bot.slack.block_action(other["action_id"], other["value"], user=ANN, message=asked)
+    assert "Only the network's coordinators" in bot.answer_text(refused)
+    assert bot.standin.messages_in(bot.standin.dm_with(BEN)) == []
+
+    # The DM a round closing now would send has no button for the story already asked about.
+    again_dm = record_request_message(round_view(bot.services.db, team, "2026-11"), "November")
+    offered = [b["text"]["text"] for b in again_dm["blocks"] if "accessory" in b]
+    assert len(offered) == 1 and "A nurse stayed late." in offered[0]
 
 
 def test_reactions_on_an_entrys_message_rank_the_shortlist(bot, clock) -> None:

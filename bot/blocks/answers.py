@@ -204,7 +204,9 @@ def search_message(
     lead = f"Entries matching {query}{scope}" if page.words else f"Entries{scope}"
     blocks: list[Block] = [kit.section(f"{lead}, newest first ({first}–{last}):")]
     blocks += [
-        entry_block(e, framework, accessory=ask_button(e) if coordinator and may_ask(e) else None)
+        entry_block(
+            e, framework, accessory=ask_button(e.id) if coordinator and may_ask(e) else None
+        )
         for e in page.entries
     ]
     if page.has_more:

@@ -47,7 +47,7 @@ def home_view(
     if latest:
         blocks += [
             entry_block(
-                e, framework, accessory=ask_button(e) if coordinator and may_ask(e) else None
+                e, framework, accessory=ask_button(e.id) if coordinator and may_ask(e) else None
             )
             for e in latest
         ]

@@ -9,6 +9,7 @@ from typing import Any
 from bot.blocks import kit
 from bot.blocks.entries import goal_name, slack_date
 from bot.blocks.kit import Block
+from bot.blocks.sharing import ask_button, may_ask
 from bot.goals import Framework
 from bot.selection import Candidate, RoundTime, RoundView, Vote
 from bot.slack_text import one_line
@@ -93,11 +94,12 @@ def vote_answer(vote: Vote) -> dict[str, Any]:
     )
 
 
+def _total_line(number: int, candidate: Candidate) -> str:
+    return f"{number}. {count(candidate.votes, 'vote')} — {one_line(candidate.text, 80)}"
+
+
 def _totals_lines(view: RoundView) -> str:
-    lines = [
-        f"{number}. {count(c.votes, 'vote')} — {one_line(c.text, 80)}"
-        for number, c in enumerate(view.candidates, start=1)
-    ]
+    lines = [_total_line(number, c) for number, c in enumerate(view.candidates, start=1)]
     return "\n".join(lines)
 
 
@@ -120,14 +122,21 @@ def totals_message(view: RoundView) -> dict[str, Any]:
 
 
 def record_request_message(view: RoundView, label: str) -> dict[str, Any]:
-    """The DM asking a coordinator to record the network's choice."""
+    """The DM asking a coordinator to record the network's choice: the totals, with *Ask to
+    share* beside each story its author may still be asked to share beyond the network."""
     blocks = [
         kit.section(
             f"The {label} selection round has closed ({count(view.voters, 'member')} voted). "
             "Please record the story the network chose and its reasons — they go into the "
             "impact report as its *most significant change*."
         ),
-        kit.section(_totals_lines(view)),
+        *(
+            kit.section(
+                _total_line(number, c),
+                accessory=ask_button(c.entry_id) if may_ask(c) else None,
+            )
+            for number, c in enumerate(view.candidates, start=1)
+        ),
         kit.actions(
             kit.button(
                 "Record the network's choice",

@@ -6,7 +6,7 @@ The action ids are the contract with ``handlers/sharing.py``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from bot.blocks import kit
 from bot.blocks.entries import entry_block, entry_value
@@ -21,13 +21,24 @@ SHARE_ANSWER = "share_answer"
 HOW = {NAMED: "with your name", ANONYMOUS: "anonymously, without your name"}
 
 
-def may_ask(entry: EntryView) -> bool:
+class Askable(Protocol):
+    """An entry as search, App Home or a selection round shows it to a coordinator."""
+
+    @property
+    def visibility(self) -> str: ...
+    @property
+    def share_consent(self) -> str: ...
+    @property
+    def share_asked(self) -> bool: ...
+
+
+def may_ask(entry: Askable) -> bool:
     """A coordinator may ask about a network or anonymous entry not yet shared nor asked."""
     return entry.visibility != "private" and entry.share_consent == NONE and not entry.share_asked
 
 
-def ask_button(entry: EntryView) -> Block:
-    return kit.button("Ask to share", ASK_TO_SHARE, entry_value(entry.id))
+def ask_button(entry_id: int) -> Block:
+    return kit.button("Ask to share", ASK_TO_SHARE, entry_value(entry_id))
 
 
 def shared_message(entry: EntryView, framework: Framework) -> dict[str, Any]:
