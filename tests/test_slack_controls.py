@@ -262,7 +262,6 @@ def test_a_coordinator_logs_a_members_story_which_is_theirs(bot: BotUnderTest) -
         "Share anonymously",
         "Edit",
         "Delete",
-        "Share beyond the network",
     ]
     # It is Ann's: in her journal with who logged it, hers to edit.
     mine = message_text(message_of(bot, bot.slack.command("mine", user=ANN)))
