@@ -25,8 +25,11 @@ $(DEV_STAMP): $(STAMP)
 run: $(STAMP)
 	$(BIN)/kindness-bot run --or-sandbox
 
+# The documentation site is built strictly first: a broken link or a page left out of the
+# navigation fails the run (the site itself goes to build/site, which git ignores).
 test: $(DEV_STAMP)
 	$(BIN)/ruff check .
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir build/site
 	$(BIN)/python -m pytest
 
 lint: $(DEV_STAMP)
@@ -38,4 +41,4 @@ format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache
+	rm -rf $(VENV) *.egg-info .pytest_cache site

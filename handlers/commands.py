@@ -1,7 +1,7 @@
 """``/kindness …``: one table of subcommands — name, usage, one example, what it does, handler.
 
-``/kindness help``, "did you mean…", the README's command list and the test that runs every
-example all come from ``SUBCOMMANDS``, so they cannot drift apart.
+``/kindness help``, "did you mean…", the command list of the members' guide (docs/members.md)
+and the test that runs every example all come from ``SUBCOMMANDS``, so they cannot drift apart.
 
 A subcommand is a function ``Invocation -> Answer`` (see ``handlers.answering``): it does its
 database work (the service commits) and returns ``say(message)``, the member's answer, which
@@ -754,8 +754,8 @@ def suggestion(name: str, args: str) -> str:
 
 
 def readme_table(framework: Framework | None = None) -> str:
-    """The README's command list, in the default framework's words (a test keeps the README
-    equal to this)."""
+    """The command list of the members' guide (docs/members.md), in the default framework's
+    words (a test keeps the guide equal to this)."""
     framework = framework or load_framework()
     lines = ["| command | what it does | example |", "| --- | --- | --- |"]
     for sub in SUBCOMMANDS:
@@ -838,5 +838,5 @@ def run_suggestion(click: Click, services: Services, client: WebClient) -> Answe
 
 
 if __name__ == "__main__":
-    # Regenerates the README's command table: python -m handlers.commands
+    # Regenerates docs/members.md's command table: python -m handlers.commands
     print(readme_table())

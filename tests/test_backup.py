@@ -493,12 +493,13 @@ def test_backup_and_restore_at_the_command_line_say_what_they_did(tmp_path: Path
     assert "replaced what was there: True" in trail
 
 
-def test_the_readmes_move_to_postgresql_is_three_commands_that_work(
+def test_the_operators_move_to_postgresql_is_three_commands_that_work(
     tmp_path: Path, postgres: PostgresServer
 ) -> None:
-    from test_readme import README, readme_commands
+    from test_readme import DOCS, readme_commands
 
-    section = README.read_text().split("### Moving to PostgreSQL", 1)[1].split("\n## ", 1)[0]
+    manual = (DOCS / "operators.md").read_text()
+    section = manual.split("### Moving to PostgreSQL", 1)[1].split("\n## ", 1)[0]
     commands = readme_commands(section)
     assert len(commands) == 3
     example = "postgresql+psycopg://kindness@localhost/kindness"

@@ -1,6 +1,8 @@
-"""The README's install path, walked as far as a machine can walk it: every command in its
-shell blocks runs, in the README's order, in a copy of the repository, against the Slack
-stand-in — with ``.env`` filled in where the README says to fill it in.
+"""The README's install path, walked as far as a machine can walk it: every command in the
+shell blocks of the README and of the documentation's pages (``docs/*.md``) runs — the
+README's install path first, then the rest in the README's and the pages' order — in a copy of
+the repository, against the Slack stand-in, with ``.env`` filled in where the README says to
+fill it in.
 
 The copy shares this checkout's ``.venv`` (a symbolic link), so ``make install`` finds it up to
 date instead of installing again; and only what the README puts in ``.env`` (plus the
@@ -32,6 +34,9 @@ from sandbox import SlackDriver, SlackStandIn
 from serving import free_port
 
 README = REPOSITORY / "README.md"
+DOCS = REPOSITORY / "docs"
+# Where the commands are: the front page, then the documentation site's pages.
+DOC_PAGES = (README, *sorted(DOCS.glob("*.md")))
 # Commands the suite cannot run, and what covers them instead.
 NOT_RUN = {
     "make test": "this very suite; CI runs it",
@@ -48,10 +53,12 @@ PAGES = ("kindness-bot sandbox",)
 
 
 def readme_commands(text: str | None = None) -> list[str]:
-    """Each command in the ``sh`` blocks of ``text`` (default: the whole README), in order
-    (comments and continuations folded away)."""
+    """Each command in the ``sh`` blocks of ``text`` (default: the README, then every page of
+    the documentation), in order (comments and continuations folded away)."""
+    if text is None:
+        text = "\n".join(page.read_text() for page in DOC_PAGES)
     commands = []
-    for block in re.findall(r"```sh\n(.*?)```", text or README.read_text(), re.S):
+    for block in re.findall(r"```sh\n(.*?)```", text, re.S):
         for line in block.replace("\\\n", " ").splitlines():
             command = re.sub(r"\s+#.*$", "", line).strip()
             # `[--option …]` marks what may be left out: the command runs without it.
@@ -62,8 +69,8 @@ def readme_commands(text: str | None = None) -> list[str]:
 
 
 def walk() -> list[str]:
-    """The install path first, in its order; then every other command once, in README order
-    (the opening summary's ``make run`` is step 5 of the install path)."""
+    """The install path first, in its order; then every other command once, in the README's
+    and the pages' order (the opening summary's ``make run`` is step 5 of the install path)."""
     text = README.read_text()
     section = re.search(r"^## Set up with your workspace$(.*?)^## ", text, re.M | re.S)
     assert section, "the README has a 'Set up with your workspace' section"
@@ -188,3 +195,32 @@ def test_every_readme_command_runs(tmp_path: Path) -> None:
                     _fill_env(repository, standin, port)
             ran.append(command)
     assert "make run" in ran and "cp .env.example .env" in ran
+
+
+def _anchors(page: Path) -> set[str]:
+    """The anchors of a page's headings, as MkDocs makes them (Python-Markdown's toc)."""
+    from markdown.extensions.toc import slugify
+
+    headings = re.findall(
+        r"^#+ (.+)$", re.sub(r"```.*?```", "", page.read_text(), flags=re.S), re.M
+    )
+    return {slugify(heading.replace("`", ""), "-") for heading in headings}
+
+
+def test_the_readme_is_a_front_page_whose_links_lead_somewhere() -> None:
+    """The two commands at the top, a few hundred lines, and every link to a page of the
+    documentation (or a heading of the README) pointing at one that is there — MkDocs checks
+    the pages' own links when `make test` builds the site strictly."""
+    text = README.read_text()
+    assert len(text.splitlines()) <= 300
+    assert readme_commands(text)[:2] == ["make run", "make test"]
+    links = re.findall(r"\]\(([^)\s]+)\)", text)
+    assert any(link.startswith("docs/") for link in links)
+    for link in links:
+        if link.startswith(("http://", "https://")):
+            continue
+        target, _, anchor = link.partition("#")
+        page = REPOSITORY / target if target else README
+        assert page.exists(), f"the README links to {target}, which is not there"
+        if anchor:
+            assert anchor in _anchors(page), f"{link}: no such heading in {page.name}"

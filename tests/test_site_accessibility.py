@@ -5,7 +5,7 @@ Debian's Chromium (/usr/bin/chromium) driven by Playwright, as in ``test_sandbox
 axe-core comes inside ``axe-playwright-python`` (nothing is downloaded). The pages are opened
 from disk (``file://``): the site needs no server and asks no other host for anything — a
 request that leaves the folder fails the test. A screenshot of the index goes to
-``build/screenshots/site.png`` (``docs/site.png`` in the README is one).
+``build/screenshots/site.png`` (``docs/site.png`` in the coordinators' guide is one).
 """
 
 from __future__ import annotations
