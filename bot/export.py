@@ -21,8 +21,8 @@ name in the network's log, so their copy of what the bot keeps about them includ
 never as theirs: ``logged_by``/``logged_by_name`` name the coordinator in CSV and JSON, and the
 journal says "logged for you by …, in their words".
 
-The JSON documents' shape is ``JSON_VERSION``, documented in docs/coordinators.md ("Exports"); a change
-that breaks a reader of them gets a new version number.
+The JSON documents' shape is ``JSON_VERSION``, documented in docs/coordinators.md
+("Exports"); a change that breaks a reader of them gets a new version number.
 """
 
 from __future__ import annotations
