@@ -353,37 +353,29 @@ def run_settings(inv: Invocation) -> Answer:
         return say(rhythm.settings_message(settings, today))
     if inv.args.strip():
         return say(refusals.usage_message(usage_of("settings", inv.services.framework)))
-    config = inv.services.config
-
-    listed = is_coordinator_without_slack(config, inv.services.db, inv.team_id, inv.user_id)
-
-    def open_settings(slack: Slack) -> None:
-        # Slack's trigger_id lives 3 seconds: the admin check asks Slack once, briefly. An
-        # admin is offered the list of coordinators too.
-        try:
-            admin = is_admin(config, slack.client, inv.user_id, within_ack=True)
-        except CoordinatorCheckFailed:
-            if not listed:
-                slack.reply(rhythm.admin_check_failed_message())
-                return
-            admin = False
-        if not (admin or listed):
-            slack.reply(rhythm.not_admin_message())
-            return
-        slack.open_modal(rhythm.settings_modal(settings, names_coordinators=admin))
-
-    return later(open_settings)
+    # An admin is offered the list of coordinators too.
+    return open_coordinators_form(
+        inv, lambda admin: rhythm.settings_modal(settings, names_coordinators=admin)
+    )
 
 
 def run_selection(inv: Invocation) -> Answer:
     """Coordinators pick the next selection round's shortlist (before its day)."""
     if inv.args.strip():
         return say(refusals.usage_message(usage_of("selection", inv.services.framework)))
+    form = open_pick_form(inv.services, inv.team_id)
+    return open_coordinators_form(inv, lambda _admin: form)
+
+
+def open_coordinators_form(inv: Invocation, form: Callable[[bool], dict[str, Any]]) -> Answer:
+    """Open a coordinators' form after the ack, once the member is known to coordinate:
+    ``form(admin)`` builds it (``admin``: a Slack admin, not only a listed coordinator).
+
+    Slack's trigger_id lives 3 seconds: the admin check asks Slack once, briefly."""
     config = inv.services.config
     listed = is_coordinator_without_slack(config, inv.services.db, inv.team_id, inv.user_id)
-    form = open_pick_form(inv.services, inv.team_id)
 
-    def open_picks(slack: Slack) -> None:
+    def open_form(slack: Slack) -> None:
         try:
             admin = is_admin(config, slack.client, inv.user_id, within_ack=True)
         except CoordinatorCheckFailed:
@@ -394,9 +386,9 @@ def run_selection(inv: Invocation) -> Answer:
         if not (admin or listed):
             slack.reply(rhythm.not_admin_message())
             return
-        slack.open_modal(form)
+        slack.open_modal(form(admin))
 
-    return later(open_picks)
+    return later(open_form)
 
 
 def run_digest(inv: Invocation) -> Answer:
