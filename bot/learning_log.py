@@ -377,6 +377,10 @@ class LearningLog:
                     )
                 # Shown as its viewer sees it: the member, or the coordinator who logged it.
                 saved = Saved(EntryView.of(entry, logged_by or user_id), created=True)
+            # Remembered only once committed: another thread taking the one-INSERT path on
+            # the strength of it must find the workspace's row there (PostgreSQL would refuse
+            # its entry's foreign key while this transaction was still open).
+            self._known_workspaces.add(team_id)
             metrics.entry_stored(source)  # committed
             return saved
         except IntegrityError:
@@ -395,7 +399,8 @@ class LearningLog:
         self, connection: Connection, team_id: str, now: datetime, kind: str
     ) -> int:
         """The workspace's row exists (made on first contact); its follow-up delay in days
-        when ``kind`` is an action. Workspaces are never deleted, so one seen is remembered."""
+        when ``kind`` is an action. Workspaces are never deleted, so one seen is remembered (by
+        ``add_entry``, once its transaction has committed)."""
         if team_id not in self._known_workspaces:
             insert_ignoring_duplicates(
                 connection,
@@ -407,7 +412,6 @@ class LearningLog:
                     "updated_at": now,
                 },
             )
-            self._known_workspaces.add(team_id)
         if kind != "action":
             return 0
         return connection.execute(

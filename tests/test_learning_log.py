@@ -433,3 +433,21 @@ def test_stored_times_are_utc_whatever_the_store(learning_log: LearningLog, cloc
         stored = session.scalar(select(Entry.created_at).where(Entry.id == entry.id))
     assert stored == clock.now and stored.utcoffset() == timedelta(0)
     assert str(raw).startswith("2026-11-25 14:00:00")
+
+
+def test_a_first_write_that_was_refused_leaves_a_new_workspace_able_to_log(
+    learning_log: LearningLog, database
+) -> None:
+    # The first write of a new workspace makes its row in the same transaction. Refused (here:
+    # a reflection on an entry that does not exist), that transaction is rolled back — and the
+    # next entry must not be written as if the workspace's row were there.
+    with pytest.raises(EntryNotFound):
+        learning_log.add_entry(
+            "TNEWNET", "UANN", "What I learnt", kind="reflection", reflection_of=999_999
+        )
+    saved = learning_log.add_entry("TNEWNET", "UANN", "We asked first, then helped", goal="g1")
+    assert saved.created
+    with database.session() as session:
+        assert session.get(Workspace, "TNEWNET") is not None
+        stored = session.scalars(select(Entry.text).where(Entry.team_id == "TNEWNET")).all()
+    assert stored == ["We asked first, then helped"]
