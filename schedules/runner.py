@@ -189,42 +189,25 @@ class Rhythm:
                 name=f"{job} for {team}",
                 **self._job_options,
             )
-        self.scheduler.add_job(
-            self.run_nudges,
-            IntervalTrigger(seconds=NUDGE_EVERY.total_seconds()),
-            args=[team],
-            id=f"{team}:nudges",
-            name=f"nudges for {team}",
-            **self._job_options,
+        # Jobs that look every so often whether something is due; their claims make each piece of
+        # work once. Nudges, the selection round and peer pairs every half hour (a round opens
+        # at the first run after its day and time; pairs get their reminder halfway); retention
+        # hourly, so that a scheduler down at any given hour still runs it that day.
+        every = (
+            (self.run_nudges, NUDGE_EVERY, "nudges", "nudges"),
+            (self.run_selection, NUDGE_EVERY, SELECTION, "selection round"),
+            (self.run_pairs, NUDGE_EVERY, "pairs", "peer pairs"),
+            (self.run_retention, RETENTION_EVERY, RETENTION, "retention"),
         )
-        self.scheduler.add_job(
-            self.run_selection,
-            IntervalTrigger(seconds=NUDGE_EVERY.total_seconds()),
-            args=[team],
-            id=f"{team}:{SELECTION}",
-            name=f"selection round for {team}",
-            **self._job_options,
-        )
-        # Peer pairs: the round opens at the first run after its day and time, and reminders
-        # go out halfway; the claims make each once (schedules.pairs).
-        self.scheduler.add_job(
-            self.run_pairs,
-            IntervalTrigger(seconds=NUDGE_EVERY.total_seconds()),
-            args=[team],
-            id=f"{team}:pairs",
-            name=f"peer pairs for {team}",
-            **self._job_options,
-        )
-        # Hourly, so that a scheduler down at any given hour still runs it that day; the
-        # claim makes it once per local day (schedules.retention).
-        self.scheduler.add_job(
-            self.run_retention,
-            IntervalTrigger(seconds=RETENTION_EVERY.total_seconds()),
-            args=[team],
-            id=f"{team}:{RETENTION}",
-            name=f"retention for {team}",
-            **self._job_options,
-        )
+        for run_job, interval, job, what in every:
+            self.scheduler.add_job(
+                run_job,
+                IntervalTrigger(seconds=interval.total_seconds()),
+                args=[team],
+                id=f"{team}:{job}",
+                name=f"{what} for {team}",
+                **self._job_options,
+            )
         log.info(
             "scheduled %s: prompt %s %s, digest %s %s (%s)",
             team,
