@@ -86,28 +86,6 @@ def due_followups(db: Database, team_id: str, now: datetime) -> list[FollowUp]:
     ]
 
 
-def record_followup_sent(
-    session: Session,
-    team_id: str,
-    entry_id: int,
-    *,
-    now: datetime,
-    next_at: datetime | None,
-    step: int | None = None,
-) -> bool:
-    """Count a follow-up as sent and set when the next one is due (None: no more).
-
-    After ``MAX_FOLLOW_UPS`` the next one is never scheduled, whatever ``next_at`` says.
-    With ``step``, only that step is recorded (a repeat is a no-op). False when nothing was
-    recorded: the action is gone, closed, or the step was recorded already.
-    """
-    _check_next(next_at, now)
-    result = session.execute(
-        _FOLLOWUP_SENT, {"b_team": team_id, "b_entry": entry_id, "b_step": step, "b_next": next_at}
-    )
-    return result.rowcount == 1
-
-
 def record_followups_sent(
     session: Session,
     team_id: str,
@@ -115,7 +93,13 @@ def record_followups_sent(
     *,
     now: datetime,
 ) -> None:
-    """``record_followup_sent`` for many (entry id, step, next_at) in one statement."""
+    """Count follow-ups as sent, for many (entry id, step, next_at) in one statement, and set
+    when each next one is due (None: no more).
+
+    After ``MAX_FOLLOW_UPS`` the next one is never scheduled, whatever ``next_at`` says.
+    With a step, only that step is recorded (a repeat is a no-op); nothing is recorded for an
+    action that is gone or closed.
+    """
     for _, _, next_at in sent:
         _check_next(next_at, now)
     if sent:

@@ -12,7 +12,8 @@ modal, ``kindness-bot orgs``) agrees:
   mention or a link, at most ``MAX_NAME`` characters. Each refusal says what to change.
 - An entry keeps the organisation its author had when writing it (``Entry.organisation_id``,
   stamped by the learning log); changing one's organisation later leaves old entries alone.
-- An anonymous entry never shows its organisation (``shown_organisation``).
+- An anonymous entry never shows its organisation: the export (``bot.export``), the report
+  (``bot.report.evidence``) and the published site (``bot.site.build``) each leave it out.
 """
 
 from __future__ import annotations
@@ -247,12 +248,6 @@ def organisation_names(session: Session, team_id: str) -> dict[int, str]:
             select(Organisation.id, Organisation.name).where(Organisation.team_id == team_id)
         ).all()
     )
-
-
-def shown_organisation(visibility: str, name: str | None) -> str | None:
-    """The organisation an entry may show: none for an anonymous entry (in a small
-    organisation it would name the person)."""
-    return None if visibility == "anonymous" else name
 
 
 # -- coordinators ---------------------------------------------------------------------------------

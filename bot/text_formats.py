@@ -38,11 +38,6 @@ def csv_cell(value: object) -> object:
     return value
 
 
-def csv_value(cell: str) -> str:
-    """The exact text behind a cell ``csv_cell`` wrote."""
-    return cell[1:] if cell.startswith("'") else cell
-
-
 def escape_markdown(text: str, *, inline: bool = False) -> str:
     """Plain text that Markdown renders as exactly itself (one line or many); ``inline`` for
     text that never starts a line (a table cell)."""

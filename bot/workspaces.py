@@ -104,10 +104,6 @@ def mark_uninstalled(
     return kept
 
 
-def enterprise_of(session: Session, team_id: str) -> str | None:
-    return session.scalar(select(Workspace.enterprise_id).where(Workspace.team_id == team_id))
-
-
 def note_enterprise(session: Session, team_id: str, enterprise_id: str, *, now: datetime) -> None:
     """Remember which organisation a workspace belongs to (first seen on a request)."""
     ensure_workspace(session, team_id, now=now)

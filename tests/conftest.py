@@ -336,3 +336,9 @@ def bot(sqlite_db: Database, clock: FakeClock) -> Iterator[BotUnderTest]:
 def bot_on_each_store(database: Database, clock: FakeClock) -> Iterator[BotUnderTest]:
     """As ``bot``, once on SQLite and once on PostgreSQL."""
     yield from _make_bot(database, clock)
+
+
+def csv_value(cell: str) -> str:
+    """The exact text behind a cell the formula-safe CSV wrote (``bot.text_formats.csv_cell``):
+    one leading apostrophe removed, as docs/coordinators.md tells a reader to."""
+    return cell[1:] if cell.startswith("'") else cell

@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from bot.slack.port import (
-    NO_RETRIES,
     RATE_LIMITED,
     REFUSED,
     Message,
@@ -58,6 +57,10 @@ class _Channel:
 class _Fault:
     error: SlackError
     after_effect: bool
+
+
+# A port that tries once (the in-memory Slack, unless a test gives it a policy).
+NO_RETRIES = RetryPolicy(0, lambda _: 0.0)
 
 
 class InMemorySlack:

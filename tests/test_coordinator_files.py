@@ -20,8 +20,7 @@ from bot.names import Directory
 from bot.report import charts
 from bot.slack.client import make_client
 from bot.slack.names import SlackNames
-from bot.text_formats import csv_value
-from conftest import BotUnderTest, message_text
+from conftest import BotUnderTest, csv_value, message_text
 
 BOSS, ANN, CAT, DEV = "UBOSS", "UANN", "UCAT", "UDEV"
 HOSTILE = [

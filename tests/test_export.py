@@ -15,7 +15,7 @@ from bot.journal import Journal
 from bot.learning_log import LearningLog
 from bot.models import Member
 from bot.names import Directory
-from bot.text_formats import csv_value
+from conftest import csv_value
 
 T1 = "T0001"
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)

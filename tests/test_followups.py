@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from bot.db import Database
 from bot.followups import (
     MAX_FOLLOW_UPS,
     due_followups,
     quiet_members,
-    record_followup_sent,
+    record_followups_sent,
     record_quiet_nudge,
 )
 from bot.learning_log import LearningLog
+from bot.models import Entry
 from bot.settings import SettingsStore
 
 T1, T2 = "T0001", "T0002"
@@ -32,10 +34,28 @@ def settings(db: Database, clock) -> SettingsStore:
     return SettingsStore(db, clock=clock)
 
 
-def sent_followup(db: Database, *args, **kwargs) -> bool:
-    """Record a follow-up as the nudges job does, in a transaction of its own."""
+def sent_followup(
+    db: Database,
+    team_id: str,
+    entry_id: int,
+    *,
+    now: datetime,
+    next_at: datetime | None,
+    step: int | None = None,
+) -> bool:
+    """Record a follow-up as the nudges job does, in a transaction of its own; whether it was
+    recorded (the entry's count of follow-ups went up)."""
+
+    def count() -> int | None:
+        with db.session() as session:
+            return session.scalar(
+                select(Entry.follow_ups_sent).where(Entry.team_id == team_id, Entry.id == entry_id)
+            )
+
+    before = count()
     with db.session() as session:
-        return record_followup_sent(session, *args, **kwargs)
+        record_followups_sent(session, team_id, [(entry_id, step, next_at)], now=now)
+    return before is not None and count() == before + 1
 
 
 def sent_quiet_nudge(db: Database, *args) -> None:

@@ -131,9 +131,6 @@ class RetryPolicy:
     delay: Callable[[int], float]  # seconds to wait before retry number n (from 0)
 
 
-NO_RETRIES = RetryPolicy(0, lambda _: 0.0)
-
-
 class SlackPort(Protocol):
     def post(self, channel: str, message: Message, *, metadata: Metadata | None = None) -> Posted:
         """chat.postMessage into a channel."""
