@@ -14,6 +14,7 @@ from time import monotonic, sleep
 
 from bot.services import Services
 from bot.slack.port import SlackPort
+from bot.words import count
 from schedules.digest import post_weekly_digest
 from schedules.nudges import send_nudges
 from schedules.pairs import run_pairs
@@ -61,7 +62,7 @@ def run_job_now(
         )
     if job == "pairs":
         outcome = run_pairs(services, slack, team_id, now=now)
-        reminded = f"; {outcome.reminded} pairs reminded" if outcome.reminded else ""
+        reminded = f"; {count(outcome.reminded, 'pair')} reminded" if outcome.reminded else ""
         return JobRun(job, outcome.message + reminded, outcome.ok)
     if job not in JOBS:
         raise ValueError(f"unknown job {job!r}; one of {', '.join(JOBS)}")

@@ -41,6 +41,7 @@ from bot.services import Services
 from bot.settings import WorkspaceSettings
 from bot.slack.port import SlackError, SlackPort
 from bot.weeks import Week, local_date, local_date_before, week_of
+from bot.words import count
 from schedules import claims
 from schedules.fanout import Delivery, Dm, FanOut, FanOutReport
 from schedules.rotation import choose_prompt
@@ -322,9 +323,10 @@ def _left_the_workspace(slack: SlackPort, users: set[str]) -> set[str]:
 def _describe(team_id: str, made: PairRound, report: FanOutReport) -> str:
     sent = report.sent[OPEN_JOB]
     parts = [
-        f"the {made.period} round of peer pairs for {team_id}: {made.available} members available"
+        f"the {made.period} round of peer pairs for {team_id}: "
+        f"{count(made.available, 'member')} available"
     ]
-    parts.append(f"{sent} group DMs opened" if sent else "no group DM opened by this run")
+    parts.append(f"{count(sent, 'group DM')} opened" if sent else "no group DM opened by this run")
     if report.already[OPEN_JOB]:
         parts.append(f"{report.already[OPEN_JOB]} opened already")
     if report.undeliverable[OPEN_JOB]:

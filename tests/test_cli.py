@@ -225,7 +225,7 @@ def test_post_pairs_opens_a_round_once_and_says_so(tmp_path: Path) -> None:
         typo = run(tmp_path, "post", "pair", **slack)
         opened = [c for c in standin.calls_to("conversations.open") if c.ok]
     assert first.returncode == 0, first.stderr
-    assert "2 members available; 1 group DMs opened" in first.stdout
+    assert "2 members available; 1 group DM opened" in first.stdout
     assert second.returncode == 0 and "no group DM opened by this run" in second.stdout
     assert "the next begins on Mon 14 Dec 2026" in off_week.stdout
     assert typo.returncode == 2 and "invalid choice: 'pair'" in typo.stderr

@@ -206,7 +206,7 @@ def test_three_members_who_said_yes_meet_in_a_group_dm_and_we_met_leads_to_an_ac
     wait_until(lambda: sandbox.services.members.status(team, TAMA).pairs, "the yes")
     call(sandbox, "clock", user=MORAG, step="week")  # Wed 2 Dec: the round of week 49
     run = call(sandbox, "job", user=MORAG, job="pairs")
-    assert "3 members available; 1 group DMs opened" in run["message"]
+    assert "3 members available; 1 group DM opened" in run["message"]
     (group,) = [c for c in seen_by(sandbox, DEVI)["conversations"] if c["name"].count(",") == 2]
     assert group["name"].startswith("kindness, ")
     (opening,) = group["messages"]

@@ -130,7 +130,7 @@ def summary(report: ImpactReport, evidence: Evidence, framework: Framework) -> S
     follow = evidence.follow_through
     if follow.committed:
         median = (
-            f" (a median of {follow.median_days_to_done:.0f} days)"
+            f" (a median of {count(round(follow.median_days_to_done), 'day')})"
             if follow.median_days_to_done is not None
             else ""
         )
@@ -461,7 +461,8 @@ def method(report: ImpactReport, evidence: Evidence) -> Section:
         Paragraph(
             (
                 f"{share:.0%} of the shared entries are their tellers' own accounts; only "
-                f"{found.outcomes_with_figures:,} outcomes are backed by figures and "
+                f"{count(found.outcomes_with_figures, 'outcome')} "
+                f"{'is' if found.outcomes_with_figures == 1 else 'are'} backed by figures and "
                 f"{found.outcomes_told:,} by what others told. Read them as members' "
                 "testimony, not as measured impact."
                 if share is not None

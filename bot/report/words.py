@@ -306,7 +306,7 @@ def entries_chart(report: ImpactReport, framework: Framework, *, title: str | No
     total = sum(report.totals_per_bucket)
     alt = (
         f"{heading}: a stacked bar for each {unit}, one colour per goal; "
-        f"{total:,} entries in all. The table below holds the same figures."
+        f"{count(total, 'entry')} in all. The table below holds the same figures."
     )
     return Chart(
         "entries-per-goal",
