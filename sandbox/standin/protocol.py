@@ -29,6 +29,8 @@ class ApiError(Exception):
 
 @dataclass
 class Answer:
+    """An HTTP answer as the stand-in sends it, or drops it (`drop`: the connection closed)."""
+
     status: int
     body: bytes
     content_type: str = "application/json; charset=utf-8"
