@@ -57,8 +57,8 @@ from runtime.wsgi import KindnessWsgi
 from sandbox.driver import SlackDriver
 from sandbox.examples import MEMBERS, add_examples, seed_settings, seed_workspace
 from sandbox.page import SandboxPage
+from sandbox.standin import SlackStandIn
 from sandbox.ui import SlackUi, view_for
-from sandbox.web_api import SlackStandIn
 from schedules.manual import JobRun, run_job_now
 
 log = logging.getLogger(__name__)

@@ -2,6 +2,19 @@
 
 Used by the Web API stand-in (a message or view that breaks a limit is refused with Slack's
 error, as real Slack refuses it) and by tests that check the bot's blocks directly.
+
+Judgement calls — where Slack's documentation and recorded responses did not settle a detail:
+- Complaints use the wording of real Slack responses ("must be less than 3001 characters", "no
+  more than 50 items allowed", "must be more than 0 characters", "missing required field:
+  text", "unsupported type: x", "must be a valid enum value"), each followed by
+  `[json-pointer:/blocks/…]`. Messages answer `invalid_blocks` with the complaints in both
+  `errors` and `response_metadata.messages` (prefixed "[ERROR] "), as chat.postMessage does;
+  views answer `invalid_arguments` with `response_metadata.messages` only. The wording for a
+  repeated block_id ("duplicate block_id: x") and for a plain_text_input `max_length` over
+  3,000 is a guess, and Slack's extra "failed to match all allowed schemas" lines are left out.
+- The `markdown` block's text is held to 12,000 characters (its documented cumulative limit);
+  every other text object to 3,000 unless a tighter limit applies. Which block types a message
+  (as opposed to a view) may hold is not checked.
 """
 
 from __future__ import annotations

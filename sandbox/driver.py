@@ -2,6 +2,16 @@
 
 `SlackDriver` posts to the bot's HTTP endpoint what Slack would, with `response_url`s and
 `trigger_id`s the stand-in knows; `InputValue` builds a modal's submitted state.
+
+Judgement calls — what Slack shows a person when the app fails, where Slack's documentation
+did not settle a detail: `/kindness failed with the error "…"` for a slash command
+(`operation_timeout` past 3 seconds, `dispatch_failed` for an error status, the Web API's error
+name for a body Slack would refuse, followed here by the Block Kit complaints a developer
+needs), and "We had some trouble connecting. Try again?" atop a modal. A modal's
+`response_action` that Slack would refuse (errors keyed by a block that is not an input, a view
+breaking a limit, an unknown action) leaves the modal as it was with a banner saying why; real
+Slack says less. Slack's client-side check of required inputs ("Please complete this required
+field.") is the page's, as it is Slack's client's.
 """
 
 from __future__ import annotations
@@ -18,7 +28,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.web_api import SlackStandIn
+from sandbox.standin import SlackStandIn
 
 # Slack waits this long for an acknowledgement, then tells the person the app failed.
 ACK_SECONDS = 3.0

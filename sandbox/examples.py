@@ -21,7 +21,7 @@ from bot.learning_log import LearningLog
 from bot.organisations import get_or_create_organisation, organisation_of, set_member_organisation
 from bot.services import Services
 from sandbox.example_round import add_example_round
-from sandbox.web_api import SlackStandIn
+from sandbox.standin import SlackStandIn
 
 NETWORK_CHANNEL = "C0KINDNET"
 NETWORK_CHANNEL_NAME = "kindness-network"

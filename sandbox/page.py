@@ -31,8 +31,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
 
+from sandbox.standin import SlackStandIn
 from sandbox.ui import Outcome, SlackUi
-from sandbox.web_api import SlackStandIn
 from schedules.manual import JobRun
 
 log = logging.getLogger(__name__)

@@ -36,7 +36,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import Server, ServerConnection, serve
 
 from sandbox.driver import Reply, SlackDriver
-from sandbox.web_api import SlackStandIn
+from sandbox.standin import SlackStandIn
 
 ACK_TIMEOUT = 10.0
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from bot.manifest import manifest
 from sandbox.driver import Reply, SlackDriver
-from sandbox.web_api import SlackStandIn
+from sandbox.standin import SlackStandIn
 
 NOT_A_MEMBER = "You are not in this channel: join it first."
 READ_ONLY_DM = "Sending messages to this app has been turned off."

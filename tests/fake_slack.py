@@ -1,6 +1,6 @@
 """``InMemorySlack``: a Slack workspace in memory implementing ``bot.slack.port.SlackPort``,
 for unit tests of the scheduled jobs (the HTTP-level tests use the stand-in in
-``sandbox/web_api.py`` instead). It lives with the tests: the product never imports it.
+``sandbox/standin/`` instead). It lives with the tests: the product never imports it.
 """
 
 from __future__ import annotations
