@@ -33,13 +33,16 @@ WEB_API_METHODS: dict[str, tuple[str, ...]] = {
     "conversations.join": ("channels:join",),  # join a public network channel
     # How many people are in the network channel (the digest's "2 of the 23 members").
     "conversations.members": ("channels:read", "groups:read"),
-    # The DM a member's export goes to; a peer pair's group DM.
+    # A member's DM opened to put a file there (an export, a report, words that did not fit:
+    # files.completeUploadExternal takes a DM's id, never a member's; bot.slack.port); a peer
+    # pair's group DM.
     "conversations.open": ("im:write", "mpim:write"),
     # A post or DM sent by a run that crashed before recording it, found by its metadata: the
     # network channel's history (public or private), a member's DM with the bot, a pair's
     # group DM.
     "conversations.history": ("channels:history", "groups:history", "im:history", "mpim:history"),
-    # Charts (digest, App Home), uploaded privately; coordinators' exports and reports.
+    # Charts (digest, App Home), uploaded privately; members' exports, coordinators' exports
+    # and reports, and words that did not fit a message, into the member's DM.
     "files.getUploadURLExternal": ("files:write",),
     "files.completeUploadExternal": ("files:write",),
     "reactions.add": ("reactions:write",),  # the reaction on a reply that was saved

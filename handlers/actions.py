@@ -20,7 +20,7 @@ from bot.goals import Framework
 from bot.learning_log import EntryView
 from bot.services import Services
 from bot.slack.admins import is_coordinator_without_slack
-from handlers.answering import Answer, Click, Slack, later, open_modal, reply
+from handlers.answering import AfterAck, Answer, Click, later, open_modal, reply
 from handlers.home import refresh_home
 
 
@@ -108,7 +108,7 @@ def set_visibility(click: Click, services: Services) -> Answer:
         view = modals.saved_view(entry, framework, verb=verb)
         modal_id = click.modal_id
 
-        def show(slack: Slack) -> None:
+        def show(slack: AfterAck) -> None:
             slack.update_modal(modal_id, view)
 
         return later(show)

@@ -8,9 +8,13 @@ A listener is a plain module-level function that names what it needs as its para
   answer (``say(message)``: Slack shows a command's ack body as an ephemeral message); for a
   modal submission, its ``response_action`` (``update_view``, ``field_errors``); for buttons,
   shortcuts and events, nothing (``later(...)``).
-- ``then``: Slack work to do after the ack, each a function of ``Slack`` (``reply(message)``,
-  ``open_modal(view)``, or any function that calls ``slack.client``). It runs on the app's
-  listener executor, so the member's answer never waits for Slack.
+- ``then``: Slack work to do after the ack, each a function of ``AfterAck`` (``reply(message)``,
+  ``open_modal(view)``, or any function that calls the Slack port, ``slack.port``). It runs on
+  the app's listener executor, so the member's answer never waits for Slack.
+
+Listeners reach Slack only through the port (``bot.slack.port.SlackPort``, the jobs' own): the
+work after the ack through ``AfterAck.port``, and the one check a few listeners make before
+their answer through the ``slack`` they are given.
 
 The listener's database work (the service commits) is done before it returns, so an ack is a
 promise: a crash after it loses nothing. No Slack call belongs there: it would spend Slack's
@@ -38,11 +42,9 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
 from slack_bolt import Ack, BoltRequest, BoltResponse, Respond
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store import InstallationStore
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -50,6 +52,8 @@ from bot.blocks import kit, refusals
 from bot.db import member_waiting
 from bot.errors import LogError
 from bot.services import Services
+from bot.slack.client import WebApiSlack
+from bot.slack.port import NO_ANSWER, SlackError, SlackPort
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +69,11 @@ class SlackReplyRefused(Exception):
 
 
 @dataclass
-class Slack:
-    """Slack after the ack: the Web API, and the way back to the member who asked."""
+class AfterAck:
+    """Slack after the ack, for one request: the workspace's Slack port, and the way back to
+    the member who asked (the response_url, when the request carried one: not the Web API)."""
 
-    client: WebClient
+    port: SlackPort
     team_id: str
     user_id: str
     trigger_id: str = ""
@@ -85,37 +90,19 @@ class Slack:
             if sent.status_code != 200:
                 raise SlackReplyRefused(sent.status_code, sent.body)
         elif self.thread_ts and self.channel_id:
-            self.client.chat_postEphemeral(
-                channel=self.channel_id, user=self.user_id, thread_ts=self.thread_ts, **message
-            )
+            self.port.ephemeral(self.channel_id, self.user_id, message, thread_ts=self.thread_ts)
         else:
-            self.client.chat_postMessage(channel=self.user_id, **message)
+            self.port.dm(self.user_id, message)
 
     def open_modal(self, view: dict[str, Any]) -> None:
-        self.client.views_open(trigger_id=self.trigger_id, view=view)
-
-    def upload_to_dm(
-        self, content: bytes | IO[bytes], *, filename: str, title: str, comment: str
-    ) -> dict[str, Any]:
-        """A file in the member's DM with the bot (files_upload_v2: files.getUploadURLExternal
-        + files.completeUploadExternal); what Slack said of the file."""
-        # Shared with the member's id, Slack puts it in their DM with the bot (chat:write and
-        # files:write; opening the DM first would need im:write as well).
-        uploaded = self.client.files_upload_v2(
-            channels=[self.user_id],
-            file=content,
-            filename=filename,
-            title=title,
-            initial_comment=comment,
-        )
-        return dict(uploaded.get("file") or {})
+        self.port.open_modal(self.trigger_id, view)
 
     def update_modal(self, view_id: str, view: dict[str, Any]) -> None:
         """An open modal shown again, changed (a click inside it)."""
-        self.client.views_update(view_id=view_id, view=view)
+        self.port.update_modal(view_id, view)
 
 
-SlackWork = Callable[[Slack], None]
+SlackWork = Callable[[AfterAck], None]
 
 
 @dataclass(frozen=True)
@@ -160,8 +147,10 @@ def words_back(text: str | None) -> tuple[SlackWork, ...]:
         return ()
     filename, content, comment = refusals.words_file(text)
 
-    def send_words(slack: Slack) -> None:
-        slack.upload_to_dm(content, filename=filename, title="Your words", comment=comment)
+    def send_words(slack: AfterAck) -> None:
+        slack.port.upload(
+            content, filename=filename, title="Your words", comment=comment, to_member=slack.user_id
+        )
 
     return (send_words,)
 
@@ -174,7 +163,7 @@ def refusal(error: LogError, *, usage: str | None = None, replace: bool = False)
 
 
 def reply(message: dict[str, Any], *, replace: bool = False) -> SlackWork:
-    def send(slack: Slack) -> None:
+    def send(slack: AfterAck) -> None:
         slack.reply(message, replace=replace)
 
     send.__qualname__ = "reply"
@@ -182,7 +171,7 @@ def reply(message: dict[str, Any], *, replace: bool = False) -> SlackWork:
 
 
 def open_modal(view: dict[str, Any]) -> SlackWork:
-    def send(slack: Slack) -> None:
+    def send(slack: AfterAck) -> None:
         slack.open_modal(view)
 
     send.__qualname__ = "open_modal"
@@ -228,17 +217,17 @@ class Click:
 #   services  the configuration, storage and the learning log
 #   body      the request as Slack sent it
 #   team_id   the workspace it came from; user_id: the member who sent it
-# and what each kind adds. ``client`` is given only where one Slack call must come before the
-# answer (a coordinator's rights, checked once with a short timeout); every other Slack call
-# belongs after the ack, in the answer's ``then``.
+# and what each kind adds. ``slack`` (the Slack port) is given only where one Slack call must
+# come before the answer (a coordinator's rights, checked once with a short timeout); every
+# other Slack call belongs after the ack, in the answer's ``then``.
 COMMON = frozenset({"services", "body", "team_id", "user_id"})
-COMMAND_GIVES = COMMON | {"client"}
+COMMAND_GIVES = COMMON | {"slack"}
 BUTTON_GIVES = COMMON | {"click"}
 # A button that runs a command (the "did you mean" one) checks a coordinator's rights as the
 # command does, with the one Slack call a command may make before its answer.
-COMMAND_BUTTON_GIVES = BUTTON_GIVES | {"client"}
+COMMAND_BUTTON_GIVES = BUTTON_GIVES | {"slack"}
 SHORTCUT_GIVES = COMMON
-SUBMISSION_GIVES = COMMON | {"view", "client"}
+SUBMISSION_GIVES = COMMON | {"view", "slack"}
 EVENT_GIVES = COMMON | {"event", "installation_store"}
 
 
@@ -355,12 +344,12 @@ class Listeners:
         def listener(
             ack: Ack,
             body: dict[str, Any],
-            client: WebClient,
+            client: Any,  # Bolt's WebClient for this request: only ever wrapped in the port
             respond: Respond | None,
             context: dict[str, Any],
             request: BoltRequest | None = None,
         ) -> BoltResponse | None:
-            slack = _slack(body, context, client, respond)
+            slack = _after_ack(body, context, WebApiSlack(client), respond)
             slack.quiet = quiet
             try:
                 with member_waiting():
@@ -395,13 +384,15 @@ class Listeners:
         listener.__qualname__ = listener.__name__ = name
         return listener
 
-    def _given(self, wanted: tuple[str, ...], body: dict[str, Any], slack: Slack) -> dict[str, Any]:
+    def _given(
+        self, wanted: tuple[str, ...], body: dict[str, Any], slack: AfterAck
+    ) -> dict[str, Any]:
         values: dict[str, Callable[[], Any]] = {
             "services": lambda: self.services,
             "body": lambda: body,
             "team_id": lambda: slack.team_id,
             "user_id": lambda: slack.user_id,
-            "client": lambda: slack.client,
+            "slack": lambda: slack.port,
             "click": lambda: Click(body, slack.team_id),
             "view": lambda: _view_of(body),
             "event": lambda: _event_of(body),
@@ -409,7 +400,7 @@ class Listeners:
         }
         return {name: values[name]() for name in wanted}
 
-    def _finish(self, ack: Ack, answer: Answer, slack: Slack) -> BoltResponse | None:
+    def _finish(self, ack: Ack, answer: Answer, slack: AfterAck) -> BoltResponse | None:
         if answer.ack is None:
             ack()
         else:
@@ -434,16 +425,20 @@ def _asks_for(
     return wanted
 
 
-def _run_after(work: tuple[SlackWork, ...], slack: Slack) -> None:
-    """Each step on its own: one failing is answered, and the next still runs."""
+def _run_after(work: tuple[SlackWork, ...], slack: AfterAck) -> None:
+    """Each step on its own: one failing is answered, and the next still runs. Slack's answer
+    saying no is told as Slack's word; a call that got no answer, as any other failure."""
     for step in work:
         name = getattr(step, "__qualname__", repr(step))
         try:
             step(slack)
-        except (SlackApiError, SlackReplyRefused) as error:
-            reason = (
-                error.response.get("error") if isinstance(error, SlackApiError) else error.reason
-            )
+        except (SlackError, SlackReplyRefused) as error:
+            if isinstance(error, SlackError) and error.kind == NO_ANSWER:
+                log.exception("%s failed after the ack", name)
+                if not slack.quiet:
+                    _tell(slack, _failure(error))
+                continue
+            reason = error.error if isinstance(error, SlackError) else error.reason
             log.warning("Slack refused %s after the ack: %s", name, reason)
             if not slack.quiet:
                 _tell(slack, refusals.slack_refused_message(str(reason)))
@@ -453,21 +448,21 @@ def _run_after(work: tuple[SlackWork, ...], slack: Slack) -> None:
                 _tell(slack, _failure(error))
 
 
-def _tell(slack: Slack, message: dict[str, Any]) -> None:
+def _tell(slack: AfterAck, message: dict[str, Any]) -> None:
     try:
         slack.reply(message)
     except Exception as error:  # Slack is not listening: the log is all that is left
         log.warning("could not tell %s what went wrong: %s", slack.user_id, error)
 
 
-def _slack(
-    body: dict[str, Any], context: dict[str, Any], client: WebClient, respond: Respond | None
-) -> Slack:
+def _after_ack(
+    body: dict[str, Any], context: dict[str, Any], port: SlackPort, respond: Respond | None
+) -> AfterAck:
     event = _event_of(body)
     team = body.get("team") if isinstance(body.get("team"), dict) else {}
     user = body.get("user") if isinstance(body.get("user"), dict) else {}
-    return Slack(
-        client=client,
+    return AfterAck(
+        port=port,
         team_id=str(context.get("team_id") or body.get("team_id") or team.get("id") or ""),
         user_id=str(body.get("user_id") or user.get("id") or event.get("user") or ""),
         trigger_id=str(body.get("trigger_id") or ""),

@@ -21,7 +21,6 @@ from contextlib import suppress
 from dataclasses import dataclass, replace
 from typing import Any
 
-from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import audit
@@ -53,13 +52,14 @@ from bot.report import charts
 from bot.services import Services
 from bot.slack.admins import CoordinatorCheckFailed, is_admin, is_coordinator_without_slack
 from bot.slack.names import SlackNames
+from bot.slack.port import SlackPort
 from bot.summary import digest_summary, weekly_figures
 from bot.weeks import local_date, week_of, weeks_ending
 from handlers import coordinator_files
 from handlers.answering import (
+    AfterAck,
     Answer,
     Click,
-    Slack,
     SlackWork,
     later,
     open_modal,
@@ -144,9 +144,9 @@ def run_help(inv: Invocation) -> Answer:
         return say(help_message(services, coordinators=True))
     config = services.config
 
-    def for_an_admin(slack: Slack) -> None:
+    def for_an_admin(slack: AfterAck) -> None:
         with suppress(CoordinatorCheckFailed):
-            if is_admin(config, slack.client, inv.user_id):
+            if is_admin(config, slack.port, inv.user_id):
                 slack.reply(answers.coordinators_help_message(_help_rows(services, True)))
 
     return say(help_message(services), for_an_admin)
@@ -231,16 +231,15 @@ def send_my_export(inv: Invocation) -> SlackWork:
     """The member's whole log as a file in their DM with the bot, after the answer."""
     fmt = parse_mine(inv.args, inv.services.framework).export or "csv"
 
-    def send(slack: Slack) -> None:
-        names = Directory(inv.services.db, inv.team_id, SlackNames(slack.client))
+    def send(slack: AfterAck) -> None:
+        names = Directory(inv.services.db, inv.team_id, SlackNames(slack.port))
         export = inv.services.journal.export(inv.team_id, inv.user_id, fmt, names=names)
-        dm = slack.client.conversations_open(users=inv.user_id)["channel"]["id"]
-        slack.client.files_upload_v2(
-            channel=dm,
-            content=export.content,
+        slack.port.upload(
+            export.content,
             filename=export.filename,
             title="My learning log",
-            initial_comment=controls.export_comment(export),
+            comment=controls.export_comment(export),
+            to_member=inv.user_id,
         )
 
     return send
@@ -375,9 +374,9 @@ def open_coordinators_form(inv: Invocation, form: Callable[[bool], dict[str, Any
     config = inv.services.config
     listed = is_coordinator_without_slack(config, inv.services.db, inv.team_id, inv.user_id)
 
-    def open_form(slack: Slack) -> None:
+    def open_form(slack: AfterAck) -> None:
         try:
-            admin = is_admin(config, slack.client, inv.user_id, within_ack=True)
+            admin = is_admin(config, slack.port, inv.user_id, within_ack=True)
         except CoordinatorCheckFailed:
             if not listed:
                 slack.reply(rhythm.admin_check_failed_message())
@@ -427,11 +426,11 @@ def run_stats(inv: Invocation) -> Answer:
         )
     config = inv.services.config
 
-    def for_an_admin(slack: Slack) -> None:
+    def for_an_admin(slack: AfterAck) -> None:
         # Only Slack can say whether the member is an admin: asked after the answer. When it
         # cannot say, the figures stand alone (is_admin logs why).
         with suppress(CoordinatorCheckFailed):
-            if is_admin(config, slack.client, inv.user_id):
+            if is_admin(config, slack.port, inv.user_id):
                 pairs_line = kit.section(pair_blocks.figures_lines(pairs()))
                 slack.reply(controls.participation_message(took_part(), [pairs_line]))
 
@@ -783,7 +782,7 @@ def split_goal_filter(args: str, services: Services) -> tuple[str, str | None]:
 
 
 def answer_command(
-    services: Services, body: dict[str, Any], team_id: str, client: WebClient
+    services: Services, body: dict[str, Any], team_id: str, slack: SlackPort
 ) -> Answer:
     """The subcommand named in the command's text, run; a refusal comes with its usage."""
     text = str(body.get("text") or "").strip()
@@ -802,9 +801,7 @@ def answer_command(
         user_id=body["user_id"],
         channel_id=body.get("channel_id", ""),
         args=args,
-        slack_says_admin=lambda: is_admin(
-            services.config, client, body["user_id"], within_ack=True
-        ),
+        slack_says_admin=lambda: is_admin(services.config, slack, body["user_id"], within_ack=True),
     )
     try:
         return sub.run(inv)
@@ -813,7 +810,7 @@ def answer_command(
         return say(message, *words_back(error.text))
 
 
-def run_suggestion(click: Click, services: Services, client: WebClient) -> Answer:
+def run_suggestion(click: Click, services: Services, slack: SlackPort) -> Answer:
     """The "Did you mean …?" button: the suggested command, run as if typed where the typo
     was; its answer takes the suggestion's place."""
     body = {
@@ -821,7 +818,7 @@ def run_suggestion(click: Click, services: Services, client: WebClient) -> Answe
         "user_id": click.user_id,
         "channel_id": click.channel_id or "",
     }
-    answer = answer_command(services, body, click.team_id, client)
+    answer = answer_command(services, body, click.team_id, slack)
     shown = []
     if answer.ack is not None:
         message = {k: v for k, v in answer.ack.items() if k != "response_type"}

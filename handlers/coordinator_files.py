@@ -10,8 +10,8 @@ gives the dates their meaning). After it, in order:
 2. a word that the file is on its way (a year's report takes a second or two);
 3. the file, made exactly as ``kindness-bot export``/``report`` make it
    (``bot.coordinator_files``), names of mentioned members asked of Slack;
-4. the upload into the DM with the bot (``files_upload_v2``: files.getUploadURLExternal +
-   files.completeUploadExternal, shared with the member's id), with a line saying what it is;
+4. the upload into the DM with the bot (the port's one ``upload``, ``to_member``: the DM is
+   opened and the file shared there), with a line saying what it is;
 5. where it went, with a link to the file.
 
 Every failure is told to the coordinator in words that say what became of the file.
@@ -22,7 +22,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import audit
@@ -50,7 +49,8 @@ from bot.report.figures import report_period
 from bot.services import Services
 from bot.slack.admins import CoordinatorCheckFailed, is_coordinator
 from bot.slack.names import SlackNames
-from handlers.answering import Answer, Slack, later
+from bot.slack.port import NO_ANSWER, SlackError
+from handlers.answering import AfterAck, Answer, later
 
 log = logging.getLogger(__name__)
 
@@ -119,13 +119,13 @@ def deliver(
     kind: str,
     description: str,
     make: Callable[[Directory], CoordinatorFile],
-) -> Callable[[Slack], None]:
+) -> Callable[[AfterAck], None]:
     """The work after the ack: check, make, upload, say where it went (or what failed)."""
 
-    def deliver_file(slack: Slack) -> None:
+    def deliver_file(slack: AfterAck) -> None:
         try:
             allowed = is_coordinator(
-                services.config, slack.client, user_id, db=services.db, team_id=team_id
+                services.config, slack.port, user_id, db=services.db, team_id=team_id
             )
         except CoordinatorCheckFailed as error:
             slack.reply(files.coordinator_check_failed_message(kind, str(error)))
@@ -135,23 +135,23 @@ def deliver(
             return
         slack.reply(files.preparing_message(description))
         try:
-            made = make(Directory(services.db, team_id, SlackNames(slack.client)))
+            made = make(Directory(services.db, team_id, SlackNames(slack.port)))
         except Exception as error:
             log.exception("could not make %s for %s", kind, team_id)
             database = isinstance(error, SQLAlchemyError)
             slack.reply(files.preparation_failed_message(description, database=database))
             return
         try:
-            shared = slack.upload_to_dm(
+            shared = slack.port.upload(
                 made.content,
                 filename=made.filename,
                 title=made.filename,
                 comment=files.upload_comment(made),
+                to_member=user_id,
             )
-        except (SlackClientError, OSError) as error:
-            answer = error.response if isinstance(error, SlackApiError) else None
-            reason = str(answer.get("error")) if answer is not None else None
-            needed = answer.get("needed") if answer is not None else None
+        except SlackError as error:
+            reason = None if error.kind == NO_ANSWER else error.error
+            needed = error.needed
             log.warning("%s: uploading %s to %s failed: %r", team_id, kind, user_id, error)
             slack.reply(files.upload_failed_message(description, reason, needed=needed))
             return
@@ -168,8 +168,7 @@ def deliver(
             subject=made.filename,
             details=file_facts(made),
         )
-        places = [*shared.get("ims", []), *shared.get("channels", [])]
-        here = channel_id in places  # the command was typed in the DM the file went to
-        slack.reply(files.delivered_message(made, shared.get("permalink"), here=here))
+        here = channel_id in shared.shared_in  # the command was typed in the DM the file went to
+        slack.reply(files.delivered_message(made, shared.permalink, here=here))
 
     return deliver_file

@@ -13,11 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from slack_sdk.errors import SlackApiError
-
 from bot.blocks import controls
 from bot.services import Services
-from handlers.answering import Slack, SlackWork
+from bot.slack.port import SlackError
+from handlers.answering import AfterAck, SlackWork
 
 
 @dataclass(frozen=True)
@@ -34,11 +33,11 @@ def tell_the_author(services: Services, team_id: str, author_id: str, entry_id: 
     theirs = services.log.get_entry(team_id, author_id, entry_id)
     message = controls.logged_for_you_message(theirs, services.framework)
 
-    def tell_author(slack: Slack) -> None:
+    def tell_author(slack: AfterAck) -> None:
         try:
-            slack.client.chat_postMessage(channel=author_id, **message)
-        except SlackApiError as error:
-            reason = str(error.response.get("error") or error.response.status_code)
+            slack.port.dm(author_id, message)
+        except SlackError as error:
+            reason = error.error
             slack.reply(controls.member_not_told_message(author_id, reason))
 
     return AuthorTold(None, (tell_author,))

@@ -7,26 +7,25 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from slack_sdk import WebClient
-
 from bot.blocks import endorsements as words
 from bot.blocks import refusals, rhythm
 from bot.endorsements import BadEndorsementUrl, endorse
 from bot.errors import LogError
 from bot.services import Services
 from bot.slack.admins import CoordinatorCheckFailed, is_coordinator
+from bot.slack.port import SlackPort
 from bot.weeks import local_date
 from handlers.answering import Answer, field_errors, update_view
 from handlers.views import field
 
 
 def submit_endorsement(
-    body: dict[str, Any], view: dict[str, Any], team_id: str, client: WebClient, services: Services
+    body: dict[str, Any], view: dict[str, Any], team_id: str, slack: SlackPort, services: Services
 ) -> Answer:
     user_id = body["user"]["id"]
     try:
         allowed = is_coordinator(
-            services.config, client, user_id, db=services.db, team_id=team_id, within_ack=True
+            services.config, slack, user_id, db=services.db, team_id=team_id, within_ack=True
         )
     except CoordinatorCheckFailed:
         return field_errors({words.NAME: rhythm.ADMIN_UNCONFIRMED_IN_FORM})

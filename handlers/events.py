@@ -24,15 +24,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
-
 from bot.blocks import answers, controls, refusals
 from bot.errors import EmptyText, LogError, StorageFailed
 from bot.learning_log import Saved
 from bot.prompts import PromptRef, find_dm_prompt, find_prompt
 from bot.selection import react
 from bot.services import Services
-from handlers.answering import Answer, Slack, later, refusal, reply, send_again, words_back
+from bot.slack.port import SlackError
+from handlers.answering import AfterAck, Answer, later, refusal, reply, send_again, words_back
 
 log = logging.getLogger(__name__)
 
@@ -84,10 +83,8 @@ def dm_reply(team_id: str, event: dict[str, Any], services: Services) -> Answer:
     if in_thread:
         return later()  # a thread under some other message of the bot's: left alone
 
-    def say_where_it_goes(slack: Slack) -> None:
-        slack.client.chat_postEphemeral(
-            channel=channel, user=user, **controls.dm_not_a_reply_message()
-        )
+    def say_where_it_goes(slack: AfterAck) -> None:
+        slack.port.ephemeral(channel, user, controls.dm_not_a_reply_message())
 
     return later(say_where_it_goes)
 
@@ -119,29 +116,29 @@ def store_reply(
     if saved.noted:
         return later()  # Slack's retry of a reply already saved and noted
 
-    def note(slack: Slack) -> None:
+    def note(slack: AfterAck) -> None:
         note_saved(slack, saved, services)
 
     return later(note)
 
 
-def note_saved(slack: Slack, saved: Saved, services: Services) -> None:
+def note_saved(slack: AfterAck, saved: Saved, services: Services) -> None:
     """Link, react, tell the member; then remember that this reply was noted."""
     channel, ts = saved.entry.channel_id or "", saved.entry.message_ts or ""
     try:
-        permalink = slack.client.chat_getPermalink(channel=channel, message_ts=ts)
-        services.log.attach_permalink(slack.team_id, saved.entry.id, permalink["permalink"])
-    except SlackApiError as error:
-        log.warning("no permalink for %s/%s: %s", channel, ts, error.response.get("error"))
+        permalink = slack.port.permalink(channel, ts)
+        services.log.attach_permalink(slack.team_id, saved.entry.id, permalink)
+    except SlackError as error:
+        log.warning("no permalink for %s/%s: %s", channel, ts, error.error)
     try:
-        slack.client.reactions_add(channel=channel, timestamp=ts, name=answers.SAVED_REACTION)
-    except SlackApiError as error:
-        if error.response.get("error") != "already_reacted":
-            log.warning("could not react to %s/%s: %s", channel, ts, error.response.get("error"))
+        slack.port.react(channel, ts, answers.SAVED_REACTION)
+    except SlackError as error:
+        if error.error != "already_reacted":
+            log.warning("could not react to %s/%s: %s", channel, ts, error.error)
     note = answers.thread_saved_message(saved.entry, services.framework)
     if slack.channel_id and slack.channel_id.startswith("D") and not slack.thread_ts:
         # Outside a thread in the DM: privately, right there.
-        slack.client.chat_postEphemeral(channel=channel, user=slack.user_id, **note)
+        slack.port.ephemeral(channel, slack.user_id, note)
     else:
         slack.reply(note)
     services.log.mark_noted(slack.team_id, saved.entry.id)
@@ -163,12 +160,9 @@ def message_changed(team_id: str, event: dict[str, Any], services: Services) -> 
     except LogError as error:
         refusal = refusals.error_message(error)
 
-        def explain(slack: Slack) -> None:
-            slack.client.chat_postEphemeral(
-                channel=event["channel"],
-                user=user,
-                thread_ts=message.get("thread_ts"),
-                **refusal,
+        def explain(slack: AfterAck) -> None:
+            slack.port.ephemeral(
+                event["channel"], user, refusal, thread_ts=message.get("thread_ts")
             )
 
         return later(explain, *words_back(error.text))
@@ -186,10 +180,8 @@ def on_member_joined(
     if channel != settings.channel_id or not settings.welcome_enabled:
         return later()
 
-    def welcome(slack: Slack) -> None:
-        slack.client.chat_postEphemeral(
-            channel=channel, user=user, **controls.welcome_message(services.framework, channel)
-        )
+    def welcome(slack: AfterAck) -> None:
+        slack.port.ephemeral(channel, user, controls.welcome_message(services.framework, channel))
 
     return later(welcome)
 

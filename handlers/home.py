@@ -6,9 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-
 from bot.blocks import controls
 from bot.blocks import pairs as pair_blocks
 from bot.blocks.home import home_view
@@ -17,12 +14,12 @@ from bot.report.weekly_chart import ChartImage
 from bot.services import Services
 from bot.slack.admins import is_coordinator_without_slack
 from bot.slack.chart_uploads import HOME, image_refused, network_chart
-from bot.slack.client import WebApiSlack
+from bot.slack.port import SlackError, SlackPort
 from bot.weeks import local_date, local_midnight, week_of
-from handlers.answering import Answer, Slack, SlackWork, later
+from handlers.answering import AfterAck, Answer, SlackWork, later
 
 
-def publish_home(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
+def publish_home(services: Services, slack: SlackPort, team_id: str, user_id: str) -> None:
     """The member's Home tab, with the network's chart of the last 12 weeks up to yesterday
     (one upload per workspace and day; the figures above it are live). A chart Slack cannot
     show yet (a fresh upload still processing) is left out rather than held for: the next
@@ -33,7 +30,7 @@ def publish_home(services: Services, client: WebClient, team_id: str, user_id: s
     today = local_date(now, tz)
     chart = network_chart(
         services,
-        WebApiSlack(client),
+        slack,
         team_id,
         place=HOME,
         period=today.isoformat(),
@@ -61,18 +58,18 @@ def publish_home(services: Services, client: WebClient, team_id: str, user_id: s
         )
 
     try:
-        client.views_publish(user_id=user_id, view=view(chart))
-    except SlackApiError as error:
+        slack.publish_home(user_id, view(chart))
+    except SlackError as error:
         if chart is None or not image_refused(error):
             raise
-        client.views_publish(user_id=user_id, view=view(None))
+        slack.publish_home(user_id, view(None))
 
 
 def refresh_home(services: Services) -> SlackWork:
     """After the ack: the Home tab of the member who clicked or submitted, published again."""
 
-    def publish(slack: Slack) -> None:
-        publish_home(services, slack.client, slack.team_id, slack.user_id)
+    def publish(slack: AfterAck) -> None:
+        publish_home(services, slack.port, slack.team_id, slack.user_id)
 
     publish.__qualname__ = "refresh_home"
     return publish
@@ -82,7 +79,7 @@ def on_home_opened(event: dict[str, Any], team_id: str, services: Services) -> A
     if event.get("tab", "home") != "home" or not event.get("user"):
         return later()
 
-    def refresh(slack: Slack) -> None:
-        publish_home(services, slack.client, team_id, event["user"])
+    def refresh(slack: AfterAck) -> None:
+        publish_home(services, slack.port, team_id, event["user"])
 
     return later(refresh)

@@ -17,9 +17,9 @@ from bot.pairs import MET, MISSED
 from bot.services import Services
 from bot.slack_text import from_plain
 from handlers.answering import (
+    AfterAck,
     Answer,
     Click,
-    Slack,
     field_errors,
     later,
     open_modal,
@@ -41,12 +41,12 @@ def met(click: Click, services: Services) -> Answer:
     goal = services.framework.get(answered.goal_key)
     channel = click.body.get("channel", {}).get("id")
 
-    def tell_the_pair(slack: Slack) -> None:
+    def tell_the_pair(slack: AfterAck) -> None:
         if goal is not None:
             slack.open_modal(words.try_modal(answered.pair_id, goal))
             if channel:
                 message = words.met_message(answered.pair_id, click.user_id, goal)
-                slack.client.chat_postMessage(channel=channel, **message)
+                slack.port.post(channel, message)
 
     return later(tell_the_pair)
 
@@ -55,9 +55,9 @@ def missed(click: Click, services: Services) -> Answer:
     answered = services.pairs.answer(click.team_id, _pair_of(click), click.user_id, MISSED)
     channel = click.body.get("channel", {}).get("id")
 
-    def tell_the_pair(slack: Slack) -> None:
+    def tell_the_pair(slack: AfterAck) -> None:
         if channel:
-            slack.client.chat_postMessage(channel=channel, **words.missed_message(answered.by))
+            slack.port.post(channel, words.missed_message(answered.by))
 
     return later(tell_the_pair)
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_sdk import WebClient
-
 from bot.blocks import kit, refusals, rhythm
 from bot.blocks import selection as words
 from bot.errors import EmptyText, EntryTooLong, LogError, RoundNotFound, ShortlistPosted
@@ -26,10 +24,11 @@ from bot.selection import (
 )
 from bot.services import Services
 from bot.slack.admins import CoordinatorCheckFailed, is_coordinator
+from bot.slack.port import SlackPort
 from handlers.answering import (
+    AfterAck,
     Answer,
     Click,
-    Slack,
     field_errors,
     later,
     open_modal,
@@ -56,12 +55,12 @@ def open_choice_form(click: Click, services: Services) -> Answer:
 
 
 def _coordinator_in_form(
-    services: Services, client: WebClient, team_id: str, user_id: str
+    services: Services, slack: SlackPort, team_id: str, user_id: str
 ) -> Answer | None:
     """None when the member may submit a coordinator's form; else the answer refusing it."""
     try:
         allowed = is_coordinator(
-            services.config, client, user_id, db=services.db, team_id=team_id, within_ack=True
+            services.config, slack, user_id, db=services.db, team_id=team_id, within_ack=True
         )
     except CoordinatorCheckFailed:
         return field_errors({"story": rhythm.ADMIN_UNCONFIRMED_IN_FORM})
@@ -69,10 +68,10 @@ def _coordinator_in_form(
 
 
 def submit_choice(
-    body: dict[str, Any], view: dict[str, Any], team_id: str, client: WebClient, services: Services
+    body: dict[str, Any], view: dict[str, Any], team_id: str, slack: SlackPort, services: Services
 ) -> Answer:
     user_id = body["user"]["id"]
-    refused = _coordinator_in_form(services, client, team_id, user_id)
+    refused = _coordinator_in_form(services, slack, team_id, user_id)
     if refused is not None:
         return refused
     period = str(kit.metadata(view).get("period", ""))
@@ -96,13 +95,10 @@ def submit_choice(
     except LogError as error:
         return field_errors({"story": refusals.explain(error)})
 
-    def post_in_thread(slack: Slack) -> None:
+    def post_in_thread(after: AfterAck) -> None:
         if recorded.channel_id and recorded.message_ts:
-            slack.client.chat_postMessage(
-                channel=recorded.channel_id,
-                thread_ts=recorded.message_ts,
-                **words.choice_message(recorded, services.framework),
-            )
+            message = words.choice_message(recorded, services.framework)
+            after.port.post(recorded.channel_id, {**message, "thread_ts": recorded.message_ts})
 
     return update_view(words.choice_recorded_view(recorded), post_in_thread)
 
@@ -118,10 +114,10 @@ def open_pick_form(services: Services, team_id: str) -> dict[str, Any]:
 
 
 def submit_picks(
-    body: dict[str, Any], view: dict[str, Any], team_id: str, client: WebClient, services: Services
+    body: dict[str, Any], view: dict[str, Any], team_id: str, slack: SlackPort, services: Services
 ) -> Answer:
     user_id = body["user"]["id"]
-    refused = _coordinator_in_form(services, client, team_id, user_id)
+    refused = _coordinator_in_form(services, slack, team_id, user_id)
     if refused is not None:
         return refused
     settings = services.settings.get(team_id)

@@ -10,13 +10,12 @@ ack; a DM Slack refused is un-recorded, so the author can be asked again.
 
 from __future__ import annotations
 
-from slack_sdk.errors import SlackApiError
-
 from bot.blocks import refusals, sharing
 from bot.errors import CoordinatorUnconfirmed, LogError, NotACoordinator
 from bot.services import Services
 from bot.slack.admins import CoordinatorCheckFailed, is_coordinator
-from handlers.answering import Answer, Click, Slack, later, reply
+from bot.slack.port import SlackError
+from handlers.answering import AfterAck, Answer, Click, later, reply
 from handlers.home import refresh_home
 
 
@@ -58,10 +57,10 @@ def ask_to_share(click: Click, services: Services) -> Answer:
     """A coordinator's *Ask to share*: checked, recorded and sent after the ack."""
     entry_id = click.entry_id
 
-    def ask(slack: Slack) -> None:
+    def ask(slack: AfterAck) -> None:
         try:
             allowed = is_coordinator(
-                services.config, slack.client, click.user_id, db=services.db, team_id=click.team_id
+                services.config, slack.port, click.user_id, db=services.db, team_id=click.team_id
             )
         except CoordinatorCheckFailed:
             slack.reply(refusals.error_message(CoordinatorUnconfirmed()))
@@ -75,12 +74,10 @@ def ask_to_share(click: Click, services: Services) -> Answer:
             slack.reply(refusals.error_message(error))
             return
         try:
-            slack.client.chat_postMessage(
-                channel=author, **sharing.share_request_message(entry, services.framework)
-            )
-        except SlackApiError as error:
+            slack.port.dm(author, sharing.share_request_message(entry, services.framework))
+        except SlackError as error:
             services.log.forget_share_request(click.team_id, entry_id)
-            reason = str(error.response.get("error") or error.response.status_code)
+            reason = error.error
             slack.reply(sharing.not_asked_message(entry_id, reason))
             return
         slack.reply(sharing.asked_message(entry))

@@ -16,13 +16,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-
 from bot.blocks import modals
 from bot.prompts import find_prompt
 from bot.services import Services
-from handlers.answering import Answer, Slack, later
+from bot.slack.port import SlackError, SlackPort
+from handlers.answering import AfterAck, Answer, later
 
 log = logging.getLogger(__name__)
 SAVE_TO_LOG = "save_to_learning_log"
@@ -39,13 +37,13 @@ def open_save_form(body: dict[str, Any], team_id: str, services: Services) -> An
     author = message.get("user") if not message.get("bot_id") else None
     network_channel = services.settings.get(team_id).channel_id
 
-    def open_form(slack: Slack) -> None:
+    def open_form(slack: AfterAck) -> None:
         permalink = None
         try:
-            permalink = slack.client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
-        except SlackApiError as error:
-            log.warning("no permalink for %s/%s: %s", channel, ts, error.response.get("error"))
-        private_place = channel != network_channel and is_private_place(slack.client, channel)
+            permalink = slack.port.permalink(channel, ts)
+        except SlackError as error:
+            log.warning("no permalink for %s/%s: %s", channel, ts, error.error)
+        private_place = channel != network_channel and is_private_place(slack.port, channel)
         metadata: dict[str, Any] = {"channel": channel, "ts": ts, "permalink": permalink}
         if prompt is not None:
             metadata["prompt"] = prompt.id
@@ -69,15 +67,14 @@ def open_save_form(body: dict[str, Any], team_id: str, services: Services) -> An
     return later(open_form)
 
 
-def is_private_place(client: WebClient, channel: str) -> bool:
+def is_private_place(slack: SlackPort, channel: str) -> bool:
     """Whether a conversation is a DM, a group DM or a private channel. One the bot cannot
     look into (a DM between two people, a private channel it is not in) is private: Slack
     shows the bot every public channel."""
     if not channel or channel.startswith("D"):
         return True
     try:
-        found = client.conversations_info(channel=channel)["channel"]
-    except SlackApiError as error:
-        log.info("%s taken for private: %s", channel, error.response.get("error"))
+        return slack.conversation(channel).private
+    except SlackError as error:
+        log.info("%s taken for private: %s", channel, error.error)
         return True
-    return bool(found.get("is_private") or found.get("is_im") or found.get("is_mpim"))

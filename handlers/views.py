@@ -14,9 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-
 from bot.blocks import controls, kit, modals, refusals, rhythm
 from bot.blocks import organisations as organisation_blocks
 from bot.blocks.organisations import ORG_FIELD
@@ -30,9 +27,10 @@ from bot.slack.admins import (
     is_coordinator,
     is_coordinator_without_slack,
 )
+from bot.slack.port import SlackError, SlackPort
 from bot.slack_text import from_plain
 from bot.weeks import local_date
-from handlers.answering import Answer, Slack, SlackWork, field_errors, reply, update_view
+from handlers.answering import AfterAck, Answer, SlackWork, field_errors, reply, update_view
 from handlers.credit import tell_the_author
 from handlers.home import refresh_home
 from handlers.organisations import (
@@ -63,18 +61,18 @@ _SELECTED = {
 }
 
 
-def make_ready_to_post(client: WebClient, channel: str, coordinator: str) -> None:
+def make_ready_to_post(slack: SlackPort, channel: str, coordinator: str) -> None:
     """Join the network channel now rather than at the first post; a private channel needs an
     invitation, which only a member can give — so say so to the coordinator who chose it."""
     try:
-        client.conversations_join(channel=channel)
-    except SlackApiError:
+        slack.join(channel)
+    except SlackError:
         try:
-            member = client.conversations_info(channel=channel)["channel"].get("is_member")
-        except SlackApiError:
+            member = slack.conversation(channel).bot_is_member
+        except SlackError:
             member = False
         if not member:
-            client.chat_postMessage(channel=coordinator, **rhythm.invite_needed_message(channel))
+            slack.dm(coordinator, rhythm.invite_needed_message(channel))
 
 
 def entry_fields(view: dict[str, Any], services: Services) -> tuple[dict[str, Any], dict[str, str]]:
@@ -266,7 +264,7 @@ def submit_settings(
     body: dict[str, Any],
     view: dict[str, Any],
     team_id: str,
-    client: WebClient,
+    slack: SlackPort,
     services: Services,
 ) -> Answer:
     user_id = body["user"]["id"]
@@ -277,7 +275,7 @@ def submit_settings(
     # Changing the list of coordinators takes an admin, so then Slack is always asked.
     try:
         if names_coordinators:
-            admin = is_admin(services.config, client, user_id, within_ack=True)
+            admin = is_admin(services.config, slack, user_id, within_ack=True)
             allowed = admin or is_coordinator_without_slack(
                 services.config, services.db, team_id, user_id
             )
@@ -285,7 +283,7 @@ def submit_settings(
             admin = False
             allowed = is_coordinator(
                 services.config,
-                client,
+                slack,
                 user_id,
                 db=services.db,
                 team_id=team_id,
@@ -307,10 +305,10 @@ def submit_settings(
         return field_errors(errors.by_key())
     today = local_date(services.clock(), saved.timezone)
 
-    def get_ready(slack: Slack) -> None:
+    def get_ready(after: AfterAck) -> None:
         if services.settings_changed is not None:
             services.settings_changed(team_id)
         if saved.channel_id:
-            make_ready_to_post(slack.client, saved.channel_id, user_id)
+            make_ready_to_post(after.port, saved.channel_id, user_id)
 
     return update_view(rhythm.settings_saved_view(saved, today), get_ready)

@@ -978,7 +978,7 @@ def _directory(config: Config, db: Database, team_id: str, *, offline: bool) -> 
     from bot.slack.names import SlackNames
 
     try:
-        client = TeamClients(config, engine=db.engine)(team_id)
+        slack = TeamClients(config, engine=db.engine).port(team_id)
     except LookupError:
         return Directory(db, team_id)
-    return Directory(db, team_id, SlackNames(client))
+    return Directory(db, team_id, SlackNames(slack))

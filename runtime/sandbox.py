@@ -330,7 +330,7 @@ class Sandbox:
         team = self.standin.team_id
         settings = self.services.settings.get(team)
         now = self.clock()
-        names = Directory(self.services.db, team, SlackNames(self.client))
+        names = Directory(self.services.db, team, SlackNames(WebApiSlack(self.client)))
         made = make_report(
             self.services.db,
             self.services.framework,

@@ -8,20 +8,22 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 
 from bot.slack.port import (
     RATE_LIMITED,
     REFUSED,
+    Conversation,
     Message,
     Metadata,
     Person,
     Posted,
     RetryPolicy,
     SlackError,
+    Uploaded,
 )
 
 
@@ -42,7 +44,9 @@ class Upload:
     content: bytes
     filename: str
     title: str
-    alt_text: str
+    alt_text: str | None
+    comment: str | None = None
+    shared_in: tuple[str, ...] = ()  # a member's DM, or nowhere
 
 
 @dataclass
@@ -88,6 +92,9 @@ class InMemorySlack:
         self.messages: list[SentMessage] = []  # every message sent, deleted ones included
         self.deleted: list[tuple[str, str]] = []  # (channel, ts)
         self.uploads: list[Upload] = []
+        self.ephemerals: list[tuple[str, str, Message]] = []  # (channel, user, message)
+        self.views: list[tuple[str, str, Mapping[str, Any]]] = []  # (method, whose, view)
+        self.reactions: list[tuple[str, str, str]] = []  # (channel, ts, name)
         self.calls: list[str] = []  # method names, in order, failed calls included
 
     # -- setting the scene ---------------------------------------------------------------------
@@ -106,10 +113,16 @@ class InMemorySlack:
             self._channels[channel] = _Channel(member, private, archived, tuple(people))
 
     def add_person(
-        self, user_id: str, *, tz: str | None = None, name: str | None = None, deleted: bool = False
+        self,
+        user_id: str,
+        *,
+        tz: str | None = None,
+        name: str | None = None,
+        deleted: bool = False,
+        is_admin: bool = False,
     ) -> None:
         with self._lock:
-            self._people[user_id] = Person(user_id, tz, name, deleted)
+            self._people[user_id] = Person(user_id, tz, name, deleted, is_admin=is_admin)
 
     def fail(
         self,
@@ -193,14 +206,60 @@ class InMemorySlack:
 
         self._call("join", effect)
 
-    def upload_file(self, content: bytes, *, filename: str, title: str, alt_text: str) -> str:
-        def effect() -> str:
+    def ephemeral(
+        self, channel: str, user_id: str, message: Message, *, thread_ts: str | None = None
+    ) -> None:
+        in_thread = {"thread_ts": thread_ts} if thread_ts else {}
+        self._call(
+            "ephemeral",
+            lambda: self.ephemerals.append((channel, user_id, {**message, **in_thread})),
+        )
+
+    def upload(
+        self,
+        content: bytes | IO[bytes],
+        *,
+        filename: str,
+        title: str,
+        alt_text: str | None = None,
+        comment: str | None = None,
+        to_member: str | None = None,
+    ) -> Uploaded:
+        def effect() -> Uploaded:
             self._files += 1
             file_id = f"F{self._files:07d}"
-            self.uploads.append(Upload(file_id, content, filename, title, alt_text))
-            return file_id
+            data = content if isinstance(content, bytes) else content.read()
+            shared = (self.dm_channel(to_member),) if to_member is not None else ()
+            self.uploads.append(Upload(file_id, data, filename, title, alt_text, comment, shared))
+            return Uploaded(file_id, f"https://files.example/{file_id}", shared)
 
-        return self._call("upload_file", effect)
+        return self._call("upload", effect)
+
+    def open_modal(self, trigger_id: str, view: Mapping[str, Any]) -> None:
+        self._call("open_modal", lambda: self.views.append(("views.open", trigger_id, view)))
+
+    def update_modal(self, view_id: str, view: Mapping[str, Any]) -> None:
+        self._call("update_modal", lambda: self.views.append(("views.update", view_id, view)))
+
+    def publish_home(self, user_id: str, view: Mapping[str, Any]) -> None:
+        self._call("publish_home", lambda: self.views.append(("views.publish", user_id, view)))
+
+    def react(self, channel: str, ts: str, name: str) -> None:
+        self._call("react", lambda: self.reactions.append((channel, ts, name)))
+
+    def permalink(self, channel: str, ts: str) -> str:
+        return self._call("permalink", lambda: f"https://slack.example/{channel}/p{ts}")
+
+    def conversation(self, channel: str) -> Conversation:
+        def effect() -> Conversation:
+            place = self._channels.get(channel)
+            if place is None:
+                if channel.startswith(("D", "M")):
+                    return Conversation(channel, None, True, True)
+                raise SlackError("conversation", "channel_not_found")
+            return Conversation(channel, channel, place.private, place.member)
+
+        return self._call("conversation", effect)
 
     def person(self, user_id: str) -> Person:
         def effect() -> Person:
@@ -263,7 +322,7 @@ class InMemorySlack:
 
         return self._call("find_message", effect)
 
-    def without_retries(self) -> InMemorySlack:
+    def without_retries(self, *, timeout: float | None = None) -> InMemorySlack:
         return self
 
     def retry_policy(self, kind: str) -> RetryPolicy:

@@ -18,7 +18,7 @@ from sqlalchemy import event
 from bot.export import Period, write_export
 from bot.names import Directory
 from bot.report import charts
-from bot.slack.client import make_client
+from bot.slack.client import WebApiSlack, make_client
 from bot.slack.names import SlackNames
 from conftest import BotUnderTest, csv_value, message_text
 
@@ -111,7 +111,7 @@ def test_the_export_in_slack_follows_the_command_lines_rules(network: BotUnderTe
             period=Period(since, until),
             now=bot.services.clock(),
             tz=tz,
-            names=Directory(bot.services.db, team, SlackNames(client)),
+            names=Directory(bot.services.db, team, SlackNames(WebApiSlack(client))),
         )
         assert uploaded.content.decode("utf-8") == expected.getvalue()
     entries = json.loads(document.content)["entries"]

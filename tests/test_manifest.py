@@ -166,7 +166,7 @@ def test_the_scopes_are_exactly_those_the_methods_events_and_features_need() -> 
             needed.setdefault(scope, []).append(event)
     assert sorted(needed) == scopes
     # DMs are posted to a member's id, which chat:write covers: im:write is asked for only
-    # because conversations.open is called (to find a member's DM: their export goes there,
+    # because conversations.open is called (to find a member's DM: a file for them goes there,
     # and a DM sent before a crash is looked for there), never for posting.
     assert ("im:write" in scopes) == ("conversations.open" in WEB_API_METHODS)
 

@@ -86,7 +86,7 @@ def _author_name_in_the_export(bot: BotUnderTest) -> list[tuple[str, str]]:
     names = Directory(
         bot.services.db,
         bot.standin.team_id,
-        SlackNames(make_client(bot.services.config)),
+        SlackNames(WebApiSlack(make_client(bot.services.config))),
     )
     write_export(
         bot.services.db,

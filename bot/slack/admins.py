@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import logging
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-
 from bot.config import Config
 from bot.coordinators import is_listed_coordinator
 from bot.db import Database
+from bot.slack.port import SlackError, SlackPort
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +26,7 @@ class CoordinatorCheckFailed(Exception):
     """Slack did not say whether the member is an admin (in time)."""
 
 
-def is_admin(config: Config, client: WebClient, user_id: str, *, within_ack: bool = False) -> bool:
+def is_admin(config: Config, slack: SlackPort, user_id: str, *, within_ack: bool = False) -> bool:
     """A Slack workspace admin or owner, or listed in ``KINDNESS_ADMINS``.
 
     ``CoordinatorCheckFailed`` when Slack cannot say (a member is never taken for a
@@ -38,16 +36,12 @@ def is_admin(config: Config, client: WebClient, user_id: str, *, within_ack: boo
     if user_id in config.admins:
         return True
     if within_ack:
-        client = WebClient(
-            token=client.token, base_url=client.base_url, timeout=2, retry_handlers=[]
-        )
+        slack = slack.without_retries(timeout=2)
     try:
-        user = client.users_info(user=user_id)["user"]
-    except (SlackApiError, OSError) as exc:
-        reason = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
-        log.warning("could not check whether %s is an admin: %s", user_id, reason)
-        raise CoordinatorCheckFailed(reason) from None
-    return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+        return slack.person(user_id).is_admin
+    except SlackError as exc:
+        log.warning("could not check whether %s is an admin: %s", user_id, exc.error)
+        raise CoordinatorCheckFailed(exc.error) from None
 
 
 def is_coordinator_without_slack(config: Config, db: Database, team_id: str, user_id: str) -> bool:
@@ -57,7 +51,7 @@ def is_coordinator_without_slack(config: Config, db: Database, team_id: str, use
 
 def is_coordinator(
     config: Config,
-    client: WebClient,
+    slack: SlackPort,
     user_id: str,
     *,
     db: Database,
@@ -67,4 +61,4 @@ def is_coordinator(
     """An admin, or a coordinator named in the database (see ``is_admin`` for ``within_ack``)."""
     if is_coordinator_without_slack(config, db, team_id, user_id):
         return True
-    return is_admin(config, client, user_id, within_ack=within_ack)
+    return is_admin(config, slack, user_id, within_ack=within_ack)

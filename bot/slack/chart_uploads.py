@@ -1,7 +1,7 @@
 """The network's chart in Slack: shared entries per goal over the last 12 weeks, drawn as a
 PNG, uploaded privately and shown in an image block that refers to the file (``slack_file``).
 
-The upload goes through ``files_upload_v2`` with no channel (``SlackPort.upload_file``), so it
+The upload goes through the port's one ``upload``, shared nowhere (``SlackPort.upload``), so it
 posts no message anywhere.
 Each upload is recorded in ``chart_uploads`` by workspace, place and period — the digest's by
 week (a digest tried again reuses its picture), App Home's by local day (one picture per
@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from bot.db import insert_ignoring_duplicates
@@ -72,12 +71,12 @@ def network_chart(
         png = weekly_chart.weekly_chart_png(figures, services.framework)
         tz = services.settings.get(team_id).timezone
         try:
-            file_id = slack.upload_file(
+            file_id = slack.upload(
                 png,
                 filename=f"kindness-{place}-{period}.png",
                 title=f"{title} ({period}, {tz})",
                 alt_text=alt[:1000],
-            )
+            ).file_id
         except SlackError as exc:
             log.warning("%s: the %s chart was not uploaded (%s)", team_id, place, exc.error)
             return None
@@ -96,16 +95,10 @@ def network_chart(
     return ChartImage(file_id, title, alt)
 
 
-def image_refused(error: SlackApiError | SlackError) -> bool:
+def image_refused(error: SlackError) -> bool:
     """Slack refused a message or view because it cannot show the chart's file (yet): it is
     still processing a fresh upload, or the file is gone."""
-    if isinstance(error, SlackError):
-        name, details = error.error, list(error.details)
-    else:
-        name = error.response.get("error")
-        details = list(error.response.get("errors") or [])
-        details += (error.response.get("response_metadata") or {}).get("messages") or []
-    if name not in ("invalid_blocks", "invalid_arguments"):
+    if error.error not in ("invalid_blocks", "invalid_arguments"):
         return False
-    text = " ".join(str(detail) for detail in details)
+    text = " ".join(str(detail) for detail in error.details)
     return "slack_file" in text or "slack file" in text

@@ -9,17 +9,18 @@ sits among the retry handlers because slack_sdk shows every answer to them, and 
 copies a client's retry handlers into the client it makes for each request: so the calls
 Bolt's listeners make are counted as well as the scheduler's.
 
-``WebApiSlack`` is the scheduled jobs' Slack (``bot.slack.port.SlackPort``) over such a client.
+``WebApiSlack`` is the bot's one Slack (``bot.slack.port.SlackPort``) over such a client: the
+scheduled jobs' and, over the client Bolt makes for each request, the listeners'.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from http.client import HTTPException
-from typing import Any
+from typing import IO, Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -43,6 +44,7 @@ from bot.slack.port import (
     RATE_LIMITED,
     REFUSED,
     SERVER_ERROR,
+    Conversation,
     Message,
     Metadata,
     Person,
@@ -50,6 +52,7 @@ from bot.slack.port import (
     RetryPolicy,
     SlackError,
     SlackPort,
+    Uploaded,
 )
 from bot.slack.token_rotation import SharedTokenRotator
 from bot.weeks import Clock, utc_now
@@ -129,9 +132,8 @@ class WebApiSlack:
         self, client: WebClient, *, policies: dict[str, RetryPolicy] | None = None
     ) -> None:
         self.client = client
-        self._policies = policies or {
-            kind: _policy(client, handler) for kind, handler in _RETRYING.items()
-        }
+        # Read from the client when first asked: a listener's port (one per request) never is.
+        self._policies = policies
 
     def post(self, channel: str, message: Message, *, metadata: Metadata | None = None) -> Posted:
         extra = {"metadata": _slack_metadata(metadata)} if metadata is not None else {}
@@ -151,12 +153,70 @@ class WebApiSlack:
         with _failures("conversations.join"):
             self.client.conversations_join(channel=channel)
 
-    def upload_file(self, content: bytes, *, filename: str, title: str, alt_text: str) -> str:
+    def ephemeral(
+        self, channel: str, user_id: str, message: Message, *, thread_ts: str | None = None
+    ) -> None:
+        in_thread = {"thread_ts": thread_ts} if thread_ts else {}
+        with _failures("chat.postEphemeral"):
+            self.client.chat_postEphemeral(channel=channel, user=user_id, **in_thread, **message)
+
+    def upload(
+        self,
+        content: bytes | IO[bytes],
+        *,
+        filename: str,
+        title: str,
+        alt_text: str | None = None,
+        comment: str | None = None,
+        to_member: str | None = None,
+    ) -> Uploaded:
+        extra: dict[str, Any] = {}
+        if alt_text is not None:
+            extra["alt_txt"] = alt_text
+        if comment is not None:
+            extra["initial_comment"] = comment
+        if to_member is not None:
+            # files.completeUploadExternal takes a conversation's id, never a member's: the DM
+            # is opened first (im:write; see bot.slack.port).
+            extra["channel"] = self.open_dm(to_member)
         with _failures("files.uploadV2"):
             response = self.client.files_upload_v2(
-                content=content, filename=filename, title=title, alt_txt=alt_text
+                file=content, filename=filename, title=title, **extra
             )
-        return str(response["file"]["id"])
+        found = dict(response.get("file") or {})
+        shared = [*(found.get("ims") or []), *(found.get("channels") or [])]
+        return Uploaded(str(found["id"]), found.get("permalink"), tuple(str(c) for c in shared))
+
+    def open_modal(self, trigger_id: str, view: Mapping[str, Any]) -> None:
+        with _failures("views.open"):
+            self.client.views_open(trigger_id=trigger_id, view=dict(view))
+
+    def update_modal(self, view_id: str, view: Mapping[str, Any]) -> None:
+        with _failures("views.update"):
+            self.client.views_update(view_id=view_id, view=dict(view))
+
+    def publish_home(self, user_id: str, view: Mapping[str, Any]) -> None:
+        with _failures("views.publish"):
+            self.client.views_publish(user_id=user_id, view=dict(view))
+
+    def react(self, channel: str, ts: str, name: str) -> None:
+        with _failures("reactions.add"):
+            self.client.reactions_add(channel=channel, timestamp=ts, name=name)
+
+    def permalink(self, channel: str, ts: str) -> str:
+        with _failures("chat.getPermalink"):
+            response = self.client.chat_getPermalink(channel=channel, message_ts=ts)
+        return str(response["permalink"])
+
+    def conversation(self, channel: str) -> Conversation:
+        with _failures("conversations.info"):
+            found = self.client.conversations_info(channel=channel)["channel"]
+        return Conversation(
+            str(found.get("id") or channel),
+            found.get("name") or None,
+            bool(found.get("is_private") or found.get("is_im") or found.get("is_mpim")),
+            bool(found.get("is_member")),
+        )
 
     def person(self, user_id: str) -> Person:
         with _failures("users.info"):
@@ -231,10 +291,10 @@ class WebApiSlack:
                 break
         return None
 
-    def without_retries(self) -> WebApiSlack:
+    def without_retries(self, *, timeout: float | None = None) -> WebApiSlack:
         """The same calls through a client that retries nothing (handlers that only watch, like
-        the API error counter of /metrics, stay); ``retry_policy`` still tells what this one
-        would have done."""
+        the API error counter of /metrics, stay), and waits ``timeout`` seconds at most when
+        given; ``retry_policy`` still tells what this one would have done."""
         client = self.client
         watching = [
             handler
@@ -244,13 +304,20 @@ class WebApiSlack:
         single = WebClient(
             token=client.token,
             base_url=client.base_url,
-            timeout=client.timeout,
+            timeout=client.timeout if timeout is None else timeout,
             retry_handlers=watching,
         )
-        return WebApiSlack(single, policies=self._policies)
+        return WebApiSlack(single, policies=self._retry_policies())
 
     def retry_policy(self, kind: str) -> RetryPolicy:
-        return self._policies[kind]
+        return self._retry_policies()[kind]
+
+    def _retry_policies(self) -> dict[str, RetryPolicy]:
+        if self._policies is None:
+            self._policies = {
+                kind: _policy(self.client, handler) for kind, handler in _RETRYING.items()
+            }
+        return self._policies
 
 
 @contextmanager
@@ -275,6 +342,10 @@ def _person(member: dict[str, Any]) -> Person:
         member.get("tz") or None,
         profile.get("display_name") or member.get("real_name") or None,
         bool(member.get("deleted")),
+        is_admin=bool(
+            member.get("is_admin") or member.get("is_owner") or member.get("is_primary_owner")
+        ),
+        username=member.get("name") or None,
     )
 
 
@@ -283,12 +354,14 @@ def _slack_error(method: str, error: SlackApiError) -> SlackError:
     kind = RATE_LIMITED if status == 429 else SERVER_ERROR if status >= 500 else REFUSED
     details = [str(detail) for detail in error.response.get("errors") or []]
     details += (error.response.get("response_metadata") or {}).get("messages") or []
+    needed = error.response.get("needed")
     return SlackError(
         method,
         str(error.response.get("error") or status),
         kind=kind,
         retry_after=_retry_after(error) if kind == RATE_LIMITED else None,
         details=tuple(str(detail) for detail in details),
+        needed=str(needed) if needed else None,
     )
 
 
