@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -41,6 +42,32 @@ class CoordinatorChange:
 
     def __bool__(self) -> bool:
         return bool(self.added or self.removed)
+
+
+@dataclass(frozen=True)
+class SettingsRights:
+    """What a member may do with the settings form they submit."""
+
+    may_save: bool  # a coordinator: listed, in KINDNESS_ADMINS or one of Slack's admins
+    may_name_coordinators: bool  # an admin: Slack's, or in KINDNESS_ADMINS
+
+
+def settings_rights(
+    *, names_coordinators: bool, admin: Callable[[], bool], listed: Callable[[], bool]
+) -> SettingsRights:
+    """Who may save the settings, and change the list of coordinators with them.
+
+    ``admin()`` says whether the member is an admin (``KINDNESS_ADMINS``, else Slack is asked:
+    it may raise when Slack cannot say), ``listed()`` whether they are known as a coordinator
+    without Slack (``KINDNESS_ADMINS`` or this list). A form that holds the list of
+    coordinators always asks ``admin()``, since only an admin may change the list; any other
+    form asks Slack only for a member the bot does not know as a coordinator. Each is asked
+    at most once, and only when the answer depends on it.
+    """
+    if names_coordinators:
+        is_admin = admin()
+        return SettingsRights(may_save=is_admin or listed(), may_name_coordinators=is_admin)
+    return SettingsRights(may_save=listed() or admin(), may_name_coordinators=False)
 
 
 def parse_user_list(value: str) -> tuple[str, ...]:

@@ -1,6 +1,10 @@
-"""What a member asked of the bot: to be left alone until a date, and to get prompts by DM.
+"""A member's own preferences, all of them here: nudges, away until a date, prompts by DM and
+peer pairs (``MemberPreferences``, read back as one ``MemberStatus``).
 
 Rules, decided here so that every way in (slash command, App Home, the DM jobs) agrees:
+
+- **Nudges** (follow-ups about one's actions, and the nudge after a quiet spell) are on until
+  the member turns them off (``/kindness nudges off``).
 
 - **Away** pauses every DM to the member — nudges, follow-ups and DM prompts — while the
   member's *own* local date (their Slack time zone, else the workspace's) is before
@@ -122,6 +126,21 @@ class MemberPreferences:
     def set_prompts_by_dm(self, team_id: str, user_id: str, by_dm: bool) -> MemberStatus:
         self._update(team_id, user_id, prompts_by_dm=by_dm)
         return self.status(team_id, user_id)
+
+    def set_nudges(self, team_id: str, user_id: str, on: bool) -> MemberStatus:
+        """Nudges on or off."""
+        self._update(team_id, user_id, nudges_enabled=on)
+        return self.status(team_id, user_id)
+
+    def nudges_enabled(self, team_id: str, user_id: str) -> bool:
+        """Whether the member takes nudges (on for a member the bot has no row for)."""
+        with self.db.reading() as session:
+            enabled = session.scalar(
+                select(Member.nudges_enabled).where(
+                    Member.team_id == team_id, Member.user_id == user_id
+                )
+            )
+        return True if enabled is None else bool(enabled)
 
     def set_pairs(self, team_id: str, user_id: str, on: bool) -> MemberStatus:
         """Take part in peer pairs, or not: a round already made keeps its pairs, but nobody

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import difflib
 import logging
-import re
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, replace
@@ -28,14 +27,13 @@ from bot.blocks import answers, controls, keeping, kit, modals, refusals, rhythm
 from bot.blocks import endorsements as endorsement_words
 from bot.blocks import organisations as org_blocks
 from bot.blocks import pairs as pair_blocks
+from bot.command_grammar import parse_done, parse_share, split_goal_filter, two_names, unescaped
 from bot.endorsements import withdraw as withdraw_endorsement
 from bot.errors import (
     CoordinatorUnconfirmed,
     EmptyText,
-    EntryNotFound,
     LogError,
     NotACoordinator,
-    UnknownGoal,
     UnknownOption,
 )
 from bot.goals import Framework, load_framework
@@ -44,7 +42,7 @@ from bot.learning_log import Saved
 from bot.members import parse_away
 from bot.models import KINDS
 from bot.names import Directory
-from bot.organisations import TwoNamesNeeded, parse_settings
+from bot.organisations import parse_settings
 from bot.pairs import PairFigures, next_round_on
 from bot.participation import Participation, participation
 from bot.quicklog import LogFor, QuickLog, parse_log_for, parse_quick_log
@@ -286,18 +284,13 @@ def run_pairs(inv: Invocation) -> Answer:
 
 
 def run_done(inv: Invocation) -> Answer:
-    number, _, reflection = inv.args.strip().partition(" ")
-    entry_id = parse_entry_id(number)
-    if entry_id is None:
-        raise EntryNotFound(number or "?", text=reflection.strip() or None)
-    action, note = inv.services.log.complete_action(
-        inv.team_id, inv.user_id, entry_id, reflection.strip() or None
-    )
+    entry_id, reflection = parse_done(inv.args)
+    action, note = inv.services.log.complete_action(inv.team_id, inv.user_id, entry_id, reflection)
     return say(answers.done_message(action, note, inv.services.framework))
 
 
 def run_search(inv: Invocation) -> Answer:
-    words, goal = split_goal_filter(inv.args, inv.services)
+    words, goal = split_goal_filter(inv.args, inv.services.framework)
     page = inv.services.log.search(inv.team_id, inv.user_id, words, goal=goal)
     # Coordinators known without asking Slack (the list, KINDNESS_ADMINS) see *Ask to share*.
     coordinator = bool(inv.is_coordinator(ask_slack=False))
@@ -316,19 +309,6 @@ def run_unshare(inv: Invocation) -> Answer:
     entry_id, _ = parse_share(inv.args, anonymously_allowed=False)
     entry = inv.services.log.unshare_entry(inv.team_id, inv.user_id, entry_id)
     return say(sharing.unshared_message(entry, inv.services.framework))
-
-
-def parse_share(args: str, *, anonymously_allowed: bool) -> tuple[int, bool]:
-    """``12`` or ``#12 anonymously``: the entry, and whether without the author's name."""
-    words = args.split()
-    entry_id = parse_entry_id(words[0]) if words else None
-    if entry_id is None:
-        raise EntryNotFound(words[0] if words else "?")
-    rest = " ".join(words[1:])
-    choices = ["anonymously"] if anonymously_allowed else []
-    if rest and rest.lower() not in choices:
-        raise UnknownOption(rest, choices or ["nothing after the number"])
-    return entry_id, bool(rest)
 
 
 def run_nudges(inv: Invocation) -> Answer:
@@ -446,8 +426,6 @@ def run_org(inv: Invocation) -> Answer:
     return say(org_blocks.choice_message(organisations.choose(inv.team_id, inv.user_id, typed)))
 
 
-# "A > B", "A -> B", "A → B" (Slack sends ">" as "&gt;").
-_INTO = re.compile(r"\s*(?:-&gt;|=&gt;|&gt;|->|=>|>|→)\s*")
 ORGS_ACTIONS = ["list", "rename", "merge", "set", "endorse", "withdraw"]
 
 
@@ -468,30 +446,22 @@ def run_orgs(inv: Invocation) -> Answer:
     if action == "endorse":
         return later(open_modal(endorsement_words.endorse_modal()))
     if action == "withdraw":
-        name = withdraw_endorsement(inv.services.db, inv.team_id, _unescaped(rest.strip()))
+        name = withdraw_endorsement(inv.services.db, inv.team_id, unescaped(rest.strip()))
         return say(endorsement_words.withdrawn_message(name))
     if action == "list":
         return say(org_blocks.organisations_list_message(organisations.listed(inv.team_id)))
     if action == "set":
         name, values = parse_settings(rest.split())
         changed = organisations.describe(
-            inv.team_id, _unescaped(name), {k: _unescaped(v) for k, v in values.items()}
+            inv.team_id, unescaped(name), {k: unescaped(v) for k, v in values.items()}
         )
         return say(org_blocks.organisation_changed_message("Saved", changed))
-    parts = _INTO.split(rest.strip(), maxsplit=1)
-    if len(parts) != 2 or not parts[0] or not parts[1]:
-        raise TwoNamesNeeded(action)
-    first, second = _unescaped(parts[0]), _unescaped(parts[1])
+    first, second = two_names(rest, action)
     if action == "rename":
         renamed = organisations.rename(inv.team_id, first, second)
         return say(org_blocks.organisation_changed_message(f"Renamed {first!r} to", renamed))
     merged = organisations.merge(inv.team_id, first, second)
     return say(org_blocks.organisation_changed_message(f"Merged {first!r} into", merged))
-
-
-def _unescaped(text: str) -> str:
-    """A slash command's text without Slack's escapes of &, < and >."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
 
 
 def run_export(inv: Invocation) -> Answer:
@@ -754,28 +724,6 @@ def readme_table(framework: Framework | None = None) -> str:
         summary = f"coordinators: {sub.summary}" if sub.for_coordinators else sub.summary
         lines.append(f"| `{usage}` | {summary} | `{sub.example_in(framework)}` |")
     return "\n".join(lines)
-
-
-def parse_entry_id(text: str) -> int | None:
-    match = re.fullmatch(r"#?(\d{1,12})", text.strip())
-    return int(match.group(1)) if match else None
-
-
-def split_goal_filter(args: str, services: Services) -> tuple[str, str | None]:
-    """``listening g3`` → (``listening``, ``relationships``): a goal word narrows a search.
-    A ``g9`` that names no goal of the network is refused, as it was meant as a goal."""
-    words, goal = [], None
-    framework = services.framework
-    for word in args.split():
-        is_number = re.fullmatch(r"g\d{1,2}", word, re.I) is not None
-        found = framework.resolve(word) if is_number else None
-        if is_number and found is None:
-            raise UnknownGoal(word, framework.references())
-        if found is not None and goal is None:
-            goal = found.key
-        else:
-            words.append(word)
-    return " ".join(words), goal
 
 
 # -- the listener (registered in handlers/__init__.py) ------------------------------------

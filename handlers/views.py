@@ -17,16 +17,12 @@ from typing import Any
 from bot.blocks import controls, kit, modals, refusals, rhythm
 from bot.blocks import organisations as organisation_blocks
 from bot.blocks.organisations import ORG_FIELD
+from bot.coordinators import settings_rights
 from bot.errors import ActionAlreadyDone, LogError, PrivateNotShareable
 from bot.learning_log import OUTCOME_KINDS, EntryView
 from bot.services import Services
 from bot.settings import COORDINATORS, KNOWN_KEYS, SettingsErrors
-from bot.slack.admins import (
-    CoordinatorCheckFailed,
-    is_admin,
-    is_coordinator,
-    is_coordinator_without_slack,
-)
+from bot.slack.admins import CoordinatorCheckFailed, is_admin, is_coordinator_without_slack
 from bot.slack.port import SlackError, SlackPort
 from bot.slack_text import from_plain
 from bot.weeks import local_date
@@ -274,25 +270,18 @@ def submit_settings(
     # saving, once and briefly (``within_ack``), since they may have changed meanwhile.
     # Changing the list of coordinators takes an admin, so then Slack is always asked.
     try:
-        if names_coordinators:
-            admin = is_admin(services.config, slack, user_id, within_ack=True)
-            allowed = admin or is_coordinator_without_slack(
+        rights = settings_rights(
+            names_coordinators=names_coordinators,
+            admin=lambda: is_admin(services.config, slack, user_id, within_ack=True),
+            listed=lambda: is_coordinator_without_slack(
                 services.config, services.db, team_id, user_id
-            )
-        else:
-            admin = False
-            allowed = is_coordinator(
-                services.config,
-                slack,
-                user_id,
-                db=services.db,
-                team_id=team_id,
-                within_ack=True,
-            )
+            ),
+        )
     except CoordinatorCheckFailed:
         return field_errors({"channel": rhythm.ADMIN_UNCONFIRMED_IN_FORM})
-    if not allowed:
+    if not rights.may_save:
         return update_view(rhythm.refusal_view())
+    admin = rights.may_name_coordinators
     # Only the fields the form holds: a form opened before an upgrade that added a
     # setting lacks that field, and the list of coordinators is offered to admins only;
     # saving leaves a setting the form did not hold as it is.

@@ -41,9 +41,9 @@ from bot.db import Database, alembic_config
 from bot.manifest import bot_scopes
 from bot.models import BackupRun, JobClaim, Workspace
 from bot.settings import SettingsStore, WorkspaceSettings
+from bot.timing import Missed, due
 from bot.weeks import utc_now
 from schedules import claims
-from schedules.timing import Missed, due
 
 OK, NOT_OK, WARNING = "✔", "✘", "!"
 MODES = {

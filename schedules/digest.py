@@ -23,6 +23,7 @@ from bot.blocks import rhythm
 from bot.models import PostedDigest
 from bot.report.weekly_chart import ChartImage
 from bot.services import Services
+from bot.settings import WorkspaceSettings
 from bot.slack.chart_uploads import DIGEST, image_refused, network_chart
 from bot.slack.port import SlackError, SlackPort
 from bot.summary import digest_summary
@@ -43,10 +44,14 @@ def post_weekly_digest(
     *,
     now: datetime,
     week: Week | None = None,
+    settings: WorkspaceSettings | None = None,
     wait: Callable[[float], None] = time.sleep,
 ) -> Outcome:
+    """Post the digest of ``week`` (the week of ``now`` by default) unless it was posted;
+    ``settings`` as ``post_weekly`` takes them, and the digest is made from the same."""
+    settings = settings or services.settings.get(team_id)
+
     def send(week: Week, post: Post) -> str:
-        settings = services.settings.get(team_id)
         summary = digest_summary(services.db, services.framework, team_id, week, now)
         chart = digest_chart(services, slack, team_id, week, now) if settings.digest_chart else None
         in_channel = people_in_channel(slack, team_id, settings.channel_id)
@@ -76,7 +81,9 @@ def post_weekly_digest(
             posted_at=sent.posted_at,
         )
 
-    return post_weekly(services, slack, team_id, job=JOB, now=now, week=week, send=send, row=row)
+    return post_weekly(
+        services, slack, team_id, job=JOB, now=now, week=week, send=send, row=row, settings=settings
+    )
 
 
 def people_in_channel(slack: SlackPort, team_id: str, channel: str | None) -> int | None:

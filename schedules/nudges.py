@@ -2,7 +2,7 @@
 prompt for members who take it by DM — each once, never at night, never while away.
 
 ``bot.followups`` decides *who* is due a nudge (opted-out members, paused workspaces,
-the three follow-ups per action, one nudge per silence), ``schedules.dm_prompts`` who is due
+the three follow-ups per action, one nudge per silence), ``bot.dm_prompts`` who is due
 the week's prompt; this module holds back whoever is asleep or away, and hands the rest to
 ``schedules.fanout``, which sends them all at Slack's pace, each exactly once. Decisions:
 
@@ -37,6 +37,8 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.nudges import followup_message, quiet_message
 from bot.blocks.rhythm import prompt_message
+from bot.dm_prompts import JOB as DM_PROMPT_JOB
+from bot.dm_prompts import DuePrompt, due_dm_prompts, record_dm_prompts
 from bot.followups import (
     FollowUp,
     due_followups,
@@ -47,14 +49,12 @@ from bot.followups import (
 from bot.services import Services
 from bot.settings import WorkspaceSettings
 from bot.slack.port import SlackPort
+from bot.timing import in_quiet_hours
 from bot.weeks import week_of
 from bot.words import count
 from schedules import claims
-from schedules.dm_prompts import JOB as DM_PROMPT_JOB
-from schedules.dm_prompts import DuePrompt, due_dm_prompts, record_dm_prompts
 from schedules.fanout import Delivery, Dm, FanOut, Recorder
 from schedules.profiles import Recipient, recipients
-from schedules.timing import in_quiet_hours
 
 log = logging.getLogger(__name__)
 

@@ -37,15 +37,15 @@ from bot.blocks import pairs as words
 from bot.goals import Goal
 from bot.models import PairRound, PostedPrompt
 from bot.pairs import OpenPair, is_round_week, next_round_on
+from bot.prompt_rotation import choose_prompt
 from bot.services import Services
 from bot.settings import WorkspaceSettings
 from bot.slack.port import SlackError, SlackPort
+from bot.timing import in_quiet_hours, occurrence_in_week
 from bot.weeks import Week, local_date, local_date_before, week_of
 from bot.words import count
 from schedules import claims
 from schedules.fanout import Delivery, Dm, FanOut, FanOutReport
-from schedules.rotation import choose_prompt
-from schedules.timing import in_quiet_hours, occurrence_in_week
 
 JOB = "pairs"  # the round's claim
 OPEN_JOB = "pair_open"  # a pair's group DM: period "<week>:<pair id>"

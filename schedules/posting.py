@@ -144,12 +144,16 @@ def post_weekly(
     week: Week | None,
     send: Callable[[Week, Post], str],
     row: Callable[[Sent], Base],
+    settings: WorkspaceSettings | None = None,
 ) -> Outcome:
     """Post a weekly message once: nothing while the workspace is paused; else claim ``job``
     for ``week`` (the week of ``now`` by default), ``send(week, post)`` — which composes the
     message and calls ``post(message, about)`` — and record ``row(sent)`` with the claim's
-    finish in one transaction."""
-    settings = services.settings.get(team_id)
+    finish in one transaction.
+
+    ``settings``: the workspace's, as the caller read them to decide that the post is due
+    (the scheduler does); read here when not given (a run by hand). Read once either way."""
+    settings = settings or services.settings.get(team_id)
     if services.settings.is_paused(settings, now):
         return Outcome("paused", f"{team_id} is paused until {settings.paused_until}; no {job}")
     week = week or week_of(now, settings.timezone)

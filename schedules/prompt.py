@@ -6,19 +6,27 @@ from datetime import datetime
 
 from bot.blocks import rhythm
 from bot.models import PostedPrompt
+from bot.prompt_rotation import choose_prompt
 from bot.services import Services
+from bot.settings import WorkspaceSettings
 from bot.slack.port import SlackPort
 from bot.weeks import Week
 from schedules.posting import Outcome, Post, Sent, post_weekly
-from schedules.rotation import choose_prompt
 
 JOB = "prompt"
 
 
 def post_weekly_prompt(
-    services: Services, slack: SlackPort, team_id: str, *, now: datetime, week: Week | None = None
+    services: Services,
+    slack: SlackPort,
+    team_id: str,
+    *,
+    now: datetime,
+    week: Week | None = None,
+    settings: WorkspaceSettings | None = None,
 ) -> Outcome:
-    """Post the prompt of ``week`` (the week of ``now`` by default) unless it was posted."""
+    """Post the prompt of ``week`` (the week of ``now`` by default) unless it was posted;
+    ``settings`` as ``post_weekly`` takes them."""
     goals: list[str] = []
 
     def send(week: Week, post: Post) -> str:
@@ -41,7 +49,9 @@ def post_weekly_prompt(
             posted_at=sent.posted_at,
         )
 
-    outcome = post_weekly(services, slack, team_id, job=JOB, now=now, week=week, send=send, row=row)
+    outcome = post_weekly(
+        services, slack, team_id, job=JOB, now=now, week=week, send=send, row=row, settings=settings
+    )
     goal = services.framework.get(goals[-1]) if outcome.posted and goals else None
     if goal is not None:
         return Outcome("posted", f"{outcome.message} (g{goal.number} {goal.title})", outcome.ts)

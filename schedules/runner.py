@@ -50,18 +50,19 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import metrics
+from bot.dm_prompts import anyone_takes_prompts_by_dm
 from bot.models import BackupRun
 from bot.retention import RetentionRun
 from bot.services import Services
 from bot.settings import WorkspaceSettings
 from bot.slack.port import SlackPort
+from bot.timing import RETRY_FIRST, Due, Missed, due, retry_at
 from bot.weeks import week_of
 from schedules import claims
 from schedules.backups import JOB as BACKUP
 from schedules.backups import run_nightly_backup
 from schedules.digest import JOB as DIGEST
 from schedules.digest import post_weekly_digest
-from schedules.dm_prompts import anyone_takes_prompts_by_dm
 from schedules.nudges import NudgeReport, send_nudges
 from schedules.pairs import PairsOutcome, run_pairs
 from schedules.posting import Outcome
@@ -71,7 +72,6 @@ from schedules.retention import JOB as RETENTION
 from schedules.retention import run_retention
 from schedules.selection import JOB as SELECTION
 from schedules.selection import run_selection
-from schedules.timing import RETRY_FIRST, Due, Missed, due, retry_at
 
 log = logging.getLogger(__name__)
 
@@ -255,7 +255,14 @@ class Rhythm:
             return Outcome("skipped", when.describe(job))
         week = week_of(when.scheduled_at, settings.timezone)
         try:
-            outcome = post(self.services, self.slack_for(team_id), team_id, now=now, week=week)
+            outcome = post(
+                self.services,
+                self.slack_for(team_id),
+                team_id,
+                now=now,
+                week=week,
+                settings=settings,  # read once, above: post_weekly does not read them again
+            )
         except LookupError as exc:  # OAuth: the app was uninstalled from the workspace
             log.warning("%s: %s", team_id, exc)
             metrics.job_ran(job, "failed")

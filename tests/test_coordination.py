@@ -8,7 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.coordinators import is_listed_coordinator, parse_user_list
+from bot.coordinators import (
+    SettingsRights,
+    is_listed_coordinator,
+    parse_user_list,
+    settings_rights,
+)
 from bot.db import Database
 from bot.learning_log import LearningLog
 from bot.members import MemberPreferences
@@ -89,6 +94,67 @@ def test_only_an_admin_may_change_the_coordinators(store: SettingsStore) -> None
         coordinators_allowed=False,
     )
     assert kept.prompt_time == "09:00" and kept.coordinators == (ANN,)
+
+
+class Asked:
+    """A check that answers ``answer`` and remembers being asked (or fails like Slack)."""
+
+    def __init__(self, answer: bool | Exception) -> None:
+        self.answer, self.times = answer, 0
+
+    def __call__(self) -> bool:
+        self.times += 1
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+
+@pytest.mark.parametrize(
+    ("admin", "listed", "rights"),
+    [
+        (True, False, SettingsRights(may_save=True, may_name_coordinators=True)),
+        (True, True, SettingsRights(may_save=True, may_name_coordinators=True)),
+        (False, True, SettingsRights(may_save=True, may_name_coordinators=False)),
+        (False, False, SettingsRights(may_save=False, may_name_coordinators=False)),
+    ],
+)
+def test_only_an_admin_may_save_a_form_that_changes_the_coordinators(
+    admin: bool, listed: bool, rights: SettingsRights
+) -> None:
+    asked_admin, asked_listed = Asked(admin), Asked(listed)
+    found = settings_rights(names_coordinators=True, admin=asked_admin, listed=asked_listed)
+    assert found == rights
+    # Slack is always asked (only an admin may change the list); the list only if needed.
+    assert (asked_admin.times, asked_listed.times) == (1, 0 if admin else 1)
+
+
+@pytest.mark.parametrize(("admin", "listed"), [(True, False), (False, True), (False, False)])
+def test_any_coordinator_may_save_a_form_without_the_coordinators(
+    admin: bool, listed: bool
+) -> None:
+    asked_admin, asked_listed = Asked(admin), Asked(listed)
+    found = settings_rights(names_coordinators=False, admin=asked_admin, listed=asked_listed)
+    assert found == SettingsRights(may_save=admin or listed, may_name_coordinators=False)
+    # A coordinator the bot knows is not asked about on Slack.
+    assert (asked_listed.times, asked_admin.times) == (1, 0 if listed else 1)
+
+
+def test_an_admin_check_that_fails_is_not_taken_for_an_answer() -> None:
+    class SlackCouldNotSay(Exception):
+        pass
+
+    for names_coordinators in (True, False):
+        with pytest.raises(SlackCouldNotSay):
+            settings_rights(
+                names_coordinators=names_coordinators,
+                admin=Asked(SlackCouldNotSay()),
+                listed=Asked(False),
+            )
+    # A listed coordinator saving a form without the list never needs Slack.
+    rights = settings_rights(
+        names_coordinators=False, admin=Asked(SlackCouldNotSay()), listed=Asked(True)
+    )
+    assert rights.may_save and not rights.may_name_coordinators
 
 
 def test_a_bad_coordinator_is_reported_with_every_other_problem(store: SettingsStore) -> None:

@@ -119,6 +119,20 @@ def test_prompts_by_dm_is_a_members_own_choice(preferences: MemberPreferences) -
     assert not preferences.set_prompts_by_dm(T1, ANN, False).prompts_by_dm
 
 
+def test_nudges_are_a_preference_like_the_others(
+    preferences: MemberPreferences, learning_log: LearningLog
+) -> None:
+    assert preferences.nudges_enabled(T1, ANN) and preferences.status(T1, ANN).nudges
+    status = preferences.set_nudges(T1, ANN, False)
+    assert not status.nudges and not status.prompts_by_dm and status.away_until is None
+    assert not preferences.nudges_enabled(T1, ANN)
+    assert preferences.nudges_enabled(T1, BEN) and preferences.nudges_enabled(T2, ANN)
+    # The learning log's own calls read and write the same preference.
+    assert not learning_log.nudges_enabled(T1, ANN)
+    learning_log.set_nudges(T1, ANN, True)
+    assert preferences.status(T1, ANN).nudges
+
+
 def test_forget_me_forgets_the_members_preferences_too(
     database: Database, preferences: MemberPreferences, learning_log: LearningLog
 ) -> None:

@@ -132,6 +132,29 @@ def test_prompts_rotate_through_the_goals_and_never_repeat_a_question_early(
     assert purpose[len(bank)] == bank[0]
 
 
+@pytest.mark.parametrize("job", ["prompt", "digest"])
+def test_a_weekly_post_reads_the_settings_once(
+    bot: BotUnderTest, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, job: str
+) -> None:
+    team = configure(bot)
+    clock.set(MONDAY_10 if job == "prompt" else FRIDAY_15)
+    store = bot.services.settings
+    reads: list[str] = []
+    read = store.get
+
+    def counted(team_id: str):
+        reads.append(team_id)
+        return read(team_id)
+
+    monkeypatch.setattr(store, "get", counted)
+    scheduler = rhythm(bot)
+    run = scheduler.run_prompt if job == "prompt" else scheduler.run_digest
+    outcome = run(team)
+    assert outcome is not None and outcome.posted
+    # The scheduler's decision (due, paused, which week) and the post itself share one read.
+    assert reads == [team]
+
+
 def test_a_second_run_for_the_same_week_posts_nothing(bot: BotUnderTest, clock: FakeClock) -> None:
     team = configure(bot)
     clock.set(MONDAY_10)

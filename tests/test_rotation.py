@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from bot.db import Database
 from bot.goals import Framework, Goal
 from bot.models import PostedPrompt
+from bot.prompt_rotation import PromptChoice, choose_prompt
 from bot.workspaces import ensure_workspace
-from schedules.rotation import PromptChoice, choose_prompt
 
 T1, T2 = "T0001", "T0002"
 FIRST_MONDAY = datetime(2026, 9, 7, 10, 0, tzinfo=UTC)

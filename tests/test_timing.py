@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.weeks import Week, usable_zone
-from schedules.timing import (
+from bot.timing import (
     Due,
     Missed,
     due,
@@ -20,6 +19,7 @@ from schedules.timing import (
     occurrence_in_week,
     retry_at,
 )
+from bot.weeks import Week, usable_zone
 
 LONDON = "Europe/London"
 AUCKLAND = "Pacific/Auckland"
