@@ -101,7 +101,7 @@ class SlackStandIn(
         )
         self._init_recording()
         self._init_faults(monotonic=monotonic, sleep=sleep)
-        self._init_tokens(bot_token)
+        self._init_oauth(bot_token)
         self._init_files()
         self._init_views()
         self._init_response_urls()

@@ -46,7 +46,7 @@ _APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 class OAuth(Recording):
     """The tokens the stand-in accepts, the installs people approved, and the app's secrets."""
 
-    def _init_tokens(self, bot_token: str) -> None:
+    def _init_oauth(self, bot_token: str) -> None:
         self.bot_token = bot_token
         self._tokens: dict[str, TokenHolder] = {
             bot_token: TokenHolder("bot", self.team_id, self.team_name, None, self.bot_user_id)
