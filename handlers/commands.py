@@ -142,11 +142,10 @@ def run_help(inv: Invocation) -> Answer:
         coordinator = False
     if coordinator:
         return say(help_message(services, coordinators=True))
-    config = services.config
 
     def for_an_admin(slack: Slack) -> None:
         with suppress(CoordinatorCheckFailed):
-            if is_admin(config, slack.client, inv.user_id):
+            if is_admin(services, slack.client, inv.user_id, team_id=inv.team_id):
                 slack.reply(answers.coordinators_help_message(_help_rows(services, True)))
 
     return say(help_message(services), for_an_admin)
@@ -377,7 +376,9 @@ def open_coordinators_form(inv: Invocation, form: Callable[[bool], dict[str, Any
 
     def open_form(slack: Slack) -> None:
         try:
-            admin = is_admin(config, slack.client, inv.user_id, within_ack=True)
+            admin = is_admin(
+                inv.services, slack.client, inv.user_id, team_id=inv.team_id, within_ack=True
+            )
         except CoordinatorCheckFailed:
             if not listed:
                 slack.reply(rhythm.admin_check_failed_message())
@@ -425,13 +426,12 @@ def run_stats(inv: Invocation) -> Answer:
         return say(
             rhythm.stats_message(figures, framework, tz, participation=took_part(), pairs=pairs())
         )
-    config = inv.services.config
 
     def for_an_admin(slack: Slack) -> None:
         # Only Slack can say whether the member is an admin: asked after the answer. When it
         # cannot say, the figures stand alone (is_admin logs why).
         with suppress(CoordinatorCheckFailed):
-            if is_admin(config, slack.client, inv.user_id):
+            if is_admin(inv.services, slack.client, inv.user_id, team_id=inv.team_id):
                 pairs_line = kit.section(pair_blocks.figures_lines(pairs()))
                 slack.reply(controls.participation_message(took_part(), [pairs_line]))
 
@@ -803,7 +803,7 @@ def answer_command(
         channel_id=body.get("channel_id", ""),
         args=args,
         slack_says_admin=lambda: is_admin(
-            services.config, client, body["user_id"], within_ack=True
+            services, client, body["user_id"], team_id=team_id, within_ack=True
         ),
     )
     try:

@@ -274,20 +274,20 @@ def submit_settings(
     names_coordinators = COORDINATORS in values
     # The one Slack call before an answer: a coordinator's rights are checked again on
     # saving, once and briefly (``within_ack``), since they may have changed meanwhile.
-    # Changing the list of coordinators takes an admin, so then Slack is always asked.
+    # Changing the list of coordinators takes an admin, so then Slack is always asked (or
+    # its answer of the last few minutes used: bot.slack.admins).
     try:
         if names_coordinators:
-            admin = is_admin(services.config, client, user_id, within_ack=True)
+            admin = is_admin(services, client, user_id, team_id=team_id, within_ack=True)
             allowed = admin or is_coordinator_without_slack(
                 services.config, services.db, team_id, user_id
             )
         else:
             admin = False
             allowed = is_coordinator(
-                services.config,
+                services,
                 client,
                 user_id,
-                db=services.db,
                 team_id=team_id,
                 within_ack=True,
             )
