@@ -57,6 +57,11 @@ def prompt_message(goal: Goal, question: str, *, by_dm: bool = False) -> dict[st
     return kit.message(blocks, f"This week's prompt (g{goal.number} {goal.title}): {question}")
 
 
+def question_message(question: str) -> dict[str, Any]:
+    """A prompt's question alone, for a DM prompt whose goal left the framework since."""
+    return {"text": question}
+
+
 # -- the weekly digest ----------------------------------------------------------------------------
 
 
