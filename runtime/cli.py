@@ -620,7 +620,8 @@ def _goals(config: Config, args: argparse.Namespace) -> int:
 
 
 def _settings(config: Config, args: argparse.Namespace) -> int:
-    from bot.settings import SettingsErrors, SettingsStore, describe, parse_assignments
+    from bot.blocks.settings import describe
+    from bot.settings import SettingsErrors, SettingsStore, parse_assignments
 
     db = open_database(config)
     store = SettingsStore(db, clock=utc_now, default_timezone=config.default_timezone)

@@ -8,12 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.blocks.settings import describe
 from bot.coordinators import is_listed_coordinator, parse_user_list
 from bot.db import Database
 from bot.learning_log import LearningLog
 from bot.members import MemberPreferences
 from bot.participation import DEFAULT_QUIET_WEEKS, participation
-from bot.settings import SettingsErrors, SettingsStore, describe, parse_assignments
+from bot.settings import SettingsErrors, SettingsStore, parse_assignments
 from bot.weeks import week_of
 from conftest import FakeClock
 

@@ -6,13 +6,13 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from bot.blocks.settings import describe
 from bot.db import Database
 from bot.settings import (
     ALL_KEYS,
     SettingsErrors,
     SettingsStore,
     WorkspaceSettings,
-    describe,
     parse_assignments,
     validate_changes,
 )

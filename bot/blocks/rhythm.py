@@ -13,12 +13,13 @@ from bot.blocks import controls, entries, kit
 from bot.blocks import pairs as pair_blocks
 from bot.blocks.files import COORDINATORS_ARE
 from bot.blocks.kit import Block
+from bot.blocks.settings import SettingLine, setting_lines
 from bot.goals import Framework, Goal
 from bot.learning_log import EntryView
 from bot.pairs import PairFigures
 from bot.participation import Participation
 from bot.report.weekly_chart import ChartImage
-from bot.settings import DAY_NAMES, SettingLine, WorkspaceSettings, setting_lines
+from bot.settings import DAY_NAMES, WorkspaceSettings
 from bot.slack_text import neutralise, one_line
 from bot.summary import GoalWeek, WeekFigures, WeeklySummary
 from bot.weeks import local_date, local_date_before
