@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks import controls, kit, modals, refusals, rhythm
 from bot.blocks import organisations as organisation_blocks
+from bot.blocks import settings as settings_words
 from bot.blocks.organisations import ORG_FIELD
 from bot.errors import ActionAlreadyDone, LogError, PrivateNotShareable
 from bot.learning_log import OUTCOME_KINDS, EntryView
@@ -304,7 +305,7 @@ def submit_settings(
     try:
         saved = services.settings.apply(team_id, raw, by_user=user_id, coordinators_allowed=admin)
     except SettingsErrors as errors:
-        return field_errors(errors.by_key())
+        return field_errors(settings_words.field_errors(errors))
     today = local_date(services.clock(), saved.timezone)
 
     def get_ready(slack: Slack) -> None:

@@ -401,7 +401,7 @@ def test_no_message_names_an_operators_setting_or_command(name: str) -> None:
 
 def test_coordinators_files_and_settings_refusals_speak_plainly() -> None:
     from bot.blocks import files
-    from bot.settings import ADMINS_ONLY
+    from bot.blocks.settings import ADMINS_ONLY
 
     texts = [
         message_text(files.not_coordinator_message("export")),

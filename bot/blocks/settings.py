@@ -1,17 +1,113 @@
-"""A workspace's settings read back in words, line by line: ``/kindness settings show`` in
-Slack (``bot.blocks.rhythm``) and ``kindness-bot settings show`` in a shell say the same.
+"""A workspace's settings in words: read back line by line (``/kindness settings show`` in
+Slack, through ``bot.blocks.rhythm``, and ``kindness-bot settings show`` in a shell say the
+same), and what is wrong with a value, under its field in the settings form and in a shell.
 
-The settings themselves, and what a valid one is, are the core's (``bot.settings``).
+The settings themselves, and what a valid one is, are the core's (``bot.settings``): it names
+each problem (``SettingsError.problem``); the words here name the setting, quote the value and
+say what to write instead.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from bot.settings import DAY_NAMES, WorkspaceSettings
+from bot.settings import DAY_NAMES, SettingsError, SettingsErrors, WorkspaceSettings
 from bot.words import count
+
+# Shown under the settings form's field too: no operator's setting named where members read.
+ADMINS_ONLY = "only the workspace's admins and owners can change who coordinates"
+# What a whole number stands for, after its range.
+_NUMBER_NOTES = {
+    "quiet_weeks": " (0 turns the nudge to quiet members off)",
+    "selection_day": " (the day of the month the round opens)",
+    "selection_days": " (the days members have to vote)",
+    "pairs_every_weeks": " (0 turns peer pairs off; 2 is a good start)",
+    "keep_years": " (0 keeps entries forever)",
+}
+
+
+# -- what is wrong ---------------------------------------------------------------------------
+
+
+def error_words(error: SettingsError) -> str:
+    """The setting named, the value quoted, what to write instead."""
+    given = f"{error.key} {error.value!r}" if error.value is not None else repr(error.key)
+    return f"{given}: {reason_words(error.key, error.problem, error.details)}"
+
+
+def errors_words(errors: SettingsErrors) -> list[str]:
+    """Every problem of one change, one line each (a shell prints them all)."""
+    return [error_words(error) for error in errors.errors]
+
+
+def field_errors(errors: SettingsErrors) -> dict[str, str]:
+    """Key → words, for the settings form's per-field errors."""
+    return {error.key: error_words(error) for error in errors.errors}
+
+
+def reason_words(key: str, problem: str, details: Mapping[str, Any]) -> str:
+    """What is wrong with the value of ``key``, and what to write instead."""
+    if problem == "channel_name":
+        return (
+            "channel names are not accepted, only ids; write the channel's id, e.g. C0123ABCD "
+            "(in Slack: open the channel's details, the id is at the bottom)"
+        )
+    if problem == "not_channel_id":
+        return "is not a Slack channel id; write one such as C0123ABCD"
+    if problem == "not_day":
+        return "is not a day; write a day name such as monday or mon"
+    if problem == "not_time":
+        return "is not a time of day; write 24-hour HH:MM, e.g. 09:30 or 15:00"
+    if problem == "unknown_zone":
+        close = details["close"]
+        hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+        return f"is not a known time zone{hint}; write an IANA name such as Europe/London"
+    if problem == "not_switch":
+        return "write on or off"
+    if problem == "not_in_range":
+        note = _NUMBER_NOTES.get(key, "")
+        return f"write a whole number from {details['low']} to {details['high']}{note}"
+    if problem == "not_one_of":
+        return f"write one of {', '.join(details['choices'])}"
+    if problem == "not_min_group":
+        return (
+            f"write a whole number of members from {details['low']} to {details['high']}, or "
+            "off to show every figure"
+        )
+    if problem == "not_date":
+        return "is not a date; write YYYY-MM-DD (the first day to run again), or off"
+    if problem == "in_the_past":
+        today = details["today"].isoformat()
+        return f"is in the past (today is {today}); write a later date, or off"
+    if problem == "too_far_ahead":
+        return "is more than a year ahead; check the year, or write an earlier date"
+    if problem == "not_member_id":
+        word = details["word"]
+        hint = (
+            " (a name: write the member's id, found in their Slack profile under ⋯)"
+            if word.startswith("@")
+            else ""
+        )
+        return f"'{word}' is not a member id such as U0123ABCD{hint}"
+    if problem == "too_many_members":
+        return f"names {details['count']} members; at most {details['most']}"
+    if problem == "unknown_key":
+        close = details["close"]
+        hint = f"did you mean {close[0]}? " if close else ""
+        return f"is not a setting; {hint}known settings: {', '.join(details['known'])}"
+    if problem == "not_assignment":
+        return "is not key=value; write e.g. prompt_time=09:30"
+    if problem == "given_twice":
+        return "is given twice; give it once"
+    if problem == "admins_only":
+        return ADMINS_ONLY
+    raise ValueError(f"no words for the settings problem {problem!r}")
+
+
+# -- read back -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
