@@ -25,6 +25,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.db import Database
+from bot.errors import InvalidSetting
 from bot.models import Coordinator
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ def settings_rights(
 def parse_user_list(value: str) -> tuple[str, ...]:
     """``"U1, <@U2|ann> U3"`` → ``("U1", "U2", "U3")``; ``""``/``none`` → ``()``.
 
-    ``ValueError`` names the first word that is not a member id.
+    ``InvalidSetting`` names the first word that is not a member id.
     """
     text = value.strip()
     if text.lower() in _CLEAR:
@@ -85,16 +86,11 @@ def parse_user_list(value: str) -> tuple[str, ...]:
         mention = _MENTION.match(word)
         user_id = mention.group(1) if mention else word.upper()
         if not _USER_ID.match(user_id):
-            hint = (
-                " (a name: write the member's id, found in their Slack profile under ⋯)"
-                if word.startswith("@")
-                else ""
-            )
-            raise ValueError(f"'{word}' is not a member id such as U0123ABCD{hint}")
+            raise InvalidSetting("not_member_id", word=word)
         if user_id not in found:
             found.append(user_id)
     if len(found) > MAX_COORDINATORS:
-        raise ValueError(f"names {len(found)} members; at most {MAX_COORDINATORS}")
+        raise InvalidSetting("too_many_members", count=len(found), most=MAX_COORDINATORS)
     return tuple(found)
 
 

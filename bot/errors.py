@@ -383,3 +383,13 @@ class ShortlistPosted(LogError):
     def __init__(self, period: str) -> None:
         super().__init__(f"the {period} round has opened; its shortlist is posted already")
         self.period = period
+
+
+class InvalidSetting(ValueError):
+    """A setting's value cannot be used: what is wrong, as a name (``problem``), and what the
+    words need (``details``). ``bot.blocks.settings`` says it, naming what to write instead."""
+
+    def __init__(self, problem: str, **details: object) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.details = details

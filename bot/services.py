@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from bot.config import Config
 from bot.db import Database
+from bot.expiring import ExpiringAnswers
 from bot.goals import Framework
 from bot.journal import Journal
 from bot.learning_log import LearningLog
@@ -15,6 +17,12 @@ from bot.organisations import MemberOrganisations
 from bot.pairs import PeerPairs
 from bot.settings import SettingsStore
 from bot.weeks import Clock, utc_now
+
+# How long Slack's word that a member is (or is not) a workspace admin is trusted: long enough
+# that a coordinator's commands in a row ask Slack once, short enough that a change in Slack
+# is seen within minutes.
+ADMIN_ANSWER_LIFE = timedelta(minutes=5)
+ADMIN_ANSWERS_KEPT = 10_000
 
 
 @dataclass
@@ -28,6 +36,9 @@ class Services:
     journal: Journal = field(init=False)  # a member's own entries over a range, as a file
     organisations: MemberOrganisations = field(init=False)  # who members are from
     pairs: PeerPairs = field(init=False)  # peer pairs' rounds, answers and figures
+    # Slack's answers to "is this member a workspace admin?", by (workspace, member), kept
+    # for ADMIN_ANSWER_LIFE (bot.slack.admins asks and remembers).
+    admin_answers: ExpiringAnswers[tuple[str, str], bool] = field(init=False)
     # Set by the scheduler running in this process: reschedules a workspace's jobs at once
     # when its settings change (a scheduler in another process notices within a minute).
     settings_changed: Callable[[str], None] | None = None
@@ -48,6 +59,9 @@ class Services:
         self.journal = Journal(self.db, self.config.framework, clock=self.clock)
         self.organisations = MemberOrganisations(self.db, clock=self.clock)
         self.pairs = PeerPairs(self.db, clock=self.clock)
+        self.admin_answers = ExpiringAnswers(
+            clock=self.clock, life=ADMIN_ANSWER_LIFE, size=ADMIN_ANSWERS_KEPT
+        )
 
     @property
     def framework(self) -> Framework:

@@ -6,7 +6,8 @@ and word a mistake the same way. Decisions:
 
 - Every bad key is reported at once (``SettingsErrors``): an operator who typed five settings
   fixes them in one go, not in five round trips.
-- Each message names the key, the value given and what to write instead.
+- Each problem is named here (``SettingsError.problem``, with its details) and worded in
+  ``bot.blocks.settings``: the key, the value given and what to write instead.
 - ``channel`` takes a Slack channel id (``C0123ABCD``, or ``G…`` for an old private channel),
   or the ``<#C0123ABCD|name>`` form Slack sends when a channel is mentioned in a command.
   A ``#name`` is refused: names change and are not unique across a workspace's history, ids are
@@ -53,11 +54,10 @@ from sqlalchemy import select
 from bot import audit
 from bot.coordinators import coordinators_of, parse_user_list, replace_coordinators
 from bot.db import Database
-from bot.errors import BadDate
+from bot.errors import BadDate, InvalidSetting
 from bot.models import SELECTION_CADENCES, Workspace
 from bot.periods import parse_day
 from bot.weeks import Clock, local_date
-from bot.words import count
 from bot.workspaces import ensure_workspace
 
 DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -110,14 +110,15 @@ class WorkspaceSettings:
 
 
 class SettingsError(ValueError):
-    """One setting cannot be used; ``str()`` names it, quotes the value and says what to write."""
+    """One setting cannot be used: its key, the value given and the problem (``InvalidSetting``'s);
+    ``bot.blocks.settings.error_words`` says it."""
 
-    def __init__(self, key: str, value: str | None, reason: str) -> None:
+    def __init__(self, key: str, value: str | None, problem: str, **details: object) -> None:
         self.key = key
         self.value = value
-        self.reason = reason
-        given = f"{key} {value!r}" if value is not None else repr(key)
-        super().__init__(f"{given}: {reason}")
+        self.problem = problem
+        self.details = details
+        super().__init__(f"{key}: {problem}")
 
 
 class SettingsErrors(ValueError):
@@ -125,11 +126,7 @@ class SettingsErrors(ValueError):
 
     def __init__(self, errors: list[SettingsError]) -> None:
         self.errors = errors
-        super().__init__("\n".join(str(error) for error in errors))
-
-    def by_key(self) -> dict[str, str]:
-        """Key → message, for a modal's per-field errors."""
-        return {error.key: str(error) for error in self.errors}
+        super().__init__(", ".join(str(error) for error in errors))
 
 
 # -- parsing and validating -------------------------------------------------------------------
@@ -141,12 +138,9 @@ def _channel(value: str, today: date | None) -> str:
     if mention:
         return mention.group(1)
     if text.startswith("#"):
-        raise ValueError(
-            "channel names are not accepted, only ids; write the channel's id, e.g. C0123ABCD "
-            "(in Slack: open the channel's details, the id is at the bottom)"
-        )
+        raise InvalidSetting("channel_name")
     if not _CHANNEL_ID.match(text.upper()):
-        raise ValueError("is not a Slack channel id; write one such as C0123ABCD")
+        raise InvalidSetting("not_channel_id")
     return text.upper()
 
 
@@ -155,13 +149,13 @@ def _day(value: str, today: date | None) -> int:
     for number, name in enumerate(DAY_NAMES):
         if word in (name, name[:3]):
             return number
-    raise ValueError("is not a day; write a day name such as monday or mon")
+    raise InvalidSetting("not_day")
 
 
 def _time(value: str, today: date | None) -> str:
     match = _TIME.match(value.strip())
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        raise ValueError("is not a time of day; write 24-hour HH:MM, e.g. 09:30 or 15:00")
+        raise InvalidSetting("not_time")
     return f"{int(match.group(1)):02d}:{match.group(2)}"
 
 
@@ -178,9 +172,7 @@ def _timezone(value: str, today: date | None) -> str:
     by_lower = {zone.lower(): zone for zone in known}
     if name.lower() in by_lower:
         return by_lower[name.lower()]
-    close = difflib.get_close_matches(name, known, n=3)
-    hint = f" (did you mean {' or '.join(close)}?)" if close else ""
-    raise ValueError(f"is not a known time zone{hint}; write an IANA name such as Europe/London")
+    raise InvalidSetting("unknown_zone", close=difflib.get_close_matches(name, known, n=3))
 
 
 def _switch(value: str, today: date | None) -> bool:
@@ -189,14 +181,14 @@ def _switch(value: str, today: date | None) -> bool:
         return True
     if word in _FALSE:
         return False
-    raise ValueError("write on or off")
+    raise InvalidSetting("not_switch")
 
 
-def _whole_number(low: int, high: int, note: str = "") -> Callable[[str, date | None], int]:
+def _whole_number(low: int, high: int) -> Callable[[str, date | None], int]:
     def parse(value: str, today: date | None) -> int:
         text = value.strip()
         if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
-            raise ValueError(f"write a whole number from {low} to {high}{note}")
+            raise InvalidSetting("not_in_range", low=low, high=high)
         return int(text)
 
     return parse
@@ -206,7 +198,7 @@ def _cadence(value: str, today: date | None) -> str:
     word = value.strip().lower()
     if word in SELECTION_CADENCES:
         return word
-    raise ValueError(f"write one of {', '.join(SELECTION_CADENCES)}")
+    raise InvalidSetting("not_one_of", choices=SELECTION_CADENCES)
 
 
 def _user_list(value: str, today: date | None) -> tuple[str, ...]:
@@ -218,10 +210,7 @@ def _min_group(value: str, today: date | None) -> int:
     if text in _CLEAR or text == "0":
         return 0
     if not (text.isascii() and text.isdigit()) or not 2 <= int(text) <= MAX_MIN_GROUP:
-        raise ValueError(
-            f"write a whole number of members from 2 to {MAX_MIN_GROUP}, or off to show every "
-            "figure"
-        )
+        raise InvalidSetting("not_min_group", low=2, high=MAX_MIN_GROUP)
     return int(text)
 
 
@@ -232,15 +221,11 @@ def _pause(value: str, today: date | None) -> date | None:
     try:
         until = parse_day(text)
     except BadDate:
-        raise ValueError(
-            "is not a date; write YYYY-MM-DD (the first day to run again), or off"
-        ) from None
+        raise InvalidSetting("not_date") from None
     if today is not None and until < today:
-        raise ValueError(
-            f"is in the past (today is {today.isoformat()}); write a later date, or off"
-        )
+        raise InvalidSetting("in_the_past", today=today)
     if today is not None and until > today + MAX_PAUSE:
-        raise ValueError("is more than a year ahead; check the year, or write an earlier date")
+        raise InvalidSetting("too_far_ahead")
     return until
 
 
@@ -260,43 +245,21 @@ _SETTINGS = (
     _Setting("timezone", "timezone", _timezone),
     _Setting("nudges", "nudges_enabled", _switch),
     _Setting("followup_days", "followup_days", _whole_number(1, MAX_FOLLOWUP_DAYS)),
-    _Setting(
-        "quiet_weeks",
-        "quiet_nudge_weeks",
-        _whole_number(0, MAX_QUIET_WEEKS, " (0 turns the nudge to quiet members off)"),
-    ),
+    _Setting("quiet_weeks", "quiet_nudge_weeks", _whole_number(0, MAX_QUIET_WEEKS)),
     _Setting("paused_until", "paused_until", _pause),
     _Setting("min_group", "min_group", _min_group),
     _Setting("digest_chart", "digest_chart", _switch),
     _Setting("selection", "selection", _cadence),
-    _Setting(
-        "selection_day",
-        "selection_day",
-        _whole_number(1, MAX_SELECTION_DAY, " (the day of the month the round opens)"),
-    ),
-    _Setting(
-        "selection_days",
-        "selection_days",
-        _whole_number(1, MAX_SELECTION_DAY, " (the days members have to vote)"),
-    ),
-    _Setting(
-        "pairs_every_weeks",
-        "pairs_every_weeks",
-        _whole_number(0, MAX_PAIRS_EVERY_WEEKS, " (0 turns peer pairs off; 2 is a good start)"),
-    ),
+    _Setting("selection_day", "selection_day", _whole_number(1, MAX_SELECTION_DAY)),
+    _Setting("selection_days", "selection_days", _whole_number(1, MAX_SELECTION_DAY)),
+    _Setting("pairs_every_weeks", "pairs_every_weeks", _whole_number(0, MAX_PAIRS_EVERY_WEEKS)),
     _Setting("pairs_day", "pairs_day", _day),
     _Setting("welcome", "welcome_enabled", _switch),
-    _Setting(
-        "keep_years",
-        "keep_years",
-        _whole_number(0, MAX_KEEP_YEARS, " (0 keeps entries forever)"),
-    ),
+    _Setting("keep_years", "keep_years", _whole_number(0, MAX_KEEP_YEARS)),
     # Not a column: a list in its own table (bot.coordinators).
     _Setting("coordinators", "", _user_list),
 )
 COORDINATORS = "coordinators"
-# Shown under the settings form's field too: no operator's setting named where members read.
-ADMINS_ONLY = "only the workspace's admins and owners can change who coordinates"
 _BY_KEY = {setting.key: setting for setting in _SETTINGS}
 ALL_KEYS = tuple(_BY_KEY)
 # The keys of the settings modal's rhythm fields (welcome and coordinators are shown apart).
@@ -305,10 +268,7 @@ KNOWN_KEYS = tuple(key for key in ALL_KEYS if key not in ("welcome", COORDINATOR
 
 def _unknown_key(key: str, value: str | None) -> SettingsError:
     close = difflib.get_close_matches(key, ALL_KEYS, n=1)
-    hint = f"did you mean {close[0]}? " if close else ""
-    return SettingsError(
-        key, value, f"is not a setting; {hint}known settings: {', '.join(ALL_KEYS)}"
-    )
+    return SettingsError(key, value, "unknown_key", close=close, known=ALL_KEYS)
 
 
 def parse_assignments(items: Iterable[str]) -> dict[str, str]:
@@ -320,16 +280,14 @@ def parse_assignments(items: Iterable[str]) -> dict[str, str]:
     errors: list[SettingsError] = []
     for item in items:
         if "=" not in item:
-            errors.append(
-                SettingsError(item, None, "is not key=value; write e.g. prompt_time=09:30")
-            )
+            errors.append(SettingsError(item, None, "not_assignment"))
             continue
         raw_key, value = item.split("=", 1)
         key = raw_key.strip().lower()
         if key not in _BY_KEY:
             errors.append(_unknown_key(raw_key.strip(), value))
         elif key in assignments:
-            errors.append(SettingsError(key, value, "is given twice; give it once"))
+            errors.append(SettingsError(key, value, "given_twice"))
         else:
             assignments[key] = value
     if errors:
@@ -356,8 +314,8 @@ def validate_changes(
             continue
         try:
             typed[key] = setting.parse(value, today)
-        except ValueError as exc:
-            errors.append(SettingsError(key, value, str(exc)))
+        except InvalidSetting as invalid:
+            errors.append(SettingsError(key, value, invalid.problem, **invalid.details))
     if errors:
         raise SettingsErrors(errors)
     return typed
@@ -407,7 +365,7 @@ class SettingsStore:
             current = coordinators_of(session, team_id)
             wanted = changes.get(COORDINATORS, current)
             if wanted != current and not coordinators_allowed:
-                raise SettingsErrors([SettingsError(COORDINATORS, None, ADMINS_ONLY)])
+                raise SettingsErrors([SettingsError(COORDINATORS, None, "admins_only")])
             changed: dict[str, object] = {}
             for key, value in changes.items():
                 if key == COORDINATORS:
@@ -518,132 +476,3 @@ def _settings_of(workspace: Workspace, coordinators: tuple[str, ...]) -> Workspa
         uninstalled_at=workspace.uninstalled_at,
         keep_years=workspace.keep_years,
     )
-
-
-# -- reading back -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SettingLine:
-    """One line of the settings read back: a label, its value in words, and — on the
-    channel's line, when one is set — the channel's id, for a reader that can link to it."""
-
-    label: str
-    value: str
-    channel_id: str | None = None
-    # The members a line names (coordinators, who last changed them): Slack shows them by
-    # name from their ids; ``value`` is what a shell prints.
-    user_ids: tuple[str, ...] = ()
-
-
-def setting_lines(
-    settings: WorkspaceSettings,
-    *,
-    today: date | None = None,
-    name_of: Callable[[str], str] | None = None,
-) -> list[SettingLine]:
-    """The settings read back, line by line, for ``settings show`` in a shell and in Slack.
-
-    With ``today`` (the workspace's local date), a pause that has already ended reads "no".
-    ``name_of``: a member's name for the shell's lines (Slack names members from their ids).
-    """
-    named = name_of or (lambda user_id: user_id)
-    coordinators = settings.coordinators
-    changed_by = (settings.configured_by,) if settings.configured_by else ()
-    paused = settings.paused_until
-    if paused is not None and (today is None or today < paused):
-        pause = f"until {paused:%a} {paused.day} {paused:%b %Y}"
-    else:
-        pause = "no"
-    quiet = settings.quiet_nudge_weeks
-    lines = []
-    if settings.uninstalled_at is not None:
-        lines.append(
-            SettingLine(
-                "Slack app",
-                f"uninstalled on {settings.uninstalled_at:%a} {settings.uninstalled_at.day} "
-                f"{settings.uninstalled_at:%b %Y}: nothing is posted; the learning log is kept",
-            )
-        )
-    return [
-        *lines,
-        SettingLine(
-            "Channel",
-            settings.channel_id or "not set — nothing is posted until it is",
-            channel_id=settings.channel_id,
-        ),
-        SettingLine(
-            "Weekly prompt", _when(settings.prompt_day, settings.prompt_time, settings.timezone)
-        ),
-        SettingLine(
-            "Weekly digest", _when(settings.digest_day, settings.digest_time, settings.timezone)
-        ),
-        SettingLine("Nudges", "on" if settings.nudges_enabled else "off"),
-        SettingLine("Action follow-up", count(settings.followup_days, "day") + " after an action"),
-        SettingLine(
-            "Quiet-member nudge", f"after {count(quiet, 'quiet week')}" if quiet else "off"
-        ),
-        SettingLine("Paused", pause),
-        SettingLine(
-            "Report threshold",
-            f"hide per-goal figures from fewer than {settings.min_group} members"
-            if settings.min_group
-            else "off (every figure shown)",
-        ),
-        SettingLine("Digest chart", "on" if settings.digest_chart else "off"),
-        SettingLine("Most significant stories", _selection_words(settings)),
-        SettingLine("Peer pairs", _pairs_when(settings)),
-        SettingLine("Welcome to newcomers", "on" if settings.welcome_enabled else "off"),
-        SettingLine(
-            "Entries kept",
-            f"{count(settings.keep_years, 'year')}, then deleted (coordinators told a month ahead)"
-            if settings.keep_years
-            else "forever",
-        ),
-        SettingLine(
-            "Coordinators",
-            ", ".join(named(u) for u in coordinators) or "Slack admins only",
-            user_ids=coordinators,
-        ),
-        SettingLine(
-            "Last changed by",
-            ", ".join(named(u) for u in changed_by) or "nobody yet",
-            user_ids=changed_by,
-        ),
-    ]
-
-
-def describe(
-    settings: WorkspaceSettings,
-    *,
-    today: date | None = None,
-    name_of: Callable[[str], str] | None = None,
-) -> list[tuple[str, str]]:
-    """(label, value) lines of ``setting_lines``, as a shell prints them."""
-    lines = setting_lines(settings, today=today, name_of=name_of)
-    return [(line.label, line.value) for line in lines]
-
-
-def _selection_words(settings: WorkspaceSettings) -> str:
-    if settings.selection == "off":
-        return "off (no selection round)"
-    months = "" if settings.selection == "monthly" else " of January, April, July and October"
-    just_ended = "month" if settings.selection == "monthly" else "quarter"
-    return (
-        f"{settings.selection}: the round for the {just_ended} just ended opens on day "
-        f"{settings.selection_day}{months} at {settings.prompt_time}; members vote for "
-        f"{count(settings.selection_days, 'day')}"
-    )
-
-
-def _pairs_when(settings: WorkspaceSettings) -> str:
-    every = settings.pairs_every_weeks
-    if not every:
-        return "off"
-    weeks = "every week" if every == 1 else f"every {every} weeks"
-    day = _when(settings.pairs_day, settings.prompt_time, settings.timezone)
-    return f"{weeks}, {day}"
-
-
-def _when(day: int, hhmm: str, timezone: str) -> str:
-    return f"{DAY_NAMES[day].capitalize()} {hhmm} {timezone}"

@@ -1,4 +1,5 @@
-"""``/kindness …``: one table of subcommands — name, usage, one example, what it does, handler.
+"""``/kindness …``: one table of subcommands — name, usage, one example, handler; what each
+does, in words, beside it in ``bot/blocks/help.py``.
 
 ``/kindness help``, "did you mean…", the command list of the members' guide (docs/members.md)
 and the test that runs every example all come from ``SUBCOMMANDS``, so they cannot drift apart.
@@ -8,7 +9,8 @@ database work (the service commits) and returns ``say(message)``, the member's a
 travels in the ack (Slack shows it to the member alone, in DMs and private channels too).
 Slack calls go after the ack: ``say(message, then…)`` or ``later(open_modal(view))``. A
 refusal (``LogError``) raised by a subcommand is answered with its sentence and the
-subcommand's usage. To add one: write the function, add a row to ``SUBCOMMANDS``.
+subcommand's usage. To add one: write the function, add a row to ``SUBCOMMANDS`` and
+what it does to ``bot.blocks.help.SUMMARIES``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from bot.blocks import answers, controls, keeping, kit, modals, refusals, rhythm
 from bot.blocks import endorsements as endorsement_words
 from bot.blocks import organisations as org_blocks
 from bot.blocks import pairs as pair_blocks
+from bot.blocks.help import SUMMARIES
 from bot.command_grammar import parse_done, parse_share, split_goal_filter, two_names, unescaped
 from bot.endorsements import withdraw as withdraw_endorsement
 from bot.errors import (
@@ -102,15 +105,19 @@ class Invocation:
 @dataclass(frozen=True)
 class Subcommand:
     """One row of the table. ``usage`` and ``example`` name goals as the configured framework
-    does: ``{goals}`` becomes its goal numbers (``g1..g6``), ``{g}`` the goal examples use."""
+    does: ``{goals}`` becomes its goal numbers (``g1..g6``), ``{g}`` the goal examples use.
+    What it does, in words, is in ``bot/blocks/help.py`` (``summary``)."""
 
     name: str
     usage: str
-    summary: str
     example: str
     run: Callable[[Invocation], Answer]
     # Help shows these in a section of their own, to coordinators only.
     for_coordinators: bool = False
+
+    @property
+    def summary(self) -> str:
+        return SUMMARIES[self.name]
 
     def usage_in(self, framework: Framework) -> str:
         return self.usage.format(**_goal_words(framework))
@@ -140,11 +147,10 @@ def run_help(inv: Invocation) -> Answer:
         coordinator = False
     if coordinator:
         return say(help_message(services, coordinators=True))
-    config = services.config
 
     def for_an_admin(slack: AfterAck) -> None:
         with suppress(CoordinatorCheckFailed):
-            if is_admin(config, slack.port, inv.user_id):
+            if is_admin(services, slack.port, inv.user_id, team_id=inv.team_id):
                 slack.reply(answers.coordinators_help_message(_help_rows(services, True)))
 
     return say(help_message(services), for_an_admin)
@@ -356,7 +362,9 @@ def open_coordinators_form(inv: Invocation, form: Callable[[bool], dict[str, Any
 
     def open_form(slack: AfterAck) -> None:
         try:
-            admin = is_admin(config, slack.port, inv.user_id, within_ack=True)
+            admin = is_admin(
+                inv.services, slack.port, inv.user_id, team_id=inv.team_id, within_ack=True
+            )
         except CoordinatorCheckFailed:
             if not listed:
                 slack.reply(rhythm.admin_check_failed_message())
@@ -404,13 +412,12 @@ def run_stats(inv: Invocation) -> Answer:
         return say(
             rhythm.stats_message(figures, framework, tz, participation=took_part(), pairs=pairs())
         )
-    config = inv.services.config
 
     def for_an_admin(slack: AfterAck) -> None:
         # Only Slack can say whether the member is an admin: asked after the answer. When it
         # cannot say, the figures stand alone (is_admin logs why).
         with suppress(CoordinatorCheckFailed):
-            if is_admin(config, slack.port, inv.user_id):
+            if is_admin(inv.services, slack.port, inv.user_id, team_id=inv.team_id):
                 pairs_line = kit.section(pair_blocks.figures_lines(pairs()))
                 slack.reply(controls.participation_message(took_part(), [pairs_line]))
 
@@ -496,125 +503,100 @@ def run_audit(inv: Invocation) -> Answer:
 
 
 SUBCOMMANDS: list[Subcommand] = [
-    Subcommand(
-        "help", "/kindness help", "what you can do, with examples", "/kindness help", run_help
-    ),
+    Subcommand("help", "/kindness help", "/kindness help", run_help),
     Subcommand(
         "goals",
         "/kindness goals",
-        "the network's goals, each with a button to log against it",
         "/kindness goals",
         run_goals,
     ),
     Subcommand(
         "log",
         "/kindness log [for @member] [story|action|reflection|outcome] [{goals}|goal-key] <text>",
-        "log in one line (a story unless you say otherwise; an outcome is a change you saw), "
-        "or open the form with no text; coordinators log a member's story with `for @member`",
         "/kindness log action {g} Ask each new starter what would make them feel welcome",
         run_log,
     ),
     Subcommand(
         "mine",
         "/kindness mine [since DATE] [until DATE] [{goals}] | export [csv|json|md]",
-        "your recent entries and open actions, to edit or delete; your journal over a range, "
-        "private entries included; or all of it as a file in your DM",
         "/kindness mine since 2026-09-01 {g}",
         run_mine,
     ),
     Subcommand(
         "done",
         "/kindness done <entry> [reflection]",
-        "close one of your actions, optionally with what you learnt",
         "/kindness done 12 People opened up once the agenda was theirs",
         run_done,
     ),
     Subcommand(
         "search",
         "/kindness search <words> [{goals}]",
-        "the shared learning log, newest first; add a goal to narrow it, or give only a goal",
         "/kindness search listening {g}",
         run_search,
     ),
     Subcommand(
         "share",
         "/kindness share <entry> [anonymously]",
-        "let one of your entries be shared beyond the network, on its public site (with your "
-        "name, or anonymously); never a private one",
         "/kindness share 12 anonymously",
         run_share,
     ),
     Subcommand(
         "unshare",
         "/kindness unshare <entry>",
-        "take back your consent: the entry leaves the network's site at its next build",
         "/kindness unshare 12",
         run_unshare,
     ),
     Subcommand(
         "org",
         "/kindness org [<name>|none]",
-        "the organisation you are from (optional; shown with what you log, never with an "
-        "anonymous entry), or none",
         "/kindness org NHS Fife",
         run_org,
     ),
     Subcommand(
         "nudges",
         "/kindness nudges on|off",
-        "follow-up DMs about your actions, on or off",
         "/kindness nudges off",
         run_nudges,
     ),
     Subcommand(
         "away",
         "/kindness away until YYYY-MM-DD | for N days|weeks | off",
-        "no DMs from me (nudges, follow-ups, prompts by DM) until you are back; it ends by itself",
         "/kindness away for 2 weeks",
         run_away,
     ),
     Subcommand(
         "prompts",
         "/kindness prompts dm|channel",
-        "the weekly prompt by DM as well as in the channel, or in the channel only",
         "/kindness prompts dm",
         run_prompts,
     ),
     Subcommand(
         "pairs",
         "/kindness pairs on|off",
-        "peer pairs: each round, meet another member (from another organisation where I can) "
-        "for support and challenge on the week's goal",
         "/kindness pairs on",
         run_pairs,
     ),
     Subcommand(
         "forget-me",
         "/kindness forget-me",
-        "delete all your entries (asks you to confirm)",
         "/kindness forget-me",
         run_forget_me,
     ),
     Subcommand(
         "digest",
         "/kindness digest",
-        "a private preview of this week's digest so far",
         "/kindness digest",
         run_digest,
     ),
     Subcommand(
         "stats",
         "/kindness stats",
-        "the network's figures per goal, week by week (12 weeks); coordinators also see who "
-        "took part",
         "/kindness stats",
         run_stats,
     ),
     Subcommand(
         "settings",
         "/kindness settings [show]",
-        "the channel, days and times, time zone, nudges, pauses, the welcome and who else "
-        "coordinates",
         "/kindness settings show",
         run_settings,
         for_coordinators=True,
@@ -622,8 +604,6 @@ SUBCOMMANDS: list[Subcommand] = [
     Subcommand(
         "report",
         "/kindness report [since DATE] [until DATE] [pdf|html|md]",
-        "the impact report as a file in your DM (default: the last 12 weeks, as a PDF where "
-        "the server can make one, else HTML)",
         "/kindness report since 2026-09-01",
         run_report,
         for_coordinators=True,
@@ -632,24 +612,18 @@ SUBCOMMANDS: list[Subcommand] = [
         "orgs",
         "/kindness orgs [list | rename OLD > NEW | merge FROM > INTO | set NAME sector=… place=… "
         "| endorse | withdraw NAME]",
-        "coordinators: the members' organisations — list them, put a name right, merge two "
-        "that are one, or say an organisation's sector and place; record or withdraw an "
-        "organisation's endorsement of the goals",
         "/kindness orgs merge Fife NHS > NHS Fife",
         run_orgs,
     ),
     Subcommand(
         "publish",
         "/kindness publish",
-        "coordinators: the network's site of the stories their authors agreed to share, as a "
-        "zip in your DM, with what changed since the last one",
         "/kindness publish",
         run_publish,
     ),
     Subcommand(
         "export",
         "/kindness export [csv|json|md] [since DATE] [until DATE]",
-        "the shared learning log as a file in your DM (never a private entry)",
         "/kindness export md",
         run_export,
         for_coordinators=True,
@@ -657,16 +631,12 @@ SUBCOMMANDS: list[Subcommand] = [
     Subcommand(
         "selection",
         "/kindness selection",
-        "coordinators: pick the shortlist of the next round in which members choose the "
-        "period's most significant story",
         "/kindness selection",
         run_selection,
     ),
     Subcommand(
         "audit",
         "/kindness audit",
-        "coordinators: what coordinators did — settings, entries logged for members, exports, "
-        "reports, deletions, restores (never members' words)",
         "/kindness audit",
         run_audit,
     ),
@@ -749,7 +719,9 @@ def answer_command(
         user_id=body["user_id"],
         channel_id=body.get("channel_id", ""),
         args=args,
-        slack_says_admin=lambda: is_admin(services.config, slack, body["user_id"], within_ack=True),
+        slack_says_admin=lambda: is_admin(
+            services, slack, body["user_id"], team_id=team_id, within_ack=True
+        ),
     )
     try:
         return sub.run(inv)

@@ -124,9 +124,7 @@ def deliver(
 
     def deliver_file(slack: AfterAck) -> None:
         try:
-            allowed = is_coordinator(
-                services.config, slack.port, user_id, db=services.db, team_id=team_id
-            )
+            allowed = is_coordinator(services, slack.port, user_id, team_id=team_id)
         except CoordinatorCheckFailed as error:
             slack.reply(files.coordinator_check_failed_message(kind, str(error)))
             return

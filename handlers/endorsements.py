@@ -24,9 +24,7 @@ def submit_endorsement(
 ) -> Answer:
     user_id = body["user"]["id"]
     try:
-        allowed = is_coordinator(
-            services.config, slack, user_id, db=services.db, team_id=team_id, within_ack=True
-        )
+        allowed = is_coordinator(services, slack, user_id, team_id=team_id, within_ack=True)
     except CoordinatorCheckFailed:
         return field_errors({words.NAME: rhythm.ADMIN_UNCONFIRMED_IN_FORM})
     if not allowed:

@@ -59,9 +59,7 @@ def _coordinator_in_form(
 ) -> Answer | None:
     """None when the member may submit a coordinator's form; else the answer refusing it."""
     try:
-        allowed = is_coordinator(
-            services.config, slack, user_id, db=services.db, team_id=team_id, within_ack=True
-        )
+        allowed = is_coordinator(services, slack, user_id, team_id=team_id, within_ack=True)
     except CoordinatorCheckFailed:
         return field_errors({"story": rhythm.ADMIN_UNCONFIRMED_IN_FORM})
     return None if allowed else update_view(rhythm.refusal_view())

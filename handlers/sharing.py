@@ -59,9 +59,7 @@ def ask_to_share(click: Click, services: Services) -> Answer:
 
     def ask(slack: AfterAck) -> None:
         try:
-            allowed = is_coordinator(
-                services.config, slack.port, click.user_id, db=services.db, team_id=click.team_id
-            )
+            allowed = is_coordinator(services, slack.port, click.user_id, team_id=click.team_id)
         except CoordinatorCheckFailed:
             slack.reply(refusals.error_message(CoordinatorUnconfirmed()))
             return

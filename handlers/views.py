@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.blocks import controls, kit, modals, refusals, rhythm
 from bot.blocks import organisations as organisation_blocks
+from bot.blocks import settings as settings_words
 from bot.blocks.organisations import ORG_FIELD
 from bot.coordinators import settings_rights
 from bot.errors import ActionAlreadyDone, LogError, PrivateNotShareable
@@ -268,11 +269,12 @@ def submit_settings(
     names_coordinators = COORDINATORS in values
     # The one Slack call before an answer: a coordinator's rights are checked again on
     # saving, once and briefly (``within_ack``), since they may have changed meanwhile.
-    # Changing the list of coordinators takes an admin, so then Slack is always asked.
+    # Changing the list of coordinators takes an admin, so then Slack is always asked (or
+    # its answer of the last few minutes used: bot.slack.admins).
     try:
         rights = settings_rights(
             names_coordinators=names_coordinators,
-            admin=lambda: is_admin(services.config, slack, user_id, within_ack=True),
+            admin=lambda: is_admin(services, slack, user_id, team_id=team_id, within_ack=True),
             listed=lambda: is_coordinator_without_slack(
                 services.config, services.db, team_id, user_id
             ),
@@ -291,7 +293,7 @@ def submit_settings(
     try:
         saved = services.settings.apply(team_id, raw, by_user=user_id, coordinators_allowed=admin)
     except SettingsErrors as errors:
-        return field_errors(errors.by_key())
+        return field_errors(settings_words.field_errors(errors))
     today = local_date(services.clock(), saved.timezone)
 
     def get_ready(after: AfterAck) -> None:

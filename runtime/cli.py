@@ -620,7 +620,8 @@ def _goals(config: Config, args: argparse.Namespace) -> int:
 
 
 def _settings(config: Config, args: argparse.Namespace) -> int:
-    from bot.settings import SettingsErrors, SettingsStore, describe, parse_assignments
+    from bot.blocks.settings import describe, errors_words
+    from bot.settings import SettingsErrors, SettingsStore, parse_assignments
 
     db = open_database(config)
     store = SettingsStore(db, clock=utc_now, default_timezone=config.default_timezone)
@@ -631,8 +632,8 @@ def _settings(config: Config, args: argparse.Namespace) -> int:
             current = store.apply(team_id, parse_assignments(args.assignments), by_user=None)
         except SettingsErrors as errors:
             print("kindness-bot: nothing was changed:", file=sys.stderr)
-            for error in errors.errors:
-                print(f"  - {error}", file=sys.stderr)
+            for words in errors_words(errors):
+                print(f"  - {words}", file=sys.stderr)
             return 2
         print(f"Saved. Settings of {team_id}:")
     else:

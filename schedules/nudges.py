@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot.blocks.nudges import followup_message, quiet_message
-from bot.blocks.rhythm import prompt_message
+from bot.blocks.rhythm import prompt_message, question_message
 from bot.dm_prompts import JOB as DM_PROMPT_JOB
 from bot.dm_prompts import DuePrompt, due_dm_prompts, record_dm_prompts
 from bot.followups import (
@@ -178,7 +178,7 @@ def _prompt_dm(services: Services, due: DuePrompt) -> Dm:
     message = (
         prompt_message(goal, due.question, by_dm=True)
         if goal is not None
-        else {"text": due.question}  # the goal left the framework since: the question alone
+        else question_message(due.question)  # the goal left the framework since
     )
     return Dm(DM_PROMPT_JOB, due.claim_period, due.user_id, message, due)
 

@@ -4,10 +4,12 @@ core a coordinator's Slack controls stand on."""
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.blocks.settings import describe, field_errors, reason_words
 from bot.coordinators import (
     SettingsRights,
     is_listed_coordinator,
@@ -15,10 +17,11 @@ from bot.coordinators import (
     settings_rights,
 )
 from bot.db import Database
+from bot.errors import InvalidSetting
 from bot.learning_log import LearningLog
 from bot.members import MemberPreferences
 from bot.participation import DEFAULT_QUIET_WEEKS, participation
-from bot.settings import SettingsErrors, SettingsStore, describe, parse_assignments
+from bot.settings import SettingsErrors, SettingsStore, parse_assignments
 from bot.weeks import week_of
 from conftest import FakeClock
 
@@ -49,8 +52,11 @@ def test_coordinators_are_named_by_id_or_mention(value: str, users: tuple[str, .
 
 
 def test_a_name_is_refused_with_where_to_find_the_id() -> None:
-    with pytest.raises(ValueError, match=r"'@ann' is not a member id.*profile"):
+    with pytest.raises(ValueError) as refused:
         parse_user_list("U0AAA @ann")
+    assert isinstance(refused.value, InvalidSetting)
+    words = reason_words("coordinators", refused.value.problem, refused.value.details)
+    assert re.search(r"'@ann' is not a member id.*profile", words)
 
 
 def test_coordinators_set_from_the_shell_are_stored_replaced_and_logged(
@@ -81,8 +87,8 @@ def test_only_an_admin_may_change_the_coordinators(store: SettingsStore) -> None
             by_user=ANN,
             coordinators_allowed=False,
         )
-    assert set(refused.value.by_key()) == {"coordinators"}
-    said = refused.value.by_key()["coordinators"]
+    assert set(field_errors(refused.value)) == {"coordinators"}
+    said = field_errors(refused.value)["coordinators"]
     assert "only the workspace's admins and owners" in said and "KINDNESS_ADMINS" not in said
     unchanged = store.get(T1)
     assert unchanged.coordinators == (ANN,) and unchanged.prompt_time == "10:00"
@@ -160,7 +166,7 @@ def test_an_admin_check_that_fails_is_not_taken_for_an_answer() -> None:
 def test_a_bad_coordinator_is_reported_with_every_other_problem(store: SettingsStore) -> None:
     with pytest.raises(SettingsErrors) as refused:
         store.apply(T1, {"coordinators": "@ann", "welcome": "maybe"}, by_user=None)
-    assert set(refused.value.by_key()) == {"coordinators", "welcome"}
+    assert set(field_errors(refused.value)) == {"coordinators", "welcome"}
 
 
 def test_the_welcome_is_on_until_a_coordinator_turns_it_off(store: SettingsStore) -> None:

@@ -20,12 +20,12 @@ from datetime import UTC, datetime
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.blocks.settings import describe
 from bot.config import load_config
 from bot.db import Database
 from bot.manifest import bot_scopes
 from bot.models import Workspace
 from bot.services import Services
-from bot.settings import describe
 from bot.slack.client import TeamClients, make_client
 from bot.slack.installations import installed_team_ids
 from bot.workspaces import NotInstalled

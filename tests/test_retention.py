@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from bot import audit
 from bot.blocks.keeping import RETENTION_EXPORT
+from bot.blocks.settings import errors_words
 from bot.config import load_config
 from bot.db import Database
 from bot.goals import Framework
@@ -104,7 +105,8 @@ def test_keep_years_is_a_setting_validated_like_the_others(
     for bad in ("-1", "seven", "101", "2.5"):
         with pytest.raises(SettingsErrors) as caught:
             store.apply(TEAM, {"keep_years": bad}, by_user=None)
-        assert "write a whole number from 0 to 100 (0 keeps entries forever)" in str(caught.value)
+        said = "\n".join(errors_words(caught.value))
+        assert "write a whole number from 0 to 100 (0 keeps entries forever)" in said
     assert store.get(TEAM).keep_years == 7
 
 

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.blocks.selection import record_request_message
+from bot.blocks.settings import field_errors
 from bot.config import load_config
 from bot.db import Database
 from bot.errors import NotOnShortlist, RoundClosed, RoundStillOpen
@@ -107,8 +108,8 @@ def test_selection_settings_are_validated_like_the_others(services: Services) ->
             {"selection": "weekly", "selection_day": "31", "selection_days": "0"},
             by_user=None,
         )
-    assert set(refused.value.by_key()) == {"selection", "selection_day", "selection_days"}
-    assert "monthly, quarterly, off" in refused.value.by_key()["selection"]
+    assert set(field_errors(refused.value)) == {"selection", "selection_day", "selection_days"}
+    assert "monthly, quarterly, off" in field_errors(refused.value)["selection"]
     saved = services.settings.apply(TEAM, {"selection": "OFF"}, by_user=None)
     assert saved.selection == "off"
 

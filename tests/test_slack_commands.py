@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.blocks.help import SUMMARIES
 from bot.db import Database
 from bot.learning_log import MAX_TEXT
 from conftest import BotUnderTest, FakeClock, _make_bot, message_text
@@ -64,6 +65,12 @@ def test_every_example_in_the_help_works(bot: BotUnderTest, sub) -> None:
     answer = bot.answer_text(reply)
     assert answer, f"{example} got no answer"
     assert "I don't know" not in answer
+
+
+def test_every_subcommand_says_what_it_does_in_bot_blocks() -> None:
+    """The words of help live in bot/blocks/help.py, one line per subcommand of the table."""
+    assert list(SUMMARIES) == [sub.name for sub in SUBCOMMANDS]
+    assert all(sub.summary == SUMMARIES[sub.name] and sub.summary for sub in SUBCOMMANDS)
 
 
 def test_the_readme_lists_the_commands_from_the_table() -> None:

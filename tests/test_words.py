@@ -25,6 +25,7 @@ from bot.blocks import (
     rhythm,
 )
 from bot.blocks import entries as entry_pieces
+from bot.blocks.settings import describe
 from bot.coordinator_files import CoordinatorFile
 from bot.errors import (
     BadDate,
@@ -44,7 +45,7 @@ from bot.learning_log import EntryView, MyLog, SearchPage
 from bot.members import MemberStatus
 from bot.organisations import Choice, OrganisationInfo, OrganisationSummary
 from bot.participation import Participation, QuietMember
-from bot.settings import WorkspaceSettings, describe
+from bot.settings import WorkspaceSettings
 from bot.summary import GoalWeek, WeekFigures, WeeklySummary
 from bot.weeks import week_of
 from bot.words import count, plural
@@ -249,6 +250,7 @@ def builders(framework: Framework) -> dict[str, Callable[[int], Any]]:
         "thread_not_saved_message": lambda n: answers.thread_not_saved_message(),
         "thread_saved_message": lambda n: answers.thread_saved_message(entry(n), framework),
         "prompt_message": lambda n: rhythm.prompt_message(goal, "Who?", by_dm=bool(n)),
+        "question_message": lambda n: rhythm.question_message("Who helped you?"),
         "digest_message": lambda n: "\n".join(
             message_text(
                 rhythm.digest_message(
@@ -399,7 +401,7 @@ def test_no_message_names_an_operators_setting_or_command(name: str) -> None:
 
 def test_coordinators_files_and_settings_refusals_speak_plainly() -> None:
     from bot.blocks import files
-    from bot.settings import ADMINS_ONLY
+    from bot.blocks.settings import ADMINS_ONLY
 
     texts = [
         message_text(files.not_coordinator_message("export")),

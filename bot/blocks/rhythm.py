@@ -13,12 +13,13 @@ from bot.blocks import controls, entries, kit
 from bot.blocks import pairs as pair_blocks
 from bot.blocks.files import COORDINATORS_ARE
 from bot.blocks.kit import Block
+from bot.blocks.settings import SettingLine, setting_lines
 from bot.goals import Framework, Goal
 from bot.learning_log import EntryView
 from bot.pairs import PairFigures
 from bot.participation import Participation
 from bot.report.weekly_chart import ChartImage
-from bot.settings import DAY_NAMES, SettingLine, WorkspaceSettings, setting_lines
+from bot.settings import DAY_NAMES, WorkspaceSettings
 from bot.slack_text import neutralise, one_line
 from bot.summary import GoalWeek, WeekFigures, WeeklySummary
 from bot.weeks import local_date, local_date_before
@@ -55,6 +56,11 @@ def prompt_message(goal: Goal, question: str, *, by_dm: bool = False) -> dict[st
             )
         )
     return kit.message(blocks, f"This week's prompt (g{goal.number} {goal.title}): {question}")
+
+
+def question_message(question: str) -> dict[str, Any]:
+    """A prompt's question alone, for a DM prompt whose goal left the framework since."""
+    return {"text": question}
 
 
 # -- the weekly digest ----------------------------------------------------------------------------
