@@ -262,8 +262,6 @@ _SETTINGS = (
 COORDINATORS = "coordinators"
 _BY_KEY = {setting.key: setting for setting in _SETTINGS}
 ALL_KEYS = tuple(_BY_KEY)
-# The keys of the settings modal's rhythm fields (welcome and coordinators are shown apart).
-KNOWN_KEYS = tuple(key for key in ALL_KEYS if key not in ("welcome", COORDINATORS))
 
 
 def _unknown_key(key: str, value: str | None) -> SettingsError:

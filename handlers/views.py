@@ -22,7 +22,7 @@ from bot.coordinators import settings_rights
 from bot.errors import ActionAlreadyDone, LogError, PrivateNotShareable
 from bot.learning_log import OUTCOME_KINDS, EntryView
 from bot.services import Services
-from bot.settings import COORDINATORS, KNOWN_KEYS, SettingsErrors
+from bot.settings import ALL_KEYS, COORDINATORS, SettingsErrors
 from bot.slack.admins import CoordinatorCheckFailed, is_admin, is_coordinator_without_slack
 from bot.slack.port import SlackError, SlackPort
 from bot.slack_text import from_plain
@@ -287,7 +287,7 @@ def submit_settings(
     # Only the fields the form holds: a form opened before an upgrade that added a
     # setting lacks that field, and the list of coordinators is offered to admins only;
     # saving leaves a setting the form did not hold as it is.
-    raw = {key: field(view, key) for key in (*KNOWN_KEYS, "welcome", COORDINATORS) if key in values}
+    raw = {key: field(view, key) for key in ALL_KEYS if key in values}
     if "paused_until" in raw:
         raw["paused_until"] = raw["paused_until"] or "off"  # the date was cleared
     try:
