@@ -543,8 +543,11 @@ def _copy_postgresql(connection: Connection, section: _Section, rows: list[list]
 def _set_aside(connection: Connection, tables: dict[str, Table], sqlite: bool) -> list[str]:
     """Drop the owned tables' plain indexes (and, on SQLite, the triggers that keep the
     full-text index) while rows load; what recreates them. Building an index once over a
-    million rows is far cheaper than keeping it up to date row by row; the indexes behind
-    primary keys and unique constraints stay (they check what loads)."""
+    million rows is far cheaper than keeping it up to date row by row. The primary keys stay
+    (they check what loads). On PostgreSQL the foreign keys and unique constraints are also
+    added again afterwards, each checked once over all the rows (as ``pg_restore`` does)
+    rather than row by row; all inside the restore's transaction, so a failed check undoes
+    everything."""
     if sqlite:
         found = connection.execute(
             text(
@@ -571,9 +574,29 @@ def _set_aside(connection: Connection, tables: dict[str, Table], sqlite: bool) -
         ),
         {"tables": list(tables)},
     ).all()
+    # Foreign keys first (a unique constraint may be what one refers to), put back last.
+    constraints = connection.execute(
+        text(
+            "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)"
+            " FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid"
+            " JOIN pg_namespace n ON n.oid = t.relnamespace"
+            " WHERE n.nspname = current_schema() AND t.relname = ANY(:tables)"
+            " AND (c.contype = 'f' OR (c.contype = 'u' AND NOT EXISTS ("
+            "   SELECT 1 FROM pg_constraint f JOIN pg_class r ON r.oid = f.conrelid"
+            "   WHERE f.contype = 'f' AND f.conindid = c.conindid"
+            "   AND NOT r.relname = ANY(:tables))))"
+            " ORDER BY c.contype, c.conname"
+        ),
+        {"tables": list(tables)},
+    ).all()
+    for table, name, _ in constraints:
+        connection.exec_driver_sql(f"ALTER TABLE {table} DROP CONSTRAINT {_quoted(name)}")
     for name, _ in found:
         connection.exec_driver_sql(f"DROP INDEX {_quoted(name)}")
-    return [definition for _, definition in found]
+    return [definition for _, definition in found] + [
+        f"ALTER TABLE {table} ADD CONSTRAINT {_quoted(name)} {definition}"
+        for table, name, definition in reversed(constraints)
+    ]
 
 
 def _put_back(connection: Connection, statements: list[str], sqlite: bool) -> None:

@@ -342,6 +342,24 @@ def test_a_restore_loads_the_same_rows_however_the_file_is_read(
         restore_backup(database, damaged, force=True, now=clock())
 
 
+def _schema(db: Database) -> set[tuple]:
+    """Every table's definition, index, constraint and trigger, as the database states them."""
+    with db.reading() as session:
+        if db.is_sqlite:
+            rows = session.execute(text("SELECT type, name, sql FROM sqlite_master")).all()
+        else:
+            rows = session.execute(
+                text(
+                    "SELECT 'index', indexname, indexdef FROM pg_indexes"
+                    " WHERE schemaname = current_schema() UNION ALL"
+                    " SELECT 'constraint', conrelid::regclass::text || '.' || conname,"
+                    " pg_get_constraintdef(oid) FROM pg_constraint"
+                    " WHERE connamespace = current_schema()::regnamespace"
+                )
+            ).all()
+    return {tuple(row) for row in rows}
+
+
 def _found(db: Database, framework: Framework, clock: FakeClock, team: str, words: str) -> list:
     log = LearningLog(db, framework, clock=clock)
     return sorted(e.text for e in log.search(team, "U1", words, limit=50).entries)
@@ -353,6 +371,7 @@ def test_a_forced_restore_that_fails_part_way_leaves_the_database_as_it_was(
     """Restore sets the search index's upkeep aside while it loads: a failure puts it back."""
     log = LearningLog(database, framework, clock=clock)
     log.add_entry("TOTHER", "U1", "Already here: a quokka story")
+    schema = _schema(database)
 
     def entry_twice(lines: list[bytes]) -> list[bytes]:
         last_entry = max(i for i, line in enumerate(lines) if b"Kindness in the rota" in line)
@@ -361,6 +380,7 @@ def test_a_forced_restore_that_fails_part_way_leaves_the_database_as_it_was(
     with pytest.raises(BackupError, match=r"could not be loaded.*nothing was restored"):
         restore_backup(database, _rewrite(a_backup, entry_twice), force=True, now=clock())
     assert _entries(database) == 1
+    assert _schema(database) == schema
     assert _found(database, framework, clock, "TOTHER", "quokka") == [
         "Already here: a quokka story"
     ]
@@ -378,7 +398,12 @@ def test_a_forced_restore_that_fails_part_way_leaves_the_database_as_it_was(
 def test_after_a_restore_search_finds_restored_and_new_entries(
     database: Database, a_backup: Path, framework: Framework, clock: FakeClock
 ) -> None:
+    """Restore sets indexes, constraints and the search index's upkeep aside while it loads,
+    and puts every one back as the migrations made it."""
+    schema = _schema(database)
+    assert len(schema) > 40
     restore_backup(database, a_backup, now=clock())
+    assert _schema(database) == schema
     # U1 sees the network's and the anonymous entries, not U3's private one (11).
     assert _found(database, framework, clock, TEAM, "rota") == [
         f"Kindness in the rota: nobody works three weekends ({n})" for n in (3, 7)
