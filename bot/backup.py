@@ -37,6 +37,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import re
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -60,10 +61,16 @@ from bot.models import Base
 FORMAT = "kindness-bot backup"
 FORMAT_VERSION = 1
 SUFFIX = ".jsonl.gz"
-# Rows read, written or inserted at a time: memory holds one batch.
+# Rows read and written at a time by a backup: memory holds one batch.
 BATCH = 5000
+# Bytes of the unpacked file a restore reads (and loads) at a time.
+READ_BYTES = 1 << 20
 # SQLite's page cache while a restore builds its indexes, in KiB.
 RESTORE_CACHE_KIB = 65536
+# SQLite's full-text index gathers this many bytes of terms in memory while a restore rebuilds
+# it (FTS5's own default, FTS5_HASH_BYTES, otherwise).
+REBUILD_HASH_BYTES = 64 * 1024 * 1024
+FTS5_HASH_BYTES = 1024 * 1024
 DATETIME = "datetime"
 DATE = "date"
 BOOL = "bool"
@@ -252,11 +259,20 @@ class _Section:
     types: list[str]
 
 
-def _lines(path: Path) -> Iterator[bytes]:
-    """Each line of the file as written; a file gzip cannot read is ``DamagedBackup``."""
+def _blocks(path: Path) -> Iterator[bytes]:
+    """The unpacked file a block of whole lines at a time (``READ_BYTES`` and up to one line
+    more); a file gzip cannot read is ``DamagedBackup``."""
     try:
         with gzip.open(path, "rb") as packed:
-            yield from packed
+            rest = b""
+            while chunk := packed.read(READ_BYTES):
+                data = rest + chunk
+                cut = data.rfind(b"\n") + 1
+                if cut:
+                    yield data[:cut]
+                rest = data[cut:]
+            if rest:
+                yield rest
     except (OSError, EOFError, zlib.error) as exc:
         if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError):
             raise BackupError(f"cannot read {path}: {exc.strerror}") from None
@@ -266,18 +282,43 @@ def _lines(path: Path) -> Iterator[bytes]:
         ) from None
 
 
-def _parsed(path: Path, raw: bytes | list[bytes]) -> Any:
-    """A line's value (or, given many row lines, their values in one list)."""
+ROWS, LINE = "rows", "line"
+
+
+def _parts(path: Path) -> Iterator[tuple[str, bytes]]:
+    """The file's lines as written, in order: ``(LINE, line)`` for each line that is not a
+    row (the header, a table's heading, the end) and ``(ROWS, lines)`` for runs of row lines,
+    many at once (a block holds rows only, but for a few: they are told apart without a look
+    at each line)."""
+    for block in _blocks(path):
+        starts = block.count(b"\n") + (not block.endswith(b"\n"))
+        if block.count(b"\n[") + block.startswith(b"[") == starts:
+            yield ROWS, block
+            continue
+        rows_from = at = 0
+        while at < len(block):
+            end = block.find(b"\n", at) + 1 or len(block)
+            if block[at : at + 1] != b"[":
+                if rows_from < at:
+                    yield ROWS, block[rows_from:at]
+                yield LINE, block[at:end]
+                rows_from = end
+            at = end
+        if rows_from < len(block):
+            yield ROWS, block[rows_from:]
+
+
+def _parsed(path: Path, raw: bytes) -> Any:
+    """A line's value, or (given row lines) their values in one list."""
     try:
-        return json.loads(raw if isinstance(raw, bytes) else b"[" + b",".join(raw) + b"]")
+        if raw[:1] != b"[":
+            return json.loads(raw)
+        # A line is one JSON value (JSON's strings hold no newline): the lines as one array.
+        return json.loads(b"[" + raw.rstrip(b"\n").replace(b"\n", b",") + b"]")
     except ValueError:
         raise DamagedBackup(
             f"{path} is damaged (a line is not JSON); nothing was restored. Use another backup."
         ) from None
-
-
-def _is_row(raw: bytes) -> bool:
-    return raw[:1] == b"["
 
 
 def read_backup(path: Path) -> BackupSummary:
@@ -285,22 +326,22 @@ def read_backup(path: Path) -> BackupSummary:
     checksum over every line — and say what it holds. Raises ``BackupError``
     (``DamagedBackup``, ``NewerBackup``) with the reason. Rows are hashed, not parsed."""
     digest = hashlib.sha256()
-    lines = _lines(path)
-    first = next(lines, None)
-    header = _parsed(path, first) if first is not None and first[:1] == b"{" else None
+    parts = _parts(path)
+    kind, first = next(parts, (ROWS, b""))
+    header = _parsed(path, first) if kind == LINE and first[:1] == b"{" else None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise DamagedBackup(f"{path} is not a kindness-bot backup; nothing was restored.")
     _check_version(path, header)
-    digest.update(first)  # type: ignore[arg-type]
+    digest.update(first)
     trailer: dict | None = None
-    for raw in lines:
-        if not _is_row(raw):
+    for kind, raw in parts:
+        if kind == LINE:
             value = _parsed(path, raw)
             if isinstance(value, dict) and value.get("end") is True:
                 trailer = value
                 break
         digest.update(raw)
-    if trailer is None or next(lines, None) is not None:
+    if trailer is None or next(parts, None) is not None:
         raise DamagedBackup(
             f"{path} is incomplete (its end is missing: a copy cut short?); nothing was "
             "restored. Use another backup."
@@ -407,42 +448,29 @@ def _load(
 ) -> dict[str, int]:
     counts: dict[str, int] = {}
     section: _Section | None = None
-    pending: list[bytes] = []
-    converted: list[tuple[int, Any]] = []  # (column, converter) of the columns that need one
+    instants: list[int] = []  # the columns holding instants
 
-    def flush() -> None:
-        if not pending:
-            return
-        if section is None:
-            raise DamagedBackup(f"{path} has rows before any table; nothing was restored.")
-        rows = _parsed(path, pending)
-        for row in rows:
-            for column, convert in converted:
-                if row[column] is not None:
-                    row[column] = convert(row[column])
-        (_insert_sqlite if sqlite else _copy_postgresql)(connection, section, rows)
-        counts[section.table] += len(rows)
-        pending.clear()
-
-    lines = _lines(path)
-    next(lines)  # the header, checked by read_backup
-    for raw in lines:
-        if _is_row(raw):
-            pending.append(raw)
-            if len(pending) >= BATCH:
-                flush()
+    parts = _parts(path)
+    next(parts)  # the header, checked by read_backup
+    for kind, raw in parts:
+        if kind == ROWS:
+            if section is None:
+                raise DamagedBackup(f"{path} has rows before any table; nothing was restored.")
+            rows = _parsed(path, raw)
+            for row in rows:
+                for column in instants:
+                    value = row[column]
+                    if value is not None and not _STORED_INSTANT.fullmatch(value):
+                        row[column] = _stored_instant(value)
+            (_insert_sqlite if sqlite else _copy_postgresql)(connection, section, rows)
+            counts[section.table] += len(rows)
             continue
-        flush()
         value = _parsed(path, raw)
         if not isinstance(value, dict) or value.get("end") is True:
             break
         section = _section(path, value, tables)
         counts.setdefault(section.table, 0)
-        converted = [
-            (column, convert)
-            for column, kind in enumerate(section.types)
-            if (convert := _converter(kind)) is not None
-        ]
+        instants = [column for column, type_ in enumerate(section.types) if type_ == DATETIME]
     return counts
 
 
@@ -463,15 +491,13 @@ def _section(path: Path, value: dict, tables: dict[str, Table]) -> _Section:
     return _Section(name, list(value["columns"]), list(value["types"]))
 
 
-def _converter(kind: str) -> Any:
-    """Instants as text both stores read alike (PostgreSQL: a timestamp without a time
-    zone); dates and JSON's own values go in as they are."""
-    return _stored_instant if kind == DATETIME else None
-
-
 def _naive_utc(value: str) -> datetime:
     moment = datetime.fromisoformat(value)
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+# An instant as the bot stores it (and backups hold it): loaded as it is.
+_STORED_INSTANT = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}")
 
 
 def _stored_instant(value: str) -> str:
@@ -517,8 +543,11 @@ def _copy_postgresql(connection: Connection, section: _Section, rows: list[list]
 def _set_aside(connection: Connection, tables: dict[str, Table], sqlite: bool) -> list[str]:
     """Drop the owned tables' plain indexes (and, on SQLite, the triggers that keep the
     full-text index) while rows load; what recreates them. Building an index once over a
-    million rows is far cheaper than keeping it up to date row by row; the indexes behind
-    primary keys and unique constraints stay (they check what loads)."""
+    million rows is far cheaper than keeping it up to date row by row. The primary keys stay
+    (they check what loads). On PostgreSQL the foreign keys and unique constraints are also
+    added again afterwards, each checked once over all the rows (as ``pg_restore`` does)
+    rather than row by row; all inside the restore's transaction, so a failed check undoes
+    everything."""
     if sqlite:
         found = connection.execute(
             text(
@@ -545,9 +574,29 @@ def _set_aside(connection: Connection, tables: dict[str, Table], sqlite: bool) -
         ),
         {"tables": list(tables)},
     ).all()
+    # Foreign keys first (a unique constraint may be what one refers to), put back last.
+    constraints = connection.execute(
+        text(
+            "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)"
+            " FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid"
+            " JOIN pg_namespace n ON n.oid = t.relnamespace"
+            " WHERE n.nspname = current_schema() AND t.relname = ANY(:tables)"
+            " AND (c.contype = 'f' OR (c.contype = 'u' AND NOT EXISTS ("
+            "   SELECT 1 FROM pg_constraint f JOIN pg_class r ON r.oid = f.conrelid"
+            "   WHERE f.contype = 'f' AND f.conindid = c.conindid"
+            "   AND NOT r.relname = ANY(:tables))))"
+            " ORDER BY c.contype, c.conname"
+        ),
+        {"tables": list(tables)},
+    ).all()
+    for table, name, _ in constraints:
+        connection.exec_driver_sql(f"ALTER TABLE {table} DROP CONSTRAINT {_quoted(name)}")
     for name, _ in found:
         connection.exec_driver_sql(f"DROP INDEX {_quoted(name)}")
-    return [definition for _, definition in found]
+    return [definition for _, definition in found] + [
+        f"ALTER TABLE {table} ADD CONSTRAINT {_quoted(name)} {definition}"
+        for table, name, definition in reversed(constraints)
+    ]
 
 
 def _put_back(connection: Connection, statements: list[str], sqlite: bool) -> None:
@@ -565,9 +614,20 @@ def _put_back(connection: Connection, statements: list[str], sqlite: bool) -> No
         )
     ).scalars()
     for name in list(full_text):
+        table = _quoted(name)
+        # FTS5 gathers a rebuild's terms in memory and writes them out as a segment whenever
+        # they pass its 'hashsize', then merges the segments; with a prefix index per word
+        # length that is many small segments and most of the work. A larger hash for the
+        # rebuild (bounded: memory stays flat) makes few segments; the setting goes back to
+        # FTS5's default afterwards, leaving the index as the migrations made it.
         connection.exec_driver_sql(
-            f"INSERT INTO {_quoted(name)}({_quoted(name)}) VALUES ('rebuild')"
+            f"INSERT INTO {table}({table}, rank) VALUES ('hashsize', {REBUILD_HASH_BYTES})"
         )
+        connection.exec_driver_sql(f"INSERT INTO {table}({table}) VALUES ('rebuild')")
+        connection.exec_driver_sql(
+            f"INSERT INTO {table}({table}, rank) VALUES ('hashsize', {FTS5_HASH_BYTES})"
+        )
+        connection.exec_driver_sql(f"DELETE FROM {_quoted(name + '_config')} WHERE k = 'hashsize'")
 
 
 def _continue_sequences(connection: Connection, tables: Any) -> None:

@@ -313,6 +313,114 @@ def test_a_restore_that_fails_part_way_leaves_nothing_behind(
             assert session.execute(select(text("1")).select_from(table)).first() is None, table
 
 
+@pytest.mark.parametrize("read_bytes", [1, 97, 4096])
+def test_a_restore_loads_the_same_rows_however_the_file_is_read(
+    database: Database,
+    a_backup: Path,
+    framework: Framework,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    read_bytes: int,
+) -> None:
+    """Restore reads the file in blocks of lines: a table's rows, its heading or the end
+    falling across blocks loads the same rows, and damage is found all the same."""
+    monkeypatch.setattr("bot.backup.READ_BYTES", read_bytes)
+    assert read_backup(a_backup).rows["entries"] == 13
+    restore_backup(database, a_backup, now=clock())
+    original, restored = (
+        rows_by_table(a_backup.read_bytes()),
+        rows_by_table(backup_bytes(database, clock)),
+    )
+    trail, recorded = restored.pop("audit_events"), original.pop("audit_events")
+    assert trail[: len(recorded)] == recorded
+    assert restored == original
+    assert len(_found(database, framework, clock, TEAM, "café")) == 3
+
+    damaged = a_backup.with_name("damaged.jsonl.gz")
+    damaged.write_bytes(gzip.compress(gzip.decompress(a_backup.read_bytes()).replace(b"3)", b"4)")))
+    with pytest.raises(DamagedBackup, match="checksum does not match"):
+        restore_backup(database, damaged, force=True, now=clock())
+
+
+def _schema(db: Database) -> set[tuple]:
+    """Every table's definition, index, constraint and trigger, as the database states them."""
+    with db.reading() as session:
+        if db.is_sqlite:
+            rows = session.execute(text("SELECT type, name, sql FROM sqlite_master")).all()
+        else:
+            rows = session.execute(
+                text(
+                    "SELECT 'index', indexname, indexdef FROM pg_indexes"
+                    " WHERE schemaname = current_schema() UNION ALL"
+                    " SELECT 'constraint', conrelid::regclass::text || '.' || conname,"
+                    " pg_get_constraintdef(oid) FROM pg_constraint"
+                    " WHERE connamespace = current_schema()::regnamespace"
+                )
+            ).all()
+    return {tuple(row) for row in rows}
+
+
+def _found(db: Database, framework: Framework, clock: FakeClock, team: str, words: str) -> list:
+    log = LearningLog(db, framework, clock=clock)
+    return sorted(e.text for e in log.search(team, "U1", words, limit=50).entries)
+
+
+def test_a_forced_restore_that_fails_part_way_leaves_the_database_as_it_was(
+    database: Database, a_backup: Path, framework: Framework, clock: FakeClock
+) -> None:
+    """Restore sets the search index's upkeep aside while it loads: a failure puts it back."""
+    log = LearningLog(database, framework, clock=clock)
+    log.add_entry("TOTHER", "U1", "Already here: a quokka story")
+    schema = _schema(database)
+
+    def entry_twice(lines: list[bytes]) -> list[bytes]:
+        last_entry = max(i for i, line in enumerate(lines) if b"Kindness in the rota" in line)
+        return [*lines[: last_entry + 1], lines[last_entry], *lines[last_entry + 1 :]]
+
+    with pytest.raises(BackupError, match=r"could not be loaded.*nothing was restored"):
+        restore_backup(database, _rewrite(a_backup, entry_twice), force=True, now=clock())
+    assert _entries(database) == 1
+    assert _schema(database) == schema
+    assert _found(database, framework, clock, "TOTHER", "quokka") == [
+        "Already here: a quokka story"
+    ]
+    assert _found(database, framework, clock, TEAM, "rota") == []
+    # The index is still kept up to date: a new entry is found, an edited one by its new words.
+    added = log.add_entry("TOTHER", "U1", "A wombat after the failed restore")
+    assert _found(database, framework, clock, "TOTHER", "wombat") == [
+        "A wombat after the failed restore"
+    ]
+    log.edit_entry("TOTHER", "U1", added.entry.id, text="A platypus instead")
+    assert _found(database, framework, clock, "TOTHER", "wombat") == []
+    assert _found(database, framework, clock, "TOTHER", "platypus") == ["A platypus instead"]
+
+
+def test_after_a_restore_search_finds_restored_and_new_entries(
+    database: Database, a_backup: Path, framework: Framework, clock: FakeClock
+) -> None:
+    """Restore sets indexes, constraints and the search index's upkeep aside while it loads,
+    and puts every one back as the migrations made it."""
+    schema = _schema(database)
+    assert len(schema) > 40
+    restore_backup(database, a_backup, now=clock())
+    assert _schema(database) == schema
+    # U1 sees the network's and the anonymous entries, not U3's private one (11).
+    assert _found(database, framework, clock, TEAM, "rota") == [
+        f"Kindness in the rota: nobody works three weekends ({n})" for n in (3, 7)
+    ]
+    log = LearningLog(database, framework, clock=clock)
+    added = log.add_entry(TEAM, "U1", "Restored, then a wombat", goal="g1")
+    assert _found(database, framework, clock, TEAM, "wombat") == ["Restored, then a wombat"]
+    log.edit_entry(TEAM, "U1", added.entry.id, text="Restored, then a platypus")
+    assert _found(database, framework, clock, TEAM, "wombat") == []
+    assert _found(database, framework, clock, TEAM, "platypus") == ["Restored, then a platypus"]
+    if database.is_sqlite:
+        with database.reading() as session:
+            # The rebuild's settings are not left behind in the index (as the migrations made it).
+            config = session.execute(text("SELECT k FROM entries_fts_config")).scalars().all()
+        assert config == ["version"]
+
+
 def test_a_restore_is_in_the_audit_trail(
     database: Database, a_backup: Path, clock: FakeClock
 ) -> None:
