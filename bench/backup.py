@@ -173,7 +173,11 @@ def main() -> int:
     parser.add_argument("--rebuild", action="store_true", help="build the cached logs again")
     args = parser.parse_args()
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
-    server = common.start_postgres(args.db_dir / "pg") if "postgresql" in backends else None
+    server = (
+        common.start_postgres(args.db_dir / f"postgres-v{common.DATA_VERSION}")
+        if "postgresql" in backends
+        else None
+    )
     rows, consistency = [], []
     try:
         with tempfile.TemporaryDirectory(prefix="kindness-backup-bench-") as work:
