@@ -47,7 +47,7 @@ from bot.config import Config, load_config
 from bot.db import Database, database_now, insert_ignoring_duplicates
 from bot.models import Entry, JobClaim, Workspace
 from bot.services import Services
-from bot.slack_client import WebApiSlack, make_client
+from bot.slack.client import WebApiSlack, make_client
 from sandbox import SlackStandIn
 from schedules.claims import DEFAULT_LEASE
 from schedules.fanout import DM_EVENT

@@ -379,9 +379,9 @@ def profile(standin: SlackStandIn, count: int) -> None:
 
     from bot.config import load_config
     from bot.db import Database
-    from bot.runtime.app import create_app
-    from bot.runtime.wsgi import KindnessWsgi
     from bot.services import Services
+    from runtime.app import create_app
+    from runtime.wsgi import KindnessWsgi
 
     workdir = Path(tempfile.mkdtemp(prefix="kindness-bench-profile-"))
     environment = {

@@ -44,7 +44,7 @@ from bot.db import Database, database_now, insert_ignoring_duplicates
 from bot.models import JobClaim, Member, Pair, PairRound, Workspace
 from bot.pairing import match_pairs
 from bot.services import Services
-from bot.slack_client import WebApiSlack, make_client
+from bot.slack.client import WebApiSlack, make_client
 from bot.weeks import Week
 from sandbox import SlackStandIn
 from schedules.claims import DEFAULT_LEASE

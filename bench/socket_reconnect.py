@@ -25,7 +25,7 @@ from slack_sdk import WebClient
 from sandbox import SlackStandIn
 from sandbox.socket_mode import SocketModeStandIn
 
-PING_SECONDS = 5  # what bot.runtime.serve gives either client
+PING_SECONDS = 5  # what runtime.serve gives either client
 
 
 def measure(handler_class: type, how: str, repeat: int) -> list[float]:

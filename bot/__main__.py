@@ -1,5 +1,5 @@
 """``python -m bot`` is ``kindness-bot``."""
 
-from bot.runtime.cli import main
+from runtime.cli import main
 
 raise SystemExit(main())

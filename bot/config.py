@@ -1,7 +1,7 @@
 """Configuration from the environment (and ``.env``), checked once at start.
 
 Every problem is collected, then reported together in one message that names each bad
-variable and how to fix it; the program exits without a traceback (see ``bot.runtime.cli``).
+variable and how to fix it; the program exits without a traceback (see ``runtime.cli``).
 
 Slack modes, decided by which variables are set:
 - ``socket``: ``SLACK_APP_TOKEN`` (xapp-…) with ``SLACK_BOT_TOKEN`` — no public URL needed;

@@ -70,7 +70,7 @@ BOT_EVENTS: dict[str, tuple[str, ...]] = {
 FEATURE_SCOPES: tuple[str, ...] = ("commands",)  # /kindness and the message shortcut
 
 PLACEHOLDER_URL = "https://YOUR-HOST/slack/events"
-OAUTH_REDIRECT_PATH = "/slack/oauth_redirect"  # Bolt's default, served by bot.runtime.wsgi
+OAUTH_REDIRECT_PATH = "/slack/oauth_redirect"  # Bolt's default, served by runtime.wsgi
 
 
 def bot_scopes() -> list[str]:

@@ -14,13 +14,14 @@
 - ``kindness_nudges_sent_total``: DMs by ``kind`` (follow_up, quiet, dm_prompt).
 
 Slack requests are timed from Bolt receiving them to the answer Slack gets (what Slack's
-3 seconds measure); HTTP requests from the WSGI server handing them over to the last byte.
+3 seconds measure); HTTP requests from the WSGI server handing them over to the last byte
+(``runtime.metrics.MetricsWsgi``, which also serves ``GET /metrics``).
 
 Several processes: with ``PROMETHEUS_MULTIPROC_DIR`` set (``deploy/gunicorn.conf.py`` sets it),
 every process writes its figures to files there and ``/metrics`` adds up the files of every
 process — each gunicorn worker, and a ``kindness-bot scheduler`` on the same machine given the
 same directory. prometheus_client chooses that mode when it is first imported, so this module
-imports it only when the first figure is recorded or read: after ``bot.runtime.environment``
+imports it only when the first figure is recorded or read: after ``runtime.environment``
 has read ``.env``.
 """
 
@@ -28,8 +29,7 @@ from __future__ import annotations
 
 import os
 import threading
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -186,54 +186,3 @@ def exposition() -> tuple[bytes, str]:
         MultiProcessCollector(registry)
         return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
-
-
-def process_exited(pid: int) -> None:
-    """gunicorn's ``child_exit``: a worker's live figures stop counting (multi-process mode)."""
-    from prometheus_client import multiprocess
-
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        multiprocess.mark_process_dead(pid)
-
-
-# -- the HTTP side ------------------------------------------------------------------------------
-
-ROUTES = {
-    "/slack/events": "slack_events",
-    "/slack/install": "install",
-    "/slack/oauth_redirect": "oauth_redirect",
-    "/healthz": "healthz",
-    "/metrics": "metrics",
-}
-
-
-class MetricsWsgi:
-    """In front of the bot's WSGI application: serves ``GET /metrics`` and counts and times
-    every HTTP request by route and status."""
-
-    def __init__(self, app: Callable[[dict[str, Any], StartResponse], Iterable[bytes]]) -> None:
-        self.app = app
-
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        started = time.perf_counter()
-        path = environ.get("PATH_INFO", "")
-        route = ROUTES.get(path, "other")
-        if path == "/metrics" and environ.get("REQUEST_METHOD", "GET") in ("GET", "HEAD"):
-            body, content_type = exposition()
-            start_response(
-                "200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))]
-            )
-            http_request(route, 200, time.perf_counter() - started)
-            return [body]
-        statuses: list[int] = []
-
-        def recording(status: str, headers: list, exc_info: Any = None) -> Any:
-            statuses.append(int(status.split(" ", 1)[0]))
-            if exc_info is None:
-                return start_response(status, headers)
-            return start_response(status, headers, exc_info)
-
-        try:
-            return self.app(environ, recording)
-        finally:
-            http_request(route, statuses[-1] if statuses else 500, time.perf_counter() - started)

@@ -558,7 +558,7 @@ class ChartUpload(Base):
 class TokenRefresh(Base):
     """One installation's token being refreshed (token rotation), claimed so that only one
     process at a time refreshes it: Slack revokes a refresh token once used, so a second
-    refresh with it would fail (``bot.token_rotation``). A claim older than the lease, or let
+    refresh with it would fail (``bot.slack.token_rotation``). A claim older than the lease, or let
     go (``claimed_by`` None), may be taken."""
 
     __tablename__ = "token_refreshes"

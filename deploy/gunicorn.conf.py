@@ -23,8 +23,8 @@ import os
 import shutil
 import tempfile
 
-from bot.runtime.environment import load_environment
-from bot.runtime.logs import gunicorn_logconfig
+from runtime.environment import load_environment
+from runtime.logs import gunicorn_logconfig
 
 # Before anything imports prometheus_client (it picks its mode when first imported).
 load_environment()
@@ -46,7 +46,7 @@ logconfig_dict = gunicorn_logconfig(os.environ)
 
 
 def child_exit(server, worker):
-    from bot.metrics import process_exited
+    from runtime.metrics import process_exited
 
     process_exited(worker.pid)
 

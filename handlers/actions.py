@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.admins import is_coordinator_without_slack
 from bot.blocks import answers, controls, entries, modals
 from bot.blocks.organisations import organisation_field
 from bot.goals import Framework
 from bot.learning_log import EntryView
 from bot.services import Services
+from bot.slack.admins import is_coordinator_without_slack
 from handlers.answering import Answer, Click, Slack, later, open_modal, reply
 from handlers.home import refresh_home
 

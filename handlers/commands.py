@@ -25,7 +25,6 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import audit
-from bot.admins import CoordinatorCheckFailed, is_admin, is_coordinator_without_slack
 from bot.blocks import answers, controls, keeping, kit, modals, refusals, rhythm, sharing
 from bot.blocks import endorsements as endorsement_words
 from bot.blocks import organisations as org_blocks
@@ -52,7 +51,8 @@ from bot.participation import Participation, participation
 from bot.quicklog import LogFor, QuickLog, parse_log_for, parse_quick_log
 from bot.report import charts
 from bot.services import Services
-from bot.slack_names import SlackNames
+from bot.slack.admins import CoordinatorCheckFailed, is_admin, is_coordinator_without_slack
+from bot.slack.names import SlackNames
 from bot.summary import digest_summary, weekly_figures
 from bot.weeks import local_date, week_of, weeks_ending
 from handlers import coordinator_files

@@ -26,7 +26,6 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import audit
-from bot.admins import CoordinatorCheckFailed, is_coordinator
 from bot.blocks import files
 from bot.coordinator_files import (
     EXPORT,
@@ -49,7 +48,8 @@ from bot.report.as_pdf import MISSING as PDF_MISSING
 from bot.report.as_pdf import available as pdf_available
 from bot.report.figures import report_period
 from bot.services import Services
-from bot.slack_names import SlackNames
+from bot.slack.admins import CoordinatorCheckFailed, is_coordinator
+from bot.slack.names import SlackNames
 from handlers.answering import Answer, Slack, later
 
 log = logging.getLogger(__name__)

@@ -9,12 +9,12 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.admins import CoordinatorCheckFailed, is_coordinator
 from bot.blocks import endorsements as words
 from bot.blocks import refusals, rhythm
 from bot.endorsements import BadEndorsementUrl, endorse
 from bot.errors import LogError
 from bot.services import Services
+from bot.slack.admins import CoordinatorCheckFailed, is_coordinator
 from bot.weeks import local_date
 from handlers.answering import Answer, field_errors, update_view
 from handlers.views import field

@@ -9,15 +9,15 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.admins import is_coordinator_without_slack
 from bot.blocks import controls
 from bot.blocks import pairs as pair_blocks
 from bot.blocks.home import home_view
 from bot.blocks.organisations import organisation_line
-from bot.chart_uploads import HOME, image_refused, network_chart
 from bot.report.weekly_chart import ChartImage
 from bot.services import Services
-from bot.slack_client import WebApiSlack
+from bot.slack.admins import is_coordinator_without_slack
+from bot.slack.chart_uploads import HOME, image_refused, network_chart
+from bot.slack.client import WebApiSlack
 from bot.weeks import local_date, local_midnight, week_of
 from handlers.answering import Answer, Slack, SlackWork, later
 

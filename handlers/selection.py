@@ -12,7 +12,6 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.admins import CoordinatorCheckFailed, is_coordinator
 from bot.blocks import kit, refusals, rhythm
 from bot.blocks import selection as words
 from bot.errors import EmptyText, EntryTooLong, LogError, RoundNotFound, ShortlistPosted
@@ -26,6 +25,7 @@ from bot.selection import (
     round_view,
 )
 from bot.services import Services
+from bot.slack.admins import CoordinatorCheckFailed, is_coordinator
 from handlers.answering import (
     Answer,
     Click,

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from slack_sdk.errors import SlackApiError
 
-from bot.admins import CoordinatorCheckFailed, is_coordinator
 from bot.blocks import refusals, sharing
 from bot.errors import CoordinatorUnconfirmed, LogError, NotACoordinator
 from bot.services import Services
+from bot.slack.admins import CoordinatorCheckFailed, is_coordinator
 from handlers.answering import Answer, Click, Slack, later, reply
 from handlers.home import refresh_home
 

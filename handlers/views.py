@@ -17,12 +17,6 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.admins import (
-    CoordinatorCheckFailed,
-    is_admin,
-    is_coordinator,
-    is_coordinator_without_slack,
-)
 from bot.blocks import controls, kit, modals, refusals, rhythm
 from bot.blocks import organisations as organisation_blocks
 from bot.blocks.organisations import ORG_FIELD
@@ -30,6 +24,12 @@ from bot.errors import ActionAlreadyDone, LogError, PrivateNotShareable
 from bot.learning_log import OUTCOME_KINDS, EntryView
 from bot.services import Services
 from bot.settings import COORDINATORS, KNOWN_KEYS, SettingsErrors
+from bot.slack.admins import (
+    CoordinatorCheckFailed,
+    is_admin,
+    is_coordinator,
+    is_coordinator_without_slack,
+)
 from bot.slack_text import from_plain
 from bot.weeks import local_date
 from handlers.answering import Answer, Slack, SlackWork, field_errors, reply, update_view

@@ -23,7 +23,7 @@ Standard library only, so the `kindness-bot sandbox` command can use it as well 
 Socket Mode's websocket (`sandbox.socket_mode`) needs the `websockets` library and is imported
 on its own.
 
-`kindness-bot sandbox` (`sandbox.server`) puts the real bot, a stand-in and a Slack-like page in
+`kindness-bot sandbox` (`runtime.sandbox`) puts the real bot, a stand-in and a Slack-like page in
 one process on 127.0.0.1: `sandbox.ui` plays Slack's own app for a person (what they type and
 click becomes the request Slack would send; what they would see comes back), `sandbox.page`
 serves the page (`sandbox/static/`) and its JSON API, and `sandbox.examples` is the made-up

@@ -54,7 +54,7 @@ class BadRequest(Exception):
 
 
 class RunningSandbox(Protocol):
-    """What the page needs of the running sandbox (``sandbox.server.Sandbox``, which serves
+    """What the page needs of the running sandbox (``runtime.sandbox.Sandbox``, which serves
     the page: the page knows it only by this, so neither module imports the other both ways)."""
 
     standin: SlackStandIn

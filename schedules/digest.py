@@ -5,7 +5,7 @@ is posted), is the core's rule: ``bot.summary.digest_summary``. The trend is by 
 (Monday to Monday, the workspace's time zone).
 
 The chart (setting ``digest_chart``, on by default): entries per goal over the last 12 weeks,
-uploaded privately once per week (``bot.chart_uploads``). Slack processes an upload for a
+uploaded privately once per week (``bot.slack.chart_uploads``). Slack processes an upload for a
 moment before a message may show it, and answers ``invalid_blocks`` ("invalid slack file")
 until then, so the digest waits and tries again a few times, then goes out without the
 picture: the chart never holds the digest back, and every figure in it is also in the
@@ -20,11 +20,11 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.blocks import rhythm
-from bot.chart_uploads import DIGEST, image_refused, network_chart
 from bot.models import PostedDigest
 from bot.report.weekly_chart import ChartImage
 from bot.services import Services
-from bot.slack_port import SlackError, SlackPort
+from bot.slack.chart_uploads import DIGEST, image_refused, network_chart
+from bot.slack.port import SlackError, SlackPort
 from bot.summary import digest_summary
 from bot.weeks import Week
 from schedules.posting import Outcome, Post, Sent, post_weekly

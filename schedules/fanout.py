@@ -24,7 +24,7 @@ Slack's pace, each once.
   failed to answer. So a DM is sent once even when the process dies between sending and
   recording, or Slack drops the connection after posting. How often and how long apart such
   sends are retried is the port's own policy (``SlackPort.retry_policy``: the client's
-  server-error and connection-error retry handlers, ``bot.slack_client``), only with the
+  server-error and connection-error retry handlers, ``bot.slack.client``), only with the
   check in between; the sends themselves are single attempts (``without_retries``).
 - **Failures.** Answers that will not change on a later run (the member is gone or cannot be
   written to) close the claim as undeliverable; any other failure releases it so that the next
@@ -50,7 +50,7 @@ from sqlalchemy.orm import Session
 from bot import metrics
 from bot.db import Database, database_now, insert_many_ignoring_duplicates
 from bot.models import JobClaim
-from bot.slack_port import NO_ANSWER, SERVER_ERROR, Metadata, SlackError, SlackPort
+from bot.slack.port import NO_ANSWER, SERVER_ERROR, Metadata, SlackError, SlackPort
 from schedules import claims
 
 log = logging.getLogger(__name__)

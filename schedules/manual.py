@@ -13,7 +13,7 @@ from datetime import datetime
 from time import monotonic, sleep
 
 from bot.services import Services
-from bot.slack_port import SlackPort
+from bot.slack.port import SlackPort
 from schedules.digest import post_weekly_digest
 from schedules.nudges import send_nudges
 from schedules.pairs import run_pairs

@@ -46,7 +46,7 @@ from bot.followups import (
 )
 from bot.services import Services
 from bot.settings import WorkspaceSettings
-from bot.slack_port import SlackPort
+from bot.slack.port import SlackPort
 from bot.weeks import week_of
 from bot.words import count
 from schedules import claims

@@ -39,7 +39,7 @@ from bot.models import PairRound, PostedPrompt
 from bot.pairs import OpenPair, is_round_week, next_round_on
 from bot.services import Services
 from bot.settings import WorkspaceSettings
-from bot.slack_port import SlackError, SlackPort
+from bot.slack.port import SlackError, SlackPort
 from bot.weeks import Week, local_date, local_date_before, week_of
 from schedules import claims
 from schedules.fanout import Delivery, Dm, FanOut, FanOutReport

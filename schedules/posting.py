@@ -38,7 +38,7 @@ claim is released and the next run finds it again.
 ``Retry-After``, but after a 5xx or a dropped connection — Slack may have posted it before
 failing to answer — the channel is searched for it by its metadata before it is sent again, as
 ``schedules.fanout`` does for DMs. How often and how far apart it is tried is the client's own
-policy (``SlackPort.retry_policy``: the retry handlers of ``bot.slack_client``). If even the
+policy (``SlackPort.retry_policy``: the retry handlers of ``bot.slack.client``). If even the
 search fails, the post is not sent again: the claim is released and the next run searches
 first.
 
@@ -65,7 +65,7 @@ from bot.db import Database
 from bot.models import Base
 from bot.services import Services
 from bot.settings import WorkspaceSettings
-from bot.slack_port import (
+from bot.slack.port import (
     NO_ANSWER,
     RATE_LIMITED,
     REFUSED,

@@ -22,7 +22,7 @@ from sqlalchemy import bindparam, select, update
 from bot.db import Database, insert_many_ignoring_duplicates
 from bot.members import is_away
 from bot.models import Member
-from bot.slack_port import Person, SlackError, SlackPort
+from bot.slack.port import Person, SlackError, SlackPort
 from bot.weeks import usable_zone
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from datetime import datetime
 from bot.blocks import rhythm
 from bot.models import PostedPrompt
 from bot.services import Services
-from bot.slack_port import SlackPort
+from bot.slack.port import SlackPort
 from bot.weeks import Week
 from schedules.posting import Outcome, Post, Sent, post_weekly
 from schedules.rotation import choose_prompt

@@ -18,7 +18,7 @@ from bot.blocks.keeping import retention_notice_message
 from bot.coordinators import coordinators_of
 from bot.retention import RetentionRun, apply_retention
 from bot.services import Services
-from bot.slack_port import SlackError, SlackPort
+from bot.slack.port import SlackError, SlackPort
 from bot.weeks import local_date
 from schedules import claims
 

@@ -30,8 +30,8 @@ changed in this process reschedule at once; a scheduler in another process re-re
 every minute.
 
 The process around it (``kindness-bot scheduler``, and the scheduler inside ``kindness-bot
-run``) is ``bot.runtime.scheduler``: it gives ``Rhythm`` its Slack (each workspace's
-``bot.slack_port.SlackPort``) and its APScheduler, and stops it on a signal.
+run``) is ``runtime.scheduler``: it gives ``Rhythm`` its Slack (each workspace's
+``bot.slack.port.SlackPort``) and its APScheduler, and stops it on a signal.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ from bot.models import BackupRun
 from bot.retention import RetentionRun
 from bot.services import Services
 from bot.settings import WorkspaceSettings
-from bot.slack_port import SlackPort
+from bot.slack.port import SlackPort
 from bot.weeks import week_of
 from schedules import claims
 from schedules.backups import JOB as BACKUP

@@ -39,7 +39,7 @@ from bot.selection import (
 )
 from bot.services import Services
 from bot.settings import WorkspaceSettings
-from bot.slack_port import SlackError, SlackPort
+from bot.slack.port import SlackError, SlackPort
 from schedules import claims
 from schedules.posting import Outcome, Post, Sent, post_once
 

@@ -28,11 +28,11 @@ from bot.db import Database
 from bot.goals import Framework, load_framework
 from bot.learning_log import LearningLog
 from bot.models import Entry
-from bot.runtime.app import create_app
-from bot.runtime.wsgi import KindnessWsgi
 from bot.services import Services
-from bot.slack_client import make_client
+from bot.slack.client import make_client
 from pgserver import PostgresServer, find_bin_dir
+from runtime.app import create_app
+from runtime.wsgi import KindnessWsgi
 from sandbox import SlackDriver, SlackStandIn
 from serving import SIGNING_SECRET, ServedWsgi
 

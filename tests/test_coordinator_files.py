@@ -18,8 +18,8 @@ from sqlalchemy import event
 from bot.export import Period, write_export
 from bot.names import Directory
 from bot.report import charts
-from bot.slack_client import make_client
-from bot.slack_names import SlackNames
+from bot.slack.client import make_client
+from bot.slack.names import SlackNames
 from bot.text_formats import csv_value
 from conftest import BotUnderTest, message_text
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.members import MemberPreferences
 from bot.models import DmPrompt
-from bot.slack_client import WebApiSlack, make_client
+from bot.slack.client import WebApiSlack, make_client
 from conftest import BotUnderTest, FakeClock, message_text
 from schedules.nudges import NudgeReport, send_nudges
 from schedules.prompt import post_weekly_prompt

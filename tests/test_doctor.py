@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from bot.db import Database
-from bot.runtime.doctor import run_doctor
 from bot.settings import SettingsStore
+from runtime.doctor import run_doctor
 from sandbox import SlackStandIn
 from schedules import claims
 

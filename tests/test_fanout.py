@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from bot.config import load_config
 from bot.db import Database, database_now
 from bot.models import JobClaim
-from bot.slack_client import WebApiSlack, make_client
+from bot.slack.client import WebApiSlack, make_client
 from bot.workspaces import ensure_workspace
 from conftest import SIGNING_SECRET
 from sandbox import SlackStandIn

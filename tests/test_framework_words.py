@@ -12,7 +12,7 @@ import pytest
 
 from bot.db import Database
 from bot.goals import load_framework
-from bot.slack_client import WebApiSlack, make_client
+from bot.slack.client import WebApiSlack, make_client
 from conftest import BotUnderTest, FakeClock, _make_bot, message_text
 from handlers.commands import SUBCOMMANDS
 from schedules.nudges import send_nudges

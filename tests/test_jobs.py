@@ -1,4 +1,4 @@
-"""The scheduled jobs over the in-memory Slack (``bot.slack_port.InMemorySlack``): what was
+"""The scheduled jobs over the in-memory Slack (``bot.slack.port.InMemorySlack``): what was
 posted, where, to whom, and exactly once — without HTTP. (The same jobs against the Slack
 stand-in over HTTP: test_rhythm, test_nudges, test_dm_job, test_fanout.)"""
 
@@ -17,16 +17,9 @@ from bot.db import Database, database_now
 from bot.models import JobClaim, PostedDigest, PostedPrompt
 from bot.report import charts
 from bot.services import Services
-from bot.slack_port import (
-    NO_ANSWER,
-    SERVER_ERROR,
-    InMemorySlack,
-    Metadata,
-    Posted,
-    RetryPolicy,
-    SentMessage,
-)
+from bot.slack.port import NO_ANSWER, SERVER_ERROR, Metadata, Posted, RetryPolicy
 from conftest import FakeClock, failing_inserts, message_text
+from fake_slack import InMemorySlack, SentMessage
 from schedules import claims
 from schedules.digest import post_weekly_digest
 from schedules.fanout import DM_EVENT, Dm, FanOut, Pacer

@@ -1,11 +1,19 @@
 """Which room may import which (docs/architecture.md), read from the source with ``ast``.
 
+A module's room is its folder, with no list of modules to keep:
+
+- ``deploy/`` (servers' configuration) and the entry points operators name, ``bot/__main__.py``
+  (``python -m bot``) and ``bot/app.py`` (gunicorn's ``bot.app:wsgi``), import the processes;
+- ``runtime/``: the processes, which import anything; only the above and ``sandbox/`` import it;
+- ``handlers/`` (listeners, with Bolt) and ``schedules/`` (jobs, without a Slack library): neither
+  imports the other, and jobs import no server;
+- ``bot/slack/``: the Slack adapters, the only part of ``bot`` that talks to Slack;
+- ``bot/blocks/``: every word the bot sends; it imports the core only;
+- the rest of ``bot/``: the core, rules and storage, which imports nothing above it.
+
 Every ``import`` counts wherever it stands — at the top, inside a function, under
-``TYPE_CHECKING`` — since each is a dependency the next reader has to follow. Imports point
-down: the entry points → ``bot/runtime`` → ``handlers/`` and ``schedules/`` → ``bot/blocks`` →
-the core. The core has no Slack in it (the Slack adapter modules in ``bot/`` are the one
-listed exception), handlers and blocks import no job module, jobs import no server, nothing
-but the entry points and the sandbox imports the runtime, and no import circle exists.
+``TYPE_CHECKING`` — since each is a dependency the next reader has to follow; and no import
+circle exists.
 """
 
 from __future__ import annotations
@@ -18,29 +26,15 @@ from pathlib import Path
 import pytest
 
 REPOSITORY = Path(__file__).resolve().parent.parent
-PACKAGES = ("bot", "handlers", "schedules", "sandbox")
+PACKAGES = ("bot", "handlers", "schedules", "runtime", "sandbox", "deploy")
 
-# Modules in bot/ that talk to Slack themselves (the Web API or Bolt): the edge the core leans
-# on, kept beside it. Handlers, jobs and the runtime may use them; the core and blocks may not.
-SLACK_ADAPTERS = frozenset(
-    {
-        "bot.slack_client",  # Web API clients, per workspace, with their retry handlers
-        "bot.installations",  # Bolt's store of per-workspace tokens, in our database
-        "bot.inbound",  # Slack's requests read and verified before Bolt sees them
-        "bot.slack_names",  # members' and channels' names asked of Slack
-        "bot.team_choice",  # which workspace a command is about, asked of Slack if need be
-        "bot.chart_uploads",  # the network's chart uploaded to Slack for App Home
-        "bot.admins",  # coordinators: Slack's admins (users.info) beside the database's
-        "bot.token_rotation",  # rotating tokens refreshed, one process at a time
-    }
-)
-# Thin shims into bot/runtime, named by operators: `python -m bot` and gunicorn's bot.app:wsgi
-# (the `kindness-bot` script names bot.runtime.cli itself).
+# The two names operators' units and commands give the processes: thin shims into runtime/,
+# the only files in bot/ that import upward (and nothing imports them).
 ENTRY_POINTS = frozenset({"bot.__main__", "bot.app"})
 
 CORE, ADAPTER, BLOCKS = "core", "Slack adapters", "blocks"
 HANDLERS, SCHEDULES, RUNTIME = "handlers", "schedules", "runtime"
-SANDBOX, ENTRY = "sandbox", "entry points"
+SANDBOX, ENTRY, DEPLOY = "sandbox", "entry points", "deploy"
 SLACK_SDK, BOLT, SERVER = "slack_sdk", "slack_bolt", "a server"
 OUTSIDE = {"slack_sdk": SLACK_SDK, "slack_bolt": BOLT, "waitress": SERVER, "gunicorn": SERVER}
 EVERYTHING = {CORE, ADAPTER, BLOCKS, HANDLERS, SCHEDULES, RUNTIME, SANDBOX, SLACK_SDK, BOLT, SERVER}
@@ -51,12 +45,15 @@ MAY_IMPORT: dict[str, set[str]] = {
     ADAPTER: {CORE, ADAPTER, SLACK_SDK, BOLT},
     BLOCKS: {CORE, BLOCKS},
     HANDLERS: {CORE, ADAPTER, BLOCKS, HANDLERS, SLACK_SDK, BOLT},
-    # No slack_sdk: jobs talk to Slack through the Slack port (bot.slack_port), whose Web API
-    # implementation is an adapter (bot.slack_client).
+    # No slack_sdk: jobs talk to Slack through the Slack port (bot.slack.port), whose Web API
+    # implementation is an adapter (bot.slack.client).
     SCHEDULES: {CORE, ADAPTER, BLOCKS, SCHEDULES},
     RUNTIME: EVERYTHING,
-    SANDBOX: EVERYTHING,
-    ENTRY: {RUNTIME, CORE},
+    # The local Slack (stand-in, page, example network): `kindness-bot sandbox`, in runtime/,
+    # runs it beside the real app; the page knows a job's result by its type.
+    SANDBOX: {CORE, ADAPTER, BLOCKS, SCHEDULES, SANDBOX, SLACK_SDK, BOLT, SERVER},
+    ENTRY: {RUNTIME},
+    DEPLOY: {RUNTIME, SERVER},
 }
 
 # Imports allowed to cross a layer the wrong way for a while, as (importer, imported), while
@@ -121,20 +118,15 @@ def imports_of(modules: dict[str, Path]) -> Iterator[Import]:
 
 
 def room_of(name: str) -> str | None:
-    """The room of a module of the project or a library (None: the standard library or a
-    library anyone may use)."""
-    top = name.partition(".")[0]
+    """The room of a module of the project (by its folder) or of a library (None: the standard
+    library or a library anyone may use)."""
+    top, _, rest = name.partition(".")
     if name in ENTRY_POINTS:
         return ENTRY
-    if name == "bot.runtime" or name.startswith("bot.runtime."):
-        return RUNTIME
-    if name == "bot.blocks" or name.startswith("bot.blocks."):
-        return BLOCKS
-    if name in SLACK_ADAPTERS:
-        return ADAPTER
     if top == "bot":
-        return CORE
-    if top in (HANDLERS, SCHEDULES, SANDBOX):
+        folder = rest.partition(".")[0]
+        return {"blocks": BLOCKS, "slack": ADAPTER}.get(folder, CORE)
+    if top in (HANDLERS, SCHEDULES, RUNTIME, SANDBOX, DEPLOY):
         return top
     return OUTSIDE.get(top)
 
@@ -232,6 +224,25 @@ def test_no_import_circle() -> None:
     assert not found, "\n".join(found)
 
 
+def test_folders_import_one_way() -> None:
+    """By folders, the house has no loop: runtime/ → handlers/, schedules/, sandbox/ →
+    bot/blocks/, bot/slack/ → the core. Only the two entry points in bot/ point up, and
+    nothing imports them."""
+    found = project_imports()
+    rooms = {
+        (room_of(i.importer), room_of(i.target))
+        for i in found
+        if room_of(i.importer) not in (None, ENTRY) and room_of(i.target) not in (None, ENTRY)
+    }
+    graph = {(a, b) for a, b in rooms if a != b and b not in OUTSIDE.values()}
+    assert not [f"{a} → {b} and {b} → {a}" for a, b in graph if (b, a) in graph], (
+        "two folders import each other"
+    )
+    loops = circles(Import(a, b, 0) for a, b in graph)
+    assert not loops, "\n".join(loops)
+    assert not [i for i in found if room_of(i.target) == ENTRY], "something imports an entry point"
+
+
 def test_every_allowance_is_still_needed() -> None:
     found = {(i.importer, i.target) for i in project_imports()}
     gone = [f"{a} → {b}" for a, b in ALLOWED_FOR_NOW if (a, b) not in found]
@@ -242,7 +253,7 @@ def test_every_allowance_is_still_needed() -> None:
 
 def test_every_listed_module_exists() -> None:
     modules = modules_under(REPOSITORY)
-    assert not (SLACK_ADAPTERS | ENTRY_POINTS) - set(modules)
+    assert not ENTRY_POINTS - set(modules)
 
 
 # -- the checker, on small made-up trees --------------------------------------------------------
@@ -269,12 +280,12 @@ def test_the_checker_names_each_wrong_import_and_its_rule(tmp_path: Path) -> Non
             "bot/blocks/rhythm.py": "from schedules.followups import FollowUp\n",
             "handlers/commands.py": (
                 "from typing import TYPE_CHECKING\n"
-                "if TYPE_CHECKING:\n    from bot.runtime.app import create_app\n"
+                "if TYPE_CHECKING:\n    from runtime.app import create_app\n"
             ),
             "schedules/followups.py": "import waitress\nfrom handlers import commands\n",
             "schedules/fanout.py": "from slack_sdk import WebClient\n",
-            "bot/runtime/__init__.py": "",
-            "bot/runtime/app.py": "import handlers.commands\nimport schedules.followups\n",
+            "runtime/__init__.py": "",
+            "runtime/app.py": "import handlers.commands\nimport schedules.followups\n",
         },
     )
     wrong = crossings(imports_of(modules))
@@ -283,7 +294,7 @@ def test_the_checker_names_each_wrong_import_and_its_rule(tmp_path: Path) -> Non
         "blocks may import only blocks, core",
         "bot.learning_log (line 1) imports slack_sdk: core may import only core",
         "bot.summary (line 2) imports bot.blocks.rhythm: core may import only core",
-        "handlers.commands (line 3) imports bot.runtime.app: handlers may import only "
+        "handlers.commands (line 3) imports runtime.app: handlers may import only "
         "Slack adapters, blocks, core, handlers, slack_bolt, slack_sdk",
         "schedules.fanout (line 1) imports slack_sdk: schedules may import only "
         "Slack adapters, blocks, core, schedules",
@@ -298,22 +309,23 @@ def test_the_checker_lets_each_room_import_what_it_may(tmp_path: Path) -> None:
     modules = _tree(
         tmp_path,
         {
-            "bot/app.py": "from bot.runtime.wsgi import build\n",
-            "bot/slack_client.py": "from slack_sdk import WebClient\nfrom bot import db\n",
+            "bot/app.py": "from runtime.wsgi import build\n",
+            "bot/slack/client.py": "from slack_sdk import WebClient\nfrom bot import db\n",
             "bot/db.py": "import sqlalchemy\nfrom . import models\n",
             "bot/models.py": "",
             "bot/blocks/__init__.py": "",
             "bot/blocks/kit.py": "from ..models import x\n",
             "handlers/commands.py": "from slack_bolt import App\nfrom bot.blocks import kit\n",
-            "schedules/prompt.py": "from bot.slack_client import make_client\n",
-            "bot/runtime/__init__.py": "",
-            "bot/runtime/wsgi.py": "import waitress\nimport handlers.commands\n",
-            "sandbox/server.py": "from bot.runtime import wsgi\n",
+            "schedules/prompt.py": "from bot.slack.client import make_client\n",
+            "runtime/__init__.py": "",
+            "runtime/wsgi.py": "import waitress\nimport handlers.commands\n",
+            "runtime/sandbox.py": "from runtime import wsgi\nfrom sandbox import page\n",
+            "sandbox/page.py": "from bot.blocks import kit\n",
         },
     )
     found = list(imports_of(modules))
     assert Import("bot.blocks.kit", "bot.models", 1) in found, "relative imports resolve"
-    assert Import("bot.slack_client", "bot.db", 2) in found, "a module from its package"
+    assert Import("bot.slack.client", "bot.db", 2) in found, "a module from its package"
     assert crossings(found) == []
     assert circles(found) == []
 
@@ -344,9 +356,9 @@ def test_the_checker_finds_each_circle_with_its_way_round(tmp_path: Path) -> Non
     [
         ("bot.learning_log", CORE),
         ("bot.report.figures", CORE),
-        ("bot.slack_client", ADAPTER),
+        ("bot.slack.client", ADAPTER),
         ("bot.blocks.kit", BLOCKS),
-        ("bot.runtime.cli", RUNTIME),
+        ("runtime.cli", RUNTIME),
         ("bot.app", ENTRY),
         ("slack_sdk", SLACK_SDK),
         ("gunicorn", SERVER),

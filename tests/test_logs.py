@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from bot.config import load_config
-from bot.runtime.logs import RedactingFormatter, configure_logging, configure_logging_for
 from conftest import SIGNING_SECRET
 from processes import SCRIPT, CommandProcess, answer_to, clean_environment, wait_until
+from runtime.logs import RedactingFormatter, configure_logging, configure_logging_for
 from sandbox import SlackDriver, SlackStandIn
 from sandbox.socket_mode import SocketModeDriver, SocketModeStandIn
 from serving import free_port

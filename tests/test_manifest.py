@@ -131,7 +131,7 @@ def test_the_scan_finds_calls_the_way_they_are_written() -> None:
         "files.completeUploadExternal",
     }
     calls = web_api_calls_in_the_code()
-    assert any(where.startswith("bot/slack_client.py") for where in calls["chat.postMessage"])
+    assert any(where.startswith("bot/slack/client.py") for where in calls["chat.postMessage"])
 
 
 def test_every_web_api_method_the_code_calls_has_its_scopes_listed() -> None:

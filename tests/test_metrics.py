@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from prometheus_client import REGISTRY
 
-from bot.metrics import MetricsWsgi
-from bot.runtime.app import create_app
-from bot.runtime.wsgi import KindnessWsgi
-from bot.slack_client import WebApiSlack, make_client
+from bot.slack.client import WebApiSlack, make_client
 from conftest import BotUnderTest, FakeClock
+from runtime.app import create_app
+from runtime.metrics import MetricsWsgi
+from runtime.wsgi import KindnessWsgi
 from schedules.runner import Rhythm
 
 MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -46,7 +46,7 @@ def test_slack_requests_are_counted_by_kind_and_outcome_and_timed(bot: BotUnderT
     )
     bot.slack.command("log g2 Gave the team the afternoon to visit families", user="UANN")
     bot.slack.command("help", user="UANN")
-    # Refused before Bolt (bot.inbound): counted with HTTP requests, not as a Slack request.
+    # Refused before Bolt (bot.slack.inbound): counted with HTTP requests, not as a Slack request.
     assert bot.slack.command("help", signature="v0=forged").status == 401
     bot.slack.event(bot.slack.app_home_opened("UANN"))
     assert grown() == [2, 1, 2, 1]

@@ -14,7 +14,7 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.followups import MAX_FOLLOW_UPS
-from bot.slack_client import WebApiSlack, make_client
+from bot.slack.client import WebApiSlack, make_client
 from conftest import BotUnderTest, FakeClock, message_text
 from sandbox import InputValue
 from schedules import claims

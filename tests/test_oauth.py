@@ -22,17 +22,17 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.config import load_config
 from bot.db import Database
-from bot.installations import installed_team_ids
 from bot.manifest import bot_scopes
-from bot.metrics import MetricsWsgi
 from bot.models import Workspace
-from bot.runtime.app import create_app
-from bot.runtime.wsgi import KindnessWsgi
 from bot.services import Services
 from bot.settings import describe
-from bot.slack_client import TeamClients, make_client
+from bot.slack.client import TeamClients, make_client
+from bot.slack.installations import installed_team_ids
 from bot.workspaces import NotInstalled
 from conftest import SIGNING_SECRET, DrainingExecutor, FakeClock
+from runtime.app import create_app
+from runtime.metrics import MetricsWsgi
+from runtime.wsgi import KindnessWsgi
 from sandbox import Reply, SlackDriver, SlackStandIn
 from schedules.prompt import post_weekly_prompt
 from schedules.runner import Rhythm
@@ -259,7 +259,7 @@ def test_single_workspace_uninstalled_stops_its_jobs_until_the_next_token_works(
 ) -> None:
     """One workspace (SLACK_BOT_TOKEN): nothing to delete, but the jobs stop, and the next
     start with a working token resumes them."""
-    from bot.runtime.start import check_token, note_token_workspace
+    from runtime.start import check_token, note_token_workspace
 
     team = bot.standin.team_id
     note_token_workspace(

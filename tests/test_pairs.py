@@ -18,7 +18,7 @@ from bot.names import Directory
 from bot.organisations import get_or_create_organisation, set_member_organisation
 from bot.report import write_report
 from bot.report.figures import build_report, report_period
-from bot.slack_client import WebApiSlack, make_client
+from bot.slack.client import WebApiSlack, make_client
 from conftest import BotUnderTest, FakeClock, message_text
 from sandbox import InputValue
 from schedules.pairs import OPEN_JOB, PairsOutcome, run_pairs

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from bot.db import Database
 from bot.learning_log import LearningLog
 from bot.members import MemberPreferences
-from bot.slack_client import WebApiSlack
+from bot.slack.client import WebApiSlack
 from bot.workspaces import ensure_workspace
 from sandbox import SlackStandIn
 from schedules.profiles import recipients, remember_profiles

@@ -21,8 +21,8 @@ from bot.models import Entry
 from bot.retention import apply_retention, years_before
 from bot.services import Services
 from bot.settings import SettingsErrors, SettingsStore
-from bot.slack_port import InMemorySlack
 from conftest import BotUnderTest, FakeClock, message_text
+from fake_slack import InMemorySlack
 from sandbox import InputValue
 from schedules.retention import run_retention
 from slack_helpers import NETWORK_CHANNEL, settings_form

@@ -25,7 +25,7 @@ from bot.db import Database
 from bot.models import JobClaim, PostedDigest, PostedPrompt
 from bot.report import charts
 from bot.services import Services
-from bot.slack_client import WebApiSlack, make_client
+from bot.slack.client import WebApiSlack, make_client
 from conftest import BotUnderTest, FakeClock, failing_inserts, message_text
 from processes import SCRIPT, clean_environment
 from sandbox import message_block_errors

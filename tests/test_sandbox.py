@@ -20,8 +20,8 @@ import pytest
 from ports import free_port
 
 from bot.organisations import get_or_create_organisation, set_member_organisation
+from runtime.sandbox import Sandbox, SandboxError
 from sandbox.examples import MEMBERS, NETWORK_CHANNEL
-from sandbox.server import Sandbox, SandboxError
 
 SCRIPT = str(Path(sys.executable).parent / "kindness-bot")
 START = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)  # a Wednesday
@@ -399,7 +399,7 @@ def test_a_sandbox_file_it_cannot_read_says_to_start_over(tmp_path: Path) -> Non
 
 
 def test_the_sandboxs_files_are_ignored_by_git() -> None:
-    from sandbox.server import DATABASE_FILE, SLACK_FILE
+    from runtime.sandbox import DATABASE_FILE, SLACK_FILE
 
     repository = Path(__file__).parent.parent
     names = [

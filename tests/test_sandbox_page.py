@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from runtime.sandbox import Sandbox
 from sandbox.examples import MEMBERS
-from sandbox.server import Sandbox
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [

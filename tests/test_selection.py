@@ -26,8 +26,8 @@ from bot.selection import (
 )
 from bot.services import Services
 from bot.settings import SettingsErrors
-from bot.slack_port import InMemorySlack
 from conftest import FakeClock, message_text
+from fake_slack import InMemorySlack
 from schedules.manual import run_job_now
 from schedules.selection import run_selection
 
@@ -359,7 +359,7 @@ def test_the_selection_migration_goes_up_down_and_up_keeping_the_settings(
 
 
 def test_members_vote_in_slack_and_the_coordinator_records_the_choice(bot, clock) -> None:
-    from bot.slack_client import WebApiSlack, make_client
+    from bot.slack.client import WebApiSlack, make_client
     from sandbox import InputValue
     from slack_helpers import button, buttons
 
@@ -441,7 +441,7 @@ def test_members_vote_in_slack_and_the_coordinator_records_the_choice(bot, clock
 
 def test_the_coordinators_dm_offers_ask_to_share_beside_stories_not_yet_agreed(bot, clock) -> None:
     """The report quotes the chosen story: the coordinator asks its author from the round."""
-    from bot.slack_client import WebApiSlack, make_client
+    from bot.slack.client import WebApiSlack, make_client
     from slack_helpers import buttons
 
     team = bot.standin.team_id
@@ -614,7 +614,7 @@ def test_kindness_bot_post_selection_and_settings_from_the_shell(tmp_path) -> No
 def test_the_sandboxs_clock_panel_runs_the_selection_round(tmp_path) -> None:
     from test_sandbox import MORAG, START, call
 
-    from sandbox.server import Sandbox
+    from runtime.sandbox import Sandbox
 
     with Sandbox(tmp_path, port=0, env={}, start_at=START) as sandbox:
         call(sandbox, "examples", user=MORAG)

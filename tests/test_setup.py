@@ -18,8 +18,6 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 
 from bot.config import load_config
 from bot.db import Database
-from bot.runtime.app import create_app
-from bot.runtime.environment import load_environment
 from bot.services import Services
 from conftest import SIGNING_SECRET
 from processes import (
@@ -30,6 +28,8 @@ from processes import (
     clean_environment,
     kindness_bot,
 )
+from runtime.app import create_app
+from runtime.environment import load_environment
 from sandbox import SlackDriver, SlackStandIn
 from sandbox.socket_mode import SocketModeDriver, SocketModeStandIn
 from serving import free_port

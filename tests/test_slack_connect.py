@@ -23,8 +23,8 @@ from test_oauth import ALPHA, MultiWorkspaceBot, oauth_bot  # noqa: F401 (a fixt
 from bot.export import write_export
 from bot.models import Entry, Member, Workspace
 from bot.names import Directory
-from bot.slack_client import WebApiSlack, make_client
-from bot.slack_names import SlackNames
+from bot.slack.client import WebApiSlack, make_client
+from bot.slack.names import SlackNames
 from conftest import SIGNING_SECRET, BotUnderTest, FakeClock, SettlingDriver
 from sandbox import Reply, SlackDriver
 from schedules.nudges import send_nudges

@@ -9,9 +9,9 @@ import urllib.request
 
 from bot.config import load_config
 from bot.db import Database
-from bot.runtime.wsgi import KindnessWsgi
 from bot.services import Services
 from conftest import BotUnderTest, message_text
+from runtime.wsgi import KindnessWsgi
 from serving import ServedWsgi
 
 

@@ -15,9 +15,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot.db import Database
 from bot.models import Workspace
-from bot.runtime.cli import database_problem
 from conftest import SIGNING_SECRET
 from processes import SCRIPT, CommandProcess, clean_environment, get, kindness_bot
+from runtime.cli import database_problem
 from sandbox import SlackStandIn
 from sandbox.socket_mode import SocketModeStandIn
 from serving import free_port

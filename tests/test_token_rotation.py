@@ -28,12 +28,12 @@ from test_oauth import CLIENT_ID, CLIENT_SECRET, MultiWorkspaceBot
 from bot.config import load_config
 from bot.db import Database
 from bot.models import TokenRefresh
-from bot.runtime.app import create_app
-from bot.runtime.wsgi import KindnessWsgi
 from bot.services import Services
-from bot.slack_client import TeamClients, make_client
+from bot.slack.client import TeamClients, make_client
 from conftest import SIGNING_SECRET, DrainingExecutor, FakeClock
 from processes import SCRIPT, clean_environment, wait_until
+from runtime.app import create_app
+from runtime.wsgi import KindnessWsgi
 from sandbox import SlackStandIn
 from schedules.runner import Rhythm
 from serving import ServedWsgi
@@ -194,7 +194,7 @@ def test_two_schedulers_racing_refresh_the_token_once_and_both_use_it(
     first = threading.Thread(target=needs_token, args=("first", database))
     second = threading.Thread(target=needs_token, args=("second", other_process))
     try:
-        with caplog.at_level(logging.INFO, logger="bot.token_rotation"):
+        with caplog.at_level(logging.INFO, logger="bot.slack.token_rotation"):
             first.start()
             wait_until(lambda: _refresh_claimed(database), what="the first refresh to start")
             second.start()

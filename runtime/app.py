@@ -5,8 +5,8 @@ commits the member's words, then acks with the answer; only calls to Slack run a
 on the listener executor (``handlers.answering``). Storing first is the safe order (an ack is a
 promise: a crash after it loses nothing) and, with SQLite or PostgreSQL close by, the fast one.
 
-The app is served over HTTP by ``bot.runtime.wsgi`` (waitress in ``bot.runtime.serve``, or
-gunicorn) and over Socket Mode by ``bot.runtime.serve``; the sandbox serves the same app.
+The app is served over HTTP by ``runtime.wsgi`` (waitress in ``runtime.serve``, or
+gunicorn) and over Socket Mode by ``runtime.serve``; the sandbox serves the same app.
 """
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
 import handlers
 from bot import metrics
-from bot.installations import WorkspaceInstallations
 from bot.manifest import bot_scopes
-from bot.runtime.environment import PREFIXES
 from bot.services import Services
-from bot.slack_client import make_client, token_rotator
+from bot.slack.client import make_client, token_rotator
+from bot.slack.installations import WorkspaceInstallations
+from runtime.environment import PREFIXES
 
 # Threads for the Slack calls made after acks (views.open, reactions, answers through
 # response_url); each waits on Slack, not on the CPU.
@@ -49,7 +49,7 @@ def create_app(
     options: dict[str, Any] = {
         "client": client or make_client(config),
         "process_before_response": True,
-        # The token is checked once, clearly, at start (bot.runtime.start), not on every request.
+        # The token is checked once, clearly, at start (runtime.start), not on every request.
         "token_verification_enabled": False,
         "listener_executor": listener_executor
         or ThreadPoolExecutor(max_workers=AFTER_ACK_THREADS, thread_name_prefix="after-ack"),
@@ -68,7 +68,7 @@ def create_app(
                 ),
             )
             # Bolt refreshes a rotating token on a request; it does it the jobs' way, one
-            # process at a time (bot.token_rotation).
+            # process at a time (bot.slack.token_rotation).
             settings.authorize.token_rotator = token_rotator(config, store, clock=services.clock)
             options["oauth_settings"] = settings
         else:

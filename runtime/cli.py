@@ -42,13 +42,13 @@ from bot.models import Workspace
 from bot.names import Directory
 from bot.periods import parse_when
 from bot.report import FORMATS as REPORT_FORMATS
-from bot.runtime.environment import load_environment
-from bot.runtime.logs import configure_logging_for
-from bot.runtime.start import open_database
-from bot.team_choice import WorkspaceChoiceError, choose_workspace
-from bot.token_rotation import TokenNotRefreshed
+from bot.slack.team_choice import WorkspaceChoiceError, choose_workspace
+from bot.slack.token_rotation import TokenNotRefreshed
 from bot.weeks import local_date, utc_now
 from bot.workspaces import NotInstalled
+from runtime.environment import load_environment
+from runtime.logs import configure_logging_for
+from runtime.start import open_database
 
 log = logging.getLogger("kindness-bot")
 
@@ -527,7 +527,7 @@ def _is_unreachable(exc: SQLAlchemyError) -> bool:
 
 def resolve_team(db: Database, given: str | None, config: Config | None = None) -> str:
     """The workspace a command is about: ``--team``, or the only one there is (see
-    ``bot.team_choice``)."""
+    ``bot.slack.team_choice``)."""
     team = choose_workspace(db, config, given)
     assert team is not None
     return team
@@ -537,25 +537,25 @@ def resolve_team(db: Database, given: str | None, config: Config | None = None) 
 
 
 def _run(config: Config, args: argparse.Namespace) -> int:
-    from bot.runtime.serve import run_all
+    from runtime.serve import run_all
 
     return run_all(config, open_database(config))
 
 
 def _web(config: Config, args: argparse.Namespace) -> int:
-    from bot.runtime.serve import run_web
+    from runtime.serve import run_web
 
     return run_web(config, open_database(config))
 
 
 def _scheduler(config: Config, args: argparse.Namespace) -> int:
-    from bot.runtime.scheduler import run_scheduler
+    from runtime.scheduler import run_scheduler
 
     return run_scheduler(config, open_database(config))
 
 
 def _sandbox(config: Config, args: argparse.Namespace) -> int:
-    from sandbox.server import run_sandbox
+    from runtime.sandbox import run_sandbox
 
     port = args.port if args.port is not None else config.port
     return run_sandbox(os.environ, port=port, fresh=args.fresh, announce=None)
@@ -569,7 +569,7 @@ SANDBOX_INSTEAD = (
 
 
 def _sandbox_instead() -> int:
-    from sandbox.server import run_sandbox
+    from runtime.sandbox import run_sandbox
 
     try:
         config = load_config(os.environ)  # everything but Slack, checked as usual
@@ -581,7 +581,7 @@ def _sandbox_instead() -> int:
 
 
 def _doctor(config: Config | None, args: argparse.Namespace) -> int:
-    from bot.runtime.doctor import run_doctor
+    from runtime.doctor import run_doctor
 
     env = dict(os.environ)
     here = Path.cwd()
@@ -703,7 +703,7 @@ def _endorsement(db: Database, team_id: str, args: argparse.Namespace) -> int:
 
 def _post(config: Config, args: argparse.Namespace) -> int:
     from bot.services import Services
-    from bot.slack_client import TeamClients
+    from bot.slack.client import TeamClients
     from schedules.manual import run_job_now
 
     db = open_database(config)
@@ -974,8 +974,8 @@ def _directory(config: Config, db: Database, team_id: str, *, offline: bool) -> 
     """Names from the database, and from Slack when an app is configured (not ``--offline``)."""
     if offline or config.slack_mode is None:
         return Directory(db, team_id)
-    from bot.slack_client import TeamClients
-    from bot.slack_names import SlackNames
+    from bot.slack.client import TeamClients
+    from bot.slack.names import SlackNames
 
     try:
         client = TeamClients(config, engine=db.engine)(team_id)

@@ -1,8 +1,8 @@
 """The web application: ``KindnessWsgi`` serves ``POST /slack/events`` (commands, events and
 interactivity), the OAuth install pages in multi-workspace mode, and ``GET /healthz``;
-``bot.metrics.MetricsWsgi`` in front of it serves ``GET /metrics``.
+``runtime.metrics.MetricsWsgi`` in front of it serves ``GET /metrics``.
 
-Every ``POST /slack/events`` is read and verified by ``bot.inbound`` before Bolt sees it.
+Every ``POST /slack/events`` is read and verified by ``bot.slack.inbound`` before Bolt sees it.
 
 For gunicorn, ``build_wsgi_from_environment`` builds everything from the environment — the
 settings, the logging set-up, the database, the token check — as ``kindness-bot web`` does;
@@ -26,14 +26,14 @@ from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import metrics
 from bot.config import ConfigError, load_config
-from bot.inbound import Refused, SlackRequestReader, SslCheck, bolt_request
-from bot.runtime.app import create_app
-from bot.runtime.environment import load_environment
-from bot.runtime.logs import configure_logging_for
-from bot.runtime.start import check_token, note_token_workspace, open_database
 from bot.services import Services
+from bot.slack.inbound import Refused, SlackRequestReader, SslCheck, bolt_request
+from runtime.app import create_app
+from runtime.environment import load_environment
+from runtime.logs import configure_logging_for
+from runtime.metrics import MetricsWsgi
+from runtime.start import check_token, note_token_workspace, open_database
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
@@ -42,7 +42,7 @@ StartResponse = Callable[..., Any]
 
 
 class KindnessWsgi:
-    """``/healthz``, and Slack's requests read and verified (``bot.inbound``) before Bolt.
+    """``/healthz``, and Slack's requests read and verified (``bot.slack.inbound``) before Bolt.
 
     A request that is not what Slack sends gets 400, 401 or 413 here, never reaching Bolt.
     Other paths (the OAuth install pages in multi-workspace mode) go to Bolt's adapter.
@@ -127,7 +127,7 @@ def _bolt_reply(start_response: StartResponse, response: BoltResponse) -> list[b
     return [body]
 
 
-def build_wsgi_from_environment() -> metrics.MetricsWsgi:
+def build_wsgi_from_environment() -> MetricsWsgi:
     """The whole web application from the environment, as ``kindness-bot web`` builds it:
     the same settings, logging set-up and token check."""
     load_environment()
@@ -141,4 +141,4 @@ def build_wsgi_from_environment() -> metrics.MetricsWsgi:
         # gunicorn reports the worker that failed to boot and stops.
         print(exc.message(), file=sys.stderr)
         raise SystemExit(2) from None
-    return metrics.MetricsWsgi(KindnessWsgi(app, services))
+    return MetricsWsgi(KindnessWsgi(app, services))

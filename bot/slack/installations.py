@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 
 from bot.db import Database
 from bot.models import Workspace
-from bot.token_rotation import on_clock
+from bot.slack.token_rotation import on_clock
 from bot.weeks import Clock, utc_now
 from bot.workspaces import mark_installed
 
@@ -48,12 +48,12 @@ class WorkspaceInstallations(SQLAlchemyInstallationStore):
 
     def save(self, installation: Installation) -> None:
         if self._saved_before(installation):
-            # A token refreshed (bot.token_rotation): the same install, its row updated.
+            # A token refreshed (bot.slack.token_rotation): the same install, its row updated.
             super().save(installation)
             return
         if installation.bot_token_expires_at is not None:
             # slack_sdk stamped the expiry with the machine's time; expiries are judged by
-            # the injected clock (bot.token_rotation).
+            # the injected clock (bot.slack.token_rotation).
             installation.bot_token_expires_at = on_clock(
                 installation.bot_token_expires_at, self.clock()
             )

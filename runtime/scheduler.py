@@ -1,5 +1,5 @@
 """The scheduler process: ``Rhythm`` (``schedules.runner``) given its Slack (each workspace's
-``bot.slack_port.SlackPort`` over its Web API client) and its APScheduler, started, and stopped
+``bot.slack.port.SlackPort`` over its Web API client) and its APScheduler, started, and stopped
 on a signal.
 
 - ``kindness-bot run``: ``start_scheduler`` runs the jobs in a background thread beside the web
@@ -15,9 +15,9 @@ from slack_sdk import WebClient
 
 from bot.config import Config
 from bot.db import Database
-from bot.runtime.start import check_token, note_token_workspace, stop_on_sigterm
 from bot.services import Services
-from bot.slack_client import TeamClients, make_client
+from bot.slack.client import TeamClients, make_client
+from runtime.start import check_token, note_token_workspace, stop_on_sigterm
 from schedules.runner import Rhythm
 
 

@@ -160,8 +160,8 @@ def gunicorn_logconfig(environ: Mapping[str, str]) -> dict:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"bot": {"()": "bot.runtime.logs.make_formatter", "log_format": log_format}},
-        "handlers": {"bot": {"class": "bot.runtime.logs.BotHandler", "formatter": "bot"}},
+        "formatters": {"bot": {"()": "runtime.logs.make_formatter", "log_format": log_format}},
+        "handlers": {"bot": {"class": "runtime.logs.BotHandler", "formatter": "bot"}},
         "root": {"level": level, "handlers": ["bot"]},
         "loggers": {
             "gunicorn.error": {"level": level, "handlers": [], "propagate": True},

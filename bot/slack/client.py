@@ -9,7 +9,7 @@ sits among the retry handlers because slack_sdk shows every answer to them, and 
 copies a client's retry handlers into the client it makes for each request: so the calls
 Bolt's listeners make are counted as well as the scheduler's.
 
-``WebApiSlack`` is the scheduled jobs' Slack (``bot.slack_port.SlackPort``) over such a client.
+``WebApiSlack`` is the scheduled jobs' Slack (``bot.slack.port.SlackPort``) over such a client.
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 
 from bot import metrics
 from bot.config import Config
-from bot.installations import bot_for_team
-from bot.slack_port import (
+from bot.slack.installations import bot_for_team
+from bot.slack.port import (
     NO_ANSWER,
     RATE_LIMITED,
     REFUSED,
@@ -51,7 +51,7 @@ from bot.slack_port import (
     SlackError,
     SlackPort,
 )
-from bot.token_rotation import SharedTokenRotator
+from bot.slack.token_rotation import SharedTokenRotator
 from bot.weeks import Clock, utc_now
 from bot.workspaces import NotInstalled
 
@@ -316,8 +316,8 @@ def _policy(client: WebClient, kind: type[RetryHandler]) -> RetryPolicy:
 class TeamClients:
     """A Web API client per workspace: the bot token in single-workspace and Socket Mode, or
     the installation's token (Bolt's installation store) in OAuth mode — the workspace's own
-    install, or its Enterprise Grid organisation's org-wide one (``bot.installations``). A
-    rotating token about to expire is refreshed first (``bot.token_rotation``), judged by
+    install, or its Enterprise Grid organisation's org-wide one (``bot.slack.installations``). A
+    rotating token about to expire is refreshed first (``bot.slack.token_rotation``), judged by
     ``clock``."""
 
     def __init__(

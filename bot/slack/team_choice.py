@@ -70,7 +70,7 @@ def _known(db: Database, config: Config | None) -> list[str]:
     with db.reading() as session:
         teams = set(known_team_ids(session))
     if config is not None and config.slack_mode == "oauth" and config.slack_client_id:
-        from bot.installations import installed_team_ids
+        from bot.slack.installations import installed_team_ids
 
         teams.update(installed_team_ids(db.engine, config.slack_client_id))
     return sorted(teams)
@@ -89,7 +89,7 @@ def _token_team(config: Config | None) -> str | None:
         return None
     from slack_sdk.errors import SlackApiError
 
-    from bot.slack_client import make_client
+    from bot.slack.client import make_client
 
     try:
         identity = make_client(config).auth_test()

@@ -26,12 +26,12 @@ from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
 from bot.config import Config, ConfigError, StartError
 from bot.db import Database
-from bot.metrics import MetricsWsgi
-from bot.runtime.app import create_app
-from bot.runtime.scheduler import start_scheduler
-from bot.runtime.start import check_token, note_token_workspace, stop_on_sigterm
-from bot.runtime.wsgi import KindnessWsgi
 from bot.services import Services
+from runtime.app import create_app
+from runtime.metrics import MetricsWsgi
+from runtime.scheduler import start_scheduler
+from runtime.start import check_token, note_token_workspace, stop_on_sigterm
+from runtime.wsgi import KindnessWsgi
 
 log = logging.getLogger(__name__)
 THREADS = 8

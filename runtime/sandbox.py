@@ -47,13 +47,13 @@ from bot.coordinator_files import make_report
 from bot.db import Database
 from bot.names import Directory
 from bot.report.figures import report_period
-from bot.runtime.app import create_app
-from bot.runtime.start import stop_on_sigterm
-from bot.runtime.wsgi import KindnessWsgi
 from bot.services import Services
-from bot.slack_client import WebApiSlack, make_client
-from bot.slack_names import SlackNames
+from bot.slack.client import WebApiSlack, make_client
+from bot.slack.names import SlackNames
 from bot.weeks import utc_now
+from runtime.app import create_app
+from runtime.start import stop_on_sigterm
+from runtime.wsgi import KindnessWsgi
 from sandbox.driver import SlackDriver
 from sandbox.examples import MEMBERS, add_examples, seed_settings, seed_workspace
 from sandbox.page import SandboxPage

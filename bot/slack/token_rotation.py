@@ -7,8 +7,8 @@ With token rotation turned on (Slack's recommendation for distributed apps) a bo
 the refresh token it was given. Bolt refreshes a workspace's token when a request from Slack
 comes in; nothing else would, so Monday's prompt after a quiet weekend would go out on a token
 that expired on Saturday (``token_expired``). Here ``SharedTokenRotator`` — slack_sdk's
-``TokenRotator`` — is the one way a token is refreshed: Bolt is given it (``bot.runtime.app``)
-and every job's Web API client comes through it (``bot.slack_client.TeamClients``).
+``TokenRotator`` — is the one way a token is refreshed: Bolt is given it (``runtime.app``)
+and every job's Web API client comes through it (``bot.slack.client.TeamClients``).
 
 - **Due**: a token that expires within ``AHEAD`` (two hours, Bolt's own margin) by the
   injected clock is refreshed before it is used; a job that runs for a while keeps a token that

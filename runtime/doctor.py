@@ -342,7 +342,7 @@ def _installed_client(
     config: Config, db: Database, team_id: str, checks: list[Check]
 ) -> WebClient | None:
     """An OAuth install's token (Bolt's installation store), checked like the bot token."""
-    from bot.slack_client import TeamClients
+    from bot.slack.client import TeamClients
     from bot.workspaces import NotInstalled
 
     try:

@@ -24,7 +24,7 @@ from bot.models import ChartUpload
 from bot.report import charts, weekly_chart
 from bot.report.weekly_chart import ChartImage
 from bot.services import Services
-from bot.slack_port import SlackError, SlackPort
+from bot.slack.port import SlackError, SlackPort
 from bot.summary import first_shared_at, weekly_figures
 from bot.weeks import Week, weeks_ending
 
