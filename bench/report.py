@@ -216,9 +216,7 @@ def print_plans(db: Database, framework: Framework) -> None:
         if statement in seen:
             continue
         seen.add(statement)
-        shown = re.sub(
-            r"CASE WHEN .*? END AS (\w+)", r"<case> AS \1", " ".join(statement.split())
-        )
+        shown = re.sub(r"CASE WHEN .*? END AS (\w+)", r"<case> AS \1", " ".join(statement.split()))
         shown = re.sub(r"SELECT (\w+)\.id, .*? FROM", r"SELECT \1.* FROM", shown)
         print(f"\n-- {shown[:240]}{' …' if len(shown) > 240 else ''}")
         print(common.explain(db, statement, parameters))
