@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
 import statistics
 import sys
 import time
@@ -42,8 +43,10 @@ from pathlib import Path
 
 import _common as common
 import search
-from sqlalchemy import func, insert, select
+from sqlalchemy import event, func, insert, select
 
+import bot.report.evidence as evidence_module
+import bot.report.figures as figures_module
 from bot.db import Database
 from bot.goals import Framework, load_framework
 from bot.models import (
@@ -54,6 +57,7 @@ from bot.models import (
     SelectionVote,
 )
 from bot.names import Directory
+from bot.pairs import PeerPairs
 from bot.report import charts, report_pdf, write_report
 from bot.report.as_pdf import available as pdf_available
 from bot.report.evidence import Evidence, build_evidence
@@ -97,6 +101,125 @@ def time_report(
     cpu.clear()
     wall = common.measure(run, repeat, warmup=0)
     return ReportTiming(wall, statistics.median(cpu)), made
+
+
+# The parts of the year's report, each timed on its own by ``--sections``: (label, owner, name).
+SECTIONS = (
+    ("figures: the period", figures_module, "_read_period"),
+    ("figures: highlights, lessons", figures_module, "_chosen_entries"),
+    ("figures: peer pairs", PeerPairs, "figures"),
+    ("evidence: organisations", evidence_module, "_organisations"),
+    ("evidence: outcomes", evidence_module, "_outcomes"),
+    ("evidence: voices", evidence_module, "_voices"),
+    ("evidence: followed through", evidence_module, "_follow_through"),
+    ("evidence: method", evidence_module, "_method"),
+    ("evidence: chosen stories", evidence_module, "chosen_rounds"),
+)
+
+
+class SectionTimer:
+    """Milliseconds and statements per part of the report (wrappers around the functions in
+    ``SECTIONS``, installed only while timing; a part called twice, as ``_read_period`` is for
+    the period and the one before, adds up)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.ms: dict[str, float] = {}
+        self.statements: dict[str, int] = {}
+        self._current: str | None = None
+
+    def _wrap(self, label: str, function: Callable) -> Callable:
+        def timed(*args: object, **kwargs: object) -> object:
+            outer, self._current = self._current, label
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.ms[label] = self.ms.get(label, 0.0) + (time.perf_counter() - started) * 1000
+                self._current = outer
+
+        return timed
+
+    def _count(self, *_: object) -> None:
+        if self._current is not None:
+            self.statements[self._current] = self.statements.get(self._current, 0) + 1
+
+    def run(self, action: Callable[[], object]) -> None:
+        saved = [(owner, name, getattr(owner, name)) for _label, owner, name in SECTIONS]
+        for (label, owner, name), (_o, _n, function) in zip(SECTIONS, saved, strict=True):
+            setattr(owner, name, self._wrap(label, function))
+        event.listen(self.db.engine, "before_cursor_execute", self._count)
+        try:
+            action()
+        finally:
+            event.remove(self.db.engine, "before_cursor_execute", self._count)
+            for owner, name, function in saved:
+                setattr(owner, name, function)
+
+
+def time_sections(
+    db: Database, framework: Framework, team: str, since: datetime, until: datetime, repeat: int
+) -> SectionTimer:
+    """The median milliseconds of each part of the report over ``repeat`` runs."""
+    period = report_period("UTC", until, since=since, until=until)
+    runs = []
+    for _ in range(repeat):
+        timer = SectionTimer(db)
+        timer.run(
+            lambda: build_evidence(
+                db, build_report(db, framework, team, period, now=until, min_group=3)
+            )
+        )
+        runs.append(timer)
+    median = SectionTimer(db)
+    median.ms = {
+        label: statistics.median(r.ms.get(label, 0.0) for r in runs) for label in runs[0].ms
+    }
+    median.statements = runs[0].statements
+    return median
+
+
+def print_sections(backend: str, stages: list[tuple[int, SectionTimer]]) -> None:
+    first = stages[0][1]
+    rows = []
+    for label, _owner, _name in SECTIONS:
+        rows.append(
+            [label, str(first.statements.get(label, 0))]
+            + [common.ms(timer.ms.get(label, 0.0)) for _size, timer in stages]
+            + [common.ratio(stages[-1][1].ms.get(label, 0.0) / max(first.ms.get(label, 0.0), 1e-3))]
+        )
+    common.print_table(
+        ["part of the report", "statements"]
+        + [f"ms at {size:,}" for size, _timer in stages]
+        + ["last vs first"],
+        rows,
+        title=f"the year's report part by part, {backend} (median ms by history; the rest of "
+        "the time is Python putting the figures together)",
+    )
+
+
+def print_plans(db: Database, framework: Framework) -> None:
+    """The plan of each distinct statement of the year's report (``--explain``): SQLite's
+    EXPLAIN QUERY PLAN, PostgreSQL's EXPLAIN (ANALYZE, BUFFERS). Statements are shortened, and
+    one sent again with other values (a round's votes, round after round) is shown once."""
+    since, until = PERIOD_END - timedelta(weeks=52), PERIOD_END
+    period = report_period("UTC", until, since=since, until=until)
+    seen: set[str] = set()
+    statements = common.capture_statements(
+        db.engine,
+        lambda: build_evidence(
+            db, build_report(db, framework, TEAM, period, now=until, min_group=3)
+        ),
+    )
+    print(f"\n{len(statements)} statements in the year's report")
+    for statement, parameters in statements:
+        if statement in seen:
+            continue
+        seen.add(statement)
+        shown = re.sub(r"CASE WHEN .*? END AS (\w+)", r"<case> AS \1", " ".join(statement.split()))
+        shown = re.sub(r"SELECT (\w+)\.id, .*? FROM", r"SELECT \1.* FROM", shown)
+        print(f"\n-- {shown[:240]}{' …' if len(shown) > 240 else ''}")
+        print(common.explain(db, statement, parameters))
 
 
 def on_the_search_log(backend: str, db: Database, framework: Framework, repeat: int) -> None:
@@ -252,6 +375,7 @@ def growing_history(
     sizes = sorted({args.max_history // 100, args.max_history // 10, args.max_history})
     loaded = 0
     rows = []
+    parts: list[tuple[int, SectionTimer]] = []
     base = None
     for size in sizes:
         # Each stage adds the newest part of the history still missing (ids stay in time order
@@ -269,6 +393,15 @@ def growing_history(
             db, framework, TEAM, PERIOD_END - timedelta(weeks=52), PERIOD_END, args.repeat
         )
         base = base or timing
+        if args.sections:
+            parts.append(
+                (
+                    size,
+                    time_sections(
+                        db, framework, TEAM, PERIOD_END - timedelta(weeks=52), PERIOD_END, 3
+                    ),
+                )
+            )
         rows.append(
             [
                 f"{size:,}",
@@ -301,6 +434,10 @@ def growing_history(
         f"{evidence.outcomes.total:,} outcomes, {len(evidence.voices.organisations)} "
         f"organisations, {evidence.follow_through.committed:,} actions committed)"
     )
+    if parts:
+        print_sections(backend, parts)
+    if args.explain:
+        print_plans(db, framework)
     rendering(backend, db, framework, report, evidence, args.repeat)
     selection_cost(backend, db, framework)
 
@@ -409,8 +546,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--no-search-log", action="store_true", help="leave out table 1 (the search log)"
     )
+    parser.add_argument(
+        "--sections",
+        action="store_true",
+        help="time each part of the year's report (its statements) at every history size",
+    )
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="print the plan of each statement of the year's report at the largest history",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
+    args.db_dir.mkdir(parents=True, exist_ok=True)  # also with --no-search-log
     framework = load_framework()
     if args.backend in ("sqlite", "both"):
         if not args.no_search_log:
