@@ -42,9 +42,6 @@ class Week:
     def shifted(self, weeks: int) -> Week:
         return Week(self.monday + timedelta(weeks=weeks), self.tz)
 
-    def contains(self, moment: datetime) -> bool:
-        return self.start <= moment < self.end
-
 
 def week_of(moment: datetime, tz: str) -> Week:
     """The local week that contains ``moment`` (an aware datetime)."""
