@@ -11,6 +11,9 @@ seconds on a call whose answer hardly ever changes. Decisions:
 - Only answers are remembered; a failure to get one is never put here (the next request asks
   again).
 - Thread-safe: listeners run on several threads at once.
+- Written here rather than cachetools' ``TTLCache``: that one needs a timer that never goes
+  back, and this runs on the app's wall clock (``Services.clock``, which tests move), where an
+  answer given "later" than now must not count as fresh.
 """
 
 from __future__ import annotations
