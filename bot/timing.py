@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.settings import paused_at
-from bot.weeks import Week, as_utc, week_of
+from bot.weeks import Week, week_of
 
 QUIET_START = time(20, 0)
 QUIET_END = time(8, 0)
@@ -80,16 +80,6 @@ def latest_occurrence(day: int, hhmm: str, tz: str, now: datetime) -> tuple[Week
     return week, moment
 
 
-def next_occurrence(day: int, hhmm: str, tz: str, now: datetime) -> tuple[Week, datetime]:
-    """The first scheduled instant strictly after ``now`` (this week's or next week's)."""
-    week = week_of(now, tz)
-    moment = occurrence_in_week(week, day, hhmm)
-    if moment <= now:
-        week = week.shifted(1)
-        moment = occurrence_in_week(week, day, hhmm)
-    return week, moment
-
-
 def due(
     job_day: int,
     job_time: str,
@@ -132,16 +122,6 @@ def in_quiet_hours(now: datetime, tz: str) -> bool:
     """True from 20:00 to 08:00 local time in ``tz``."""
     local = now.astimezone(ZoneInfo(tz)).time()
     return local >= QUIET_START or local < QUIET_END
-
-
-def next_allowed(now: datetime, tz: str) -> datetime:
-    """``now`` (as UTC) outside quiet hours, else the next 08:00 local time in ``tz``."""
-    if not in_quiet_hours(now, tz):
-        return as_utc(now)
-    zone = ZoneInfo(tz)
-    local = now.astimezone(zone)
-    morning = local.date() + timedelta(days=1 if local.time() >= QUIET_START else 0)
-    return datetime.combine(morning, QUIET_END, tzinfo=zone).astimezone(UTC)
 
 
 def _duration(span: timedelta) -> str:

@@ -9,17 +9,17 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.timing import (
+    QUIET_END,
+    QUIET_START,
     Due,
     Missed,
     due,
     in_quiet_hours,
     latest_occurrence,
-    next_allowed,
-    next_occurrence,
     occurrence_in_week,
     retry_at,
 )
-from bot.weeks import Week, usable_zone
+from bot.weeks import Week, as_utc, usable_zone, week_of
 
 LONDON = "Europe/London"
 AUCKLAND = "Pacific/Auckland"
@@ -31,6 +31,31 @@ GRACE = timedelta(hours=6)
 
 def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
+
+
+# The scenarios below step from one weekly occurrence to the next, and from a quiet moment to
+# the morning, with these two helpers over the rules in bot.timing (the jobs themselves ask
+# only for the latest occurrence and whether it is quiet now: they wake every few minutes).
+
+
+def next_occurrence(day: int, hhmm: str, tz: str, now: datetime) -> tuple[Week, datetime]:
+    """The first scheduled instant strictly after ``now`` (this week's or next week's)."""
+    week = week_of(now, tz)
+    moment = occurrence_in_week(week, day, hhmm)
+    if moment <= now:
+        week = week.shifted(1)
+        moment = occurrence_in_week(week, day, hhmm)
+    return week, moment
+
+
+def next_allowed(now: datetime, tz: str) -> datetime:
+    """``now`` (as UTC) outside quiet hours, else the next 08:00 local time in ``tz``."""
+    if not in_quiet_hours(now, tz):
+        return as_utc(now)
+    zone = ZoneInfo(tz)
+    local = now.astimezone(zone)
+    morning = local.date() + timedelta(days=1 if local.time() >= QUIET_START else 0)
+    return datetime.combine(morning, QUIET_END, tzinfo=zone).astimezone(UTC)
 
 
 # -- a weekly time is local wall time, right across daylight-saving changes -------------------
