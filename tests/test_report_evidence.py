@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -230,6 +233,48 @@ def test_the_pdf_holds_the_same_report(network: LearningLog, tmp_path: Path) -> 
             ],
             check=True,
         )
+
+
+class _Words(HTMLParser):
+    """The words a reader sees on an HTML page: its body's text (not its title, styles or
+    image files), as runs of letters and digits."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.words: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self._hidden += tag in ("head", "style", "script")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._hidden -= tag in ("head", "style", "script")
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.words += re.findall(r"\w+", data)
+
+
+def test_the_pdf_says_every_word_the_html_says(network: LearningLog, tmp_path: Path) -> None:
+    """Every table, figure and sentence of the HTML report is in the PDF's text, as often as
+    the HTML says it: a faster PDF that leaves out a table (the figures under a chart), a row
+    or a quote fails here."""
+    _pdf_or_skip()
+    report, evidence = _both(network)
+    names = Directory(network.db, T1)
+    page = io.StringIO()
+    write_report(report, network.framework, "html", page, names=names, evidence=evidence)
+    html = _Words()
+    html.feed(page.getvalue())
+    assert len(html.words) > 300  # the page has something to compare
+    assert "Week" in html.words and "committed" in html.words  # the charts' tables
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(report_pdf(report, network.framework, names=names, evidence=evidence))
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    missing = Counter(html.words) - Counter(re.findall(r"\w+", text))
+    assert not missing, f"in the HTML, not in the PDF: {dict(missing)}"
 
 
 def test_the_cli_writes_a_pdf_or_says_clearly_what_is_missing(
