@@ -310,6 +310,10 @@ def test_the_cli_writes_a_pdf_or_says_clearly_what_is_missing(
     )
     assert made.returncode == 0, made.stderr
     assert (tmp_path / "ok.pdf").read_bytes().startswith(b"%PDF-")
+    # One line, not WeasyPrint's steps page by page.
+    assert made.stderr.strip().splitlines() == [
+        f"Wrote the impact report (pdf) for {T1} to {tmp_path / 'ok.pdf'}"
+    ]
 
 
 def test_an_organisation_of_an_anonymous_entry_is_never_shown(network: LearningLog) -> None:

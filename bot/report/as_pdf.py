@@ -8,9 +8,14 @@ are said in one clear word (``FormatUnavailable``), never a traceback; ``availab
 
 from __future__ import annotations
 
+import logging
 from functools import cache
 
 from bot.errors import FormatUnavailable
+
+# WeasyPrint says each step of its work at INFO ("Step 5 - Creating layout - Page 12", a line a
+# page): not news for an operator, and it buried `kindness-bot report`'s one line of output.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 MISSING = (
     "it needs WeasyPrint (pip install 'kindness-bot[charts]') and Debian's Pango "
