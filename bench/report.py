@@ -14,8 +14,20 @@ chose, outcomes, voices, actions followed through, method; rendering is timed ap
    the evidence sections read: members in ``ORGANISATIONS`` organisations (sectors, places),
    one story in ten an outcome (who changed, how we know, some with a why it matters), and a
    closed selection round with its choice, shortlist and votes for every month;
-3. at the largest history: rendering that year's report as HTML and as PDF (WeasyPrint, when
-   installed) — the PDF's time against the HTML's;
+3. at the largest history: that year's report as HTML and as PDF (WeasyPrint, when
+   installed) — the PDF's time against the HTML's, three ways: *written* (the report already
+   built: the renderers alone), *built and written* in this process (what ``/kindness report``
+   does in the running bot), and *kindness-bot report* run as a process of its own, as a
+   coordinator runs it (Python starting, imports, the database, building, writing the file).
+   Two ratios are printed, named: writing alone, and as the coordinator runs it. Which one
+   issue 18's "the PDF ≤ 3× the HTML's time" names: its sentence is about "a year's report"
+   (``bench/report.py``'s report "with every section", the thing a coordinator asks for with
+   ``--format html`` or ``--format pdf``) and its "Done when" is a coordinator handing a board
+   the PDF; so "the HTML's time" is the time to get the report as HTML, and the ratio it names
+   is the coordinator's. Writing alone is the stricter figure (the report's building, the same
+   for both formats, is left out) and is printed beside it: docs/measurements.md gives both.
+   The history does not change the rendering (the year's entries do), so a smaller
+   ``--max-history`` (100000) and ``--no-search-log`` are enough for this part;
 4. the selection round's shortlist (what the job reads before posting) for periods of one
    week to a year of that log: its cost grows with the period's entries.
 
@@ -32,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import math
 import os
 import re
 import resource
@@ -457,21 +470,12 @@ def rendering(
     """The year's report as HTML (charts as drawn when matplotlib is there) and as PDF (the
     HTML laid out by WeasyPrint), three ways: written alone (the report already built), built
     and written in this process, and ``kindness-bot report`` run as the coordinator runs it (a
-    process of its own: starting Python, reading the database, building, writing the file)."""
+    process of its own: starting Python, reading the database, building, writing the file).
+    The formats take turns, run after run, so that a machine busy with other work slows both
+    alike."""
     names = Directory(db, TEAM)
     since, until = PERIOD_END - timedelta(weeks=52), PERIOD_END
     period = report_period("UTC", until, since=since, until=until)
-
-    def timed(action: Callable[[], object], runs: int) -> ReportTiming:
-        cpu: list[float] = []
-
-        def run() -> None:
-            started = time.process_time()
-            action()
-            cpu.append((time.process_time() - started) * 1000)
-
-        wall = common.measure(run, runs)
-        return ReportTiming(wall, statistics.median(cpu[-runs:]))
 
     def write(fmt: str, built: tuple[ImpactReport, Evidence]) -> None:
         if fmt == "pdf":
@@ -484,16 +488,16 @@ def rendering(
         write(fmt, (built, build_evidence(db, built)))
 
     formats = ["html"] + (["pdf"] if pdf_available() else [])
-    fewer = max(1, repeat // 2)
-    rows: list[tuple[str, str, ReportTiming]] = []
-    for fmt in formats:
-        rows.append(("written", fmt, timed(lambda f=fmt: write(f, (report, evidence)), fewer)))
-    for fmt in formats:
-        rows.append(("built and written", fmt, timed(lambda f=fmt: built_and_written(f), fewer)))
     url = db.engine.url.render_as_string(hide_password=False)
-    for fmt in formats:
-        print(f"  timing {backend}: kindness-bot report --format {fmt}", file=sys.stderr)
-        rows.append(("kindness-bot report", fmt, cli_report(url, fmt, since, until, fewer)))
+    ways: list[tuple[str, Callable[[str], float]]] = [
+        ("written", lambda fmt: in_process(lambda: write(fmt, (report, evidence)))),
+        ("built and written", lambda fmt: in_process(lambda: built_and_written(fmt))),
+        ("kindness-bot report", lambda fmt: cli_report(url, fmt, since, until)),
+    ]
+    rows: list[tuple[str, str, ReportTiming]] = []
+    for what, run in ways:
+        print(f"  timing {backend}: the report {what}", file=sys.stderr)
+        rows += [(what, fmt, t) for fmt, t in taking_turns(formats, run, repeat).items()]
     html = {what: t for what, fmt, t in rows if fmt == "html"}
     common.print_table(
         ["the year's report", "format", "median ms", "p95 ms", "cpu ms", "vs html", "cpu vs html"],
@@ -529,9 +533,39 @@ def rendering(
             )
 
 
-def cli_report(url: str, fmt: str, since: datetime, until: datetime, runs: int) -> ReportTiming:
+def taking_turns(
+    formats: list[str], run: Callable[[str], float], repeat: int
+) -> dict[str, ReportTiming]:
+    """Each format once untimed, then ``repeat`` rounds in which each format runs once: the
+    median wall and processor time of each (``run`` returns its processor milliseconds)."""
+    for fmt in formats:
+        run(fmt)
+    walls: dict[str, list[float]] = {fmt: [] for fmt in formats}
+    cpus: dict[str, list[float]] = {fmt: [] for fmt in formats}
+    for _ in range(repeat):
+        for fmt in formats:
+            started = time.perf_counter()
+            cpus[fmt].append(run(fmt))
+            walls[fmt].append((time.perf_counter() - started) * 1000)
+    timings = {}
+    for fmt in formats:
+        samples = sorted(walls[fmt])
+        p95 = samples[max(0, math.ceil(0.95 * len(samples)) - 1)]
+        wall = common.Timing(statistics.median(samples), p95, len(samples))
+        timings[fmt] = ReportTiming(wall, statistics.median(cpus[fmt]))
+    return timings
+
+
+def in_process(action: Callable[[], object]) -> float:
+    """The processor milliseconds ``action`` takes in this process."""
+    started = time.process_time()
+    action()
+    return (time.process_time() - started) * 1000
+
+
+def cli_report(url: str, fmt: str, since: datetime, until: datetime) -> float:
     """``kindness-bot report --format FMT -o FILE`` in a process of its own, as a coordinator
-    runs it: its wall time, and its processor time (the child's user and system time)."""
+    runs it; its processor milliseconds (the child's user and system time)."""
     with tempfile.TemporaryDirectory() as folder:
         command = [sys.executable, "-m", "bot", "report", "--team", TEAM, "--offline"]
         command += ["--since", since.isoformat(), "--until", until.isoformat()]
@@ -541,17 +575,10 @@ def cli_report(url: str, fmt: str, since: datetime, until: datetime, runs: int) 
             "DATABASE_URL": url,
             "LOG_LEVEL": "WARNING",
         }
-        cpu: list[float] = []
-
-        def run() -> None:
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            subprocess.run(command, env=environment, check=True, capture_output=True)
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-            cpu.append(used * 1000)
-
-        wall = common.measure(run, runs)
-    return ReportTiming(wall, statistics.median(cpu[-runs:]))
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run(command, env=environment, check=True, capture_output=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)) * 1000
 
 
 def selection_cost(backend: str, db: Database, framework: Framework) -> None:

@@ -4,6 +4,7 @@ on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import re
@@ -275,6 +276,34 @@ def test_the_pdf_says_every_word_the_html_says(network: LearningLog, tmp_path: P
     ).stdout
     missing = Counter(html.words) - Counter(re.findall(r"\w+", text))
     assert not missing, f"in the HTML, not in the PDF: {dict(missing)}"
+
+
+def test_the_pdf_gives_the_garbage_collector_back(
+    network: LearningLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The PDF is laid out with Python's cycle collector paused (it is faster): afterwards the
+    collector is as it was, also when the layout fails."""
+    _pdf_or_skip()
+    report, evidence = _both(network)
+    names = Directory(network.db, T1)
+    assert gc.isenabled()
+    report_pdf(report, network.framework, names=names, evidence=evidence, with_charts=False)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        report_pdf(report, network.framework, names=names, evidence=evidence, with_charts=False)
+        assert not gc.isenabled()  # left off, as the caller had it
+    finally:
+        gc.enable()
+    import weasyprint
+
+    def broken(*_: object, **__: object) -> bytes:
+        raise RuntimeError("layout failed")
+
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", broken)
+    with pytest.raises(RuntimeError, match="layout failed"):
+        report_pdf(report, network.framework, names=names, evidence=evidence, with_charts=False)
+    assert gc.isenabled()
 
 
 def test_the_cli_writes_a_pdf_or_says_clearly_what_is_missing(
