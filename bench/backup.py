@@ -6,9 +6,10 @@ entries over four years, 21 workspaces), each as the operator runs it — the co
 process of its own — on SQLite and on PostgreSQL:
 
 1. **time and memory**: backup of the log, then restore of that file into an empty database of
-   the same kind, at ``--small`` entries and at ``--entries``; seconds, peak RSS of the process
-   (GNU time's ``%M``) and the file's size. "RSS big/small" near 1 means memory stays
-   flat: rows are streamed, not held;
+   the same kind, at ``--small`` entries and at ``--entries``; seconds, processor seconds (the
+   process's, and on PostgreSQL the server's meanwhile: steadier on a shared machine), peak
+   RSS of the process (GNU time's ``%M``) and the file's size. "RSS big/small" near 1 means
+   memory stays flat: rows are streamed, not held;
 2. **nothing acknowledged lost**: ``--writers`` threads log entries through the bot's own write
    path (``LearningLog.add_entry``, which commits before a command is answered: returning is
    the acknowledgement) into the restored database, while a backup is started; every entry
@@ -55,9 +56,39 @@ class Run:
     seconds: float
     peak_rss_mib: float
     output: str
+    cpu_seconds: float  # the process's (user + system)
+    server_cpu_seconds: float | None  # PostgreSQL's processes' meanwhile; None on SQLite
+
+    def processor(self) -> str:
+        """Processor seconds: the process's, and PostgreSQL's after a "+"."""
+        if self.server_cpu_seconds is None:
+            return f"{self.cpu_seconds:,.1f}"
+        return f"{self.cpu_seconds:,.1f} + {self.server_cpu_seconds:,.1f}"
 
 
-def run_cli(database_url: str, *args: str) -> Run:
+def server_cpu(server) -> float | None:
+    """Processor seconds PostgreSQL's processes have used: the postmaster's own and those of
+    its children it has reaped (a backend ends with its connection), and its live children's.
+    The machine is shared: these are steadier than wall time."""
+    if server is None:
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    postmaster = int((server.data / "postmaster.pid").read_text().split()[0])
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        pid, parent = int(stat.parent.name), int(fields[1])
+        if pid == postmaster:
+            total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+        elif parent == postmaster:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def run_cli(database_url: str, *args: str, server=None) -> Run:
     """The console script in a process of its own: wall time and peak RSS.
 
     The peak is GNU time's ``%M``: ``wait4``'s ``ru_maxrss`` of a child forked from this
@@ -65,9 +96,10 @@ def run_cli(database_url: str, *args: str) -> Run:
     across ``exec``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "KINDNESS_"))}
     env["DATABASE_URL"] = database_url
+    server_before = server_cpu(server)
     started = time.perf_counter()
     done = subprocess.run(
-        [TIME, "-f", "peak-rss-kib %M", SCRIPT, *args],
+        [TIME, "-f", "peak-rss-kib %M cpu %U %S", SCRIPT, *args],
         env=env,
         capture_output=True,
         text=True,
@@ -76,8 +108,15 @@ def run_cli(database_url: str, *args: str) -> Run:
     out = (done.stdout + done.stderr).strip()
     if done.returncode != 0:
         raise SystemExit(f"kindness-bot {' '.join(args)} failed:\n{out}")
-    peak = int(out.rsplit("peak-rss-kib ", 1)[1].split()[0])
-    return Run(seconds, peak / 1024, out)
+    peak, user, system = out.rsplit("peak-rss-kib ", 1)[1].replace("cpu ", "").split()[:3]
+    server_after = server_cpu(server)
+    return Run(
+        seconds,
+        int(peak) / 1024,
+        out,
+        float(user) + float(system),
+        None if server_before is None else server_after - server_before,  # type: ignore[operator]
+    )
 
 
 def source_url(backend: str, entries: int, args: argparse.Namespace, server) -> str:
@@ -188,9 +227,9 @@ def main() -> int:
                 for size in (args.small, args.entries):
                     source = source_url(backend, size, args, server)
                     file = workdir / f"{backend}-{size}.jsonl.gz"
-                    backup = run_cli(source, "backup", "-o", str(file))
+                    backup = run_cli(source, "backup", "-o", str(file), server=server)
                     target = empty_url(backend, f"restored_{backend}_{size}", workdir, server)
-                    restore = run_cli(target, "restore", str(file))
+                    restore = run_cli(target, "restore", str(file), server=server)
                     peaks[size] = (backup.peak_rss_mib, restore.peak_rss_mib)
                     rows.append(
                         [
@@ -198,8 +237,10 @@ def main() -> int:
                             f"{size:,}",
                             f"{backup.seconds:,.1f}",
                             f"{backup.peak_rss_mib:,.0f}",
+                            backup.processor(),
                             f"{restore.seconds:,.1f}",
                             f"{restore.peak_rss_mib:,.0f}",
+                            restore.processor(),
                             common.human_bytes(file.stat().st_size),
                         ]
                     )
@@ -218,7 +259,9 @@ def main() -> int:
                         "",
                         common.ratio(b_big / b_small),
                         "",
+                        "",
                         common.ratio(r_big / r_small),
+                        "",
                         "",
                     ]
                 )
@@ -229,9 +272,20 @@ def main() -> int:
         if server is not None:
             server.stop()
     common.print_table(
-        ["store", "entries", "backup s", "backup MiB", "restore s", "restore MiB", "file"],
+        [
+            "store",
+            "entries",
+            "backup s",
+            "backup MiB",
+            "backup cpu s",
+            "restore s",
+            "restore MiB",
+            "restore cpu s",
+            "file",
+        ],
         rows,
-        title="Backup and restore, each a kindness-bot process (peak RSS in MiB)",
+        title="Backup and restore, each a kindness-bot process (peak RSS in MiB; processor "
+        "seconds of the process + PostgreSQL's)",
     )
     common.print_table(
         ["store", "writers", "backup s", "acked before", "missing", "written during: in file"],

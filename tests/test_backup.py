@@ -313,6 +313,81 @@ def test_a_restore_that_fails_part_way_leaves_nothing_behind(
             assert session.execute(select(text("1")).select_from(table)).first() is None, table
 
 
+@pytest.mark.parametrize("read_bytes", [97, 1 << 20])
+def test_a_row_refused_while_its_table_loads_leaves_nothing_and_a_later_restore_works(
+    database: Database,
+    a_backup: Path,
+    framework: Framework,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    read_bytes: int,
+) -> None:
+    """The first entry has no text: the database refuses it while the rest of the entries are
+    still coming (on PostgreSQL one COPY takes a table's rows, block after block)."""
+    monkeypatch.setattr("bot.backup.READ_BYTES", read_bytes)
+    log = LearningLog(database, framework, clock=clock)
+    log.add_entry("TOTHER", "U1", "Already here: a quokka story")
+
+    def first_entry_without_text(lines: list[bytes]) -> list[bytes]:
+        heading = next(i for i, line in enumerate(lines) if line.startswith(b'{"table":"entries"'))
+        text_at = json.loads(lines[heading])["columns"].index("text")
+        row = json.loads(lines[heading + 1])
+        row[text_at] = None
+        changed = json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+        return [*lines[: heading + 1], changed, *lines[heading + 2 :]]
+
+    with pytest.raises(BackupError, match=r"could not be loaded.*nothing was restored"):
+        restore_backup(
+            database, _rewrite(a_backup, first_entry_without_text), force=True, now=clock()
+        )
+    assert _found(database, framework, clock, "TOTHER", "quokka") == [
+        "Already here: a quokka story"
+    ]
+    assert _found(database, framework, clock, TEAM, "rota") == []
+
+    restore_backup(database, a_backup, force=True, now=clock())
+    assert _entries(database) == 13
+    assert _found(database, framework, clock, TEAM, "rota") == [
+        f"Kindness in the rota: nobody works three weekends ({n})" for n in (3, 7)
+    ]
+
+
+def test_a_postgresql_restore_leaves_the_statistics_search_plans_by(
+    postgres: PostgresServer, a_backup: Path, clock: FakeClock
+) -> None:
+    """Taken in the restore's transaction, at the targets the migrations set: the entries'
+    words at 1,000 (bot.search reads their frequencies), every other column too."""
+    db = Database(postgres.create_database(f"statistics_{next(_numbers)}", "kindness_template"))
+    restore_backup(db, a_backup, now=clock())
+    with db.reading() as session:
+        words = session.execute(
+            text(
+                "SELECT most_common_elems::text::text[] FROM pg_stats WHERE tablename = 'entries'"
+                " AND attname = 'search_vector' AND schemaname = current_schema()"
+            )
+        ).scalar_one()
+        analysed = session.execute(
+            text(
+                "SELECT tablename, attname FROM pg_stats WHERE schemaname = current_schema()"
+                " AND tablename IN ('entries', 'workspaces')"
+            )
+        ).all()
+        rows, pages, all_visible = session.execute(
+            text(
+                "SELECT reltuples, relpages, relallvisible FROM pg_class"
+                " WHERE oid = 'entries'::regclass"
+            )
+        ).one()
+    assert {"rota", "kindness", "cafe"} <= set(words)  # accents folded
+    columns = [c.name for c in Entry.__table__.c] + ["search_vector"]
+    assert {name for table, name in analysed if table == "entries"} == set(columns)
+    assert ("workspaces", "team_id") in analysed
+    assert rows == 13
+    # Loaded frozen (COPY FREEZE): no vacuum needs to visit the restored rows.
+    assert pages > 0 and all_visible == pages
+    db.dispose()
+
+
 @pytest.mark.parametrize("read_bytes", [1, 97, 4096])
 def test_a_restore_loads_the_same_rows_however_the_file_is_read(
     database: Database,
