@@ -152,10 +152,9 @@ SECTIONS = (
     ("figures: highlights, lessons", figures_module, "_chosen_entries"),
     ("figures: peer pairs", PeerPairs, "figures"),
     ("evidence: organisations", evidence_module, "_organisations"),
-    ("evidence: outcomes", evidence_module, "_outcomes"),
-    ("evidence: voices", evidence_module, "_voices"),
-    ("evidence: followed through", evidence_module, "_follow_through"),
-    ("evidence: method", evidence_module, "_method"),
+    ("evidence: the period, every count", evidence_module, "_read_evidence"),
+    ("evidence: outcomes quoted", evidence_module, "_outcomes"),
+    ("evidence: voices, gone silent", evidence_module, "_voices"),
     ("evidence: chosen stories", evidence_module, "chosen_rounds"),
 )
 

@@ -617,6 +617,7 @@ def _detail_branches(rows: CTE, team_id: str, detail: _Detail) -> list[Select]:
         .join_from(rows, action, action.id == rows.c.refl)
         .where(
             made,
+            rows.c.refl.is_not(None),  # else PostgreSQL probes the index once per row
             action.team_id == team_id,
             action.visibility.in_(SHARED),
             action.action_status == "done",
