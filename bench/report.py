@@ -148,13 +148,11 @@ def time_report(
 
 # The parts of the year's report, each timed on its own by ``--sections``: (label, owner, name).
 SECTIONS = (
-    ("figures: the period", figures_module, "_read_period"),
+    ("figures and evidence: the period", figures_module, "_read_period"),
     ("figures: highlights, lessons", figures_module, "_chosen_entries"),
     ("figures: peer pairs", PeerPairs, "figures"),
     ("evidence: organisations", evidence_module, "_organisations"),
-    ("evidence: the period, every count", evidence_module, "_read_evidence"),
     ("evidence: outcomes quoted", evidence_module, "_outcomes"),
-    ("evidence: voices, gone silent", evidence_module, "_voices"),
     ("evidence: chosen stories", evidence_module, "chosen_rounds"),
 )
 

@@ -22,40 +22,20 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import (
-    BigInteger,
-    ColumnElement,
-    Float,
-    Integer,
-    Select,
-    String,
-    and_,
-    case,
-    cast,
-    distinct,
-    func,
-    literal_column,
-    null,
-    select,
-    union_all,
-)
-from sqlalchemy.orm import Session, aliased
-from sqlalchemy.types import TypeEngine
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.db import Database
 from bot.models import Entry, Organisation
 from bot.report.figures import (
+    EvidenceCounts,
     ImpactReport,
     ReportPeriod,
-    bucket_number,
-    prepare_large_read,
 )
 from bot.selection import RoundView, chosen_rounds
 from bot.visibility import SHARED
-
-OUTCOMES_PER_GOAL = 5
 
 
 @dataclass(frozen=True)
@@ -166,14 +146,16 @@ def build_evidence(db: Database, report: ImpactReport) -> Evidence:
     """The evidence for ``report``'s workspace and period, under its ``min_group``."""
     team_id, period, min_group = report.team_id, report.period, report.min_group
     hidden_elsewhere = hidden_in_report(report)
+    # Counted with the figures, by the statement that read the period's entries.
+    counted = report.counted
+    if counted is None:
+        raise ValueError("the evidence is counted by build_report: pass the report it made")
     with db.reading() as session:
-        prepare_large_read(session)
         names = _organisations(session, team_id)
-        counted = _read_evidence(session, team_id, period)
         outcomes = _outcomes(session, team_id, counted, names)
-        voices = _voices(session, team_id, period, counted, names, min_group)
-        follow = _follow_through(counted)
-        method = _method(counted, min_group, voices.hidden + hidden_elsewhere)
+    voices = _voices(period, counted, names, min_group)
+    follow = _follow_through(counted)
+    method = _method(counted, min_group, voices.hidden + hidden_elsewhere)
     chosen = [_chosen(view, names) for view in chosen_rounds(db, team_id, period.start, period.end)]
     return Evidence(chosen, outcomes, voices, follow, method)
 
@@ -232,269 +214,11 @@ def _chosen(view: RoundView, names: dict[int, Organisation]) -> Chosen:
     )
 
 
-# -- reading the period once ------------------------------------------------------------------
-
-
-@dataclass
-class _Counted:
-    """What the evidence statement found in the period's entries (every figure below is
-    built from it, in Python, from a few thousand rows at most)."""
-
-    # (source, visibility, logged on someone's behalf, kind, how we know) → entries
-    gathered: Counter = field(default_factory=Counter)
-    outcomes: Counter = field(default_factory=Counter)  # (goal, who changed, how we know)
-    outcome_ids: list[int] = field(default_factory=list)  # the best few per goal, best first
-    committed: int = 0
-    dropped: int = 0
-    done: int = 0
-    median_days_to_done: float | None = None
-    reflected: int = 0
-    voices: list[tuple[int | None, str, int]] = field(default_factory=list)  # org, member, n
-    bucket_voices: dict[int, tuple[int, int]] = field(default_factory=dict)  # members, orgs
-
-
-def _read_evidence(session: Session, team_id: str, period: ReportPeriod) -> _Counted:
-    """Every count the evidence sections need, in one statement that reads the period's
-    entries once (through ``(team_id, created_at)``) into a common table expression of only
-    the columns needed, and aggregates it branch by branch (``UNION ALL``, each row tagged).
-    Private entries are read only to be counted (*Method*)."""
-    dialect = session.get_bind().dialect.name
-    shared = Entry.visibility.in_(SHARED)
-    done_by_end = and_(
-        shared,
-        Entry.kind == "action",
-        Entry.action_status == "done",
-        Entry.completed_at < period.end,
-    )
-    rows = (
-        select(
-            bucket_number(Entry.created_at, period.buckets).label("b"),
-            Entry.id.label("id"),
-            Entry.user_id.label("u"),
-            Entry.kind.label("k"),
-            Entry.goal_key.label("g"),
-            Entry.visibility.label("vis"),
-            Entry.source.label("src"),
-            case((Entry.logged_by.is_not(None), 1), else_=0).label("logged"),
-            Entry.organisation_id.label("org"),
-            Entry.how_we_know.label("how"),
-            Entry.who_changed.label("who"),
-            Entry.reflection_of_id.label("refl"),
-            Entry.action_status.label("status"),
-            case((Entry.kind == "outcome", _outcome_merit())).label("merit"),
-            case((Entry.kind == "outcome", func.length(Entry.text))).label("length"),
-            case(
-                (done_by_end, _microseconds_between(Entry.completed_at, Entry.created_at, dialect))
-            ).label("took"),
-        )
-        .where(
-            Entry.team_id == team_id,
-            Entry.created_at >= period.start,
-            Entry.created_at < period.end,
-        )
-        .cte("evidence_rows")
-    )
-    is_shared = rows.c.vis.in_(SHARED)
-    named = rows.c.vis == "network"
-    outcome = and_(is_shared, rows.c.k == "outcome")
-    ranked = (
-        select(
-            rows.c.g,
-            rows.c.id,
-            func.row_number()
-            .over(
-                partition_by=rows.c.g,
-                order_by=(rows.c.merit.desc(), rows.c.length.desc(), rows.c.id.desc()),
-            )
-            .label("rank"),
-        )
-        .where(outcome)
-        .subquery("ranked_outcomes")
-    )
-    action = aliased(Entry)  # the action a reflection closed, by its id (an index probe)
-    per_member = (
-        select(rows.c.org, rows.c.u, func.count().label("n"))
-        .where(named)
-        .group_by(rows.c.org, rows.c.u)
-        .subquery("per_member")
-    )
-    branches = [
-        select(
-            *_tagged(
-                "gathered",
-                b=rows.c.logged,
-                s1=rows.c.src,
-                s2=rows.c.vis,
-                s3=rows.c.k,
-                s4=rows.c.how,
-                n=func.count(),
-            )
-        ).group_by(rows.c.src, rows.c.vis, rows.c.logged, rows.c.k, rows.c.how),
-        select(*_tagged("outcomes", s1=rows.c.g, s2=rows.c.who, s3=rows.c.how, n=func.count()))
-        .where(outcome)
-        .group_by(rows.c.g, rows.c.who, rows.c.how),
-        select(*_tagged("quoted", b=ranked.c.rank, s1=ranked.c.g, n=ranked.c.id)).where(
-            ranked.c.rank <= OUTCOMES_PER_GOAL
-        ),
-        select(
-            *_tagged(
-                "actions",
-                n=func.count(),
-                m=func.count(case((rows.c.status == "dropped", 1))),
-            )
-        ).where(is_shared, rows.c.k == "action"),
-        _middle("done", rows.c.took, rows.c.took.is_not(None)),
-        select(*_tagged("reflected", n=func.count(distinct(rows.c.refl))))
-        .join_from(rows, action, action.id == rows.c.refl)
-        .where(
-            rows.c.refl.is_not(None),
-            is_shared,
-            rows.c.k == "reflection",
-            action.team_id == team_id,
-            action.kind == "action",
-            action.visibility.in_(SHARED),
-            action.created_at >= period.start,
-            action.created_at < period.end,
-        ),
-        select(*_tagged("voice", b=per_member.c.org, s1=per_member.c.u, n=per_member.c.n)),
-        select(
-            *_tagged(
-                "bucket",
-                b=rows.c.b,
-                n=func.count(distinct(rows.c.u)),
-                m=func.count(distinct(rows.c.org)),
-            )
-        )
-        .where(named)
-        .group_by(rows.c.b),
-    ]
-    found = _Counted()
-    gathered, outcomes = [], []
-    outcome_ids: list[tuple[str | None, int, int]] = []
-    for row in session.execute(union_all(*branches)):
-        tag = row.tag
-        if tag == "gathered":
-            gathered.append(((row.s1, row.s2, bool(row.b), row.s3, row.s4), row.n))
-        elif tag == "outcomes":
-            outcomes.append(((row.s1, row.s2, row.s3), row.n))
-        elif tag == "quoted":
-            outcome_ids.append((row.s1, row.b, row.n))
-        elif tag == "actions":
-            found.committed, found.dropped = row.n, row.m
-        elif tag == "done":
-            found.done = row.n or 0
-            if row.n:  # the middle one, or the mean of the middle two, as statistics.median
-                low, high = _days(row.m), _days(row.b)
-                found.median_days_to_done = low if row.n % 2 else (low + high) / 2
-        elif tag == "reflected":
-            found.reflected = row.n
-        elif tag == "voice":
-            found.voices.append((row.b, row.s1, row.n))
-        elif tag == "bucket":
-            found.bucket_voices[row.b] = (row.n, row.m)
-    # In the order of their keys (a tie in a table below keeps it), nothing first.
-    found.gathered.update(dict(sorted(gathered, key=lambda item: _in_order(item[0]))))
-    found.outcomes.update(dict(sorted(outcomes, key=lambda item: _in_order(item[0]))))
-    # Goal by goal, best first.
-    ranked_ids = sorted(outcome_ids, key=lambda quoted: (quoted[0] or "", quoted[1]))
-    found.outcome_ids = [entry_id for _goal, _rank, entry_id in ranked_ids]
-    return found
-
-
-def _in_order(key: tuple) -> tuple:
-    """A group's key made sortable, ``None`` first (as SQLite orders its groups)."""
-    return tuple((0, "") if value is None else (1, value) for value in key)
-
-
-def _outcome_merit() -> ColumnElement[int]:
-    """An outcome's merit: backed by figures, then by others, then with a why it matters
-    (ties go to the fuller text, then the newest)."""
-    backed = case((Entry.how_we_know == "figures", 4), (Entry.how_we_know == "told", 2), else_=0)
-    why = case((func.length(func.coalesce(Entry.why_it_matters, "")) > 0, 1), else_=0)
-    return backed + why
-
-
-def _tagged(
-    tag: str,
-    *,
-    b: ColumnElement | None = None,
-    s1: ColumnElement | None = None,
-    s2: ColumnElement | None = None,
-    s3: ColumnElement | None = None,
-    s4: ColumnElement | None = None,
-    n: ColumnElement | None = None,
-    m: ColumnElement | None = None,
-    x: ColumnElement | None = None,
-) -> list[ColumnElement]:
-    """The columns of every row the evidence statement answers: what it counts, then values."""
-
-    def given(value: ColumnElement | None, kind: type[TypeEngine]) -> ColumnElement:
-        return cast(null(), kind) if value is None else value
-
-    return [
-        literal_column(f"'{tag}'").label("tag"),
-        given(b, BigInteger).label("b"),
-        given(s1, String).label("s1"),
-        given(s2, String).label("s2"),
-        given(s3, String).label("s3"),
-        given(s4, String).label("s4"),
-        given(n, BigInteger).label("n"),
-        given(m, BigInteger).label("m"),
-        given(x, Float).label("x"),
-    ]
-
-
-def _middle(tag: str, value: ColumnElement[int], where: ColumnElement[bool]) -> Select:
-    """How many values, and the middle one (``m``) and the one after it when their number
-    is even (``b``; else the same)."""
-    ordered = (
-        select(
-            value.label("value"),
-            func.row_number().over(order_by=value).label("place"),
-            func.count().over().label("count"),
-        )
-        .where(where)
-        .subquery("ordered")
-    )
-    middle = ordered.c.place.in_([(ordered.c.count + 1) // 2, (ordered.c.count + 2) // 2])
-    return select(
-        *_tagged(
-            tag,
-            n=func.max(ordered.c.count),
-            m=func.min(ordered.c.value),
-            b=func.max(ordered.c.value),
-        )
-    ).where(middle)
-
-
-def _microseconds_between(
-    later: ColumnElement[datetime], earlier: ColumnElement[datetime], dialect: str
-) -> ColumnElement[int]:
-    """Whole microseconds from ``earlier`` to ``later``: exact, so that the days shown are
-    those Python counts (``timedelta.total_seconds``), to the last digit. SQLite keeps an
-    instant as text, ``YYYY-MM-DD HH:MM:SS.ffffff`` (SQLAlchemy's format): its seconds,
-    then its microseconds."""
-    if dialect == "sqlite":
-
-        def micro(moment: ColumnElement[datetime]) -> ColumnElement[int]:
-            return cast(func.substr(moment, 21, 6), Integer)
-
-        seconds = cast(func.strftime("%s", later), Integer) - cast(
-            func.strftime("%s", earlier), Integer
-        )
-        return seconds * 1_000_000 + micro(later) - micro(earlier)
-    return cast(func.extract("epoch", later - earlier) * 1_000_000, BigInteger)
-
-
-def _days(microseconds: int) -> float:
-    return timedelta(microseconds=microseconds).total_seconds() / 86400
-
-
 # -- outcomes ---------------------------------------------------------------------------------
 
 
 def _outcomes(
-    session: Session, team_id: str, counted: _Counted, names: dict[int, Organisation]
+    session: Session, team_id: str, counted: EvidenceCounts, names: dict[int, Organisation]
 ) -> Outcomes:
     found = Outcomes()
     for (goal, who, how), n in counted.outcomes.items():
@@ -519,10 +243,8 @@ def _outcomes(
 
 
 def _voices(
-    session: Session,
-    team_id: str,
     period: ReportPeriod,
-    counted: _Counted,
+    counted: EvidenceCounts,
     names: dict[int, Organisation],
     min_group: int,
 ) -> Voices:
@@ -581,24 +303,10 @@ def _voices(
         found.hidden += hidden
         found.organisations_per_bucket.append(None if hidden else organisations)
     # Gone silent: shared (named) in the period of the same length before, not in this one.
-    before_start, before_end = period.previous
-    spoke_before = set(
-        session.scalars(
-            select(Entry.organisation_id)
-            .where(
-                Entry.team_id == team_id,
-                Entry.visibility == "network",
-                Entry.created_at >= before_start,
-                Entry.created_at < before_end,
-                Entry.organisation_id.is_not(None),
-            )
-            .distinct()
-        )
-    )
     for organisation_id, organisation in sorted(names.items(), key=lambda i: i[1].name.lower()):
         if organisation_id in members:
             continue
-        if organisation_id in spoke_before:
+        if organisation_id in counted.spoke_before:
             found.went_silent.append(organisation.name)
         else:
             found.not_heard.append(organisation.name)
@@ -613,7 +321,7 @@ def _name(names: dict[int, Organisation], organisation_id: int | None) -> str:
 # -- actions followed through -------------------------------------------------------------------
 
 
-def _follow_through(counted: _Counted) -> FollowThrough:
+def _follow_through(counted: EvidenceCounts) -> FollowThrough:
     """Shared actions committed in the period; done and reflected by its end."""
     return FollowThrough(
         committed=counted.committed,
@@ -627,7 +335,7 @@ def _follow_through(counted: _Counted) -> FollowThrough:
 # -- method -------------------------------------------------------------------------------------
 
 
-def _method(counted: _Counted, min_group: int, hidden: int) -> Method:
+def _method(counted: EvidenceCounts, min_group: int, hidden: int) -> Method:
     """How the period's entries were gathered: every entry counted once, private ones as a
     number only."""
     by_source: Counter = Counter()
