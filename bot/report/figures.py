@@ -560,11 +560,25 @@ def _read_period(
     ).where(*shared_completed(team_id, start, end))
     rows = union_all(created, completed).cte("period_rows")
     made = rows.c.made == _SHARED
+    # Per member and goal: whether they wrote, and committed an action, and how many actions
+    # they completed. One sort of the period's rows serves who took part, new voices, members
+    # per goal and completions per goal.
+    members = (
+        select(
+            rows.c.u,
+            rows.c.g,
+            func.max(case((made, 1), else_=0)).label("wrote"),
+            func.max(case((and_(made, rows.c.k == "action"), 1), else_=0)).label("acted"),
+            func.count(case((rows.c.made == _COMPLETED, 1))).label("completed"),
+        )
+        .where(rows.c.made != _PRIVATE)
+        .group_by(rows.c.u, rows.c.g)
+        .cte("members")
+    )
     # Who took part (wrote, or completed an action), and whether they wrote something.
     people = (
-        select(rows.c.u, func.max(rows.c.made).label("wrote"))
-        .where(rows.c.made != _PRIVATE)
-        .group_by(rows.c.u)
+        select(members.c.u, func.max(members.c.wrote).label("wrote"))
+        .group_by(members.c.u)
         .cte("people")
     )
     earlier = aliased(Entry)
@@ -580,17 +594,17 @@ def _read_period(
         select(*_row("kinds", b=rows.c.b, g=rows.c.g, k=rows.c.k, n=func.count()))
         .where(made)
         .group_by(rows.c.b, rows.c.g, rows.c.k),
-        select(*_row("done", g=rows.c.g, n=func.count(), m=func.count(distinct(rows.c.u))))
-        .where(rows.c.made == _COMPLETED)
-        .group_by(rows.c.g),
+        select(*_row("done", g=members.c.g, n=func.sum(members.c.completed), m=func.count()))
+        .where(members.c.completed > 0)
+        .group_by(members.c.g),
         _median_days(rows),
         select(*_row("all", n=func.count())).select_from(people),
         select(*_row("new", n=func.count()))
         .select_from(people)
-        .where(people.c.wrote == _SHARED, ~spoke_before),
+        .where(people.c.wrote == 1, ~spoke_before),
     ]
     if detail is not None:
-        branches += _detail_branches(rows, team_id, detail)
+        branches += _detail_branches(rows, members, team_id, detail)
         branches += _evidence_branches(rows, team_id, start, end)
     else:  # organisations heard (by name) in the period before: gone silent if not in this
         branches.append(
@@ -625,6 +639,7 @@ def _read_period(
             found.new_voices = row[_N]
         elif tag == "bucket":
             found.members_per_bucket[b] = row[_N]
+            counted.bucket_voices[b] = (row[_M], int(row[_X]))
         elif tag == "highlight":
             found.highlight_ids.setdefault(g, []).append((row[_M], row[_N]))
         elif tag == "lesson":
@@ -647,8 +662,6 @@ def _read_period(
             counted.reflected = row[_N]
         elif tag == "voice":
             counted.voices.append((b, row[_S1], row[_N]))
-        elif tag == "voices":
-            counted.bucket_voices[b] = (row[_N], row[_M])
         elif tag == "heard":
             counted.spoke_before.add(b)
     for chosen in found.highlight_ids.values():
@@ -684,7 +697,7 @@ def _median_days(rows: CTE) -> Select:
     return select(*_row("median", x=func.avg(ranked.c.days))).where(middle)
 
 
-def _detail_branches(rows: CTE, team_id: str, detail: _Detail) -> list[Select]:
+def _detail_branches(rows: CTE, members: CTE, team_id: str, detail: _Detail) -> list[Select]:
     """The report's own period: members per goal and per bucket, and the highlights and
     lessons ranked by the database (only their ids, and each goal's number of lessons, come
     back).
@@ -696,22 +709,23 @@ def _detail_branches(rows: CTE, team_id: str, detail: _Detail) -> list[Select]:
     learnt"): per goal of the action, the shared reflections written in the period that closed
     a shared action, the fullest first, then newest. A reflection is written when its action
     is closed, so the period's rows find them."""
-    made = rows.c.made == 1
-    acted = case((rows.c.k == "action", 1), else_=0)
-    # Per goal and member, whether they committed an action: one sort, not two DISTINCTs.
-    goal_members = (
-        select(rows.c.g, func.max(acted).label("acted"))
-        .where(made)
-        .group_by(rows.c.g, rows.c.u)
-        .subquery("goal_members")
-    )
+    made = rows.c.made == _SHARED
+    named = and_(made, rows.c.vis == "network")
     branches: list[Select] = [
+        select(*_row("goal", g=members.c.g, n=func.count(), m=func.sum(members.c.acted)))
+        .where(members.c.wrote == 1)
+        .group_by(members.c.g),
+        # Per bucket, one sort: the members taking part, and those heard by name with their
+        # organisations (*Voices*: an anonymous entry never counts for an organisation).
         select(
-            *_row("goal", g=goal_members.c.g, n=func.count(), m=func.sum(goal_members.c.acted))
-        ).group_by(goal_members.c.g),
-        select(*_row("bucket", b=rows.c.b, n=func.count(distinct(rows.c.u))))
-        .where(rows.c.made != _PRIVATE)
-        .group_by(rows.c.b),
+            *_row(
+                "bucket",
+                b=rows.c.b,
+                n=func.count(distinct(case((rows.c.made != _PRIVATE, rows.c.u)))),
+                m=func.count(distinct(case((named, rows.c.u)))),
+                x=func.count(distinct(case((named, rows.c.org)))),
+            )
+        ).group_by(rows.c.b),
     ]
     if detail.cell_members:
         branches.append(
@@ -860,16 +874,6 @@ def _evidence_branches(rows: CTE, team_id: str, start: datetime, end: datetime) 
             action.created_at < end,
         ),
         select(*_row("voice", b=per_member.c.org, s1=per_member.c.u, n=per_member.c.n)),
-        select(
-            *_row(
-                "voices",
-                b=rows.c.b,
-                n=func.count(distinct(rows.c.u)),
-                m=func.count(distinct(rows.c.org)),
-            )
-        )
-        .where(named)
-        .group_by(rows.c.b),
     ]
 
 
