@@ -594,7 +594,15 @@ def _read_period(
         select(*_row("kinds", b=rows.c.b, g=rows.c.g, k=rows.c.k, n=func.count()))
         .where(made)
         .group_by(rows.c.b, rows.c.g, rows.c.k),
-        select(*_row("done", g=members.c.g, n=func.sum(members.c.completed), m=func.count()))
+        # (A sum of counts is a numeric on PostgreSQL: back to an integer, as every count.)
+        select(
+            *_row(
+                "done",
+                g=members.c.g,
+                n=cast(func.sum(members.c.completed), BigInteger),
+                m=func.count(),
+            )
+        )
         .where(members.c.completed > 0)
         .group_by(members.c.g),
         _median_days(rows),
