@@ -405,7 +405,7 @@ def test_the_evidence_counts_every_entry_once_as_reading_them_all_would(
     _generated(network, seed)
     report, evidence = _both(network)
     expected = _counted_in_python(network, report.period)
-    assert len(expected["quoted"]) > 2 and expected["follow_through"][1] > 10  # not vacuous
+    assert len(expected["quoted"]) > 2 and expected["follow_through"][1] > 5  # not vacuous
     method = evidence.method
     assert method.by_source == dict(expected["by_source"])
     assert (method.private, method.logged_for_members) == (
