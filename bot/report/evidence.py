@@ -2,8 +2,9 @@
 network chose, the outcomes it saw and how it knows, whose voices it holds, whether actions
 were followed through, and how all of it was gathered (the method and its limits).
 
-Read beside ``figures.build_report`` (which this leaves alone), for the same period, and with
-the same privacy rules:
+Counted by ``figures.build_report``'s statements, for the same period (``EvidenceCounts``:
+the report's period is read once, for the figures and the evidence alike), and worded here,
+with the same privacy rules:
 
 - only shared entries are quoted or counted per organisation; a private entry is counted once,
   as a number of the period's entries left out (*Method*), and never read;
@@ -12,10 +13,9 @@ the same privacy rules:
 - with ``min_group`` a figure drawn from fewer members than that is hidden (``None``):
   an organisation's, a sector's, a place's, a week's; *Method* says how many were hidden.
 
-Cost: each statement reads the period's rows through ``(team_id, created_at)`` (the period
-before it, for organisations gone silent), and a few dozen quoted entries by id; the
-organisations table is read whole (a network has dozens, not millions). So the cost grows with
-the period, not the history (``bench/report.py``).
+Cost: nothing more of the period is read here: a few dozen quoted entries by id, and the
+organisations table whole (a network has dozens, not millions). So the cost grows with the
+period, not the history (``bench/report.py``).
 """
 
 from __future__ import annotations
@@ -29,11 +29,7 @@ from sqlalchemy.orm import Session
 
 from bot.db import Database
 from bot.models import Entry, Organisation
-from bot.report.figures import (
-    EvidenceCounts,
-    ImpactReport,
-    ReportPeriod,
-)
+from bot.report.figures import EvidenceCounts, ImpactReport, ReportPeriod
 from bot.selection import RoundView, chosen_rounds
 from bot.visibility import SHARED
 

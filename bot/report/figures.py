@@ -15,9 +15,10 @@ What is counted, and the privacy rules every figure obeys:
 
 Cost: one statement per period (``_read_period``) reads the period's rows once, through the
 ``(team_id, created_at)`` and ``(team_id, completed_at)`` indexes, and computes every figure
-from them; "new voices" adds one index probe per member taking part. Then the few chosen
-highlights and lessons are read by id. So the cost grows with the entries of the period and
-the one before it, not with the size of the whole log (``bench/report.py``).
+from them, and what the evidence sections count (``EvidenceCounts``, worded by
+``evidence.py``); "new voices" adds one index probe per member taking part. Then the few
+chosen highlights, lessons and outcomes are read by id. So the cost grows with the entries of
+the period and the one before it, not with the size of the whole log (``bench/report.py``).
 """
 
 from __future__ import annotations
