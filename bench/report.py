@@ -96,40 +96,79 @@ HOW = ("seen", "told", "figures", None)
 class ReportTiming:
     wall: common.Timing
     cpu_ms: float  # median processor time of this process (and its database, for SQLite)
+    server_cpu_ms: float | None = None  # PostgreSQL's processes, when the bench knows them
+
+
+class ServerClock:
+    """The processor time of a PostgreSQL server's processes (the postmaster and its
+    children: the backends answering the report), read from ``/proc``; None elsewhere."""
+
+    def __init__(self, data_dir: Path | None) -> None:
+        pid_file = data_dir / "postmaster.pid" if data_dir else None
+        self.postmaster = (
+            int(pid_file.read_text().split()[0]) if pid_file and pid_file.exists() else None
+        )
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def ms(self) -> float | None:
+        if self.postmaster is None or not Path("/proc").exists():
+            return None
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:  # the process ended meanwhile
+                continue
+            pid, parent = int(stat.parent.name), int(fields[1])
+            if self.postmaster in (pid, parent):
+                total += int(fields[11]) + int(fields[12])  # utime + stime, in ticks
+        return total * 1000 / self.tick
+
+
+NO_SERVER = ServerClock(None)
 
 
 def time_report(
-    db: Database, framework: Framework, team: str, since: datetime, until: datetime, repeat: int
+    db: Database,
+    framework: Framework,
+    team: str,
+    since: datetime,
+    until: datetime,
+    repeat: int,
+    server: ServerClock = NO_SERVER,
 ) -> tuple[ReportTiming, tuple[ImpactReport, Evidence]]:
     """The report's wall time, and its processor time: on a machine shared with other work the
-    wall time waits for a free core, the processor time much less so. (For PostgreSQL the
-    server's own work is not in the processor time, only in the wall time.)"""
+    wall time waits for a free core, the processor time much less so. For PostgreSQL the
+    server's own processor time is read apart (``server``)."""
     period = report_period("UTC", until, since=since, until=until)
     cpu: list[float] = []
+    server_cpu: list[float] = []
 
     def run() -> tuple[ImpactReport, Evidence]:
-        started = time.process_time()
+        started, server_started = time.process_time(), server.ms()
         report = build_report(db, framework, team, period, now=until, min_group=3)
         evidence = build_evidence(db, report)
         cpu.append((time.process_time() - started) * 1000)
+        server_ended = server.ms()
+        if server_started is not None and server_ended is not None:
+            server_cpu.append(server_ended - server_started)
         return report, evidence
 
     made = run()  # the untimed warm-up
     cpu.clear()
+    server_cpu.clear()
     wall = common.measure(run, repeat, warmup=0)
-    return ReportTiming(wall, statistics.median(cpu)), made
+    server_median = statistics.median(server_cpu) if server_cpu else None
+    return ReportTiming(wall, statistics.median(cpu), server_median), made
 
 
 # The parts of the year's report, each timed on its own by ``--sections``: (label, owner, name).
 SECTIONS = (
-    ("figures: the period", figures_module, "_read_period"),
+    ("figures and evidence: the period", figures_module, "_read_period"),
     ("figures: highlights, lessons", figures_module, "_chosen_entries"),
     ("figures: peer pairs", PeerPairs, "figures"),
     ("evidence: organisations", evidence_module, "_organisations"),
-    ("evidence: outcomes", evidence_module, "_outcomes"),
-    ("evidence: voices", evidence_module, "_voices"),
-    ("evidence: followed through", evidence_module, "_follow_through"),
-    ("evidence: method", evidence_module, "_method"),
+    ("evidence: outcomes quoted", evidence_module, "_outcomes"),
     ("evidence: chosen stories", evidence_module, "chosen_rounds"),
 )
 
@@ -196,22 +235,23 @@ def time_sections(
     return median
 
 
-def print_sections(backend: str, stages: list[tuple[int, SectionTimer]]) -> None:
+def print_sections(backend: str, stages: list[tuple[str, SectionTimer]], of: str) -> None:
+    """Milliseconds per part, one column per stage (``of``: what the stages are)."""
     first = stages[0][1]
     rows = []
     for label, _owner, _name in SECTIONS:
         rows.append(
             [label, str(first.statements.get(label, 0))]
-            + [common.ms(timer.ms.get(label, 0.0)) for _size, timer in stages]
+            + [common.ms(timer.ms.get(label, 0.0)) for _stage, timer in stages]
             + [common.ratio(stages[-1][1].ms.get(label, 0.0) / max(first.ms.get(label, 0.0), 1e-3))]
         )
     common.print_table(
         ["part of the report", "statements"]
-        + [f"ms at {size:,}" for size, _timer in stages]
+        + [f"ms, {stage}" for stage, _timer in stages]
         + ["last vs first"],
         rows,
-        title=f"the year's report part by part, {backend} (median ms by history; the rest of "
-        "the time is Python putting the figures together)",
+        title=f"the year's report part by part, {backend} (median ms {of}; the rest of the "
+        "time is Python putting the figures together)",
     )
 
 
@@ -239,12 +279,25 @@ def print_plans(db: Database, framework: Framework) -> None:
         print(common.explain(db, statement, parameters))
 
 
-def on_the_search_log(backend: str, db: Database, framework: Framework, repeat: int) -> None:
+def server_ms(timing: ReportTiming) -> str:
+    return "-" if timing.server_cpu_ms is None else common.ms(timing.server_cpu_ms)
+
+
+def on_the_search_log(
+    backend: str,
+    db: Database,
+    framework: Framework,
+    args: argparse.Namespace,
+    server: ServerClock = NO_SERVER,
+) -> None:
     rows = []
+    parts: list[tuple[str, SectionTimer]] = []
     for label, weeks in (("12 weeks", 12), ("a year", 52)):
         since = search.END - timedelta(weeks=weeks)
         print(f"  timing {backend}: {label}", file=sys.stderr)
-        timing, (report, _) = time_report(db, framework, search.BIG_TEAM, since, search.END, repeat)
+        timing, (report, _) = time_report(
+            db, framework, search.BIG_TEAM, since, search.END, args.repeat, server
+        )
         rows.append(
             [
                 label,
@@ -253,14 +306,29 @@ def on_the_search_log(backend: str, db: Database, framework: Framework, repeat: 
                 common.ms(timing.wall.median_ms),
                 common.ms(timing.wall.p95_ms),
                 common.ms(timing.cpu_ms),
+                server_ms(timing),
             ]
         )
+        if args.sections:
+            timer = time_sections(db, framework, search.BIG_TEAM, since, search.END, 3)
+            parts.append((label, timer))
     common.print_table(
-        ["report of", "entries (shared)", "period before", "median ms", "p95 ms", "cpu ms"],
+        [
+            "report of",
+            "entries (shared)",
+            "period before",
+            "median ms",
+            "p95 ms",
+            "cpu ms",
+            "server cpu ms",
+        ],
         rows,
-        title=f"report, {backend}: the big workspace of the search log "
-        f"({common.count_entries(db):,} rows in table)",
+        title=f"report with every section, {backend}: the big workspace of the search log "
+        f"({common.count_entries(db):,} rows in table; load average "
+        f"{os.getloadavg()[0]:.1f})",
     )
+    if parts:
+        print_sections(backend, parts, "by period reported")
 
 
 def with_evidence(row: dict, maker: common.EntryMaker) -> dict:
@@ -377,7 +445,11 @@ def history(count: int, first_id: int, end: datetime, seed: int) -> list[dict]:
 
 
 def growing_history(
-    backend: str, db: Database, framework: Framework, args: argparse.Namespace
+    backend: str,
+    db: Database,
+    framework: Framework,
+    args: argparse.Namespace,
+    server: ServerClock = NO_SERVER,
 ) -> None:
     db.upgrade()
     common.add_workspaces(db, [TEAM], datetime(2015, 1, 1, tzinfo=UTC))
@@ -392,7 +464,7 @@ def growing_history(
     sizes = sorted({args.max_history // 100, args.max_history // 10, args.max_history})
     loaded = 0
     rows = []
-    parts: list[tuple[int, SectionTimer]] = []
+    parts: list[tuple[str, SectionTimer]] = []
     base = None
     for size in sizes:
         # Each stage adds the newest part of the history still missing (ids stay in time order
@@ -407,13 +479,13 @@ def growing_history(
         loaded = size
         print(f"  timing {backend}: history {size:,}", file=sys.stderr)
         timing, (report, evidence) = time_report(
-            db, framework, TEAM, PERIOD_END - timedelta(weeks=52), PERIOD_END, args.repeat
+            db, framework, TEAM, PERIOD_END - timedelta(weeks=52), PERIOD_END, args.repeat, server
         )
         base = base or timing
         if args.sections:
             parts.append(
                 (
-                    size,
+                    f"history {size:,}",
                     time_sections(
                         db, framework, TEAM, PERIOD_END - timedelta(weeks=52), PERIOD_END, 3
                     ),
@@ -427,6 +499,7 @@ def growing_history(
                 common.ms(timing.wall.median_ms),
                 common.ms(timing.wall.p95_ms),
                 common.ms(timing.cpu_ms),
+                server_ms(timing),
                 common.ratio(timing.wall.median_ms / base.wall.median_ms),
                 common.ratio(timing.cpu_ms / base.cpu_ms),
             ]
@@ -439,12 +512,13 @@ def growing_history(
             "median ms",
             "p95 ms",
             "cpu ms",
+            "server cpu ms",
             "vs first",
             "cpu vs first",
         ],
         rows,
         title=f"report of a year with every section, {backend}: {args.per_week} entries a "
-        "week, growing history",
+        f"week, growing history (load average {os.getloadavg()[0]:.1f})",
     )
     print(
         f"  (the year's report: {len(evidence.chosen)} chosen stories, "
@@ -452,7 +526,7 @@ def growing_history(
         f"organisations, {evidence.follow_through.committed:,} actions committed)"
     )
     if parts:
-        print_sections(backend, parts)
+        print_sections(backend, parts, "by history")
     if args.explain:
         print_plans(db, framework)
     rendering(backend, db, framework, report, evidence, args.repeat)
@@ -633,9 +707,15 @@ def main(argv: list[str] | None = None) -> None:
         "--no-search-log", action="store_true", help="leave out table 1 (the search log)"
     )
     parser.add_argument(
+        "--search-log-only",
+        action="store_true",
+        help="only table 1 (the search log): no growing history, rendering nor selection",
+    )
+    parser.add_argument(
         "--sections",
         action="store_true",
-        help="time each part of the year's report (its statements) at every history size",
+        help="time each part of the report (its statements): the search log's periods, and "
+        "the year at every history size",
     )
     parser.add_argument(
         "--explain",
@@ -653,9 +733,10 @@ def main(argv: list[str] | None = None) -> None:
         if not args.no_search_log:
             db = Database(f"sqlite:///{path}")
             try:
-                on_the_search_log("sqlite", db, framework, args.repeat)
+                on_the_search_log("sqlite", db, framework, args)
             finally:
                 db.dispose()
+    if args.backend in ("sqlite", "both") and not args.search_log_only:
         own = args.db_dir / f"report-{args.max_history}-s{args.seed}.db"
         for leftover in (own, Path(f"{own}-wal"), Path(f"{own}-shm")):
             leftover.unlink(missing_ok=True)
@@ -667,21 +748,23 @@ def main(argv: list[str] | None = None) -> None:
             own.unlink(missing_ok=True)
     if args.backend in ("postgresql", "both"):
         server = common.start_postgres(args.db_dir / f"postgres-v{common.DATA_VERSION}")
+        clock = ServerClock(server.data)
         try:
             if not args.no_search_log:
                 url, how = search.postgres_database(server, args.entries, SEARCH_SEED, args.rebuild)
                 print(f"\n=== postgresql: search log {how} ===")
                 db = Database(url)
                 try:
-                    on_the_search_log("postgresql", db, framework, args.repeat)
+                    on_the_search_log("postgresql", db, framework, args, clock)
                 finally:
                     db.dispose()
-            server.execute("DROP DATABASE IF EXISTS report_history")
-            db = Database(server.create_database("report_history"))
-            try:
-                growing_history("postgresql", db, framework, args)
-            finally:
-                db.dispose()
+            if not args.search_log_only:
+                server.execute("DROP DATABASE IF EXISTS report_history")
+                db = Database(server.create_database("report_history"))
+                try:
+                    growing_history("postgresql", db, framework, args, clock)
+                finally:
+                    db.dispose()
         finally:
             server.stop()
     print(f"\nwall time {time.perf_counter() - started:,.0f} s")

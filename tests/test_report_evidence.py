@@ -7,8 +7,10 @@ from __future__ import annotations
 import gc
 import io
 import os
+import random
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 from collections import Counter
@@ -17,6 +19,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from bot.learning_log import LearningLog
 from bot.models import Entry, Organisation, SelectionCandidate, SelectionRound
@@ -361,3 +364,145 @@ def test_an_organisations_name_is_written_as_words_in_every_format(network: Lear
     html, markdown = _written(network, "html"), _written(network, "md")
     assert "**Loud** &lt;b&gt;" in html and "<strong>Loud</strong>" not in html
     assert "\\*\\*Loud\\*\\*" in markdown
+
+
+def _generated(log: LearningLog, seed: int) -> None:
+    """A few hundred entries of every kind, visibility, source and organisation over October
+    and November, with half-day times to done, reflections closing actions and outcomes of
+    every merit: what the evidence statement counts, drawn at random."""
+    rng = random.Random(seed)
+    with log.db.session() as session:
+        organisations = [o.id for o in session.scalars(select(Organisation))]
+        actions: list[Entry] = []
+        for _ in range(400):
+            created = datetime(2026, 10, 1, tzinfo=UTC) + timedelta(hours=rng.randrange(61 * 24))
+            kind = rng.choice(("story", "action", "reflection", "outcome"))
+            entry = Entry(
+                team_id=T1,
+                user_id=f"UGEN{rng.randrange(12):02d}",
+                kind=kind,
+                goal_key=rng.choice([None, "relationships", "purpose", "evidence"]),
+                text="words " * rng.randrange(1, 30),
+                visibility=rng.choice(("network", "network", "anonymous", "private")),
+                source=rng.choice(("slash", "modal", "thread", "shortcut", "pair")),
+                organisation_id=rng.choice([None, *organisations]),
+                logged_by=rng.choice([None, None, None, "UCOORD"]),
+                created_at=created,
+                updated_at=created,
+            )
+            if kind == "outcome":
+                entry.who_changed = rng.choice([None, "staff", "people", "system"])
+                entry.how_we_know = rng.choice([None, "seen", "told", "figures"])
+                entry.why_it_matters = rng.choice([None, "", "It mattered."])
+            if kind == "action":
+                entry.action_status = rng.choice(("open", "done", "done", "dropped"))
+                if entry.action_status == "done":
+                    entry.completed_at = created + timedelta(hours=12 * rng.randrange(1, 60))
+                actions.append(entry)
+            if kind == "reflection" and actions and rng.random() < 0.6:
+                closed = rng.choice(actions)
+                session.flush()
+                entry.reflection_of_id = closed.id
+            session.add(entry)
+
+
+def _counted_in_python(log: LearningLog, period) -> dict:
+    """The evidence's counts, the slow way: every entry read, counted in Python."""
+    with log.db.reading() as session:
+        everything = list(session.scalars(select(Entry).where(Entry.team_id == T1)))
+        names = {o.id: o.name for o in session.scalars(select(Organisation))}
+    by_id = {e.id: e for e in everything}
+
+    def within(moment: datetime, start: datetime, end: datetime) -> bool:
+        return start <= moment < end
+
+    period_entries = [e for e in everything if within(e.created_at, period.start, period.end)]
+    shared = [e for e in period_entries if e.visibility != "private"]
+    outcomes = [e for e in shared if e.kind == "outcome"]
+    actions = [e for e in shared if e.kind == "action"]
+    done = sorted(
+        (e.completed_at - e.created_at).total_seconds() / 86400
+        for e in actions
+        if e.action_status == "done" and e.completed_at < period.end
+    )
+
+    def merit(e: Entry) -> tuple:
+        backed = {"figures": 4, "told": 2}.get(e.how_we_know or "", 0)
+        return (backed + (1 if e.why_it_matters else 0), len(e.text), e.id)
+
+    best: dict = {}
+    for e in sorted(outcomes, key=merit, reverse=True):
+        if len(best.setdefault(e.goal_key, [])) < 5:
+            best[e.goal_key].append(e.id)
+    members: dict = {}
+    entries: Counter = Counter()
+    for e in shared:
+        if e.visibility == "network" and e.organisation_id is not None:
+            members.setdefault(names[e.organisation_id], set()).add(e.user_id)
+            entries[names[e.organisation_id]] += 1
+    heard_before = {
+        names[e.organisation_id]
+        for e in everything
+        if e.visibility == "network"
+        and e.organisation_id is not None
+        and within(e.created_at, *period.previous)
+    }
+    reflected = {
+        e.reflection_of_id
+        for e in shared
+        if e.kind == "reflection"
+        and e.reflection_of_id in by_id
+        and by_id[e.reflection_of_id] in actions
+    }
+    return {
+        "by_source": Counter(e.source for e in period_entries),
+        "private": sum(e.visibility == "private" for e in period_entries),
+        "logged_for_members": sum(e.logged_by is not None for e in shared),
+        "who_changed": Counter(e.who_changed for e in outcomes),
+        "how_we_know": Counter(e.how_we_know for e in outcomes),
+        "quoted": {goal: ids for goal, ids in best.items()},
+        "follow_through": (
+            len(actions),
+            len(done),
+            sum(e.action_status == "dropped" for e in actions),
+            len(reflected),
+            statistics.median(done) if done else None,
+        ),
+        "organisations": {name: (len(people), entries[name]) for name, people in members.items()},
+        "went_silent": sorted(heard_before - set(members), key=str.lower),
+    }
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_evidence_counts_every_entry_once_as_reading_them_all_would(
+    network: LearningLog, seed: int
+) -> None:
+    """The evidence is counted by the statement that reads the period for the figures too:
+    on a generated log its every count equals counting the entries one by one in Python."""
+    _generated(network, seed)
+    report, evidence = _both(network)
+    expected = _counted_in_python(network, report.period)
+    assert len(expected["quoted"]) > 2 and expected["follow_through"][1] > 5  # not vacuous
+    method = evidence.method
+    assert method.by_source == dict(expected["by_source"])
+    assert (method.private, method.logged_for_members) == (
+        expected["private"],
+        expected["logged_for_members"],
+    )
+    assert all(type(n) is int for n in (*method.by_source.values(), method.total))
+    assert evidence.outcomes.who_changed == expected["who_changed"]
+    assert evidence.outcomes.how_we_know == expected["how_we_know"]
+    quoted = {goal: [q.id for q in quotes] for goal, quotes in evidence.outcomes.quoted.items()}
+    assert quoted == expected["quoted"]  # the best evidenced first
+    follow = evidence.follow_through
+    # The median days to done to the last digit (half days: a median of x.5 is not rounded).
+    assert (
+        follow.committed,
+        follow.done,
+        follow.dropped,
+        follow.reflected,
+        follow.median_days_to_done,
+    ) == expected["follow_through"]
+    voices = {v.name: (v.members, v.entries) for v in evidence.voices.organisations}
+    assert voices == expected["organisations"]
+    assert evidence.voices.went_silent == expected["went_silent"]

@@ -2,8 +2,9 @@
 network chose, the outcomes it saw and how it knows, whose voices it holds, whether actions
 were followed through, and how all of it was gathered (the method and its limits).
 
-Read beside ``figures.build_report`` (which this leaves alone), for the same period, and with
-the same privacy rules:
+Counted by ``figures.build_report``'s statements, for the same period (``EvidenceCounts``:
+the report's period is read once, for the figures and the evidence alike), and worded here,
+with the same privacy rules:
 
 - only shared entries are quoted or counted per organisation; a private entry is counted once,
   as a number of the period's entries left out (*Method*), and never read;
@@ -12,29 +13,25 @@ the same privacy rules:
 - with ``min_group`` a figure drawn from fewer members than that is hidden (``None``):
   an organisation's, a sector's, a place's, a week's; *Method* says how many were hidden.
 
-Cost: each statement reads the period's rows through ``(team_id, created_at)`` (the period
-before it, for organisations gone silent), and a few dozen quoted entries by id; the
-organisations table is read whole (a network has dozens, not millions). So the cost grows with
-the period, not the history (``bench/report.py``).
+Cost: nothing more of the period is read here: a few dozen quoted entries by id, and the
+organisations table whole (a network has dozens, not millions). So the cost grows with the
+period, not the history (``bench/report.py``).
 """
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.db import Database
 from bot.models import Entry, Organisation
-from bot.report.figures import ImpactReport, ReportPeriod, bucket_number
+from bot.report.figures import EvidenceCounts, ImpactReport, ReportPeriod
 from bot.selection import RoundView, chosen_rounds
-from bot.visibility import SHARED, shared_created
-
-OUTCOMES_PER_GOAL = 5
+from bot.visibility import SHARED
 
 
 @dataclass(frozen=True)
@@ -145,12 +142,16 @@ def build_evidence(db: Database, report: ImpactReport) -> Evidence:
     """The evidence for ``report``'s workspace and period, under its ``min_group``."""
     team_id, period, min_group = report.team_id, report.period, report.min_group
     hidden_elsewhere = hidden_in_report(report)
+    # Counted with the figures, by the statement that read the period's entries.
+    counted = report.counted
+    if counted is None:
+        raise ValueError("the evidence is counted by build_report: pass the report it made")
     with db.reading() as session:
         names = _organisations(session, team_id)
-        outcomes = _outcomes(session, team_id, period, names)
-        voices = _voices(session, team_id, period, names, min_group)
-        follow = _follow_through(session, team_id, period)
-        method = _method(session, team_id, period, min_group, voices.hidden + hidden_elsewhere)
+        outcomes = _outcomes(session, team_id, counted, names)
+    voices = _voices(period, counted, names, min_group)
+    follow = _follow_through(counted)
+    method = _method(counted, min_group, voices.hidden + hidden_elsewhere)
     chosen = [_chosen(view, names) for view in chosen_rounds(db, team_id, period.start, period.end)]
     return Evidence(chosen, outcomes, voices, follow, method)
 
@@ -213,32 +214,18 @@ def _chosen(view: RoundView, names: dict[int, Organisation]) -> Chosen:
 
 
 def _outcomes(
-    session: Session, team_id: str, period: ReportPeriod, names: dict[int, Organisation]
+    session: Session, team_id: str, counted: EvidenceCounts, names: dict[int, Organisation]
 ) -> Outcomes:
     found = Outcomes()
-    where = (*shared_created(team_id, period.start, period.end), Entry.kind == "outcome")
-    for goal, who, how, n in session.execute(
-        select(Entry.goal_key, Entry.who_changed, Entry.how_we_know, func.count())
-        .where(*where)
-        .group_by(Entry.goal_key, Entry.who_changed, Entry.how_we_know)
-    ):
+    for (goal, who, how), n in counted.outcomes.items():
         found.total += n
         found.per_goal[goal] = found.per_goal.get(goal, 0) + n
         found.who_changed[who] += n
         found.how_we_know[how] += n
     if not found.total:
         return found
-    # The best few per goal: backed by figures, then by others, then with a why it matters,
-    # then the fullest, then the newest.
-    merit = case(
-        (Entry.how_we_know == "figures", 4), (Entry.how_we_know == "told", 2), else_=0
-    ) + case((func.length(func.coalesce(Entry.why_it_matters, "")) > 0, 1), else_=0)
-    rank = func.row_number().over(
-        partition_by=Entry.goal_key,
-        order_by=(merit.desc(), func.length(Entry.text).desc(), Entry.id.desc()),
-    )
-    ranked = select(Entry.id.label("id"), rank.label("rank")).where(*where).subquery()
-    ids = list(session.scalars(select(ranked.c.id).where(ranked.c.rank <= OUTCOMES_PER_GOAL)))
+    # The best few per goal (ranked by the database), read in full.
+    ids = counted.outcome_ids
     entries = session.scalars(select(Entry).where(Entry.id.in_(ids)))
     by_id = {e.id: e for e in entries if e.team_id == team_id}
     for entry_id in ids:
@@ -252,9 +239,8 @@ def _outcomes(
 
 
 def _voices(
-    session: Session,
-    team_id: str,
     period: ReportPeriod,
+    counted: EvidenceCounts,
     names: dict[int, Organisation],
     min_group: int,
 ) -> Voices:
@@ -264,32 +250,11 @@ def _voices(
         return min_group > 0 and members < min_group
 
     # Named entries only: an anonymous one never counts for an organisation.
-    named = (
-        Entry.team_id == team_id,
-        Entry.visibility == "network",
-        Entry.created_at >= period.start,
-        Entry.created_at < period.end,
-    )
-    pairs = session.execute(
-        select(
-            bucket_number(Entry.created_at, period.buckets).label("b"),
-            Entry.organisation_id,
-            Entry.user_id,
-            func.count(),
-        )
-        .where(*named)
-        .group_by("b", Entry.organisation_id, Entry.user_id)
-    ).all()
     members: dict[int | None, set[str]] = defaultdict(set)
     entries: Counter = Counter()
-    bucket_orgs: dict[int, set[int]] = defaultdict(set)
-    bucket_members: dict[int, set[str]] = defaultdict(set)
-    for bucket, organisation_id, user_id, n in pairs:
+    for organisation_id, user_id, n in counted.voices:
         members[organisation_id].add(user_id)
         entries[organisation_id] += n
-        bucket_members[bucket].add(user_id)
-        if organisation_id is not None:
-            bucket_orgs[bucket].add(organisation_id)
     without = members.pop(None, set())
     entries.pop(None, None)
     found.members_without_organisation = None if without and hide(len(without)) else len(without)
@@ -329,29 +294,15 @@ def _voices(
                 Voice(key, None if hidden else len(people), None if hidden else count, len(orgs))
             )
     for index in range(len(period.buckets)):
-        people = bucket_members.get(index, set())
-        hidden = bool(people) and hide(len(people))
+        people_count, organisations = counted.bucket_voices.get(index, (0, 0))
+        hidden = bool(people_count) and hide(people_count)
         found.hidden += hidden
-        found.organisations_per_bucket.append(None if hidden else len(bucket_orgs.get(index, ())))
+        found.organisations_per_bucket.append(None if hidden else organisations)
     # Gone silent: shared (named) in the period of the same length before, not in this one.
-    before_start, before_end = period.previous
-    spoke_before = set(
-        session.scalars(
-            select(Entry.organisation_id)
-            .where(
-                Entry.team_id == team_id,
-                Entry.visibility == "network",
-                Entry.created_at >= before_start,
-                Entry.created_at < before_end,
-                Entry.organisation_id.is_not(None),
-            )
-            .distinct()
-        )
-    )
     for organisation_id, organisation in sorted(names.items(), key=lambda i: i[1].name.lower()):
         if organisation_id in members:
             continue
-        if organisation_id in spoke_before:
+        if organisation_id in counted.spoke_before:
             found.went_silent.append(organisation.name)
         else:
             found.not_heard.append(organisation.name)
@@ -366,64 +317,27 @@ def _name(names: dict[int, Organisation], organisation_id: int | None) -> str:
 # -- actions followed through -------------------------------------------------------------------
 
 
-def _follow_through(session: Session, team_id: str, period: ReportPeriod) -> FollowThrough:
+def _follow_through(counted: EvidenceCounts) -> FollowThrough:
     """Shared actions committed in the period; done and reflected by its end."""
-    actions = (*shared_created(team_id, period.start, period.end), Entry.kind == "action")
-    done_by_end = and_(Entry.action_status == "done", Entry.completed_at < period.end)
-    committed, dropped = session.execute(
-        select(func.count(), func.count(case((Entry.action_status == "dropped", 1)))).where(
-            *actions
-        )
-    ).one()
-    spans = session.execute(
-        select(Entry.created_at, Entry.completed_at).where(*actions, done_by_end)
-    ).all()
-    days = [(done - made).total_seconds() / 86400 for made, done in spans]
-    action = aliased(Entry)
-    reflected = session.scalar(
-        select(func.count(func.distinct(Entry.reflection_of_id)))
-        .join(action, action.id == Entry.reflection_of_id)
-        .where(
-            *shared_created(team_id, period.start, period.end),
-            Entry.kind == "reflection",
-            action.team_id == team_id,
-            action.kind == "action",
-            action.visibility.in_(SHARED),
-            action.created_at >= period.start,
-            action.created_at < period.end,
-        )
-    )
     return FollowThrough(
-        committed=committed,
-        done=len(days),
-        reflected=reflected or 0,
-        dropped=dropped,
-        median_days_to_done=statistics.median(days) if days else None,
+        committed=counted.committed,
+        done=counted.done,
+        reflected=counted.reflected,
+        dropped=counted.dropped,
+        median_days_to_done=counted.median_days_to_done,
     )
 
 
 # -- method -------------------------------------------------------------------------------------
 
 
-def _method(
-    session: Session, team_id: str, period: ReportPeriod, min_group: int, hidden: int
-) -> Method:
+def _method(counted: EvidenceCounts, min_group: int, hidden: int) -> Method:
     """How the period's entries were gathered: every entry counted once, private ones as a
     number only."""
-    logged = Entry.logged_by.is_not(None)
-    rows = session.execute(
-        select(Entry.source, Entry.visibility, logged, Entry.kind, Entry.how_we_know, func.count())
-        .where(
-            Entry.team_id == team_id,
-            Entry.created_at >= period.start,
-            Entry.created_at < period.end,
-        )
-        .group_by(Entry.source, Entry.visibility, logged, Entry.kind, Entry.how_we_know)
-    ).all()
     by_source: Counter = Counter()
     by_visibility: Counter = Counter()
     logged_for = figures = told = 0
-    for source, visibility, by_coordinator, kind, how, n in rows:
+    for (source, visibility, by_coordinator, kind, how), n in counted.gathered.items():
         by_source[source] += n
         by_visibility[visibility] += n
         if visibility in SHARED:

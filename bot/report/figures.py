@@ -15,16 +15,17 @@ What is counted, and the privacy rules every figure obeys:
 
 Cost: one statement per period (``_read_period``) reads the period's rows once, through the
 ``(team_id, created_at)`` and ``(team_id, completed_at)`` indexes, and computes every figure
-from them; "new voices" adds one index probe per member taking part. Then the few chosen
-highlights and lessons are read by id. So the cost grows with the entries of the period and
-the one before it, not with the size of the whole log (``bench/report.py``).
+from them, and what the evidence sections count (``EvidenceCounts``, worded by
+``evidence.py``); "new voices" adds one index probe per member taking part. Then the few
+chosen highlights, lessons and outcomes are read by id. So the cost grows with the entries of
+the period and the one before it, not with the size of the whole log (``bench/report.py``).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -36,6 +37,7 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    and_,
     case,
     cast,
     distinct,
@@ -46,6 +48,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    text,
     union_all,
 )
 from sqlalchemy.orm import Session, aliased
@@ -63,6 +66,7 @@ DEFAULT_WEEKS = 12
 # Longer periods are drawn month by month: 150 weekly bars are no longer readable.
 MONTHLY_AFTER = timedelta(weeks=53)
 HIGHLIGHTS_PER_GOAL = 3
+OUTCOMES_PER_GOAL = 5
 PAIRS_PER_GOAL = 3
 
 
@@ -220,6 +224,9 @@ class ImpactReport:
     totals_per_bucket: list[int]
     # Peer pairs' rounds begun in the period: counts only, never who met whom.
     pairs: PairFigures = NO_PAIRS
+    # What the evidence sections count, read by the same statements as the figures (so that
+    # the period's entries are read once); ``evidence.build_evidence`` words it.
+    counted: EvidenceCounts | None = field(default=None, repr=False, compare=False)
 
     @property
     def quiet_goals(self) -> list[GoalFigures]:
@@ -227,6 +234,26 @@ class ImpactReport:
 
 
 # -- building it ------------------------------------------------------------------------------
+
+
+@dataclass
+class EvidenceCounts:
+    """What the evidence sections count in the report's period (and, for organisations gone
+    silent, the period before it): a few thousand rows at most, whatever the period holds."""
+
+    # (source, visibility, logged on someone's behalf, kind, how we know) → entries; every
+    # entry of the period, private ones included (counted, never read)
+    gathered: Counter = field(default_factory=Counter)
+    outcomes: Counter = field(default_factory=Counter)  # (goal, who changed, how we know)
+    outcome_ids: list[int] = field(default_factory=list)  # the best few per goal, best first
+    committed: int = 0  # shared actions committed in the period
+    dropped: int = 0
+    done: int = 0  # of those, done by the period's end
+    median_days_to_done: float | None = None
+    reflected: int = 0
+    voices: list[tuple[int | None, str, int]] = field(default_factory=list)  # org, member, n
+    bucket_voices: dict[int, tuple[int, int]] = field(default_factory=dict)  # members, orgs
+    spoke_before: set[int] = field(default_factory=set)  # organisations, the period before
 
 
 @dataclass
@@ -247,6 +274,7 @@ class _Period:
     highlight_ids: dict[str | None, list[tuple[int, int]]] = field(default_factory=dict)
     lesson_ids: dict[str | None, list[tuple[int, int, int]]] = field(default_factory=dict)
     lesson_counts: dict[str | None, int] = field(default_factory=dict)
+    evidence: EvidenceCounts = field(default_factory=EvidenceCounts)
 
     @property
     def entries(self) -> int:
@@ -272,6 +300,7 @@ def build_report(
 ) -> ImpactReport:
     previous_start, previous_end = period.previous
     with db.reading() as session:
+        prepare_large_read(session)
         detail = _Detail(period.buckets, [g.key for g in framework.goals], min_group > 0)
         current = _read_period(session, team_id, period.start, period.end, detail)
         before = _read_period(session, team_id, previous_start, previous_end)
@@ -345,7 +374,18 @@ def build_report(
         hidden_per_bucket=hidden_per_bucket,
         totals_per_bucket=totals,
         pairs=PeerPairs(db, clock=lambda: now).figures(team_id, period.start, period.end),
+        counted=replace(current.evidence, spoke_before=before.evidence.spoke_before),
     )
+
+
+def prepare_large_read(session: Session) -> None:
+    """Ready a reading transaction for statements that aggregate a whole period (on
+    PostgreSQL; SQLite needs nothing). Its JIT compiler spends about half a second compiling
+    each of them (the report's statements are large and run once), and 4 MB of ``work_mem``
+    sends a year's sorts to disk; both settings last until the transaction ends."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
+        session.execute(text("SET LOCAL work_mem = '64MB'"))
 
 
 def bucket_number(column: ColumnElement[datetime], buckets: Sequence[Bucket]) -> ColumnElement:
@@ -376,7 +416,7 @@ def _days_between(
 
 
 # The columns of every row the period statement answers: what the row is, then its values.
-_TAG, _B, _G, _K, _N, _M, _X = range(7)
+_TAG, _B, _G, _K, _N, _M, _X, _S1, _S2, _S3 = range(10)
 
 
 def _row(
@@ -388,18 +428,24 @@ def _row(
     n: ColumnElement | None = None,
     m: ColumnElement | None = None,
     x: ColumnElement | None = None,
+    s1: ColumnElement | None = None,
+    s2: ColumnElement | None = None,
+    s3: ColumnElement | None = None,
 ) -> list[ColumnElement]:
     def given(value: ColumnElement | None, kind: type[TypeEngine]) -> ColumnElement:
         return cast(null(), kind) if value is None else value
 
     return [
         literal_column(f"'{tag}'").label("tag"),
-        given(b, Integer).label("b"),
+        given(b, BigInteger).label("b"),
         given(g, String).label("g"),
         given(k, String).label("k"),
         given(n, BigInteger).label("n"),
         given(m, BigInteger).label("m"),
         given(x, Float).label("x"),
+        given(s1, String).label("s1"),
+        given(s2, String).label("s2"),
+        given(s3, String).label("s3"),
     ]
 
 
@@ -412,6 +458,11 @@ class _Detail:
     cell_members: bool  # members per goal and bucket (only min_group needs them)
 
 
+# What a row of the period is: a shared entry written in it, a shared action completed in it,
+# or (the report's own period only, to be counted by *Method*) a private entry.
+_COMPLETED, _SHARED, _PRIVATE = 0, 1, 2
+
+
 def _read_period(
     session: Session,
     team_id: str,
@@ -421,45 +472,116 @@ def _read_period(
 ) -> _Period:
     """Every figure of one period, in one statement that reads the period's rows once.
 
-    The period's shared entries (by ``created_at``) and the shared actions completed in it
-    (by ``completed_at``) are read once, through the two range indexes, into a common table
-    expression that the database materialises because every figure is an aggregate over it
-    (SQLite 3.35+ and PostgreSQL 12+ do so for a CTE used more than once). Each aggregate is
-    one branch of a ``UNION ALL``, tagged with what it counts. New voices are one index probe
-    per author (``ix_entries_team_user_created``).
+    The period's entries (by ``created_at``) and the shared actions completed in it (by
+    ``completed_at``) are read once, through the two range indexes, into a common table
+    expression of only the columns needed, that the database materialises because every
+    figure is an aggregate over it (SQLite 3.35+ and PostgreSQL 12+ do so for a CTE used more
+    than once). Each aggregate is one branch of a ``UNION ALL``, tagged with what it counts.
+    New voices are one index probe per author (``ix_entries_team_user_created``).
 
     With ``detail`` (the report's own period) it also counts per bucket, per goal's members,
-    and ranks the highlights and the lessons, so that only the few chosen entries are read in
-    full afterwards. The period before is compared on what the report shows of it: the
-    headline figures and each goal's entries (its members per goal are not counted)."""
+    ranks the highlights and the lessons (so that only the few chosen entries are read in full
+    afterwards), and counts what the evidence sections need (``EvidenceCounts``: the period's
+    private entries are read for *Method*'s count alone). The period before is compared on
+    what the report shows of it: the headline figures, each goal's entries and the
+    organisations heard in it (its members per goal are not counted)."""
     dialect = session.get_bind().dialect.name
     buckets = detail.buckets if detail else None
+    if detail is None:
+        written = shared_created(team_id, start, end)
+        what = literal(_SHARED)
+    else:  # private entries too, each marked as such
+        written = (Entry.team_id == team_id, Entry.created_at >= start, Entry.created_at < end)
+        what = case((Entry.visibility.in_(SHARED), _SHARED), else_=_PRIVATE)
+    done_by_end = and_(
+        Entry.visibility.in_(SHARED),
+        Entry.kind == "action",
+        Entry.action_status == "done",
+        Entry.completed_at < end,
+    )
+    took = _microseconds_between(Entry.completed_at, Entry.created_at, dialect)
+    evidence = (
+        [
+            Entry.source,
+            case((Entry.logged_by.is_not(None), 1), else_=0),
+            Entry.how_we_know,
+            Entry.who_changed,
+            Entry.action_status,
+            case((Entry.kind == "outcome", _outcome_merit())),
+            case((Entry.kind == "outcome", func.length(Entry.text))),
+            case((done_by_end, took)),
+        ]
+        if detail
+        else [
+            cast(null(), String),
+            literal(0),
+            *[cast(null(), String)] * 3,
+            *[cast(null(), Integer)] * 2,
+            cast(null(), BigInteger),
+        ]
+    )
     created = select(
         (bucket_number(Entry.created_at, buckets) if buckets else literal(0)).label("b"),
         Entry.goal_key.label("g"),
         Entry.kind.label("k"),
         Entry.user_id.label("u"),
-        literal(1).label("made"),
+        what.label("made"),
         Entry.id.label("id"),
         (_length_band(Entry.text) if detail else literal(0)).label("band"),  # highlights
         Entry.reflection_of_id.label("refl"),
         cast(null(), Float).label("days"),
-    ).where(*shared_created(team_id, start, end))
+        Entry.visibility.label("vis"),
+        Entry.organisation_id.label("org"),
+        *(
+            column.label(name)
+            for column, name in zip(
+                evidence,
+                ("src", "logged", "how", "who", "status", "merit", "length", "took"),
+                strict=True,
+            )
+        ),
+    ).where(*written)
     completed = select(
         bucket_number(Entry.completed_at, buckets) if buckets else literal(0),
         Entry.goal_key,
         Entry.kind,
         Entry.user_id,
-        literal(0),
+        literal(_COMPLETED),
         Entry.id,
         literal(0),
         cast(null(), BigInteger),
         _days_between(Entry.completed_at, Entry.created_at, dialect),
+        Entry.visibility,
+        cast(null(), Integer),
+        cast(null(), String),
+        literal(0),
+        *[cast(null(), String)] * 3,
+        *[cast(null(), Integer)] * 2,
+        cast(null(), BigInteger),
     ).where(*shared_completed(team_id, start, end))
     rows = union_all(created, completed).cte("period_rows")
-    made = rows.c.made == 1
+    made = rows.c.made == _SHARED
+    # Per member and goal: whether they wrote, and committed an action, and how many actions
+    # they completed. One sort of the period's rows serves who took part, new voices, members
+    # per goal and completions per goal.
+    members = (
+        select(
+            rows.c.u,
+            rows.c.g,
+            func.max(case((made, 1), else_=0)).label("wrote"),
+            func.max(case((and_(made, rows.c.k == "action"), 1), else_=0)).label("acted"),
+            func.count(case((rows.c.made == _COMPLETED, 1))).label("completed"),
+        )
+        .where(rows.c.made != _PRIVATE)
+        .group_by(rows.c.u, rows.c.g)
+        .cte("members")
+    )
     # Who took part (wrote, or completed an action), and whether they wrote something.
-    people = select(rows.c.u, func.max(rows.c.made).label("wrote")).group_by(rows.c.u).cte("people")
+    people = (
+        select(members.c.u, func.max(members.c.wrote).label("wrote"))
+        .group_by(members.c.u)
+        .cte("people")
+    )
     earlier = aliased(Entry)
     spoke_before = exists(
         select(literal(1)).where(
@@ -473,9 +595,17 @@ def _read_period(
         select(*_row("kinds", b=rows.c.b, g=rows.c.g, k=rows.c.k, n=func.count()))
         .where(made)
         .group_by(rows.c.b, rows.c.g, rows.c.k),
-        select(*_row("done", g=rows.c.g, n=func.count(), m=func.count(distinct(rows.c.u))))
-        .where(~made)
-        .group_by(rows.c.g),
+        # (A sum of counts is a numeric on PostgreSQL: back to an integer, as every count.)
+        select(
+            *_row(
+                "done",
+                g=members.c.g,
+                n=cast(func.sum(members.c.completed), BigInteger),
+                m=func.count(),
+            )
+        )
+        .where(members.c.completed > 0)
+        .group_by(members.c.g),
         _median_days(rows),
         select(*_row("all", n=func.count())).select_from(people),
         select(*_row("new", n=func.count()))
@@ -483,9 +613,20 @@ def _read_period(
         .where(people.c.wrote == 1, ~spoke_before),
     ]
     if detail is not None:
-        branches += _detail_branches(rows, team_id, detail)
+        branches += _detail_branches(rows, members, team_id, detail)
+        branches += _evidence_branches(rows, team_id, start, end)
+    else:  # organisations heard (by name) in the period before: gone silent if not in this
+        branches.append(
+            select(*_row("heard", b=rows.c.org))
+            .where(made, rows.c.vis == "network", rows.c.org.is_not(None))
+            .group_by(rows.c.org)
+        )
     found = _Period()
     per_goal: dict[str | None, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    counted = found.evidence
+    gathered: list[tuple[tuple, int]] = []
+    outcomes: list[tuple[tuple, int]] = []
+    outcome_ids: list[tuple[str | None, int, int]] = []
     for row in session.execute(union_all(*branches)):
         tag, b, g = row[_TAG], row[_B], row[_G]
         if tag == "kinds":
@@ -507,16 +648,46 @@ def _read_period(
             found.new_voices = row[_N]
         elif tag == "bucket":
             found.members_per_bucket[b] = row[_N]
+            counted.bucket_voices[b] = (row[_M], int(row[_X]))
         elif tag == "highlight":
             found.highlight_ids.setdefault(g, []).append((row[_M], row[_N]))
         elif tag == "lesson":
             found.lesson_ids.setdefault(g, []).append((b, row[_N], row[_M]))
             found.lesson_counts[g] = int(row[_X])
+        elif tag == "gathered":
+            gathered.append(((row[_S1], row[_S2], bool(b), row[_K], row[_S3]), row[_N]))
+        elif tag == "outcomes":
+            outcomes.append(((g, row[_S1], row[_S2]), row[_N]))
+        elif tag == "quoted":
+            outcome_ids.append((g, b, row[_N]))
+        elif tag == "actions":
+            counted.committed, counted.dropped = row[_N], row[_M]
+        elif tag == "took":
+            counted.done = row[_N] or 0
+            if counted.done:  # the middle one, or the mean of the middle two, as in Python
+                low, high = _days(row[_M]), _days(b)
+                counted.median_days_to_done = low if counted.done % 2 else (low + high) / 2
+        elif tag == "reflected":
+            counted.reflected = row[_N]
+        elif tag == "voice":
+            counted.voices.append((b, row[_S1], row[_N]))
+        elif tag == "heard":
+            counted.spoke_before.add(b)
     for chosen in found.highlight_ids.values():
         chosen.sort(reverse=True)  # by merit, then newest
         del chosen[HIGHLIGHTS_PER_GOAL:]
     found.per_goal = {key: dict(kinds) for key, kinds in per_goal.items()}
+    # In the order of their keys (a tie in the report's tables keeps it), nothing first.
+    counted.gathered.update(dict(sorted(gathered, key=lambda item: _in_order(item[0]))))
+    counted.outcomes.update(dict(sorted(outcomes, key=lambda item: _in_order(item[0]))))
+    ranked_ids = sorted(outcome_ids, key=lambda quoted: (quoted[0] or "", quoted[1]))
+    counted.outcome_ids = [entry_id for _goal, _rank, entry_id in ranked_ids]  # best first
     return found
+
+
+def _in_order(key: tuple) -> tuple:
+    """A group's key made sortable, ``None`` first (as SQLite orders its groups)."""
+    return tuple((0, "") if value is None else (1, value) for value in key)
 
 
 def _median_days(rows: CTE) -> Select:
@@ -535,7 +706,7 @@ def _median_days(rows: CTE) -> Select:
     return select(*_row("median", x=func.avg(ranked.c.days))).where(middle)
 
 
-def _detail_branches(rows: CTE, team_id: str, detail: _Detail) -> list[Select]:
+def _detail_branches(rows: CTE, members: CTE, team_id: str, detail: _Detail) -> list[Select]:
     """The report's own period: members per goal and per bucket, and the highlights and
     lessons ranked by the database (only their ids, and each goal's number of lessons, come
     back).
@@ -547,20 +718,23 @@ def _detail_branches(rows: CTE, team_id: str, detail: _Detail) -> list[Select]:
     learnt"): per goal of the action, the shared reflections written in the period that closed
     a shared action, the fullest first, then newest. A reflection is written when its action
     is closed, so the period's rows find them."""
-    made = rows.c.made == 1
-    acted = case((rows.c.k == "action", 1), else_=0)
-    # Per goal and member, whether they committed an action: one sort, not two DISTINCTs.
-    goal_members = (
-        select(rows.c.g, func.max(acted).label("acted"))
-        .where(made)
-        .group_by(rows.c.g, rows.c.u)
-        .subquery("goal_members")
-    )
+    made = rows.c.made == _SHARED
+    named = and_(made, rows.c.vis == "network")
     branches: list[Select] = [
+        select(*_row("goal", g=members.c.g, n=func.count(), m=func.sum(members.c.acted)))
+        .where(members.c.wrote == 1)
+        .group_by(members.c.g),
+        # Per bucket, one sort: the members taking part, and those heard by name with their
+        # organisations (*Voices*: an anonymous entry never counts for an organisation).
         select(
-            *_row("goal", g=goal_members.c.g, n=func.count(), m=func.sum(goal_members.c.acted))
-        ).group_by(goal_members.c.g),
-        select(*_row("bucket", b=rows.c.b, n=func.count(distinct(rows.c.u)))).group_by(rows.c.b),
+            *_row(
+                "bucket",
+                b=rows.c.b,
+                n=func.count(distinct(case((rows.c.made != _PRIVATE, rows.c.u)))),
+                m=func.count(distinct(case((named, rows.c.u)))),
+                x=func.count(distinct(case((named, rows.c.org)))),
+            )
+        ).group_by(rows.c.b),
     ]
     if detail.cell_members:
         branches.append(
@@ -605,6 +779,7 @@ def _detail_branches(rows: CTE, team_id: str, detail: _Detail) -> list[Select]:
         .join_from(rows, action, action.id == rows.c.refl)
         .where(
             made,
+            rows.c.refl.is_not(None),  # else PostgreSQL probes the index once per row
             action.team_id == team_id,
             action.visibility.in_(SHARED),
             action.action_status == "done",
@@ -624,6 +799,122 @@ def _detail_branches(rows: CTE, team_id: str, detail: _Detail) -> list[Select]:
         ).where(pairs.c.rank <= PAIRS_PER_GOAL)
     )
     return branches
+
+
+def _evidence_branches(rows: CTE, team_id: str, start: datetime, end: datetime) -> list[Select]:
+    """What the evidence sections count in the report's own period (``EvidenceCounts``):
+    how its entries were gathered, its outcomes (and the best few per goal, ranked), its
+    shared actions followed through, and the voices heard by name (an anonymous entry never
+    counts for an organisation)."""
+    written = rows.c.made != _COMPLETED
+    shared = rows.c.made == _SHARED
+    named = and_(shared, rows.c.vis == "network")
+    outcome = and_(shared, rows.c.k == "outcome")
+    ranked = (
+        select(
+            rows.c.g,
+            rows.c.id,
+            func.row_number()
+            .over(
+                partition_by=rows.c.g,
+                order_by=(rows.c.merit.desc(), rows.c.length.desc(), rows.c.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(outcome)
+        .subquery("ranked_outcomes")
+    )
+    took = (
+        select(
+            rows.c.took,
+            func.row_number().over(order_by=rows.c.took).label("place"),
+            func.count().over().label("count"),
+        )
+        .where(written, rows.c.took.is_not(None))
+        .subquery("took")
+    )
+    middle = took.c.place.in_([(took.c.count + 1) // 2, (took.c.count + 2) // 2])
+    action = aliased(Entry)  # the action a reflection closed, by its id (an index probe)
+    per_member = (
+        select(rows.c.org, rows.c.u, func.count().label("n"))
+        .where(named)
+        .group_by(rows.c.org, rows.c.u)
+        .subquery("per_member")
+    )
+    return [
+        select(
+            *_row(
+                "gathered",
+                b=rows.c.logged,
+                k=rows.c.k,
+                s1=rows.c.src,
+                s2=rows.c.vis,
+                s3=rows.c.how,
+                n=func.count(),
+            )
+        )
+        .where(written)
+        .group_by(rows.c.src, rows.c.vis, rows.c.logged, rows.c.k, rows.c.how),
+        select(*_row("outcomes", g=rows.c.g, s1=rows.c.who, s2=rows.c.how, n=func.count()))
+        .where(outcome)
+        .group_by(rows.c.g, rows.c.who, rows.c.how),
+        select(*_row("quoted", b=ranked.c.rank, g=ranked.c.g, n=ranked.c.id)).where(
+            ranked.c.rank <= OUTCOMES_PER_GOAL
+        ),
+        select(
+            *_row("actions", n=func.count(), m=func.count(case((rows.c.status == "dropped", 1))))
+        ).where(shared, rows.c.k == "action"),
+        # How many were done by the period's end, and the middle one or two of their times.
+        select(
+            *_row(
+                "took", n=func.max(took.c.count), m=func.min(took.c.took), b=func.max(took.c.took)
+            )
+        ).where(middle),
+        select(*_row("reflected", n=func.count(distinct(rows.c.refl))))
+        .join_from(rows, action, action.id == rows.c.refl)
+        .where(
+            shared,
+            rows.c.k == "reflection",
+            rows.c.refl.is_not(None),
+            action.team_id == team_id,
+            action.kind == "action",
+            action.visibility.in_(SHARED),
+            action.created_at >= start,
+            action.created_at < end,
+        ),
+        select(*_row("voice", b=per_member.c.org, s1=per_member.c.u, n=per_member.c.n)),
+    ]
+
+
+def _outcome_merit() -> ColumnElement[int]:
+    """An outcome's merit: backed by figures, then by others, then with a why it matters
+    (ties go to the fuller text, then the newest)."""
+    backed = case((Entry.how_we_know == "figures", 4), (Entry.how_we_know == "told", 2), else_=0)
+    why = case((func.length(func.coalesce(Entry.why_it_matters, "")) > 0, 1), else_=0)
+    return backed + why
+
+
+def _microseconds_between(
+    later: ColumnElement[datetime], earlier: ColumnElement[datetime], dialect: str
+) -> ColumnElement[int]:
+    """Whole microseconds from ``earlier`` to ``later``: exact, so that the days shown are
+    those Python counts (``timedelta.total_seconds``) to the last digit. SQLite keeps an
+    instant as text, ``YYYY-MM-DD HH:MM:SS.ffffff`` (SQLAlchemy's format): its seconds, then
+    its microseconds."""
+    if dialect == "sqlite":
+
+        def micro(moment: ColumnElement[datetime]) -> ColumnElement[int]:
+            return cast(func.substr(moment, 21, 6), Integer)
+
+        seconds = cast(func.strftime("%s", later), Integer) - cast(
+            func.strftime("%s", earlier), Integer
+        )
+        return seconds * 1_000_000 + micro(later) - micro(earlier)
+    return cast(func.extract("epoch", later - earlier) * 1_000_000, BigInteger)
+
+
+def _days(microseconds: int) -> float:
+    return timedelta(microseconds=microseconds).total_seconds() / 86400
 
 
 def _highlight(entry: Entry) -> Highlight:
