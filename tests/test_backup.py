@@ -9,6 +9,7 @@ import io
 import itertools
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -494,6 +495,53 @@ def test_after_a_restore_search_finds_restored_and_new_entries(
             # The rebuild's settings are not left behind in the index (as the migrations made it).
             config = session.execute(text("SELECT k FROM entries_fts_config")).scalars().all()
         assert config == ["version"]
+
+
+def _segments(pages: list) -> int:
+    """How many segments FTS5's pages belong to (a page's rowid begins with its segment's id)."""
+    return len({rowid >> 37 for rowid, _ in pages if rowid >> 37})
+
+
+@pytest.mark.parametrize("rows_per_insert", [1, 5, 32])
+def test_a_sqlite_restore_leaves_a_whole_search_index_in_one_segment(
+    sqlite_db: Database,
+    a_backup: Path,
+    framework: Framework,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    rows_per_insert: int,
+) -> None:
+    """The rows go in several to a statement (and the leftovers one by one), and the search
+    index is rebuilt with its segments merged once at the end: every row as the file has it,
+    the index FTS5's own check passes, the same terms and sizes as a plain rebuild makes, in
+    one segment; nothing of the restore's tuning stays behind."""
+    monkeypatch.setattr("bot.backup.ROWS_PER_INSERT", rows_per_insert)
+    restore_backup(sqlite_db, a_backup, now=clock())
+    assert (type(None), sqlite3.PrepareProtocol) not in sqlite3.adapters
+    assert (
+        rows_by_table(backup_bytes(sqlite_db, clock))["entries"]
+        == rows_by_table(a_backup.read_bytes())["entries"]
+    )
+    with sqlite_db.transaction() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO entries_fts(entries_fts, rank) VALUES ('integrity-check', 1)"
+        )
+
+    def shadows() -> list[list]:
+        with sqlite_db.reading() as session:
+            return [
+                session.execute(text(f"SELECT * FROM entries_fts_{name} ORDER BY 1, 2")).all()
+                for name in ("data", "idx", "docsize", "config")
+            ]
+
+    restored = shadows()
+    with sqlite_db.transaction() as connection:
+        connection.exec_driver_sql("INSERT INTO entries_fts(entries_fts) VALUES ('rebuild')")
+    rebuilt = shadows()
+    assert restored[2] == rebuilt[2] and restored[3] == rebuilt[3] == [("version", 4)]
+    assert sorted(term for _, term, _ in restored[1]) == sorted(t for _, t, _ in rebuilt[1])
+    assert _segments(restored[0]) == 1 <= _segments(rebuilt[0])
+    assert len(_found(sqlite_db, framework, clock, TEAM, "café")) == 3
 
 
 def test_a_restore_is_in_the_audit_trail(
