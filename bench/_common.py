@@ -504,6 +504,29 @@ def start_postgres(keep_in: Path | None) -> PostgresServer:
     return server
 
 
+def server_cpu_seconds(data_dir: Path | None) -> float | None:
+    """Processor seconds a PostgreSQL server's processes have used, read from ``/proc``: the
+    postmaster's own and those of its children it has reaped (a backend ends with its
+    connection), and its live children's. None without a server (or ``/proc``). The machine
+    is shared: these are steadier than wall time."""
+    pid_file = data_dir / "postmaster.pid" if data_dir else None
+    if pid_file is None or not pid_file.exists() or not Path("/proc").exists():
+        return None
+    postmaster = int(pid_file.read_text().split()[0])
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        pid, parent = int(stat.parent.name), int(fields[1])
+        if pid == postmaster:
+            total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+        elif parent == postmaster:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def database_exists(server: PostgresServer, name: str) -> bool:
     import psycopg
 

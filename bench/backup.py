@@ -67,25 +67,8 @@ class Run:
 
 
 def server_cpu(server) -> float | None:
-    """Processor seconds PostgreSQL's processes have used: the postmaster's own and those of
-    its children it has reaped (a backend ends with its connection), and its live children's.
-    The machine is shared: these are steadier than wall time."""
-    if server is None:
-        return None
-    tick = os.sysconf("SC_CLK_TCK")
-    postmaster = int((server.data / "postmaster.pid").read_text().split()[0])
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # the process ended meanwhile
-            continue
-        pid, parent = int(stat.parent.name), int(fields[1])
-        if pid == postmaster:
-            total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
-        elif parent == postmaster:
-            total += int(fields[11]) + int(fields[12])
-    return total / tick
+    """PostgreSQL's processor seconds so far (``_common.server_cpu_seconds``); None on SQLite."""
+    return common.server_cpu_seconds(server.data if server is not None else None)
 
 
 def run_cli(database_url: str, *args: str, server=None) -> Run:

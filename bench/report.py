@@ -101,28 +101,15 @@ class ReportTiming:
 
 class ServerClock:
     """The processor time of a PostgreSQL server's processes (the postmaster and its
-    children: the backends answering the report), read from ``/proc``; None elsewhere."""
+    children: the backends answering the report; ``_common.server_cpu_seconds``); None
+    elsewhere."""
 
     def __init__(self, data_dir: Path | None) -> None:
-        pid_file = data_dir / "postmaster.pid" if data_dir else None
-        self.postmaster = (
-            int(pid_file.read_text().split()[0]) if pid_file and pid_file.exists() else None
-        )
-        self.tick = os.sysconf("SC_CLK_TCK")
+        self.data_dir = data_dir
 
     def ms(self) -> float | None:
-        if self.postmaster is None or not Path("/proc").exists():
-            return None
-        total = 0
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:  # the process ended meanwhile
-                continue
-            pid, parent = int(stat.parent.name), int(fields[1])
-            if self.postmaster in (pid, parent):
-                total += int(fields[11]) + int(fields[12])  # utime + stime, in ticks
-        return total * 1000 / self.tick
+        seconds = common.server_cpu_seconds(self.data_dir)
+        return None if seconds is None else seconds * 1000
 
 
 NO_SERVER = ServerClock(None)
