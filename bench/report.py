@@ -9,8 +9,12 @@ chose, outcomes, voices, actions followed through, method; rendering is timed ap
    workspace; built once and reused from ``--db-dir``): the report of the big workspace for
    the last 12 weeks and for the last year of the log;
 2. a year of ``--per-week`` entries a week (and the year before it, the comparison) in a
-   database of its own, while the history before them grows: 10k, 100k, 1M entries. The
-   figure to watch is the last column: the report at 1M history against 10k. The log has what
+   database per history size before them: 10k, 100k, 1M entries (kept in ``--db-dir`` and
+   reused; each left as a running bot finds it: SQLite's WAL checkpointed, PostgreSQL
+   vacuumed and analysed). Each size's report is built once untimed, then ``--repeat`` times
+   with the sizes taking turns; the median and the range of wall, processor and (PostgreSQL)
+   server time are printed, and the figure to watch: the medians at 1M history against 10k
+   (issue 18: at most 1.5×). The log has what
    the evidence sections read: members in ``ORGANISATIONS`` organisations (sectors, places),
    one story in ten an outcome (who changed, how we know, some with a why it matters), and a
    closed selection round with its choice, shortlist and votes for every month;
@@ -43,18 +47,20 @@ table 1 out (it builds, once, the million-entry log of ``bench/search.py``).
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import math
 import os
 import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -431,13 +437,17 @@ def history(count: int, first_id: int, end: datetime, seed: int) -> list[dict]:
     ]
 
 
-def growing_history(
-    backend: str,
-    db: Database,
-    framework: Framework,
-    args: argparse.Namespace,
-    server: ServerClock = NO_SERVER,
+def history_sizes(args: argparse.Namespace) -> list[int]:
+    return sorted({args.max_history // 100, args.max_history // 10, args.max_history})
+
+
+def load_growing_history(
+    db: Database, args: argparse.Namespace, keep: Callable[[int], None]
 ) -> None:
+    """Table 2's log into ``db``: two years of ``--per-week`` entries (with organisations and a
+    round a month), then the history before them grown size by size; ``keep(size)`` is called
+    at each size, with the database as a long-running bot would find it (``after_load``: WAL
+    checkpointed, statistics gathered on PostgreSQL) and no connection open."""
     db.upgrade()
     common.add_workspaces(db, [TEAM], datetime(2015, 1, 1, tzinfo=UTC))
     # The history must have smaller ids than the period (ids follow time), so ids are
@@ -446,76 +456,189 @@ def growing_history(
     add_organisations(db)
     common.bulk_insert(db, period, total=len(period), label="two years")
     add_rounds(db, period)
-    common.after_load(db)
+    del period
     oldest = PERIOD_END - timedelta(weeks=104)
-    sizes = sorted({args.max_history // 100, args.max_history // 10, args.max_history})
     loaded = 0
-    rows = []
-    parts: list[tuple[str, SectionTimer]] = []
-    base = None
-    for size in sizes:
+    for size in history_sizes(args):
         # Each stage adds the newest part of the history still missing (ids stay in time order
         # within a stage; the report reads by time, not by id).
         added = history(size - loaded, loaded + 1, oldest - timedelta(days=1), args.seed + size)
         common.bulk_insert(db, added, total=len(added), label=f"history to {size:,}")
-        common.after_load(db)
-        # The report runs on fresh connections, as the bot's do: the loader's connection has
-        # a 256 MiB page cache full of the history it just wrote.
-        db.engine.dispose()
         del added
+        common.after_load(db)
+        # The loader's connection has a 256 MiB page cache full of the history it just wrote:
+        # the report runs on fresh connections, as the bot's do.
+        db.engine.dispose()
         loaded = size
-        print(f"  timing {backend}: history {size:,}", file=sys.stderr)
-        timing, (report, evidence) = time_report(
-            db, framework, TEAM, PERIOD_END - timedelta(weeks=52), PERIOD_END, args.repeat, server
+        keep(size)
+
+
+def history_name(args: argparse.Namespace, size: int) -> str:
+    return f"report_h{size}_w{args.per_week}_s{args.seed}_v{common.DATA_VERSION}"
+
+
+def sqlite_histories(args: argparse.Namespace) -> tuple[dict[int, Database], str]:
+    """A SQLite database per history size, kept in ``--db-dir`` and reused (built when one is
+    missing, or with ``--rebuild-history``); (databases by size, how they were obtained)."""
+    paths = {size: args.db_dir / f"{history_name(args, size)}.db" for size in history_sizes(args)}
+    how = "reused from cache"
+    if args.rebuild_history or not all(path.exists() for path in paths.values()):
+        building = args.db_dir / f"{history_name(args, args.max_history)}.building"
+        for leftover in (building, Path(f"{building}-wal"), Path(f"{building}-shm")):
+            leftover.unlink(missing_ok=True)
+        db = Database(f"sqlite:///{building}")
+        started = time.perf_counter()
+        # The WAL is checkpointed and empty at each size: the main file is the whole database.
+        load_growing_history(db, args, lambda size: shutil.copyfile(building, paths[size]))
+        db.dispose()
+        for leftover in (building, Path(f"{building}-wal"), Path(f"{building}-shm")):
+            leftover.unlink(missing_ok=True)
+        how = f"built in {time.perf_counter() - started:,.0f} s"
+    databases = {size: Database(f"sqlite:///{path}") for size, path in paths.items()}
+    for db in databases.values():
+        db.upgrade()  # a cached database brought to the newest schema, as the bot would on start
+    return databases, how
+
+
+def postgres_histories(
+    server: common.PostgresServer, args: argparse.Namespace
+) -> tuple[dict[int, Database], str]:
+    """A PostgreSQL database per history size, kept in the cluster of ``--db-dir`` and reused
+    (each size a copy of the database being built, ``CREATE DATABASE … TEMPLATE``)."""
+    names = {size: history_name(args, size) for size in history_sizes(args)}
+    how = "reused from cache"
+    if args.rebuild_history or not all(common.database_exists(server, n) for n in names.values()):
+        building = "report_history_building"
+        for name in (building, *names.values()):
+            server.execute(f"DROP DATABASE IF EXISTS {name}")
+        db = Database(server.create_database(building))
+        started = time.perf_counter()
+        load_growing_history(
+            db,
+            args,
+            lambda size: server.execute(f"CREATE DATABASE {names[size]} TEMPLATE {building}"),
         )
-        base = base or timing
-        if args.sections:
-            parts.append(
-                (
-                    f"history {size:,}",
-                    time_sections(
-                        db, framework, TEAM, PERIOD_END - timedelta(weeks=52), PERIOD_END, 3
-                    ),
-                )
-            )
-        rows.append(
-            [
-                f"{size:,}",
-                f"{common.count_entries(db):,}",
-                f"{report.headline.entries.value:,.0f}",
-                common.ms(timing.wall.median_ms),
-                common.ms(timing.wall.p95_ms),
-                common.ms(timing.cpu_ms),
-                server_ms(timing),
-                common.ratio(timing.wall.median_ms / base.wall.median_ms),
-                common.ratio(timing.cpu_ms / base.cpu_ms),
-            ]
-        )
+        db.dispose()
+        server.execute(f"DROP DATABASE {building}")
+        how = f"built in {time.perf_counter() - started:,.0f} s"
+    databases = {size: Database(server.url(name)) for size, name in names.items()}
+    for db in databases.values():
+        db.upgrade()  # a cached database brought to the newest schema, as the bot would on start
+    return databases, how
+
+
+@dataclass
+class Samples:
+    """One history size's timed runs: wall, processor and (PostgreSQL) server milliseconds."""
+
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    server: list[float] = field(default_factory=list)
+
+
+def spread(values: list[float]) -> str:
+    """The median, and the range of the runs: ``median (min–max)``."""
+    if not values:
+        return "-"
+    median, low, high = statistics.median(values), min(values), max(values)
+    return f"{common.ms(median)} ({common.ms(low)}–{common.ms(high)})"
+
+
+def median_ratio(values: list[float], base: list[float]) -> str:
+    if not values or not base:
+        return "-"
+    return common.ratio(statistics.median(values) / statistics.median(base))
+
+
+def growing_history(
+    backend: str,
+    databases: dict[int, Database],
+    framework: Framework,
+    args: argparse.Namespace,
+    server: ServerClock = NO_SERVER,
+) -> None:
+    """A year's report at each history size, the sizes taking turns: each once untimed (the
+    warm-up a running bot's cache has had), then ``--repeat`` rounds in which each size's
+    report is built once, so that a machine busy with other work slows every size alike."""
+    since, until = PERIOD_END - timedelta(weeks=52), PERIOD_END
+    period = report_period("UTC", until, since=since, until=until)
+    sizes = sorted(databases)
+
+    def build(db: Database) -> tuple[ImpactReport, Evidence]:
+        report = build_report(db, framework, TEAM, period, now=until, min_group=3)
+        return report, build_evidence(db, report)
+
+    built = {size: build(databases[size]) for size in sizes}  # the warm-up
+    samples = {size: Samples() for size in sizes}
+    loads = [os.getloadavg()[0]]
+    for turn in range(args.repeat):
+        print(f"  timing {backend}: round {turn + 1} of {args.repeat}", file=sys.stderr)
+        for size in sizes:
+            gc.collect()
+            server_started = server.ms()
+            started, cpu_started = time.perf_counter(), time.process_time()
+            build(databases[size])
+            samples[size].cpu.append((time.process_time() - cpu_started) * 1000)
+            samples[size].wall.append((time.perf_counter() - started) * 1000)
+            server_ended = server.ms()
+            if server_started is not None and server_ended is not None:
+                samples[size].server.append(server_ended - server_started)
+        loads.append(os.getloadavg()[0])
+    base = samples[sizes[0]]
     common.print_table(
         [
             "history",
             "rows in table",
             "year (shared)",
-            "median ms",
-            "p95 ms",
+            "wall ms, median (min–max)",
             "cpu ms",
             "server cpu ms",
-            "vs first",
+            "wall vs first",
             "cpu vs first",
+            "server vs first",
         ],
-        rows,
+        [
+            [
+                f"{size:,}",
+                f"{common.count_entries(databases[size]):,}",
+                f"{built[size][0].headline.entries.value:,.0f}",
+                spread(samples[size].wall),
+                spread(samples[size].cpu),
+                spread(samples[size].server),
+                median_ratio(samples[size].wall, base.wall),
+                median_ratio(samples[size].cpu, base.cpu),
+                median_ratio(samples[size].server, base.server),
+            ]
+            for size in sizes
+        ],
         title=f"report of a year with every section, {backend}: {args.per_week} entries a "
-        f"week, growing history (load average {os.getloadavg()[0]:.1f})",
+        f"week, growing history; {args.repeat} runs per size, the sizes taking turns (load "
+        f"average {min(loads):.1f}–{max(loads):.1f})",
     )
+    largest = samples[sizes[-1]]
+    print(
+        f"  {sizes[-1]:,} ÷ {sizes[0]:,} history, medians: wall "
+        f"{median_ratio(largest.wall, base.wall)}, cpu {median_ratio(largest.cpu, base.cpu)}"
+        + (f", server cpu {median_ratio(largest.server, base.server)}" if base.server else "")
+        + " (target 1.5x)"
+    )
+    report, evidence = built[sizes[-1]]
+    db = databases[sizes[-1]]
     print(
         f"  (the year's report: {len(evidence.chosen)} chosen stories, "
         f"{evidence.outcomes.total:,} outcomes, {len(evidence.voices.organisations)} "
         f"organisations, {evidence.follow_through.committed:,} actions committed)"
     )
-    if parts:
+    if args.sections:
+        parts = [
+            (f"history {size:,}", time_sections(databases[size], framework, TEAM, since, until, 3))
+            for size in sizes
+        ]
         print_sections(backend, parts, "by history")
     if args.explain:
         print_plans(db, framework)
+    if args.history_only:
+        return
     rendering(backend, db, framework, report, evidence, args.repeat)
     selection_cost(backend, db, framework)
 
@@ -691,6 +814,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--db-dir", type=Path, default=common.DEFAULT_DB_DIR)
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached search log")
     parser.add_argument(
+        "--rebuild-history",
+        action="store_true",
+        help="rebuild table 2's cached databases (one per history size, kept in --db-dir)",
+    )
+    parser.add_argument(
+        "--history-only",
+        action="store_true",
+        help="table 2 only: no search log, rendering nor selection",
+    )
+    parser.add_argument(
         "--no-search-log", action="store_true", help="leave out table 1 (the search log)"
     )
     parser.add_argument(
@@ -710,6 +843,7 @@ def main(argv: list[str] | None = None) -> None:
         help="print the plan of each statement of the year's report at the largest history",
     )
     args = parser.parse_args(argv)
+    args.no_search_log = args.no_search_log or args.history_only
     started = time.perf_counter()
     args.db_dir.mkdir(parents=True, exist_ok=True)  # also with --no-search-log
     framework = load_framework()
@@ -724,15 +858,13 @@ def main(argv: list[str] | None = None) -> None:
             finally:
                 db.dispose()
     if args.backend in ("sqlite", "both") and not args.search_log_only:
-        own = args.db_dir / f"report-{args.max_history}-s{args.seed}.db"
-        for leftover in (own, Path(f"{own}-wal"), Path(f"{own}-shm")):
-            leftover.unlink(missing_ok=True)
-        db = Database(f"sqlite:///{own}")
+        databases, how = sqlite_histories(args)
+        print(f"\n=== sqlite: the growing history {how} ===")
         try:
-            growing_history("sqlite", db, framework, args)
+            growing_history("sqlite", databases, framework, args)
         finally:
-            db.dispose()
-            own.unlink(missing_ok=True)
+            for db in databases.values():
+                db.dispose()
     if args.backend in ("postgresql", "both"):
         server = common.start_postgres(args.db_dir / f"postgres-v{common.DATA_VERSION}")
         clock = ServerClock(server.data)
@@ -746,12 +878,13 @@ def main(argv: list[str] | None = None) -> None:
                 finally:
                     db.dispose()
             if not args.search_log_only:
-                server.execute("DROP DATABASE IF EXISTS report_history")
-                db = Database(server.create_database("report_history"))
+                databases, how = postgres_histories(server, args)
+                print(f"\n=== postgresql: the growing history {how} ===")
                 try:
-                    growing_history("postgresql", db, framework, args, clock)
+                    growing_history("postgresql", databases, framework, args, clock)
                 finally:
-                    db.dispose()
+                    for db in databases.values():
+                        db.dispose()
         finally:
             server.stop()
     print(f"\nwall time {time.perf_counter() - started:,.0f} s")
