@@ -354,9 +354,12 @@ class PeerPairs:
             for user_id in wanted
         }
 
-    def figures(self, team_id: str, since: datetime, until: datetime) -> PairFigures:
-        """Rounds started in [since, until), their pairs, how many met, and the actions logged
-        from pairs in that time."""
+    def figures(
+        self, team_id: str, since: datetime, until: datetime, *, actions: int | None = None
+    ) -> PairFigures:
+        """Rounds started in [since, until), their pairs, how many met, and the entries logged
+        from pairs in that time (``actions``, when the caller has counted them already: the
+        report counts them with the rest of its period)."""
         with self.db.reading() as session:
             in_range = (
                 PairRound.team_id == team_id,
@@ -369,16 +372,17 @@ class PeerPairs:
                 .join(PairRound, PairRound.id == Pair.round_id)
                 .where(*in_range)
             ).one()
-            actions = session.scalar(
-                select(func.count())
-                .select_from(Entry)
-                .where(
-                    Entry.team_id == team_id,
-                    Entry.source == "pair",
-                    Entry.created_at >= since,
-                    Entry.created_at < until,
+            if actions is None:
+                actions = session.scalar(
+                    select(func.count())
+                    .select_from(Entry)
+                    .where(
+                        Entry.team_id == team_id,
+                        Entry.source == "pair",
+                        Entry.created_at >= since,
+                        Entry.created_at < until,
+                    )
                 )
-            )
         return PairFigures(rounds or 0, pairs or 0, met or 0, actions or 0)
 
     def _pairs(self, team_id: str, *where: object) -> list[OpenPair]:

@@ -25,6 +25,7 @@ from bot.learning_log import LearningLog
 from bot.models import Entry, Organisation, SelectionCandidate, SelectionRound
 from bot.names import Directory
 from bot.organisations import get_or_create_organisation, set_member_organisation
+from bot.pairs import PeerPairs
 from bot.report import report_pdf, write_report
 from bot.report.as_pdf import available as pdf_available
 from bot.report.evidence import build_evidence
@@ -506,3 +507,21 @@ def test_the_evidence_counts_every_entry_once_as_reading_them_all_would(
     voices = {v.name: (v.members, v.entries) for v in evidence.voices.organisations}
     assert voices == expected["organisations"]
     assert evidence.voices.went_silent == expected["went_silent"]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_reports_actions_from_peer_pairs_are_every_entry_logged_from_a_pair_in_it(
+    network: LearningLog, seed: int
+) -> None:
+    """*Peer pairs*' "actions logged" is counted with the rest of the period (not read again):
+    every entry logged from a pair in the period, private ones included, as counting them one
+    by one finds, and as Peer pairs counts them on its own (``/kindness stats``)."""
+    _generated(network, seed)
+    report, _evidence = _both(network)
+    expected = _counted_in_python(network, report.period)["by_source"]["pair"]
+    assert expected > 5  # not vacuous
+    assert report.pairs.actions == expected
+    alone = PeerPairs(network.db, clock=lambda: NOW).figures(
+        T1, report.period.start, report.period.end
+    )
+    assert alone.actions == expected

@@ -16,8 +16,9 @@ What is counted, and the privacy rules every figure obeys:
 Cost: one statement per period (``_read_period``) reads the period's rows once, through the
 ``(team_id, created_at)`` and ``(team_id, completed_at)`` indexes, and computes every figure
 from them, and what the evidence sections count (``EvidenceCounts``, worded by
-``evidence.py``); "new voices" adds one index probe per member taking part. Then the few
-chosen highlights, lessons and outcomes are read by id. So the cost grows with the entries of
+``evidence.py``) and *Peer pairs*' entries logged from pairs; "new voices" adds one index
+probe per member taking part. Then the few chosen highlights, lessons and outcomes are read
+by id. So the cost grows with the entries of
 the period and the one before it, not with the size of the whole log (``bench/report.py``).
 """
 
@@ -373,9 +374,18 @@ def build_report(
         ],
         hidden_per_bucket=hidden_per_bucket,
         totals_per_bucket=totals,
-        pairs=PeerPairs(db, clock=lambda: now).figures(team_id, period.start, period.end),
+        pairs=PeerPairs(db, clock=lambda: now).figures(
+            team_id, period.start, period.end, actions=_logged_from_pairs(current.evidence)
+        ),
         counted=replace(current.evidence, spoke_before=before.evidence.spoke_before),
     )
+
+
+def _logged_from_pairs(counted: EvidenceCounts) -> int:
+    """The period's entries logged from peer pairs (*Peer pairs*' "actions logged"), private
+    ones included, as ``PeerPairs.figures`` counts them: already counted by how they were
+    gathered, so the period is not read again."""
+    return sum(n for (source, *_rest), n in counted.gathered.items() if source == "pair")
 
 
 def prepare_large_read(session: Session) -> None:
@@ -476,8 +486,11 @@ def _read_period(
     ``completed_at``) are read once, through the two range indexes, into a common table
     expression of only the columns needed, that the database materialises because every
     figure is an aggregate over it (SQLite 3.35+ and PostgreSQL 12+ do so for a CTE used more
-    than once). Each aggregate is one branch of a ``UNION ALL``, tagged with what it counts.
-    New voices are one index probe per author (``ix_entries_team_user_created``).
+    than once). Each aggregate is one branch of a ``UNION ALL``, tagged with what it counts;
+    aggregates that share a grouping are summed from one small CTE (``members``: per member,
+    goal and organisation; ``tally``: per bucket, goal, kind and how an entry was gathered), so
+    the period's rows are sorted once for them all. New voices are one index probe per author
+    (``ix_entries_team_user_created``).
 
     With ``detail`` (the report's own period) it also counts per bucket, per goal's members,
     ranks the highlights and the lessons (so that only the few chosen entries are read in full
@@ -564,17 +577,58 @@ def _read_period(
     # Per member and goal: whether they wrote, and committed an action, and how many actions
     # they completed. One sort of the period's rows serves who took part, new voices, members
     # per goal and completions per goal.
+    # Per member, goal and organisation: whether they wrote, and committed an action, how many
+    # actions they completed and how many entries they wrote by name. One sort of the period's
+    # rows serves who took part, new voices, members per goal, completions per goal and the
+    # voices heard per organisation (a few members' goals and organisations: tens of
+    # thousands of rows at most, however many entries). A member may appear under several
+    # organisations (a completed action has none; a member may name theirs mid-period), so
+    # members are counted distinct.
     members = (
         select(
             rows.c.u,
             rows.c.g,
+            rows.c.org,
             func.max(case((made, 1), else_=0)).label("wrote"),
             func.max(case((and_(made, rows.c.k == "action"), 1), else_=0)).label("acted"),
             func.count(case((rows.c.made == _COMPLETED, 1))).label("completed"),
+            func.count(case((and_(made, rows.c.vis == "network"), 1))).label("named"),
         )
         .where(rows.c.made != _PRIVATE)
-        .group_by(rows.c.u, rows.c.g)
+        .group_by(rows.c.u, rows.c.g, rows.c.org)
         .cte("members")
+    )
+    # Per bucket, goal, kind and every other key a plain count is grouped by (how entries were
+    # gathered, an outcome's who and how, an action's status): one sort of the period's rows
+    # into a few thousand groups, whose counts each of those figures sums.
+    tally = (
+        select(
+            rows.c.b,
+            rows.c.g,
+            rows.c.k,
+            rows.c.made,
+            rows.c.vis,
+            rows.c.src,
+            rows.c.logged,
+            rows.c.how,
+            rows.c.who,
+            rows.c.status,
+            func.count().label("n"),
+        )
+        .where(rows.c.made != _COMPLETED)
+        .group_by(
+            rows.c.b,
+            rows.c.g,
+            rows.c.k,
+            rows.c.made,
+            rows.c.vis,
+            rows.c.src,
+            rows.c.logged,
+            rows.c.how,
+            rows.c.who,
+            rows.c.status,
+        )
+        .cte("tally")
     )
     # Who took part (wrote, or completed an action), and whether they wrote something.
     people = (
@@ -592,16 +646,15 @@ def _read_period(
         )
     )
     branches = [
-        select(*_row("kinds", b=rows.c.b, g=rows.c.g, k=rows.c.k, n=func.count()))
-        .where(made)
-        .group_by(rows.c.b, rows.c.g, rows.c.k),
-        # (A sum of counts is a numeric on PostgreSQL: back to an integer, as every count.)
+        select(*_row("kinds", b=tally.c.b, g=tally.c.g, k=tally.c.k, n=_total(tally.c.n)))
+        .where(tally.c.made == _SHARED)
+        .group_by(tally.c.b, tally.c.g, tally.c.k),
         select(
             *_row(
                 "done",
                 g=members.c.g,
-                n=cast(func.sum(members.c.completed), BigInteger),
-                m=func.count(),
+                n=_total(members.c.completed),
+                m=func.count(distinct(members.c.u)),
             )
         )
         .where(members.c.completed > 0)
@@ -614,12 +667,12 @@ def _read_period(
     ]
     if detail is not None:
         branches += _detail_branches(rows, members, team_id, detail)
-        branches += _evidence_branches(rows, team_id, start, end)
+        branches += _evidence_branches(rows, tally, members, team_id, start, end)
     else:  # organisations heard (by name) in the period before: gone silent if not in this
         branches.append(
-            select(*_row("heard", b=rows.c.org))
-            .where(made, rows.c.vis == "network", rows.c.org.is_not(None))
-            .group_by(rows.c.org)
+            select(*_row("heard", b=members.c.org))
+            .where(members.c.named > 0, members.c.org.is_not(None))
+            .group_by(members.c.org)
         )
     found = _Period()
     per_goal: dict[str | None, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -685,6 +738,11 @@ def _read_period(
     return found
 
 
+def _total(counts: ColumnElement[int]) -> ColumnElement[int]:
+    """A sum of counts (a numeric on PostgreSQL: back to an integer, as every count)."""
+    return cast(func.sum(counts), BigInteger)
+
+
 def _in_order(key: tuple) -> tuple:
     """A group's key made sortable, ``None`` first (as SQLite orders its groups)."""
     return tuple((0, "") if value is None else (1, value) for value in key)
@@ -721,7 +779,14 @@ def _detail_branches(rows: CTE, members: CTE, team_id: str, detail: _Detail) -> 
     made = rows.c.made == _SHARED
     named = and_(made, rows.c.vis == "network")
     branches: list[Select] = [
-        select(*_row("goal", g=members.c.g, n=func.count(), m=func.sum(members.c.acted)))
+        select(
+            *_row(
+                "goal",
+                g=members.c.g,
+                n=func.count(distinct(members.c.u)),
+                m=func.count(distinct(case((members.c.acted == 1, members.c.u)))),
+            )
+        )
         .where(members.c.wrote == 1)
         .group_by(members.c.g),
         # Per bucket, one sort: the members taking part, and those heard by name with their
@@ -801,14 +866,15 @@ def _detail_branches(rows: CTE, members: CTE, team_id: str, detail: _Detail) -> 
     return branches
 
 
-def _evidence_branches(rows: CTE, team_id: str, start: datetime, end: datetime) -> list[Select]:
+def _evidence_branches(
+    rows: CTE, tally: CTE, members: CTE, team_id: str, start: datetime, end: datetime
+) -> list[Select]:
     """What the evidence sections count in the report's own period (``EvidenceCounts``):
     how its entries were gathered, its outcomes (and the best few per goal, ranked), its
     shared actions followed through, and the voices heard by name (an anonymous entry never
     counts for an organisation)."""
     written = rows.c.made != _COMPLETED
     shared = rows.c.made == _SHARED
-    named = and_(shared, rows.c.vis == "network")
     outcome = and_(shared, rows.c.k == "outcome")
     ranked = (
         select(
@@ -835,35 +901,33 @@ def _evidence_branches(rows: CTE, team_id: str, start: datetime, end: datetime) 
     )
     middle = took.c.place.in_([(took.c.count + 1) // 2, (took.c.count + 2) // 2])
     action = aliased(Entry)  # the action a reflection closed, by its id (an index probe)
-    per_member = (
-        select(rows.c.org, rows.c.u, func.count().label("n"))
-        .where(named)
-        .group_by(rows.c.org, rows.c.u)
-        .subquery("per_member")
-    )
+    action_tally = and_(tally.c.made == _SHARED, tally.c.k == "action")
+    dropped = case((tally.c.status == "dropped", tally.c.n), else_=0)
     return [
         select(
             *_row(
                 "gathered",
-                b=rows.c.logged,
-                k=rows.c.k,
-                s1=rows.c.src,
-                s2=rows.c.vis,
-                s3=rows.c.how,
-                n=func.count(),
+                b=tally.c.logged,
+                k=tally.c.k,
+                s1=tally.c.src,
+                s2=tally.c.vis,
+                s3=tally.c.how,
+                n=_total(tally.c.n),
             )
-        )
-        .where(written)
-        .group_by(rows.c.src, rows.c.vis, rows.c.logged, rows.c.k, rows.c.how),
-        select(*_row("outcomes", g=rows.c.g, s1=rows.c.who, s2=rows.c.how, n=func.count()))
-        .where(outcome)
-        .group_by(rows.c.g, rows.c.who, rows.c.how),
+        ).group_by(tally.c.src, tally.c.vis, tally.c.logged, tally.c.k, tally.c.how),
+        select(*_row("outcomes", g=tally.c.g, s1=tally.c.who, s2=tally.c.how, n=_total(tally.c.n)))
+        .where(tally.c.made == _SHARED, tally.c.k == "outcome")
+        .group_by(tally.c.g, tally.c.who, tally.c.how),
         select(*_row("quoted", b=ranked.c.rank, g=ranked.c.g, n=ranked.c.id)).where(
             ranked.c.rank <= OUTCOMES_PER_GOAL
         ),
         select(
-            *_row("actions", n=func.count(), m=func.count(case((rows.c.status == "dropped", 1))))
-        ).where(shared, rows.c.k == "action"),
+            *_row(
+                "actions",
+                n=func.coalesce(_total(tally.c.n), 0),
+                m=func.coalesce(_total(dropped), 0),
+            )
+        ).where(action_tally),
         # How many were done by the period's end, and the middle one or two of their times.
         select(
             *_row(
@@ -882,7 +946,9 @@ def _evidence_branches(rows: CTE, team_id: str, start: datetime, end: datetime) 
             action.created_at >= start,
             action.created_at < end,
         ),
-        select(*_row("voice", b=per_member.c.org, s1=per_member.c.u, n=per_member.c.n)),
+        select(*_row("voice", b=members.c.org, s1=members.c.u, n=_total(members.c.named)))
+        .where(members.c.named > 0)
+        .group_by(members.c.org, members.c.u),
     ]
 
 
