@@ -18,8 +18,8 @@ Cost: one statement per period (``_read_period``) reads the period's rows once, 
 from them, and what the evidence sections count (``EvidenceCounts``, worded by
 ``evidence.py``) and *Peer pairs*' entries logged from pairs; "new voices" adds one index
 probe per member taking part. Then the few chosen highlights, lessons and outcomes are read
-by id. So the cost grows with the entries of
-the period and the one before it, not with the size of the whole log (``bench/report.py``).
+by id. So the cost grows with the entries of the period and the one before it, not with the
+size of the whole log (``bench/report.py``).
 """
 
 from __future__ import annotations
@@ -574,9 +574,6 @@ def _read_period(
     ).where(*shared_completed(team_id, start, end))
     rows = union_all(created, completed).cte("period_rows")
     made = rows.c.made == _SHARED
-    # Per member and goal: whether they wrote, and committed an action, and how many actions
-    # they completed. One sort of the period's rows serves who took part, new voices, members
-    # per goal and completions per goal.
     # Per member, goal and organisation: whether they wrote, and committed an action, how many
     # actions they completed and how many entries they wrote by name. One sort of the period's
     # rows serves who took part, new voices, members per goal, completions per goal and the
@@ -600,7 +597,8 @@ def _read_period(
     )
     # Per bucket, goal, kind and every other key a plain count is grouped by (how entries were
     # gathered, an outcome's who and how, an action's status): one sort of the period's rows
-    # into a few thousand groups, whose counts each of those figures sums.
+    # into far fewer groups (19,055 for the big workspace's 226,000 rows of a year), whose
+    # counts each of those figures sums.
     tally = (
         select(
             rows.c.b,
