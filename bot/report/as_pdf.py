@@ -35,7 +35,52 @@ PAGE_STYLE = """
 body { max-width: none; margin: 0; padding: 0; font-size: 10pt; }
 a[href]::after { content: none !important; }
 table { break-inside: auto !important; }
+figure { break-inside: auto !important; }
 """
+# A chart's figure holds a year of weeks: kept whole (the report's print style), it never fits
+# under its heading, so the layout tried it on the page, left the heading alone on a blank
+# page and laid it out again on the next one. It runs on like its table instead.
+
+# The tables' columns, measured here rather than by WeasyPrint: its automatic table layout
+# sets every cell's text three times (narrowest, widest, then for real) on every page a table
+# runs onto — for a year of weeks, a third of the PDF's layout. With the columns' widths given
+# (``table-layout: fixed``) it sets each cell once. The widths are each column's widest text in
+# the report's sans-serif (Arial's widths, which Liberation Sans shares; a wider face such as
+# DejaVu Sans eats into the cell's padding), in ems of the table's text; a header is bold.
+_NARROW = frozenset(" !,./:;[]|'’·ftijlI()-r")
+_BROAD = frozenset("mwMW%@—…")
+CELL_PADDING_EM = 1.2 / 0.85  # .6rem either side (the report's style), in the table's .85rem
+BOLD = 1.1
+SLACK_EM = 0.3  # rounding, kerning and a face a little wider than Arial
+# A4 less 16 mm margins either side (PAGE_STYLE) is 672 px, 49.4 em of the table's 13.6 px; a
+# table wider than this keeps the automatic layout, which wraps long text to fit the page.
+PAGE_WIDTH_EM = 48.0
+
+
+def _text_em(text: str) -> float:
+    return sum(
+        0.278
+        if char in _NARROW
+        else 0.9
+        if char in _BROAD
+        else 0.7
+        if char.isupper()
+        else 1.0
+        if ord(char) >= 0x2E80  # CJK and emoji: a full em
+        else 0.556
+        for char in text
+    )
+
+
+def column_widths(headers: list[str], rows: list[list[str]]) -> list[float] | None:
+    """Each column's width in ems of the table's text, its padding included, for a table laid
+    out with ``table-layout: fixed``; None when the table would be wider than the page."""
+    widest = [_text_em(header) * BOLD for header in headers]
+    for row in rows:
+        for column, cell in enumerate(row):
+            widest[column] = max(widest[column], _text_em(cell))
+    widths = [round(width + CELL_PADDING_EM + SLACK_EM, 2) for width in widest]
+    return widths if sum(widths) <= PAGE_WIDTH_EM else None
 
 
 @cache
