@@ -326,6 +326,7 @@ def test_a_table_too_wide_for_the_page_keeps_the_automatic_layout() -> None:
         "of the Northern and Western Isles, Fife and Kinross"
     )
     assert column_widths(["Organisation", "place"], [[long_name, "Fife"]]) is None
+    assert column_widths(["Week", "members"], [["3 Nov", "9", "extra"]]) is None
 
 
 def test_the_pdf_gives_the_garbage_collector_back(

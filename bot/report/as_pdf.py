@@ -74,7 +74,10 @@ def _text_em(text: str) -> float:
 
 def column_widths(headers: list[str], rows: list[list[str]]) -> list[float] | None:
     """Each column's width in ems of the table's text, its padding included, for a table laid
-    out with ``table-layout: fixed``; None when the table would be wider than the page."""
+    out with ``table-layout: fixed``; None when the table would be wider than the page, or
+    is not one cell per header in every row."""
+    if any(len(row) != len(headers) for row in rows):
+        return None
     widest = [_text_em(header) * BOLD for header in headers]
     for row in rows:
         for column, cell in enumerate(row):
