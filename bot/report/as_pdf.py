@@ -27,7 +27,9 @@ MISSING = (
 # The printed page: A4, the page number at the foot, no link addresses after links (the
 # report's print style adds them for paper; a PDF keeps its links clickable). A long table
 # may run onto the next page (its header repeats): keeping a year of weeks whole costs the
-# layout a retry on every page it does not fit, for a blank half page.
+# layout a retry on every page it does not fit, for a blank half page. So does a chart's
+# figure (its picture and that table): kept whole, it never fitted under "Over time", whose
+# heading was left alone on a blank page while the figure was laid out again on the next.
 PAGE_STYLE = """
 @page { size: A4; margin: 18mm 16mm 20mm;
         @bottom-center { content: "Page " counter(page) " of " counter(pages);
@@ -37,16 +39,14 @@ a[href]::after { content: none !important; }
 table { break-inside: auto !important; }
 figure { break-inside: auto !important; }
 """
-# A chart's figure holds a year of weeks: kept whole (the report's print style), it never fits
-# under its heading, so the layout tried it on the page, left the heading alone on a blank
-# page and laid it out again on the next one. It runs on like its table instead.
 
 # The tables' columns, measured here rather than by WeasyPrint: its automatic table layout
-# sets every cell's text three times (narrowest, widest, then for real) on every page a table
-# runs onto — for a year of weeks, a third of the PDF's layout. With the columns' widths given
-# (``table-layout: fixed``) it sets each cell once. The widths are each column's widest text in
-# the report's sans-serif (Arial's widths, which Liberation Sans shares; a wider face such as
-# DejaVu Sans eats into the cell's padding), in ems of the table's text; a header is bold.
+# sets every cell's text three times (narrowest, widest, then for real), and measures the
+# whole table again on every page it runs onto — for a year's report, 12% of WeasyPrint's
+# time (docs/measurements.md). With the columns' widths given (``table-layout: fixed``) it
+# sets each cell once. The widths are each column's widest text in the report's sans-serif
+# (Arial's widths, which Liberation Sans shares; a wider face such as DejaVu Sans eats into
+# the cell's padding), in ems of the table's text; a header is bold.
 _NARROW = frozenset(" !,./:;[]|'’·ftijlI()-r")
 _BROAD = frozenset("mwMW%@—…")
 CELL_PADDING_EM = 1.2 / 0.85  # .6rem either side (the report's style), in the table's .85rem
