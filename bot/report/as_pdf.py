@@ -57,19 +57,20 @@ SLACK_EM = 0.3  # rounding, kerning and a face a little wider than Arial
 PAGE_WIDTH_EM = 48.0
 
 
+def _char_em(char: str) -> float:
+    if char in _NARROW:
+        return 0.278
+    if char in _BROAD:
+        return 0.9
+    if char.isupper():
+        return 0.7
+    if ord(char) >= 0x2E80:  # CJK and emoji: a full em
+        return 1.0
+    return 0.556  # digits and most small letters
+
+
 def _text_em(text: str) -> float:
-    return sum(
-        0.278
-        if char in _NARROW
-        else 0.9
-        if char in _BROAD
-        else 0.7
-        if char.isupper()
-        else 1.0
-        if ord(char) >= 0x2E80  # CJK and emoji: a full em
-        else 0.556
-        for char in text
-    )
+    return sum(_char_em(char) for char in text)
 
 
 def column_widths(headers: list[str], rows: list[list[str]]) -> list[float] | None:
