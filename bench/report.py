@@ -23,7 +23,8 @@ chose, outcomes, voices, actions followed through, method; rendering is timed ap
    built: the renderers alone), *built and written* in this process (what ``/kindness report``
    does in the running bot), and *kindness-bot report* run as a process of its own, as a
    coordinator runs it (Python starting, imports, the database, building, writing the file).
-   Two ratios are printed, named: writing alone, and as the coordinator runs it. Which one
+   The three ratios are printed, named: writing alone, built and written, and as the
+   coordinator runs it. Which one
    issue 18's "the PDF ≤ 3× the HTML's time" names: its sentence is about "a year's report"
    (``bench/report.py``'s report "with every section", the thing a coordinator asks for with
    ``--format html`` or ``--format pdf``) and its "Done when" is a coordinator handing a board
@@ -708,6 +709,7 @@ def rendering(
         pdf = {what: t for what, fmt, t in rows if fmt == "pdf"}
         for label, what in (
             ("writing alone", "written"),
+            ("built and written (as /kindness report does)", "built and written"),
             ("as the coordinator runs it (kindness-bot report)", "kindness-bot report"),
         ):
             print(

@@ -26,8 +26,9 @@ from bot.models import Entry, Organisation, SelectionCandidate, SelectionRound
 from bot.names import Directory
 from bot.organisations import get_or_create_organisation, set_member_organisation
 from bot.pairs import PeerPairs
-from bot.report import report_pdf, write_report
+from bot.report import report_pdf, words, write_report
 from bot.report.as_pdf import available as pdf_available
+from bot.report.as_pdf import column_widths
 from bot.report.evidence import build_evidence
 from bot.report.figures import build_report, report_period
 from bot.selection import record_choice
@@ -280,6 +281,53 @@ def test_the_pdf_says_every_word_the_html_says(network: LearningLog, tmp_path: P
     ).stdout
     missing = Counter(html.words) - Counter(re.findall(r"\w+", text))
     assert not missing, f"in the HTML, not in the PDF: {dict(missing)}"
+
+
+def test_the_pdf_tables_keep_every_row_and_column_in_order(
+    network: LearningLog, tmp_path: Path
+) -> None:
+    """The PDF lays its tables out with their columns' widths given (faster): each figure
+    table under a chart still reads row by row, every cell in its column's order, each column
+    as wide as its words (no cell wrapped onto a second line); the HTML report's tables are
+    left to the browser."""
+    _pdf_or_skip()
+    report, evidence = _both(network)
+    names = Directory(network.db, T1)
+    page = io.StringIO()
+    write_report(report, network.framework, "html", page, names=names, evidence=evidence)
+    assert "table-layout" not in page.getvalue() and "<colgroup>" not in page.getvalue()
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(report_pdf(report, network.framework, names=names, evidence=evidence))
+    layout = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    lines = [" ".join(line.split()) for line in layout.splitlines()]
+    tables = [
+        (chart.headers, chart.rows) for chart in words.report_charts(report, network.framework)
+    ]
+    assert len(tables) == 3 and all(len(rows) > 1 for _, rows in tables)
+    at = 0
+    for headers, rows in tables:
+        for row in [headers, *rows]:
+            said = " ".join(row)
+            found = [n for n, line in enumerate(lines) if n >= at and line == said]
+            assert found, f"not a line of the PDF (after line {at}): {said!r}"
+            at = found[0] + 1
+
+
+def test_a_table_too_wide_for_the_page_keeps_the_automatic_layout() -> None:
+    """The PDF's column widths follow the widest words of each column, its bold header
+    included; a table that would not fit the page is left to WeasyPrint, which wraps it."""
+    small = column_widths(["Week", "members"], [["3 Nov", "9"]])
+    big = column_widths(["Week", "members"], [["3 Nov", "9"], ["10 Nov", "12,345,678"]])
+    assert small is not None and big is not None
+    assert big[0] > small[0] and big[1] > small[1]
+    long_name = (
+        "The Regional Health and Social Care Partnership Board "
+        "of the Northern and Western Isles, Fife and Kinross"
+    )
+    assert column_widths(["Organisation", "place"], [[long_name, "Fife"]]) is None
+    assert column_widths(["Week", "members"], [["3 Nov", "9", "extra"]]) is None
 
 
 def test_the_pdf_gives_the_garbage_collector_back(

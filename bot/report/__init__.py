@@ -68,5 +68,6 @@ def report_pdf(
         with_charts=draw,
         evidence=evidence,
         chart_format="png",
+        fixed_tables=True,
     )
     return html_to_pdf(page.getvalue())

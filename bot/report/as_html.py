@@ -12,7 +12,7 @@ from bot.names import Directory
 from bot.report import evidence_words, words
 from bot.report.evidence import Evidence
 from bot.report.evidence_html import STYLE as EVIDENCE_STYLE
-from bot.report.evidence_html import section_html
+from bot.report.evidence_html import section_html, table_html
 from bot.report.figures import GoalFigures, Highlight, ImpactReport, Lesson
 from bot.text_formats import to_html
 
@@ -63,9 +63,11 @@ def write_html(
     with_charts: bool,
     evidence: Evidence | None = None,
     chart_format: str = "svg",
+    fixed_tables: bool = False,
 ) -> None:
     """``chart_format``: ``svg`` (sharp at any size), or ``png`` for the PDF (WeasyPrint lays
-    a raster image out many times faster than matplotlib's SVG paths)."""
+    a raster image out many times faster than matplotlib's SVG paths). ``fixed_tables``: for
+    the PDF, every table with its columns' widths (``evidence_html.table_html``)."""
     tz = report.period.tz
     summary, middle, method = (
         evidence_words.sections(report, evidence, framework, names)
@@ -83,7 +85,7 @@ def write_html(
     out.write(f'<p class="period">{escape(words.period_title(report))}</p>\n')
     out.write(f'<p class="note">{escape(words.introduction(report))} {escape(words.PRIVACY)}</p>\n')
     if summary is not None:
-        out.write(section_html(summary, names))
+        out.write(section_html(summary, names, fixed_tables=fixed_tables))
     out.write('<section class="headline">\n')
     compare = words.has_before(report)
     for row in words.headline_rows(report):
@@ -107,7 +109,7 @@ def write_html(
             "nothing was shared under them in this period.</p>\n"
         )
     for section in middle:
-        out.write(section_html(section, names))
+        out.write(section_html(section, names, fixed_tables=fixed_tables))
     pairs = words.pairs_sentence(report)
     if pairs is not None:
         out.write(f'<p class="pairs"><strong>Peer pairs:</strong> {escape(pairs)}</p>\n')
@@ -126,15 +128,15 @@ def write_html(
             out.write(f'<img src="data:{mime};base64,{image}" alt="{escape(chart.alt)}">\n')
         else:
             out.write(f"<h3>{escape(chart.title)}</h3>\n")
-        out.write(_table(chart.headers, chart.rows))
+        out.write(table_html(chart.headers, chart.rows, fixed=fixed_tables))
         out.write("</figure>\n")
 
     out.write("<h2>Goal by goal</h2>\n")
-    out.write(_table(*words.goal_table(report, framework)))
+    out.write(table_html(*words.goal_table(report, framework), fixed=fixed_tables))
     for goal in report.goals:
         out.write(_goal_section(goal, report, framework, names, tz))
     if method is not None:
-        out.write(section_html(method, names))
+        out.write(section_html(method, names, fixed_tables=fixed_tables))
 
     out.write(
         f"<footer>{escape(words.method_note(report, framework, names))}</footer>\n"
@@ -194,11 +196,3 @@ def _lesson(lesson: Lesson, names: Directory, tz: str) -> str:
         f"{to_html(lesson.reflection.text, names)}</div>"
         f"{_who(lesson.reflection, names, tz)}</blockquote></div>\n"
     )
-
-
-def _table(headers: list[str], rows: list[list[str]]) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>\n" for row in rows
-    )
-    return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>\n"

@@ -27,7 +27,9 @@ MISSING = (
 # The printed page: A4, the page number at the foot, no link addresses after links (the
 # report's print style adds them for paper; a PDF keeps its links clickable). A long table
 # may run onto the next page (its header repeats): keeping a year of weeks whole costs the
-# layout a retry on every page it does not fit, for a blank half page.
+# layout a retry on every page it does not fit, for a blank half page. So does a chart's
+# figure (its picture and that table): kept whole, it never fitted under "Over time", whose
+# heading was left alone on a blank page while the figure was laid out again on the next.
 PAGE_STYLE = """
 @page { size: A4; margin: 18mm 16mm 20mm;
         @bottom-center { content: "Page " counter(page) " of " counter(pages);
@@ -35,7 +37,54 @@ PAGE_STYLE = """
 body { max-width: none; margin: 0; padding: 0; font-size: 10pt; }
 a[href]::after { content: none !important; }
 table { break-inside: auto !important; }
+figure { break-inside: auto !important; }
 """
+
+# The tables' columns, measured here rather than by WeasyPrint: its automatic table layout
+# sets every cell's text three times (narrowest, widest, then for real), and measures the
+# whole table again on every page it runs onto — for a year's report, 12% of WeasyPrint's
+# time (docs/measurements.md). With the columns' widths given (``table-layout: fixed``) it
+# sets each cell once. The widths are each column's widest text in the report's sans-serif
+# (Arial's widths, which Liberation Sans shares; a wider face such as DejaVu Sans eats into
+# the cell's padding), in ems of the table's text; a header is bold.
+_NARROW = frozenset(" !,./:;[]|'’·ftijlI()-r")
+_BROAD = frozenset("mwMW%@—…")
+CELL_PADDING_EM = 1.2 / 0.85  # .6rem either side (the report's style), in the table's .85rem
+BOLD = 1.1
+SLACK_EM = 0.3  # rounding, kerning and a face a little wider than Arial
+# A4 less 16 mm margins either side (PAGE_STYLE) is 672 px, 49.4 em of the table's 13.6 px; a
+# table wider than this keeps the automatic layout, which wraps long text to fit the page.
+PAGE_WIDTH_EM = 48.0
+
+
+def _char_em(char: str) -> float:
+    if char in _NARROW:
+        return 0.278
+    if char in _BROAD:
+        return 0.9
+    if char.isupper():
+        return 0.7
+    if ord(char) >= 0x2E80:  # CJK and emoji: a full em
+        return 1.0
+    return 0.556  # digits and most small letters
+
+
+def _text_em(text: str) -> float:
+    return sum(_char_em(char) for char in text)
+
+
+def column_widths(headers: list[str], rows: list[list[str]]) -> list[float] | None:
+    """Each column's width in ems of the table's text, its padding included, for a table laid
+    out with ``table-layout: fixed``; None when the table would be wider than the page, or
+    is not one cell per header in every row."""
+    if any(len(row) != len(headers) for row in rows):
+        return None
+    widest = [_text_em(header) * BOLD for header in headers]
+    for row in rows:
+        for column, cell in enumerate(row):
+            widest[column] = max(widest[column], _text_em(cell))
+    widths = [round(width + CELL_PADDING_EM + SLACK_EM, 2) for width in widest]
+    return widths if sum(widths) <= PAGE_WIDTH_EM else None
 
 
 @cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from bot.names import Directory
+from bot.report.as_pdf import column_widths
 from bot.report.evidence_words import Bullets, Paragraph, Quoted, Section, Table
 from bot.text_formats import to_html
 
@@ -15,7 +16,8 @@ STYLE = """
 """
 
 
-def section_html(section: Section, names: Directory) -> str:
+def section_html(section: Section, names: Directory, *, fixed_tables: bool = False) -> str:
+    """``fixed_tables``: for the PDF (``table_html``)."""
     parts = [f'<section id="{section.key}">\n<h2>{escape(section.title)}</h2>\n']
     for part in section.parts:
         if isinstance(part, Paragraph):
@@ -35,16 +37,27 @@ def section_html(section: Section, names: Directory) -> str:
                 f'<div class="who">— {escape(part.who)}{link}</div></blockquote>\n'
             )
         elif isinstance(part, Table):
-            head = "".join(f"<th>{escape(h)}</th>" for h in part.headers)
-            body = "".join(
-                "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>\n"
-                for row in part.rows
-            )
-            parts.append(
-                f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>\n"
-            )
+            parts.append(table_html(part.headers, part.rows, fixed=fixed_tables))
         elif isinstance(part, Bullets):
             items = "".join(f"<li>{escape(item)}</li>" for item in part.items)
             parts.append(f"<ul>{items}</ul>\n")
     parts.append("</section>\n")
     return "".join(parts)
+
+
+def table_html(headers: list[str], rows: list[list[str]], *, fixed: bool = False) -> str:
+    """A table of the report. ``fixed`` (the PDF): its columns' widths given, so that WeasyPrint
+    lays it out once (``as_pdf.column_widths``); the same words, the same look."""
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>\n" for row in rows
+    )
+    widths = column_widths(headers, rows) if fixed else None
+    start = (
+        f'<table style="table-layout: fixed; width: {sum(widths):.2f}em">\n<colgroup>'
+        + "".join(f'<col style="width: {width}em">' for width in widths)
+        + "</colgroup>"
+        if widths
+        else "<table>"
+    )
+    return f"{start}\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>\n"
