@@ -42,7 +42,7 @@ import re
 import sqlite3
 import zlib
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from importlib.metadata import version
@@ -394,7 +394,7 @@ def restore_backup(
     summary = read_backup(path)
     db.upgrade()
     tables = {table.name: table for table in owned_tables()}
-    with db.transaction() as connection, ExitStack() as restoring:
+    with _rollback_journal(db), db.transaction() as connection, ExitStack() as restoring:
         holding = [name for name, table in tables.items() if _has_rows(connection, table)]
         if holding and not force:
             raise DatabaseNotEmpty(
@@ -451,6 +451,48 @@ def restore_backup(
     return summary
 
 
+@contextmanager
+def _rollback_journal(db: Database) -> Iterator[None]:
+    """SQLite: the restore's transaction under a rollback journal (``journal_mode=DELETE``,
+    ``synchronous=FULL``) instead of WAL, when nothing else has the file open.
+
+    A rollback journal keeps the pages the transaction changes that existed before it; pages a
+    restore adds to the file (all of them, into an empty database) are appended and not
+    journaled, where WAL writes every page twice (into the WAL, then back in a checkpoint). It
+    is as atomic: an error rolls back, and after a crash the next connection rolls back from
+    the journal left behind. Leaving WAL needs the file to itself: when another connection has
+    it open (the bot is running) the restore keeps WAL and goes on, as atomic, only slower.
+    WAL (and ``synchronous=NORMAL``) are put back afterwards, as ``bot.db`` sets them on every
+    connection anyway. While the restore runs under a rollback journal, a process that opens
+    the file waits for it (its switch to WAL needs the file to itself too)."""
+    if not db.is_sqlite:
+        yield
+        return
+    # The connection the restore's transaction takes next: this process has no other open on
+    # the file when the switch succeeds, so the pool gives this one back.
+    with db.engine.connect() as connection:
+        raw = connection.connection.driver_connection
+        waits = raw.execute("PRAGMA busy_timeout").fetchone()[0]  # type: ignore[union-attr]
+        synchronous = raw.execute("PRAGMA synchronous").fetchone()[0]  # type: ignore[union-attr]
+        raw.execute("PRAGMA busy_timeout=0")  # type: ignore[union-attr]
+        try:
+            raw.execute("PRAGMA journal_mode=DELETE")  # type: ignore[union-attr]
+            raw.execute("PRAGMA synchronous=FULL")  # type: ignore[union-attr]
+        except sqlite3.OperationalError:
+            pass  # another connection has the file open: WAL it stays
+        finally:
+            raw.execute(f"PRAGMA busy_timeout={int(waits)}")  # type: ignore[union-attr]
+    try:
+        yield
+    finally:
+        with db.engine.connect() as connection:
+            raw = connection.connection.driver_connection
+            # Busy past the busy timeout: the next connection the bot opens sets it.
+            with suppress(sqlite3.OperationalError):
+                raw.execute("PRAGMA journal_mode=WAL")  # type: ignore[union-attr]
+            raw.execute(f"PRAGMA synchronous={int(synchronous)}")  # type: ignore[union-attr]
+
+
 def _has_rows(connection: Connection, table: Table) -> bool:
     return connection.execute(select(text("1")).select_from(table).limit(1)).first() is not None
 
@@ -473,11 +515,12 @@ def _load(
             if section is None:
                 raise DamagedBackup(f"{path} has rows before any table; nothing was restored.")
             rows = _parsed(path, raw)
-            for row in rows:
-                for column in instants:
-                    value = row[column]
-                    if value is not None and not _STORED_INSTANT.fullmatch(value):
-                        row[column] = _stored_instant(value)
+            if instants and _OTHER_INSTANT.search(raw):
+                for row in rows:
+                    for column in instants:
+                        value = row[column]
+                        if value is not None and not _STORED_INSTANT.fullmatch(value):
+                            row[column] = _stored_instant(value)
             if copies is None:
                 _insert_sqlite(connection, section, rows)
             else:
@@ -517,6 +560,12 @@ def _naive_utc(value: str) -> datetime:
 
 # An instant as the bot stores it (and backups hold it): loaded as it is.
 _STORED_INSTANT = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}")
+# A trace of an instant in another form, as Python's isoformat writes them (older backups,
+# other writers): a "T" before the hour, or a string ending in an offset or in whole seconds.
+# A block of row lines without one holds stored instants only, loaded as they are without a
+# look at each value (a regex per value was a twentieth of a restore); a block with one, even
+# in a member's words, has each instant checked.
+_OTHER_INSTANT = re.compile(rb'T\d\d:|[:+-]\d\d:\d\d"')
 
 
 def _stored_instant(value: str) -> str:
