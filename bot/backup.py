@@ -31,6 +31,12 @@ done only then. SQLite's full-text index is rebuilt from the restored entries.
 A file from an older version of the bot loads when its tables and columns still exist (columns
 added since take their defaults); otherwise restore it with the version that wrote it, then
 upgrade.
+
+On SQLite, with nothing else holding the file, the restore's transaction runs under a rollback
+journal instead of WAL: the pages it adds to the file are written once, not twice (as atomic:
+after a crash the next connection rolls back from the journal). With the bot running it keeps
+WAL. Instants in a block of rows are checked one by one only where the block shows a trace of
+another form than the stored one (older files).
 """
 
 from __future__ import annotations
