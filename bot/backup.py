@@ -521,7 +521,7 @@ def _load(
             if section is None:
                 raise DamagedBackup(f"{path} has rows before any table; nothing was restored.")
             rows = _parsed(path, raw)
-            if instants and _OTHER_INSTANT.search(raw):
+            if instants and any(trace.search(raw) for trace in _OTHER_INSTANT):
                 for row in rows:
                     for column in instants:
                         value = row[column]
@@ -566,12 +566,15 @@ def _naive_utc(value: str) -> datetime:
 
 # An instant as the bot stores it (and backups hold it): loaded as it is.
 _STORED_INSTANT = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}")
-# A trace of an instant in another form, as Python's isoformat writes them (older backups,
-# other writers): a "T" before the hour, or a string ending in an offset or in whole seconds.
+# Traces of an instant in another form, as Python's isoformat writes them (older backups,
+# other writers): a "T" before the hour, or a string ending in whole seconds or an offset.
 # A block of row lines without one holds stored instants only, loaded as they are without a
-# look at each value (a regex per value was a twentieth of a restore); a block with one, even
-# in a member's words, has each instant checked.
-_OTHER_INSTANT = re.compile(rb'T\d\d:|[:+-]\d\d:\d\d"')
+# look at each value; a block with one, even in a member's words, has each instant checked.
+# One search each: a pattern that begins with one character is found at memchr speed (the
+# four take a quarter of the time of a regex per value; as one alternation, twice that time).
+_OTHER_INSTANT = tuple(
+    re.compile(trace) for trace in (rb"T\d\d:", rb':\d\d:\d\d"', rb'\+\d\d:\d\d"', rb'-\d\d:\d\d"')
+)
 
 
 def _stored_instant(value: str) -> str:
