@@ -12,7 +12,7 @@ import os
 import sqlite3
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from sqlalchemy import select, text
 
 from bot import audit
+from bot import backup as backup_module
 from bot.backup import (
     BackupError,
     DamagedBackup,
@@ -542,6 +543,217 @@ def test_a_sqlite_restore_leaves_a_whole_search_index_in_one_segment(
     assert sorted(term for _, term, _ in restored[1]) == sorted(t for _, t, _ in rebuilt[1])
     assert _segments(restored[0]) == 1 <= _segments(rebuilt[0])
     assert len(_found(sqlite_db, framework, clock, TEAM, "café")) == 3
+
+
+def _dump(db: Database) -> list[str]:
+    """Everything the SQLite file holds, as SQL (its own connection, closed after)."""
+    reading = sqlite3.connect(db.engine.url.database)
+    try:
+        return list(reading.iterdump())
+    finally:
+        reading.close()
+
+
+def _journal_mode(db: Database) -> str:
+    reading = sqlite3.connect(db.engine.url.database)
+    try:
+        return reading.execute("PRAGMA journal_mode").fetchone()[0]
+    finally:
+        reading.close()
+
+
+def _last_entry_twice(lines: list[bytes]) -> list[bytes]:
+    """The backup damaged late: its last entry a second time (the rows before it all load)."""
+    heading = next(i for i, line in enumerate(lines) if line.startswith(b'{"table":"entries"'))
+    last = heading + 1
+    while last + 1 < len(lines) and lines[last + 1][:1] == b"[":
+        last += 1
+    return [*lines[: last + 1], lines[last], *lines[last + 1 :]]
+
+
+def _journal_seen(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The journal mode each block of rows is inserted under."""
+    seen: list[str] = []
+    insert = backup_module._insert_sqlite
+
+    def spying(connection, section, rows) -> None:  # type: ignore[no-untyped-def]
+        seen.append(connection.exec_driver_sql("PRAGMA journal_mode").scalar())
+        insert(connection, section, rows)
+
+    monkeypatch.setattr("bot.backup._insert_sqlite", spying)
+    return seen
+
+
+HELD = "the file held by another connection"
+
+
+@pytest.mark.parametrize("held", ["", HELD])
+@pytest.mark.parametrize("forced", [False, True])
+def test_a_sqlite_restore_failing_late_leaves_the_database_exactly_as_it_was(
+    sqlite_db: Database,
+    a_backup: Path,
+    framework: Framework,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    held: str,
+    forced: bool,
+) -> None:
+    """Alone on its file, a restore runs under a rollback journal (nothing to journal for a new
+    database's pages); with the file held by another connection (the bot running), under WAL.
+    Either way a restore that fails on a row late in the file, after pages went to disk (a
+    cache of a few pages), leaves every byte of content as it was, and WAL is back."""
+    monkeypatch.setattr("bot.backup.RESTORE_CACHE_KIB", 40)
+    monkeypatch.setattr("bot.backup.READ_BYTES", 512)
+    log = LearningLog(sqlite_db, framework, clock=clock)
+    if forced:
+        for number in range(150):
+            log.add_entry("TOTHER", "U1", f"Already here: quokka story {number} " + "word " * 40)
+    other = sqlite3.connect(sqlite_db.engine.url.database) if held else None
+    if other is not None:
+        assert other.execute("SELECT count(*) FROM entries").fetchone()[0] == (150 * forced)
+    before = _dump(sqlite_db)
+    seen = _journal_seen(monkeypatch)
+
+    with pytest.raises(BackupError, match=r"could not be loaded.*nothing was restored"):
+        restore_backup(sqlite_db, _rewrite(a_backup, _last_entry_twice), force=forced, now=clock())
+    assert set(seen) == ({"wal"} if held else {"delete"}) and len(seen) > 10
+    assert _dump(sqlite_db) == before
+    assert _journal_mode(sqlite_db) == "wal"
+    assert not Path(f"{sqlite_db.engine.url.database}-journal").exists()
+
+    # And a whole backup then restores, under the same journal; the other connection sees it.
+    seen.clear()
+    restore_backup(sqlite_db, a_backup, force=forced, now=clock())
+    assert set(seen) == ({"wal"} if held else {"delete"})
+    assert _journal_mode(sqlite_db) == "wal"
+    assert _entries(sqlite_db) == 13
+    assert _found(sqlite_db, framework, clock, TEAM, "rota") == [
+        f"Kindness in the rota: nobody works three weekends ({n})" for n in (3, 7)
+    ]
+    if other is not None:
+        assert other.execute("SELECT count(*) FROM entries").fetchone()[0] == 13
+        other.close()
+
+
+_CRASHING_RESTORE = """
+import os, sys
+from datetime import UTC, datetime
+from pathlib import Path
+import bot.backup
+from bot.db import Database
+
+bot.backup.RESTORE_CACHE_KIB = 40
+
+def crash(*args, **kwargs):
+    os._exit(3)  # the machine goes down: every row loaded, nothing committed
+
+bot.backup._put_back = crash
+bot.backup.restore_backup(
+    Database(sys.argv[1]), Path(sys.argv[2]), force=True, now=datetime.now(UTC)
+)
+"""
+
+
+@pytest.mark.parametrize("held", ["", HELD])
+def test_a_sqlite_restore_cut_short_by_a_crash_leaves_the_database_as_it_was(
+    sqlite_db: Database, a_backup: Path, framework: Framework, clock: FakeClock, held: str
+) -> None:
+    """The process dies with every row loaded and pages written to the file: the next
+    connection rolls back from the journal (or ignores the WAL's uncommitted pages)."""
+    log = LearningLog(sqlite_db, framework, clock=clock)
+    for number in range(150):
+        log.add_entry("TOTHER", "U1", f"Already here: quokka story {number} " + "word " * 40)
+    sqlite_db.dispose()
+    path = sqlite_db.engine.url.database
+    # Read before the other connection opens: closing a file drops every POSIX lock the
+    # process holds on it, that connection's included.
+    on_disk = Path(path).read_bytes()
+    other = sqlite3.connect(path) if held else None
+    if other is not None:
+        other.execute("SELECT count(*) FROM entries").fetchone()
+    before = _dump(sqlite_db)
+
+    crashed = subprocess.run(
+        [sys.executable, "-c", _CRASHING_RESTORE, f"sqlite:///{path}", str(a_backup)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert crashed.returncode == 3, crashed.stderr
+    # Under a rollback journal the pages the restore changed wait in it to be put back; the
+    # file itself was written to (its cache of a few pages spilled) either way.
+    assert Path(f"{path}-journal").exists() != bool(held)
+    assert held or Path(path).read_bytes() != on_disk
+    if other is not None:
+        other.close()
+
+    assert _dump(sqlite_db) == before
+    found = _found(sqlite_db, framework, clock, "TOTHER", "quokka")
+    assert len(found) == 50 and all(t.startswith("Already here: quokka story") for t in found)
+    assert _entries(sqlite_db) == 150
+    assert _journal_mode(sqlite_db) == "wal"
+
+
+# Each form an instant may take in a file: how the bot stores it, older files' (Python's
+# isoformat of a naive or an aware instant), an offset other than UTC, no fraction.
+_INSTANT_FORMS = [
+    lambda at: at.isoformat("T"),
+    lambda at: at.replace(tzinfo=UTC).isoformat(),
+    lambda at: at.replace(tzinfo=UTC).astimezone(timezone(timedelta(hours=-5))).isoformat(),
+    lambda at: at.replace(microsecond=0).isoformat(" "),
+    lambda at: at.isoformat(" ", "microseconds"),
+]
+
+
+@pytest.mark.parametrize("read_bytes", [97, 1 << 20])
+def test_a_restore_reads_instants_in_every_form_a_file_may_hold(
+    database: Database,
+    a_backup: Path,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    read_bytes: int,
+) -> None:
+    """Entries whose instants are written in the other forms, among others in the stored
+    form: in blocks of lines mixing both (the whole file at once) and blocks of one form."""
+    monkeypatch.setattr("bot.backup.READ_BYTES", read_bytes)
+    original = rows_by_table(a_backup.read_bytes())["entries"]
+    columns = next(
+        line
+        for line in lines_of(a_backup.read_bytes())
+        if isinstance(line, dict) and line.get("table") == "entries"
+    )
+    created = columns["columns"].index("created_at")
+    instants = [i for i, kind in enumerate(columns["types"]) if kind == "datetime"]
+
+    def other_forms(lines: list[bytes]) -> list[bytes]:
+        changed, entry = [], 0
+        in_entries = False
+        for line in lines:
+            if line[:1] == b"{":
+                in_entries = line.startswith(b'{"table":"entries"')
+            elif in_entries and entry % 2 == 0:
+                row = json.loads(line)
+                form = _INSTANT_FORMS[(entry // 2) % len(_INSTANT_FORMS)]
+                for column in instants:
+                    if row[column] is not None:
+                        at = datetime.fromisoformat(row[column]).replace(microsecond=0)
+                        row[column] = form(at)
+                line = json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+            if in_entries and line[:1] == b"[":
+                entry += 1
+            changed.append(line)
+        return changed
+
+    restore_backup(database, _rewrite(a_backup, other_forms), now=clock())
+    restored = rows_by_table(backup_bytes(database, clock))["entries"]
+    expected = [list(row) for row in original]
+    for number, row in enumerate(expected):
+        if number % 2 == 0:
+            for column in instants:
+                if row[column] is not None:
+                    row[column] = row[column][:19] + ".000000"
+    assert restored == expected
+    assert {row[created][19:] for row in restored} == {".000000"}
 
 
 def test_a_restore_is_in_the_audit_trail(
