@@ -27,7 +27,8 @@ refused before anything is built or committed: nothing of it is ever seen. A dat
 holds anything is refused unless ``force`` (which empties it in the same transaction).
 Afterwards PostgreSQL's id sequences continue after the restored ids and its statistics are
 taken, still in the transaction: the bot sees the restored rows and the statistics search plans
-by at once, when the restore commits, and the restore says it is done only then. SQLite's full-text index is rebuilt from the restored entries.
+by at once, when the restore commits, and the restore says it is done only then. SQLite's
+full-text index is rebuilt from the restored entries.
 
 A file from an older version of the bot loads when its tables and columns still exist (columns
 added since take their defaults); otherwise restore it with the version that wrote it, then
