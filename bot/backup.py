@@ -415,7 +415,7 @@ def restore_backup(
         check = checking.submit(read_backup, path)
         try:
             return _restore_checked(db, path, check, force=force, now=now, actor=actor)
-        except BaseException:
+        except Exception:
             damage = check.exception()  # waits for the check: its word comes first
             if damage is not None:
                 raise damage from None
