@@ -19,14 +19,16 @@ REPEATABLE READ on PostgreSQL, a read transaction on SQLite's WAL — so the fil
 as it was at one moment: every command acknowledged before the backup started is in it. Rows
 are streamed (read, written and forgotten in batches): memory stays flat however large the log.
 
-**Restore** checks the whole file first (the format, a version this code can read, the
-checksum) and refuses a damaged or newer one before touching the database. It then migrates
-the database to head and loads every row in **one transaction**: an error part-way leaves the
-database as it was. A database that holds anything is refused unless ``force`` (which empties
-it in the same transaction). Afterwards PostgreSQL's id sequences continue after the restored
-ids and its statistics are taken, still in the transaction: the bot sees the restored rows and
-the statistics search plans by at once, when the restore commits, and the restore says it is
-done only then. SQLite's full-text index is rebuilt from the restored entries.
+**Restore** checks the file's header first (the format, a version this code can read) and
+refuses a newer one before touching the database. It then migrates the database to head and
+loads every row in **one transaction**: an error part-way leaves the database as it was. The
+whole file's check (gzip, every line, the checksum) runs beside the load, and a damaged file is
+refused before anything is built or committed: nothing of it is ever seen. A database that
+holds anything is refused unless ``force`` (which empties it in the same transaction).
+Afterwards PostgreSQL's id sequences continue after the restored ids and its statistics are
+taken, still in the transaction: the bot sees the restored rows and the statistics search plans
+by at once, when the restore commits, and the restore says it is done only then. SQLite's
+full-text index is rebuilt from the restored entries.
 
 A file from an older version of the bot loads when its tables and columns still exist (columns
 added since take their defaults); otherwise restore it with the version that wrote it, then
@@ -48,7 +50,8 @@ import re
 import sqlite3
 import zlib
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager, suppress
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack, closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from importlib.metadata import version
@@ -341,11 +344,7 @@ def read_backup(path: Path) -> BackupSummary:
     (``DamagedBackup``, ``NewerBackup``) with the reason. Rows are hashed, not parsed."""
     digest = hashlib.sha256()
     parts = _parts(path)
-    kind, first = next(parts, (ROWS, b""))
-    header = _parsed(path, first) if kind == LINE and first[:1] == b"{" else None
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise DamagedBackup(f"{path} is not a kindness-bot backup; nothing was restored.")
-    _check_version(path, header)
+    header, first = _header(path, parts)
     digest.update(first)
     trailer: dict | None = None
     for kind, raw in parts:
@@ -373,6 +372,17 @@ def read_backup(path: Path) -> BackupSummary:
     )
 
 
+def _header(path: Path, parts: Iterator[tuple[str, bytes]]) -> tuple[dict, bytes]:
+    """The file's first line, checked (a kindness-bot backup, of a version this code reads),
+    and that line as written."""
+    kind, first = next(parts, (ROWS, b""))
+    header = _parsed(path, first) if kind == LINE and first[:1] == b"{" else None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise DamagedBackup(f"{path} is not a kindness-bot backup; nothing was restored.")
+    _check_version(path, header)
+    return header, first
+
+
 def _check_version(path: Path, header: dict) -> None:
     if not isinstance(header.get("version"), int) or header["version"] > FORMAT_VERSION:
         raise NewerBackup(
@@ -395,9 +405,38 @@ def _check_version(path: Path, header: dict) -> None:
 def restore_backup(
     db: Database, path: Path, *, force: bool = False, now: datetime, actor: str | None = None
 ) -> BackupSummary:
-    """Load the backup at ``path`` into ``db``: checked first, then migrated to head and loaded
-    in one transaction (see the module's docstring)."""
-    summary = read_backup(path)
+    """Load the backup at ``path`` into ``db``: migrated to head and loaded in one transaction
+    (see the module's docstring).
+
+    The file's header is checked first: a newer file, or not a backup at all, is refused before
+    anything is done. The whole file's check (``read_backup``: gzip, every line, the checksum)
+    runs in a thread beside the restore — unpacking and hashing leave Python's lock to the rows'
+    parsing, on the processor core the database leaves idle — and the rows are counted against
+    it before anything is built, so the restore commits only a file that passed. A damaged file
+    is refused as damaged whatever else went wrong meanwhile (a row refused, a database not
+    empty), with the transaction rolled back: nothing of it is ever seen."""
+    with closing(_parts(path)) as parts:
+        _header(path, parts)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="backup-check") as checking:
+        check = checking.submit(read_backup, path)
+        try:
+            return _restore_checked(db, path, check, force=force, now=now, actor=actor)
+        except Exception:
+            damage = check.exception()  # waits for the check: its word comes first
+            if damage is not None:
+                raise damage from None
+            raise
+
+
+def _restore_checked(
+    db: Database,
+    path: Path,
+    check: Future[BackupSummary],
+    *,
+    force: bool,
+    now: datetime,
+    actor: str | None,
+) -> BackupSummary:
     db.upgrade()
     tables = {table.name: table for table in owned_tables()}
     with _rollback_journal(db), db.transaction() as connection, ExitStack() as restoring:
@@ -424,6 +463,7 @@ def restore_backup(
             loaded = _load(connection, path, tables, db.is_sqlite, copies)
             if copies is not None:
                 copies.finish()
+            summary = check.result()  # the whole file's check: DamagedBackup if it failed
             if loaded != summary.rows:
                 raise DamagedBackup(
                     f"{path} does not hold the rows its end says; nothing was restored."

@@ -300,6 +300,42 @@ def test_damaged_truncated_and_newer_files_are_refused_before_anything_is_loaded
     assert _entries(database) == 0
 
 
+def test_a_file_damaged_only_in_its_words_is_refused_after_its_rows_load_leaving_all_as_it_was(
+    database: Database, a_backup: Path, framework: Framework, clock: FakeClock, tmp_path: Path
+) -> None:
+    """The whole file is checked while its rows load: every row of this one loads (only the
+    checksum tells), so the forced restore has emptied the tables and loaded the file's rows
+    when the check's word comes — and nothing of that is committed."""
+    log = LearningLog(database, framework, clock=clock)
+    log.add_entry("TOTHER", "U1", "Already here: a quokka story")
+    schema = _schema(database)
+    damaged = tmp_path / "damaged.jsonl.gz"
+    damaged.write_bytes(
+        gzip.compress(gzip.decompress(a_backup.read_bytes()).replace(b"rota", b"ROTA"))
+    )
+    with pytest.raises(DamagedBackup, match=r"checksum does not match.*nothing was restored"):
+        restore_backup(database, damaged, force=True, now=clock())
+    assert _entries(database) == 1
+    assert _schema(database) == schema
+    assert _found(database, framework, clock, "TOTHER", "quokka") == [
+        "Already here: a quokka story"
+    ]
+    assert _found(database, framework, clock, TEAM, "rota") == []
+
+
+def test_a_damaged_file_is_refused_as_damaged_by_a_database_that_is_not_empty(
+    database: Database, a_backup: Path, framework: Framework, clock: FakeClock, tmp_path: Path
+) -> None:
+    """The file's damage is the word the operator needs (another backup), not --force."""
+    LearningLog(database, framework, clock=clock).add_entry("TOTHER", "U1", "already here")
+    damaged = tmp_path / "damaged.jsonl.gz"
+    plain = gzip.decompress(a_backup.read_bytes())
+    damaged.write_bytes(gzip.compress(plain[: plain.rindex(b'{"end"')]))
+    with pytest.raises(DamagedBackup, match="incomplete"):
+        restore_backup(database, damaged, now=clock())
+    assert _entries(database) == 1
+
+
 def test_a_restore_that_fails_part_way_leaves_nothing_behind(
     database: Database, a_backup: Path, clock: FakeClock
 ) -> None:
