@@ -80,7 +80,7 @@ READ_BYTES = 1 << 20
 # SQLite's page cache while a restore builds its indexes, in KiB.
 RESTORE_CACHE_KIB = 65536
 # SQLite's full-text index while a restore rebuilds it (_put_back): this many bytes of terms
-# gathered in memory, segments merged once at the end, not as they come.
+# gathered in memory per segment, the segments left as they are written (not merged).
 REBUILD_HASH_BYTES = 64 * 1024 * 1024
 REBUILD_FTS5 = {"hashsize": REBUILD_HASH_BYTES, "automerge": 0, "crisismerge": 64}
 # FTS5's own defaults for those settings (FTS5_DEFAULT_HASHSIZE, _AUTOMERGE, _CRISISMERGE).
@@ -803,17 +803,18 @@ def _put_back(connection: Connection, statements: list[str], sqlite: bool) -> No
         # FTS5 gathers a rebuild's terms in memory and writes them out as a segment whenever
         # they pass its 'hashsize', merging the segments as they come ('automerge'); with a
         # prefix index per word length that is many segments and most of the work. For the
-        # rebuild: a larger hash (bounded: memory stays flat), no merging as it goes (but past
-        # 'crisismerge' segments), then one merge of them all into one segment at the end
-        # ('optimize': a quarter less work at a million entries, and one segment to search).
-        # The settings go back to FTS5's defaults afterwards, leaving the index's settings as
-        # the migrations made them.
+        # rebuild: a larger hash (bounded: memory stays flat) and no merging (but past
+        # 'crisismerge' segments): a million entries leave 8 segments of 64 MiB of terms each.
+        # Merging them into one ('optimize') would cost a quarter of the whole restore; a
+        # running bot's own index holds as many segments or more (bench/search.py's log of a
+        # million entries written as the bot writes them: 12), and FTS5 merges them bit by bit
+        # as entries are written once the settings are back. The settings go back to FTS5's
+        # defaults afterwards, leaving the index's settings as the migrations made them.
         for setting, value in REBUILD_FTS5.items():
             connection.exec_driver_sql(
                 f"INSERT INTO {table}({table}, rank) VALUES ('{setting}', {value})"
             )
         connection.exec_driver_sql(f"INSERT INTO {table}({table}) VALUES ('rebuild')")
-        connection.exec_driver_sql(f"INSERT INTO {table}({table}) VALUES ('optimize')")
         for setting, value in FTS5_DEFAULTS.items():
             connection.exec_driver_sql(
                 f"INSERT INTO {table}({table}, rank) VALUES ('{setting}', {value})"
