@@ -599,33 +599,22 @@ def _read_period(
     # gathered, an outcome's who and how, an action's status): one sort of the period's rows
     # into far fewer groups (19,055 for the big workspace's 226,000 rows of a year), whose
     # counts each of those figures sums.
+    tally_keys = (
+        rows.c.b,
+        rows.c.g,
+        rows.c.k,
+        rows.c.made,
+        rows.c.vis,
+        rows.c.src,
+        rows.c.logged,
+        rows.c.how,
+        rows.c.who,
+        rows.c.status,
+    )
     tally = (
-        select(
-            rows.c.b,
-            rows.c.g,
-            rows.c.k,
-            rows.c.made,
-            rows.c.vis,
-            rows.c.src,
-            rows.c.logged,
-            rows.c.how,
-            rows.c.who,
-            rows.c.status,
-            func.count().label("n"),
-        )
+        select(*tally_keys, func.count().label("n"))
         .where(rows.c.made != _COMPLETED)
-        .group_by(
-            rows.c.b,
-            rows.c.g,
-            rows.c.k,
-            rows.c.made,
-            rows.c.vis,
-            rows.c.src,
-            rows.c.logged,
-            rows.c.how,
-            rows.c.who,
-            rows.c.status,
-        )
+        .group_by(*tally_keys)
         .cte("tally")
     )
     # Who took part (wrote, or completed an action), and whether they wrote something.
