@@ -319,7 +319,7 @@ def test_a_table_too_wide_for_the_page_keeps_the_automatic_layout() -> None:
     """The PDF's column widths follow the widest words of each column, its bold header
     included; a table that would not fit the page is left to WeasyPrint, which wraps it."""
     small = column_widths(["Week", "members"], [["3 Nov", "9"]])
-    big = column_widths(["Week", "members"], [["3 Nov", "9"], ["10 Nov", "12,345,678"]])
+    big = column_widths(["Week", "members"], [["3 Nov", "9"], ["10 Nov", "1,234,567,890"]])
     assert small is not None and big is not None
     assert big[0] > small[0] and big[1] > small[1]
     long_name = (
@@ -328,6 +328,40 @@ def test_a_table_too_wide_for_the_page_keeps_the_automatic_layout() -> None:
     )
     assert column_widths(["Organisation", "place"], [[long_name, "Fife"]]) is None
     assert column_widths(["Week", "members"], [["3 Nov", "9", "extra"]]) is None
+
+
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
+
+
+@pytest.mark.parametrize(
+    ("face", "bold"), [("DejaVuSans.ttf", False), ("DejaVuSans-Bold.ttf", True)]
+)
+def test_the_pdf_columns_are_measured_for_the_widest_sans_debian_sets(
+    face: str, bold: bool
+) -> None:
+    """The PDF's column widths hold every character of ASCII, Latin-1 and Latin Extended-A
+    (and the typographic quotes and dashes) at least as wide as DejaVu Sans sets it, its bold
+    for a header: what the report's Arial or sans-serif becomes on a Debian machine with no
+    more fonts than Chromium's (CI's own), and wider than Arial for every one of them. Measured
+    with Arial's widths, "16 Nov" wrapped onto two lines there."""
+    from fontTools.ttLib import TTFont  # WeasyPrint's own dependency
+
+    from bot.report.as_pdf import BOLD, _char_em
+
+    if not (DEJAVU / face).exists():
+        if os.environ.get("KINDNESS_REQUIRE_PDF"):
+            pytest.fail(f"Debian's fonts-dejavu-core is required here ({DEJAVU / face})")
+        pytest.skip("DejaVu Sans is not installed")
+    font = TTFont(DEJAVU / face)
+    per_em, glyphs, advances = font["head"].unitsPerEm, font.getBestCmap(), font["hmtx"]
+    characters = [chr(c) for c in [*range(0x20, 0x7F), *range(0xA0, 0x180)]] + list("‘’“”·–—…")
+    narrower = {
+        char: (advances[glyphs[ord(char)]][0] / per_em, _char_em(char) * (BOLD if bold else 1))
+        for char in characters
+        if ord(char) in glyphs
+    }
+    assert len(narrower) > 300
+    assert {c: w for c, w in narrower.items() if w[0] > w[1] + 1e-9} == {}
 
 
 def test_the_pdf_gives_the_garbage_collector_back(

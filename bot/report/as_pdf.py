@@ -44,29 +44,40 @@ figure { break-inside: auto !important; }
 # sets every cell's text three times (narrowest, widest, then for real), and measures the
 # whole table again on every page it runs onto — for a year's report, 12% of WeasyPrint's
 # time (docs/measurements.md). With the columns' widths given (``table-layout: fixed``) it
-# sets each cell once. The widths are each column's widest text in the report's sans-serif
-# (Arial's widths, which Liberation Sans shares; a wider face such as DejaVu Sans eats into
-# the cell's padding), in ems of the table's text; a header is bold.
-_NARROW = frozenset(" !,./:;[]|'’·ftijlI()-r")
-_BROAD = frozenset("mwMW%@—…")
+# sets each cell once. The widths are each column's widest text in ems of the table's text,
+# measured in DejaVu Sans's widths: the report asks for Arial or the system's sans-serif, and a
+# Debian machine with no more fonts than Chromium's (CI's, a small server's) sets it in DejaVu
+# Sans, which is as wide as Arial (Liberation Sans) or wider for every character — so a column
+# measured for it never wraps in either. A header is bold (DejaVu Sans Bold is up to 1.15x).
+_NARROW = frozenset(" ,.'’‘·ijlIJ")  # DejaVu Sans: 0.28-0.32 em (bold 0.38)
+_THIN = frozenset("!/:;[]|()-frt")  # 0.34-0.41 em (bold 0.49)
+_SIGNS = frozenset("#&+<=>^~¬±×÷")  # 0.78-0.84 em
+_BROAD = frozenset("mwMW%@—…©®¼½¾ÆæŒœĦŴŵŉ")  # 0.82-1.07 em (bold 1.17)
 CELL_PADDING_EM = 1.2 / 0.85  # .6rem either side (the report's style), in the table's .85rem
-BOLD = 1.1
-SLACK_EM = 0.3  # rounding, kerning and a face a little wider than Arial
+BOLD = 1.15
+SLACK_EM = 0.3  # rounding and kerning
 # A4 less 16 mm margins either side (PAGE_STYLE) is 672 px, 49.4 em of the table's 13.6 px; a
 # table wider than this keeps the automatic layout, which wraps long text to fit the page.
 PAGE_WIDTH_EM = 48.0
 
 
 def _char_em(char: str) -> float:
+    """A character's width in DejaVu Sans, rounded up to its class's widest (in ems)."""
     if char in _NARROW:
-        return 0.278
+        return 0.34
+    if char in _THIN:
+        return 0.43
+    if char in _SIGNS:
+        return 0.84
     if char in _BROAD:
-        return 0.9
+        return 1.08
     if char.isupper():
-        return 0.7
+        return 0.8
     if ord(char) >= 0x2E80:  # CJK and emoji: a full em
         return 1.0
-    return 0.556  # digits and most small letters
+    if ord(char) >= 0x80:  # other letters and signs (é 0.62, ø 0.61, Ж 1.0): most are narrower
+        return 0.8
+    return 0.64  # digits and most small letters (0.52-0.64 em)
 
 
 def _text_em(text: str) -> float:
