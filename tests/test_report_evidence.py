@@ -355,13 +355,13 @@ def test_the_pdf_columns_are_measured_for_the_widest_sans_debian_sets(
     font = TTFont(DEJAVU / face)
     per_em, glyphs, advances = font["head"].unitsPerEm, font.getBestCmap(), font["hmtx"]
     characters = [chr(c) for c in [*range(0x20, 0x7F), *range(0xA0, 0x180)]] + list("‘’“”·–—…")
-    narrower = {
+    widths = {
         char: (advances[glyphs[ord(char)]][0] / per_em, _char_em(char) * (BOLD if bold else 1))
         for char in characters
         if ord(char) in glyphs
     }
-    assert len(narrower) > 300
-    assert {c: w for c, w in narrower.items() if w[0] > w[1] + 1e-9} == {}
+    assert len(widths) > 300
+    assert {c: w for c, w in widths.items() if w[0] > w[1] + 1e-9} == {}  # (font, measure)
 
 
 def test_the_pdf_gives_the_garbage_collector_back(
